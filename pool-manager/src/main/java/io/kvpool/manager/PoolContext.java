@@ -1,0 +1,266 @@
+package io.kvpool.manager;
+
+import io.kvpool.protocol.ErrorCode;
+import io.kvpool.protocol.PoolException;
+import io.kvpool.protocol.RegionGeometry;
+import io.kvpool.transport.cxl.RegionSource;
+
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * Configuration of a {@link PoolCore}: where the region is, whether to format it, its geometry, where the index
+ * lives, lease lengths and capacities. Set fields fluently, then {@link #conclude()} validates them once.
+ * Not thread-safe; not to be changed after {@link PoolCore#open(PoolContext)}.
+ */
+public final class PoolContext
+{
+    /** Default reservation and pin lease: 10 seconds. */
+    public static final long DEFAULT_LEASE_NS = TimeUnit.SECONDS.toNanos(10);
+    /** Default number of concurrent read pins. */
+    public static final int DEFAULT_PIN_CAPACITY = 65536;
+
+    private RegionSource regionSource;
+    private Path indexFile;
+    private boolean format;
+    private long slabSizeBytes = RegionGeometry.DEFAULT_SLAB_SIZE_BYTES;
+    private long minBlockSizeBytes = RegionGeometry.DEFAULT_MIN_BLOCK_SIZE_BYTES;
+    private int maxNamespaces = RegionGeometry.DEFAULT_MAX_NAMESPACES;
+    private boolean geometryGiven;
+    private long reservationLeaseNs = DEFAULT_LEASE_NS;
+    private long pinLeaseNs = DEFAULT_LEASE_NS;
+    private int pinCapacity = DEFAULT_PIN_CAPACITY;
+    private boolean prefault;
+    private LongSupplier nanoClock = System::nanoTime;
+    private boolean concluded;
+
+    /**
+     * @param regionSource where the region's memory comes from.
+     * @return this.
+     */
+    public PoolContext regionSource(final RegionSource regionSource)
+    {
+        this.regionSource = regionSource;
+        return this;
+    }
+
+    public RegionSource regionSource()
+    {
+        return regionSource;
+    }
+
+    /**
+     * @param indexFile the Chronicle Map file of the index; default: beside a file region ({@code <file>.index}),
+     *                  or {@code /var/lib/kvpool/<device>.index} for a devdax device.
+     * @return this.
+     */
+    public PoolContext indexFile(final Path indexFile)
+    {
+        this.indexFile = indexFile;
+        return this;
+    }
+
+    public Path indexFile()
+    {
+        return indexFile;
+    }
+
+    /**
+     * @param format whether to format the region, destroying what it holds. Never implied: an existing region is
+     *               only reformatted when this is set.
+     * @return this.
+     */
+    public PoolContext format(final boolean format)
+    {
+        this.format = format;
+        return this;
+    }
+
+    public boolean format()
+    {
+        return format;
+    }
+
+    /**
+     * @param slabSizeBytes slab size for formatting (and checked on attach when given): multiple of 2 MiB.
+     * @return this.
+     */
+    public PoolContext slabSizeBytes(final long slabSizeBytes)
+    {
+        this.slabSizeBytes = slabSizeBytes;
+        this.geometryGiven = true;
+        return this;
+    }
+
+    public long slabSizeBytes()
+    {
+        return slabSizeBytes;
+    }
+
+    /**
+     * @param minBlockSizeBytes smallest block size namespaces may use (formatting; checked on attach when given).
+     * @return this.
+     */
+    public PoolContext minBlockSizeBytes(final long minBlockSizeBytes)
+    {
+        this.minBlockSizeBytes = minBlockSizeBytes;
+        this.geometryGiven = true;
+        return this;
+    }
+
+    public long minBlockSizeBytes()
+    {
+        return minBlockSizeBytes;
+    }
+
+    /**
+     * @param maxNamespaces namespace table entries (formatting; checked on attach when given).
+     * @return this.
+     */
+    public PoolContext maxNamespaces(final int maxNamespaces)
+    {
+        this.maxNamespaces = maxNamespaces;
+        this.geometryGiven = true;
+        return this;
+    }
+
+    public int maxNamespaces()
+    {
+        return maxNamespaces;
+    }
+
+    /**
+     * @return whether geometry values were set explicitly (and so must match an existing region).
+     */
+    public boolean geometryGiven()
+    {
+        return geometryGiven;
+    }
+
+    /**
+     * @param reservationLeaseNs how long a reservation lives without renewal.
+     * @return this.
+     */
+    public PoolContext reservationLeaseNs(final long reservationLeaseNs)
+    {
+        this.reservationLeaseNs = reservationLeaseNs;
+        return this;
+    }
+
+    public long reservationLeaseNs()
+    {
+        return reservationLeaseNs;
+    }
+
+    /**
+     * @param pinLeaseNs how long a read pin lives without renewal.
+     * @return this.
+     */
+    public PoolContext pinLeaseNs(final long pinLeaseNs)
+    {
+        this.pinLeaseNs = pinLeaseNs;
+        return this;
+    }
+
+    public long pinLeaseNs()
+    {
+        return pinLeaseNs;
+    }
+
+    /**
+     * @param pinCapacity most read pins held at once.
+     * @return this.
+     */
+    public PoolContext pinCapacity(final int pinCapacity)
+    {
+        this.pinCapacity = pinCapacity;
+        return this;
+    }
+
+    public int pinCapacity()
+    {
+        return pinCapacity;
+    }
+
+    /**
+     * @param prefault whether to fault the whole region in at open.
+     * @return this.
+     */
+    public PoolContext prefault(final boolean prefault)
+    {
+        this.prefault = prefault;
+        return this;
+    }
+
+    public boolean prefault()
+    {
+        return prefault;
+    }
+
+    /**
+     * @param nanoClock source of nanosecond time for leases (tests pass a manual clock).
+     * @return this.
+     */
+    public PoolContext nanoClock(final LongSupplier nanoClock)
+    {
+        this.nanoClock = nanoClock;
+        return this;
+    }
+
+    public LongSupplier nanoClock()
+    {
+        return nanoClock;
+    }
+
+    /**
+     * Validates every value once and fills defaults.
+     *
+     * @return this.
+     * @throws PoolException {@link ErrorCode#CONFIG_INVALID} naming the value and its allowed range.
+     */
+    public PoolContext conclude()
+    {
+        if (concluded)
+        {
+            return this;
+        }
+        if (regionSource == null)
+        {
+            throw invalid("regionSource is not set: give a devdax device, a region file or anonymous memory");
+        }
+        if (reservationLeaseNs <= 0 || pinLeaseNs <= 0)
+        {
+            throw invalid("reservationLeaseNs=" + reservationLeaseNs + " pinLeaseNs=" + pinLeaseNs +
+                " must be positive");
+        }
+        if (pinCapacity < 1)
+        {
+            throw invalid("pinCapacity=" + pinCapacity + " must be at least 1");
+        }
+        if (nanoClock == null)
+        {
+            throw invalid("nanoClock is null");
+        }
+        if (indexFile == null)
+        {
+            indexFile = switch (regionSource)
+            {
+                case RegionSource.SharedFile file -> Path.of(file.path().toAbsolutePath() + ".index");
+                case RegionSource.DevDax dax -> Path.of("/var/lib/kvpool", dax.device().getFileName() + ".index");
+                case RegionSource.Anonymous ignored -> null;
+            };
+            if (indexFile == null)
+            {
+                throw invalid("an anonymous region needs an explicit indexFile");
+            }
+        }
+        concluded = true;
+        return this;
+    }
+
+    private static PoolException invalid(final String message)
+    {
+        return new PoolException(ErrorCode.CONFIG_INVALID, message);
+    }
+}

@@ -1,0 +1,645 @@
+package io.kvpool.manager;
+
+import io.kvpool.manager.internal.BlockAllocator;
+import io.kvpool.manager.internal.BlockIndex;
+import io.kvpool.manager.internal.LeaseTable;
+import io.kvpool.manager.internal.NamespaceState;
+import io.kvpool.protocol.BlockBatch;
+import io.kvpool.protocol.BlockTableDescriptor;
+import io.kvpool.protocol.RegionGeometry;
+import io.kvpool.protocol.Status;
+import io.kvpool.transport.cxl.Region;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.LongSupplier;
+
+/**
+ * The pool manager's state machine, in process: namespaces, the slab allocator, the persistent index, two-phase
+ * writes with leases, read pins and eviction, over one mapped region. Every operation takes a batch of up to
+ * {@link BlockBatch#MAX_KEYS} keys and reports a {@link Status} per key; none blocks, none allocates per key.
+ * <p>
+ * Writes are two-phase: {@link #reserve} (block FREE -> WRITING under a lease) -> the writer stores the bytes at
+ * the reported offset -> {@link #commit} (length and checksum recorded, SEALED, indexed) or {@link #abort}. Lapsed
+ * reservations are reclaimed. Reads: {@link #lookup} reports locations and generations (and counts as an access
+ * for eviction); {@link #pin} also keeps a block from reuse until {@link #unpin} or its lease lapses; a reader that
+ * copies without a pin validates the generation after the copy (see {@code BlockTableDescriptor}).
+ * {@link #longestPrefix} is a probe: it never renews or touches anything.
+ * <p>
+ * Not thread-safe: one thread owns a PoolCore (the service runs it on its single agent thread). Opened by
+ * {@link PoolCoreLoader#open}, which maps, validates or formats the region and recovers the index.
+ */
+public final class PoolCore implements AutoCloseable
+{
+    private final PoolContext context;
+    private final Region region;
+    private final MemorySegment segment;
+    private final RegionGeometry geometry;
+    private final BlockIndex index;
+    private final BlockAllocator allocator;
+    private final LeaseTable leases;
+    private final NamespaceRegistry namespaces;
+    private final LongSupplier nanoClock;
+    private final RecoveryReport recoveryReport;
+    private final Runnable onClose;
+    private final byte[] keyScratch = new byte[BlockBatch.KEY_BYTES];
+    private final LeaseTable.ExpiryHandler expiryHandler = new LeaseTable.ExpiryHandler()
+    {
+        public void reservationExpired(final int block)
+        {
+            final NamespaceState namespace = allocator.ownerOf(block);
+            final long entry = geometry.blockEntryOffset(block);
+            final long generation = BlockTableDescriptor.generation(BlockTableDescriptor.stampAcquire(segment, entry));
+            BlockTableDescriptor.key(segment, entry, keyScratch, 0);
+            index.remove(namespace.id(), keyScratch, 0, block, generation);
+            allocator.release(block);
+            leases.endReservation(block, generation);
+            namespace.recordLeaseExpiry();
+        }
+
+        public void pinExpired(final int slot)
+        {
+            final int block = leases.pinBlock(slot);
+            final long entry = geometry.blockEntryOffset(block);
+            BlockTableDescriptor.pinCount(segment, entry, BlockTableDescriptor.pinCount(segment, entry) - 1);
+            leases.endPin(slot, true);
+            allocator.ownerOf(block).recordLeaseExpiry();
+        }
+    };
+    private boolean closed;
+
+    PoolCore(
+        final PoolContext context, final Region region, final RegionGeometry geometry, final BlockIndex index,
+        final BlockAllocator allocator, final NamespaceRegistry namespaces, final RecoveryReport recoveryReport,
+        final Runnable onClose)
+    {
+        this.context = context;
+        this.region = region;
+        this.segment = region.segment();
+        this.geometry = geometry;
+        this.index = index;
+        this.allocator = allocator;
+        this.namespaces = namespaces;
+        this.recoveryReport = recoveryReport;
+        this.onClose = onClose;
+        this.nanoClock = context.nanoClock();
+        this.leases = new LeaseTable((int)geometry.blockTableEntries(), context.pinCapacity());
+    }
+
+    /**
+     * Maps, validates (or formats) and recovers the region named by the context.
+     *
+     * @param context configuration; concluded here.
+     * @return the open pool; the caller owns it and must close it.
+     * @throws io.kvpool.protocol.PoolException for a region that cannot be mapped, is not formatted, or is of
+     *                                          another format; for an index that cannot be opened; for a region
+     *                                          already held by another manager.
+     */
+    public static PoolCore open(final PoolContext context)
+    {
+        return PoolCoreLoader.open(context);
+    }
+
+    /**
+     * Creates a namespace, or returns the existing one when name, block size and quota all match.
+     *
+     * @param name           1 to 63 UTF-8 bytes.
+     * @param blockSizeBytes a multiple of 64, at least the region's minimum block size and at most its slab size.
+     * @param minSlabs       slabs guaranteed to the namespace; the guarantees of all namespaces may not exceed the
+     *                       slab count.
+     * @param maxSlabs       most slabs it may hold; at least {@code max(1, minSlabs)}.
+     * @return the namespace.
+     * @throws io.kvpool.protocol.PoolException {@code NAMESPACE_CONFLICT}, {@code NAMESPACE_INVALID},
+     *                                          {@code NAMESPACE_TABLE_FULL} or {@code QUOTA_OVERCOMMITTED}.
+     */
+    public NamespaceInfo createNamespace(
+        final String name, final long blockSizeBytes, final int minSlabs, final int maxSlabs)
+    {
+        ensureOpen();
+        return namespaces.create(name, blockSizeBytes, minSlabs, maxSlabs, null);
+    }
+
+    /**
+     * @param name namespace name.
+     * @return the namespace.
+     * @throws io.kvpool.protocol.PoolException {@code NAMESPACE_UNKNOWN}.
+     */
+    public NamespaceInfo namespace(final String name)
+    {
+        return namespaces.info(namespaces.byName(name));
+    }
+
+    /**
+     * @return every namespace, by id.
+     */
+    public List<NamespaceInfo> namespaces()
+    {
+        return namespaces.all();
+    }
+
+    /**
+     * Finds keys and reports where their sealed blocks are: block index, generation, offset, payload length and
+     * checksum. Each hit counts as an access for eviction.
+     *
+     * @param namespaceId namespace of the keys.
+     * @param batch       keys in; per key {@link Status#OK} with the location, or {@link Status#NOT_FOUND}.
+     * @return number of keys found.
+     */
+    public int lookup(final int namespaceId, final BlockBatch batch)
+    {
+        final NamespaceState namespace = begin(namespaceId);
+        int found = 0;
+        final byte[] keys = batch.keyArray();
+        for (int i = 0; i < batch.size(); i++)
+        {
+            final int block = sealedBlock(namespace, keys, i);
+            if (block < 0)
+            {
+                batch.status(i, Status.NOT_FOUND);
+                namespace.recordMiss();
+                continue;
+            }
+            fillLocation(batch, i, namespace, block, index.lastGeneration());
+            allocator.touch(block);
+            namespace.recordHit();
+            found++;
+        }
+        return found;
+    }
+
+    /**
+     * Counts the leading keys present (HiCache's {@code batch_exists}): the first missing key ends the count. A
+     * probe: it touches, renews and counts nothing, so a pool kept alive by probes still evicts.
+     *
+     * @param namespaceId namespace of the keys.
+     * @param batch       chained keys, in order; per key status {@link Status#OK} up to the first
+     *                    {@link Status#NOT_FOUND}, which ends the scan.
+     * @return number of leading keys present.
+     */
+    public int longestPrefix(final int namespaceId, final BlockBatch batch)
+    {
+        final NamespaceState namespace = begin(namespaceId);
+        final byte[] keys = batch.keyArray();
+        for (int i = 0; i < batch.size(); i++)
+        {
+            if (sealedBlock(namespace, keys, i) < 0)
+            {
+                batch.status(i, Status.NOT_FOUND);
+                return i;
+            }
+            batch.status(i, Status.OK);
+        }
+        return batch.size();
+    }
+
+    /**
+     * First phase of a put: reserves a block per key under a lease. The writer then stores the payload at the
+     * reported offset (at most the reported length: the block size) and commits or aborts.
+     *
+     * @param namespaceId namespace of the keys.
+     * @param batch       keys in; per key {@link Status#OK} with block index, generation, offset and length, or
+     *                    {@link Status#ALREADY_EXISTS} (sealed: skip the write), {@link Status#WRITE_IN_PROGRESS}
+     *                    (another writer holds it) or {@link Status#INSUFFICIENT_CAPACITY} (nothing evictable).
+     * @return number of blocks reserved.
+     */
+    public int reserve(final int namespaceId, final BlockBatch batch)
+    {
+        final NamespaceState namespace = begin(namespaceId);
+        final long deadlineNs = nanoClock.getAsLong() + context.reservationLeaseNs();
+        final byte[] keys = batch.keyArray();
+        int reserved = 0;
+        for (int i = 0; i < batch.size(); i++)
+        {
+            final int keyOffset = i * BlockBatch.KEY_BYTES;
+            final long indexed = index.get(namespace.id(), keys, keyOffset);
+            if (indexed >= 0)
+            {
+                final long stamp = BlockTableDescriptor.stampAcquire(segment, geometry.blockEntryOffset(indexed));
+                if (BlockTableDescriptor.generation(stamp) == index.lastGeneration())
+                {
+                    batch.status(i, BlockTableDescriptor.state(stamp) == BlockTableDescriptor.SEALED ?
+                        Status.ALREADY_EXISTS : Status.WRITE_IN_PROGRESS);
+                    continue;
+                }
+            }
+            final int block = allocator.reserve(namespace, keys, keyOffset);
+            if (block < 0)
+            {
+                batch.status(i, Status.INSUFFICIENT_CAPACITY);
+                continue;
+            }
+            final long generation = generationOf(block);
+            index.put(namespace.id(), keys, keyOffset, block, generation);
+            leases.reserve(block, deadlineNs);
+            batch.status(i, Status.OK);
+            batch.blockIndex(i, block);
+            batch.generation(i, generation);
+            batch.offset(i, geometry.blockDataOffset(block, namespace.blockSizeBytes()));
+            batch.length(i, (int)namespace.blockSizeBytes());
+            reserved++;
+        }
+        return reserved;
+    }
+
+    /**
+     * Second phase of a put: seals reserved blocks with the payload length and CRC32C the writer gives.
+     *
+     * @param namespaceId namespace of the reservations.
+     * @param batch       per entry the block index and generation from reserve, and the length and checksum;
+     *                    per entry {@link Status#OK}, {@link Status#LEASE_EXPIRED}, {@link Status#UNKNOWN_RESERVATION}
+     *                    or {@link Status#INVALID_LENGTH} (the reservation stays open).
+     * @return number of blocks sealed.
+     */
+    public int commit(final int namespaceId, final BlockBatch batch)
+    {
+        final NamespaceState namespace = begin(namespaceId);
+        int sealed = 0;
+        for (int i = 0; i < batch.size(); i++)
+        {
+            final int status = checkReservation(namespace, batch.blockIndex(i), batch.generation(i));
+            if (status != Status.OK)
+            {
+                batch.status(i, status);
+                continue;
+            }
+            final int length = batch.length(i);
+            if (length < 0 || length > namespace.blockSizeBytes())
+            {
+                batch.status(i, Status.INVALID_LENGTH);
+                continue;
+            }
+            final int block = (int)batch.blockIndex(i);
+            allocator.seal(block, length, batch.checksum(i));
+            leases.endReservation(block, -1);
+            batch.status(i, Status.OK);
+            batch.offset(i, geometry.blockDataOffset(block, namespace.blockSizeBytes()));
+            sealed++;
+        }
+        return sealed;
+    }
+
+    /**
+     * Abandons reservations: their blocks return to the free list and their keys to absent.
+     *
+     * @param namespaceId namespace of the reservations.
+     * @param batch       block index and generation per entry; status {@link Status#OK},
+     *                    {@link Status#LEASE_EXPIRED} or {@link Status#UNKNOWN_RESERVATION}.
+     * @return number aborted.
+     */
+    public int abort(final int namespaceId, final BlockBatch batch)
+    {
+        final NamespaceState namespace = begin(namespaceId);
+        int aborted = 0;
+        for (int i = 0; i < batch.size(); i++)
+        {
+            final int status = checkReservation(namespace, batch.blockIndex(i), batch.generation(i));
+            batch.status(i, status);
+            if (status == Status.OK)
+            {
+                final int block = (int)batch.blockIndex(i);
+                index.remove(namespace.id(), batch.keyArray(), i * BlockBatch.KEY_BYTES, block, batch.generation(i));
+                allocator.release(block);
+                leases.endReservation(block, -1);
+                aborted++;
+            }
+        }
+        return aborted;
+    }
+
+    /**
+     * Extends reservation leases by the configured lease from now.
+     *
+     * @param namespaceId namespace of the reservations.
+     * @param batch       block index and generation per entry; status {@link Status#OK},
+     *                    {@link Status#LEASE_EXPIRED} or {@link Status#UNKNOWN_RESERVATION}.
+     * @return number renewed.
+     */
+    public int renewReservations(final int namespaceId, final BlockBatch batch)
+    {
+        final NamespaceState namespace = begin(namespaceId);
+        final long deadlineNs = nanoClock.getAsLong() + context.reservationLeaseNs();
+        int renewed = 0;
+        for (int i = 0; i < batch.size(); i++)
+        {
+            final int status = checkReservation(namespace, batch.blockIndex(i), batch.generation(i));
+            batch.status(i, status);
+            if (status == Status.OK)
+            {
+                leases.renewReservation((int)batch.blockIndex(i), deadlineNs);
+                renewed++;
+            }
+        }
+        return renewed;
+    }
+
+    /**
+     * Looks keys up and pins their blocks: a pinned block is neither evicted nor reused until unpinned or its lease
+     * lapses. Counts as an access.
+     *
+     * @param namespaceId namespace of the keys.
+     * @param batch       keys in; per key {@link Status#OK} with location and pin id, {@link Status#NOT_FOUND} or
+     *                    {@link Status#PIN_CAPACITY_EXHAUSTED}.
+     * @return number pinned.
+     */
+    public int pin(final int namespaceId, final BlockBatch batch)
+    {
+        final NamespaceState namespace = begin(namespaceId);
+        final long deadlineNs = nanoClock.getAsLong() + context.pinLeaseNs();
+        final byte[] keys = batch.keyArray();
+        int pinned = 0;
+        for (int i = 0; i < batch.size(); i++)
+        {
+            final int block = sealedBlock(namespace, keys, i);
+            if (block < 0)
+            {
+                batch.status(i, Status.NOT_FOUND);
+                namespace.recordMiss();
+                continue;
+            }
+            final long generation = index.lastGeneration();
+            final long pinId = leases.pin(block, generation, deadlineNs);
+            if (pinId < 0)
+            {
+                batch.status(i, Status.PIN_CAPACITY_EXHAUSTED);
+                continue;
+            }
+            final long entry = geometry.blockEntryOffset(block);
+            BlockTableDescriptor.pinCount(segment, entry, BlockTableDescriptor.pinCount(segment, entry) + 1);
+            fillLocation(batch, i, namespace, block, generation);
+            batch.pinId(i, pinId);
+            allocator.touch(block);
+            namespace.recordHit();
+            pinned++;
+        }
+        return pinned;
+    }
+
+    /**
+     * Releases pins.
+     *
+     * @param namespaceId namespace of the pins.
+     * @param batch       pin id per entry; status {@link Status#OK}, {@link Status#LEASE_EXPIRED} or
+     *                    {@link Status#UNKNOWN_PIN}.
+     * @return number released.
+     */
+    public int unpin(final int namespaceId, final BlockBatch batch)
+    {
+        final NamespaceState namespace = begin(namespaceId);
+        int released = 0;
+        for (int i = 0; i < batch.size(); i++)
+        {
+            final int slot = livePin(namespace, batch, i);
+            if (slot >= 0)
+            {
+                final long entry = geometry.blockEntryOffset(leases.pinBlock(slot));
+                BlockTableDescriptor.pinCount(segment, entry, BlockTableDescriptor.pinCount(segment, entry) - 1);
+                leases.endPin(slot, false);
+                released++;
+            }
+        }
+        return released;
+    }
+
+    /**
+     * Extends pin leases by the configured pin lease from now.
+     *
+     * @param namespaceId namespace of the pins.
+     * @param batch       pin id per entry; status {@link Status#OK}, {@link Status#LEASE_EXPIRED} or
+     *                    {@link Status#UNKNOWN_PIN}.
+     * @return number renewed.
+     */
+    public int renewPins(final int namespaceId, final BlockBatch batch)
+    {
+        final NamespaceState namespace = begin(namespaceId);
+        final long deadlineNs = nanoClock.getAsLong() + context.pinLeaseNs();
+        int renewed = 0;
+        for (int i = 0; i < batch.size(); i++)
+        {
+            final int slot = livePin(namespace, batch, i);
+            if (slot >= 0)
+            {
+                leases.renewPin(slot, deadlineNs);
+                renewed++;
+            }
+        }
+        return renewed;
+    }
+
+    /**
+     * Removes keys and frees their blocks.
+     *
+     * @param namespaceId namespace of the keys.
+     * @param batch       keys in; per key {@link Status#OK}, {@link Status#NOT_FOUND}, {@link Status#PINNED} or
+     *                    {@link Status#WRITE_IN_PROGRESS}.
+     * @return number removed.
+     */
+    public int remove(final int namespaceId, final BlockBatch batch)
+    {
+        final NamespaceState namespace = begin(namespaceId);
+        final byte[] keys = batch.keyArray();
+        int removed = 0;
+        for (int i = 0; i < batch.size(); i++)
+        {
+            final int keyOffset = i * BlockBatch.KEY_BYTES;
+            final long indexed = index.get(namespace.id(), keys, keyOffset);
+            final long generation = index.lastGeneration();
+            if (indexed < 0)
+            {
+                batch.status(i, Status.NOT_FOUND);
+                continue;
+            }
+            final long entry = geometry.blockEntryOffset(indexed);
+            final long stamp = BlockTableDescriptor.stampAcquire(segment, entry);
+            if (stamp == BlockTableDescriptor.stamp(generation, BlockTableDescriptor.WRITING))
+            {
+                batch.status(i, Status.WRITE_IN_PROGRESS);
+            }
+            else if (stamp != BlockTableDescriptor.stamp(generation, BlockTableDescriptor.SEALED))
+            {
+                batch.status(i, Status.NOT_FOUND);
+            }
+            else if (BlockTableDescriptor.pinCount(segment, entry) != 0)
+            {
+                batch.status(i, Status.PINNED);
+            }
+            else
+            {
+                index.remove(namespace.id(), keys, keyOffset, indexed, generation);
+                allocator.release((int)indexed);
+                batch.status(i, Status.OK);
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    /**
+     * Reclaims every reservation and pin whose lease has lapsed. Each operation does this first; a service calls it
+     * from its duty cycle so that leases lapse without traffic.
+     *
+     * @return number of leases reclaimed.
+     */
+    public int reapExpired()
+    {
+        ensureOpen();
+        final long nowNs = nanoClock.getAsLong();
+        return leases.mayHaveExpired(nowNs) ? leases.collectExpired(nowNs, expiryHandler) : 0;
+    }
+
+    /**
+     * @return a snapshot of the pool's figures (allocates; control plane).
+     */
+    public PoolStats stats()
+    {
+        ensureOpen();
+        final List<PoolStats.Namespace> perNamespace = new ArrayList<>();
+        for (final NamespaceInfo info : namespaces.all())
+        {
+            final NamespaceState state = namespaces.state(info.id());
+            perNamespace.add(new PoolStats.Namespace(info, state.slabCount(), state.capacityBlocks(),
+                allocator.freeBlocks(state), state.writingBlocks(), state.sealedBlocks(), state.hits(),
+                state.misses(), state.evictions(), state.leaseExpiries(), state.capacityRejections(),
+                state.slabsAcquired(), state.slabsSurrendered()));
+        }
+        return new PoolStats(geometry.regionLengthBytes(), geometry.slabSizeBytes(), geometry.slabCount(),
+            allocator.freeSlabCount(), leases.openReservations(), leases.activePinCount(), index.size(),
+            allocator.tick(), List.copyOf(perNamespace));
+    }
+
+    /**
+     * @return the mapped region (for copying block bytes in process).
+     */
+    public Region region()
+    {
+        return region;
+    }
+
+    /**
+     * @return the region's layout.
+     */
+    public RegionGeometry geometry()
+    {
+        return geometry;
+    }
+
+    /**
+     * @return the region's identity.
+     */
+    public UUID regionUuid()
+    {
+        return io.kvpool.protocol.SuperblockDescriptor.uuid(segment);
+    }
+
+    /**
+     * @return what the attach found and repaired.
+     */
+    public RecoveryReport recoveryReport()
+    {
+        return recoveryReport;
+    }
+
+    /**
+     * Flushes, marks the region clean and unmaps it. Idempotent.
+     */
+    @Override
+    public void close()
+    {
+        if (!closed)
+        {
+            closed = true;
+            onClose.run();
+        }
+    }
+
+    long accessTick()
+    {
+        return allocator.tick();
+    }
+
+    private NamespaceState begin(final int namespaceId)
+    {
+        ensureOpen();
+        final NamespaceState namespace = namespaces.state(namespaceId);
+        reapExpired();
+        return namespace;
+    }
+
+    private void ensureOpen()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("the pool is closed");
+        }
+    }
+
+    private int sealedBlock(final NamespaceState namespace, final byte[] keys, final int i)
+    {
+        final long block = index.get(namespace.id(), keys, i * BlockBatch.KEY_BYTES);
+        if (block < 0 || BlockTableDescriptor.stampAcquire(segment, geometry.blockEntryOffset(block)) !=
+            BlockTableDescriptor.stamp(index.lastGeneration(), BlockTableDescriptor.SEALED))
+        {
+            return -1;
+        }
+        return (int)block;
+    }
+
+    private void fillLocation(
+        final BlockBatch batch, final int i, final NamespaceState namespace, final int block, final long generation)
+    {
+        final long entry = geometry.blockEntryOffset(block);
+        batch.status(i, Status.OK);
+        batch.blockIndex(i, block);
+        batch.generation(i, generation);
+        batch.offset(i, geometry.blockDataOffset(block, namespace.blockSizeBytes()));
+        batch.length(i, BlockTableDescriptor.payloadLengthBytes(segment, entry));
+        batch.checksum(i, BlockTableDescriptor.checksum(segment, entry));
+    }
+
+    private long generationOf(final long block)
+    {
+        return BlockTableDescriptor.generation(
+            BlockTableDescriptor.stampAcquire(segment, geometry.blockEntryOffset(block)));
+    }
+
+    private int checkReservation(final NamespaceState namespace, final long block, final long generation)
+    {
+        if (!allocator.belongsTo(block, namespace))
+        {
+            return Status.UNKNOWN_RESERVATION;
+        }
+        final long entry = geometry.blockEntryOffset(block);
+        if (BlockTableDescriptor.stampAcquire(segment, entry) !=
+            BlockTableDescriptor.stamp(generation, BlockTableDescriptor.WRITING))
+        {
+            return leases.reservationExpired((int)block, generation) ? Status.LEASE_EXPIRED :
+                Status.UNKNOWN_RESERVATION;
+        }
+        if (leases.reservationDeadline((int)block) <= nanoClock.getAsLong())
+        {
+            expiryHandler.reservationExpired((int)block);
+            return Status.LEASE_EXPIRED;
+        }
+        return Status.OK;
+    }
+
+    private int livePin(final NamespaceState namespace, final BlockBatch batch, final int i)
+    {
+        final long pinId = batch.pinId(i);
+        final int slot = leases.liveSlot(pinId);
+        if (slot < 0 || allocator.ownerOf(leases.pinBlock(slot)) != namespace)
+        {
+            batch.status(i, slot < 0 && leases.pinExpired(pinId) ? Status.LEASE_EXPIRED : Status.UNKNOWN_PIN);
+            return -1;
+        }
+        if (leases.pinDeadline(slot) <= nanoClock.getAsLong())
+        {
+            expiryHandler.pinExpired(slot);
+            batch.status(i, Status.LEASE_EXPIRED);
+            return -1;
+        }
+        batch.status(i, Status.OK);
+        return slot;
+    }
+}
