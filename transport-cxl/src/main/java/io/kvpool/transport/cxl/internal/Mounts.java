@@ -1,5 +1,7 @@
 package io.kvpool.transport.cxl.internal;
 
+import io.kvpool.protocol.ByteSizes;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +35,7 @@ public final class Mounts
             {
                 if (option.startsWith("pagesize="))
                 {
-                    return parseSize(option.substring("pagesize=".length()));
+                    return ByteSizes.parse(option.substring("pagesize=".length()));
                 }
             }
             return 2L * 1024 * 1024;
@@ -90,55 +92,5 @@ public final class Mounts
             }
         }
         return best;
-    }
-
-    /**
-     * Parses sizes such as {@code 2M}, {@code 1G}, {@code 4096}, {@code 8g}, {@code 64k}.
-     *
-     * @param text size with an optional binary unit suffix (k, m, g, t; case-insensitive; optional trailing "b"
-     *             or "ib").
-     * @return the size in bytes.
-     * @throws IllegalArgumentException when the text is not a size.
-     */
-    public static long parseSize(final String text)
-    {
-        String value = text.trim().toLowerCase(java.util.Locale.ROOT);
-        if (value.endsWith("ib"))
-        {
-            value = value.substring(0, value.length() - 2);
-        }
-        else if (value.endsWith("b"))
-        {
-            value = value.substring(0, value.length() - 1);
-        }
-        long multiplier = 1;
-        if (!value.isEmpty())
-        {
-            switch (value.charAt(value.length() - 1))
-            {
-                case 'k' -> multiplier = 1L << 10;
-                case 'm' -> multiplier = 1L << 20;
-                case 'g' -> multiplier = 1L << 30;
-                case 't' -> multiplier = 1L << 40;
-                default -> multiplier = 1;
-            }
-            if (multiplier != 1)
-            {
-                value = value.substring(0, value.length() - 1);
-            }
-        }
-        try
-        {
-            final long number = Long.parseLong(value.trim());
-            if (number < 0)
-            {
-                throw new NumberFormatException("negative");
-            }
-            return Math.multiplyExact(number, multiplier);
-        }
-        catch (final NumberFormatException | ArithmeticException ex)
-        {
-            throw new IllegalArgumentException("size='" + text + "' is not a size such as 4096, 64k, 2m, 8g", ex);
-        }
     }
 }

@@ -1,0 +1,59 @@
+package io.kvpool.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code kvpool} command line. The {@code ./kvpool} launcher finds Java 25, builds the project when needed and
+ * runs this class; {@code ./kvpool test} is handled by the launcher itself (it runs Maven).
+ */
+@Command(
+    name = "kvpool",
+    mixinStandardHelpOptions = true,
+    versionProvider = KvPoolCli.Version.class,
+    description = "A rack-scale memory pool for the KV caches of LLM inference engines.",
+    subcommands = {DemoCommand.class, InspectCommand.class, TestCommand.class, CommandLine.HelpCommand.class})
+public final class KvPoolCli
+{
+    /**
+     * @param args command line.
+     */
+    public static void main(final String[] args)
+    {
+        System.exit(commandLine().execute(args));
+    }
+
+    static CommandLine commandLine()
+    {
+        return new CommandLine(new KvPoolCli())
+            .setExecutionExceptionHandler(new ErrorHandler());
+    }
+
+    /** Reports the project version from the jar manifest. */
+    static final class Version implements CommandLine.IVersionProvider
+    {
+        @Override
+        public String[] getVersion()
+        {
+            final String version = KvPoolCli.class.getPackage().getImplementationVersion();
+            return new String[]{"kvpool " + (version == null ? "(development build)" : version) + ", Java " +
+                Runtime.version()};
+        }
+    }
+
+    /** Prints a failure as one clear line (with its code), not a stack trace; exit status 1. */
+    static final class ErrorHandler implements CommandLine.IExecutionExceptionHandler
+    {
+        @Override
+        public int handleExecutionException(
+            final Exception ex, final CommandLine commandLine, final CommandLine.ParseResult parseResult)
+        {
+            commandLine.getErr().println("kvpool " + commandLine.getCommandName() + ": " + ex.getMessage());
+            if (Boolean.getBoolean("kvpool.debug"))
+            {
+                ex.printStackTrace(commandLine.getErr());
+            }
+            return 1;
+        }
+    }
+}

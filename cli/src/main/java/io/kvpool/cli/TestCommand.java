@@ -1,0 +1,26 @@
+package io.kvpool.cli;
+
+import picocli.CommandLine.Command;
+
+import java.util.concurrent.Callable;
+
+/**
+ * Documents {@code ./kvpool test}, which the launcher runs itself (through Maven) before Java starts.
+ */
+@Command(
+    name = "test",
+    mixinStandardHelpOptions = true,
+    description = {
+        "Runs the whole test suite (Maven Surefire over every module).",
+        "Handled by the ./kvpool launcher: extra arguments go to Maven, e.g. ./kvpool test -pl pool-manager " +
+            "-Dtest=PoolCoreTest.",
+        "Hardware-bound tests (gpu, rdma, devdax) skip themselves and print why where the hardware is absent."})
+final class TestCommand implements Callable<Integer>
+{
+    @Override
+    public Integer call()
+    {
+        System.err.println("kvpool test: run it through the launcher (./kvpool test), which starts Maven.");
+        return 2;
+    }
+}
