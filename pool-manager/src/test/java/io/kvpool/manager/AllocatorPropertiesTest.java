@@ -1,0 +1,321 @@
+package io.kvpool.manager;
+
+import io.kvpool.protocol.BlockBatch;
+import io.kvpool.protocol.BlockTableDescriptor;
+import io.kvpool.protocol.RegionGeometry;
+import io.kvpool.protocol.SlabTableDescriptor;
+import io.kvpool.protocol.Status;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.lifecycle.AfterTry;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static io.kvpool.manager.PoolFixture.MIB;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Seeded random operation sequences against a small pool of three namespaces with quotas; after every step the
+ * allocator and eviction invariants must hold. jqwik prints the seed of a failing run (and shrinks it), so a
+ * failure can be replayed with {@code @Property(seed = "...")}.
+ */
+class AllocatorPropertiesTest
+{
+    private static final int RESERVE = 0;
+    private static final int COMMIT = 1;
+    private static final int ABORT = 2;
+    private static final int PIN = 3;
+    private static final int UNPIN = 4;
+    private static final int REMOVE = 5;
+    private static final int LOOKUP = 6;
+    private static final int ADVANCE = 7;
+    private static final int PUT = 8;
+    private static final long PIN_LEASE_SECONDS = 60;
+    private static final long[] BLOCK_SIZES = {64 * 1024, 128 * 1024, 256 * 1024};
+    private static final int[] MIN_SLABS = {1, 2, 0};
+    private static final int[] MAX_SLABS = {4, 6, Integer.MAX_VALUE};
+
+    private PoolFixture fixture;
+
+    @AfterTry
+    void cleanUp()
+    {
+        if (fixture != null)
+        {
+            fixture.close();
+            fixture = null;
+        }
+    }
+
+    @Provide
+    Arbitrary<List<int[]>> operations()
+    {
+        // Writes dominate, so that the pool fills and must evict and move slabs; pins are frequent enough that
+        // some are always held while it does.
+        final Arbitrary<Integer> kind = Arbitraries.frequency(
+            net.jqwik.api.Tuple.of(6, RESERVE), net.jqwik.api.Tuple.of(6, COMMIT), net.jqwik.api.Tuple.of(1, ABORT),
+            net.jqwik.api.Tuple.of(6, PIN), net.jqwik.api.Tuple.of(1, UNPIN), net.jqwik.api.Tuple.of(1, REMOVE),
+            net.jqwik.api.Tuple.of(2, LOOKUP), net.jqwik.api.Tuple.of(1, ADVANCE), net.jqwik.api.Tuple.of(10, PUT));
+        final Arbitrary<int[]> operation = net.jqwik.api.Combinators.combine(
+            kind, Arbitraries.integers().between(0, 2), Arbitraries.integers().between(0, 250))
+            .as((k, ns, key) -> new int[]{k, ns, key});
+        return operation.list().ofMinSize(300).ofMaxSize(1200);
+    }
+
+    @Property(tries = 100)
+    void shouldKeepAllocatorAndEvictionInvariants(@ForAll("operations") final List<int[]> operations)
+    {
+        fixture = new PoolFixture();
+        try (PoolCore pool = PoolCore.open(fixture.context(14 * MIB).pinLeaseNs(PIN_LEASE_SECONDS * 1_000_000_000L)))
+        {
+            final int slabCount = pool.geometry().slabCount();
+            final int[] ids = new int[3];
+            for (int n = 0; n < 3; n++)
+            {
+                ids[n] = pool.createNamespace("ns" + n, BLOCK_SIZES[n], MIN_SLABS[n],
+                    Math.min(MAX_SLABS[n], slabCount)).id();
+            }
+            final Model model = new Model(pool, ids);
+            for (final int[] operation : operations)
+            {
+                model.apply(operation[0], operation[1], operation[2]);
+                model.checkInvariants();
+            }
+            assertTrue(operations.size() < 300 || model.evictions() > 0, "long runs must exercise eviction");
+        }
+    }
+
+    /**
+     * What the test knows of the pool: open reservations, committed keys (which eviction may drop), live pins.
+     */
+    private final class Model
+    {
+        private final PoolCore pool;
+        private final int[] ids;
+        private final List<Reservation> reservations = new ArrayList<>();
+        private final Map<Long, Long> sealedBlockOfKey = new HashMap<>();
+        private final List<Pin> pins = new ArrayList<>();
+        private final int[] peakSlabs = new int[3];
+        private final BlockBatch batch = new BlockBatch();
+
+        Model(final PoolCore pool, final int[] ids)
+        {
+            this.pool = pool;
+            this.ids = ids;
+        }
+
+        void apply(final int kind, final int n, final int key)
+        {
+            final long globalKey = n * 1000L + key;
+            switch (kind)
+            {
+                case RESERVE -> reserve(n, globalKey);
+                case COMMIT -> finish(key, true);
+                case ABORT -> finish(key, false);
+                case PIN -> pin(n, globalKey);
+                case UNPIN -> unpin(key);
+                case REMOVE ->
+                {
+                    final int status = single(n, globalKey, () -> pool.remove(ids[n], batch));
+                    if (status == Status.OK)
+                    {
+                        sealedBlockOfKey.remove(globalKey);
+                    }
+                    else if (pinnedKeys().contains(globalKey))
+                    {
+                        assertEquals(Status.PINNED, status, "a pinned key must not be removable");
+                    }
+                }
+                case LOOKUP -> single(n, globalKey, () -> pool.lookup(ids[n], batch));
+                case PUT ->
+                {
+                    reserve(n, globalKey);
+                    if (!reservations.isEmpty() && reservations.getLast().key == globalKey)
+                    {
+                        finish(reservations.size() - 1, true);
+                    }
+                }
+                default -> fixture.advanceSeconds(1 + key % 6);
+            }
+            pool.reapExpired();
+            reservations.removeIf(r -> r.deadlineSeconds <= nowSeconds());
+            pins.removeIf(p -> p.deadlineSeconds <= nowSeconds());
+        }
+
+        private void reserve(final int n, final long globalKey)
+        {
+            batch.clear().addKey(PoolFixture.key(globalKey));
+            pool.reserve(ids[n], batch);
+            if (batch.status(0) != Status.OK)
+            {
+                return;
+            }
+            final long block = batch.blockIndex(0);
+            for (final Reservation open : reservations)
+            {
+                assertFalse(open.block == block, "block " + block + " handed out twice (open reservation)");
+            }
+            for (final Map.Entry<Long, Long> sealed : sealedBlockOfKey.entrySet())
+            {
+                if (sealed.getValue() == block)
+                {
+                    final int owner = (int)(sealed.getKey() / 1000);
+                    assertEquals(0, present(owner, sealed.getKey()),
+                        "block " + block + " handed out while key " + sealed.getKey() + " still maps to it");
+                }
+            }
+            reservations.add(new Reservation(n, globalKey, block, batch.generation(0), batch.offset(0),
+                nowSeconds() + 10));
+        }
+
+        private void finish(final int choice, final boolean commit)
+        {
+            if (reservations.isEmpty())
+            {
+                return;
+            }
+            final Reservation reservation = reservations.remove(choice % reservations.size());
+            batch.clear().addKey(PoolFixture.key(reservation.key));
+            batch.blockIndex(0, reservation.block);
+            batch.generation(0, reservation.generation);
+            if (commit)
+            {
+                final int length = (int)(BLOCK_SIZES[reservation.n] - reservation.key % 100);
+                final MemorySegment payload = pool.region().segment().asSlice(reservation.offset, length);
+                PoolFixture.fill(payload, reservation.key);
+                batch.length(0, length);
+                batch.checksum(0, PoolFixture.crc(payload));
+                pool.commit(ids[reservation.n], batch);
+                assertEquals(Status.OK, batch.status(0), "commit of an open reservation");
+                sealedBlockOfKey.put(reservation.key, reservation.block);
+            }
+            else
+            {
+                pool.abort(ids[reservation.n], batch);
+                assertEquals(Status.OK, batch.status(0), "abort of an open reservation");
+            }
+        }
+
+        private void pin(final int n, final long globalKey)
+        {
+            batch.clear().addKey(PoolFixture.key(globalKey));
+            pool.pin(ids[n], batch);
+            if (batch.status(0) == Status.OK)
+            {
+                pins.add(new Pin(n, globalKey, batch.pinId(0), nowSeconds() + PIN_LEASE_SECONDS));
+                assertEquals(sealedBlockOfKey.get(globalKey), batch.blockIndex(0));
+            }
+        }
+
+        private void unpin(final int choice)
+        {
+            if (pins.isEmpty())
+            {
+                return;
+            }
+            final Pin pin = pins.remove(choice % pins.size());
+            batch.clear().addKey(PoolFixture.key(pin.key));
+            batch.pinId(0, pin.pinId);
+            pool.unpin(ids[pin.n], batch);
+            assertEquals(Status.OK, batch.status(0), "unpin of a live pin");
+        }
+
+        void checkInvariants()
+        {
+            final PoolStats stats = pool.stats();
+            final RegionGeometry geometry = pool.geometry();
+            final MemorySegment region = pool.region().segment();
+            int slabsHeld = 0;
+            for (int n = 0; n < 3; n++)
+            {
+                final PoolStats.Namespace ns = stats.namespaces().get(n);
+                assertEquals(ns.capacityBlocks(), ns.freeBlocks() + ns.writingBlocks() + ns.sealedBlocks(),
+                    "free + reserved + sealed == capacity for ns" + n);
+                assertTrue(ns.slabs() <= ns.info().maxSlabs(), "ns" + n + " above its maximum");
+                peakSlabs[n] = Math.max(peakSlabs[n], ns.slabs());
+                assertTrue(ns.slabs() >= Math.min(ns.info().minSlabs(), peakSlabs[n]),
+                    "ns" + n + " lost a guaranteed slab: holds " + ns.slabs());
+                final long[] states = new long[3];
+                for (int slab = 0; slab < geometry.slabCount(); slab++)
+                {
+                    final long slabEntry = geometry.slabEntryOffset(slab);
+                    if (SlabTableDescriptor.namespaceId(region, slabEntry) != ids[n])
+                    {
+                        continue;
+                    }
+                    for (int slot = 0; slot < SlabTableDescriptor.blocksInSlab(region, slabEntry); slot++)
+                    {
+                        states[BlockTableDescriptor.state(BlockTableDescriptor.stampAcquire(region,
+                            geometry.blockEntryOffset((long)slab * geometry.maxBlocksPerSlab() + slot)))]++;
+                    }
+                }
+                assertEquals(ns.freeBlocks(), states[BlockTableDescriptor.FREE], "table FREE count for ns" + n);
+                assertEquals(ns.writingBlocks(), states[BlockTableDescriptor.WRITING], "table WRITING for ns" + n);
+                assertEquals(ns.sealedBlocks(), states[BlockTableDescriptor.SEALED], "table SEALED for ns" + n);
+                slabsHeld += ns.slabs();
+            }
+            assertEquals(geometry.slabCount(), slabsHeld + stats.freeSlabs(), "every slab owned once");
+            assertEquals(reservations.size(), stats.openReservations());
+            assertEquals(pins.size(), stats.activePins());
+            for (final long key : pinnedKeys())
+            {
+                assertEquals(1, present((int)(key / 1000), key), "pinned key " + key + " was evicted");
+            }
+            final Set<Long> blocks = new HashSet<>();
+            for (final Reservation reservation : reservations)
+            {
+                assertTrue(blocks.add(reservation.block), "two open reservations share a block");
+            }
+        }
+
+        long evictions()
+        {
+            return pool.stats().namespaces().stream().mapToLong(PoolStats.Namespace::evictions).sum();
+        }
+
+        private Set<Long> pinnedKeys()
+        {
+            final Set<Long> keys = new HashSet<>();
+            pins.forEach(p -> keys.add(p.key));
+            return keys;
+        }
+
+        private int present(final int n, final long globalKey)
+        {
+            final BlockBatch probe = new BlockBatch();
+            probe.addKey(PoolFixture.key(globalKey));
+            return pool.longestPrefix(ids[n], probe);
+        }
+
+        private int single(final int n, final long globalKey, final Runnable operation)
+        {
+            batch.clear().addKey(PoolFixture.key(globalKey));
+            operation.run();
+            return batch.status(0);
+        }
+
+        private long nowSeconds()
+        {
+            return fixture.nanoTime.get() / 1_000_000_000L;
+        }
+    }
+
+    private record Reservation(int n, long key, long block, long generation, long offset, long deadlineSeconds)
+    {
+    }
+
+    private record Pin(int n, long key, long pinId, long deadlineSeconds)
+    {
+    }
+}
