@@ -11,6 +11,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.lifecycle.AfterTry;
+import net.jqwik.api.statistics.Statistics;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -92,7 +93,10 @@ class AllocatorPropertiesTest
                 model.apply(operation[0], operation[1], operation[2]);
                 model.checkInvariants();
             }
-            assertTrue(operations.size() < 300 || model.evictions() > 0, "long runs must exercise eviction");
+            // Coverage, not correctness: most runs must push the pool into eviction, or the invariants above
+            // were never tested under pressure.
+            Statistics.label("evicted").collect(model.evictions() > 0);
+            Statistics.label("evicted").coverage(coverage -> coverage.check(true).percentage(p -> p >= 50));
         }
     }
 

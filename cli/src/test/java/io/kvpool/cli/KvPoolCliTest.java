@@ -1,0 +1,86 @@
+package io.kvpool.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class KvPoolCliTest
+{
+    @TempDir
+    Path directory;
+
+    @Test
+    void shouldPrintHelpForEveryCommand()
+    {
+        final CommandLine commandLine = KvPoolCli.commandLine();
+        final Result top = run("--help");
+        assertEquals(0, top.exitCode);
+        for (final String name : commandLine.getSubcommands().keySet())
+        {
+            assertTrue(top.out.contains(name), "top-level help lists " + name);
+            if (!"help".equals(name))
+            {
+                final Result help = run(name, "--help");
+                assertEquals(0, help.exitCode, name + " --help");
+                assertTrue(help.out.contains("Usage: kvpool " + name), help.out);
+            }
+        }
+    }
+
+    @Test
+    void shouldRunDemoSelfCheckAndInspectItsRegion() throws Exception
+    {
+        final Path region = directory.resolve("region");
+        final Result demo = run("demo", "--region-file", region.toString(), "--size", "64m", "--slab-size", "2m",
+            "--block-size", "64k", "--blocks", "100");
+        assertEquals(0, demo.exitCode, demo.err);
+        final String[] lines = demo.out.strip().split("\n");
+        assertTrue(lines[lines.length - 1].startsWith("self-check OK: 100 blocks verified"), demo.out);
+        assertTrue(demo.out.contains("put 100 blocks, got 100 back"), demo.out);
+        assertTrue(Files.size(region) >= 64L << 20);
+
+        final Result inspect = run("inspect", region.toString());
+        assertEquals(0, inspect.exitCode, inspect.err);
+        assertTrue(inspect.out.contains("shut down cleanly"), inspect.out);
+        assertTrue(inspect.out.contains("llama-3-8b"), inspect.out);
+        assertTrue(inspect.out.contains("mistral-7b"), inspect.out);
+    }
+
+    @Test
+    void shouldRejectBadSizesAndNonRegionsClearly() throws Exception
+    {
+        final Result badSize = run("demo", "--size", "lots");
+        assertEquals(2, badSize.exitCode);
+        assertTrue(badSize.err.contains("'lots' is not a size"), badSize.err);
+
+        final Path notRegion = directory.resolve("not-a-region");
+        Files.write(notRegion, new byte[8192]);
+        final Result inspect = run("inspect", notRegion.toString());
+        assertEquals(1, inspect.exitCode);
+        assertTrue(inspect.err.contains("REGION_NOT_FORMATTED"), inspect.err);
+        assertTrue(inspect.err.contains("--format"), inspect.err);
+    }
+
+    private static Result run(final String... args)
+    {
+        final StringWriter out = new StringWriter();
+        final StringWriter err = new StringWriter();
+        final CommandLine commandLine = KvPoolCli.commandLine();
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        final int exitCode = commandLine.execute(args);
+        return new Result(exitCode, out.toString(), err.toString());
+    }
+
+    private record Result(int exitCode, String out, String err)
+    {
+    }
+}
