@@ -48,7 +48,8 @@ final class DemoCommand implements Callable<Integer>
     private CommandSpec spec;
 
     @Option(names = "--region-file", paramLabel = "PATH",
-        description = "Region file to use (default: a temporary file in /dev/shm, deleted afterwards).")
+        description = {"Region file to use (default: a temporary file in /dev/shm, deleted afterwards).",
+            "The self-check formats it: an existing file is refused unless --format is given."})
     private Path regionFile;
 
     @Option(names = "--size", paramLabel = "SIZE", converter = SizeConverter.class, defaultValue = "256m",
@@ -67,6 +68,10 @@ final class DemoCommand implements Callable<Integer>
         description = "Blocks the first model puts and verifies (default: ${DEFAULT-VALUE}).")
     private int blocks;
 
+    @Option(names = "--format",
+        description = "Format --region-file even if it already holds a pool (destroys its contents).")
+    private boolean format;
+
     @Option(names = "--verbose", description = "Also print the manager's log lines.")
     private boolean verbose;
 
@@ -84,6 +89,11 @@ final class DemoCommand implements Callable<Integer>
         if (blocks < 1 || blocks > 100_000)
         {
             throw new IllegalArgumentException("--blocks=" + blocks + " must be between 1 and 100000");
+        }
+        if (regionFile != null && Files.exists(regionFile) && Files.size(regionFile) > 0 && !format)
+        {
+            throw new IllegalArgumentException("--region-file " + regionFile + " already exists; the self-check " +
+                "formats its region: pass --format to overwrite it (destroying its contents) or choose a new path");
         }
         final boolean temporary = regionFile == null;
         final Path directory = temporary ? Files.createTempDirectory(shm(), "kvpool-demo-") : null;
@@ -110,7 +120,7 @@ final class DemoCommand implements Callable<Integer>
         final long start = System.nanoTime();
         final PoolContext context = new PoolContext()
             .regionSource(RegionSource.file(file, sizeBytes))
-            .format(true)
+            .format(format)
             .slabSizeBytes(slabSizeBytes)
             .prefault(true);
         final int firstModelBlocks;

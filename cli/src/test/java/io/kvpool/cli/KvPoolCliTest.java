@@ -47,6 +47,10 @@ class KvPoolCliTest
         assertTrue(demo.out.contains("put 100 blocks, got 100 back"), demo.out);
         assertTrue(Files.size(region) >= 64L << 20);
 
+        final Result again = run("demo", "--region-file", region.toString(), "--size", "64m");
+        assertEquals(1, again.exitCode);
+        assertTrue(again.err.contains("already exists") && again.err.contains("--format"), again.err);
+
         final Result inspect = run("inspect", region.toString());
         assertEquals(0, inspect.exitCode, inspect.err);
         assertTrue(inspect.out.contains("shut down cleanly"), inspect.out);

@@ -44,30 +44,7 @@ public final class PoolCore implements AutoCloseable
     private final LongSupplier nanoClock;
     private final RecoveryReport recoveryReport;
     private final Runnable onClose;
-    private final byte[] keyScratch = new byte[BlockBatch.KEY_BYTES];
-    private final LeaseTable.ExpiryHandler expiryHandler = new LeaseTable.ExpiryHandler()
-    {
-        public void reservationExpired(final int block)
-        {
-            final NamespaceState namespace = allocator.ownerOf(block);
-            final long entry = geometry.blockEntryOffset(block);
-            final long generation = BlockTableDescriptor.generation(BlockTableDescriptor.stampAcquire(segment, entry));
-            BlockTableDescriptor.key(segment, entry, keyScratch, 0);
-            index.remove(namespace.id(), keyScratch, 0, block, generation);
-            allocator.release(block);
-            leases.endReservation(block, generation);
-            namespace.recordLeaseExpiry();
-        }
-
-        public void pinExpired(final int slot)
-        {
-            final int block = leases.pinBlock(slot);
-            final long entry = geometry.blockEntryOffset(block);
-            BlockTableDescriptor.pinCount(segment, entry, BlockTableDescriptor.pinCount(segment, entry) - 1);
-            leases.endPin(slot, true);
-            allocator.ownerOf(block).recordLeaseExpiry();
-        }
-    };
+    private final LeaseKeeper leaseKeeper;
     private boolean closed;
 
     PoolCore(
@@ -86,6 +63,7 @@ public final class PoolCore implements AutoCloseable
         this.onClose = onClose;
         this.nanoClock = context.nanoClock();
         this.leases = new LeaseTable((int)geometry.blockTableEntries(), context.pinCapacity());
+        this.leaseKeeper = new LeaseKeeper(segment, geometry, index, allocator, leases, nanoClock);
     }
 
     /**
@@ -258,7 +236,7 @@ public final class PoolCore implements AutoCloseable
         int sealed = 0;
         for (int i = 0; i < batch.size(); i++)
         {
-            final int status = checkReservation(namespace, batch.blockIndex(i), batch.generation(i));
+            final int status = leaseKeeper.checkReservation(namespace, batch.blockIndex(i), batch.generation(i));
             if (status != Status.OK)
             {
                 batch.status(i, status);
@@ -294,7 +272,7 @@ public final class PoolCore implements AutoCloseable
         int aborted = 0;
         for (int i = 0; i < batch.size(); i++)
         {
-            final int status = checkReservation(namespace, batch.blockIndex(i), batch.generation(i));
+            final int status = leaseKeeper.checkReservation(namespace, batch.blockIndex(i), batch.generation(i));
             batch.status(i, status);
             if (status == Status.OK)
             {
@@ -323,7 +301,7 @@ public final class PoolCore implements AutoCloseable
         int renewed = 0;
         for (int i = 0; i < batch.size(); i++)
         {
-            final int status = checkReservation(namespace, batch.blockIndex(i), batch.generation(i));
+            final int status = leaseKeeper.checkReservation(namespace, batch.blockIndex(i), batch.generation(i));
             batch.status(i, status);
             if (status == Status.OK)
             {
@@ -365,8 +343,7 @@ public final class PoolCore implements AutoCloseable
                 batch.status(i, Status.PIN_CAPACITY_EXHAUSTED);
                 continue;
             }
-            final long entry = geometry.blockEntryOffset(block);
-            BlockTableDescriptor.pinCount(segment, entry, BlockTableDescriptor.pinCount(segment, entry) + 1);
+            leaseKeeper.addPins(block, 1);
             fillLocation(batch, i, namespace, block, generation);
             batch.pinId(i, pinId);
             allocator.touch(block);
@@ -390,11 +367,10 @@ public final class PoolCore implements AutoCloseable
         int released = 0;
         for (int i = 0; i < batch.size(); i++)
         {
-            final int slot = livePin(namespace, batch, i);
+            final int slot = leaseKeeper.livePin(namespace, batch, i);
             if (slot >= 0)
             {
-                final long entry = geometry.blockEntryOffset(leases.pinBlock(slot));
-                BlockTableDescriptor.pinCount(segment, entry, BlockTableDescriptor.pinCount(segment, entry) - 1);
+                leaseKeeper.addPins(leases.pinBlock(slot), -1);
                 leases.endPin(slot, false);
                 released++;
             }
@@ -417,7 +393,7 @@ public final class PoolCore implements AutoCloseable
         int renewed = 0;
         for (int i = 0; i < batch.size(); i++)
         {
-            final int slot = livePin(namespace, batch, i);
+            final int slot = leaseKeeper.livePin(namespace, batch, i);
             if (slot >= 0)
             {
                 leases.renewPin(slot, deadlineNs);
@@ -484,8 +460,7 @@ public final class PoolCore implements AutoCloseable
     public int reapExpired()
     {
         ensureOpen();
-        final long nowNs = nanoClock.getAsLong();
-        return leases.mayHaveExpired(nowNs) ? leases.collectExpired(nowNs, expiryHandler) : 0;
+        return leaseKeeper.reapExpired();
     }
 
     /**
@@ -601,45 +576,5 @@ public final class PoolCore implements AutoCloseable
     {
         return BlockTableDescriptor.generation(
             BlockTableDescriptor.stampAcquire(segment, geometry.blockEntryOffset(block)));
-    }
-
-    private int checkReservation(final NamespaceState namespace, final long block, final long generation)
-    {
-        if (!allocator.belongsTo(block, namespace))
-        {
-            return Status.UNKNOWN_RESERVATION;
-        }
-        final long entry = geometry.blockEntryOffset(block);
-        if (BlockTableDescriptor.stampAcquire(segment, entry) !=
-            BlockTableDescriptor.stamp(generation, BlockTableDescriptor.WRITING))
-        {
-            return leases.reservationExpired((int)block, generation) ? Status.LEASE_EXPIRED :
-                Status.UNKNOWN_RESERVATION;
-        }
-        if (leases.reservationDeadline((int)block) <= nanoClock.getAsLong())
-        {
-            expiryHandler.reservationExpired((int)block);
-            return Status.LEASE_EXPIRED;
-        }
-        return Status.OK;
-    }
-
-    private int livePin(final NamespaceState namespace, final BlockBatch batch, final int i)
-    {
-        final long pinId = batch.pinId(i);
-        final int slot = leases.liveSlot(pinId);
-        if (slot < 0 || allocator.ownerOf(leases.pinBlock(slot)) != namespace)
-        {
-            batch.status(i, slot < 0 && leases.pinExpired(pinId) ? Status.LEASE_EXPIRED : Status.UNKNOWN_PIN);
-            return -1;
-        }
-        if (leases.pinDeadline(slot) <= nanoClock.getAsLong())
-        {
-            expiryHandler.pinExpired(slot);
-            batch.status(i, Status.LEASE_EXPIRED);
-            return -1;
-        }
-        batch.status(i, Status.OK);
-        return slot;
     }
 }

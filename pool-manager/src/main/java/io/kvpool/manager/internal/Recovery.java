@@ -22,6 +22,10 @@ import java.util.List;
  */
 public final class Recovery
 {
+    private static final System.Logger LOG = System.getLogger("io.kvpool.manager.recovery");
+    /** Repairs logged one by one; beyond this only the counts in the report are. */
+    private static final int MAX_LOGGED_REPAIRS = 20;
+
     /** Counts of what was found and repaired. */
     public long sealedBlocks;
     public long reclaimedWritingBlocks;
@@ -35,6 +39,7 @@ public final class Recovery
     private final BlockIndex index;
     private final NamespaceState[] namespaces;
     private final byte[] key = new byte[BlockTableDescriptor.KEY_LENGTH];
+    private int loggedRepairs;
 
     /**
      * @param namespaces active namespaces by id (index 0 unused; null where no namespace).
@@ -102,6 +107,13 @@ public final class Recovery
             if (state == BlockTableDescriptor.WRITING)
             {
                 reclaimedWritingBlocks++;
+                logRepair("block " + block + " generation " + generation + " was WRITING: its writer's lease died " +
+                    "with the previous manager; freed");
+            }
+            else
+            {
+                logRepair("block " + block + " generation " + generation + " is SEALED in a slot its slab does not " +
+                    "give to namespace " + BlockTableDescriptor.namespaceId(region, entry) + "; freed");
             }
             free(entry, generation);
             return;
@@ -117,11 +129,15 @@ public final class Recovery
         {
             // The same key sealed twice (a crash between two steps of a replacement): keep the indexed copy.
             duplicateBlocks++;
+            logRepair("block " + block + " holds a second sealed copy of a key indexed at block " + indexed +
+                "; freed");
             free(entry, generation);
             return;
         }
         index.put(owner.id, key, 0, block, generation);
         restoredIndexEntries++;
+        logRepair("block " + block + " generation " + generation + " of namespace " + owner.id +
+            " was sealed but missing from the index; re-indexed");
         sealedBlocks++;
     }
 
@@ -149,6 +165,20 @@ public final class Recovery
         {
             index.removeRaw(rawKey);
             removedIndexEntries++;
+            logRepair("index entry of namespace " + ByteBuffer.wrap(rawKey).order(ByteOrder.LITTLE_ENDIAN).getInt(0) +
+                " named no sealed block with its key and generation; removed");
+        }
+    }
+
+    private void logRepair(final String what)
+    {
+        if (loggedRepairs++ < MAX_LOGGED_REPAIRS)
+        {
+            LOG.log(System.Logger.Level.WARNING, "recovery: " + what);
+        }
+        else if (loggedRepairs == MAX_LOGGED_REPAIRS + 1)
+        {
+            LOG.log(System.Logger.Level.WARNING, "recovery: further repairs are counted, not logged");
         }
     }
 
