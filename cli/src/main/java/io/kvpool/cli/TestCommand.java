@@ -14,7 +14,8 @@ import java.util.concurrent.Callable;
         "Runs the whole test suite (Maven Surefire over every module).",
         "Handled by the ./kvpool launcher: extra arguments go to Maven, e.g. ./kvpool test -pl pool-manager " +
             "-Dtest=PoolCoreTest.",
-        "Hardware-bound tests (gpu, rdma, devdax) skip themselves and print why where the hardware is absent."})
+        "Hardware-bound tests (gpu, rdma, devdax) skip themselves and print why where the hardware is absent.",
+        "The launcher also takes: ./kvpool build (build only), ./kvpool jdk (print the JDK it chose)."})
 final class TestCommand implements Callable<Integer>
 {
     @Override

@@ -250,8 +250,9 @@ class PoolCoreTest
     @Test
     void shouldRejectSecondManagerOnSameRegion()
     {
-        try (PoolCore ignored = PoolCore.open(fixture.context(16 * MIB)))
+        try (PoolCore first = PoolCore.open(fixture.context(16 * MIB)))
         {
+            assertTrue(first.recoveryReport().formatted());
             final PoolException ex = assertThrows(PoolException.class, () -> PoolCore.open(fixture.context(16 * MIB)));
             assertEquals(ErrorCode.REGION_MAP_FAILED, ex.errorCode());
             assertTrue(ex.getMessage().contains("another manager"));
