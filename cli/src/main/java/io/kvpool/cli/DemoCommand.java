@@ -1,9 +1,9 @@
 package io.kvpool.cli;
 
-import io.kvpool.manager.NamespaceInfo;
+import io.kvpool.protocol.NamespaceInfo;
 import io.kvpool.manager.PoolContext;
 import io.kvpool.manager.PoolCore;
-import io.kvpool.manager.PoolStats;
+import io.kvpool.protocol.PoolStats;
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.BlockTableDescriptor;
 import io.kvpool.protocol.ByteSizes;

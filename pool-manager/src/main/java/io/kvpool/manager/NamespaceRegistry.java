@@ -1,5 +1,6 @@
 package io.kvpool.manager;
 
+import io.kvpool.protocol.NamespaceInfo;
 import io.kvpool.manager.internal.BlockAllocator;
 import io.kvpool.manager.internal.NamespaceState;
 import io.kvpool.protocol.ErrorCode;

@@ -1,5 +1,7 @@
 package io.kvpool.manager;
 
+import io.kvpool.protocol.PoolStats;
+import io.kvpool.protocol.NamespaceInfo;
 import io.kvpool.manager.internal.BlockAllocator;
 import io.kvpool.manager.internal.BlockIndex;
 import io.kvpool.manager.internal.LeaseTable;

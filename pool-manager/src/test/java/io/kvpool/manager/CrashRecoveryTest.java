@@ -1,5 +1,6 @@
 package io.kvpool.manager;
 
+import io.kvpool.protocol.PoolStats;
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.BlockTableDescriptor;
 import io.kvpool.protocol.RegionGeometry;

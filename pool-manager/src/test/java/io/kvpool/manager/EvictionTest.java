@@ -1,5 +1,6 @@
 package io.kvpool.manager;
 
+import io.kvpool.protocol.PoolStats;
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.Status;
 import org.junit.jupiter.api.AfterEach;

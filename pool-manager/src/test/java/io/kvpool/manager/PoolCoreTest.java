@@ -1,5 +1,6 @@
 package io.kvpool.manager;
 
+import io.kvpool.protocol.NamespaceInfo;
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;

@@ -102,6 +102,32 @@ public final class BlockBatch
     }
 
     /**
+     * Appends a key read from an Agrona buffer (a wire message).
+     *
+     * @param buffer holding the key.
+     * @param offset of the key's first byte.
+     * @return index of the new entry.
+     */
+    public int addKey(final org.agrona.DirectBuffer buffer, final int offset)
+    {
+        ensureRoom();
+        buffer.getBytes(offset, keys, size * KEY_BYTES, KEY_BYTES);
+        return size++;
+    }
+
+    /**
+     * Appends an entry with an all-zero key, for operations named by block or pin id rather than key.
+     *
+     * @return index of the new entry.
+     */
+    public int addZeroKey()
+    {
+        ensureRoom();
+        Arrays.fill(keys, size * KEY_BYTES, (size + 1) * KEY_BYTES, (byte)0);
+        return size++;
+    }
+
+    /**
      * @return the backing key array: entry {@code i}'s key is at {@code i * KEY_BYTES}.
      */
     public byte[] keyArray()

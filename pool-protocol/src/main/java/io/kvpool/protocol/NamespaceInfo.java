@@ -1,4 +1,4 @@
-package io.kvpool.manager;
+package io.kvpool.protocol;
 
 /**
  * A namespace as created: one model or KV layout, with one block size and a slab quota.

@@ -1,4 +1,4 @@
-package io.kvpool.manager;
+package io.kvpool.protocol;
 
 import java.util.List;
 

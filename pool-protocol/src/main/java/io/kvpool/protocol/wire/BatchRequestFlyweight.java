@@ -1,0 +1,169 @@
+package io.kvpool.protocol.wire;
+
+import io.kvpool.protocol.BlockBatch;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * A batch request: LOOKUP, LONGEST_PREFIX, RESERVE, PIN, REMOVE (keys), COMMIT, ABORT, RENEW, UNPIN. Body after the
+ * header:
+ * <pre>
+ *   u32 count (0..1024)   u32 kind (RENEW: 0 reservations, 1 pins; otherwise 0)
+ *   count entries of a size fixed by the template:
+ *     key batches  32 B: key
+ *     COMMIT       24 B: u64 blockIndex, u64 generation, u32 length, u32 checksum
+ *     ABORT, RENEW(reservations)  16 B: u64 blockIndex, u64 generation
+ *     UNPIN, RENEW(pins)          16 B: u64 pinId, u64 reserved
+ * </pre>
+ * Encodes from and decodes into a {@link BlockBatch}; allocates nothing. Stateless.
+ */
+public final class BatchRequestFlyweight
+{
+    public static final int BODY_HEADER_LENGTH = 8;
+    public static final int RENEW_RESERVATIONS = 0;
+    public static final int RENEW_PINS = 1;
+
+    private static final int COUNT_OFFSET = MessageHeader.LENGTH;
+    private static final int KIND_OFFSET = MessageHeader.LENGTH + 4;
+    private static final int ENTRIES_OFFSET = MessageHeader.LENGTH + BODY_HEADER_LENGTH;
+
+    private BatchRequestFlyweight()
+    {
+    }
+
+    /**
+     * @param templateId a batch request template.
+     * @param kind       RENEW's kind, else 0.
+     * @return bytes per entry.
+     */
+    public static int entryLength(final int templateId, final int kind)
+    {
+        if (MessageType.isKeyBatch(templateId))
+        {
+            return BlockBatch.KEY_BYTES;
+        }
+        return templateId == MessageType.COMMIT ? 24 : 16;
+    }
+
+    /**
+     * @return frame length of a request of {@code count} entries.
+     */
+    public static int frameLength(final int templateId, final int kind, final int count)
+    {
+        return ENTRIES_OFFSET + count * entryLength(templateId, kind);
+    }
+
+    /**
+     * Encodes the batch's entries as the template needs them.
+     *
+     * @return frame length written.
+     */
+    public static int encode(
+        final MutableDirectBuffer buffer, final int offset, final int templateId, final int kind,
+        final long correlationId, final long sessionId, final BlockBatch batch)
+    {
+        final int count = batch.size();
+        final int length = frameLength(templateId, kind, count);
+        MessageHeader.write(buffer, offset, templateId, length, correlationId, sessionId);
+        buffer.putInt(offset + COUNT_OFFSET, count, MessageHeader.ORDER);
+        buffer.putInt(offset + KIND_OFFSET, kind, MessageHeader.ORDER);
+        int position = offset + ENTRIES_OFFSET;
+        for (int i = 0; i < count; i++)
+        {
+            if (MessageType.isKeyBatch(templateId))
+            {
+                buffer.putBytes(position, batch.keyArray(), i * BlockBatch.KEY_BYTES, BlockBatch.KEY_BYTES);
+                position += BlockBatch.KEY_BYTES;
+            }
+            else if (templateId == MessageType.UNPIN || (templateId == MessageType.RENEW && kind == RENEW_PINS))
+            {
+                buffer.putLong(position, batch.pinId(i), MessageHeader.ORDER);
+                buffer.putLong(position + 8, 0, MessageHeader.ORDER);
+                position += 16;
+            }
+            else
+            {
+                buffer.putLong(position, batch.blockIndex(i), MessageHeader.ORDER);
+                buffer.putLong(position + 8, batch.generation(i), MessageHeader.ORDER);
+                position += 16;
+                if (templateId == MessageType.COMMIT)
+                {
+                    buffer.putInt(position, batch.length(i), MessageHeader.ORDER);
+                    buffer.putInt(position + 4, batch.checksum(i), MessageHeader.ORDER);
+                    position += 8;
+                }
+            }
+        }
+        return length;
+    }
+
+    /**
+     * Checks a received batch request whose header was validated.
+     *
+     * @return {@link WireError#NONE}, {@link WireError#OUT_OF_RANGE} (count or kind) or
+     *         {@link WireError#MALFORMED} (length disagrees with the count).
+     */
+    public static int validate(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (length < ENTRIES_OFFSET)
+        {
+            return WireError.MALFORMED;
+        }
+        final int templateId = MessageHeader.templateId(buffer, offset);
+        final int count = buffer.getInt(offset + COUNT_OFFSET, MessageHeader.ORDER);
+        final int kind = buffer.getInt(offset + KIND_OFFSET, MessageHeader.ORDER);
+        if (count < 0 || count > BlockBatch.MAX_KEYS ||
+            (templateId == MessageType.RENEW ? kind != RENEW_RESERVATIONS && kind != RENEW_PINS : kind != 0))
+        {
+            return WireError.OUT_OF_RANGE;
+        }
+        return length == frameLength(templateId, kind, count) ? WireError.NONE : WireError.MALFORMED;
+    }
+
+    public static int count(final DirectBuffer buffer, final int offset)
+    {
+        return buffer.getInt(offset + COUNT_OFFSET, MessageHeader.ORDER);
+    }
+
+    public static int kind(final DirectBuffer buffer, final int offset)
+    {
+        return buffer.getInt(offset + KIND_OFFSET, MessageHeader.ORDER);
+    }
+
+    /**
+     * Decodes a validated request into a cleared batch.
+     */
+    public static void decode(final DirectBuffer buffer, final int offset, final BlockBatch batch)
+    {
+        batch.clear();
+        final int templateId = MessageHeader.templateId(buffer, offset);
+        final int kind = kind(buffer, offset);
+        final int count = count(buffer, offset);
+        int position = offset + ENTRIES_OFFSET;
+        for (int i = 0; i < count; i++)
+        {
+            if (MessageType.isKeyBatch(templateId))
+            {
+                batch.addKey(buffer, position);
+                position += BlockBatch.KEY_BYTES;
+                continue;
+            }
+            batch.addZeroKey();
+            if (templateId == MessageType.UNPIN || (templateId == MessageType.RENEW && kind == RENEW_PINS))
+            {
+                batch.pinId(i, buffer.getLong(position, MessageHeader.ORDER));
+                position += 16;
+                continue;
+            }
+            batch.blockIndex(i, buffer.getLong(position, MessageHeader.ORDER));
+            batch.generation(i, buffer.getLong(position + 8, MessageHeader.ORDER));
+            position += 16;
+            if (templateId == MessageType.COMMIT)
+            {
+                batch.length(i, buffer.getInt(position, MessageHeader.ORDER));
+                batch.checksum(i, buffer.getInt(position + 4, MessageHeader.ORDER));
+                position += 8;
+            }
+        }
+    }
+}

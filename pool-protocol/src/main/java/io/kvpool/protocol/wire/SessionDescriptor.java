@@ -1,0 +1,33 @@
+package io.kvpool.protocol.wire;
+
+import io.kvpool.protocol.RegionGeometry;
+
+import java.util.UUID;
+
+/**
+ * What HELLO_OK tells a client: its session, its namespace, and how to find and map the region itself.
+ *
+ * @param sessionId          id to put in every request of the session.
+ * @param namespaceId        the namespace of the session (0 for an admin session).
+ * @param blockSizeBytes     the namespace's block size (0 for an admin session).
+ * @param blocksPerSlab      blocks one slab holds for the namespace.
+ * @param managerEpoch       epoch of the manager that answered; a new epoch means the manager restarted.
+ * @param regionUuid         identity of the region: map it only where the mapped superblock has this UUID.
+ * @param pathHint           the region's path on the manager's host (the same device may have another name here).
+ * @param geometry           the region's layout.
+ * @param reservationLeaseNs how long a reservation lives without renewal.
+ * @param pinLeaseNs         how long a pin lives without renewal.
+ */
+public record SessionDescriptor(
+    long sessionId,
+    int namespaceId,
+    long blockSizeBytes,
+    int blocksPerSlab,
+    long managerEpoch,
+    UUID regionUuid,
+    String pathHint,
+    RegionGeometry geometry,
+    long reservationLeaseNs,
+    long pinLeaseNs)
+{
+}
