@@ -84,6 +84,12 @@ final class NamespaceRegistry
         if (existing != null)
         {
             final NamespaceState state = byId[existing];
+            if (!tokenMatches(existing, tokenHash == null ? new byte[32] : tokenHash) ||
+                (tokenHash == null && !isOpen(existing)))
+            {
+                throw new PoolException(ErrorCode.NAMESPACE_CONFLICT, "namespace '" + name + "' exists with " +
+                    "another token: present its token, or use another name");
+            }
             if (state.blockSizeBytes() != blockSizeBytes || state.minSlabs() != minSlabs ||
                 state.maxSlabs() != maxSlabs)
             {
@@ -180,6 +186,32 @@ final class NamespaceRegistry
             }
         }
         return all;
+    }
+
+    /**
+     * @return whether the token hash matches the namespace's, compared in constant time; a namespace without a
+     *         token matches any.
+     */
+    boolean tokenMatches(final int id, final byte[] tokenHash)
+    {
+        state(id);
+        final byte[] stored = NamespaceTableDescriptor.tokenHash(region, geometry.namespaceEntryOffset(id));
+        return isZero(stored) || java.security.MessageDigest.isEqual(stored, tokenHash);
+    }
+
+    private boolean isOpen(final int id)
+    {
+        return isZero(NamespaceTableDescriptor.tokenHash(region, geometry.namespaceEntryOffset(id)));
+    }
+
+    private static boolean isZero(final byte[] bytes)
+    {
+        int bits = 0;
+        for (final byte b : bytes)
+        {
+            bits |= b;
+        }
+        return bits == 0;
     }
 
     private void add(final NamespaceState state)

@@ -102,6 +102,33 @@ public final class PoolCore implements AutoCloseable
     }
 
     /**
+     * Creates a namespace protected by a token, or returns the existing one when name, layout and token match.
+     *
+     * @param tokenHash SHA-256 of the token (32 bytes), or {@code null} for an open namespace.
+     * @return the namespace.
+     * @throws io.kvpool.protocol.PoolException as {@link #createNamespace(String, long, int, int)}; also
+     *                                          {@code NAMESPACE_CONFLICT} when it exists with another token.
+     */
+    public NamespaceInfo createNamespace(
+        final String name, final long blockSizeBytes, final int minSlabs, final int maxSlabs, final byte[] tokenHash)
+    {
+        ensureOpen();
+        return namespaces.create(name, blockSizeBytes, minSlabs, maxSlabs, tokenHash);
+    }
+
+    /**
+     * Checks a token against the hash stored for a namespace, in constant time.
+     *
+     * @param namespaceId namespace.
+     * @param tokenHash   SHA-256 of the presented token.
+     * @return whether it matches, or the namespace has no token.
+     */
+    public boolean tokenMatches(final int namespaceId, final byte[] tokenHash)
+    {
+        return namespaces.tokenMatches(namespaceId, tokenHash);
+    }
+
+    /**
      * @param name namespace name.
      * @return the namespace.
      * @throws io.kvpool.protocol.PoolException {@code NAMESPACE_UNKNOWN}.

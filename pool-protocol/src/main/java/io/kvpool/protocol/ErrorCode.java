@@ -7,7 +7,8 @@ package io.kvpool.protocol;
  *   2000-2999  namespaces and quotas
  *   3000-3999  index and recovery
  *   4000-4999  configuration
- *   5000-5999  wire protocol (reserved for the service)
+ *   5000-5999  wire protocol (io.kvpool.protocol.wire.WireError)
+ *   6000-6999  client connection
  * </pre>
  * Codes are never renumbered. A code from a newer peer that this version does not know is kept as its number by
  * {@link PoolException#code()}, and {@link #of(int)} answers {@code null} for it.
@@ -45,7 +46,20 @@ public enum ErrorCode
     INDEX_FAILED(3000),
 
     /** A configuration value is missing or out of range. */
-    CONFIG_INVALID(4000);
+    CONFIG_INVALID(4000),
+    /** The service could not start: Aeron media driver, metrics endpoint, or a port already in use. */
+    SERVICE_START_FAILED(4001),
+
+    /** No manager answered within the connect timeout. */
+    MANAGER_UNREACHABLE(6000),
+    /** A request got no answer within its timeout, and it was not safe to retry. */
+    REQUEST_TIMED_OUT(6001),
+    /** The manager restarted while a request that is not safe to repeat was in flight: its outcome is unknown. */
+    OUTCOME_UNKNOWN(6002),
+    /** The manager refused the request as a whole (the message carries its wire error). */
+    REQUEST_REFUSED(6003),
+    /** The client is closed. */
+    CLIENT_CLOSED(6004);
 
     private final int code;
 

@@ -1,0 +1,133 @@
+package io.kvpool.cli;
+
+import io.kvpool.manager.ManagerContext;
+import io.kvpool.manager.PoolManager;
+import io.kvpool.manager.RecoveryReport;
+import org.agrona.concurrent.ShutdownSignalBarrier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code kvpool manager}: runs the pool manager service in the foreground until SIGTERM or SIGINT, then finishes
+ * in-flight requests, flushes, marks the region clean and exits 0.
+ */
+@Command(
+    name = "manager",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+        "Runs the pool manager service in the foreground: it owns the region and answers clients over Aeron",
+        "(IPC on this host, UDP with --endpoint). SIGTERM/SIGINT: finish in-flight requests, flush, mark the",
+        "region clean, exit 0. After a SIGKILL the next start recovers the region.",
+        "Every option may also be given in a YAML file (--config) under the same name without dashes;",
+        "options on the command line override the file."})
+final class ManagerCommand implements Callable<Integer>
+{
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration file.")
+    private Path config;
+
+    @Option(names = "--region", paramLabel = "DEVICE", description = "A devdax device, e.g. /dev/dax0.0.")
+    private Path region;
+
+    @Option(names = "--region-file", paramLabel = "PATH",
+        description = "A region file on tmpfs or hugetlbfs (default: /dev/shm/kvpool-region).")
+    private Path regionFile;
+
+    @Option(names = "--size", paramLabel = "SIZE", description = "Size of a region file created now (default 1g).")
+    private String size;
+
+    @Option(names = "--slab-size", paramLabel = "SIZE", description = "Slab size for formatting (default 64m).")
+    private String slabSize;
+
+    @Option(names = "--min-block-size", paramLabel = "SIZE", description = "Smallest block size (default 16k).")
+    private String minBlockSize;
+
+    @Option(names = "--format", description = "Format the region even if it holds a pool (destroys it).")
+    private Boolean format;
+
+    @Option(names = "--index-file", paramLabel = "PATH", description = "Index file (default: beside the region).")
+    private Path indexFile;
+
+    @Option(names = "--aeron-dir", paramLabel = "DIR",
+        description = "Use the external media driver in DIR instead of embedding one.")
+    private Path aeronDir;
+
+    @Option(names = "--embedded-aeron-dir", paramLabel = "DIR",
+        description = "Directory of the embedded media driver (default: /dev/shm/kvpool-aeron).")
+    private Path embeddedAeronDir;
+
+    @Option(names = "--endpoint", paramLabel = "HOST:PORT",
+        description = "Also receive requests over UDP here (port 0 picks one). Default: IPC only.")
+    private String endpoint;
+
+    @Option(names = "--metrics-port", paramLabel = "PORT",
+        description = "Prometheus endpoint port (default 9470; 0 picks one; -1 turns it off).")
+    private Integer metricsPort;
+
+    @Option(names = "--admin-token", paramLabel = "TOKEN",
+        description = "Token admin sessions (namespace creation, stats of all) must present.")
+    private String adminToken;
+
+    @Option(names = "--lease", paramLabel = "DURATION", description = "Reservation lease (default 10s).")
+    private String lease;
+
+    @Option(names = "--pin-lease", paramLabel = "DURATION", description = "Read-pin lease (default 10s).")
+    private String pinLease;
+
+    @Option(names = "--no-prefault", negatable = false, description = "Do not fault the region in at start.")
+    private boolean noPrefault;
+
+    @Override
+    public Integer call()
+    {
+        final PrintWriter out = spec.commandLine().getOut();
+        final ManagerContext context = config == null ? new ManagerContext() : ManagerContext.fromYaml(config);
+        final Map<String, Object> flags = new LinkedHashMap<>();
+        flags.put("region", region);
+        flags.put("region-file", regionFile);
+        flags.put("size", size);
+        flags.put("slab-size", slabSize);
+        flags.put("min-block-size", minBlockSize);
+        flags.put("format", format);
+        flags.put("index-file", indexFile);
+        flags.put("aeron-dir", aeronDir);
+        flags.put("embedded-aeron-dir", embeddedAeronDir);
+        flags.put("endpoint", endpoint);
+        flags.put("metrics-port", metricsPort);
+        flags.put("admin-token", adminToken);
+        flags.put("lease", lease);
+        flags.put("pin-lease", pinLease);
+        flags.put("prefault", noPrefault ? Boolean.FALSE : null);
+        context.override(flags);
+
+        final ShutdownSignalBarrier barrier = new ShutdownSignalBarrier();
+        try (PoolManager manager = PoolManager.launch(context))
+        {
+            final RecoveryReport report = manager.recoveryReport();
+            out.printf("kvpool manager epoch %d: %s%n", report.managerEpoch(), manager.description());
+            out.printf("recovery: %s, %d sealed blocks, %d writing reclaimed, %d index entries restored, %d removed" +
+                    " in %d ms%n", report.formatted() ? "formatted" : report.cleanShutdown() ? "clean" : "recovered",
+                report.sealedBlocks(), report.reclaimedWritingBlocks(), report.restoredIndexEntries(),
+                report.removedIndexEntries(), report.elapsedNanos() / 1_000_000);
+            out.println("ready");
+            out.flush();
+            barrier.await();
+            out.println("shutting down: finishing in-flight requests, flushing, marking the region clean");
+            out.flush();
+        }
+        out.println("stopped cleanly");
+        out.flush();
+        return 0;
+    }
+}

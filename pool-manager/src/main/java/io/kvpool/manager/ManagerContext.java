@@ -1,0 +1,522 @@
+package io.kvpool.manager;
+
+import io.kvpool.protocol.ByteSizes;
+import io.kvpool.protocol.ErrorCode;
+import io.kvpool.protocol.PoolException;
+import io.kvpool.protocol.RegionGeometry;
+import io.kvpool.transport.cxl.RegionSource;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Configuration of the manager service ({@link PoolManager}). Values come from a YAML file (keys as the command
+ * line's long options without dashes, e.g. {@code region-file: /dev/shm/pool}) and from flags, which override the
+ * file; {@link #conclude()} validates every value once and says what is wrong and how to fix it.
+ * Not thread-safe; not to be changed after the service starts.
+ */
+public final class ManagerContext
+{
+    /** Where the embedded media driver lives unless told otherwise; clients on the host connect through it. */
+    public static final Path DEFAULT_EMBEDDED_AERON_DIR = Path.of("/dev/shm/kvpool-aeron");
+    /** Default region when none is named: a 1 GiB file in /dev/shm. */
+    public static final Path DEFAULT_REGION_FILE = Path.of("/dev/shm/kvpool-region");
+    public static final long DEFAULT_REGION_SIZE_BYTES = 1L << 30;
+    /** Stream on which the manager receives requests, on IPC and on UDP alike. */
+    public static final int DEFAULT_REQUEST_STREAM_ID = 1001;
+    public static final int DEFAULT_METRICS_PORT = 9470;
+
+    private static final Set<String> KEYS = new TreeSet<>(List.of("region", "region-file", "size", "slab-size",
+        "min-block-size", "max-namespaces", "format", "index-file", "aeron-dir", "embedded-aeron-dir", "endpoint",
+        "request-stream", "metrics-port", "metrics-host", "admin-token", "lease", "pin-lease", "prefault",
+        "session-timeout", "namespaces"));
+
+    private Path regionPath;
+    private boolean regionIsDevice;
+    private long regionSizeBytes = DEFAULT_REGION_SIZE_BYTES;
+    private Long slabSizeBytes;
+    private Long minBlockSizeBytes;
+    private Integer maxNamespaces;
+    private boolean format;
+    private Path indexFile;
+    private Path externalAeronDir;
+    private Path embeddedAeronDir = DEFAULT_EMBEDDED_AERON_DIR;
+    private String endpoint;
+    private int requestStreamId = DEFAULT_REQUEST_STREAM_ID;
+    private int metricsPort = DEFAULT_METRICS_PORT;
+    private String metricsHost = "0.0.0.0";
+    private String adminToken = "";
+    private Duration reservationLease = Duration.ofNanos(PoolContext.DEFAULT_LEASE_NS);
+    private Duration pinLease = Duration.ofNanos(PoolContext.DEFAULT_LEASE_NS);
+    private boolean prefault = true;
+    private Duration sessionTimeout = Duration.ofSeconds(10);
+    private final List<NamespaceSpec> namespaces = new ArrayList<>();
+
+    /**
+     * A namespace the manager creates at start if it does not exist.
+     *
+     * @param name           namespace name.
+     * @param blockSizeBytes block size.
+     * @param minSlabs       guaranteed slabs.
+     * @param maxSlabs       slab ceiling (0 = every slab).
+     * @param token          access token ("" for none).
+     */
+    public record NamespaceSpec(String name, long blockSizeBytes, int minSlabs, int maxSlabs, String token)
+    {
+    }
+
+    /**
+     * Reads a YAML configuration file.
+     *
+     * @param file the file.
+     * @return a context with the file's values.
+     * @throws PoolException {@link ErrorCode#CONFIG_INVALID} naming the file, the key and the problem.
+     */
+    public static ManagerContext fromYaml(final Path file)
+    {
+        final Object root;
+        try (Reader reader = Files.newBufferedReader(file))
+        {
+            root = new Yaml(new SafeConstructor(new LoaderOptions())).load(reader);
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            throw invalid("cannot read configuration file " + file + ": " + ex.getMessage());
+        }
+        final ManagerContext context = new ManagerContext();
+        if (root == null)
+        {
+            return context;
+        }
+        if (!(root instanceof Map<?, ?> map))
+        {
+            throw invalid(file + ": the configuration must be a mapping of keys to values");
+        }
+        for (final Map.Entry<?, ?> entry : map.entrySet())
+        {
+            context.set(String.valueOf(entry.getKey()), entry.getValue(), file.toString());
+        }
+        return context;
+    }
+
+    private void set(final String key, final Object value, final String source)
+    {
+        if (!KEYS.contains(key))
+        {
+            throw invalid(source + ": unknown key '" + key + "'; known keys: " + KEYS);
+        }
+        try
+        {
+            switch (key)
+            {
+                case "region" -> region(Path.of(text(value)));
+                case "region-file" -> regionFile(Path.of(text(value)));
+                case "size" -> regionSizeBytes(size(value));
+                case "slab-size" -> slabSizeBytes(size(value));
+                case "min-block-size" -> minBlockSizeBytes(size(value));
+                case "max-namespaces" -> maxNamespaces(Integer.parseInt(text(value)));
+                case "format" -> format(bool(value));
+                case "index-file" -> indexFile(Path.of(text(value)));
+                case "aeron-dir" -> externalAeronDir(Path.of(text(value)));
+                case "embedded-aeron-dir" -> embeddedAeronDir(Path.of(text(value)));
+                case "endpoint" -> endpoint(text(value));
+                case "request-stream" -> requestStreamId(Integer.parseInt(text(value)));
+                case "metrics-port" -> metricsPort(Integer.parseInt(text(value)));
+                case "metrics-host" -> metricsHost(text(value));
+                case "admin-token" -> adminToken(text(value));
+                case "lease" -> reservationLease(duration(value));
+                case "pin-lease" -> pinLease(duration(value));
+                case "prefault" -> prefault(bool(value));
+                case "session-timeout" -> sessionTimeout(duration(value));
+                case "namespaces" -> namespaces(value, source);
+                default -> throw new IllegalStateException(key);
+            }
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw invalid(source + ": key '" + key + "' has value '" + value + "': " + ex.getMessage());
+        }
+    }
+
+    private void namespaces(final Object value, final String source)
+    {
+        if (!(value instanceof List<?> list))
+        {
+            throw new IllegalArgumentException("expected a list of {name, block-size, min-slabs, max-slabs, token}");
+        }
+        for (final Object item : list)
+        {
+            if (!(item instanceof Map<?, ?> map) || map.get("name") == null || map.get("block-size") == null)
+            {
+                throw new IllegalArgumentException("each namespace needs at least name and block-size");
+            }
+            final Map<String, Object> fields = new LinkedHashMap<>();
+            map.forEach((k, v) -> fields.put(String.valueOf(k), v));
+            final Set<String> unknown = new TreeSet<>(fields.keySet());
+            unknown.removeAll(Set.of("name", "block-size", "min-slabs", "max-slabs", "token"));
+            if (!unknown.isEmpty())
+            {
+                throw new IllegalArgumentException("unknown namespace keys " + unknown);
+            }
+            namespaces.add(new NamespaceSpec(text(fields.get("name")), size(fields.get("block-size")),
+                Integer.parseInt(text(fields.getOrDefault("min-slabs", 0))),
+                Integer.parseInt(text(fields.getOrDefault("max-slabs", 0))),
+                text(fields.getOrDefault("token", ""))));
+        }
+    }
+
+    private static String text(final Object value)
+    {
+        if (value == null)
+        {
+            throw new IllegalArgumentException("a value is required");
+        }
+        return String.valueOf(value);
+    }
+
+    private static long size(final Object value)
+    {
+        return ByteSizes.parse(text(value));
+    }
+
+    private static boolean bool(final Object value)
+    {
+        if (value instanceof Boolean b)
+        {
+            return b;
+        }
+        return switch (text(value).toLowerCase(java.util.Locale.ROOT))
+        {
+            case "true", "yes", "on" -> true;
+            case "false", "no", "off" -> false;
+            default -> throw new IllegalArgumentException("expected true or false");
+        };
+    }
+
+    /**
+     * Parses durations such as {@code 500ms}, {@code 10s}, {@code 2m}, or ISO-8601 ({@code PT10S}).
+     */
+    static Duration duration(final Object value)
+    {
+        final String text = text(value).trim().toLowerCase(java.util.Locale.ROOT);
+        try
+        {
+            if (text.startsWith("pt"))
+            {
+                return Duration.parse(text.toUpperCase(java.util.Locale.ROOT));
+            }
+            if (text.endsWith("ms"))
+            {
+                return Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2)));
+            }
+            if (text.endsWith("s"))
+            {
+                return Duration.ofSeconds(Long.parseLong(text.substring(0, text.length() - 1)));
+            }
+            if (text.endsWith("m"))
+            {
+                return Duration.ofMinutes(Long.parseLong(text.substring(0, text.length() - 1)));
+            }
+            return Duration.ofSeconds(Long.parseLong(text));
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new IllegalArgumentException("'" + value + "' is not a duration such as 500ms, 10s or 2m");
+        }
+    }
+
+    public ManagerContext region(final Path device)
+    {
+        this.regionPath = device;
+        this.regionIsDevice = true;
+        return this;
+    }
+
+    public ManagerContext regionFile(final Path file)
+    {
+        this.regionPath = file;
+        this.regionIsDevice = false;
+        return this;
+    }
+
+    public Path regionPath()
+    {
+        return regionPath;
+    }
+
+    public ManagerContext regionSizeBytes(final long regionSizeBytes)
+    {
+        this.regionSizeBytes = regionSizeBytes;
+        return this;
+    }
+
+    public ManagerContext slabSizeBytes(final long slabSizeBytes)
+    {
+        this.slabSizeBytes = slabSizeBytes;
+        return this;
+    }
+
+    public ManagerContext minBlockSizeBytes(final long minBlockSizeBytes)
+    {
+        this.minBlockSizeBytes = minBlockSizeBytes;
+        return this;
+    }
+
+    public ManagerContext maxNamespaces(final int maxNamespaces)
+    {
+        this.maxNamespaces = maxNamespaces;
+        return this;
+    }
+
+    public ManagerContext format(final boolean format)
+    {
+        this.format = format;
+        return this;
+    }
+
+    public ManagerContext indexFile(final Path indexFile)
+    {
+        this.indexFile = indexFile;
+        return this;
+    }
+
+    /**
+     * @param dir the directory of an external, already running media driver; the manager then embeds none.
+     */
+    public ManagerContext externalAeronDir(final Path dir)
+    {
+        this.externalAeronDir = dir;
+        return this;
+    }
+
+    public Path externalAeronDir()
+    {
+        return externalAeronDir;
+    }
+
+    /**
+     * @param dir where the embedded media driver puts its files (clients on this host connect there).
+     */
+    public ManagerContext embeddedAeronDir(final Path dir)
+    {
+        this.embeddedAeronDir = dir;
+        return this;
+    }
+
+    public Path embeddedAeronDir()
+    {
+        return embeddedAeronDir;
+    }
+
+    /**
+     * @return the Aeron directory in use: the external driver's, else the embedded one's.
+     */
+    public Path aeronDir()
+    {
+        return externalAeronDir != null ? externalAeronDir : embeddedAeronDir;
+    }
+
+    /**
+     * @param endpoint {@code host:port} to receive requests over UDP (port 0: any free port), or {@code null} for
+     *                 IPC only.
+     */
+    public ManagerContext endpoint(final String endpoint)
+    {
+        this.endpoint = endpoint;
+        return this;
+    }
+
+    public String endpoint()
+    {
+        return endpoint;
+    }
+
+    public ManagerContext requestStreamId(final int requestStreamId)
+    {
+        this.requestStreamId = requestStreamId;
+        return this;
+    }
+
+    public int requestStreamId()
+    {
+        return requestStreamId;
+    }
+
+    /**
+     * @param metricsPort Prometheus endpoint port; 0 picks a free one; -1 turns the endpoint off.
+     */
+    public ManagerContext metricsPort(final int metricsPort)
+    {
+        this.metricsPort = metricsPort;
+        return this;
+    }
+
+    public int metricsPort()
+    {
+        return metricsPort;
+    }
+
+    public ManagerContext metricsHost(final String metricsHost)
+    {
+        this.metricsHost = metricsHost;
+        return this;
+    }
+
+    public String metricsHost()
+    {
+        return metricsHost;
+    }
+
+    /**
+     * @param adminToken token an admin session (HELLO with no namespace) must present; "" lets any local client be
+     *                   admin.
+     */
+    public ManagerContext adminToken(final String adminToken)
+    {
+        this.adminToken = adminToken == null ? "" : adminToken;
+        return this;
+    }
+
+    public String adminToken()
+    {
+        return adminToken;
+    }
+
+    public ManagerContext reservationLease(final Duration lease)
+    {
+        this.reservationLease = lease;
+        return this;
+    }
+
+    public ManagerContext pinLease(final Duration lease)
+    {
+        this.pinLease = lease;
+        return this;
+    }
+
+    public ManagerContext prefault(final boolean prefault)
+    {
+        this.prefault = prefault;
+        return this;
+    }
+
+    public ManagerContext sessionTimeout(final Duration sessionTimeout)
+    {
+        this.sessionTimeout = sessionTimeout;
+        return this;
+    }
+
+    public Duration sessionTimeout()
+    {
+        return sessionTimeout;
+    }
+
+    public ManagerContext addNamespace(final NamespaceSpec spec)
+    {
+        namespaces.add(spec);
+        return this;
+    }
+
+    public List<NamespaceSpec> namespaces()
+    {
+        return List.copyOf(namespaces);
+    }
+
+    /**
+     * Copies every value set in {@code flags} over this context's (command line over file).
+     *
+     * @param overrides values given on the command line.
+     * @return this.
+     */
+    public ManagerContext override(final Map<String, Object> overrides)
+    {
+        overrides.forEach((key, value) ->
+        {
+            if (value != null)
+            {
+                set(key, value, "command line");
+            }
+        });
+        return this;
+    }
+
+    /**
+     * Validates every value and builds the pool configuration.
+     *
+     * @return the configuration of the pool core.
+     * @throws PoolException {@link ErrorCode#CONFIG_INVALID} naming the value, its allowed range and the fix.
+     */
+    public PoolContext conclude()
+    {
+        final Path region = regionPath == null ? DEFAULT_REGION_FILE : regionPath;
+        if (regionIsDevice && !region.getFileName().toString().matches("dax\\d+\\.\\d+"))
+        {
+            throw invalid("region=" + region + " is not a devdax device (/dev/daxX.Y); use region-file for a file");
+        }
+        if (regionSizeBytes < 8L << 20)
+        {
+            throw invalid("size=" + regionSizeBytes + " is below the smallest useful region (8 MiB)");
+        }
+        if (endpoint != null && !endpoint.matches("[^:\\s]+:\\d{1,5}"))
+        {
+            throw invalid("endpoint=" + endpoint + " must be host:port, e.g. 0.0.0.0:40100 (port 0 picks one)");
+        }
+        if (requestStreamId <= 0)
+        {
+            throw invalid("request-stream=" + requestStreamId + " must be positive");
+        }
+        if (metricsPort < -1 || metricsPort > 65535)
+        {
+            throw invalid("metrics-port=" + metricsPort + " must be 0..65535 (0 picks a free port) or -1 (off)");
+        }
+        if (reservationLease.isNegative() || reservationLease.isZero() || pinLease.isNegative() || pinLease.isZero())
+        {
+            throw invalid("lease=" + reservationLease + " pin-lease=" + pinLease + " must be positive");
+        }
+        if (sessionTimeout.toMillis() < 100)
+        {
+            throw invalid("session-timeout=" + sessionTimeout + " must be at least 100ms");
+        }
+        final PoolContext pool = new PoolContext()
+            .regionSource(RegionSource.forPath(region, regionSizeBytes, format))
+            .format(format)
+            .indexFile(indexFile)
+            .reservationLeaseNs(reservationLease.toNanos())
+            .pinLeaseNs(pinLease.toNanos())
+            .prefault(prefault);
+        if (slabSizeBytes != null)
+        {
+            pool.slabSizeBytes(slabSizeBytes);
+        }
+        if (minBlockSizeBytes != null)
+        {
+            pool.minBlockSizeBytes(minBlockSizeBytes);
+        }
+        if (maxNamespaces != null)
+        {
+            pool.maxNamespaces(maxNamespaces);
+        }
+        if (slabSizeBytes != null && (slabSizeBytes % RegionGeometry.SLAB_ALIGNMENT_BYTES != 0))
+        {
+            throw invalid("slab-size=" + slabSizeBytes + " must be a multiple of 2m");
+        }
+        return pool.conclude();
+    }
+
+    private static PoolException invalid(final String message)
+    {
+        return new PoolException(ErrorCode.CONFIG_INVALID, message);
+    }
+}

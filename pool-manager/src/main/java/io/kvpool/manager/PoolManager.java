@@ -1,0 +1,276 @@
+package io.kvpool.manager;
+
+import io.aeron.Aeron;
+import io.aeron.ChannelUri;
+import io.aeron.CommonContext;
+import io.aeron.Subscription;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import io.kvpool.manager.internal.AeronResponseChannel;
+import io.kvpool.manager.internal.ManagerAgent;
+import io.kvpool.manager.internal.ManagerMetrics;
+import io.kvpool.manager.internal.RequestDispatcher;
+import io.kvpool.manager.internal.SessionRegistry;
+import io.kvpool.protocol.ErrorCode;
+import io.kvpool.protocol.PoolException;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.SystemNanoClock;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The pool manager service: a {@link PoolCore} behind the kvpool wire protocol over Aeron (IPC for clients on
+ * this host, UDP for the others), run by one agent thread, with a Prometheus endpoint. {@link #launch} recovers
+ * the region and starts serving; {@link #close} finishes in-flight requests, flushes, marks the region clean and
+ * stops. Thread-safe: launch and close may be called from any thread (close from a signal handler).
+ */
+public final class PoolManager implements AutoCloseable
+{
+    /** Channel on which clients of this host send requests. */
+    public static final String IPC_CHANNEL = "aeron:ipc?term-length=1m";
+    /** How long a client or the next manager waits for this one's media driver heartbeat before calling it dead. */
+    public static final long DRIVER_TIMEOUT_MS = 2_000;
+
+    private static final System.Logger LOG = System.getLogger("io.kvpool.manager");
+
+    private final ManagerContext context;
+    private final PoolCore pool;
+    private final MediaDriver driver;
+    private final Aeron aeron;
+    private final AgentRunner runner;
+    private final HTTPServer metricsServer;
+    private final String udpEndpoint;
+    private final AtomicLong errors = new AtomicLong();
+    private boolean closed;
+
+    private PoolManager(
+        final ManagerContext context, final PoolCore pool, final MediaDriver driver, final Aeron aeron,
+        final AgentRunner runner, final HTTPServer metricsServer, final String udpEndpoint)
+    {
+        this.context = context;
+        this.pool = pool;
+        this.driver = driver;
+        this.aeron = aeron;
+        this.runner = runner;
+        this.metricsServer = metricsServer;
+        this.udpEndpoint = udpEndpoint;
+    }
+
+    /**
+     * Opens (recovering) the region, creates the configured namespaces and starts serving.
+     *
+     * @param context configuration; concluded here.
+     * @return the running service.
+     * @throws PoolException {@code CONFIG_INVALID}, region and index errors, or {@code SERVICE_START_FAILED}.
+     */
+    public static PoolManager launch(final ManagerContext context)
+    {
+        final PoolContext poolContext = context.conclude();
+        final PoolCore pool = PoolCore.open(poolContext);
+        MediaDriver driver = null;
+        Aeron aeron = null;
+        HTTPServer metricsServer = null;
+        try
+        {
+            for (final ManagerContext.NamespaceSpec spec : context.namespaces())
+            {
+                pool.createNamespace(spec.name(), spec.blockSizeBytes(), spec.minSlabs(),
+                    spec.maxSlabs() == 0 ? pool.geometry().slabCount() : spec.maxSlabs(),
+                    spec.token().isEmpty() ? null : RequestDispatcher.sha256(spec.token()));
+            }
+            driver = context.externalAeronDir() == null ? launchDriver(context.embeddedAeronDir()) : null;
+            aeron = Aeron.connect(new Aeron.Context()
+                .aeronDirectoryName(context.aeronDir().toString())
+                .driverTimeoutMs(DRIVER_TIMEOUT_MS * 5)
+                .errorHandler(ex -> LOG.log(System.Logger.Level.ERROR, "aeron: " + ex, ex)));
+            final List<Subscription> subscriptions = new ArrayList<>();
+            subscriptions.add(aeron.addSubscription(IPC_CHANNEL, context.requestStreamId()));
+            String udpEndpoint = null;
+            if (context.endpoint() != null)
+            {
+                final Subscription udp = aeron.addSubscription(
+                    "aeron:udp?endpoint=" + context.endpoint() + "|term-length=1m", context.requestStreamId());
+                subscriptions.add(udp);
+                udpEndpoint = awaitResolvedEndpoint(udp);
+            }
+            final ManagerMetrics metrics = new ManagerMetrics();
+            if (context.metricsPort() >= 0)
+            {
+                metricsServer = HTTPServer.builder().hostname(context.metricsHost()).port(context.metricsPort())
+                    .registry(metrics.registry()).buildAndStart();
+            }
+            final SessionRegistry sessions = new SessionRegistry(context.sessionTimeout().toNanos());
+            final RequestDispatcher dispatcher = new RequestDispatcher(pool, sessions,
+                AeronResponseChannel.factory(aeron), metrics, System::nanoTime, context.adminToken(),
+                pool.region().path(), poolContext.reservationLeaseNs(), poolContext.pinLeaseNs());
+            final ManagerAgent agent = new ManagerAgent(pool, subscriptions, dispatcher, sessions, metrics,
+                System::nanoTime);
+            final PoolManager[] self = new PoolManager[1];
+            final AgentRunner runner = new AgentRunner(idleStrategy(), ex ->
+            {
+                self[0].errors.incrementAndGet();
+                LOG.log(System.Logger.Level.ERROR, "manager agent: " + ex, ex);
+            }, null, agent);
+            self[0] = new PoolManager(context, pool, driver, aeron, runner, metricsServer, udpEndpoint);
+            AgentRunner.startOnThread(runner);
+            return self[0];
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            CloseHelper.quietCloseAll(metricsServer == null ? null : (AutoCloseable)metricsServer::close, aeron,
+                driver);
+            pool.close();
+            if (ex instanceof PoolException poolException)
+            {
+                throw poolException;
+            }
+            throw new PoolException(ErrorCode.SERVICE_START_FAILED, "cannot start the manager service: " + ex +
+                " (is the metrics port or UDP endpoint in use? is another media driver active in " +
+                context.aeronDir() + "?)", ex);
+        }
+    }
+
+    private static MediaDriver launchDriver(final Path dir)
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRIVER_TIMEOUT_MS * 2 + 1000);
+        // A driver killed with the previous manager leaves its directory behind with a heartbeat that goes stale
+        // within the driver timeout: wait that long before calling the directory busy.
+        while (Files.exists(dir.resolve("cnc.dat")) &&
+            CommonContext.isDriverActive(dir.toFile(), DRIVER_TIMEOUT_MS, message -> { }))
+        {
+            if (System.nanoTime() > deadlineNs)
+            {
+                throw new PoolException(ErrorCode.SERVICE_START_FAILED, "a media driver is active in " + dir +
+                    ": another manager is running there; stop it, or use --embedded-aeron-dir for another " +
+                    "directory, or --aeron-dir to use that driver as an external one");
+            }
+            sleep(100);
+        }
+        return MediaDriver.launch(new MediaDriver.Context()
+            .aeronDirectoryName(dir.toString())
+            .dirDeleteOnStart(true)
+            .dirDeleteOnShutdown(true)
+            .driverTimeoutMs(DRIVER_TIMEOUT_MS)
+            .clientLivenessTimeoutNs(TimeUnit.MILLISECONDS.toNanos(DRIVER_TIMEOUT_MS * 2))
+            .threadingMode(ThreadingMode.SHARED)
+            .sharedIdleStrategy(idleStrategy())
+            .termBufferSparseFile(true)
+            .warnIfDirectoryExists(false));
+    }
+
+    private static String awaitResolvedEndpoint(final Subscription subscription)
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        String resolved;
+        while ((resolved = subscription.resolvedEndpoint()) == null)
+        {
+            if (System.nanoTime() > deadlineNs)
+            {
+                throw new PoolException(ErrorCode.SERVICE_START_FAILED, "UDP endpoint " +
+                    ChannelUri.parse(subscription.channel()).get("endpoint") + " did not bind within 5 s");
+            }
+            sleep(10);
+        }
+        return resolved;
+    }
+
+    private static IdleStrategy idleStrategy()
+    {
+        return new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(200));
+    }
+
+    private static void sleep(final long millis)
+    {
+        try
+        {
+            Thread.sleep(millis);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new PoolException(ErrorCode.SERVICE_START_FAILED, "interrupted while starting");
+        }
+    }
+
+    /**
+     * @return {@code host:port} the manager receives UDP requests on (the port resolved when 0 was asked), or
+     *         {@code null} when UDP is off.
+     */
+    public String udpEndpoint()
+    {
+        return udpEndpoint;
+    }
+
+    /**
+     * @return the Prometheus endpoint's port, or -1 when it is off.
+     */
+    public int metricsPort()
+    {
+        return metricsServer == null ? -1 : metricsServer.getPort();
+    }
+
+    /**
+     * @return the Aeron directory clients on this host connect through.
+     */
+    public Path aeronDir()
+    {
+        return context.aeronDir();
+    }
+
+    /**
+     * @return what attaching the region found and repaired.
+     */
+    public RecoveryReport recoveryReport()
+    {
+        return pool.recoveryReport();
+    }
+
+    /**
+     * @return one line: region, endpoints.
+     */
+    public String description()
+    {
+        return pool.region().description() + "; IPC stream " + context.requestStreamId() + " via " + aeronDir() +
+            (udpEndpoint != null ? "; UDP " + udpEndpoint : "; UDP off") +
+            (metricsServer != null ? "; metrics http://" + context.metricsHost() + ":" + metricsPort() + "/metrics" :
+            "; metrics off");
+    }
+
+    /**
+     * @return errors the agent reported (never thrown out of its duty cycle).
+     */
+    public long agentErrors()
+    {
+        return errors.get();
+    }
+
+    /**
+     * Finishes in-flight requests, flushes the index, marks the region clean, and stops Aeron and the metrics
+     * endpoint. Idempotent.
+     */
+    @Override
+    public synchronized void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        runner.close();
+        if (metricsServer != null)
+        {
+            metricsServer.close();
+        }
+        CloseHelper.quietCloseAll(aeron, driver);
+    }
+}

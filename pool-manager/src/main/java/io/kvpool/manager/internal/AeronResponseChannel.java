@@ -1,0 +1,107 @@
+package io.kvpool.manager.internal;
+
+import io.aeron.Aeron;
+import io.aeron.ChannelUri;
+import io.aeron.ExclusivePublication;
+import io.aeron.Publication;
+import org.agrona.DirectBuffer;
+
+import java.util.ArrayDeque;
+
+/**
+ * A session's responses over an Aeron exclusive publication to the channel and stream the client named. A message
+ * that cannot be offered now (not yet connected, back pressure) is copied into a bounded queue and retried from the
+ * duty cycle; the agent never waits on a slow client. Not thread-safe: the manager's thread.
+ */
+public final class AeronResponseChannel implements ResponseChannel
+{
+    /** Messages queued for a slow or not-yet-connected client before it is considered lost. */
+    static final int MAX_PENDING = 256;
+    /** Responses carry up to 64 KiB; Aeron's largest message is a term's eighth. */
+    static final String TERM_LENGTH = "1m";
+
+    private final ExclusivePublication publication;
+    private final ArrayDeque<byte[]> pending = new ArrayDeque<>();
+    private final org.agrona.concurrent.UnsafeBuffer scratch = new org.agrona.concurrent.UnsafeBuffer(new byte[0]);
+    private boolean overflowed;
+
+    private AeronResponseChannel(final ExclusivePublication publication)
+    {
+        this.publication = publication;
+    }
+
+    /**
+     * @return a factory opening publications on the given Aeron client.
+     */
+    public static ResponseChannel.Factory factory(final Aeron aeron)
+    {
+        return (channel, streamId) ->
+        {
+            final ChannelUri uri = ChannelUri.parse(channel);
+            if (uri.get("term-length") == null)
+            {
+                uri.put("term-length", TERM_LENGTH);
+            }
+            return new AeronResponseChannel(aeron.addExclusivePublication(uri.toString(), streamId));
+        };
+    }
+
+    @Override
+    public void send(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (pending.isEmpty() && publication.offer(buffer, offset, length) > 0)
+        {
+            return;
+        }
+        if (pending.size() >= MAX_PENDING)
+        {
+            overflowed = true;
+            return;
+        }
+        final byte[] copy = new byte[length];
+        buffer.getBytes(offset, copy);
+        pending.addLast(copy);
+    }
+
+    @Override
+    public int flush()
+    {
+        int sent = 0;
+        while (!pending.isEmpty())
+        {
+            final byte[] message = pending.peekFirst();
+            scratch.wrap(message);
+            final long result = publication.offer(scratch, 0, message.length);
+            if (result < 0)
+            {
+                if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED)
+                {
+                    pending.clear();
+                }
+                break;
+            }
+            pending.removeFirst();
+            sent++;
+        }
+        return sent;
+    }
+
+    @Override
+    public int pending()
+    {
+        return pending.size();
+    }
+
+    @Override
+    public boolean isConnected()
+    {
+        return publication.isConnected() && !overflowed;
+    }
+
+    @Override
+    public void close()
+    {
+        pending.clear();
+        publication.close();
+    }
+}

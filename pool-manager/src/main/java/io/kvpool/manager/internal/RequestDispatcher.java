@@ -1,0 +1,324 @@
+package io.kvpool.manager.internal;
+
+import io.kvpool.manager.PoolCore;
+import io.kvpool.protocol.BlockBatch;
+import io.kvpool.protocol.NamespaceInfo;
+import io.kvpool.protocol.PoolException;
+import io.kvpool.protocol.PoolStats;
+import io.kvpool.protocol.wire.BatchRequestFlyweight;
+import io.kvpool.protocol.wire.BatchResponseFlyweight;
+import io.kvpool.protocol.wire.CreateNamespaceFlyweight;
+import io.kvpool.protocol.wire.ErrorFlyweight;
+import io.kvpool.protocol.wire.HelloFlyweight;
+import io.kvpool.protocol.wire.HelloOkFlyweight;
+import io.kvpool.protocol.wire.MessageHeader;
+import io.kvpool.protocol.wire.MessageType;
+import io.kvpool.protocol.wire.NamespaceOkFlyweight;
+import io.kvpool.protocol.wire.SessionDescriptor;
+import io.kvpool.protocol.wire.StatsResponseFlyweight;
+import io.kvpool.protocol.wire.StatsSnapshot;
+import io.kvpool.protocol.wire.WireError;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableDirectByteBuffer;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+import java.util.function.LongSupplier;
+
+/**
+ * The manager's request state machine: validates each message, authenticates its session, runs it against the
+ * {@link PoolCore} and answers. Every malformed, truncated, oversized, out-of-range or unauthorized message is
+ * answered with an ERROR where there is a session to answer to (and dropped where there is none), and counted;
+ * no input makes an exception escape or changes another session's state.
+ * <p>
+ * Deterministic and single-threaded: the only inputs are the messages in order and the clock, so the same sequence
+ * yields the same responses (what hosting it in Aeron Cluster later needs). Not thread-safe.
+ */
+public final class RequestDispatcher
+{
+    private static final System.Logger LOG = System.getLogger("io.kvpool.manager.requests");
+
+    private final PoolCore pool;
+    private final SessionRegistry sessions;
+    private final ResponseChannel.Factory channels;
+    private final ManagerMetrics metrics;
+    private final LongSupplier nanoClock;
+    private final byte[] adminTokenHash;
+    private final String pathHint;
+    private final long reservationLeaseNs;
+    private final long pinLeaseNs;
+    private final BlockBatch batch = new BlockBatch();
+    private final HelloFlyweight hello = new HelloFlyweight();
+    private final CreateNamespaceFlyweight createNamespace = new CreateNamespaceFlyweight();
+    private final ExpandableDirectByteBuffer out = new ExpandableDirectByteBuffer(MessageHeader.MAX_FRAME_LENGTH);
+    private long requests;
+    private boolean shuttingDown;
+
+    public RequestDispatcher(
+        final PoolCore pool, final SessionRegistry sessions, final ResponseChannel.Factory channels,
+        final ManagerMetrics metrics, final LongSupplier nanoClock, final String adminToken, final String pathHint,
+        final long reservationLeaseNs, final long pinLeaseNs)
+    {
+        this.pool = pool;
+        this.sessions = sessions;
+        this.channels = channels;
+        this.metrics = metrics;
+        this.nanoClock = nanoClock;
+        this.adminTokenHash = adminToken.isEmpty() ? null : sha256(adminToken);
+        this.pathHint = pathHint;
+        this.reservationLeaseNs = reservationLeaseNs;
+        this.pinLeaseNs = pinLeaseNs;
+    }
+
+    /**
+     * Refuses every further request with {@link WireError#SHUTTING_DOWN}.
+     */
+    public void shutDown()
+    {
+        shuttingDown = true;
+    }
+
+    /**
+     * @return requests handled so far.
+     */
+    public long requests()
+    {
+        return requests;
+    }
+
+    /**
+     * Handles one whole (reassembled) message.
+     */
+    public void onMessage(final DirectBuffer buffer, final int offset, final int length)
+    {
+        requests++;
+        final long startNs = nanoClock.getAsLong();
+        final int headerError = MessageHeader.validate(buffer, offset, length);
+        final boolean hasHeader = length >= MessageHeader.LENGTH;
+        final long correlationId = hasHeader ? MessageHeader.correlationId(buffer, offset) : 0;
+        final long sessionId = hasHeader ? MessageHeader.sessionId(buffer, offset) : 0;
+        final SessionRegistry.Session session = hasHeader ? sessions.get(sessionId) : null;
+        if (headerError != WireError.NONE)
+        {
+            refuse(session, correlationId, headerError, "message refused: " + WireError.name(headerError));
+            return;
+        }
+        final int templateId = MessageHeader.templateId(buffer, offset);
+        try
+        {
+            if (templateId == MessageType.HELLO)
+            {
+                onHello(buffer, offset, length, correlationId);
+            }
+            else if (session == null)
+            {
+                refuse(null, correlationId, WireError.UNKNOWN_SESSION, "");
+            }
+            else if (shuttingDown)
+            {
+                refuse(session, correlationId, WireError.SHUTTING_DOWN, "the manager is shutting down");
+            }
+            else if (MessageType.isBatchRequest(templateId))
+            {
+                onBatch(session, buffer, offset, length, templateId, correlationId);
+            }
+            else
+            {
+                switch (templateId)
+                {
+                    case MessageType.CREATE_NAMESPACE -> onCreateNamespace(session, buffer, offset, length,
+                        correlationId);
+                    case MessageType.STATS -> send(session, StatsResponseFlyweight.encode(out, 0, correlationId,
+                        session.id, snapshot(session)));
+                    case MessageType.GOODBYE -> sessions.close(session.id);
+                    default -> refuse(session, correlationId, WireError.UNKNOWN_TEMPLATE,
+                        MessageType.name(templateId) + " is a response, not a request");
+                }
+            }
+        }
+        catch (final PoolException ex)
+        {
+            refuse(session, correlationId, ex.code(), ex.getMessage());
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.log(System.Logger.Level.ERROR, "request " + MessageType.name(templateId) + " failed", ex);
+            refuse(session, correlationId, WireError.INTERNAL, String.valueOf(ex));
+        }
+        metrics.latency(templateId, nanoClock.getAsLong() - startNs);
+    }
+
+    /**
+     * @return the figures a session may see: every namespace for admin sessions, its own otherwise.
+     */
+    public StatsSnapshot snapshot(final SessionRegistry.Session session)
+    {
+        final PoolStats stats = pool.stats();
+        final PoolStats visible = session == null || session.admin ? stats : new PoolStats(stats.regionLengthBytes(),
+            stats.slabSizeBytes(), stats.slabCount(), stats.freeSlabs(), stats.openReservations(),
+            stats.activePins(), stats.indexEntries(), stats.accessTick(), stats.namespaces().stream()
+            .filter(ns -> ns.info().id() == session.namespaceId).toList());
+        return new StatsSnapshot(pool.recoveryReport().managerEpoch(), sessions.size(), requests,
+            metrics.rejectedTotal(), visible);
+    }
+
+    private void onHello(final DirectBuffer buffer, final int offset, final int length, final long correlationId)
+    {
+        if (hello.wrap(buffer, offset, length) != WireError.NONE)
+        {
+            refuse(null, correlationId, WireError.MALFORMED, "");
+            return;
+        }
+        final ResponseChannel channel;
+        try
+        {
+            channel = channels.open(hello.responseChannel(), hello.responseStreamId());
+        }
+        catch (final RuntimeException ex)
+        {
+            // No channel to answer on: count it and drop it.
+            metrics.rejected(WireError.MALFORMED);
+            LOG.log(System.Logger.Level.WARNING, "HELLO from '" + hello.clientName() + "' names an unusable " +
+                "response channel " + hello.responseChannel() + ": " + ex.getMessage());
+            return;
+        }
+        if (shuttingDown)
+        {
+            refuseHello(channel, correlationId, WireError.SHUTTING_DOWN, "the manager is shutting down");
+            return;
+        }
+        final String namespace = hello.namespace();
+        final byte[] tokenHash = sha256(hello.token());
+        final SessionRegistry.Session session;
+        final NamespaceInfo info;
+        if (namespace.isEmpty())
+        {
+            if (adminTokenHash != null && !MessageDigest.isEqual(adminTokenHash, tokenHash))
+            {
+                refuseHello(channel, correlationId, WireError.NOT_AUTHORIZED, "wrong admin token");
+                return;
+            }
+            info = null;
+            session = sessions.open(0, true, hello.clientName(), channel);
+        }
+        else
+        {
+            info = pool.namespaces().stream().filter(ns -> ns.name().equals(namespace)).findFirst().orElse(null);
+            if (info == null || !pool.tokenMatches(info.id(), tokenHash))
+            {
+                // One answer for both, so a wrong token learns nothing, not even whether the namespace exists.
+                refuseHello(channel, correlationId, WireError.NOT_AUTHORIZED, "unknown namespace or wrong token");
+                return;
+            }
+            session = sessions.open(info.id(), false, hello.clientName(), channel);
+        }
+        final SessionDescriptor descriptor = new SessionDescriptor(session.id, session.namespaceId,
+            info == null ? 0 : info.blockSizeBytes(), info == null ? 0 : info.blocksPerSlab(),
+            pool.recoveryReport().managerEpoch(), pool.regionUuid(), pathHint, pool.geometry(), reservationLeaseNs,
+            pinLeaseNs);
+        send(session, HelloOkFlyweight.encode(out, 0, correlationId, descriptor));
+    }
+
+    private void refuseHello(final ResponseChannel channel, final long correlationId, final int code, final String why)
+    {
+        metrics.rejected(code);
+        channel.send(out, 0, ErrorFlyweight.encode(out, 0, correlationId, 0, code, why));
+        sessions.openForRefusal(channel);
+    }
+
+    private void onBatch(
+        final SessionRegistry.Session session, final DirectBuffer buffer, final int offset, final int length,
+        final int templateId, final long correlationId)
+    {
+        final int error = BatchRequestFlyweight.validate(buffer, offset, length);
+        if (error != WireError.NONE)
+        {
+            refuse(session, correlationId, error, MessageType.name(templateId) + " refused: " +
+                WireError.name(error));
+            return;
+        }
+        if (session.admin)
+        {
+            refuse(session, correlationId, WireError.NOT_AUTHORIZED,
+                "an admin session has no namespace: HELLO with a namespace and its token for block operations");
+            return;
+        }
+        BatchRequestFlyweight.decode(buffer, offset, batch);
+        final int ns = session.namespaceId;
+        final int result = switch (templateId)
+        {
+            case MessageType.LOOKUP -> pool.lookup(ns, batch);
+            case MessageType.LONGEST_PREFIX -> pool.longestPrefix(ns, batch);
+            case MessageType.RESERVE -> pool.reserve(ns, batch);
+            case MessageType.PIN -> pool.pin(ns, batch);
+            case MessageType.REMOVE -> pool.remove(ns, batch);
+            case MessageType.COMMIT -> pool.commit(ns, batch);
+            case MessageType.ABORT -> pool.abort(ns, batch);
+            case MessageType.UNPIN -> pool.unpin(ns, batch);
+            default -> BatchRequestFlyweight.kind(buffer, offset) == BatchRequestFlyweight.RENEW_PINS ?
+                pool.renewPins(ns, batch) : pool.renewReservations(ns, batch);
+        };
+        send(session, BatchResponseFlyweight.encode(out, 0, correlationId, session.id, result, batch));
+    }
+
+    private void onCreateNamespace(
+        final SessionRegistry.Session session, final DirectBuffer buffer, final int offset, final int length,
+        final long correlationId)
+    {
+        if (createNamespace.wrap(buffer, offset, length) != WireError.NONE)
+        {
+            refuse(session, correlationId, WireError.MALFORMED, "CREATE_NAMESPACE refused: MALFORMED");
+            return;
+        }
+        if (!session.admin)
+        {
+            refuse(session, correlationId, WireError.NOT_AUTHORIZED, "only an admin session creates namespaces");
+            return;
+        }
+        final String token = createNamespace.token();
+        final int maxSlabs = createNamespace.maxSlabs() == 0 ? pool.geometry().slabCount() : createNamespace.maxSlabs();
+        final NamespaceInfo info = pool.createNamespace(createNamespace.name(), createNamespace.blockSizeBytes(),
+            createNamespace.minSlabs(), maxSlabs, token.isEmpty() ? null : sha256(token));
+        send(session, NamespaceOkFlyweight.encode(out, 0, correlationId, session.id, info));
+    }
+
+    private void refuse(
+        final SessionRegistry.Session session, final long correlationId, final int code, final String message)
+    {
+        metrics.rejected(code);
+        if (session != null)
+        {
+            send(session, ErrorFlyweight.encode(out, 0, correlationId, session.id, code, message));
+        }
+    }
+
+    private void send(final SessionRegistry.Session session, final int length)
+    {
+        session.channel.send(out, 0, length);
+    }
+
+    /**
+     * @return SHA-256 of a token's UTF-8 bytes, as stored in the namespace table.
+     */
+    public static byte[] sha256(final String token)
+    {
+        try
+        {
+            return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+        }
+        catch (final NoSuchAlgorithmException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /**
+     * @return namespaces visible to an admin (for logs).
+     */
+    public List<NamespaceInfo> namespaces()
+    {
+        return pool.namespaces();
+    }
+}

@@ -1,0 +1,186 @@
+package io.kvpool.manager.internal;
+
+import org.agrona.collections.Long2ObjectHashMap;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Open client sessions by id. Session ids are random 64-bit numbers, so a client cannot act in another's session
+ * by guessing. A session whose response channel stays disconnected longer than the timeout is closed; its pins
+ * and reservations lapse with their leases. Not thread-safe: the manager's thread.
+ */
+public final class SessionRegistry
+{
+    private final Long2ObjectHashMap<Session> sessions = new Long2ObjectHashMap<>();
+    private final SecureRandom random = new SecureRandom();
+    private final long timeoutNs;
+    private final List<Session> scratch = new ArrayList<>();
+
+    /**
+     * One client session.
+     */
+    public static final class Session
+    {
+        final long id;
+        final int namespaceId;
+        final boolean admin;
+        final String clientName;
+        final ResponseChannel channel;
+        final boolean closeWhenFlushed;
+        long disconnectedSinceNs = -1;
+
+        Session(
+            final long id, final int namespaceId, final boolean admin, final String clientName,
+            final ResponseChannel channel, final boolean closeWhenFlushed)
+        {
+            this.id = id;
+            this.namespaceId = namespaceId;
+            this.admin = admin;
+            this.clientName = clientName;
+            this.channel = channel;
+            this.closeWhenFlushed = closeWhenFlushed;
+        }
+
+        public long id()
+        {
+            return id;
+        }
+
+        public int namespaceId()
+        {
+            return namespaceId;
+        }
+
+        public boolean admin()
+        {
+            return admin;
+        }
+
+        public ResponseChannel channel()
+        {
+            return channel;
+        }
+    }
+
+    public SessionRegistry(final long timeoutNs)
+    {
+        this.timeoutNs = timeoutNs;
+    }
+
+    /**
+     * Opens a session.
+     *
+     * @param namespaceId namespace the session may use (0 for admin).
+     * @param admin       whether it may create namespaces and see every namespace's figures.
+     */
+    public Session open(
+        final int namespaceId, final boolean admin, final String clientName, final ResponseChannel channel)
+    {
+        long id;
+        do
+        {
+            id = random.nextLong();
+        }
+        while (id == 0 || sessions.containsKey(id));
+        final Session session = new Session(id, namespaceId, admin, clientName, channel, false);
+        sessions.put(id, session);
+        return session;
+    }
+
+    /**
+     * Keeps a channel only until a refusal sent on it has gone out (a HELLO that was refused).
+     */
+    public void openForRefusal(final ResponseChannel channel)
+    {
+        long id;
+        do
+        {
+            id = random.nextLong();
+        }
+        while (id == 0 || sessions.containsKey(id));
+        sessions.put(id, new Session(id, 0, false, "refused", channel, true));
+    }
+
+    /**
+     * @return the session, or {@code null}.
+     */
+    public Session get(final long id)
+    {
+        final Session session = sessions.get(id);
+        return session == null || session.closeWhenFlushed ? null : session;
+    }
+
+    /**
+     * Closes a session (GOODBYE).
+     */
+    public void close(final long id)
+    {
+        final Session session = sessions.remove(id);
+        if (session != null)
+        {
+            session.channel.close();
+        }
+    }
+
+    /**
+     * @return live sessions.
+     */
+    public int size()
+    {
+        int count = 0;
+        for (final Session session : sessions.values())
+        {
+            count += session.closeWhenFlushed ? 0 : 1;
+        }
+        return count;
+    }
+
+    /**
+     * Retries queued responses, closes refusal channels once drained and sessions disconnected for too long.
+     *
+     * @return work done.
+     */
+    public int poll(final long nowNs)
+    {
+        int work = 0;
+        scratch.clear();
+        for (final Session session : sessions.values())
+        {
+            work += session.channel.flush();
+            if (session.channel.isConnected())
+            {
+                session.disconnectedSinceNs = -1;
+            }
+            else if (session.disconnectedSinceNs < 0)
+            {
+                session.disconnectedSinceNs = nowNs;
+            }
+            final boolean drained = session.closeWhenFlushed && session.channel.pending() == 0;
+            final boolean lost = session.disconnectedSinceNs >= 0 && nowNs - session.disconnectedSinceNs > timeoutNs;
+            if (drained || lost)
+            {
+                scratch.add(session);
+            }
+        }
+        for (final Session session : scratch)
+        {
+            close(session.id);
+            work++;
+        }
+        return work;
+    }
+
+    /**
+     * Closes every session's channel.
+     */
+    public void closeAll()
+    {
+        for (final Session session : sessions.values())
+        {
+            session.channel.close();
+        }
+        sessions.clear();
+    }
+}
