@@ -120,6 +120,15 @@ public final class ManagerMetrics
     }
 
     /**
+     * @param reason a reason label, e.g. "not_authorized", "malformed", "unknown_session".
+     * @return requests refused for that reason so far.
+     */
+    public long rejected(final String reason)
+    {
+        return (long)rejected.get(codeOf(reason)).get();
+    }
+
+    /**
      * @return requests refused so far (agent thread).
      */
     public long rejectedTotal()

@@ -36,7 +36,8 @@ public final class MessageHeader
     /** Largest message either side sends or accepts: a batch response of 1024 entries fits with room. */
     public static final int MAX_FRAME_LENGTH = 64 * 1024;
 
-    static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
+    /** Every field of every message is little-endian. */
+    public static final ByteOrder ORDER = ByteOrder.LITTLE_ENDIAN;
 
     private MessageHeader()
     {
