@@ -1,0 +1,85 @@
+package io.kvpool.manager;
+
+import io.kvpool.protocol.ErrorCode;
+import io.kvpool.protocol.PoolException;
+import io.kvpool.transport.cxl.RegionSource;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ManagerContextTest
+{
+    @TempDir
+    Path directory;
+
+    @Test
+    void shouldLoadTheExampleConfiguration()
+    {
+        final Path example = Path.of(System.getProperty("kvpool.jvm.options")).getParent()
+            .resolve("config/manager.example.yaml");
+        final ManagerContext context = ManagerContext.fromYaml(example);
+        final PoolContext pool = context.conclude();
+        assertEquals(new RegionSource.SharedFile(Path.of("/dev/shm/kvpool-region"), 1L << 30, false),
+            pool.regionSource());
+        assertEquals(64L << 20, pool.slabSizeBytes());
+        assertEquals("0.0.0.0:40100", context.endpoint());
+        assertEquals(Duration.ofSeconds(10).toNanos(), pool.pinLeaseNs());
+        assertEquals(1, context.namespaces().size());
+        assertEquals(new ManagerContext.NamespaceSpec("llama-3-8b", 2L << 20, 1, 0, "llama-token"),
+            context.namespaces().getFirst());
+    }
+
+    @Test
+    void shouldLetFlagsOverrideTheFile() throws IOException
+    {
+        final Path file = write("region-file: /dev/shm/a\nmetrics-port: 1234\nlease: 3s\n");
+        final Map<String, Object> flags = new HashMap<>();
+        flags.put("metrics-port", 4321);
+        flags.put("lease", "500ms");
+        flags.put("endpoint", null);
+        final ManagerContext context = ManagerContext.fromYaml(file).override(flags);
+        final PoolContext pool = context.conclude();
+        assertEquals(4321, context.metricsPort());
+        assertEquals(Duration.ofMillis(500).toNanos(), pool.reservationLeaseNs());
+        assertEquals(Path.of("/dev/shm/a"), ((RegionSource.SharedFile)pool.regionSource()).path());
+    }
+
+    @Test
+    void shouldNameTheKeyAndProblemOfBadValues() throws IOException
+    {
+        assertInvalid("regoin-file: /x\n", "unknown key 'regoin-file'");
+        assertInvalid("size: lots\n", "key 'size' has value 'lots'");
+        assertInvalid("lease: soon\n", "is not a duration");
+        assertInvalid("format: maybe\n", "expected true or false");
+        assertInvalid("metrics-port: 70000\n", "metrics-port=70000");
+        assertInvalid("endpoint: nowhere\n", "endpoint=nowhere must be host:port");
+        assertInvalid("region: /dev/shm/file\n", "is not a devdax device");
+        assertInvalid("namespaces:\n  - name: x\n", "needs at least name and block-size");
+        assertInvalid("- just\n- a list\n", "must be a mapping");
+    }
+
+    private void assertInvalid(final String yaml, final String expected) throws IOException
+    {
+        final Path file = write(yaml);
+        final PoolException ex = assertThrows(PoolException.class, () -> ManagerContext.fromYaml(file).conclude());
+        assertEquals(ErrorCode.CONFIG_INVALID, ex.errorCode());
+        assertTrue(ex.getMessage().contains(expected), ex.getMessage());
+    }
+
+    private Path write(final String yaml) throws IOException
+    {
+        final Path file = Files.createTempFile(directory, "manager", ".yaml");
+        Files.writeString(file, yaml);
+        return file;
+    }
+}
