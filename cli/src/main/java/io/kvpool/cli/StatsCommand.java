@@ -13,6 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -31,7 +32,8 @@ final class StatsCommand implements Callable<Integer>
     private CommandSpec spec;
 
     @Option(names = "--aeron-dir", paramLabel = "DIR",
-        description = "Media driver directory of the manager's host (default: /dev/shm/kvpool-aeron).")
+        description = {"Media driver directory (default: /dev/shm/kvpool-aeron, the manager's own on its host).",
+            "With --endpoint and no driver there, a driver is embedded for the call."})
     private Path aeronDir = Path.of("/dev/shm/kvpool-aeron");
 
     @Option(names = "--endpoint", paramLabel = "HOST:PORT", description = "The manager's UDP endpoint (else IPC).")
@@ -54,6 +56,12 @@ final class StatsCommand implements Callable<Integer>
         final ManagerClientContext context = new ManagerClientContext().aeronDir(aeronDir).managerEndpoint(endpoint)
             .token(adminToken).clientName("kvpool-stats").connectTimeout(Duration.ofSeconds(timeoutSeconds))
             .requestTimeout(Duration.ofSeconds(Math.min(2, timeoutSeconds)));
+        if (endpoint != null && !Files.exists(aeronDir.resolve("cnc.dat")))
+        {
+            // No media driver on this host: bring one for the duration of the call.
+            context.embeddedDriverDir(Path.of(System.getProperty("java.io.tmpdir"),
+                "kvpool-stats-" + ProcessHandle.current().pid()));
+        }
         final StatsSnapshot snapshot;
         try (ManagerClient client = ManagerClient.connect(context))
         {

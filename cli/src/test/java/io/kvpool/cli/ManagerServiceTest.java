@@ -89,6 +89,22 @@ class ManagerServiceTest
                 assertEquals(100, llama.sealedBlocks());
                 assertEquals(100, llama.hits());
             }
+            final java.io.StringWriter table = new java.io.StringWriter();
+            final picocli.CommandLine stats = KvPoolCli.commandLine();
+            stats.setOut(new java.io.PrintWriter(table, true));
+            assertEquals(0, stats.execute("stats", "--endpoint", manager.udpEndpoint, "--admin-token", "admin"));
+            assertTrue(table.toString().matches("(?s).*\\nllama\\s+64 KiB\\s+\\d+ \\[1-31\\]\\s+\\d+\\s+0\\s+100\\s+" +
+                "100\\.0\\s+100\\s+0\\s.*"), table.toString());
+            final java.io.StringWriter json = new java.io.StringWriter();
+            final picocli.CommandLine statsJson = KvPoolCli.commandLine();
+            statsJson.setOut(new java.io.PrintWriter(json, true));
+            assertEquals(0, statsJson.execute("stats", "--aeron-dir", ManagerProcess.aeronDir(directory).toString(),
+                "--admin-token", "admin", "--json"));
+            final com.fasterxml.jackson.databind.JsonNode tree =
+                new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toString());
+            assertEquals(100, tree.at("/pool/namespaces/0/sealedBlocks").asLong(), json.toString());
+            assertEquals("llama", tree.at("/pool/namespaces/0/info/name").asText());
+
             // The agent publishes figures for scrapes about once a second: poll until they show the puts.
             final String sealed = "kvpool_namespace_blocks{namespace=\"llama\",state=\"sealed\"} 100.0";
             String metrics = "";
