@@ -7,6 +7,7 @@ import io.kvpool.protocol.PoolStats;
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.BlockTableDescriptor;
 import io.kvpool.protocol.ByteSizes;
+import io.kvpool.protocol.Checksums;
 import io.kvpool.protocol.Status;
 import io.kvpool.transport.cxl.RegionSource;
 import picocli.CommandLine.Command;
@@ -26,7 +27,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.concurrent.Callable;
-import java.util.zip.CRC32C;
 
 /**
  * {@code kvpool demo}: until the client library lands, an in-process pool self-check on an emulated region. It
@@ -315,9 +315,7 @@ final class DemoCommand implements Callable<Integer>
 
     private static int crc(final MemorySegment segment)
     {
-        final CRC32C crc = new CRC32C();
-        crc.update(segment.asByteBuffer());
-        return (int)crc.getValue();
+        return Checksums.crc32c(segment);
     }
 
     private static void check(final boolean condition, final String what)

@@ -4,12 +4,14 @@ import io.kvpool.client.ManagerClient;
 import io.kvpool.client.ManagerClientContext;
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.BlockTableDescriptor;
+import io.kvpool.protocol.Checksums;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.NamespaceInfo;
 import io.kvpool.protocol.PoolException;
 import io.kvpool.protocol.PoolStats;
 import io.kvpool.protocol.Status;
 import io.kvpool.protocol.SuperblockDescriptor;
+import io.kvpool.protocol.test.Payloads;
 import io.kvpool.protocol.wire.StatsSnapshot;
 import io.kvpool.transport.cxl.Region;
 import io.kvpool.transport.cxl.RegionSource;
@@ -32,7 +34,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Stream;
-import java.util.zip.CRC32C;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -304,24 +305,11 @@ class ManagerServiceTest
 
     private static void fill(final MemorySegment segment, final long seed)
     {
-        long x = seed * 0x9E3779B97F4A7C15L + 7;
-        for (long i = 0; i + 8 <= segment.byteSize(); i += 8)
-        {
-            x ^= x << 13;
-            x ^= x >>> 7;
-            x ^= x << 17;
-            segment.set(ValueLayout.JAVA_LONG_UNALIGNED, i, x);
-        }
-        for (long i = segment.byteSize() & ~7L; i < segment.byteSize(); i++)
-        {
-            segment.set(ValueLayout.JAVA_BYTE, i, (byte)seed);
-        }
+        Payloads.fill(segment, seed);
     }
 
     private static int crc(final MemorySegment segment)
     {
-        final CRC32C crc = new CRC32C();
-        crc.update(segment.asByteBuffer());
-        return (int)crc.getValue();
+        return Checksums.crc32c(segment);
     }
 }

@@ -1,7 +1,9 @@
 package io.kvpool.manager;
 
 import io.kvpool.protocol.BlockBatch;
+import io.kvpool.protocol.Checksums;
 import io.kvpool.protocol.Status;
+import io.kvpool.protocol.test.Payloads;
 import io.kvpool.transport.cxl.RegionSource;
 
 import java.io.IOException;
@@ -14,7 +16,6 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
-import java.util.zip.CRC32C;
 
 /**
  * A scratch directory in /dev/shm (tmpfs, like the emulated pool) and helpers to build pools and keys in tests.
@@ -111,25 +112,12 @@ final class PoolFixture implements AutoCloseable
 
     static void fill(final MemorySegment segment, final long seed)
     {
-        long x = seed * 0x9E3779B97F4A7C15L + 1;
-        for (long i = 0; i + 8 <= segment.byteSize(); i += 8)
-        {
-            x ^= x << 13;
-            x ^= x >>> 7;
-            x ^= x << 17;
-            segment.set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, i, x);
-        }
-        for (long i = segment.byteSize() & ~7L; i < segment.byteSize(); i++)
-        {
-            segment.set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, (byte)(seed + i));
-        }
+        Payloads.fill(segment, seed);
     }
 
     static int crc(final MemorySegment segment)
     {
-        final CRC32C crc = new CRC32C();
-        crc.update(segment.asByteBuffer());
-        return (int)crc.getValue();
+        return Checksums.crc32c(segment);
     }
 
     @Override
