@@ -120,6 +120,12 @@ public final class ManagerClient implements AutoCloseable
         return batch(MessageType.LOOKUP, 0, batch, true);
     }
 
+    /** Per key whether present (a probe: touches nothing). @return keys present. */
+    public int contains(final BlockBatch batch)
+    {
+        return batch(MessageType.CONTAINS, 0, batch, true);
+    }
+
     /** @return the number of leading keys present (a probe: touches nothing). */
     public int longestPrefix(final BlockBatch batch)
     {

@@ -177,6 +177,28 @@ public final class PoolCore implements AutoCloseable
     }
 
     /**
+     * Reports per key whether it is present (sealed). A probe, like {@link #longestPrefix}: it touches, renews and
+     * counts nothing.
+     *
+     * @param namespaceId namespace of the keys.
+     * @param batch       keys in; per key {@link Status#OK} or {@link Status#NOT_FOUND}.
+     * @return number of keys present.
+     */
+    public int contains(final int namespaceId, final BlockBatch batch)
+    {
+        final NamespaceState namespace = begin(namespaceId);
+        final byte[] keys = batch.keyArray();
+        int present = 0;
+        for (int i = 0; i < batch.size(); i++)
+        {
+            final boolean found = sealedBlock(namespace, keys, i) >= 0;
+            batch.status(i, found ? Status.OK : Status.NOT_FOUND);
+            present += found ? 1 : 0;
+        }
+        return present;
+    }
+
+    /**
      * Counts the leading keys present (HiCache's {@code batch_exists}): the first missing key ends the count. A
      * probe: it touches, renews and counts nothing, so a pool kept alive by probes still evicts.
      *
@@ -490,6 +512,17 @@ public final class PoolCore implements AutoCloseable
     {
         ensureOpen();
         return leaseKeeper.reapExpired();
+    }
+
+    /**
+     * Publishes the logical access clock in the superblock, so that clients recording their own hits in the block
+     * table (which they do without asking the manager) write ticks comparable with the manager's. Called from the
+     * service's housekeeping; a plain store, read by clients as a hint.
+     */
+    public void publishAccessTick()
+    {
+        ensureOpen();
+        io.kvpool.protocol.SuperblockDescriptor.accessTick(segment, allocator.tick());
     }
 
     /**

@@ -64,6 +64,7 @@ public final class ManagerAgent implements Agent
         {
             nextHousekeepingNs = nowNs + HOUSEKEEPING_INTERVAL_NS;
             work += pool.reapExpired();
+            pool.publishAccessTick();
             work += sessions.poll(nowNs);
         }
         if (nowNs >= nextSnapshotNs)

@@ -31,7 +31,8 @@ public final class ManagerMetrics
         "refused"};
     /** Label key of requests refused by the pool itself (a namespace conflict, an invalid quota, ...). */
     private static final int REFUSED = -1;
-    private static final int[] TEMPLATES = {MessageType.HELLO, MessageType.LOOKUP, MessageType.LONGEST_PREFIX,
+    private static final int[] TEMPLATES = {MessageType.HELLO, MessageType.LOOKUP, MessageType.CONTAINS,
+        MessageType.LONGEST_PREFIX,
         MessageType.RESERVE, MessageType.PIN, MessageType.REMOVE, MessageType.COMMIT, MessageType.ABORT,
         MessageType.RENEW, MessageType.UNPIN, MessageType.CREATE_NAMESPACE, MessageType.STATS};
 

@@ -250,6 +250,7 @@ public final class RequestDispatcher
         final int result = switch (templateId)
         {
             case MessageType.LOOKUP -> pool.lookup(ns, batch);
+            case MessageType.CONTAINS -> pool.contains(ns, batch);
             case MessageType.LONGEST_PREFIX -> pool.longestPrefix(ns, batch);
             case MessageType.RESERVE -> pool.reserve(ns, batch);
             case MessageType.PIN -> pool.pin(ns, batch);

@@ -17,6 +17,8 @@ public final class MessageType
 
     /** Batch of keys: where are their sealed blocks. */
     public static final int LOOKUP = 10;
+    /** Batch of keys: which are present (a probe: touches nothing). */
+    public static final int CONTAINS = 19;
     /** Batch of keys: how many leading keys are present (a probe). */
     public static final int LONGEST_PREFIX = 11;
     /** Batch of keys: reserve blocks to write. */
@@ -58,7 +60,7 @@ public final class MessageType
     {
         return switch (templateId)
         {
-            case HELLO, HELLO_OK, ERROR, GOODBYE, LOOKUP, LONGEST_PREFIX, RESERVE, PIN, REMOVE, COMMIT, ABORT, RENEW,
+            case HELLO, HELLO_OK, ERROR, GOODBYE, LOOKUP, CONTAINS, LONGEST_PREFIX, RESERVE, PIN, REMOVE, COMMIT, ABORT, RENEW,
                  UNPIN, BATCH_RESPONSE, CREATE_NAMESPACE, NAMESPACE_OK, STATS, STATS_RESPONSE -> true;
             default -> false;
         };
@@ -70,7 +72,7 @@ public final class MessageType
      */
     public static boolean isKeyBatch(final int templateId)
     {
-        return templateId == LOOKUP || templateId == LONGEST_PREFIX || templateId == RESERVE || templateId == PIN ||
+        return templateId == LOOKUP || templateId == CONTAINS || templateId == LONGEST_PREFIX || templateId == RESERVE || templateId == PIN ||
             templateId == REMOVE;
     }
 
@@ -97,6 +99,7 @@ public final class MessageType
             case ERROR -> "ERROR";
             case GOODBYE -> "GOODBYE";
             case LOOKUP -> "LOOKUP";
+            case CONTAINS -> "CONTAINS";
             case LONGEST_PREFIX -> "LONGEST_PREFIX";
             case RESERVE -> "RESERVE";
             case PIN -> "PIN";

@@ -1,0 +1,139 @@
+package io.kvpool.client;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Configuration of a {@link KvPool}: how to reach the manager and how the client behaves. Set fluently before
+ * {@link KvPool#connect(KvPoolContext)}; not thread-safe; not to be changed afterwards.
+ */
+public final class KvPoolContext
+{
+    private Path aeronDir = Path.of("/dev/shm/kvpool-aeron");
+    private Path embeddedDriverDir;
+    private String managerEndpoint;
+    private String responseHost = "127.0.0.1";
+    private String clientName = "kvpool-engine-" + ProcessHandle.current().pid();
+    private Duration requestTimeout = Duration.ofSeconds(2);
+    private Duration connectTimeout = Duration.ofSeconds(15);
+    private boolean verifyChecksums;
+    private int asyncThreads = 2;
+    private Path regionPath;
+
+    /**
+     * @param aeronDir the media driver directory on this host (the manager's embedded one by default).
+     */
+    public KvPoolContext aeronDir(final Path aeronDir)
+    {
+        this.aeronDir = aeronDir;
+        return this;
+    }
+
+    /**
+     * @param dir run a media driver inside the client (hosts with no driver of their own).
+     */
+    public KvPoolContext embeddedDriverDir(final Path dir)
+    {
+        this.embeddedDriverDir = dir;
+        return this;
+    }
+
+    /**
+     * @param endpoint the manager's UDP {@code host:port}; {@code null} (default) for IPC on the manager's host.
+     */
+    public KvPoolContext managerEndpoint(final String endpoint)
+    {
+        this.managerEndpoint = endpoint;
+        return this;
+    }
+
+    /**
+     * @param host this host's address as the manager reaches it (UDP responses).
+     */
+    public KvPoolContext responseHost(final String host)
+    {
+        this.responseHost = host;
+        return this;
+    }
+
+    public KvPoolContext clientName(final String clientName)
+    {
+        this.clientName = clientName;
+        return this;
+    }
+
+    public KvPoolContext requestTimeout(final Duration timeout)
+    {
+        this.requestTimeout = timeout;
+        return this;
+    }
+
+    public KvPoolContext connectTimeout(final Duration timeout)
+    {
+        this.connectTimeout = timeout;
+        return this;
+    }
+
+    /**
+     * @param verify whether every get also checks the CRC32C of the copied bytes against the block table (costs a
+     *               pass over the bytes; catches stale cache lines on a non-coherent multi-host pool).
+     */
+    public KvPoolContext verifyChecksums(final boolean verify)
+    {
+        this.verifyChecksums = verify;
+        return this;
+    }
+
+    public boolean verifyChecksums()
+    {
+        return verifyChecksums;
+    }
+
+    /**
+     * @param threads threads running async operations, prefetches and write-back commits.
+     */
+    public KvPoolContext asyncThreads(final int threads)
+    {
+        if (threads < 1)
+        {
+            throw new IllegalArgumentException("asyncThreads=" + threads + " must be at least 1");
+        }
+        this.asyncThreads = threads;
+        return this;
+    }
+
+    public int asyncThreads()
+    {
+        return asyncThreads;
+    }
+
+    /**
+     * @param path where this host sees the region (e.g. its own name for a shared CXL device); default: the
+     *             manager's path hint, else any {@code /dev/dax*} device whose superblock has the region's UUID.
+     */
+    public KvPoolContext regionPath(final Path path)
+    {
+        this.regionPath = path;
+        return this;
+    }
+
+    public Path regionPath()
+    {
+        return regionPath;
+    }
+
+    /**
+     * @return a manager-client configuration for one namespace.
+     */
+    ManagerClientContext managerClientContext(final String namespace, final String token)
+    {
+        final ManagerClientContext context = new ManagerClientContext().aeronDir(aeronDir)
+            .managerEndpoint(managerEndpoint).responseHost(responseHost).namespace(namespace).token(token)
+            .clientName(clientName).requestTimeout(requestTimeout).connectTimeout(connectTimeout);
+        if (embeddedDriverDir != null)
+        {
+            context.embeddedDriverDir(embeddedDriverDir.resolve(namespace.isEmpty() ? "admin" : namespace));
+        }
+        return context;
+    }
+}

@@ -1,0 +1,114 @@
+package io.kvpool.client;
+
+import io.kvpool.manager.ManagerContext;
+import io.kvpool.manager.PoolManager;
+import io.kvpool.protocol.wire.StatsSnapshot;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * A real pool manager in this JVM (its own media driver, region file and index in a scratch directory) and
+ * clients connected to it over IPC.
+ */
+final class ManagerFixture implements AutoCloseable
+{
+    final Path directory;
+    final PoolManager manager;
+
+    ManagerFixture(final long regionBytes)
+    {
+        try
+        {
+            directory = Files.createTempDirectory(Path.of("/dev/shm"), "kvpool-client-");
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+        manager = PoolManager.launch(new ManagerContext()
+            .regionFile(directory.resolve("region")).regionSizeBytes(regionBytes).slabSizeBytes(2L << 20)
+            .minBlockSizeBytes(4096).embeddedAeronDir(directory.resolve("aeron")).metricsPort(-1)
+            .prefault(false).adminToken("admin"));
+    }
+
+    void createNamespace(final String name, final long blockBytes, final int maxSlabs, final String token)
+    {
+        try (ManagerClient admin = ManagerClient.connect(clientContext("", "admin")))
+        {
+            admin.createNamespace(name, blockBytes, 0, maxSlabs, token);
+        }
+    }
+
+    StatsSnapshot stats()
+    {
+        try (ManagerClient admin = ManagerClient.connect(clientContext("", "admin")))
+        {
+            return admin.stats();
+        }
+    }
+
+    ManagerClientContext clientContext(final String namespace, final String token)
+    {
+        return new ManagerClientContext().aeronDir(directory.resolve("aeron")).namespace(namespace).token(token)
+            .connectTimeout(Duration.ofSeconds(20));
+    }
+
+    KvPoolContext poolContext()
+    {
+        return new KvPoolContext().aeronDir(directory.resolve("aeron")).connectTimeout(Duration.ofSeconds(20));
+    }
+
+    static MemorySegment[] segments(final Arena arena, final int count, final long bytes)
+    {
+        final MemorySegment[] segments = new MemorySegment[count];
+        for (int i = 0; i < count; i++)
+        {
+            segments[i] = arena.allocate(bytes, 64);
+        }
+        return segments;
+    }
+
+    static BlockKeys keys(final long first, final int count)
+    {
+        final byte[][] keys = new byte[count][];
+        for (int i = 0; i < count; i++)
+        {
+            keys[i] = key(first + i);
+        }
+        return BlockKeys.of(keys);
+    }
+
+    static byte[] key(final long value)
+    {
+        final byte[] key = new byte[32];
+        for (int b = 0; b < 8; b++)
+        {
+            key[b] = (byte)(value >>> (8 * b));
+            key[8 + b] = (byte)(~value >>> (8 * b));
+        }
+        key[31] = 0x4B;
+        return key;
+    }
+
+    @Override
+    public void close()
+    {
+        manager.close();
+        try (Stream<Path> files = Files.walk(directory))
+        {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+}
