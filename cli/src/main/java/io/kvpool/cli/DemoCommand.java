@@ -1,334 +1,273 @@
 package io.kvpool.cli;
 
-import io.kvpool.protocol.NamespaceInfo;
-import io.kvpool.manager.PoolContext;
-import io.kvpool.manager.PoolCore;
-import io.kvpool.protocol.PoolStats;
-import io.kvpool.protocol.BlockBatch;
-import io.kvpool.protocol.BlockTableDescriptor;
+import io.kvpool.client.ManagerClient;
+import io.kvpool.client.ManagerClientContext;
+import io.kvpool.manager.ManagerContext;
+import io.kvpool.manager.PoolManager;
 import io.kvpool.protocol.ByteSizes;
-import io.kvpool.protocol.Checksums;
-import io.kvpool.protocol.Status;
-import io.kvpool.transport.cxl.RegionSource;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
- * {@code kvpool demo}: until the client library lands, an in-process pool self-check on an emulated region. It
- * puts blocks of two models, gets every one back and compares every byte, overfills one model to show eviction and
- * slabs moving between models, then closes and reopens the region and checks that what was committed is still
- * there.
+ * {@code kvpool demo}: the main job, end to end. Starts a pool manager on a 1 GiB emulated CXL region in /dev/shm,
+ * then several engine processes that replay a Mooncake trace against it (probe, get the leading hits by
+ * load/store with every byte checked, put the rest), and reports hit rate, bytes served, bandwidth, get latency and
+ * the prefill time the hits saved.
  */
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
+    sortOptions = false,
     description = {
-        "Runs an in-process pool self-check on an emulated CXL region (a file in /dev/shm):",
-        "puts KV blocks of two models, gets them back comparing every byte, overfills one model to show",
-        "eviction and elastic slab sharing, reopens the region and checks nothing committed was lost.",
-        "(The client-library issue turns this into a multi-process trace replay.)"})
+        "Starts a pool manager on an emulated CXL region (a 1 GiB file in /dev/shm), then several engine",
+        "processes that replay a Mooncake trace against it, and reports block hit rate, blocks and bytes served,",
+        "GB/s, p50/p99 get latency and the prefill time saved. The last line is a one-line summary."})
 final class DemoCommand implements Callable<Integer>
 {
+    private static final String NAMESPACE = "mooncake-demo";
+    private static final int TOKENS_PER_BLOCK = 512;
+
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--region-file", paramLabel = "PATH",
-        description = {"Region file to use (default: a temporary file in /dev/shm, deleted afterwards).",
-            "The self-check formats it: an existing file is refused unless --format is given."})
-    private Path regionFile;
+    @Option(names = "--quick", description = "Replay the first 400 requests with 2 engines (well under a minute).")
+    private boolean quick;
 
-    @Option(names = "--size", paramLabel = "SIZE", converter = SizeConverter.class, defaultValue = "256m",
+    @Option(names = "--trace", paramLabel = "FILE",
+        description = "Mooncake-format trace (default: the 1,000-request sample shipped with kvpool).")
+    private Path trace;
+
+    @Option(names = "--requests", paramLabel = "N", description = "Replay only the first N requests.")
+    private int requests;
+
+    @Option(names = "--engines", paramLabel = "N", defaultValue = "3",
+        description = "Engine processes (default: ${DEFAULT-VALUE}).")
+    private int engines;
+
+    @Option(names = "--block-size", paramLabel = "SIZE", converter = SizeConverter.class, defaultValue = "64k",
+        description = "Bytes of KV per 512-token block (default: ${DEFAULT-VALUE}).")
+    private long blockBytes;
+
+    @Option(names = "--size", paramLabel = "SIZE", converter = SizeConverter.class, defaultValue = "1g",
         description = "Region size (default: ${DEFAULT-VALUE}).")
-    private long sizeBytes;
+    private long regionBytes;
 
-    @Option(names = "--slab-size", paramLabel = "SIZE", converter = SizeConverter.class, defaultValue = "8m",
-        description = "Slab size, a multiple of 2m (default: ${DEFAULT-VALUE}).")
-    private long slabSizeBytes;
-
-    @Option(names = "--block-size", paramLabel = "SIZE", converter = SizeConverter.class, defaultValue = "256k",
-        description = "Block size of the first model (default: ${DEFAULT-VALUE}); the second uses half.")
-    private long blockSizeBytes;
-
-    @Option(names = "--blocks", paramLabel = "N", defaultValue = "256",
-        description = "Blocks the first model puts and verifies (default: ${DEFAULT-VALUE}).")
-    private int blocks;
-
-    @Option(names = "--format",
-        description = "Format --region-file even if it already holds a pool (destroys its contents).")
-    private boolean format;
-
-    @Option(names = "--verbose", description = "Also print the manager's log lines.")
-    private boolean verbose;
-
-    private PrintWriter out;
-    private long verifiedBytes;
+    @Option(names = "--prefill-rate", paramLabel = "TOKENS/S", defaultValue = "10000",
+        description = "Prefill throughput the saving is stated at (default: ${DEFAULT-VALUE} tokens/s).")
+    private double prefillRate;
 
     @Override
-    public Integer call() throws IOException
+    public Integer call() throws Exception
     {
-        out = spec.commandLine().getOut();
-        if (!verbose)
+        final PrintWriter out = spec.commandLine().getOut();
+        if (quick)
         {
-            java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
+            requests = requests == 0 ? 400 : requests;
+            engines = Math.min(engines, 2);
         }
-        if (blocks < 1 || blocks > 100_000)
+        if (engines < 1 || engines > 16)
         {
-            throw new IllegalArgumentException("--blocks=" + blocks + " must be between 1 and 100000");
+            throw new IllegalArgumentException("--engines=" + engines + " must be between 1 and 16");
         }
-        if (regionFile != null && Files.exists(regionFile) && Files.size(regionFile) > 0 && !format)
+        if (trace != null && !Files.isReadable(trace))
         {
-            throw new IllegalArgumentException("--region-file " + regionFile + " already exists; the self-check " +
-                "formats its region: pass --format to overwrite it (destroying its contents) or choose a new path");
+            throw new IllegalArgumentException("--trace " + trace + " is not a readable file");
         }
-        final boolean temporary = regionFile == null;
-        final Path directory = temporary ? Files.createTempDirectory(shm(), "kvpool-demo-") : null;
-        final Path file = temporary ? directory.resolve("region") : regionFile;
-        try
+        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
+        final Path directory = Files.createTempDirectory(shm(), "kvpool-demo-");
+        final long start = System.nanoTime();
+        try (PoolManager manager = PoolManager.launch(new ManagerContext().regionFile(directory.resolve("region"))
+            .regionSizeBytes(regionBytes).format(true).embeddedAeronDir(directory.resolve("aeron"))
+            .metricsPort(-1)))
         {
-            return run(file);
+            try (ManagerClient admin = ManagerClient.connect(new ManagerClientContext()
+                .aeronDir(manager.aeronDir()).connectTimeout(Duration.ofSeconds(20))))
+            {
+                admin.createNamespace(NAMESPACE, blockBytes, 0, 0, "");
+            }
+            final String traceArg = trace == null ? "-sample" : trace.toString();
+            final int total = DemoEngine.load(traceArg, requests).size();
+            out.printf("kvpool demo: %d requests of %s, %d engine processes, %s blocks, on %s%n", total,
+                trace == null ? "the Mooncake conversation trace (sample)" : trace.getFileName(), engines,
+                ByteSizes.format(blockBytes), manager.description());
+            out.flush();
+            final Totals totals = replay(manager.aeronDir(), traceArg, total);
+            report(out, totals, total, (System.nanoTime() - start) / 1e9);
+            return totals.corrupt == 0 ? 0 : 1;
         }
         finally
         {
-            if (temporary)
+            try (Stream<Path> files = Files.walk(directory))
             {
-                for (final String name : new String[]{"region", "region.index", "region.index.lock"})
-                {
-                    Files.deleteIfExists(directory.resolve(name));
-                }
-                Files.deleteIfExists(directory);
+                files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
             }
         }
     }
 
-    private int run(final Path file)
+    private Totals replay(final Path aeronDir, final String traceArg, final int total)
+        throws IOException, InterruptedException
     {
-        final long start = System.nanoTime();
-        final PoolContext context = new PoolContext()
-            .regionSource(RegionSource.file(file, sizeBytes))
-            .format(format)
-            .slabSizeBytes(slabSizeBytes)
-            .prefault(true);
-        final int firstModelBlocks;
-        final int checkedBlocks;
-        try (PoolCore pool = PoolCore.open(context))
+        final List<Process> processes = new ArrayList<>();
+        final List<Thread> readers = new ArrayList<>();
+        final Totals totals = new Totals();
+        final long[] progress = new long[engines];
+        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("replay").setInitialMax(total)
+            .setStyle(ProgressBarStyle.ASCII).setUnit(" req", 1).continuousUpdate().build())
         {
-            out.printf("region   %s%n", pool.region().description());
-            out.printf("geometry %d slabs of %s, data at offset %s, uuid %s%n", pool.geometry().slabCount(),
-                ByteSizes.format(pool.geometry().slabSizeBytes()), ByteSizes.format(pool.geometry().dataOffset()),
-                pool.regionUuid());
-            final int slabs = pool.geometry().slabCount();
-            final NamespaceInfo llama = pool.createNamespace("llama-3-8b", blockSizeBytes, 1, slabs);
-            final NamespaceInfo mistral = pool.createNamespace("mistral-7b", blockSizeBytes / 2, 1, slabs);
-            out.printf("models   %s: %s blocks, %d per slab; %s: %s blocks, %d per slab%n", llama.name(),
-                ByteSizes.format(llama.blockSizeBytes()), llama.blocksPerSlab(), mistral.name(),
-                ByteSizes.format(mistral.blockSizeBytes()), mistral.blocksPerSlab());
-
-            final int put = putRange(pool, llama, 0, blocks);
-            final int got = getRange(pool, llama, 0, blocks);
-            out.printf("put/get  %s: put %d blocks, got %d back, %s compared byte for byte%n", llama.name(), put,
-                got, ByteSizes.format(verifiedBytes));
-            check(put == blocks && got == blocks, "every block put must come back");
-
-            final long mistralBlocks = (long)slabs * mistral.blocksPerSlab() + blocks;
-            final int mistralPut = putRange(pool, mistral, 1_000_000, (int)Math.min(mistralBlocks, 200_000));
-            final PoolStats stats = pool.stats();
-            final PoolStats.Namespace llamaStats = stats.namespaces().get(0);
-            final PoolStats.Namespace mistralStats = stats.namespaces().get(1);
-            out.printf("evict    %s put %d blocks into a full pool: %s now holds %d slabs (%d evicted, " +
-                    "%d slabs surrendered), %s holds %d slabs (%d evicted)%n", mistral.name(), mistralPut,
-                llama.name(), llamaStats.slabs(), llamaStats.evictions(), llamaStats.slabsSurrendered(),
-                mistral.name(), mistralStats.slabs(), mistralStats.evictions());
-            check(llamaStats.slabs() >= llama.minSlabs(), "a guaranteed slab must never be taken");
-            check(mistralStats.evictions() + llamaStats.evictions() > 0, "an overfilled pool must evict");
-
-            firstModelBlocks = pool.longestPrefix(llama.id(), batch(0, Math.min(blocks, BlockBatch.MAX_KEYS)));
-            checkedBlocks = getRange(pool, llama, 0, blocks);
-            out.printf("survive  %s: %d leading blocks still present, %d of %d present and intact%n", llama.name(),
-                firstModelBlocks, checkedBlocks, blocks);
+            for (int engine = 0; engine < engines; engine++)
+            {
+                final Process process = new ProcessBuilder(engineCommand(aeronDir, traceArg, engine))
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                processes.add(process);
+                final int id = engine;
+                final Thread reader = new Thread(() -> follow(process, id, progress, bar, totals), "engine-" + id);
+                reader.start();
+                readers.add(reader);
+            }
+            for (int i = 0; i < processes.size(); i++)
+            {
+                if (!processes.get(i).waitFor(30, TimeUnit.MINUTES) || processes.get(i).exitValue() != 0)
+                {
+                    processes.forEach(Process::destroyForcibly);
+                    throw new IllegalStateException("engine " + i + " failed (exit " +
+                        processes.get(i).exitValue() + ")");
+                }
+                readers.get(i).join();
+            }
+            bar.stepTo(total);
         }
-        try (PoolCore pool = PoolCore.open(new PoolContext().regionSource(RegionSource.file(file, 0))))
+        if (totals.engines != engines)
         {
-            final NamespaceInfo llama = pool.namespace("llama-3-8b");
-            final int afterReopen = getRange(pool, llama, 0, blocks);
-            out.printf("reopen   epoch %d, clean=%s: %d sealed blocks recovered, %d of %s's blocks intact%n",
-                pool.recoveryReport().managerEpoch(), pool.recoveryReport().cleanShutdown(),
-                pool.recoveryReport().sealedBlocks(), afterReopen, llama.name());
-            check(afterReopen == checkedBlocks, "every block present before the reopen must be present after it");
+            throw new IllegalStateException("only " + totals.engines + " of " + engines + " engines reported");
         }
-        out.printf("self-check OK: %d blocks verified (%s) across two models, eviction and a reopen in %d ms%n",
-            blocks, ByteSizes.format(verifiedBytes), (System.nanoTime() - start) / 1_000_000);
-        return 0;
+        return totals;
     }
 
-    private int putRange(final PoolCore pool, final NamespaceInfo namespace, final long first, final int count)
+    private void follow(
+        final Process process, final int engine, final long[] progress, final ProgressBar bar, final Totals totals)
     {
-        int committed = 0;
-        try (Arena arena = Arena.ofConfined())
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(),
+            StandardCharsets.UTF_8)))
         {
-            final MemorySegment source = arena.allocate(namespace.blockSizeBytes(), 64);
-            final BlockBatch batch = new BlockBatch();
-            for (long next = first; next < first + count; )
+            String line;
+            while ((line = lines.readLine()) != null)
             {
-                final int size = (int)Math.min(64, first + count - next);
-                batch.clear();
-                for (int i = 0; i < size; i++)
+                if (line.startsWith("P "))
                 {
-                    batch.addKey(key(namespace.name(), next + i));
-                }
-                pool.reserve(namespace.id(), batch);
-                for (int i = 0; i < size; i++)
-                {
-                    if (batch.status(i) == Status.OK)
+                    synchronized (progress)
                     {
-                        final int length = payloadLength(namespace, next + i);
-                        final MemorySegment payload = source.asSlice(0, length);
-                        fill(payload, next + i);
-                        pool.region().copyIn(batch.offset(i), payload);
-                        batch.length(i, length);
-                        batch.checksum(i, crc(payload));
+                        progress[engine] = Long.parseLong(line.substring(2));
+                        bar.stepTo(java.util.Arrays.stream(progress).sum());
                     }
                 }
-                committed += pool.commit(namespace.id(), batch);
-                next += size;
+                else if (line.startsWith("RESULT "))
+                {
+                    totals.add(line.substring(7).split(" "));
+                }
             }
         }
-        return committed;
-    }
-
-    /**
-     * Gets blocks back by load/store, validating each copy's generation and every byte.
-     *
-     * @return blocks found and intact.
-     */
-    private int getRange(final PoolCore pool, final NamespaceInfo namespace, final long first, final int count)
-    {
-        int intact = 0;
-        try (Arena arena = Arena.ofConfined())
+        catch (final IOException ex)
         {
-            final MemorySegment destination = arena.allocate(namespace.blockSizeBytes(), 64);
-            final MemorySegment expected = arena.allocate(namespace.blockSizeBytes(), 64);
-            final MemorySegment region = pool.region().segment();
-            for (long next = first; next < first + count; )
-            {
-                final int size = (int)Math.min(BlockBatch.MAX_KEYS, first + count - next);
-                final BlockBatch batch = batch(next, size, namespace.name());
-                pool.lookup(namespace.id(), batch);
-                for (int i = 0; i < size; i++)
-                {
-                    if (batch.status(i) != Status.OK)
-                    {
-                        continue;
-                    }
-                    final long entry = pool.geometry().blockEntryOffset(batch.blockIndex(i));
-                    final long stamp = BlockTableDescriptor.stampAcquire(region, entry);
-                    final MemorySegment copy = destination.asSlice(0, batch.length(i));
-                    pool.region().copyOut(batch.offset(i), copy);
-                    final boolean sameBlock = stamp ==
-                        BlockTableDescriptor.stamp(batch.generation(i), BlockTableDescriptor.SEALED) &&
-                        BlockTableDescriptor.validateAfterCopy(region, entry, stamp);
-                    final MemorySegment want = expected.asSlice(0, payloadLength(namespace, next + i));
-                    fill(want, next + i);
-                    if (sameBlock && copy.mismatch(want) == -1 && crc(copy) == batch.checksum(i))
-                    {
-                        intact++;
-                        verifiedBytes += copy.byteSize();
-                    }
-                    else
-                    {
-                        throw new IllegalStateException("block " + (next + i) + " of " + namespace.name() +
-                            " came back different from what was put");
-                    }
-                }
-                next += size;
-            }
-        }
-        return intact;
-    }
-
-    private static BlockBatch batch(final long first, final int count)
-    {
-        return batch(first, count, "llama-3-8b");
-    }
-
-    private static BlockBatch batch(final long first, final int count, final String model)
-    {
-        final BlockBatch batch = new BlockBatch();
-        for (int i = 0; i < count; i++)
-        {
-            batch.addKey(key(model, first + i));
-        }
-        return batch;
-    }
-
-    /** A block key as an engine would make it: SHA-256 over the model and the block's token ids. */
-    private static byte[] key(final String model, final long block)
-    {
-        try
-        {
-            final MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(model.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            sha.update(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, block));
-            return sha.digest();
-        }
-        catch (final NoSuchAlgorithmException ex)
-        {
-            throw new IllegalStateException(ex);
+            throw new java.io.UncheckedIOException(ex);
         }
     }
 
-    private static int payloadLength(final NamespaceInfo namespace, final long block)
+    private List<String> engineCommand(final Path aeronDir, final String traceArg, final int engine)
     {
-        // Most blocks are full; every seventh is partial, as the last block of a prompt is.
-        return block % 7 == 6 ? (int)(namespace.blockSizeBytes() / 2 + block % 1000) : (int)namespace.blockSizeBytes();
+        final String home = System.getProperty("kvpool.home", ".");
+        final String options = System.getProperty("kvpool.jvm.options", home + "/jvm.options");
+        return List.of(ProcessHandle.current().info().command().orElse("java"), "@" + options,
+            "-cp", System.getProperty("java.class.path"), DemoEngine.class.getName(), aeronDir.toString(), NAMESPACE,
+            Long.toString(blockBytes), traceArg, Integer.toString(engine), Integer.toString(engines),
+            Integer.toString(requests));
     }
 
-    private static void fill(final MemorySegment segment, final long seed)
+    private void report(final PrintWriter out, final Totals t, final int total, final double seconds)
     {
-        long x = seed * 0x9E3779B97F4A7C15L + 0x632BE59BD9B4E019L;
-        for (long i = 0; i + 8 <= segment.byteSize(); i += 8)
-        {
-            x ^= x << 13;
-            x ^= x >>> 7;
-            x ^= x << 17;
-            segment.set(ValueLayout.JAVA_LONG_UNALIGNED, i, x);
-        }
-        for (long i = segment.byteSize() & ~7L; i < segment.byteSize(); i++)
-        {
-            segment.set(ValueLayout.JAVA_BYTE, i, (byte)(seed ^ i));
-        }
-    }
-
-    private static int crc(final MemorySegment segment)
-    {
-        return Checksums.crc32c(segment);
-    }
-
-    private static void check(final boolean condition, final String what)
-    {
-        if (!condition)
-        {
-            throw new IllegalStateException("self-check failed: " + what);
-        }
+        final double hitRate = t.blocksRequested == 0 ? 0 : 100.0 * t.blocksHit / t.blocksRequested;
+        final double gbPerSecond = t.getNanos == 0 ? 0 : t.bytesServed / (double)t.getNanos;
+        final double savedSeconds = t.blocksHit * (double)TOKENS_PER_BLOCK / prefillRate;
+        out.printf(Locale.ROOT, "requests          %,d (%,d by %d engines in %.1f s)%n", total, t.requests, engines,
+            seconds);
+        out.printf(Locale.ROOT, "blocks requested  %,d%n", t.blocksRequested);
+        out.printf(Locale.ROOT, "block hit rate    %.1f %% (leading-run hits; blocks after a request's first miss " +
+            "count as misses)%n", hitRate);
+        out.printf(Locale.ROOT, "blocks served     %,d (%s), every byte checked: %d corrupt; %,d blocks stored%n",
+            t.blocksHit, ByteSizes.format(t.bytesServed), t.corrupt, t.stored);
+        out.printf(Locale.ROOT, "get bandwidth     %.2f GB/s (bytes served / time spent in get)%n", gbPerSecond);
+        out.printf(Locale.ROOT, "get latency       p50 %d us, p99 %d us, max %d us per request (%,d gets)%n",
+            t.latency.getValueAtPercentile(50), t.latency.getValueAtPercentile(99), t.latency.getMaxValue(),
+            t.latency.getTotalCount());
+        out.printf(Locale.ROOT, "prefill saved     %.1f s at %.0f tokens/s (%,d hit blocks x %d tokens)%n",
+            savedSeconds, prefillRate, t.blocksHit, TOKENS_PER_BLOCK);
+        out.printf(Locale.ROOT, "summary: %,d requests, %.1f%% block hit rate, %s served at %.2f GB/s, p99 get %d us, " +
+                "%.1f s of prefill saved, %d corrupt%n", total, hitRate, ByteSizes.format(t.bytesServed),
+            gbPerSecond, t.latency.getValueAtPercentile(99), savedSeconds, t.corrupt);
+        out.flush();
     }
 
     private static Path shm()
     {
         final Path shm = Path.of("/dev/shm");
         return Files.isDirectory(shm) && Files.isWritable(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
+    }
+
+    /** What the engines reported, summed. Thread-safe. */
+    private static final class Totals
+    {
+        final Histogram latency = new Histogram(3_600_000_000L, 3);
+        long engines;
+        long requests;
+        long blocksRequested;
+        long blocksHit;
+        long bytesServed;
+        long getNanos;
+        long corrupt;
+        long stored;
+
+        synchronized void add(final String[] fields)
+        {
+            engines++;
+            requests += Long.parseLong(fields[0]);
+            blocksRequested += Long.parseLong(fields[1]);
+            blocksHit += Long.parseLong(fields[2]);
+            bytesServed += Long.parseLong(fields[3]);
+            getNanos += Long.parseLong(fields[4]);
+            corrupt += Long.parseLong(fields[5]);
+            stored += Long.parseLong(fields[6]);
+            try
+            {
+                latency.add(Histogram.decodeFromCompressedByteBuffer(
+                    ByteBuffer.wrap(Base64.getDecoder().decode(fields[7])), 0));
+            }
+            catch (final java.util.zip.DataFormatException ex)
+            {
+                throw new IllegalStateException("engine sent a corrupt histogram", ex);
+            }
+        }
     }
 }

@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = KvPoolCli.Version.class,
     description = "A rack-scale memory pool for the KV caches of LLM inference engines.",
-    subcommands = {DemoCommand.class, ManagerCommand.class, StatsCommand.class, InspectCommand.class, TestCommand.class,
+    subcommands = {DemoCommand.class, ManagerCommand.class, StatsCommand.class, InspectCommand.class,
+        SelfCheckCommand.class, TestCommand.class,
         CommandLine.HelpCommand.class})
 public final class KvPoolCli
 {

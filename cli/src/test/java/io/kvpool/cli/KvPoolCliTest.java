@@ -36,10 +36,10 @@ class KvPoolCliTest
     }
 
     @Test
-    void shouldRunDemoSelfCheckAndInspectItsRegion() throws Exception
+    void shouldRunSelfCheckAndInspectItsRegion() throws Exception
     {
         final Path region = directory.resolve("region");
-        final Result demo = run("demo", "--region-file", region.toString(), "--size", "64m", "--slab-size", "2m",
+        final Result demo = run("selfcheck", "--region-file", region.toString(), "--size", "64m", "--slab-size", "2m",
             "--block-size", "64k", "--blocks", "100");
         assertEquals(0, demo.exitCode, demo.err);
         final String[] lines = demo.out.strip().split("\n");
@@ -47,7 +47,7 @@ class KvPoolCliTest
         assertTrue(demo.out.contains("put 100 blocks, got 100 back"), demo.out);
         assertTrue(Files.size(region) >= 64L << 20);
 
-        final Result again = run("demo", "--region-file", region.toString(), "--size", "64m");
+        final Result again = run("selfcheck", "--region-file", region.toString(), "--size", "64m");
         assertEquals(1, again.exitCode);
         assertTrue(again.err.contains("already exists") && again.err.contains("--format"), again.err);
 
@@ -59,9 +59,22 @@ class KvPoolCliTest
     }
 
     @Test
+    void shouldReplayTraceSampleWithEngineProcessesAndCheckEveryByte()
+    {
+        final Result demo = run("demo", "--requests", "120", "--engines", "2", "--size", "256m");
+        assertEquals(0, demo.exitCode, demo.err);
+        final String[] lines = demo.out.strip().split("\n");
+        final String summary = lines[lines.length - 1];
+        assertTrue(summary.matches("summary: 120 requests, \\d+\\.\\d% block hit rate, .* served at .* GB/s, p99 get \\d+ " +
+            "us, \\d+\\.\\d s of prefill saved, 0 corrupt"), summary);
+        assertTrue(demo.out.contains("requests          120 (120 by 2 engines"), demo.out);
+        assertTrue(demo.out.contains("every byte checked: 0 corrupt"), demo.out);
+    }
+
+    @Test
     void shouldRejectBadSizesAndNonRegionsClearly() throws Exception
     {
-        final Result badSize = run("demo", "--size", "lots");
+        final Result badSize = run("selfcheck", "--size", "lots");
         assertEquals(2, badSize.exitCode);
         assertTrue(badSize.err.contains("'lots' is not a size"), badSize.err);
 

@@ -97,6 +97,10 @@ public final class KvPool implements AutoCloseable
             if (region == null)
             {
                 region = mapRegion(session);
+                if (context.prefault())
+                {
+                    region.prefault();
+                }
             }
             final KvNamespace namespace = new KvNamespace(this, control, region, blockBytes, context);
             namespaces.add(namespace);

@@ -1,0 +1,174 @@
+package io.kvpool.cli;
+
+import io.kvpool.client.BatchResult;
+import io.kvpool.client.BlockKeys;
+import io.kvpool.client.KvNamespace;
+import io.kvpool.client.KvPool;
+import io.kvpool.client.KvPoolContext;
+import io.kvpool.client.trace.MooncakeTrace;
+import io.kvpool.client.trace.TraceRequest;
+import org.HdrHistogram.Histogram;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * One engine process of {@code kvpool demo}: replays its share of a Mooncake trace (every request whose index
+ * modulo the engine count is its id) against the pool, as an inference engine would: probe the prompt's blocks,
+ * get the leading hits (every byte checked against what their writer put), put the rest. Prints progress lines
+ * ({@code P <requests done>}) and a final {@code RESULT} line the demo aggregates.
+ * <p>
+ * Arguments: aeronDir namespace blockBytes trace(|-sample) engineId engines limit.
+ */
+public final class DemoEngine
+{
+    /** Classpath resource of the shipped trace sample. */
+    static final String SAMPLE = "/traces/mooncake-conversation-sample.jsonl";
+
+    private DemoEngine()
+    {
+    }
+
+    public static void main(final String[] args) throws Exception
+    {
+        final Path aeronDir = Path.of(args[0]);
+        final String namespace = args[1];
+        final long blockBytes = Long.parseLong(args[2]);
+        final String trace = args[3];
+        final int engine = Integer.parseInt(args[4]);
+        final int engines = Integer.parseInt(args[5]);
+        final int limit = Integer.parseInt(args[6]);
+        final List<TraceRequest> all = load(trace, limit);
+
+        final Histogram latency = new Histogram(3_600_000_000L, 3);
+        long requests = 0;
+        long blocksRequested = 0;
+        long blocksHit = 0;
+        long bytesServed = 0;
+        long getNanos = 0;
+        long corrupt = 0;
+        long stored = 0;
+        try (KvPool pool = KvPool.connect(new KvPoolContext().aeronDir(aeronDir).clientName("demo-engine-" + engine)
+            .connectTimeout(Duration.ofSeconds(30)));
+             Arena arena = Arena.ofConfined())
+        {
+            final KvNamespace ns = pool.namespace(namespace, blockBytes);
+            final MemorySegment[] buffers = new MemorySegment[1024];
+            for (int i = 0; i < buffers.length; i++)
+            {
+                buffers[i] = arena.allocate(blockBytes, 4096);
+            }
+            final MemorySegment expected = arena.allocate(blockBytes, 4096);
+            for (int r = engine; r < all.size(); r += engines)
+            {
+                final long[] ids = all.get(r).hashIds();
+                final int blocks = Math.min(ids.length, 1024);
+                final BlockKeys keys = keys(ids, blocks);
+                final int leading = blocks == 0 ? 0 : ns.exists(keys);
+                if (leading > 0)
+                {
+                    final long start = System.nanoTime();
+                    final BatchResult got = ns.get(keys.prefix(leading), Arrays.copyOf(buffers, leading));
+                    final long elapsed = System.nanoTime() - start;
+                    getNanos += elapsed;
+                    latency.recordValue(Math.max(1, elapsed / 1000));
+                    final int served = got.leadingOk();
+                    blocksHit += served;
+                    bytesServed += got.bytes();
+                    for (int i = 0; i < served; i++)
+                    {
+                        fill(expected, ids[i]);
+                        corrupt += buffers[i].mismatch(expected) == -1 ? 0 : 1;
+                    }
+                }
+                if (leading < blocks)
+                {
+                    final BlockKeys missing = keys.suffix(leading);
+                    final MemorySegment[] sources = Arrays.copyOf(buffers, blocks - leading);
+                    for (int i = 0; i < sources.length; i++)
+                    {
+                        fill(sources[i], ids[leading + i]);
+                    }
+                    stored += ns.put(missing, sources).okCount();
+                }
+                blocksRequested += blocks;
+                requests++;
+                if (requests % 25 == 0)
+                {
+                    System.out.println("P " + requests);
+                }
+            }
+        }
+        final ByteBuffer encoded = ByteBuffer.allocate(latency.getNeededByteBufferCapacity());
+        final int length = latency.encodeIntoCompressedByteBuffer(encoded);
+        System.out.println("RESULT " + requests + " " + blocksRequested + " " + blocksHit + " " + bytesServed + " " +
+            getNanos + " " + corrupt + " " + stored + " " +
+            Base64.getEncoder().encodeToString(Arrays.copyOf(encoded.array(), length)));
+    }
+
+    static List<TraceRequest> load(final String trace, final int limit) throws Exception
+    {
+        final List<TraceRequest> requests;
+        try (BufferedReader reader = "-sample".equals(trace) ?
+            new BufferedReader(new InputStreamReader(DemoEngine.class.getResourceAsStream(SAMPLE),
+                StandardCharsets.UTF_8)) : Files.newBufferedReader(Path.of(trace)))
+        {
+            requests = MooncakeTrace.read(reader, trace, MooncakeTrace.OnMalformed.SKIP,
+                warning -> System.err.println("skipped " + warning));
+        }
+        return limit > 0 && limit < requests.size() ? requests.subList(0, limit) : requests;
+    }
+
+    /**
+     * Block keys of a request: a digest per prefix-block id. The trace's ids already encode the chain (equal ids
+     * mean equal prefixes), so the digest of the id is the block's key.
+     */
+    static BlockKeys keys(final long[] ids, final int count)
+    {
+        try
+        {
+            final MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            final byte[] packed = new byte[count * 32];
+            final ByteBuffer id = ByteBuffer.allocate(16);
+            for (int i = 0; i < count; i++)
+            {
+                id.clear();
+                id.putLong(0x6D6F6F6E63616B65L).putLong(ids[i]);
+                sha.update(id.array());
+                System.arraycopy(sha.digest(), 0, packed, i * 32, 32);
+            }
+            return BlockKeys.ofPacked(packed);
+        }
+        catch (final java.security.NoSuchAlgorithmException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /**
+     * The bytes of block {@code id}: deterministic, so any engine can check a block another engine put.
+     */
+    static void fill(final MemorySegment block, final long id)
+    {
+        long x = id * 0x9E3779B97F4A7C15L + 0x2545F4914F6CDD1DL;
+        for (long i = 0; i < block.byteSize(); i += 8)
+        {
+            x ^= x << 13;
+            x ^= x >>> 7;
+            x ^= x << 17;
+            block.set(ValueLayout.JAVA_LONG_UNALIGNED, i, x);
+        }
+    }
+}

@@ -1,0 +1,157 @@
+package io.kvpool.client.trace;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Reads Mooncake-format traces: JSON lines of {@code timestamp} (ms), {@code input_length}, {@code output_length}
+ * and {@code hash_ids} (the request's prefix-block ids). Unknown fields are ignored. A malformed line is reported
+ * with its line number; the caller chooses to skip it or to stop. Stateless; thread-safe.
+ */
+public final class MooncakeTrace
+{
+    private static final JsonFactory JSON = new JsonFactory();
+
+    /** What to do with a malformed line. */
+    public enum OnMalformed
+    {
+        /** Report it to the warning consumer and go on. */
+        SKIP,
+        /** Throw {@link TraceFormatException}. */
+        STOP
+    }
+
+    private MooncakeTrace()
+    {
+    }
+
+    /**
+     * @param reader   the trace text.
+     * @param source   its name, for messages.
+     * @param policy   skip or stop at a malformed line.
+     * @param warnings receives "source:line: problem" for each skipped line.
+     * @return the requests, in file order.
+     * @throws TraceFormatException with the line number, when the policy is STOP.
+     */
+    public static List<TraceRequest> read(
+        final BufferedReader reader, final String source, final OnMalformed policy, final Consumer<String> warnings)
+    {
+        final List<TraceRequest> requests = new ArrayList<>();
+        int lineNumber = 0;
+        try
+        {
+            String line;
+            while ((line = reader.readLine()) != null)
+            {
+                lineNumber++;
+                if (line.isBlank())
+                {
+                    continue;
+                }
+                try
+                {
+                    requests.add(parse(line, lineNumber));
+                }
+                catch (final IOException | IllegalArgumentException ex)
+                {
+                    final String message = source + ":" + lineNumber + ": " + ex.getMessage();
+                    if (policy == OnMalformed.STOP)
+                    {
+                        throw new TraceFormatException(message + " (choose skip to go past malformed lines)",
+                            lineNumber);
+                    }
+                    warnings.accept(message);
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException("reading " + source + " at line " + lineNumber, ex);
+        }
+        return requests;
+    }
+
+    static TraceRequest parse(final String line, final int lineNumber) throws IOException
+    {
+        long timestamp = -1;
+        int input = -1;
+        int output = -1;
+        long[] hashIds = null;
+        try (JsonParser parser = JSON.createParser(line))
+        {
+            if (parser.nextToken() != JsonToken.START_OBJECT)
+            {
+                throw new IllegalArgumentException("not a JSON object");
+            }
+            while (parser.nextToken() == JsonToken.FIELD_NAME)
+            {
+                final String field = parser.currentName();
+                final JsonToken value = parser.nextToken();
+                switch (field)
+                {
+                    case "timestamp" -> timestamp = number(parser, value, field);
+                    case "input_length" -> input = (int)number(parser, value, field);
+                    case "output_length" -> output = (int)number(parser, value, field);
+                    case "hash_ids" -> hashIds = ids(parser, value);
+                    default -> parser.skipChildren();
+                }
+            }
+            if (parser.currentToken() != JsonToken.END_OBJECT || parser.nextToken() != null)
+            {
+                throw new IllegalArgumentException("trailing text after the JSON object");
+            }
+        }
+        if (timestamp < 0 || input < 0 || hashIds == null)
+        {
+            throw new IllegalArgumentException("missing timestamp, input_length or hash_ids");
+        }
+        return new TraceRequest(timestamp, input, Math.max(output, 0), hashIds, lineNumber);
+    }
+
+    private static long number(final JsonParser parser, final JsonToken value, final String field)
+        throws IOException
+    {
+        if (value != JsonToken.VALUE_NUMBER_INT && value != JsonToken.VALUE_NUMBER_FLOAT)
+        {
+            throw new IllegalArgumentException(field + " is not a number");
+        }
+        final long number = parser.getValueAsLong();
+        if (number < 0)
+        {
+            throw new IllegalArgumentException(field + "=" + number + " is negative");
+        }
+        return number;
+    }
+
+    private static long[] ids(final JsonParser parser, final JsonToken value) throws IOException
+    {
+        if (value != JsonToken.START_ARRAY)
+        {
+            throw new IllegalArgumentException("hash_ids is not an array");
+        }
+        long[] ids = new long[16];
+        int count = 0;
+        JsonToken token;
+        while ((token = parser.nextToken()) != JsonToken.END_ARRAY)
+        {
+            if (token != JsonToken.VALUE_NUMBER_INT)
+            {
+                throw new IllegalArgumentException("hash_ids holds a non-integer");
+            }
+            if (count == ids.length)
+            {
+                ids = java.util.Arrays.copyOf(ids, count * 2);
+            }
+            ids[count++] = parser.getLongValue();
+        }
+        return java.util.Arrays.copyOf(ids, count);
+    }
+}
