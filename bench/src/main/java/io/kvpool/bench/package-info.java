@@ -1,4 +1,5 @@
 /**
- * Bandwidth and latency characterization of every path, trace replay and JMH. Filled by the bench issue.
+ * {@code ./kvpool bench}: benchmarks of every data path (JMH suites under {@code jmh}; characterization and trace
+ * replay arrive with the bench issue).
  */
 package io.kvpool.bench;
