@@ -61,7 +61,7 @@ public final class PoolException extends RuntimeException
     @Override
     public String getMessage()
     {
-        final ErrorCode errorCode = ErrorCode.of(code);
-        return (errorCode != null ? errorCode.name() : "ERROR(" + code + ")") + ": " + super.getMessage();
+        // Names wire errors (5000s) and pool error codes alike; a number neither knows stays a number.
+        return io.kvpool.protocol.wire.WireError.name(code) + ": " + super.getMessage();
     }
 }
