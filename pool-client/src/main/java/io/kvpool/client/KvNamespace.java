@@ -7,7 +7,9 @@ import io.kvpool.protocol.Checksums;
 import io.kvpool.protocol.RegionGeometry;
 import io.kvpool.protocol.Status;
 import io.kvpool.protocol.SuperblockDescriptor;
-import io.kvpool.transport.cxl.Region;
+import io.kvpool.protocol.transport.BlockTransport;
+import io.kvpool.protocol.transport.TransferBatch;
+import io.kvpool.transport.cxl.MappedBlockTransport;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -30,6 +32,8 @@ public final class KvNamespace
 {
     private final KvPool pool;
     private final ManagerClient control;
+    private final BlockTransport transport;
+    /** The mapped region when the transport is load/store; {@code null} for remote transports. */
     private final MemorySegment region;
     private final RegionGeometry geometry;
     private final long blockBytes;
@@ -38,13 +42,14 @@ public final class KvNamespace
     private final LocationCache cache;
 
     KvNamespace(
-        final KvPool pool, final ManagerClient control, final Region region, final long blockBytes,
+        final KvPool pool, final ManagerClient control, final BlockTransport transport, final long blockBytes,
         final KvPoolContext context)
     {
         this.pool = pool;
         this.control = control;
-        this.region = region.segment();
-        this.geometry = SuperblockDescriptor.read(region.segment());
+        this.transport = transport;
+        this.region = transport instanceof MappedBlockTransport mapped ? mapped.region().segment() : null;
+        this.geometry = region != null ? SuperblockDescriptor.read(region) : control.session().geometry();
         this.blockBytes = blockBytes;
         this.namespaceId = control.session().namespaceId();
         this.verifyChecksums = context.verifyChecksums();
@@ -61,6 +66,14 @@ public final class KvNamespace
     }
 
     /**
+     * @return the data path this namespace's bytes take: "cxl" (load/store), "rdma" or "aeron".
+     */
+    public String transport()
+    {
+        return transport.name();
+    }
+
+    /**
      * Counts the leading keys present (HiCache's {@code batch_exists}). A probe: renews and touches nothing.
      *
      * @return number of leading keys present.
@@ -69,7 +82,7 @@ public final class KvNamespace
     {
         checkKeys(keys);
         int local = 0;
-        while (local < keys.size() && validLocation(keys, local) != null)
+        while (region != null && local < keys.size() && validLocation(keys, local) != null)
         {
             local++;
         }
@@ -113,6 +126,13 @@ public final class KvNamespace
     {
         checkKeys(keys);
         checkSegments(destinations, keys.size(), true);
+        if (region == null)
+        {
+            final BlockBatch found = new BlockBatch();
+            keys.addTo(found);
+            control.lookup(found);
+            return readRemote(keys, found, destinations);
+        }
         final LocationCache.Location[] locations = locate(keys);
         final int[] statuses = new int[keys.size()];
         final int[] lengths = new int[keys.size()];
@@ -189,6 +209,10 @@ public final class KvNamespace
         {
             try
             {
+                if (region == null)
+                {
+                    return readRemote(keys, pins, destinations);
+                }
                 final int[] statuses = new int[keys.size()];
                 final int[] lengths = new int[keys.size()];
                 for (int i = 0; i < keys.size(); i++)
@@ -218,6 +242,11 @@ public final class KvNamespace
         checkKeys(keys);
         final BlockBatch batch = new BlockBatch();
         keys.addTo(batch);
+        if (region == null)
+        {
+            throw new UnsupportedOperationException("a view reads the block in place, which needs the region " +
+                "mapped; this host's data path is " + transport.name() + ": use get");
+        }
         control.pin(batch);
         if (batch.status(0) != Status.OK)
         {
@@ -282,15 +311,28 @@ public final class KvNamespace
         control.reserve(batch);
         try
         {
+            final TransferBatch transfers = new TransferBatch();
             for (int i = 0; i < keys.size(); i++)
             {
                 if (batch.status(i) == Status.OK)
                 {
                     final MemorySegment source = sources[i];
-                    MemorySegment.copy(source, 0, region, batch.offset(i), source.byteSize());
+                    if (region != null)
+                    {
+                        MemorySegment.copy(source, 0, region, batch.offset(i), source.byteSize());
+                    }
+                    else
+                    {
+                        transfers.add(batch.blockIndex(i), batch.generation(i), batch.offset(i),
+                            (int)source.byteSize(), source);
+                    }
                     batch.length(i, (int)source.byteSize());
                     batch.checksum(i, Checksums.crc32c(source));
                 }
+            }
+            if (transfers.size() > 0)
+            {
+                failWhereTransferFailed(batch, transport.write(transfers).join());
             }
         }
         catch (final RuntimeException ex)
@@ -299,6 +341,61 @@ public final class KvNamespace
             throw ex;
         }
         return batch;
+    }
+
+    /**
+     * Aborts the reservations whose bytes a remote transport could not write and marks them failed.
+     */
+    private void failWhereTransferFailed(final BlockBatch batch, final TransferBatch transfers)
+    {
+        final BlockBatch failed = new BlockBatch();
+        int t = 0;
+        for (int i = 0; i < batch.size(); i++)
+        {
+            if (batch.status(i) != Status.OK)
+            {
+                continue;
+            }
+            if (transfers.status(t++) != Status.OK)
+            {
+                final int f = failed.addKey(batch.keyArray(), i * BlockKeys.KEY_BYTES);
+                failed.blockIndex(f, batch.blockIndex(i));
+                failed.generation(f, batch.generation(i));
+                batch.status(i, Status.TRANSPORT_FAILED);
+            }
+        }
+        if (failed.size() > 0)
+        {
+            control.abort(failed);
+        }
+    }
+
+    /**
+     * A get over a remote transport: locations from the manager (a lookup or pins), bytes from the transport.
+     */
+    private BatchResult readRemote(final BlockKeys keys, final BlockBatch found, final MemorySegment[] destinations)
+    {
+        final TransferBatch transfers = new TransferBatch();
+        final int[] entries = new int[keys.size()];
+        for (int i = 0; i < keys.size(); i++)
+        {
+            entries[i] = found.status(i) == Status.OK && found.length(i) > 0 ? transfers.add(found.blockIndex(i),
+                found.generation(i), found.offset(i), found.length(i), destinations[i]) : -1;
+        }
+        if (transfers.size() > 0)
+        {
+            transport.read(transfers).join();
+        }
+        final int[] statuses = new int[keys.size()];
+        final int[] lengths = new int[keys.size()];
+        for (int i = 0; i < keys.size(); i++)
+        {
+            final boolean ok = entries[i] >= 0 && transfers.status(entries[i]) == Status.OK && (!verifyChecksums ||
+                Checksums.crc32c(destinations[i].asSlice(0, found.length(i))) == found.checksum(i));
+            statuses[i] = ok ? Status.OK : Status.NOT_FOUND;
+            lengths[i] = ok ? found.length(i) : 0;
+        }
+        return new BatchResult(statuses, lengths);
     }
 
     private BatchResult commit(final BlockKeys keys, final BlockBatch reserved)
@@ -328,9 +425,9 @@ public final class KvNamespace
         {
             final int i = positions[c];
             statuses[i] = commits.status(c);
-            if (commits.status(c) == Status.OK)
+            lengths[i] = commits.status(c) == Status.OK ? commits.length(c) : 0;
+            if (commits.status(c) == Status.OK && region != null)
             {
-                lengths[i] = commits.length(c);
                 cache.put(keys.packed(), i * BlockKeys.KEY_BYTES, new LocationCache.Location(commits.blockIndex(c),
                     commits.generation(c), reserved.offset(i), commits.length(c), commits.checksum(c)));
             }

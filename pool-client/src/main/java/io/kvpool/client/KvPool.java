@@ -2,28 +2,26 @@ package io.kvpool.client;
 
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
-import io.kvpool.protocol.SuperblockDescriptor;
+import io.kvpool.protocol.transport.BlockTransport;
+import io.kvpool.protocol.transport.BlockTransportProvider;
+import io.kvpool.protocol.transport.TransportContext;
 import io.kvpool.protocol.wire.SessionDescriptor;
+import io.kvpool.transport.cxl.MappedBlockTransport;
 import io.kvpool.transport.cxl.Region;
-import io.kvpool.transport.cxl.RegionSource;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 /**
- * The engine's handle on a kvpool: connects to the manager, maps the pool region itself (on the manager's host, or
- * on any host where the same region UUID is visible, e.g. a CXL-attached device), and hands out
- * {@link KvNamespace}s through which block bytes move by plain load/store, never through the manager.
+ * The engine's handle on a kvpool: connects to the manager and hands out {@link KvNamespace}s. Block bytes never
+ * pass through the manager's control plane: they move on the best data path this host has, chosen by itself and
+ * reported by {@link #transportChoice()}: load/store on its own mapping of the region (the manager's host, or any
+ * host where the same region UUID is visible, e.g. a CXL-attached device), else one-sided RDMA, else Aeron.
  * <p>
  * Thread-safe: one KvPool is shared by all engine threads. Close it once at the end.
  */
@@ -32,7 +30,9 @@ public final class KvPool implements AutoCloseable
     private final KvPoolContext context;
     private final ExecutorService executor;
     private final List<KvNamespace> namespaces = new ArrayList<>();
-    private Region region;
+    private final List<BlockTransport> transports = new ArrayList<>();
+    private MappedBlockTransport mapped;
+    private String transportChoice = "none";
     private boolean closed;
 
     private KvPool(final KvPoolContext context)
@@ -94,15 +94,8 @@ public final class KvPool implements AutoCloseable
                     session.blockSizeBytes() + ", not " + blockBytes + ": use the namespace's block size, or a " +
                     "namespace made for this layout");
             }
-            if (region == null)
-            {
-                region = mapRegion(session);
-                if (context.prefault())
-                {
-                    region.prefault();
-                }
-            }
-            final KvNamespace namespace = new KvNamespace(this, control, region, blockBytes, context);
+            final BlockTransport transport = transportFor(control);
+            final KvNamespace namespace = new KvNamespace(this, control, transport, blockBytes, context);
             namespaces.add(namespace);
             return namespace;
         }
@@ -114,11 +107,11 @@ public final class KvPool implements AutoCloseable
     }
 
     /**
-     * @return the mapped region (after the first namespace is opened), or {@code null}.
+     * @return the mapped region when a namespace uses the CXL (load/store) path, else {@code null}.
      */
     public synchronized Region region()
     {
-        return region;
+        return mapped == null ? null : mapped.region();
     }
 
     ExecutorService executor()
@@ -139,52 +132,59 @@ public final class KvPool implements AutoCloseable
         return closed;
     }
 
-    private Region mapRegion(final SessionDescriptor session)
+    /**
+     * Picks the data path for a session: the highest-priority transport whose provider says this host can use it
+     * (or the one the context forces), and records why the others were passed over.
+     */
+    private BlockTransport transportFor(final ManagerClient control)
     {
-        final List<Path> candidates = new ArrayList<>();
-        if (context.regionPath() != null)
+        final TransportContext transportContext = new TransportContext(control.session(),
+            () -> control.session().sessionId(), context.managerEndpoint(), context.responseHost(),
+            context.aeronDirectory(), context.embeddedDriverDirectory() == null ? null :
+            context.embeddedDriverDirectory().resolve("transport-" + namespaces.size()), context.regionPath());
+        final List<String> passedOver = new ArrayList<>();
+        for (final BlockTransportProvider provider : BlockTransportProvider.all())
         {
-            candidates.add(context.regionPath());
-        }
-        candidates.add(Path.of(session.pathHint()));
-        try (Stream<Path> devices = Files.list(Path.of("/dev")))
-        {
-            devices.filter(p -> p.getFileName().toString().matches("dax\\d+\\.\\d+")).sorted()
-                .forEach(candidates::add);
-        }
-        catch (final IOException ex)
-        {
-            // No /dev listing: only the hints are tried.
-        }
-        final UUID wanted = session.regionUuid();
-        final List<String> tried = new ArrayList<>();
-        for (final Path candidate : candidates)
-        {
-            if (!Files.exists(candidate))
+            if (context.transport() != null && !context.transport().equals(provider.name()))
             {
-                tried.add(candidate + " (absent)");
+                passedOver.add(provider.name() + ": not the forced transport " + context.transport());
                 continue;
             }
-            try
+            if (provider.name().equals("cxl") && mapped != null)
             {
-                final Region mapped = Region.map(RegionSource.forPath(candidate, 0, false));
-                final UUID found = SuperblockDescriptor.uuid(mapped.segment());
-                if (wanted.equals(found) && SuperblockDescriptor.read(mapped.segment()).dataOffset() ==
-                    session.geometry().dataOffset())
+                return mapped;
+            }
+            final String reason = provider.unavailableReason(transportContext);
+            if (reason != null)
+            {
+                passedOver.add(provider.name() + ": " + reason);
+                continue;
+            }
+            final BlockTransport transport = provider.open(transportContext);
+            if (transport instanceof MappedBlockTransport mappedTransport)
+            {
+                mapped = mappedTransport;
+                if (context.prefault())
                 {
-                    return mapped;
+                    mappedTransport.region().prefault();
                 }
-                mapped.close();
-                tried.add(candidate + " (uuid " + found + ")");
             }
-            catch (final PoolException ex)
-            {
-                tried.add(candidate + " (" + ex.getMessage() + ")");
-            }
+            transports.add(transport);
+            transportChoice = provider.name() + (passedOver.isEmpty() ? "" : " (passed over: " +
+                String.join("; ", passedOver) + ")");
+            return transport;
         }
-        throw new PoolException(ErrorCode.REGION_MAP_FAILED, "this host cannot map region " + wanted + "; tried " +
-            tried + ". Engines off the CXL fabric need a remote data path (RDMA or Aeron), which is not " +
-            "available in this version; or name the region's local path with KvPoolContext.regionPath");
+        throw new PoolException(ErrorCode.REGION_MAP_FAILED, "no data path to region " +
+            control.session().regionUuid() + ": " + String.join("; ", passedOver));
+    }
+
+    /**
+     * @return which data path the last opened namespace uses and why the better ones were passed over, e.g.
+     *         "aeron (passed over: cxl: this host cannot map region ...; rdma: no RDMA device ...)".
+     */
+    public synchronized String transportChoice()
+    {
+        return transportChoice;
     }
 
     /**
@@ -215,10 +215,7 @@ public final class KvPool implements AutoCloseable
         {
             closed = true;
             open.forEach(KvNamespace::closeSession);
-            if (region != null)
-            {
-                region.close();
-            }
+            transports.forEach(BlockTransport::close);
         }
     }
 }

@@ -20,6 +20,7 @@ public final class KvPoolContext
     private int asyncThreads = 2;
     private Path regionPath;
     private boolean prefault = true;
+    private String transport;
 
     /**
      * @param aeronDir the media driver directory on this host (the manager's embedded one by default).
@@ -136,6 +137,44 @@ public final class KvPoolContext
     public boolean prefault()
     {
         return prefault;
+    }
+
+    /**
+     * @param name force a data path ("cxl", "rdma" or "aeron"); {@code null} (default) picks the best one this host
+     *             can use: map the region, else RDMA, else Aeron.
+     */
+    public KvPoolContext transport(final String name)
+    {
+        this.transport = name;
+        return this;
+    }
+
+    public String transport()
+    {
+        return transport;
+    }
+
+    /**
+     * @return the manager endpoint ({@code null} for IPC).
+     */
+    String managerEndpoint()
+    {
+        return managerEndpoint;
+    }
+
+    String responseHost()
+    {
+        return responseHost;
+    }
+
+    Path aeronDirectory()
+    {
+        return aeronDir;
+    }
+
+    Path embeddedDriverDirectory()
+    {
+        return embeddedDriverDir;
     }
 
     /**

@@ -25,6 +25,11 @@ final class ManagerFixture implements AutoCloseable
 
     ManagerFixture(final long regionBytes)
     {
+        this(regionBytes, 2L << 20);
+    }
+
+    ManagerFixture(final long regionBytes, final long slabBytes)
+    {
         try
         {
             directory = Files.createTempDirectory(Path.of("/dev/shm"), "kvpool-client-");
@@ -34,7 +39,8 @@ final class ManagerFixture implements AutoCloseable
             throw new UncheckedIOException(ex);
         }
         manager = PoolManager.launch(new ManagerContext()
-            .regionFile(directory.resolve("region")).regionSizeBytes(regionBytes).slabSizeBytes(2L << 20)
+            .regionFile(directory.resolve("region")).regionSizeBytes(regionBytes).slabSizeBytes(slabBytes)
+            .endpoint("127.0.0.1:0")
             .minBlockSizeBytes(4096).embeddedAeronDir(directory.resolve("aeron")).metricsPort(-1)
             .prefault(false).adminToken("admin"));
     }
@@ -102,6 +108,11 @@ final class ManagerFixture implements AutoCloseable
     public void close()
     {
         manager.close();
+        deleteDirectory();
+    }
+
+    void deleteDirectory()
+    {
         try (Stream<Path> files = Files.walk(directory))
         {
             files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());

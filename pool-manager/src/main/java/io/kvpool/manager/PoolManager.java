@@ -7,6 +7,7 @@ import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import io.kvpool.manager.internal.AeronResponseChannel;
+import io.kvpool.manager.internal.DataAgent;
 import io.kvpool.manager.internal.ManagerAgent;
 import io.kvpool.manager.internal.ManagerMetrics;
 import io.kvpool.manager.internal.RequestDispatcher;
@@ -36,6 +37,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class PoolManager implements AutoCloseable
 {
+    /** Stream of the data path (block bytes for hosts that cannot map the region), on IPC and UDP alike. */
+    public static final int DATA_STREAM_ID = 1002;
     /** Channel on which clients of this host send requests. */
     public static final String IPC_CHANNEL = "aeron:ipc?term-length=1m";
     /** How long a client or the next manager waits for this one's media driver heartbeat before calling it dead. */
@@ -48,6 +51,7 @@ public final class PoolManager implements AutoCloseable
     private final MediaDriver driver;
     private final Aeron aeron;
     private final AgentRunner runner;
+    private final AgentRunner dataRunner;
     private final HTTPServer metricsServer;
     private final String udpEndpoint;
     private final AtomicLong errors = new AtomicLong();
@@ -55,8 +59,10 @@ public final class PoolManager implements AutoCloseable
 
     private PoolManager(
         final ManagerContext context, final PoolCore pool, final MediaDriver driver, final Aeron aeron,
-        final AgentRunner runner, final HTTPServer metricsServer, final String udpEndpoint)
+        final AgentRunner runner, final AgentRunner dataRunner, final HTTPServer metricsServer,
+        final String udpEndpoint)
     {
+        this.dataRunner = dataRunner;
         this.context = context;
         this.pool = pool;
         this.driver = driver;
@@ -94,13 +100,18 @@ public final class PoolManager implements AutoCloseable
                 .driverTimeoutMs(DRIVER_TIMEOUT_MS * 5)
                 .errorHandler(ex -> LOG.log(System.Logger.Level.ERROR, "aeron: " + ex, ex)));
             final List<Subscription> subscriptions = new ArrayList<>();
+            final List<Subscription> dataSubscriptions = new ArrayList<>();
             subscriptions.add(aeron.addSubscription(IPC_CHANNEL, context.requestStreamId()));
+            dataSubscriptions.add(aeron.addSubscription(IPC_CHANNEL, DATA_STREAM_ID));
             String udpEndpoint = null;
             if (context.endpoint() != null)
             {
-                final Subscription udp = aeron.addSubscription(
-                    "aeron:udp?endpoint=" + context.endpoint() + "|term-length=1m", context.requestStreamId());
+                // One receive endpoint carries both streams, so both subscriptions name it identically; an ephemeral
+                // port is chosen here rather than by the driver so that the second subscription can name it too.
+                final String channel = "aeron:udp?endpoint=" + concretePort(context.endpoint());
+                final Subscription udp = aeron.addSubscription(channel, context.requestStreamId());
                 subscriptions.add(udp);
+                dataSubscriptions.add(aeron.addSubscription(channel, DATA_STREAM_ID));
                 udpEndpoint = awaitResolvedEndpoint(udp);
             }
             final ManagerMetrics metrics = new ManagerMetrics();
@@ -121,7 +132,14 @@ public final class PoolManager implements AutoCloseable
                 self[0].errors.incrementAndGet();
                 LOG.log(System.Logger.Level.ERROR, "manager agent: " + ex, ex);
             }, null, agent);
-            self[0] = new PoolManager(context, pool, driver, aeron, runner, metricsServer, udpEndpoint);
+            final AgentRunner dataRunner = new AgentRunner(idleStrategy(), ex ->
+            {
+                self[0].errors.incrementAndGet();
+                LOG.log(System.Logger.Level.ERROR, "data agent: " + ex, ex);
+            }, null, new DataAgent(aeron, dataSubscriptions, pool.region().segment(), pool.geometry(),
+                sessions.published()));
+            self[0] = new PoolManager(context, pool, driver, aeron, runner, dataRunner, metricsServer, udpEndpoint);
+            AgentRunner.startOnThread(dataRunner);
             AgentRunner.startOnThread(runner);
             return self[0];
         }
@@ -166,6 +184,28 @@ public final class PoolManager implements AutoCloseable
             .sharedIdleStrategy(idleStrategy())
             .termBufferSparseFile(true)
             .warnIfDirectoryExists(false));
+    }
+
+    /**
+     * @return {@code host:port}, with port 0 replaced by a port free now.
+     */
+    private static String concretePort(final String endpoint)
+    {
+        final int colon = endpoint.lastIndexOf(':');
+        if (!endpoint.endsWith(":0"))
+        {
+            return endpoint;
+        }
+        final String host = endpoint.substring(0, colon);
+        try (java.net.DatagramSocket socket = new java.net.DatagramSocket(new java.net.InetSocketAddress(host, 0)))
+        {
+            return host + ":" + socket.getLocalPort();
+        }
+        catch (final java.io.IOException ex)
+        {
+            throw new PoolException(ErrorCode.SERVICE_START_FAILED, "cannot find a free UDP port on " + host + ": " +
+                ex);
+        }
     }
 
     private static String awaitResolvedEndpoint(final Subscription subscription)
@@ -266,6 +306,8 @@ public final class PoolManager implements AutoCloseable
             return;
         }
         closed = true;
+        // The data agent stops first: it reads the region, which the control agent unmaps when it closes the pool.
+        dataRunner.close();
         runner.close();
         if (metricsServer != null)
         {

@@ -34,6 +34,10 @@ public final class Status
     public static final int INVALID_LENGTH = -10;
     /** Every pin slot is in use; release pins or raise the pin capacity. */
     public static final int PIN_CAPACITY_EXHAUSTED = -11;
+    /** A transfer's range lies outside its block or the region. */
+    public static final int OUT_OF_RANGE = -12;
+    /** A transport could not move the bytes (peer gone, timeout, I/O error). */
+    public static final int TRANSPORT_FAILED = -13;
 
     private Status()
     {
@@ -61,6 +65,8 @@ public final class Status
             case UNKNOWN_PIN -> "UNKNOWN_PIN";
             case INVALID_LENGTH -> "INVALID_LENGTH";
             case PIN_CAPACITY_EXHAUSTED -> "PIN_CAPACITY_EXHAUSTED";
+            case OUT_OF_RANGE -> "OUT_OF_RANGE";
+            case TRANSPORT_FAILED -> "TRANSPORT_FAILED";
             default -> "STATUS(" + status + ")";
         };
     }

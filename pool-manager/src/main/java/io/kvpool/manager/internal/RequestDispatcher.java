@@ -134,7 +134,7 @@ public final class RequestDispatcher
                         session.id, snapshot(session)));
                     case MessageType.GOODBYE -> sessions.close(session.id);
                     default -> refuse(session, correlationId, WireError.UNKNOWN_TEMPLATE,
-                        MessageType.name(templateId) + " is a response, not a request");
+                        MessageType.name(templateId) + " is not a control request");
                 }
             }
         }

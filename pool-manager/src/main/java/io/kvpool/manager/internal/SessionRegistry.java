@@ -17,6 +17,9 @@ public final class SessionRegistry
     private final SecureRandom random = new SecureRandom();
     private final long timeoutNs;
     private final List<Session> scratch = new ArrayList<>();
+    /** Live namespace sessions, for the data agent's thread: session id -> namespace id. */
+    private final java.util.concurrent.ConcurrentHashMap<Long, Integer> published =
+        new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * One client session.
@@ -86,6 +89,10 @@ public final class SessionRegistry
         while (id == 0 || sessions.containsKey(id));
         final Session session = new Session(id, namespaceId, admin, clientName, channel, false);
         sessions.put(id, session);
+        if (!admin)
+        {
+            published.put(id, namespaceId);
+        }
         return session;
     }
 
@@ -118,6 +125,7 @@ public final class SessionRegistry
     public void close(final long id)
     {
         final Session session = sessions.remove(id);
+        published.remove(id);
         if (session != null)
         {
             session.channel.close();
@@ -182,5 +190,14 @@ public final class SessionRegistry
             session.channel.close();
         }
         sessions.clear();
+        published.clear();
+    }
+
+    /**
+     * @return live namespace sessions (id -> namespace), safe to read from another thread.
+     */
+    public java.util.Map<Long, Integer> published()
+    {
+        return published;
     }
 }

@@ -48,6 +48,19 @@ public final class MessageType
     /** The pool's figures. */
     public static final int STATS_RESPONSE = 41;
 
+    /** Data path (stream 1002): binds a session's data responses to a channel. Answered DATA_DONE of 0. */
+    public static final int DATA_OPEN = 60;
+    /** Data path: read ranges of sealed blocks. Answered by DATA_CHUNKs then DATA_DONE. */
+    public static final int DATA_READ = 61;
+    /** Data path: one chunk of bytes for a reserved block. */
+    public static final int DATA_WRITE = 62;
+    /** Data path: one chunk of a read. */
+    public static final int DATA_CHUNK = 63;
+    /** Data path: per-entry statuses of a read or a sequence of writes. */
+    public static final int DATA_DONE = 64;
+    /** Data path: ends a sequence of DATA_WRITEs. Answered DATA_DONE. */
+    public static final int DATA_WRITE_END = 65;
+
     private MessageType()
     {
     }
@@ -61,7 +74,8 @@ public final class MessageType
         return switch (templateId)
         {
             case HELLO, HELLO_OK, ERROR, GOODBYE, LOOKUP, CONTAINS, LONGEST_PREFIX, RESERVE, PIN, REMOVE, COMMIT, ABORT, RENEW,
-                 UNPIN, BATCH_RESPONSE, CREATE_NAMESPACE, NAMESPACE_OK, STATS, STATS_RESPONSE -> true;
+                 UNPIN, BATCH_RESPONSE, CREATE_NAMESPACE, NAMESPACE_OK, STATS, STATS_RESPONSE, DATA_OPEN, DATA_READ,
+                 DATA_WRITE, DATA_CHUNK, DATA_DONE, DATA_WRITE_END -> true;
             default -> false;
         };
     }
@@ -113,6 +127,12 @@ public final class MessageType
             case NAMESPACE_OK -> "NAMESPACE_OK";
             case STATS -> "STATS";
             case STATS_RESPONSE -> "STATS_RESPONSE";
+            case DATA_OPEN -> "DATA_OPEN";
+            case DATA_READ -> "DATA_READ";
+            case DATA_WRITE -> "DATA_WRITE";
+            case DATA_CHUNK -> "DATA_CHUNK";
+            case DATA_DONE -> "DATA_DONE";
+            case DATA_WRITE_END -> "DATA_WRITE_END";
             default -> "TEMPLATE(" + templateId + ")";
         };
     }

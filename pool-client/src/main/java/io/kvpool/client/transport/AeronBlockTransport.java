@@ -1,0 +1,354 @@
+package io.kvpool.client.transport;
+
+import io.aeron.Aeron;
+import io.aeron.ChannelUri;
+import io.aeron.ExclusivePublication;
+import io.aeron.FragmentAssembler;
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import io.kvpool.protocol.Status;
+import io.kvpool.protocol.transport.BlockTransport;
+import io.kvpool.protocol.transport.TransferBatch;
+import io.kvpool.protocol.transport.TransportContext;
+import io.kvpool.protocol.wire.DataFlyweight;
+import io.kvpool.protocol.wire.MessageHeader;
+import io.kvpool.protocol.wire.MessageType;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.lang.foreign.MemorySegment;
+import java.security.SecureRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The fallback data path: block bytes over Aeron (UDP between hosts, IPC on one) to and from the manager's data
+ * agent, in chunks of up to 256 KiB, for hosts that can neither map the region nor use RDMA. Reads are validated by
+ * the manager (sealed with the entry's generation before and after it sent the bytes); writes land only in
+ * reserved blocks. A peer that goes silent fails the transfer with TRANSPORT_FAILED after the timeout; the next
+ * transfer reconnects. Thread-safe: transfers are serialized.
+ */
+public final class AeronBlockTransport implements BlockTransport
+{
+    static final int DATA_STREAM_ID = 1002;
+    private static final System.Logger LOG = System.getLogger("io.kvpool.client.aeron");
+    private static final long TIMEOUT_NS = TimeUnit.SECONDS.toNanos(5);
+
+    private final TransportContext context;
+    private final SecureRandom random = new SecureRandom();
+    private final ExpandableArrayBuffer request = new ExpandableArrayBuffer(64 * 1024);
+    private final UnsafeBuffer segmentView = new UnsafeBuffer(0, 0);
+    private final UnsafeBuffer chunkView = new UnsafeBuffer(0, 0);
+    private final IdleStrategy idle = new BackoffIdleStrategy(100, 10, 1_000, 50_000);
+    private final FragmentAssembler assembler = new FragmentAssembler(this::onFragment, 1 << 20);
+    private MediaDriver driver;
+    private Aeron aeron;
+    private ExclusivePublication publication;
+    private Subscription subscription;
+    private long openSessionId;
+    private long correlationId = 1;
+    private long awaited;
+    private TransferBatch reading;
+    private boolean done;
+    private int[] statuses = new int[1024];
+    private boolean closed;
+
+    AeronBlockTransport(final TransportContext context)
+    {
+        this.context = context;
+    }
+
+    @Override
+    public String name()
+    {
+        return "aeron";
+    }
+
+    @Override
+    public synchronized CompletableFuture<TransferBatch> read(final TransferBatch batch)
+    {
+        ensureOpen();
+        if (batch.size() == 0)
+        {
+            return CompletableFuture.completedFuture(batch);
+        }
+        try
+        {
+            connect();
+            final long id = correlationId++;
+            DataFlyweight.encodeReadHeader(request, id, openSessionId, batch.size());
+            for (int i = 0; i < batch.size(); i++)
+            {
+                DataFlyweight.putReadEntry(request, i, batch.blockIndex(i), batch.generation(i), batch.regionOffset(i),
+                    batch.length(i));
+            }
+            reading = batch;
+            send(request, 32 + batch.size() * DataFlyweight.READ_ENTRY_LENGTH);
+            awaitDone(id, batch);
+        }
+        catch (final TransferFailed ex)
+        {
+            batch.statusAll(Status.TRANSPORT_FAILED);
+            disconnect();
+        }
+        finally
+        {
+            reading = null;
+        }
+        return CompletableFuture.completedFuture(batch);
+    }
+
+    @Override
+    public synchronized CompletableFuture<TransferBatch> write(final TransferBatch batch)
+    {
+        ensureOpen();
+        if (batch.size() == 0)
+        {
+            return CompletableFuture.completedFuture(batch);
+        }
+        try
+        {
+            connect();
+            final long id = correlationId++;
+            for (int i = 0; i < batch.size(); i++)
+            {
+                final MemorySegment source = batch.segment(i);
+                for (long at = 0; at < batch.length(i); at += DataFlyweight.CHUNK_BYTES)
+                {
+                    final int length = (int)Math.min(DataFlyweight.CHUNK_BYTES, batch.length(i) - at);
+                    DataFlyweight.encodeWriteHeader(request, id, openSessionId, batch.blockIndex(i),
+                        batch.generation(i), batch.regionOffset(i) + at, i, length);
+                    sendWithPayload(source, at, length);
+                }
+            }
+            send(request, DataFlyweight.encodeWriteEnd(request, id, openSessionId, batch.size()));
+            awaitDone(id, batch);
+        }
+        catch (final TransferFailed ex)
+        {
+            batch.statusAll(Status.TRANSPORT_FAILED);
+            disconnect();
+        }
+        return CompletableFuture.completedFuture(batch);
+    }
+
+    private void sendWithPayload(final MemorySegment source, final long at, final int length)
+    {
+        final DirectBuffer payload;
+        if (source.isNative())
+        {
+            segmentView.wrap(source.address() + at, length);
+            payload = segmentView;
+        }
+        else
+        {
+            final byte[] copy = new byte[length];
+            MemorySegment.copy(source, java.lang.foreign.ValueLayout.JAVA_BYTE, at, copy, 0, length);
+            payload = new UnsafeBuffer(copy);
+        }
+        final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
+        idle.reset();
+        long result;
+        while ((result = publication.offer(request, 0, DataFlyweight.WRITE_HEADER_LENGTH, payload, 0, length)) < 0)
+        {
+            failIfDead(result, deadlineNs);
+            subscription.poll(assembler, 4);
+            idle.idle();
+        }
+    }
+
+    private void send(final DirectBuffer buffer, final int length)
+    {
+        final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
+        idle.reset();
+        long result;
+        while ((result = publication.offer(buffer, 0, length)) < 0)
+        {
+            failIfDead(result, deadlineNs);
+            idle.idle();
+        }
+    }
+
+    private void failIfDead(final long result, final long deadlineNs)
+    {
+        if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED ||
+            System.nanoTime() > deadlineNs || aeron.isClosed())
+        {
+            throw new TransferFailed();
+        }
+    }
+
+    private void awaitDone(final long id, final TransferBatch batch)
+    {
+        awaited = id;
+        done = false;
+        long deadlineNs = System.nanoTime() + TIMEOUT_NS;
+        idle.reset();
+        while (!done)
+        {
+            final int fragments = subscription.poll(assembler, 16);
+            if (fragments > 0)
+            {
+                deadlineNs = System.nanoTime() + TIMEOUT_NS;
+            }
+            else if (System.nanoTime() > deadlineNs || aeron.isClosed())
+            {
+                throw new TransferFailed();
+            }
+            idle.idle(fragments);
+        }
+        for (int i = 0; i < batch.size(); i++)
+        {
+            batch.status(i, statuses[i]);
+        }
+    }
+
+    private void onFragment(final DirectBuffer buffer, final int offset, final int length, final io.aeron.logbuffer.Header h)
+    {
+        if (length < MessageHeader.LENGTH || MessageHeader.correlationId(buffer, offset) != awaited)
+        {
+            return;
+        }
+        final int template = MessageHeader.templateId(buffer, offset);
+        if (template == MessageType.DATA_CHUNK && reading != null && length >= DataFlyweight.CHUNK_HEADER_LENGTH)
+        {
+            final int entry = buffer.getInt(offset + 24, MessageHeader.ORDER);
+            final int bytes = buffer.getInt(offset + 28, MessageHeader.ORDER);
+            final long at = buffer.getLong(offset + 32, MessageHeader.ORDER);
+            if (entry >= 0 && entry < reading.size() && bytes == length - DataFlyweight.CHUNK_HEADER_LENGTH &&
+                at >= 0 && at + bytes <= reading.length(entry))
+            {
+                final MemorySegment destination = reading.segment(entry);
+                final int from = offset + DataFlyweight.CHUNK_HEADER_LENGTH;
+                if (destination.isNative())
+                {
+                    // Term buffer (or reassembly buffer) -> caller memory, one copy.
+                    chunkView.wrap(destination.address() + at, bytes);
+                    chunkView.putBytes(0, buffer, from, bytes);
+                }
+                else
+                {
+                    final byte[] copy = new byte[bytes];
+                    buffer.getBytes(from, copy);
+                    MemorySegment.copy(copy, 0, destination, java.lang.foreign.ValueLayout.JAVA_BYTE, at, bytes);
+                }
+            }
+        }
+        else if (template == MessageType.DATA_DONE)
+        {
+            final int count = DataFlyweight.doneCount(buffer, offset, length);
+            for (int i = 0; i < Math.max(count, 0); i++)
+            {
+                statuses[i] = DataFlyweight.doneStatus(buffer, offset, i);
+            }
+            done = count >= 0;
+        }
+    }
+
+    /**
+     * (Re)opens Aeron, the publication to the manager's data stream, the response subscription, and the data
+     * session (DATA_OPEN), when not connected or when the control session changed (manager restart).
+     */
+    private void connect()
+    {
+        final long sessionId = context.sessionId().getAsLong();
+        if (aeron != null && !aeron.isClosed() && sessionId == openSessionId)
+        {
+            return;
+        }
+        if (aeron == null || aeron.isClosed())
+        {
+            disconnect();
+            if (context.embeddedDriverDir() != null && driver == null)
+            {
+                driver = MediaDriver.launchEmbedded(new MediaDriver.Context()
+                    .aeronDirectoryName(context.embeddedDriverDir().resolveSibling(
+                        context.embeddedDriverDir().getFileName() + "-data").toString())
+                    .dirDeleteOnStart(true).dirDeleteOnShutdown(true).threadingMode(ThreadingMode.SHARED)
+                    .termBufferSparseFile(true));
+            }
+            aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver != null ?
+                driver.aeronDirectoryName() : context.aeronDir().toString()).driverTimeoutMs(5_000)
+                // Aeron's default handler exits the JVM when the driver goes away; here that only fails transfers.
+                .errorHandler(ex -> LOG.log(System.Logger.Level.DEBUG, "aeron: " + ex)));
+            final String target = context.managerEndpoint() == null ? "aeron:ipc?term-length=16m" :
+                "aeron:udp?endpoint=" + context.managerEndpoint() + "|term-length=16m|mtu=8k";
+            publication = aeron.addExclusivePublication(target, DATA_STREAM_ID);
+        }
+        final int streamId;
+        final String channel;
+        if (context.managerEndpoint() == null)
+        {
+            streamId = 100_000 + random.nextInt(1_000_000_000);
+            channel = "aeron:ipc";
+            CloseHelper.quietClose(subscription);
+            subscription = aeron.addSubscription("aeron:ipc", streamId);
+        }
+        else
+        {
+            streamId = 3001;
+            CloseHelper.quietClose(subscription);
+            subscription = aeron.addSubscription("aeron:udp?endpoint=" + context.responseHost() + ":0", streamId);
+            final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
+            String resolved;
+            while ((resolved = subscription.resolvedEndpoint()) == null)
+            {
+                if (System.nanoTime() > deadlineNs)
+                {
+                    throw new TransferFailed();
+                }
+                Thread.onSpinWait();
+            }
+            channel = ChannelUri.parse("aeron:udp?endpoint=" + resolved + "|mtu=8k").toString();
+        }
+        openSessionId = sessionId;
+        final long id = correlationId++;
+        send(request, DataFlyweight.encodeOpen(request, id, sessionId, streamId, channel));
+        awaitDone(id, new TransferBatch());
+    }
+
+    private void disconnect()
+    {
+        CloseHelper.quietCloseAll(publication, subscription, aeron);
+        publication = null;
+        subscription = null;
+        aeron = null;
+        openSessionId = 0;
+    }
+
+    private void ensureOpen()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("the aeron transport is closed");
+        }
+    }
+
+    @Override
+    public synchronized void close()
+    {
+        if (!closed)
+        {
+            closed = true;
+            disconnect();
+            CloseHelper.quietClose(driver);
+        }
+    }
+
+    /** A transfer that could not complete: peer gone, timeout, closed publication. */
+    private static final class TransferFailed extends RuntimeException
+    {
+        private static final long serialVersionUID = 1L;
+
+        TransferFailed()
+        {
+            super(null, null, false, false);
+        }
+    }
+}

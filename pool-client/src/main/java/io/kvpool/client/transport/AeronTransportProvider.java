@@ -1,0 +1,36 @@
+package io.kvpool.client.transport;
+
+import io.kvpool.protocol.transport.BlockTransport;
+import io.kvpool.protocol.transport.BlockTransportProvider;
+import io.kvpool.protocol.transport.TransportContext;
+
+/**
+ * Provides the Aeron fallback data path; usable wherever the control plane is (it rides the same endpoint).
+ * Priority 10: the last resort.
+ */
+public final class AeronTransportProvider implements BlockTransportProvider
+{
+    @Override
+    public String name()
+    {
+        return "aeron";
+    }
+
+    @Override
+    public int priority()
+    {
+        return 10;
+    }
+
+    @Override
+    public String unavailableReason(final TransportContext context)
+    {
+        return null;
+    }
+
+    @Override
+    public BlockTransport open(final TransportContext context)
+    {
+        return new AeronBlockTransport(context);
+    }
+}

@@ -1,0 +1,286 @@
+package io.kvpool.client;
+
+import io.kvpool.protocol.BlockBatch;
+import io.kvpool.protocol.Checksums;
+import io.kvpool.protocol.Status;
+import io.kvpool.protocol.test.Payloads;
+import io.kvpool.protocol.transport.BlockTransport;
+import io.kvpool.protocol.transport.TransferBatch;
+import io.kvpool.protocol.transport.TransportContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The contract every {@link BlockTransport} keeps, run against each transport present: sizes from 1 byte to
+ * 4 MiB, batches, concurrent callers, a failure in the middle of a batch, a peer that disappears, a closed
+ * transport. Blocks are reserved and committed through the real manager; only the bytes go through the transport.
+ */
+abstract class BlockTransportConformanceTest
+{
+    static final long BLOCK = 4L << 20;
+
+    ManagerFixture fixture;
+    ManagerClient control;
+    BlockTransport transport;
+    Arena arena;
+    private final AtomicLong keys = new AtomicLong();
+
+    /**
+     * @return the transport under test, for the session of {@code control}.
+     */
+    abstract BlockTransport open(TransportContext context);
+
+    /**
+     * @return the status a read completes with after the manager process is gone (OK where the bytes stay
+     *         reachable without it, as on a mapped region; TRANSPORT_FAILED where the manager serves them).
+     */
+    abstract int statusAfterPeerLoss();
+
+    /**
+     * @return the manager endpoint the transport uses ({@code null} for IPC).
+     */
+    String managerEndpoint()
+    {
+        return null;
+    }
+
+    @BeforeEach
+    void setUp()
+    {
+        fixture = new ManagerFixture(160L << 20, 8L << 20);
+        fixture.createNamespace("conformance", BLOCK, 0, "");
+        control = ManagerClient.connect(fixture.clientContext("conformance", ""));
+        arena = Arena.ofShared();
+        final String endpoint = managerEndpoint() == null ? null : fixture.manager.udpEndpoint();
+        transport = open(new TransportContext(control.session(), () -> control.session().sessionId(), endpoint,
+            "127.0.0.1", fixture.directory.resolve("aeron"),
+            endpoint == null ? null : fixture.directory.resolve("client-driver"), null));
+    }
+
+    @AfterEach
+    void tearDown()
+    {
+        org.agrona.CloseHelper.closeAll(transport, control, arena, fixture);
+    }
+
+    @Test
+    void shouldMoveEverySizeFromOneByteToFourMebibytes()
+    {
+        final int[] sizes = {1, 7, 4096, 65_539, 1 << 20, (int)BLOCK};
+        final BlockBatch reserved = reserve(sizes.length);
+        final TransferBatch writes = new TransferBatch();
+        final MemorySegment[] sources = new MemorySegment[sizes.length];
+        for (int i = 0; i < sizes.length; i++)
+        {
+            sources[i] = arena.allocate(sizes[i]);
+            Payloads.fill(sources[i], 31L * i + sizes[i]);
+            writes.add(reserved.blockIndex(i), reserved.generation(i), reserved.offset(i), sizes[i], sources[i]);
+        }
+        transport.write(writes).join();
+        for (int i = 0; i < sizes.length; i++)
+        {
+            assertEquals(Status.OK, writes.status(i), "write of " + sizes[i] + " bytes");
+        }
+        commit(reserved, sources);
+        final TransferBatch reads = readBack(reserved, sizes);
+        for (int i = 0; i < sizes.length; i++)
+        {
+            assertEquals(Status.OK, reads.status(i), "read of " + sizes[i] + " bytes");
+            assertEquals(-1, reads.segment(i).asSlice(0, sizes[i]).mismatch(sources[i]), sizes[i] + " bytes");
+            assertEquals((byte)0x5A, reads.segment(i).get(java.lang.foreign.ValueLayout.JAVA_BYTE, sizes[i]),
+                "nothing written past the range");
+        }
+    }
+
+    @Test
+    void shouldMoveBatchesOfManyEntries()
+    {
+        final int count = 32;
+        final BlockBatch reserved = reserve(count);
+        final MemorySegment[] sources = new MemorySegment[count];
+        final TransferBatch writes = new TransferBatch();
+        final int[] sizes = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            sizes[i] = 65_536 + i * 1000;
+            sources[i] = arena.allocate(sizes[i]);
+            Payloads.fill(sources[i], 1000 + i);
+            writes.add(reserved.blockIndex(i), reserved.generation(i), reserved.offset(i), sizes[i], sources[i]);
+        }
+        transport.write(writes).join();
+        commit(reserved, sources);
+        final TransferBatch reads = readBack(reserved, sizes);
+        for (int i = 0; i < count; i++)
+        {
+            assertEquals(Status.OK, reads.status(i));
+            assertEquals(-1, reads.segment(i).asSlice(0, sizes[i]).mismatch(sources[i]), "entry " + i);
+        }
+    }
+
+    @Test
+    void shouldServeConcurrentCallers() throws Exception
+    {
+        final List<CompletableFuture<Integer>> callers = new ArrayList<>();
+        for (int t = 0; t < 4; t++)
+        {
+            final int caller = t;
+            callers.add(CompletableFuture.supplyAsync(() ->
+            {
+                int verified = 0;
+                for (int round = 0; round < 5; round++)
+                {
+                    final BlockBatch reserved = reserve(2);
+                    final MemorySegment[] sources = {arena.allocate(100_000), arena.allocate(300_000)};
+                    final TransferBatch writes = new TransferBatch();
+                    for (int i = 0; i < 2; i++)
+                    {
+                        Payloads.fill(sources[i], caller * 100 + round * 10 + i);
+                        writes.add(reserved.blockIndex(i), reserved.generation(i), reserved.offset(i),
+                            (int)sources[i].byteSize(), sources[i]);
+                    }
+                    transport.write(writes).join();
+                    commit(reserved, sources);
+                    final TransferBatch reads = readBack(reserved, new int[]{100_000, 300_000});
+                    for (int i = 0; i < 2; i++)
+                    {
+                        if (reads.status(i) == Status.OK &&
+                            reads.segment(i).asSlice(0, sources[i].byteSize()).mismatch(sources[i]) == -1)
+                        {
+                            verified++;
+                        }
+                    }
+                }
+                return verified;
+            }));
+        }
+        for (final CompletableFuture<Integer> caller : callers)
+        {
+            assertEquals(10, caller.get(60, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void shouldFailOnlyTheBadEntryInTheMiddleOfABatch()
+    {
+        final BlockBatch reserved = reserve(3);
+        final MemorySegment[] sources = new MemorySegment[3];
+        final TransferBatch writes = new TransferBatch();
+        for (int i = 0; i < 3; i++)
+        {
+            sources[i] = arena.allocate(5000);
+            Payloads.fill(sources[i], 7 + i);
+            // The middle entry names a generation that was never reserved.
+            writes.add(reserved.blockIndex(i), reserved.generation(i) + (i == 1 ? 1 : 0), reserved.offset(i), 5000,
+                sources[i]);
+        }
+        transport.write(writes).join();
+        assertEquals(Status.OK, writes.status(0));
+        assertEquals(Status.UNKNOWN_RESERVATION, writes.status(1));
+        assertEquals(Status.OK, writes.status(2));
+        commit(reserved, sources);
+
+        final TransferBatch reads = new TransferBatch();
+        reads.add(reserved.blockIndex(0), reserved.generation(0), reserved.offset(0), 5000, poisoned(5000));
+        reads.add(reserved.blockIndex(1), reserved.generation(1) + 7, reserved.offset(1), 5000, poisoned(5000));
+        reads.add(reserved.blockIndex(2), reserved.generation(2), reserved.offset(2) + BLOCK - 10, 5000,
+            poisoned(5000));
+        reads.add(reserved.blockIndex(2), reserved.generation(2), reserved.offset(2), 5000, poisoned(5000));
+        transport.read(reads).join();
+        assertEquals(Status.OK, reads.status(0));
+        assertEquals(Status.NOT_FOUND, reads.status(1), "a stale generation is a miss");
+        assertEquals(Status.OUT_OF_RANGE, reads.status(2), "a range past the block's end");
+        assertEquals(Status.OK, reads.status(3));
+        assertEquals(-1, reads.segment(3).asSlice(0, 5000).mismatch(sources[2]));
+    }
+
+    @Test
+    void shouldNeitherHangNorLieWhenThePeerDisappears()
+    {
+        final BlockBatch reserved = reserve(1);
+        final MemorySegment[] sources = {arena.allocate(70_000)};
+        Payloads.fill(sources[0], 99);
+        final TransferBatch writes = new TransferBatch();
+        writes.add(reserved.blockIndex(0), reserved.generation(0), reserved.offset(0), 70_000, sources[0]);
+        transport.write(writes).join();
+        commit(reserved, sources);
+        fixture.manager.close();
+        final long start = System.nanoTime();
+        final TransferBatch reads = readBack(reserved, new int[]{70_000});
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(30), "completes in bounded time");
+        assertEquals(statusAfterPeerLoss(), reads.status(0));
+        if (reads.status(0) == Status.OK)
+        {
+            assertEquals(-1, reads.segment(0).asSlice(0, 70_000).mismatch(sources[0]));
+        }
+    }
+
+    @Test
+    void shouldRefuseTransfersOnceClosed()
+    {
+        transport.close();
+        transport.close();
+        final TransferBatch batch = new TransferBatch();
+        batch.add(0, 1, 0, 1, arena.allocate(1));
+        assertThrows(IllegalStateException.class, () -> transport.read(batch));
+        assertThrows(IllegalStateException.class, () -> transport.write(batch));
+    }
+
+    private BlockBatch reserve(final int count)
+    {
+        final BlockBatch batch = new BlockBatch();
+        for (int i = 0; i < count; i++)
+        {
+            batch.addKey(ManagerFixture.key(keys.incrementAndGet() + 1_000_000L * Thread.currentThread().threadId()));
+        }
+        synchronized (control)
+        {
+            assertEquals(count, control.reserve(batch));
+        }
+        return batch;
+    }
+
+    private void commit(final BlockBatch reserved, final MemorySegment[] sources)
+    {
+        for (int i = 0; i < reserved.size(); i++)
+        {
+            reserved.length(i, (int)sources[i].byteSize());
+            reserved.checksum(i, Checksums.crc32c(sources[i]));
+        }
+        assertEquals(reserved.size(), control.commit(reserved));
+    }
+
+    private TransferBatch readBack(final BlockBatch reserved, final int[] sizes)
+    {
+        final TransferBatch reads = new TransferBatch();
+        for (int i = 0; i < reserved.size(); i++)
+        {
+            reads.add(reserved.blockIndex(i), reserved.generation(i), reserved.offset(i), sizes[i],
+                poisoned(sizes[i] + 1));
+        }
+        return transport.read(reads).join();
+    }
+
+    private MemorySegment poisoned(final long bytes)
+    {
+        return arena.allocate(bytes).fill((byte)0x5A);
+    }
+
+    static Duration timeout()
+    {
+        return Duration.ofSeconds(20);
+    }
+}

@@ -1,0 +1,372 @@
+package io.kvpool.manager.internal;
+
+import io.aeron.Aeron;
+import io.aeron.ChannelUri;
+import io.aeron.ExclusivePublication;
+import io.aeron.FragmentAssembler;
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.kvpool.protocol.BlockTableDescriptor;
+import io.kvpool.protocol.RegionGeometry;
+import io.kvpool.protocol.Status;
+import io.kvpool.protocol.wire.DataFlyweight;
+import io.kvpool.protocol.wire.MessageHeader;
+import io.kvpool.protocol.wire.MessageType;
+import io.kvpool.transport.cxl.MappedBlockTransport;
+import org.agrona.CloseHelper;
+import org.agrona.DirectBuffer;
+import org.agrona.ExpandableArrayBuffer;
+import org.agrona.collections.Long2ObjectHashMap;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Serves block bytes over Aeron to hosts that cannot map the region (the fallback data path): streams reads of
+ * sealed blocks in chunks straight from the region into the session's publication, and copies written chunks into
+ * blocks the session has reserved. Runs on its own thread so that bulk transfers never stall the control agent; it
+ * touches only region bytes and block-table stamps, never the pool's allocator state.
+ * <p>
+ * Flow control: a read that meets back pressure is resumed on the next duty cycle, one read in flight per session,
+ * so memory stays bounded (no copy of the data is kept). Access control: a session may read only sealed blocks of
+ * its namespace, and write only into blocks reserved (WRITING) with the generation it names. Not thread-safe: one
+ * agent thread.
+ */
+public final class DataAgent implements Agent
+{
+    private static final System.Logger LOG = System.getLogger("io.kvpool.manager.data");
+    /** Data responses carry up to 256 KiB chunks; Aeron's largest message is a term's eighth. */
+    static final String TERM_LENGTH = "16m";
+
+    private final Aeron aeron;
+    private final List<Subscription> subscriptions;
+    private final MemorySegment region;
+    private final RegionGeometry geometry;
+    private final Map<Long, Integer> liveSessions;
+    private final Long2ObjectHashMap<DataSession> sessions = new Long2ObjectHashMap<>();
+    private final FragmentAssembler assembler = new FragmentAssembler(this::onMessage, 1 << 20);
+    private final UnsafeBuffer regionView = new UnsafeBuffer(0, 0);
+    private final ExpandableArrayBuffer header = new ExpandableArrayBuffer(64);
+    private final ExpandableArrayBuffer reply = new ExpandableArrayBuffer(64 * 1024);
+    private long housekeepingAtNs;
+
+    public DataAgent(
+        final Aeron aeron, final List<Subscription> subscriptions, final MemorySegment region,
+        final RegionGeometry geometry, final Map<Long, Integer> liveSessions)
+    {
+        this.aeron = aeron;
+        this.subscriptions = subscriptions;
+        this.region = region;
+        this.geometry = geometry;
+        this.liveSessions = liveSessions;
+    }
+
+    /** One client's data session: its publication, the read in flight, and the statuses of writes so far. */
+    private static final class DataSession
+    {
+        final ExclusivePublication publication;
+        final int namespaceId;
+        final int[] writeStatus = new int[1024];
+        int writesSeen;
+        long readCorrelationId = -1;
+        int readCount;
+        int readEntry;
+        long readOffsetInEntry;
+        long readStamp;
+        final long[] readBlock = new long[1024];
+        final long[] readGeneration = new long[1024];
+        final long[] readRegionOffset = new long[1024];
+        final int[] readLength = new int[1024];
+        final int[] readStatus = new int[1024];
+        byte[] pendingReply;
+
+        DataSession(final ExclusivePublication publication, final int namespaceId)
+        {
+            this.publication = publication;
+            this.namespaceId = namespaceId;
+        }
+    }
+
+    @Override
+    public int doWork()
+    {
+        int work = 0;
+        for (int i = 0; i < subscriptions.size(); i++)
+        {
+            work += subscriptions.get(i).poll(assembler, 8);
+        }
+        for (final Map.Entry<Long, DataSession> entry : sessions.entrySet())
+        {
+            work += continueRead(entry.getKey(), entry.getValue());
+        }
+        final long nowNs = System.nanoTime();
+        if (nowNs >= housekeepingAtNs)
+        {
+            housekeepingAtNs = nowNs + 100_000_000L;
+            sessions.entrySet().removeIf(entry ->
+            {
+                final boolean gone = !liveSessions.containsKey(entry.getKey());
+                if (gone)
+                {
+                    entry.getValue().publication.close();
+                }
+                return gone;
+            });
+        }
+        return work;
+    }
+
+    private void onMessage(final DirectBuffer buffer, final int offset, final int length, final io.aeron.logbuffer.Header h)
+    {
+        if (length < MessageHeader.LENGTH || MessageHeader.version(buffer, offset) != MessageHeader.PROTOCOL_VERSION ||
+            MessageHeader.frameLength(buffer, offset) != length || length > DataFlyweight.MAX_FRAME_LENGTH)
+        {
+            return;
+        }
+        final long sessionId = MessageHeader.sessionId(buffer, offset);
+        final Integer namespaceId = liveSessions.get(sessionId);
+        if (namespaceId == null)
+        {
+            return;
+        }
+        final long correlationId = MessageHeader.correlationId(buffer, offset);
+        switch (MessageHeader.templateId(buffer, offset))
+        {
+            case MessageType.DATA_OPEN -> open(buffer, offset, length, sessionId, namespaceId, correlationId);
+            case MessageType.DATA_READ -> startRead(buffer, offset, length, sessionId, correlationId);
+            case MessageType.DATA_WRITE -> write(buffer, offset, length, sessionId);
+            case MessageType.DATA_WRITE_END -> endWrites(buffer, offset, length, sessionId, correlationId);
+            default ->
+            {
+                // Control messages do not belong on the data stream: ignored.
+            }
+        }
+    }
+
+    private void open(
+        final DirectBuffer buffer, final int offset, final int length, final long sessionId, final int namespaceId,
+        final long correlationId)
+    {
+        final String channel = DataFlyweight.openChannel(buffer, offset, length);
+        if (channel == null)
+        {
+            return;
+        }
+        final DataSession previous = sessions.remove(sessionId);
+        CloseHelper.quietClose(previous == null ? null : previous.publication);
+        try
+        {
+            final ChannelUri uri = ChannelUri.parse(channel);
+            uri.put("term-length", TERM_LENGTH);
+            final DataSession session = new DataSession(
+                aeron.addExclusivePublication(uri.toString(), DataFlyweight.openStreamId(buffer, offset)), namespaceId);
+            sessions.put(sessionId, session);
+            offerWithin(session, reply, DataFlyweight.encodeDone(reply, correlationId, sessionId, new int[0], 0));
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.log(System.Logger.Level.WARNING, "DATA_OPEN with unusable channel " + channel + ": " + ex);
+        }
+    }
+
+    private void startRead(
+        final DirectBuffer buffer, final int offset, final int length, final long sessionId, final long correlationId)
+    {
+        final DataSession session = sessions.get(sessionId);
+        final int count = DataFlyweight.readCount(buffer, offset, length);
+        if (session == null || count < 0 || session.readCorrelationId >= 0)
+        {
+            return;
+        }
+        session.readCorrelationId = correlationId;
+        session.readCount = count;
+        session.readEntry = -1;
+        for (int i = 0; i < count; i++)
+        {
+            session.readBlock[i] = DataFlyweight.readBlockIndex(buffer, offset, i);
+            session.readGeneration[i] = DataFlyweight.readGeneration(buffer, offset, i);
+            session.readRegionOffset[i] = DataFlyweight.readRegionOffset(buffer, offset, i);
+            session.readLength[i] = DataFlyweight.readLength(buffer, offset, i);
+        }
+        nextEntry(session);
+    }
+
+    /**
+     * Moves to the next entry that can be sent, settling those that cannot.
+     */
+    private void nextEntry(final DataSession session)
+    {
+        while (++session.readEntry < session.readCount)
+        {
+            final int i = session.readEntry;
+            if (!MappedBlockTransport.rangeInBlock(region, geometry, session.readBlock[i], session.readRegionOffset[i],
+                session.readLength[i]))
+            {
+                session.readStatus[i] = Status.OUT_OF_RANGE;
+                continue;
+            }
+            final long entry = geometry.blockEntryOffset(session.readBlock[i]);
+            final long stamp = BlockTableDescriptor.stampAcquire(region, entry);
+            if (stamp != BlockTableDescriptor.stamp(session.readGeneration[i], BlockTableDescriptor.SEALED) ||
+                BlockTableDescriptor.namespaceId(region, entry) != session.namespaceId)
+            {
+                session.readStatus[i] = Status.NOT_FOUND;
+                continue;
+            }
+            session.readStamp = stamp;
+            session.readOffsetInEntry = 0;
+            return;
+        }
+    }
+
+    /**
+     * Sends as many chunks of the session's read as the publication takes now.
+     */
+    private int continueRead(final long sessionId, final DataSession session)
+    {
+        if (!flushPending(session) || session.readCorrelationId < 0)
+        {
+            return 0;
+        }
+        int sent = 0;
+        while (session.readEntry < session.readCount)
+        {
+            final int i = session.readEntry;
+            final int length = (int)Math.min(DataFlyweight.CHUNK_BYTES, session.readLength[i] - session.readOffsetInEntry);
+            DataFlyweight.encodeChunkHeader(header, session.readCorrelationId, sessionId, i, length,
+                session.readOffsetInEntry);
+            regionView.wrap(region.address() + session.readRegionOffset[i] + session.readOffsetInEntry, length);
+            final long result = session.publication.offer(header, 0, DataFlyweight.CHUNK_HEADER_LENGTH, regionView,
+                0, length);
+            if (result < 0)
+            {
+                if (result == Publication.CLOSED || result == Publication.NOT_CONNECTED)
+                {
+                    session.readCorrelationId = -1;
+                }
+                return sent;
+            }
+            sent++;
+            session.readOffsetInEntry += length;
+            if (session.readOffsetInEntry == session.readLength[i])
+            {
+                session.readStatus[i] = BlockTableDescriptor.validateAfterCopy(region,
+                    geometry.blockEntryOffset(session.readBlock[i]), session.readStamp) ? Status.OK : Status.NOT_FOUND;
+                nextEntry(session);
+            }
+        }
+        final int length = DataFlyweight.encodeDone(reply, session.readCorrelationId, sessionId, session.readStatus,
+            session.readCount);
+        if (session.publication.offer(reply, 0, length) > 0)
+        {
+            session.readCorrelationId = -1;
+            sent++;
+        }
+        return sent;
+    }
+
+    private void write(final DirectBuffer buffer, final int offset, final int length, final long sessionId)
+    {
+        final DataSession session = sessions.get(sessionId);
+        if (session == null || length < DataFlyweight.WRITE_HEADER_LENGTH)
+        {
+            return;
+        }
+        final long blockIndex = buffer.getLong(offset + 24, MessageHeader.ORDER);
+        final long generation = buffer.getLong(offset + 32, MessageHeader.ORDER);
+        final long regionOffset = buffer.getLong(offset + 40, MessageHeader.ORDER);
+        final int entry = buffer.getInt(offset + 48, MessageHeader.ORDER);
+        final int bytes = buffer.getInt(offset + 52, MessageHeader.ORDER);
+        if (entry < 0 || entry >= session.writeStatus.length || bytes != length - DataFlyweight.WRITE_HEADER_LENGTH)
+        {
+            return;
+        }
+        session.writesSeen = Math.max(session.writesSeen, entry + 1);
+        if (session.writeStatus[entry] != Status.OK)
+        {
+            return;
+        }
+        final long tableEntry = blockIndex >= 0 && blockIndex < geometry.blockTableEntries() ?
+            geometry.blockEntryOffset(blockIndex) : -1;
+        if (!MappedBlockTransport.rangeInBlock(region, geometry, blockIndex, regionOffset, bytes))
+        {
+            session.writeStatus[entry] = Status.OUT_OF_RANGE;
+        }
+        else if (BlockTableDescriptor.stampAcquire(region, tableEntry) !=
+            BlockTableDescriptor.stamp(generation, BlockTableDescriptor.WRITING) ||
+            BlockTableDescriptor.namespaceId(region, tableEntry) != session.namespaceId)
+        {
+            session.writeStatus[entry] = Status.UNKNOWN_RESERVATION;
+        }
+        else
+        {
+            regionView.wrap(region.address() + regionOffset, bytes);
+            regionView.putBytes(0, buffer, offset + DataFlyweight.WRITE_HEADER_LENGTH, bytes);
+        }
+    }
+
+    private void endWrites(
+        final DirectBuffer buffer, final int offset, final int length, final long sessionId, final long correlationId)
+    {
+        final DataSession session = sessions.get(sessionId);
+        if (session == null || length != 32)
+        {
+            return;
+        }
+        final int count = Math.min(buffer.getInt(offset + 24, MessageHeader.ORDER), session.writeStatus.length);
+        for (int i = session.writesSeen; i < count; i++)
+        {
+            session.writeStatus[i] = Status.TRANSPORT_FAILED;
+        }
+        offerWithin(session, reply, DataFlyweight.encodeDone(reply, correlationId, sessionId, session.writeStatus,
+            Math.max(0, count)));
+        java.util.Arrays.fill(session.writeStatus, Status.OK);
+        session.writesSeen = 0;
+    }
+
+    /**
+     * Offers a short reply; one the publication cannot take now (not yet connected, back pressure) is kept and
+     * retried from the duty cycle before anything else is sent to that session.
+     */
+    private static void offerWithin(final DataSession session, final DirectBuffer buffer, final int length)
+    {
+        if (session.pendingReply != null || session.publication.offer(buffer, 0, length) < 0)
+        {
+            final byte[] copy = new byte[length];
+            buffer.getBytes(0, copy);
+            session.pendingReply = copy;
+        }
+    }
+
+    private static boolean flushPending(final DataSession session)
+    {
+        if (session.pendingReply == null)
+        {
+            return true;
+        }
+        if (session.publication.offer(new UnsafeBuffer(session.pendingReply), 0, session.pendingReply.length) > 0)
+        {
+            session.pendingReply = null;
+            return true;
+        }
+        return false;
+    }
+
+    @Override
+    public void onClose()
+    {
+        final List<DataSession> open = new ArrayList<>(sessions.values());
+        sessions.clear();
+        open.forEach(session -> CloseHelper.quietClose(session.publication));
+    }
+
+    @Override
+    public String roleName()
+    {
+        return "kvpool-data";
+    }
+}

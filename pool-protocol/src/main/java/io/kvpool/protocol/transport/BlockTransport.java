@@ -1,0 +1,54 @@
+package io.kvpool.protocol.transport;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * How block bytes reach the pool region from a client: mapped load/store (CXL, or the same host), one-sided RDMA,
+ * or Aeron over UDP. One interface, one implementation per fabric, one conformance suite they all pass.
+ * <p>
+ * A read copies each entry's region range into its segment and completes with per-entry statuses:
+ * {@link io.kvpool.protocol.Status#OK}; {@link io.kvpool.protocol.Status#NOT_FOUND} when the block was not sealed
+ * with the entry's generation before and after the copy (evicted or reused: the segment's contents are then
+ * garbage); {@link io.kvpool.protocol.Status#OUT_OF_RANGE} for a range outside the block or region;
+ * {@link io.kvpool.protocol.Status#TRANSPORT_FAILED} when the bytes could not be moved. A write copies each
+ * segment into its range, only into a block reserved (WRITING) with the entry's generation, else
+ * {@link io.kvpool.protocol.Status#UNKNOWN_RESERVATION}. One failing entry never fails the others.
+ * <p>
+ * Implementations are thread-safe: concurrent callers may have transfers in flight. A closed transport throws
+ * {@link IllegalStateException}; a peer that disappears completes transfers with TRANSPORT_FAILED, never hangs.
+ */
+public interface BlockTransport extends AutoCloseable
+{
+    /**
+     * @return the transport's name: "cxl", "rdma" or "aeron".
+     */
+    String name();
+
+    /**
+     * Copies region ranges into client memory.
+     *
+     * @param batch the transfers; not to be touched until the future completes.
+     * @return completes with the same batch, statuses filled.
+     */
+    CompletableFuture<TransferBatch> read(TransferBatch batch);
+
+    /**
+     * Copies client memory into region ranges of reserved blocks.
+     *
+     * @param batch the transfers; not to be touched until the future completes.
+     * @return completes with the same batch, statuses filled.
+     */
+    CompletableFuture<TransferBatch> write(TransferBatch batch);
+
+    /**
+     * @return whether this host reads the region in place (so clients can validate cached locations and read
+     *         views of blocks without a transfer).
+     */
+    default boolean mapsRegion()
+    {
+        return false;
+    }
+
+    @Override
+    void close();
+}

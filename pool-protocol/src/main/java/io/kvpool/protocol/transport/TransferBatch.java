@@ -1,0 +1,128 @@
+package io.kvpool.protocol.transport;
+
+import io.kvpool.protocol.BlockBatch;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * A reusable batch of block transfers between client memory and the pool region: per entry the block incarnation
+ * (index and generation, so the far side can check it is still the block the manager named), the range in the
+ * region, the client segment, and, after the transfer, a {@link io.kvpool.protocol.Status}.
+ * <p>
+ * Not thread-safe: one batch belongs to one caller until its transfer completes.
+ */
+public final class TransferBatch
+{
+    /** Most entries one transfer takes. */
+    public static final int MAX_ENTRIES = BlockBatch.MAX_KEYS;
+
+    private final long[] blockIndex = new long[MAX_ENTRIES];
+    private final long[] generation = new long[MAX_ENTRIES];
+    private final long[] regionOffset = new long[MAX_ENTRIES];
+    private final int[] length = new int[MAX_ENTRIES];
+    private final int[] status = new int[MAX_ENTRIES];
+    private final MemorySegment[] segment = new MemorySegment[MAX_ENTRIES];
+    private int size;
+
+    /**
+     * Adds a transfer.
+     *
+     * @param blockIndex   block the range belongs to.
+     * @param generation   the incarnation the manager reported.
+     * @param regionOffset first byte in the region.
+     * @param length       bytes to move; the segment must hold at least this many.
+     * @param segment      client memory: destination of a read, source of a write.
+     * @return the entry's index.
+     * @throws IllegalStateException    when full.
+     * @throws IllegalArgumentException when the segment is shorter than the length or the length is not positive.
+     */
+    public int add(
+        final long blockIndex, final long generation, final long regionOffset, final int length,
+        final MemorySegment segment)
+    {
+        if (size == MAX_ENTRIES)
+        {
+            throw new IllegalStateException("size=" + size + " is the most a transfer takes");
+        }
+        if (length <= 0 || segment == null || segment.byteSize() < length)
+        {
+            throw new IllegalArgumentException("entry " + size + ": length=" + length + " segment=" +
+                (segment == null ? "null" : segment.byteSize() + " bytes"));
+        }
+        this.blockIndex[size] = blockIndex;
+        this.generation[size] = generation;
+        this.regionOffset[size] = regionOffset;
+        this.length[size] = length;
+        this.segment[size] = segment;
+        this.status[size] = 0;
+        return size++;
+    }
+
+    /**
+     * @return this batch, emptied.
+     */
+    public TransferBatch clear()
+    {
+        Arrays.fill(segment, 0, size, null);
+        size = 0;
+        return this;
+    }
+
+    public int size()
+    {
+        return size;
+    }
+
+    public long blockIndex(final int i)
+    {
+        return blockIndex[check(i)];
+    }
+
+    public long generation(final int i)
+    {
+        return generation[check(i)];
+    }
+
+    public long regionOffset(final int i)
+    {
+        return regionOffset[check(i)];
+    }
+
+    public int length(final int i)
+    {
+        return length[check(i)];
+    }
+
+    public MemorySegment segment(final int i)
+    {
+        return segment[check(i)];
+    }
+
+    public int status(final int i)
+    {
+        return status[check(i)];
+    }
+
+    public void status(final int i, final int value)
+    {
+        status[check(i)] = value;
+    }
+
+    /**
+     * Sets every entry's status.
+     */
+    public void statusAll(final int value)
+    {
+        Arrays.fill(status, 0, size, value);
+    }
+
+    private int check(final int i)
+    {
+        if (i < 0 || i >= size)
+        {
+            throw new IndexOutOfBoundsException("index=" + i + " size=" + size);
+        }
+        return i;
+    }
+}

@@ -1,0 +1,28 @@
+package io.kvpool.protocol.transport;
+
+import io.kvpool.protocol.wire.SessionDescriptor;
+
+import java.nio.file.Path;
+import java.util.function.LongSupplier;
+
+/**
+ * What a transport provider needs to probe and open a transport for a session.
+ *
+ * @param session          the control session (region identity, geometry, path hint).
+ * @param sessionId        the current session id (it changes when the manager restarts).
+ * @param managerEndpoint  the manager's UDP {@code host:port}, or {@code null} for IPC on its host.
+ * @param responseHost     this host's address as the manager reaches it.
+ * @param aeronDir         media driver directory for Aeron-based transports.
+ * @param embeddedDriverDir a directory to run a private media driver in, or {@code null}.
+ * @param regionPath       where this host sees the region, or {@code null} to search.
+ */
+public record TransportContext(
+    SessionDescriptor session,
+    LongSupplier sessionId,
+    String managerEndpoint,
+    String responseHost,
+    Path aeronDir,
+    Path embeddedDriverDir,
+    Path regionPath)
+{
+}

@@ -1,0 +1,194 @@
+package io.kvpool.protocol.wire;
+
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+/**
+ * The data-path messages (Aeron stream 1002), for hosts that cannot map the region. Layouts after the 24-byte
+ * header, little-endian:
+ * <pre>
+ *   DATA_OPEN       24 u32 responseStreamId, 28 u32 0, 32 text responseChannel
+ *   DATA_READ       24 u32 count, 28 u32 0, 32 count x {u64 blockIndex, u64 generation, u64 regionOffset,
+ *                   u32 length, u32 0}
+ *   DATA_WRITE      24 u64 blockIndex, 32 u64 generation, 40 u64 regionOffset (of this chunk), 48 u32 entry,
+ *                   52 u32 length, 56 bytes
+ *   DATA_CHUNK      24 u32 entry, 28 u32 length, 32 u64 offset within the entry, 40 bytes
+ *   DATA_DONE       24 u32 count, 28 u32 0, 32 count x i32 status
+ *   DATA_WRITE_END  24 u32 count, 28 u32 0
+ * </pre>
+ * Chunks carry at most {@link #CHUNK_BYTES}; a read's chunks arrive in order, then its DATA_DONE. Stateless.
+ */
+public final class DataFlyweight
+{
+    /** Largest payload in one DATA_CHUNK or DATA_WRITE. */
+    public static final int CHUNK_BYTES = 256 * 1024;
+    /** Largest data-path message. */
+    public static final int MAX_FRAME_LENGTH = CHUNK_BYTES + 64;
+    /** Bytes of a DATA_READ entry. */
+    public static final int READ_ENTRY_LENGTH = 32;
+    public static final int WRITE_HEADER_LENGTH = 56;
+    public static final int CHUNK_HEADER_LENGTH = 40;
+
+    private DataFlyweight()
+    {
+    }
+
+    public static int encodeOpen(
+        final MutableDirectBuffer buffer, final long correlationId, final long sessionId, final int streamId,
+        final String channel)
+    {
+        MessageHeader.write(buffer, 0, MessageType.DATA_OPEN, 0, correlationId, sessionId);
+        buffer.putInt(24, streamId, MessageHeader.ORDER);
+        buffer.putInt(28, 0, MessageHeader.ORDER);
+        final int length = 32 + WireText.put(buffer, 32, channel);
+        MessageHeader.frameLength(buffer, 0, length);
+        return length;
+    }
+
+    /**
+     * @return the channel of a DATA_OPEN, or {@code null} when malformed.
+     */
+    public static String openChannel(final DirectBuffer buffer, final int offset, final int length)
+    {
+        return length >= 34 && WireText.skip(buffer, offset + 32, offset + length) == offset + length ?
+            WireText.get(buffer, offset + 32) : null;
+    }
+
+    public static int openStreamId(final DirectBuffer buffer, final int offset)
+    {
+        return buffer.getInt(offset + 24, MessageHeader.ORDER);
+    }
+
+    /**
+     * Writes a DATA_READ header; entries follow with {@link #putReadEntry}.
+     */
+    public static void encodeReadHeader(
+        final MutableDirectBuffer buffer, final long correlationId, final long sessionId, final int count)
+    {
+        MessageHeader.write(buffer, 0, MessageType.DATA_READ, 32 + count * READ_ENTRY_LENGTH, correlationId,
+            sessionId);
+        buffer.putInt(24, count, MessageHeader.ORDER);
+        buffer.putInt(28, 0, MessageHeader.ORDER);
+    }
+
+    public static void putReadEntry(
+        final MutableDirectBuffer buffer, final int index, final long blockIndex, final long generation,
+        final long regionOffset, final int length)
+    {
+        final int at = 32 + index * READ_ENTRY_LENGTH;
+        buffer.putLong(at, blockIndex, MessageHeader.ORDER);
+        buffer.putLong(at + 8, generation, MessageHeader.ORDER);
+        buffer.putLong(at + 16, regionOffset, MessageHeader.ORDER);
+        buffer.putInt(at + 24, length, MessageHeader.ORDER);
+        buffer.putInt(at + 28, 0, MessageHeader.ORDER);
+    }
+
+    /**
+     * @return the entry count of a DATA_READ, or -1 when its length disagrees with it or it exceeds 1024.
+     */
+    public static int readCount(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (length < 32)
+        {
+            return -1;
+        }
+        final int count = buffer.getInt(offset + 24, MessageHeader.ORDER);
+        return count >= 0 && count <= 1024 && length == 32 + count * READ_ENTRY_LENGTH ? count : -1;
+    }
+
+    public static long readBlockIndex(final DirectBuffer buffer, final int offset, final int index)
+    {
+        return buffer.getLong(offset + 32 + index * READ_ENTRY_LENGTH, MessageHeader.ORDER);
+    }
+
+    public static long readGeneration(final DirectBuffer buffer, final int offset, final int index)
+    {
+        return buffer.getLong(offset + 32 + index * READ_ENTRY_LENGTH + 8, MessageHeader.ORDER);
+    }
+
+    public static long readRegionOffset(final DirectBuffer buffer, final int offset, final int index)
+    {
+        return buffer.getLong(offset + 32 + index * READ_ENTRY_LENGTH + 16, MessageHeader.ORDER);
+    }
+
+    public static int readLength(final DirectBuffer buffer, final int offset, final int index)
+    {
+        return buffer.getInt(offset + 32 + index * READ_ENTRY_LENGTH + 24, MessageHeader.ORDER);
+    }
+
+    /**
+     * Writes a DATA_WRITE header for a chunk of {@code length} bytes (the bytes follow at
+     * {@link #WRITE_HEADER_LENGTH}).
+     */
+    public static void encodeWriteHeader(
+        final MutableDirectBuffer buffer, final long correlationId, final long sessionId, final long blockIndex,
+        final long generation, final long regionOffset, final int entry, final int length)
+    {
+        MessageHeader.write(buffer, 0, MessageType.DATA_WRITE, WRITE_HEADER_LENGTH + length, correlationId,
+            sessionId);
+        buffer.putLong(24, blockIndex, MessageHeader.ORDER);
+        buffer.putLong(32, generation, MessageHeader.ORDER);
+        buffer.putLong(40, regionOffset, MessageHeader.ORDER);
+        buffer.putInt(48, entry, MessageHeader.ORDER);
+        buffer.putInt(52, length, MessageHeader.ORDER);
+    }
+
+    /**
+     * Writes a DATA_CHUNK header for {@code length} bytes (the bytes follow at {@link #CHUNK_HEADER_LENGTH}).
+     */
+    public static void encodeChunkHeader(
+        final MutableDirectBuffer buffer, final long correlationId, final long sessionId, final int entry,
+        final int length, final long entryOffset)
+    {
+        MessageHeader.write(buffer, 0, MessageType.DATA_CHUNK, CHUNK_HEADER_LENGTH + length, correlationId,
+            sessionId);
+        buffer.putInt(24, entry, MessageHeader.ORDER);
+        buffer.putInt(28, length, MessageHeader.ORDER);
+        buffer.putLong(32, entryOffset, MessageHeader.ORDER);
+    }
+
+    /**
+     * @return frame length of a DATA_DONE carrying {@code statuses[0..count)}.
+     */
+    public static int encodeDone(
+        final MutableDirectBuffer buffer, final long correlationId, final long sessionId, final int[] statuses,
+        final int count)
+    {
+        final int length = 32 + count * 4;
+        MessageHeader.write(buffer, 0, MessageType.DATA_DONE, length, correlationId, sessionId);
+        buffer.putInt(24, count, MessageHeader.ORDER);
+        buffer.putInt(28, 0, MessageHeader.ORDER);
+        for (int i = 0; i < count; i++)
+        {
+            buffer.putInt(32 + i * 4, statuses[i], MessageHeader.ORDER);
+        }
+        return length;
+    }
+
+    /**
+     * @return entries in a DATA_DONE, or -1 when malformed.
+     */
+    public static int doneCount(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (length < 32)
+        {
+            return -1;
+        }
+        final int count = buffer.getInt(offset + 24, MessageHeader.ORDER);
+        return count >= 0 && count <= 1024 && length == 32 + count * 4 ? count : -1;
+    }
+
+    public static int doneStatus(final DirectBuffer buffer, final int offset, final int index)
+    {
+        return buffer.getInt(offset + 32 + index * 4, MessageHeader.ORDER);
+    }
+
+    public static int encodeWriteEnd(
+        final MutableDirectBuffer buffer, final long correlationId, final long sessionId, final int count)
+    {
+        MessageHeader.write(buffer, 0, MessageType.DATA_WRITE_END, 32, correlationId, sessionId);
+        buffer.putInt(24, count, MessageHeader.ORDER);
+        buffer.putInt(28, 0, MessageHeader.ORDER);
+        return 32;
+    }
+}
