@@ -76,6 +76,11 @@ final class DemoCommand implements Callable<Integer>
         description = "Region size (default: ${DEFAULT-VALUE}).")
     private long regionBytes;
 
+    @Option(names = "--transport", paramLabel = "PATH", defaultValue = "auto",
+        description = "Data path of the engines: auto (map the region, else RDMA, else Aeron), cxl, rdma or aeron " +
+            "(default: ${DEFAULT-VALUE}).")
+    private String transport;
+
     @Option(names = "--prefill-rate", paramLabel = "TOKENS/S", defaultValue = "10000",
         description = "Prefill throughput the saving is stated at (default: ${DEFAULT-VALUE} tokens/s).")
     private double prefillRate;
@@ -88,6 +93,10 @@ final class DemoCommand implements Callable<Integer>
         {
             requests = requests == 0 ? 400 : requests;
             engines = Math.min(engines, 2);
+        }
+        if (!List.of("auto", "cxl", "rdma", "aeron").contains(transport))
+        {
+            throw new IllegalArgumentException("--transport=" + transport + " must be auto, cxl, rdma or aeron");
         }
         if (engines < 1 || engines > 16)
         {
@@ -184,6 +193,10 @@ final class DemoCommand implements Callable<Integer>
                         bar.stepTo(java.util.Arrays.stream(progress).sum());
                     }
                 }
+                else if (line.startsWith("T ") && engine == 0)
+                {
+                    totals.transport = line.substring(2);
+                }
                 else if (line.startsWith("RESULT "))
                 {
                     totals.add(line.substring(7).split(" "));
@@ -203,7 +216,7 @@ final class DemoCommand implements Callable<Integer>
         return List.of(ProcessHandle.current().info().command().orElse("java"), "@" + options,
             "-cp", System.getProperty("java.class.path"), DemoEngine.class.getName(), aeronDir.toString(), NAMESPACE,
             Long.toString(blockBytes), traceArg, Integer.toString(engine), Integer.toString(engines),
-            Integer.toString(requests));
+            Integer.toString(requests), transport);
     }
 
     private void report(final PrintWriter out, final Totals t, final int total, final double seconds)
@@ -211,6 +224,7 @@ final class DemoCommand implements Callable<Integer>
         final double hitRate = t.blocksRequested == 0 ? 0 : 100.0 * t.blocksHit / t.blocksRequested;
         final double gbPerSecond = t.getNanos == 0 ? 0 : t.bytesServed / (double)t.getNanos;
         final double savedSeconds = t.blocksHit * (double)TOKENS_PER_BLOCK / prefillRate;
+        out.printf(Locale.ROOT, "data path         %s%n", t.transport);
         out.printf(Locale.ROOT, "requests          %,d (%,d by %d engines in %.1f s)%n", total, t.requests, engines,
             seconds);
         out.printf(Locale.ROOT, "blocks requested  %,d%n", t.blocksRequested);
@@ -240,6 +254,7 @@ final class DemoCommand implements Callable<Integer>
     private static final class Totals
     {
         final Histogram latency = new Histogram(3_600_000_000L, 3);
+        volatile String transport = "?";
         long engines;
         long requests;
         long blocksRequested;

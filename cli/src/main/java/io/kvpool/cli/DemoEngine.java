@@ -30,7 +30,7 @@ import java.util.List;
  * get the leading hits (every byte checked against what their writer put), put the rest. Prints progress lines
  * ({@code P <requests done>}) and a final {@code RESULT} line the demo aggregates.
  * <p>
- * Arguments: aeronDir namespace blockBytes trace(|-sample) engineId engines limit.
+ * Arguments: aeronDir namespace blockBytes trace(|-sample) engineId engines limit transport(|auto).
  */
 public final class DemoEngine
 {
@@ -50,6 +50,7 @@ public final class DemoEngine
         final int engine = Integer.parseInt(args[4]);
         final int engines = Integer.parseInt(args[5]);
         final int limit = Integer.parseInt(args[6]);
+        final String transport = args.length > 7 && !"auto".equals(args[7]) ? args[7] : null;
         final List<TraceRequest> all = load(trace, limit);
 
         final Histogram latency = new Histogram(3_600_000_000L, 3);
@@ -61,10 +62,11 @@ public final class DemoEngine
         long corrupt = 0;
         long stored = 0;
         try (KvPool pool = KvPool.connect(new KvPoolContext().aeronDir(aeronDir).clientName("demo-engine-" + engine)
-            .connectTimeout(Duration.ofSeconds(30)));
+            .connectTimeout(Duration.ofSeconds(30)).transport(transport));
              Arena arena = Arena.ofConfined())
         {
             final KvNamespace ns = pool.namespace(namespace, blockBytes);
+            System.out.println("T " + pool.transportChoice());
             final MemorySegment[] buffers = new MemorySegment[1024];
             for (int i = 0; i < buffers.length; i++)
             {
