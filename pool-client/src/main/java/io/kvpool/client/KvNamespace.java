@@ -40,6 +40,7 @@ public final class KvNamespace
     private final int namespaceId;
     private final boolean verifyChecksums;
     private final LocationCache cache;
+    private final RemotePath remote;
 
     KvNamespace(
         final KvPool pool, final ManagerClient control, final BlockTransport transport, final long blockBytes,
@@ -54,6 +55,7 @@ public final class KvNamespace
         this.namespaceId = control.session().namespaceId();
         this.verifyChecksums = context.verifyChecksums();
         this.cache = new LocationCache((int)Math.min(1 << 20, geometry.blockTableEntries()));
+        this.remote = new RemotePath(control, transport, cache, verifyChecksums);
     }
 
     /**
@@ -128,10 +130,7 @@ public final class KvNamespace
         checkSegments(destinations, keys.size(), true);
         if (region == null)
         {
-            final BlockBatch found = new BlockBatch();
-            keys.addTo(found);
-            control.lookup(found);
-            return readRemote(keys, found, destinations);
+            return remote.getRemote(keys, destinations);
         }
         final LocationCache.Location[] locations = locate(keys);
         final int[] statuses = new int[keys.size()];
@@ -211,7 +210,7 @@ public final class KvNamespace
             {
                 if (region == null)
                 {
-                    return readRemote(keys, pins, destinations);
+                    return remote.readRemote(keys, pins, destinations);
                 }
                 final int[] statuses = new int[keys.size()];
                 final int[] lengths = new int[keys.size()];
@@ -332,7 +331,7 @@ public final class KvNamespace
             }
             if (transfers.size() > 0)
             {
-                failWhereTransferFailed(batch, transport.write(transfers).join());
+                remote.failWhereTransferFailed(batch, transport.write(transfers).join());
             }
         }
         catch (final RuntimeException ex)
@@ -341,61 +340,6 @@ public final class KvNamespace
             throw ex;
         }
         return batch;
-    }
-
-    /**
-     * Aborts the reservations whose bytes a remote transport could not write and marks them failed.
-     */
-    private void failWhereTransferFailed(final BlockBatch batch, final TransferBatch transfers)
-    {
-        final BlockBatch failed = new BlockBatch();
-        int t = 0;
-        for (int i = 0; i < batch.size(); i++)
-        {
-            if (batch.status(i) != Status.OK)
-            {
-                continue;
-            }
-            if (transfers.status(t++) != Status.OK)
-            {
-                final int f = failed.addKey(batch.keyArray(), i * BlockKeys.KEY_BYTES);
-                failed.blockIndex(f, batch.blockIndex(i));
-                failed.generation(f, batch.generation(i));
-                batch.status(i, Status.TRANSPORT_FAILED);
-            }
-        }
-        if (failed.size() > 0)
-        {
-            control.abort(failed);
-        }
-    }
-
-    /**
-     * A get over a remote transport: locations from the manager (a lookup or pins), bytes from the transport.
-     */
-    private BatchResult readRemote(final BlockKeys keys, final BlockBatch found, final MemorySegment[] destinations)
-    {
-        final TransferBatch transfers = new TransferBatch();
-        final int[] entries = new int[keys.size()];
-        for (int i = 0; i < keys.size(); i++)
-        {
-            entries[i] = found.status(i) == Status.OK && found.length(i) > 0 ? transfers.add(found.blockIndex(i),
-                found.generation(i), found.offset(i), found.length(i), destinations[i]) : -1;
-        }
-        if (transfers.size() > 0)
-        {
-            transport.read(transfers).join();
-        }
-        final int[] statuses = new int[keys.size()];
-        final int[] lengths = new int[keys.size()];
-        for (int i = 0; i < keys.size(); i++)
-        {
-            final boolean ok = entries[i] >= 0 && transfers.status(entries[i]) == Status.OK && (!verifyChecksums ||
-                Checksums.crc32c(destinations[i].asSlice(0, found.length(i))) == found.checksum(i));
-            statuses[i] = ok ? Status.OK : Status.NOT_FOUND;
-            lengths[i] = ok ? found.length(i) : 0;
-        }
-        return new BatchResult(statuses, lengths);
     }
 
     private BatchResult commit(final BlockKeys keys, final BlockBatch reserved)
@@ -426,7 +370,7 @@ public final class KvNamespace
             final int i = positions[c];
             statuses[i] = commits.status(c);
             lengths[i] = commits.status(c) == Status.OK ? commits.length(c) : 0;
-            if (commits.status(c) == Status.OK && region != null)
+            if (commits.status(c) == Status.OK)
             {
                 cache.put(keys.packed(), i * BlockKeys.KEY_BYTES, new LocationCache.Location(commits.blockIndex(c),
                     commits.generation(c), reserved.offset(i), commits.length(c), commits.checksum(c)));

@@ -271,6 +271,7 @@ public final class AeronBlockTransport implements BlockTransport
                     .aeronDirectoryName(context.embeddedDriverDir().resolveSibling(
                         context.embeddedDriverDir().getFileName() + "-data").toString())
                     .dirDeleteOnStart(true).dirDeleteOnShutdown(true).threadingMode(ThreadingMode.SHARED)
+                    .sharedIdleStrategy(new BackoffIdleStrategy(100, 10, 1_000, 20_000))
                     .termBufferSparseFile(true));
             }
             aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver != null ?

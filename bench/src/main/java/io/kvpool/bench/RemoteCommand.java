@@ -1,0 +1,301 @@
+package io.kvpool.bench;
+
+import io.kvpool.client.BlockKeys;
+import io.kvpool.client.KvNamespace;
+import io.kvpool.client.KvPool;
+import io.kvpool.client.KvPoolContext;
+import io.kvpool.client.ManagerClient;
+import io.kvpool.client.ManagerClientContext;
+import io.kvpool.manager.ManagerContext;
+import io.kvpool.manager.PoolManager;
+import io.kvpool.protocol.ByteSizes;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import redis.clients.jedis.Jedis;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+/**
+ * {@code ./kvpool bench remote}: GET throughput of the remote data path (kvpool's Aeron transport over UDP on
+ * loopback) beside Redis (the remote backend LMCache ships with, started here from the OS package) holding the
+ * same values, with the same number of client threads, one value per request. Prints both and the ratio.
+ */
+@Command(
+    name = "remote",
+    mixinStandardHelpOptions = true,
+    description = "GET throughput of kvpool over Aeron UDP (loopback) beside redis-server, same values, same threads.")
+final class RemoteCommand implements Callable<Integer>
+{
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--sizes", split = ",", paramLabel = "SIZE", defaultValue = "256k,2m",
+        description = "Value sizes (default: ${DEFAULT-VALUE}).")
+    private List<String> sizes;
+
+    @Option(names = "--threads", defaultValue = "2", description = "Client threads (default: ${DEFAULT-VALUE}).")
+    private int threads;
+
+    @Option(names = "--seconds", defaultValue = "5", description = "Measured seconds per run (default: ${DEFAULT-VALUE}).")
+    private int seconds;
+
+    @Option(names = "--values", defaultValue = "32", description = "Distinct values (default: ${DEFAULT-VALUE}).")
+    private int values;
+
+    @Option(names = "--redis-server", defaultValue = "redis-server", paramLabel = "PATH",
+        description = "The redis-server binary (default: ${DEFAULT-VALUE}, from the OS package).")
+    private String redisServer;
+
+    @Override
+    public Integer call() throws Exception
+    {
+        final PrintWriter out = spec.commandLine().getOut();
+        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
+        out.printf("%-8s %8s %14s %12s %14s %12s %8s%n", "size", "threads", "redis ops/s", "redis GB/s",
+            "kvpool ops/s", "kvpool GB/s", "ratio");
+        for (final String text : sizes)
+        {
+            final int size = (int)ByteSizes.parse(text);
+            final double redis = redis(size);
+            final double kvpool = kvpool(size);
+            out.printf(Locale.ROOT, "%-8s %8d %14.0f %12.2f %14.0f %12.2f %7.2fx%n", ByteSizes.format(size), threads,
+                redis, redis * size / 1e9, kvpool, kvpool * size / 1e9, kvpool / redis);
+            out.flush();
+        }
+        return 0;
+    }
+
+    private double redis(final int size) throws Exception
+    {
+        final int port = freePort();
+        final Process server = new ProcessBuilder(redisServer, "--port", Integer.toString(port), "--bind",
+            "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no", "--proto-max-bulk-len",
+            "64mb").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try
+        {
+            awaitRedis(port);
+            final byte[] value = new byte[size];
+            new Random(size).nextBytes(value);
+            try (Jedis loader = new Jedis("127.0.0.1", port))
+            {
+                for (int i = 0; i < values; i++)
+                {
+                    loader.set(key(i), value);
+                }
+            }
+            return measure(() ->
+            {
+                final Jedis jedis = new Jedis("127.0.0.1", port);
+                return new Worker()
+                {
+                    public long get()
+                    {
+                        final byte[] got = jedis.get(key(ThreadLocalRandom.current().nextInt(values)));
+                        return got.length == size && got[size - 1] == value[size - 1] ? 1 : 0;
+                    }
+
+                    public void close()
+                    {
+                        jedis.close();
+                    }
+                };
+            });
+        }
+        finally
+        {
+            server.destroy();
+            server.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private double kvpool(final int size) throws Exception
+    {
+        final Path directory = Files.createTempDirectory(Path.of("/dev/shm"), "kvpool-remote-bench-");
+        final long slab = Math.max(2L << 20, (long)size * 4);
+        try (PoolManager manager = PoolManager.launch(new ManagerContext().regionFile(directory.resolve("region"))
+            .regionSizeBytes(Math.max(256L << 20, (long)values * size * 4)).slabSizeBytes(slab)
+            .embeddedAeronDir(directory.resolve("aeron")).endpoint("127.0.0.1:0").metricsPort(-1)))
+        {
+            try (ManagerClient admin = ManagerClient.connect(new ManagerClientContext().aeronDir(manager.aeronDir())))
+            {
+                admin.createNamespace("remote", size, 0, 0, "");
+            }
+            try (KvPool loader = KvPool.connect(new KvPoolContext().aeronDir(manager.aeronDir()));
+                 Arena arena = Arena.ofConfined())
+            {
+                final KvNamespace ns = loader.namespace("remote", size);
+                final MemorySegment block = arena.allocate(size);
+                block.fill((byte)7);
+                for (int i = 0; i < values; i++)
+                {
+                    ns.put(BlockKeys.of(blockKey(i)), new MemorySegment[]{block});
+                }
+            }
+            final AtomicLong clientId = new AtomicLong();
+            return measure(() ->
+            {
+                final KvPool pool = KvPool.connect(new KvPoolContext().transport("aeron")
+                    .managerEndpoint(manager.udpEndpoint()).responseHost("127.0.0.1")
+                    .embeddedDriverDir(directory.resolve("client-" + clientId.incrementAndGet()))
+                    .connectTimeout(Duration.ofSeconds(20)));
+                final KvNamespace ns = pool.namespace("remote", size);
+                final Arena arena = Arena.ofShared();
+                final MemorySegment[] destination = {arena.allocate(size, 4096)};
+                return new Worker()
+                {
+                    public long get()
+                    {
+                        final int ok = ns.get(BlockKeys.of(blockKey(ThreadLocalRandom.current().nextInt(values))),
+                            destination).okCount();
+                        return ok == 1 && destination[0].get(java.lang.foreign.ValueLayout.JAVA_BYTE, size - 1) == 7 ?
+                            1 : 0;
+                    }
+
+                    public void close()
+                    {
+                        pool.close();
+                        arena.close();
+                    }
+                };
+            });
+        }
+        finally
+        {
+            try (Stream<Path> files = Files.walk(directory))
+            {
+                files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
+        }
+    }
+
+    /**
+     * Runs {@link #threads} workers for a second of warm-up, then {@link #seconds} measured.
+     *
+     * @return verified gets per second.
+     */
+    private double measure(final WorkerFactory factory) throws Exception
+    {
+        final List<Worker> workers = new ArrayList<>();
+        for (int t = 0; t < threads; t++)
+        {
+            workers.add(factory.create());
+        }
+        final AtomicLong verified = new AtomicLong();
+        final long warmupEndNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        final long endNs = warmupEndNs + TimeUnit.SECONDS.toNanos(seconds);
+        final List<Thread> running = new ArrayList<>();
+        final List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (final Worker worker : workers)
+        {
+            final Thread thread = new Thread(() ->
+            {
+                try
+                {
+                    while (System.nanoTime() < warmupEndNs)
+                    {
+                        worker.get();
+                    }
+                    long count = 0;
+                    while (System.nanoTime() < endNs)
+                    {
+                        count += worker.get();
+                    }
+                    verified.addAndGet(count);
+                }
+                catch (final Throwable t)
+                {
+                    failures.add(t);
+                }
+            });
+            thread.start();
+            running.add(thread);
+        }
+        for (final Thread thread : running)
+        {
+            thread.join();
+        }
+        for (final Worker worker : workers)
+        {
+            worker.close();
+        }
+        if (!failures.isEmpty())
+        {
+            throw new IllegalStateException("a client failed: " + failures.getFirst(), failures.getFirst());
+        }
+        return verified.get() / (double)seconds;
+    }
+
+    private interface Worker
+    {
+        long get();
+
+        void close();
+    }
+
+    @FunctionalInterface
+    private interface WorkerFactory
+    {
+        Worker create() throws Exception;
+    }
+
+    private static byte[] key(final int i)
+    {
+        return ("kv:" + i).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    private static byte[] blockKey(final int i)
+    {
+        return ByteBuffer.allocate(32).putInt(i).putInt(0x72656D6F).array();
+    }
+
+    private static int freePort() throws IOException
+    {
+        try (ServerSocket socket = new ServerSocket(0))
+        {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static void awaitRedis(final int port) throws InterruptedException
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true)
+        {
+            try (Jedis jedis = new Jedis("127.0.0.1", port))
+            {
+                if ("PONG".equals(jedis.ping()))
+                {
+                    return;
+                }
+            }
+            catch (final RuntimeException ex)
+            {
+                if (System.nanoTime() > deadlineNs)
+                {
+                    throw new IllegalStateException("redis-server did not answer on port " + port, ex);
+                }
+            }
+            Thread.sleep(50);
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package io.kvpool.client;
+
+import io.kvpool.client.internal.LocationCache;
+import io.kvpool.protocol.BlockBatch;
+import io.kvpool.protocol.Checksums;
+import io.kvpool.protocol.Status;
+import io.kvpool.protocol.transport.BlockTransport;
+import io.kvpool.protocol.transport.TransferBatch;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The parts of {@link KvNamespace} for hosts that cannot map the region: gets and put bytes through a remote
+ * {@link BlockTransport} (RDMA or Aeron), with locations from the manager or this client's cache (the far side
+ * checks generations, so a stale cached location costs one more lookup, never wrong data). Thread-safe as
+ * KvNamespace is.
+ */
+final class RemotePath
+{
+    private final ManagerClient control;
+    private final BlockTransport transport;
+    private final LocationCache cache;
+    private final boolean verifyChecksums;
+
+    RemotePath(
+        final ManagerClient control, final BlockTransport transport, final LocationCache cache,
+        final boolean verifyChecksums)
+    {
+        this.control = control;
+        this.transport = transport;
+        this.cache = cache;
+        this.verifyChecksums = verifyChecksums;
+    }
+
+    /**
+     * Aborts the reservations whose bytes a remote transport could not write and marks them failed.
+     */
+    void failWhereTransferFailed(final BlockBatch batch, final TransferBatch transfers)
+    {
+        final BlockBatch failed = new BlockBatch();
+        int t = 0;
+        for (int i = 0; i < batch.size(); i++)
+        {
+            if (batch.status(i) != Status.OK)
+            {
+                continue;
+            }
+            if (transfers.status(t++) != Status.OK)
+            {
+                final int f = failed.addKey(batch.keyArray(), i * BlockKeys.KEY_BYTES);
+                failed.blockIndex(f, batch.blockIndex(i));
+                failed.generation(f, batch.generation(i));
+                batch.status(i, Status.TRANSPORT_FAILED);
+            }
+        }
+        if (failed.size() > 0)
+        {
+            control.abort(failed);
+        }
+    }
+
+    /**
+     * A get over a remote transport. Cached locations go straight to the transport, which checks the generation
+     * at the far side (one round trip); keys without one, or whose block changed, are looked up and read again.
+     */
+    BatchResult getRemote(final BlockKeys keys, final MemorySegment[] destinations)
+    {
+        final BlockBatch cached = new BlockBatch();
+        boolean anyCached = false;
+        for (int i = 0; i < keys.size(); i++)
+        {
+            cached.addKey(keys.packed(), i * BlockKeys.KEY_BYTES);
+            final LocationCache.Location location = cache.get(keys.packed(), i * BlockKeys.KEY_BYTES);
+            cached.status(i, location == null ? Status.NOT_FOUND : Status.OK);
+            if (location != null)
+            {
+                anyCached = true;
+                cached.blockIndex(i, location.blockIndex());
+                cached.generation(i, location.generation());
+                cached.offset(i, location.offset());
+                cached.length(i, location.length());
+                cached.checksum(i, location.checksum());
+            }
+        }
+        final BatchResult fromCache = anyCached ? readRemote(keys, cached, destinations) : null;
+        if (fromCache != null && fromCache.okCount() == keys.size())
+        {
+            return fromCache;
+        }
+        final BlockBatch found = new BlockBatch();
+        keys.addTo(found);
+        control.lookup(found);
+        for (int i = 0; i < keys.size(); i++)
+        {
+            if (fromCache != null && fromCache.status(i) == Status.OK)
+            {
+                found.status(i, Status.NOT_FOUND);
+            }
+            else if (found.status(i) == Status.OK)
+            {
+                cache.put(keys.packed(), i * BlockKeys.KEY_BYTES, location(found, i));
+            }
+        }
+        final BatchResult looked = readRemote(keys, found, destinations);
+        if (fromCache == null)
+        {
+            return looked;
+        }
+        final int[] statuses = new int[keys.size()];
+        final int[] lengths = new int[keys.size()];
+        for (int i = 0; i < keys.size(); i++)
+        {
+            final BatchResult source = fromCache.status(i) == Status.OK ? fromCache : looked;
+            statuses[i] = source.status(i);
+            lengths[i] = source.length(i);
+        }
+        return new BatchResult(statuses, lengths);
+    }
+
+    /**
+     * Reads the entries of {@code found} that are OK through the remote transport.
+     */
+    BatchResult readRemote(final BlockKeys keys, final BlockBatch found, final MemorySegment[] destinations)
+    {
+        final TransferBatch transfers = new TransferBatch();
+        final int[] entries = new int[keys.size()];
+        for (int i = 0; i < keys.size(); i++)
+        {
+            entries[i] = found.status(i) == Status.OK && found.length(i) > 0 ? transfers.add(found.blockIndex(i),
+                found.generation(i), found.offset(i), found.length(i), destinations[i]) : -1;
+        }
+        if (transfers.size() > 0)
+        {
+            transport.read(transfers).join();
+        }
+        final int[] statuses = new int[keys.size()];
+        final int[] lengths = new int[keys.size()];
+        for (int i = 0; i < keys.size(); i++)
+        {
+            final boolean ok = entries[i] >= 0 && transfers.status(entries[i]) == Status.OK && (!verifyChecksums ||
+                Checksums.crc32c(destinations[i].asSlice(0, found.length(i))) == found.checksum(i));
+            statuses[i] = ok ? Status.OK : Status.NOT_FOUND;
+            lengths[i] = ok ? found.length(i) : 0;
+        }
+        return new BatchResult(statuses, lengths);
+    }
+
+    private static LocationCache.Location location(final BlockBatch batch, final int i)
+    {
+        return new LocationCache.Location(batch.blockIndex(i), batch.generation(i), batch.offset(i),
+            batch.length(i), batch.checksum(i));
+    }
+}
