@@ -76,6 +76,18 @@ class TransportChoiceTest
     }
 
     @Test
+    void shouldSayWhyRdmaCannotServeHere()
+    {
+        try (KvPool pool = KvPool.connect(fixture.poolContext().transport("rdma")))
+        {
+            final PoolException ex = assertThrows(PoolException.class, () -> pool.namespace("choice", 65536));
+            assertTrue(ex.getMessage().contains("rdma: no RDMA device") ||
+                ex.getMessage().contains("rdma: RDMA devices") || ex.getMessage().contains("rdma: libibverbs"),
+                ex.getMessage());
+        }
+    }
+
+    @Test
     void shouldNameEveryPathItCouldNotUse()
     {
         try (KvPool pool = KvPool.connect(fixture.poolContext().transport("carrier-pigeon")))

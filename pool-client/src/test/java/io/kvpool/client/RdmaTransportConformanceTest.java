@@ -1,0 +1,29 @@
+package io.kvpool.client;
+
+import io.kvpool.protocol.Status;
+import io.kvpool.protocol.test.Hardware;
+import io.kvpool.protocol.test.RequiresHardware;
+import io.kvpool.protocol.transport.BlockTransport;
+import io.kvpool.protocol.transport.TransportContext;
+import io.kvpool.transport.rdma.RdmaTransportProvider;
+import org.junit.jupiter.api.Tag;
+
+/**
+ * The conformance suite on the verbs transport; runs only where an RDMA device exists (the rig's Soft-RoCE VMs).
+ */
+@Tag("rdma")
+@RequiresHardware(Hardware.RDMA)
+class RdmaTransportConformanceTest extends BlockTransportConformanceTest
+{
+    @Override
+    BlockTransport open(final TransportContext context)
+    {
+        return new RdmaTransportProvider().open(context);
+    }
+
+    @Override
+    int statusAfterPeerLoss()
+    {
+        return Status.TRANSPORT_FAILED;
+    }
+}

@@ -1,0 +1,4 @@
+/**
+ * FFM bindings to libibverbs (layouts and downcalls). Not API.
+ */
+package io.kvpool.transport.rdma.internal;
