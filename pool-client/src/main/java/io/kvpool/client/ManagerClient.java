@@ -200,6 +200,26 @@ public final class ManagerClient implements AutoCloseable
     }
 
     /**
+     * Sends this client's RDMA endpoint and returns the manager's, which has connected a queue pair to it. Not
+     * repeated across a restart (the queue pair would be new): fails with OUTCOME_UNKNOWN instead.
+     *
+     * @param endpoint the encoded endpoint (opaque here; see transport-rdma).
+     * @return the manager's encoded endpoint.
+     */
+    public synchronized byte[] rdmaConnect(final byte[] endpoint)
+    {
+        final int length = exchange(() -> io.kvpool.protocol.wire.OpaqueFlyweight.encode(request, 0,
+            MessageType.RDMA_CONNECT, nextCorrelationId, session.sessionId(), endpoint), false);
+        final byte[] accepted = MessageHeader.templateId(response, 0) == MessageType.RDMA_ACCEPT ?
+            io.kvpool.protocol.wire.OpaqueFlyweight.decode(response, 0, length) : null;
+        if (accepted == null)
+        {
+            throw malformed();
+        }
+        return accepted;
+    }
+
+    /**
      * @return the manager's figures (every namespace for an admin session, this namespace otherwise).
      */
     public synchronized StatsSnapshot stats()

@@ -68,7 +68,7 @@ abstract class BlockTransportConformanceTest
         final String endpoint = managerEndpoint() == null ? null : fixture.manager.udpEndpoint();
         transport = open(new TransportContext(control.session(), () -> control.session().sessionId(), endpoint,
             "127.0.0.1", fixture.directory.resolve("aeron"),
-            endpoint == null ? null : fixture.directory.resolve("client-driver"), null));
+            endpoint == null ? null : fixture.directory.resolve("client-driver"), null, control::rdmaConnect));
     }
 
     @AfterEach

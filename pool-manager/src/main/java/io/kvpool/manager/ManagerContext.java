@@ -41,7 +41,7 @@ public final class ManagerContext
     private static final Set<String> KEYS = new TreeSet<>(List.of("region", "region-file", "size", "slab-size",
         "min-block-size", "max-namespaces", "format", "index-file", "aeron-dir", "embedded-aeron-dir", "endpoint",
         "request-stream", "metrics-port", "metrics-host", "admin-token", "lease", "pin-lease", "prefault",
-        "session-timeout", "namespaces"));
+        "session-timeout", "namespaces", "rdma-device"));
 
     private Path regionPath;
     private boolean regionIsDevice;
@@ -62,6 +62,7 @@ public final class ManagerContext
     private Duration pinLease = Duration.ofNanos(PoolContext.DEFAULT_LEASE_NS);
     private boolean prefault = true;
     private Duration sessionTimeout = Duration.ofSeconds(10);
+    private String rdmaDevice = "auto";
     private final List<NamespaceSpec> namespaces = new ArrayList<>();
 
     /**
@@ -141,6 +142,7 @@ public final class ManagerContext
                 case "prefault" -> prefault(bool(value));
                 case "session-timeout" -> sessionTimeout(duration(value));
                 case "namespaces" -> namespaces(value, source);
+                case "rdma-device" -> rdmaDevice(text(value));
                 default -> throw new IllegalStateException(key);
             }
         }
@@ -421,6 +423,20 @@ public final class ManagerContext
     public Duration sessionTimeout()
     {
         return sessionTimeout;
+    }
+
+    /**
+     * @param device "auto" (the first RDMA device, if any), "off", or a device name such as "mlx5_0" or "rxe0".
+     */
+    public ManagerContext rdmaDevice(final String device)
+    {
+        this.rdmaDevice = device;
+        return this;
+    }
+
+    public String rdmaDevice()
+    {
+        return rdmaDevice;
     }
 
     public ManagerContext addNamespace(final NamespaceSpec spec)

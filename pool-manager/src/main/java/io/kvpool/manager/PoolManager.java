@@ -54,14 +54,16 @@ public final class PoolManager implements AutoCloseable
     private final AgentRunner dataRunner;
     private final HTTPServer metricsServer;
     private final String udpEndpoint;
+    private final String rdmaState;
     private final AtomicLong errors = new AtomicLong();
     private boolean closed;
 
     private PoolManager(
         final ManagerContext context, final PoolCore pool, final MediaDriver driver, final Aeron aeron,
         final AgentRunner runner, final AgentRunner dataRunner, final HTTPServer metricsServer,
-        final String udpEndpoint)
+        final String udpEndpoint, final String rdmaState)
     {
+        this.rdmaState = rdmaState;
         this.dataRunner = dataRunner;
         this.context = context;
         this.pool = pool;
@@ -124,6 +126,35 @@ public final class PoolManager implements AutoCloseable
             final RequestDispatcher dispatcher = new RequestDispatcher(pool, sessions,
                 AeronResponseChannel.factory(aeron), metrics, System::nanoTime, context.adminToken(),
                 pool.region().path(), poolContext.reservationLeaseNs(), poolContext.pinLeaseNs());
+            final StringBuilder rdmaState = new StringBuilder("RDMA off");
+            if (!"off".equals(context.rdmaDevice()))
+            {
+                io.kvpool.transport.rdma.RdmaResponder.open(pool.region().segment(),
+                    "auto".equals(context.rdmaDevice()) ? null : context.rdmaDevice(),
+                    why -> rdmaState.append(" (").append(why).append(')'))
+                    .ifPresent(responder ->
+                    {
+                        rdmaState.setLength(0);
+                        rdmaState.append("RDMA on");
+                        dispatcher.rdma(new io.kvpool.manager.internal.RdmaAcceptor()
+                        {
+                            public byte[] accept(final long sessionId, final byte[] endpoint)
+                            {
+                                return responder.accept(sessionId, endpoint);
+                            }
+
+                            public void disconnect(final long sessionId)
+                            {
+                                responder.disconnect(sessionId);
+                            }
+
+                            public void close()
+                            {
+                                responder.close();
+                            }
+                        });
+                    });
+            }
             final ManagerAgent agent = new ManagerAgent(pool, subscriptions, dispatcher, sessions, metrics,
                 System::nanoTime);
             final PoolManager[] self = new PoolManager[1];
@@ -138,7 +169,8 @@ public final class PoolManager implements AutoCloseable
                 LOG.log(System.Logger.Level.ERROR, "data agent: " + ex, ex);
             }, null, new DataAgent(aeron, dataSubscriptions, pool.region().segment(), pool.geometry(),
                 sessions.published()));
-            self[0] = new PoolManager(context, pool, driver, aeron, runner, dataRunner, metricsServer, udpEndpoint);
+            self[0] = new PoolManager(context, pool, driver, aeron, runner, dataRunner, metricsServer, udpEndpoint,
+                rdmaState.toString());
             AgentRunner.startOnThread(dataRunner);
             AgentRunner.startOnThread(runner);
             return self[0];
@@ -281,7 +313,7 @@ public final class PoolManager implements AutoCloseable
     public String description()
     {
         return pool.region().description() + "; IPC stream " + context.requestStreamId() + " via " + aeronDir() +
-            (udpEndpoint != null ? "; UDP " + udpEndpoint : "; UDP off") +
+            (udpEndpoint != null ? "; UDP " + udpEndpoint : "; UDP off") + "; " + rdmaState +
             (metricsServer != null ? "; metrics http://" + context.metricsHost() + ":" + metricsPort() + "/metrics" :
             "; metrics off");
     }

@@ -99,6 +99,7 @@ public final class ManagerAgent implements Agent
             Thread.onSpinWait();
         }
         sessions.closeAll();
+        dispatcher.closeRdma();
         pool.close();
     }
 

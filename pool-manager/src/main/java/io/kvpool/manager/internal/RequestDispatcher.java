@@ -55,6 +55,7 @@ public final class RequestDispatcher
     private final ExpandableDirectByteBuffer out = new ExpandableDirectByteBuffer(MessageHeader.MAX_FRAME_LENGTH);
     private long requests;
     private boolean shuttingDown;
+    private RdmaAcceptor rdma;
 
     public RequestDispatcher(
         final PoolCore pool, final SessionRegistry sessions, final ResponseChannel.Factory channels,
@@ -70,6 +71,27 @@ public final class RequestDispatcher
         this.pathHint = pathHint;
         this.reservationLeaseNs = reservationLeaseNs;
         this.pinLeaseNs = pinLeaseNs;
+    }
+
+    /**
+     * @param acceptor the RDMA side of the data path, where this host has an RDMA device.
+     */
+    public void rdma(final RdmaAcceptor acceptor)
+    {
+        this.rdma = acceptor;
+        sessions.onClose(acceptor::disconnect);
+    }
+
+    /**
+     * Releases the RDMA side (queue pairs, the region's registration); before the region is unmapped.
+     */
+    public void closeRdma()
+    {
+        if (rdma != null)
+        {
+            rdma.close();
+            rdma = null;
+        }
     }
 
     /**
@@ -133,6 +155,7 @@ public final class RequestDispatcher
                     case MessageType.STATS -> send(session, StatsResponseFlyweight.encode(out, 0, correlationId,
                         session.id, snapshot(session)));
                     case MessageType.GOODBYE -> sessions.close(session.id);
+                    case MessageType.RDMA_CONNECT -> onRdmaConnect(session, buffer, offset, length, correlationId);
                     default -> refuse(session, correlationId, WireError.UNKNOWN_TEMPLATE,
                         MessageType.name(templateId) + " is not a control request");
                 }
@@ -283,6 +306,30 @@ public final class RequestDispatcher
         final NamespaceInfo info = pool.createNamespace(createNamespace.name(), createNamespace.blockSizeBytes(),
             createNamespace.minSlabs(), maxSlabs, token.isEmpty() ? null : sha256(token));
         send(session, NamespaceOkFlyweight.encode(out, 0, correlationId, session.id, info));
+    }
+
+    private void onRdmaConnect(
+        final SessionRegistry.Session session, final DirectBuffer buffer, final int offset, final int length,
+        final long correlationId)
+    {
+        final byte[] endpoint = io.kvpool.protocol.wire.OpaqueFlyweight.decode(buffer, offset, length);
+        if (endpoint == null)
+        {
+            refuse(session, correlationId, WireError.MALFORMED, "RDMA_CONNECT refused: MALFORMED");
+        }
+        else if (rdma == null)
+        {
+            refuse(session, correlationId, WireError.UNSUPPORTED, "the manager's host has no RDMA device");
+        }
+        else if (session.admin)
+        {
+            refuse(session, correlationId, WireError.NOT_AUTHORIZED, "RDMA needs a namespace session");
+        }
+        else
+        {
+            send(session, io.kvpool.protocol.wire.OpaqueFlyweight.encode(out, 0, MessageType.RDMA_ACCEPT,
+                correlationId, session.id, rdma.accept(session.id, endpoint)));
+        }
     }
 
     private void refuse(

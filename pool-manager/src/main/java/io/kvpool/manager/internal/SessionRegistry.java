@@ -67,9 +67,19 @@ public final class SessionRegistry
         }
     }
 
+    private java.util.function.LongConsumer closeListener = id -> { };
+
     public SessionRegistry(final long timeoutNs)
     {
         this.timeoutNs = timeoutNs;
+    }
+
+    /**
+     * @param listener told the id of every session that closes (GOODBYE, lost, shutdown).
+     */
+    public void onClose(final java.util.function.LongConsumer listener)
+    {
+        this.closeListener = listener;
     }
 
     /**
@@ -129,6 +139,7 @@ public final class SessionRegistry
         if (session != null)
         {
             session.channel.close();
+            closeListener.accept(id);
         }
     }
 
@@ -188,6 +199,7 @@ public final class SessionRegistry
         for (final Session session : sessions.values())
         {
             session.channel.close();
+            closeListener.accept(session.id);
         }
         sessions.clear();
         published.clear();

@@ -15,6 +15,8 @@ import java.util.function.LongSupplier;
  * @param aeronDir         media driver directory for Aeron-based transports.
  * @param embeddedDriverDir a directory to run a private media driver in, or {@code null}.
  * @param regionPath       where this host sees the region, or {@code null} to search.
+ * @param rdmaConnect      sends an RDMA endpoint (opaque bytes) to the manager over the control plane and returns
+ *                         the manager's; throws where the manager has no RDMA.
  */
 public record TransportContext(
     SessionDescriptor session,
@@ -23,6 +25,7 @@ public record TransportContext(
     String responseHost,
     Path aeronDir,
     Path embeddedDriverDir,
-    Path regionPath)
+    Path regionPath,
+    java.util.function.UnaryOperator<byte[]> rdmaConnect)
 {
 }

@@ -61,6 +61,11 @@ public final class MessageType
     /** Data path: ends a sequence of DATA_WRITEs. Answered DATA_DONE. */
     public static final int DATA_WRITE_END = 65;
 
+    /** Control: a client's RDMA endpoint (opaque to the protocol), asking the manager to connect a queue pair. */
+    public static final int RDMA_CONNECT = 70;
+    /** Control: the manager's RDMA endpoint with the region's key, base and length. */
+    public static final int RDMA_ACCEPT = 71;
+
     private MessageType()
     {
     }
@@ -75,7 +80,7 @@ public final class MessageType
         {
             case HELLO, HELLO_OK, ERROR, GOODBYE, LOOKUP, CONTAINS, LONGEST_PREFIX, RESERVE, PIN, REMOVE, COMMIT, ABORT, RENEW,
                  UNPIN, BATCH_RESPONSE, CREATE_NAMESPACE, NAMESPACE_OK, STATS, STATS_RESPONSE, DATA_OPEN, DATA_READ,
-                 DATA_WRITE, DATA_CHUNK, DATA_DONE, DATA_WRITE_END -> true;
+                 DATA_WRITE, DATA_CHUNK, DATA_DONE, DATA_WRITE_END, RDMA_CONNECT, RDMA_ACCEPT -> true;
             default -> false;
         };
     }
@@ -133,6 +138,8 @@ public final class MessageType
             case DATA_CHUNK -> "DATA_CHUNK";
             case DATA_DONE -> "DATA_DONE";
             case DATA_WRITE_END -> "DATA_WRITE_END";
+            case RDMA_CONNECT -> "RDMA_CONNECT";
+            case RDMA_ACCEPT -> "RDMA_ACCEPT";
             default -> "TEMPLATE(" + templateId + ")";
         };
     }

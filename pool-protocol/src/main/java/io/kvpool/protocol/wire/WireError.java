@@ -31,6 +31,8 @@ public final class WireError
     public static final int SHUTTING_DOWN = 5008;
     /** The request was valid but failed inside the manager; the message says why. */
     public static final int INTERNAL = 5009;
+    /** The manager cannot serve this kind of request here (e.g. RDMA_CONNECT without an RDMA device). */
+    public static final int UNSUPPORTED = 5010;
 
     private WireError()
     {
@@ -55,6 +57,7 @@ public final class WireError
             case NOT_AUTHORIZED -> "NOT_AUTHORIZED";
             case SHUTTING_DOWN -> "SHUTTING_DOWN";
             case INTERNAL -> "INTERNAL";
+            case UNSUPPORTED -> "UNSUPPORTED";
             default ->
             {
                 final ErrorCode known = ErrorCode.of(code);

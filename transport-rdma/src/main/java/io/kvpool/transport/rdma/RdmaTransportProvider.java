@@ -12,9 +12,8 @@ import java.util.Optional;
  * The one-sided RDMA data path (RDMA READ for get, RDMA WRITE for put, through FFM bindings to libibverbs).
  * Priority 50: below mapping the region, above Aeron.
  * <p>
- * Today it discovers devices for real (through libibverbs) and says what it found; the queue-pair exchange with the
- * manager and the READ/WRITE chains are not built yet, so even where a device exists it reports itself unavailable
- * with that reason and the client falls back. Not a fake: nothing pretends to move bytes.
+ * Available where libibverbs loads and lists a device; the manager must have one too (it answers RDMA_CONNECT with
+ * UNSUPPORTED otherwise, and opening fails with that reason).
  */
 public final class RdmaTransportProvider implements BlockTransportProvider
 {
@@ -44,13 +43,13 @@ public final class RdmaTransportProvider implements BlockTransportProvider
             return "no RDMA device: libibverbs found none (ibv_get_device_list returned 0; on hosts without RDMA " +
                 "hardware, Soft-RoCE gives one: modprobe rdma_rxe; rdma link add rxe0 type rxe netdev IFACE)";
         }
-        return "RDMA devices " + devices + " found, but kvpool's verbs data path (queue-pair exchange with the " +
-            "manager, READ/WRITE chains) is not built yet";
+        return null;
     }
 
     @Override
     public BlockTransport open(final TransportContext context)
     {
-        throw new IllegalStateException("the RDMA transport is unavailable: " + unavailableReason(context));
+        return new RdmaBlockTransport(Verbs.load().orElseThrow(() ->
+            new IllegalStateException(Verbs.unavailableReason())), context);
     }
 }

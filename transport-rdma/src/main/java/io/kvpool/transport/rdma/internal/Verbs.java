@@ -150,6 +150,62 @@ public final class Verbs
     }
 
     /**
+     * Opens a device by name, or the first device when the name is {@code null}.
+     *
+     * @return the {@code ibv_context*}.
+     * @throws IllegalStateException naming the devices present when none matches or the open fails.
+     */
+    public MemorySegment openByName(final String name)
+    {
+        try (Arena arena = Arena.ofConfined())
+        {
+            final MemorySegment count = arena.allocate(INT);
+            final MemorySegment list = (MemorySegment)getDeviceList.invokeExact(count);
+            if (list.equals(MemorySegment.NULL))
+            {
+                throw new IllegalStateException("ibv_get_device_list failed");
+            }
+            try
+            {
+                final int devices = count.get(INT, 0);
+                final MemorySegment entries = list.reinterpret(ADDRESS.byteSize() * (devices + 1L));
+                final List<String> names = new ArrayList<>();
+                for (int i = 0; i < devices; i++)
+                {
+                    final MemorySegment device = entries.getAtIndex(ADDRESS, i);
+                    final String deviceName =
+                        ((MemorySegment)getDeviceName.invokeExact(device)).reinterpret(256).getString(0);
+                    names.add(deviceName);
+                    if (name == null || name.equals(deviceName))
+                    {
+                        final MemorySegment context = ((MemorySegment)openDevice.invokeExact(device))
+                            .reinterpret(VerbsLayouts.IBV_CONTEXT.byteSize());
+                        if (context.equals(MemorySegment.NULL))
+                        {
+                            throw new IllegalStateException("ibv_open_device(" + deviceName + ") failed");
+                        }
+                        return context;
+                    }
+                }
+                throw new IllegalStateException("no RDMA device " + (name == null ? "" : "named " + name + " ") +
+                    "among " + names);
+            }
+            finally
+            {
+                freeDeviceList.invokeExact(list);
+            }
+        }
+        catch (final IllegalStateException ex)
+        {
+            throw ex;
+        }
+        catch (final Throwable t)
+        {
+            throw new IllegalStateException("opening RDMA device " + name + " failed", t);
+        }
+    }
+
+    /**
      * Posts a chain of send work requests (RDMA READ/WRITE) through the QP's context ops table.
      *
      * @param qp     an {@code ibv_qp*}.

@@ -1,0 +1,213 @@
+package io.kvpool.transport.rdma;
+
+import io.kvpool.protocol.BlockTableDescriptor;
+import io.kvpool.protocol.RegionGeometry;
+import io.kvpool.protocol.Status;
+import io.kvpool.protocol.transport.BlockTransport;
+import io.kvpool.protocol.transport.TransferBatch;
+import io.kvpool.protocol.transport.TransportContext;
+import io.kvpool.transport.rdma.internal.QueuePair;
+import io.kvpool.transport.rdma.internal.RdmaDevice;
+import io.kvpool.transport.rdma.internal.Verbs;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The one-sided RDMA data path of a client: RDMA READ for gets, RDMA WRITE for puts, straight between the client's
+ * memory and the manager's registered region, the manager's CPU not involved. A read of a block is a chain of three
+ * READs on one reliable-connected queue pair, executed in order: the block's stamp, the bytes, the stamp again; the
+ * copy is good only if both stamps are SEALED with the expected generation (the seqlock of region-format.md §5,
+ * across the wire). A write first reads the stamp and writes only into a block reserved with the entry's generation.
+ * Client memory is registered on first use and the registration kept (engines reuse their KV buffers).
+ * <p>
+ * Thread-safe: transfers are serialized on the queue pair.
+ */
+public final class RdmaBlockTransport implements BlockTransport
+{
+    private static final long TIMEOUT_NS = TimeUnit.SECONDS.toNanos(5);
+    private static final int MAX_REGISTRATIONS = 4096;
+    private static final int STAMP_BYTES = 8;
+
+    private final RdmaDevice device;
+    private final QueuePair qp;
+    private final RdmaEndpoint manager;
+    private final RegionGeometry geometry;
+    private final long blockSizeBytes;
+    private final MemorySegment stamps;
+    private final MemorySegment stampsMr;
+    private final Map<Long, MemorySegment> registrations = new LinkedHashMap<>();
+    private boolean closed;
+
+    RdmaBlockTransport(final Verbs verbs, final TransportContext context)
+    {
+        this.device = new RdmaDevice(verbs, System.getenv("KVPOOL_RDMA_DEVICE"), 1, RdmaDevice.DEFAULT_GID_INDEX);
+        try
+        {
+            this.qp = device.createQueuePair(QueuePair.MAX_CHAIN * 2);
+            this.geometry = context.session().geometry();
+            this.blockSizeBytes = context.session().blockSizeBytes();
+            this.stamps = java.lang.foreign.Arena.ofAuto().allocate(2L * STAMP_BYTES * TransferBatch.MAX_ENTRIES, 64);
+            this.stampsMr = device.register(stamps, Verbs.IBV_ACCESS_LOCAL_WRITE);
+            final RdmaEndpoint mine = device.endpoint(qp, 0, 0, 0);
+            this.manager = RdmaEndpoint.decode(context.rdmaConnect().apply(mine.encode()));
+            if (manager == null)
+            {
+                throw new IllegalStateException("the manager's RDMA endpoint is malformed");
+            }
+            qp.connect(manager);
+        }
+        catch (final RuntimeException ex)
+        {
+            device.close();
+            throw ex;
+        }
+    }
+
+    @Override
+    public String name()
+    {
+        return "rdma";
+    }
+
+    @Override
+    public synchronized CompletableFuture<TransferBatch> read(final TransferBatch batch)
+    {
+        ensureOpen();
+        int first = 0;
+        while (first < batch.size())
+        {
+            int end = first;
+            while (end < batch.size() && qp.hasRoom(3))
+            {
+                if (inBlock(batch, end))
+                {
+                    final long stampAddress = manager.baseAddress() + geometry.blockEntryOffset(batch.blockIndex(end));
+                    qp.add(Verbs.IBV_WR_RDMA_READ, stamp(end, 0), RdmaDevice.lkey(stampsMr), stampAddress,
+                        manager.rkey());
+                    final MemorySegment destination = batch.segment(end).asSlice(0, batch.length(end));
+                    qp.add(Verbs.IBV_WR_RDMA_READ, destination, lkey(batch.segment(end)),
+                        manager.baseAddress() + batch.regionOffset(end), manager.rkey());
+                    qp.add(Verbs.IBV_WR_RDMA_READ, stamp(end, 1), RdmaDevice.lkey(stampsMr), stampAddress,
+                        manager.rkey());
+                }
+                end++;
+            }
+            final boolean ok = qp.execute(TIMEOUT_NS);
+            for (int i = first; i < end; i++)
+            {
+                if (!inBlock(batch, i))
+                {
+                    batch.status(i, Status.OUT_OF_RANGE);
+                    continue;
+                }
+                final long expected = BlockTableDescriptor.stamp(batch.generation(i), BlockTableDescriptor.SEALED);
+                batch.status(i, !ok ? Status.TRANSPORT_FAILED :
+                    stamp(i, 0).get(ValueLayout.JAVA_LONG, 0) == expected &&
+                    stamp(i, 1).get(ValueLayout.JAVA_LONG, 0) == expected ? Status.OK : Status.NOT_FOUND);
+            }
+            first = end;
+        }
+        return CompletableFuture.completedFuture(batch);
+    }
+
+    @Override
+    public synchronized CompletableFuture<TransferBatch> write(final TransferBatch batch)
+    {
+        ensureOpen();
+        for (int i = 0; i < batch.size(); i++)
+        {
+            if (!inBlock(batch, i))
+            {
+                batch.status(i, Status.OUT_OF_RANGE);
+                continue;
+            }
+            qp.add(Verbs.IBV_WR_RDMA_READ, stamp(i, 0), RdmaDevice.lkey(stampsMr),
+                manager.baseAddress() + geometry.blockEntryOffset(batch.blockIndex(i)), manager.rkey());
+            if (!qp.execute(TIMEOUT_NS))
+            {
+                batch.status(i, Status.TRANSPORT_FAILED);
+                continue;
+            }
+            if (stamp(i, 0).get(ValueLayout.JAVA_LONG, 0) !=
+                BlockTableDescriptor.stamp(batch.generation(i), BlockTableDescriptor.WRITING))
+            {
+                batch.status(i, Status.UNKNOWN_RESERVATION);
+                continue;
+            }
+            qp.add(Verbs.IBV_WR_RDMA_WRITE, batch.segment(i).asSlice(0, batch.length(i)), lkey(batch.segment(i)),
+                manager.baseAddress() + batch.regionOffset(i), manager.rkey());
+            batch.status(i, qp.execute(TIMEOUT_NS) ? Status.OK : Status.TRANSPORT_FAILED);
+        }
+        return CompletableFuture.completedFuture(batch);
+    }
+
+    /**
+     * @return whether the range lies in its block, computed from the session's geometry and block size.
+     */
+    private boolean inBlock(final TransferBatch batch, final int i)
+    {
+        final long block = batch.blockIndex(i);
+        if (block < 0 || block >= geometry.blockTableEntries())
+        {
+            return false;
+        }
+        final long start = geometry.blockDataOffset(block, blockSizeBytes);
+        return batch.regionOffset(i) >= start && batch.regionOffset(i) + batch.length(i) <= start + blockSizeBytes &&
+            batch.regionOffset(i) + batch.length(i) <= manager.lengthBytes();
+    }
+
+    private MemorySegment stamp(final int entry, final int which)
+    {
+        return stamps.asSlice((2L * entry + which) * STAMP_BYTES, STAMP_BYTES);
+    }
+
+    /**
+     * @return the local key of a client segment, registering it on first use.
+     */
+    private int lkey(final MemorySegment segment)
+    {
+        if (!segment.isNative())
+        {
+            throw new IllegalArgumentException("RDMA needs native memory; got a heap segment");
+        }
+        MemorySegment mr = registrations.get(segment.address());
+        if (mr == null || mr.get(ValueLayout.JAVA_LONG, 24) < segment.byteSize())
+        {
+            if (registrations.size() >= MAX_REGISTRATIONS)
+            {
+                registrations.values().forEach(device::deregister);
+                registrations.clear();
+            }
+            mr = device.register(segment, Verbs.IBV_ACCESS_LOCAL_WRITE);
+            registrations.put(segment.address(), mr);
+        }
+        return RdmaDevice.lkey(mr);
+    }
+
+    private void ensureOpen()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("the rdma transport is closed");
+        }
+    }
+
+    @Override
+    public synchronized void close()
+    {
+        if (!closed)
+        {
+            closed = true;
+            registrations.values().forEach(device::deregister);
+            registrations.clear();
+            device.deregister(stampsMr);
+            qp.close();
+            device.close();
+        }
+    }
+}
