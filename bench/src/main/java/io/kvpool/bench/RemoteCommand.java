@@ -8,7 +8,10 @@ import io.kvpool.client.ManagerClient;
 import io.kvpool.client.ManagerClientContext;
 import io.kvpool.manager.ManagerContext;
 import io.kvpool.manager.PoolManager;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
 import io.kvpool.protocol.ByteSizes;
+import org.agrona.concurrent.BackoffIdleStrategy;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -151,12 +154,32 @@ final class RemoteCommand implements Callable<Integer>
                     ns.put(BlockKeys.of(blockKey(i)), new MemorySegment[]{block});
                 }
             }
-            final AtomicLong clientId = new AtomicLong();
+            // The client side of a remote host: one media driver, shared by every client thread (as a host runs
+            // one), reached by each thread's own KvPool.
+            try (MediaDriver clientDriver = MediaDriver.launch(new MediaDriver.Context()
+                .aeronDirectoryName(directory.resolve("client-driver").toString()).threadingMode(ThreadingMode.SHARED)
+                .sharedIdleStrategy(new BackoffIdleStrategy(100, 10, 1_000, 20_000))
+                .dirDeleteOnStart(true).dirDeleteOnShutdown(true)))
+            {
+                return measureKvpool(manager, size, clientDriver.aeronDirectoryName());
+            }
+        }
+        finally
+        {
+            try (Stream<Path> files = Files.walk(directory))
+            {
+                files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
+        }
+    }
+
+    private double measureKvpool(final PoolManager manager, final int size, final String driverDir) throws Exception
+    {
+        {
             return measure(() ->
             {
                 final KvPool pool = KvPool.connect(new KvPoolContext().transport("aeron")
-                    .managerEndpoint(manager.udpEndpoint()).responseHost("127.0.0.1")
-                    .embeddedDriverDir(directory.resolve("client-" + clientId.incrementAndGet()))
+                    .managerEndpoint(manager.udpEndpoint()).responseHost("127.0.0.1").aeronDir(Path.of(driverDir))
                     .connectTimeout(Duration.ofSeconds(20)));
                 final KvNamespace ns = pool.namespace("remote", size);
                 final Arena arena = Arena.ofShared();
@@ -178,13 +201,6 @@ final class RemoteCommand implements Callable<Integer>
                     }
                 };
             });
-        }
-        finally
-        {
-            try (Stream<Path> files = Files.walk(directory))
-            {
-                files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-            }
         }
     }
 

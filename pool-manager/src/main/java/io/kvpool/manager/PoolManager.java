@@ -256,6 +256,10 @@ public final class PoolManager implements AutoCloseable
         return resolved;
     }
 
+    /**
+     * Spins briefly, then yields, then parks for at most 200 us: a request waits at most that long for an idle
+     * agent, and an idle manager costs little CPU.
+     */
     private static IdleStrategy idleStrategy()
     {
         return new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(200));

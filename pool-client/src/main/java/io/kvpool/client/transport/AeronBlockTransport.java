@@ -279,7 +279,7 @@ public final class AeronBlockTransport implements BlockTransport
                 // Aeron's default handler exits the JVM when the driver goes away; here that only fails transfers.
                 .errorHandler(ex -> LOG.log(System.Logger.Level.DEBUG, "aeron: " + ex)));
             final String target = context.managerEndpoint() == null ? "aeron:ipc?term-length=16m" :
-                "aeron:udp?endpoint=" + context.managerEndpoint() + "|term-length=16m|mtu=8k";
+                "aeron:udp?endpoint=" + context.managerEndpoint() + "|term-length=16m|mtu=32k";
             publication = aeron.addExclusivePublication(target, DATA_STREAM_ID);
         }
         final int streamId;
@@ -295,7 +295,9 @@ public final class AeronBlockTransport implements BlockTransport
         {
             streamId = 3001;
             CloseHelper.quietClose(subscription);
-            subscription = aeron.addSubscription("aeron:udp?endpoint=" + context.responseHost() + ":0", streamId);
+            // A window and socket buffer that hold a whole 2 MiB block: no status-message round trip mid-block.
+            subscription = aeron.addSubscription("aeron:udp?endpoint=" + context.responseHost() + ":0" +
+                "|rcv-wnd=4m|so-rcvbuf=4m", streamId);
             final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
             String resolved;
             while ((resolved = subscription.resolvedEndpoint()) == null)
@@ -306,7 +308,7 @@ public final class AeronBlockTransport implements BlockTransport
                 }
                 Thread.onSpinWait();
             }
-            channel = ChannelUri.parse("aeron:udp?endpoint=" + resolved + "|mtu=8k").toString();
+            channel = ChannelUri.parse("aeron:udp?endpoint=" + resolved + "|mtu=32k|so-sndbuf=4m").toString();
         }
         openSessionId = sessionId;
         final long id = correlationId++;
