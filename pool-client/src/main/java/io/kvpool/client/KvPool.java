@@ -161,7 +161,17 @@ public final class KvPool implements AutoCloseable
                 passedOver.add(provider.name() + ": " + reason);
                 continue;
             }
-            final BlockTransport transport = provider.open(transportContext);
+            final BlockTransport transport;
+            try
+            {
+                transport = provider.open(transportContext);
+            }
+            catch (final RuntimeException ex)
+            {
+                // Usable here but not with this manager (e.g. it has no RDMA device): fall back to the next path.
+                passedOver.add(provider.name() + ": " + ex.getMessage());
+                continue;
+            }
             if (transport instanceof MappedBlockTransport mappedTransport)
             {
                 mapped = mappedTransport;
