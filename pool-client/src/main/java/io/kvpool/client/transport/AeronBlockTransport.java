@@ -278,8 +278,9 @@ public final class AeronBlockTransport implements BlockTransport
                 driver.aeronDirectoryName() : context.aeronDir().toString()).driverTimeoutMs(5_000)
                 // Aeron's default handler exits the JVM when the driver goes away; here that only fails transfers.
                 .errorHandler(ex -> LOG.log(System.Logger.Level.DEBUG, "aeron: " + ex)));
-            final String target = context.managerEndpoint() == null ? "aeron:ipc?term-length=16m" :
-                "aeron:udp?endpoint=" + context.managerEndpoint() + "|term-length=16m|mtu=32k";
+            final String target = context.managerEndpoint() == null ? "aeron:ipc?term-length=16m|mtu=" +
+                DataFlyweight.MTU : "aeron:udp?endpoint=" + context.managerEndpoint() + "|term-length=16m|mtu=" +
+                DataFlyweight.MTU;
             publication = aeron.addExclusivePublication(target, DATA_STREAM_ID);
         }
         final int streamId;
@@ -308,7 +309,7 @@ public final class AeronBlockTransport implements BlockTransport
                 }
                 Thread.onSpinWait();
             }
-            channel = ChannelUri.parse("aeron:udp?endpoint=" + resolved + "|mtu=32k|so-sndbuf=4m").toString();
+            channel = ChannelUri.parse("aeron:udp?endpoint=" + resolved + "|so-sndbuf=4m").toString();
         }
         openSessionId = sessionId;
         final long id = correlationId++;

@@ -162,6 +162,7 @@ public final class DataAgent implements Agent
         {
             final ChannelUri uri = ChannelUri.parse(channel);
             uri.put("term-length", TERM_LENGTH);
+            uri.put("mtu", DataFlyweight.MTU);
             final DataSession session = new DataSession(
                 aeron.addExclusivePublication(uri.toString(), DataFlyweight.openStreamId(buffer, offset)), namespaceId);
             sessions.put(sessionId, session);

@@ -20,10 +20,15 @@ import org.agrona.MutableDirectBuffer;
  */
 public final class DataFlyweight
 {
-    /** Largest payload in one DATA_CHUNK or DATA_WRITE. */
-    public static final int CHUNK_BYTES = 256 * 1024;
+    /**
+     * Largest payload in one DATA_CHUNK or DATA_WRITE: with the message header it fits one frame of the data
+     * channels' 60 KiB MTU, so a receiver never has to reassemble (copy) a chunk.
+     */
+    public static final int CHUNK_BYTES = 60 * 1024 - 128;
+    /** MTU of the data channels. */
+    public static final String MTU = "60k";
     /** Largest data-path message. */
-    public static final int MAX_FRAME_LENGTH = CHUNK_BYTES + 64;
+    public static final int MAX_FRAME_LENGTH = 64 * 1024;
     /** Bytes of a DATA_READ entry. */
     public static final int READ_ENTRY_LENGTH = 32;
     public static final int WRITE_HEADER_LENGTH = 56;
