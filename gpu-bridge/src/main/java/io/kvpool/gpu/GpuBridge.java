@@ -1,0 +1,391 @@
+package io.kvpool.gpu;
+
+import jcuda.Pointer;
+import jcuda.Sizeof;
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUevent;
+import jcuda.driver.CUevent_flags;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUmodule;
+import jcuda.driver.CUpointer_attribute;
+import jcuda.driver.CUstream;
+import jcuda.driver.CUstream_flags;
+import jcuda.driver.JCudaDriver;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * One GPU, as kvpool uses it: its primary context, one copy stream, the page-copy kernel, and a completion thread
+ * that turns CUDA events into {@link CompletableFuture}s. Pool memory must be registered ({@link #register}) before
+ * pages move, so that copies are DMA at PCIe rate with no staging, and so that the kernel can read it directly.
+ * <p>
+ * Two ways to move a {@link PageList}: {@link Method#PER_PAGE} (one {@code cuMemcpyAsync} per page: per-call
+ * overhead dominates small pages) and {@link Method#KERNEL} (one launch for the whole batch: each block copies one
+ * page through the mapped addresses). Transfers on the bridge run in submission order on its stream.
+ * <p>
+ * Thread-safe: submissions are serialized; futures complete on the bridge's completion thread.
+ */
+public final class GpuBridge implements AutoCloseable
+{
+    /** CU_MEMHOSTREGISTER_PORTABLE | CU_MEMHOSTREGISTER_DEVICEMAP; never IOMEMORY (this is RAM, not a BAR). */
+    static final int REGISTER_FLAGS = 0x01 | 0x02;
+    private static final int SLOTS = 8;
+    private static final int THREADS_PER_BLOCK = 512;
+
+    /** How a page list moves. */
+    public enum Method
+    {
+        /** One cuMemcpyAsync per page. */
+        PER_PAGE,
+        /** One kernel launch for the whole list. */
+        KERNEL
+    }
+
+    private final CUcontext context = new CUcontext();
+    private final CUstream stream = new CUstream();
+    private final CUmodule module = new CUmodule();
+    private final CUfunction copyPages = new CUfunction();
+    private final int multiprocessors;
+    private final Slot[] slots = new Slot[SLOTS];
+    private final LinkedBlockingQueue<Pending> pending = new LinkedBlockingQueue<>();
+    private final Thread completer;
+    private int nextSlot;
+    private volatile boolean closed;
+
+    private record Pending(CUevent event, CompletableFuture<Void> future, Slot slot)
+    {
+    }
+
+    /** Device arrays and a pinned staging copy of one kernel launch's page list. */
+    private static final class Slot
+    {
+        final CUdeviceptr device = new CUdeviceptr();
+        final Pointer host = new Pointer();
+        ByteBuffer staging;
+        CUevent lastUse;
+    }
+
+    private GpuBridge(final int deviceOrdinal)
+    {
+        JCudaDriver.setExceptionsEnabled(false);
+        Cuda.check(JCudaDriver.cuInit(0), "cuInit");
+        final CUdevice device = new CUdevice();
+        Cuda.check(JCudaDriver.cuDeviceGet(device, deviceOrdinal), "cuDeviceGet(" + deviceOrdinal + ")");
+        Cuda.check(JCudaDriver.cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain");
+        Cuda.check(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent");
+        final int[] value = new int[1];
+        Cuda.check(JCudaDriver.cuDeviceGetAttribute(value,
+            jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, device), "cuDeviceGetAttribute");
+        multiprocessors = value[0];
+        Cuda.check(JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+        Cuda.check(JCudaDriver.cuModuleLoadData(module, ptx()), "cuModuleLoadData(pages.ptx)");
+        Cuda.check(JCudaDriver.cuModuleGetFunction(copyPages, module, "copy_pages"), "cuModuleGetFunction");
+        final long slotBytes = 3L * PageList.MAX_PAGES * Sizeof.LONG;
+        for (int i = 0; i < SLOTS; i++)
+        {
+            final Slot slot = new Slot();
+            Cuda.check(JCudaDriver.cuMemAlloc(slot.device, slotBytes), "cuMemAlloc(page list)");
+            Cuda.check(JCudaDriver.cuMemAllocHost(slot.host, slotBytes), "cuMemAllocHost(page list)");
+            slot.staging = slot.host.getByteBuffer(0, slotBytes).order(ByteOrder.nativeOrder());
+            slots[i] = slot;
+        }
+        completer = new Thread(this::complete, "kvpool-gpu-completion");
+        completer.setDaemon(true);
+        completer.start();
+    }
+
+    /**
+     * Opens a GPU.
+     *
+     * @param deviceOrdinal CUDA device index.
+     * @throws GpuException naming the call that failed (no driver, no device, PTX rejected).
+     */
+    public static GpuBridge open(final int deviceOrdinal)
+    {
+        return new GpuBridge(deviceOrdinal);
+    }
+
+    /**
+     * @return the device's multiprocessor count.
+     */
+    public int multiprocessors()
+    {
+        return multiprocessors;
+    }
+
+    /**
+     * Registers host memory (the pool region's mapping) with CUDA, in chunks, mapped into the device's address
+     * space.
+     *
+     * @param address     first byte (page aligned).
+     * @param lengthBytes bytes (whole pages).
+     * @return the registration; close it to unregister.
+     */
+    public synchronized PinnedMemory register(final long address, final long lengthBytes)
+    {
+        ensureOpen();
+        return PinnedMemory.register(this, new RegistrationPlan(address, lengthBytes,
+            RegistrationPlan.DEFAULT_CHUNK_BYTES));
+    }
+
+    /**
+     * Allocates device memory.
+     *
+     * @return its device address.
+     */
+    public synchronized long allocate(final long bytes)
+    {
+        ensureOpen();
+        final CUdeviceptr pointer = new CUdeviceptr();
+        Cuda.check(JCudaDriver.cuMemAlloc(pointer, bytes), "cuMemAlloc(" + bytes + ")");
+        return address(pointer);
+    }
+
+    /**
+     * Frees device memory from {@link #allocate}.
+     */
+    public synchronized void free(final long deviceAddress)
+    {
+        Cuda.check(JCudaDriver.cuMemFree(pointer(deviceAddress)), "cuMemFree");
+    }
+
+    /**
+     * Enqueues a page list on the bridge's stream.
+     *
+     * @return completes when every page has arrived.
+     */
+    public synchronized CompletableFuture<Void> copy(final PageList pages, final Method method)
+    {
+        ensureOpen();
+        if (pages.count() == 0)
+        {
+            return CompletableFuture.completedFuture(null);
+        }
+        Slot slot = null;
+        if (method == Method.PER_PAGE)
+        {
+            for (int i = 0; i < pages.count(); i++)
+            {
+                Cuda.check(JCudaDriver.cuMemcpyAsync(pointer(pages.destination(i)), pointer(pages.source(i)),
+                    pages.length(i), stream), "cuMemcpyAsync(page " + i + ")");
+            }
+        }
+        else
+        {
+            slot = acquireSlot();
+            final long[] packed = pages.pack();
+            slot.staging.clear();
+            slot.staging.asLongBuffer().put(packed);
+            final int count = pages.count();
+            Cuda.check(JCudaDriver.cuMemcpyHtoDAsync(slot.device, slot.host, (long)packed.length * Sizeof.LONG,
+                stream), "cuMemcpyHtoDAsync(page list)");
+            final Pointer parameters = Pointer.to(
+                Pointer.to(slot.device),
+                Pointer.to(slot.device.withByteOffset((long)count * Sizeof.LONG)),
+                Pointer.to(slot.device.withByteOffset(2L * count * Sizeof.LONG)),
+                Pointer.to(new int[]{count}));
+            final int blocks = Math.min(count, multiprocessors * 8);
+            Cuda.check(JCudaDriver.cuLaunchKernel(copyPages, blocks, 1, 1, THREADS_PER_BLOCK, 1, 1, 0, stream,
+                parameters, null), "cuLaunchKernel(copy_pages)");
+        }
+        return record(slot);
+    }
+
+    /**
+     * Layer-wise loading: enqueues each layer's pages in order and completes each layer's future as soon as that
+     * layer has arrived, so the engine computes layer i while layer i+1 is still loading.
+     *
+     * @return one future per layer, in order.
+     */
+    public synchronized List<CompletableFuture<Void>> loadLayers(final List<PageList> layers, final Method method)
+    {
+        final List<CompletableFuture<Void>> done = new ArrayList<>(layers.size());
+        for (final PageList layer : layers)
+        {
+            done.add(copy(layer, method));
+        }
+        return done;
+    }
+
+    /**
+     * Times a device-side operation with events on the bridge's stream.
+     *
+     * @return milliseconds between the two events.
+     */
+    public synchronized float time(final Runnable enqueue)
+    {
+        final CUevent start = new CUevent();
+        final CUevent stop = new CUevent();
+        Cuda.check(JCudaDriver.cuEventCreate(start, CUevent_flags.CU_EVENT_DEFAULT), "cuEventCreate");
+        Cuda.check(JCudaDriver.cuEventCreate(stop, CUevent_flags.CU_EVENT_DEFAULT), "cuEventCreate");
+        Cuda.check(JCudaDriver.cuEventRecord(start, stream), "cuEventRecord");
+        enqueue.run();
+        Cuda.check(JCudaDriver.cuEventRecord(stop, stream), "cuEventRecord");
+        Cuda.check(JCudaDriver.cuEventSynchronize(stop), "cuEventSynchronize");
+        final float[] milliseconds = new float[1];
+        Cuda.check(JCudaDriver.cuEventElapsedTime(milliseconds, start, stop), "cuEventElapsedTime");
+        JCudaDriver.cuEventDestroy(start);
+        JCudaDriver.cuEventDestroy(stop);
+        return milliseconds[0];
+    }
+
+    /**
+     * Copies between any two unified addresses (host registered or device), synchronously; for tests and tools.
+     */
+    public synchronized void copySync(final long destination, final long source, final long bytes)
+    {
+        Cuda.check(JCudaDriver.cuMemcpy(pointer(destination), pointer(source), bytes), "cuMemcpy");
+    }
+
+    CUcontext context()
+    {
+        return context;
+    }
+
+    /**
+     * @return a CUdeviceptr naming a unified address.
+     */
+    static CUdeviceptr pointer(final long address)
+    {
+        return new CUdeviceptr().withByteOffset(address);
+    }
+
+    /**
+     * @return the unified address a CUdeviceptr names, as CUDA reports it.
+     */
+    static long address(final CUdeviceptr pointer)
+    {
+        final long[] value = new long[1];
+        Cuda.check(JCudaDriver.cuPointerGetAttribute(Pointer.to(value),
+            CUpointer_attribute.CU_POINTER_ATTRIBUTE_DEVICE_POINTER, pointer), "cuPointerGetAttribute");
+        return value[0];
+    }
+
+    private Slot acquireSlot()
+    {
+        final Slot slot = slots[nextSlot];
+        nextSlot = (nextSlot + 1) % SLOTS;
+        if (slot.lastUse != null)
+        {
+            // The slot's arrays may still be read by an earlier launch: wait for it before overwriting them.
+            Cuda.check(JCudaDriver.cuEventSynchronize(slot.lastUse), "cuEventSynchronize(slot)");
+        }
+        return slot;
+    }
+
+    private CompletableFuture<Void> record(final Slot slot)
+    {
+        final CUevent event = new CUevent();
+        Cuda.check(JCudaDriver.cuEventCreate(event, CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate");
+        Cuda.check(JCudaDriver.cuEventRecord(event, stream), "cuEventRecord");
+        if (slot != null)
+        {
+            slot.lastUse = event;
+        }
+        final CompletableFuture<Void> future = new CompletableFuture<>();
+        pending.add(new Pending(event, future, slot));
+        return future;
+    }
+
+    private void complete()
+    {
+        JCudaDriver.cuCtxSetCurrent(context);
+        while (true)
+        {
+            final Pending next;
+            try
+            {
+                next = pending.take();
+            }
+            catch (final InterruptedException ex)
+            {
+                return;
+            }
+            if (next.future == null)
+            {
+                return;
+            }
+            final int result = JCudaDriver.cuEventSynchronize(next.event);
+            if (result == 0)
+            {
+                next.future.complete(null);
+            }
+            else
+            {
+                next.future.completeExceptionally(Cuda.exception("cuEventSynchronize(transfer)", result));
+            }
+            synchronized (this)
+            {
+                if (next.slot == null || next.slot.lastUse != next.event)
+                {
+                    JCudaDriver.cuEventDestroy(next.event);
+                }
+            }
+        }
+    }
+
+    private void ensureOpen()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("the GPU bridge is closed");
+        }
+    }
+
+    /**
+     * Waits for every transfer, then releases the stream, module, page-list buffers and the context. Idempotent.
+     */
+    @Override
+    public synchronized void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        JCudaDriver.cuStreamSynchronize(stream);
+        pending.add(new Pending(null, null, null));
+        try
+        {
+            completer.join();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        for (final Slot slot : slots)
+        {
+            JCudaDriver.cuMemFree(slot.device);
+            JCudaDriver.cuMemFreeHost(slot.host);
+        }
+        JCudaDriver.cuModuleUnload(module);
+        JCudaDriver.cuStreamDestroy(stream);
+    }
+
+    private static byte[] ptx()
+    {
+        try (InputStream in = GpuBridge.class.getResourceAsStream("pages.ptx"))
+        {
+            if (in == null)
+            {
+                throw new IllegalStateException("pages.ptx is missing from the gpu-bridge jar");
+            }
+            final byte[] text = in.readAllBytes();
+            final byte[] terminated = java.util.Arrays.copyOf(text, text.length + 1);
+            return terminated;
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException("cannot read pages.ptx", ex);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package io.kvpool.gpu;
+
+import jcuda.Pointer;
+import jcuda.driver.JCudaDriver;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Host memory (the pool region's mapping) registered with CUDA as pinned, portable and device-mapped, chunk by
+ * chunk. Under unified addressing a registered byte's device address equals its host address; registration
+ * checks that for every chunk, so page lists can use region addresses on both sides. {@link #close()} unregisters
+ * every chunk.
+ * <p>
+ * Thread-safe for reading; close once.
+ */
+public final class PinnedMemory implements AutoCloseable
+{
+    private final GpuBridge bridge;
+    private final RegistrationPlan plan;
+    private final List<RegistrationPlan.Chunk> registered = new ArrayList<>();
+    private boolean closed;
+
+    private PinnedMemory(final GpuBridge bridge, final RegistrationPlan plan)
+    {
+        this.bridge = bridge;
+        this.plan = plan;
+    }
+
+    static PinnedMemory register(final GpuBridge bridge, final RegistrationPlan plan)
+    {
+        final PinnedMemory memory = new PinnedMemory(bridge, plan);
+        try
+        {
+            for (final RegistrationPlan.Chunk chunk : plan.chunks())
+            {
+                Cuda.check(JCudaDriver.cuMemHostRegister(host(chunk.address()), chunk.lengthBytes(),
+                    GpuBridge.REGISTER_FLAGS), "cuMemHostRegister(" + chunk.lengthBytes() + " bytes)");
+                memory.registered.add(chunk);
+                final long device = GpuBridge.address(GpuBridge.pointer(chunk.address()));
+                if (device != chunk.address())
+                {
+                    throw new IllegalStateException("device address 0x" + Long.toHexString(device) + " of host 0x" +
+                        Long.toHexString(chunk.address()) + " differs: kvpool needs unified addressing");
+                }
+            }
+            return memory;
+        }
+        catch (final RuntimeException ex)
+        {
+            memory.close();
+            throw ex;
+        }
+    }
+
+    /**
+     * @return whether [address, address + length) is registered.
+     */
+    public boolean covers(final long address, final long length)
+    {
+        return !closed && plan.covers(address, length);
+    }
+
+    /**
+     * @return the registration plan.
+     */
+    public RegistrationPlan plan()
+    {
+        return plan;
+    }
+
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        for (final RegistrationPlan.Chunk chunk : registered)
+        {
+            Cuda.check(JCudaDriver.cuMemHostUnregister(host(chunk.address())), "cuMemHostUnregister");
+        }
+        registered.clear();
+    }
+
+    private static Pointer host(final long address)
+    {
+        return GpuBridge.pointer(address);
+    }
+}
