@@ -2,45 +2,70 @@
 // device's address space) and device memory, one launch for a whole batch. Built to PTX by nvcc at build time
 // where nvcc exists; the PTX is kept as a resource (io/kvpool/gpu/pages.ptx) so machines without nvcc build and run.
 //
-// Each block copies one page, its threads striding over it in 16-byte vectors (the page's bytes are read once
-// over PCIe and written once to device memory); a tail that is not a multiple of 16 bytes is copied bytewise.
-// Source and destination addresses must be 16-byte aligned for the vector path; the Java side checks that.
+// The work is cut into items of chunk_bytes (one block's threads times 16 bytes): item i is chunk i % chunks_per_page
+// of page i / chunks_per_page, so small pages still spread over every multiprocessor and many PCIe reads are in
+// flight at once. Each thread moves 16-byte vectors (addresses are 16-byte aligned; the Java side checks); a tail
+// that is not a multiple of 16 bytes is copied bytewise. The page list itself is read from pinned host memory
+// (mapped), so no copy of it precedes the launch.
 
 #include <stdint.h>
 
+// Small batches travel in the launch's parameters (no read of a page list over PCIe before the first byte moves).
+#define INLINE_PAGES 128
+
+struct InlinePages
+{
+    uint64_t sources[INLINE_PAGES];
+    uint64_t destinations[INLINE_PAGES];
+    uint64_t lengths[INLINE_PAGES];
+};
+
+__device__ __forceinline__ void copy_chunk(
+    const char* __restrict__ src, char* __restrict__ dst, uint64_t start, uint64_t end)
+{
+    const uint64_t vector_end = start + ((end - start) / 16) * 16;
+    for (uint64_t at = start + threadIdx.x * 16ull; at < vector_end; at += blockDim.x * 16ull)
+    {
+        *reinterpret_cast<uint4*>(dst + at) = *reinterpret_cast<const uint4*>(src + at);
+    }
+    for (uint64_t at = vector_end + threadIdx.x; at < end; at += blockDim.x)
+    {
+        dst[at] = src[at];
+    }
+}
+
+extern "C" __global__ void copy_pages_inline(
+    const InlinePages pages, int count, uint32_t chunks_per_page, uint32_t chunk_bytes)
+{
+    const uint64_t items = (uint64_t)count * chunks_per_page;
+    for (uint64_t item = blockIdx.x; item < items; item += gridDim.x)
+    {
+        const uint64_t page = item / chunks_per_page;
+        const uint64_t start = (item % chunks_per_page) * (uint64_t)chunk_bytes;
+        const uint64_t length = pages.lengths[page];
+        if (start < length)
+        {
+            copy_chunk(reinterpret_cast<const char*>(pages.sources[page]),
+                reinterpret_cast<char*>(pages.destinations[page]), start, min(length, start + chunk_bytes));
+        }
+    }
+}
+
 extern "C" __global__ void copy_pages(
     const uint64_t* __restrict__ sources, const uint64_t* __restrict__ destinations,
-    const uint64_t* __restrict__ lengths, int count)
+    const uint64_t* __restrict__ lengths, int count, uint32_t chunks_per_page, uint32_t chunk_bytes)
 {
-    for (int page = blockIdx.x; page < count; page += gridDim.x)
+    const uint64_t items = (uint64_t)count * chunks_per_page;
+    for (uint64_t item = blockIdx.x; item < items; item += gridDim.x)
     {
-        const char* src = reinterpret_cast<const char*>(sources[page]);
-        char* dst = reinterpret_cast<char*>(destinations[page]);
+        const uint64_t page = item / chunks_per_page;
+        const uint64_t start = (item % chunks_per_page) * (uint64_t)chunk_bytes;
         const uint64_t length = lengths[page];
-        const uint64_t vectors = length / 16;
-        const uint4* src4 = reinterpret_cast<const uint4*>(src);
-        uint4* dst4 = reinterpret_cast<uint4*>(dst);
-        // Four independent 16-byte loads in flight per thread before the first store.
-        uint64_t i = threadIdx.x;
-        const uint64_t stride = blockDim.x;
-        for (; i + 3 * stride < vectors; i += 4 * stride)
+        if (start >= length)
         {
-            const uint4 a = src4[i];
-            const uint4 b = src4[i + stride];
-            const uint4 c = src4[i + 2 * stride];
-            const uint4 d = src4[i + 3 * stride];
-            dst4[i] = a;
-            dst4[i + stride] = b;
-            dst4[i + 2 * stride] = c;
-            dst4[i + 3 * stride] = d;
+            continue;
         }
-        for (; i < vectors; i += stride)
-        {
-            dst4[i] = src4[i];
-        }
-        for (uint64_t t = vectors * 16 + threadIdx.x; t < length; t += stride)
-        {
-            dst[t] = src[t];
-        }
+        copy_chunk(reinterpret_cast<const char*>(sources[page]), reinterpret_cast<char*>(destinations[page]), start,
+            min(length, start + chunk_bytes));
     }
 }

@@ -29,8 +29,8 @@ import java.util.concurrent.LinkedBlockingQueue;
  * pages move, so that copies are DMA at PCIe rate with no staging, and so that the kernel can read it directly.
  * <p>
  * Two ways to move a {@link PageList}: {@link Method#PER_PAGE} (one {@code cuMemcpyAsync} per page: per-call
- * overhead dominates small pages) and {@link Method#KERNEL} (one launch for the whole batch: each block copies one
- * page through the mapped addresses). Transfers on the bridge run in submission order on its stream.
+ * overhead dominates small pages) and {@link Method#KERNEL} (one launch for the whole batch: blocks copy 4 KiB
+ * pieces of pages through the mapped addresses, reading the page list from pinned host memory). Transfers on the bridge run in submission order on its stream.
  * <p>
  * Thread-safe: submissions are serialized; futures complete on the bridge's completion thread.
  */
@@ -39,7 +39,11 @@ public final class GpuBridge implements AutoCloseable
     /** CU_MEMHOSTREGISTER_PORTABLE | CU_MEMHOSTREGISTER_DEVICEMAP; never IOMEMORY (this is RAM, not a BAR). */
     static final int REGISTER_FLAGS = 0x01 | 0x02;
     private static final int SLOTS = 8;
-    private static final int THREADS_PER_BLOCK = 512;
+    /** Pages a launch carries in its parameters (pages.cu's INLINE_PAGES). */
+    static final int INLINE_PAGES = 128;
+    private static final int THREADS_PER_BLOCK = 256;
+    /** Bytes one block moves per work item: its threads times one 16-byte vector. */
+    private static final int CHUNK_BYTES = THREADS_PER_BLOCK * 16;
 
     /** How a page list moves. */
     public enum Method
@@ -54,6 +58,7 @@ public final class GpuBridge implements AutoCloseable
     private final CUstream stream = new CUstream();
     private final CUmodule module = new CUmodule();
     private final CUfunction copyPages = new CUfunction();
+    private final CUfunction copyPagesInline = new CUfunction();
     private final int multiprocessors;
     private final Slot[] slots = new Slot[SLOTS];
     private final LinkedBlockingQueue<Pending> pending = new LinkedBlockingQueue<>();
@@ -68,9 +73,9 @@ public final class GpuBridge implements AutoCloseable
     /** Device arrays and a pinned staging copy of one kernel launch's page list. */
     private static final class Slot
     {
-        final CUdeviceptr device = new CUdeviceptr();
         final Pointer host = new Pointer();
         ByteBuffer staging;
+        long hostAddress;
         CUevent lastUse;
     }
 
@@ -89,13 +94,16 @@ public final class GpuBridge implements AutoCloseable
         Cuda.check(JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
         Cuda.check(JCudaDriver.cuModuleLoadData(module, ptx()), "cuModuleLoadData(pages.ptx)");
         Cuda.check(JCudaDriver.cuModuleGetFunction(copyPages, module, "copy_pages"), "cuModuleGetFunction");
+        Cuda.check(JCudaDriver.cuModuleGetFunction(copyPagesInline, module, "copy_pages_inline"),
+            "cuModuleGetFunction");
         final long slotBytes = 3L * PageList.MAX_PAGES * Sizeof.LONG;
         for (int i = 0; i < SLOTS; i++)
         {
             final Slot slot = new Slot();
-            Cuda.check(JCudaDriver.cuMemAlloc(slot.device, slotBytes), "cuMemAlloc(page list)");
-            Cuda.check(JCudaDriver.cuMemAllocHost(slot.host, slotBytes), "cuMemAllocHost(page list)");
+            // Portable, device-mapped pinned memory: the kernel reads the page list from it directly.
+            Cuda.check(JCudaDriver.cuMemHostAlloc(slot.host, slotBytes, 0x01 | 0x02), "cuMemHostAlloc(page list)");
             slot.staging = slot.host.getByteBuffer(0, slotBytes).order(ByteOrder.nativeOrder());
+            slot.hostAddress = java.lang.foreign.MemorySegment.ofBuffer(slot.staging).address();
             slots[i] = slot;
         }
         completer = new Thread(this::complete, "kvpool-gpu-completion");
@@ -126,14 +134,13 @@ public final class GpuBridge implements AutoCloseable
      * Registers host memory (the pool region's mapping) with CUDA, in chunks, mapped into the device's address
      * space.
      *
-     * @param address     first byte (page aligned).
-     * @param lengthBytes bytes (whole pages).
+     * @param memory the mapping (page aligned, whole pages), e.g. {@code Region.segment()}.
      * @return the registration; close it to unregister.
      */
-    public synchronized PinnedMemory register(final long address, final long lengthBytes)
+    public synchronized PinnedMemory register(final java.lang.foreign.MemorySegment memory)
     {
         ensureOpen();
-        return PinnedMemory.register(this, new RegistrationPlan(address, lengthBytes,
+        return PinnedMemory.register(memory, new RegistrationPlan(memory.address(), memory.byteSize(),
             RegistrationPlan.DEFAULT_CHUNK_BYTES));
     }
 
@@ -181,19 +188,43 @@ public final class GpuBridge implements AutoCloseable
         }
         else
         {
+            final int count = pages.count();
+            long longest = 0;
+            for (int i = 0; i < count; i++)
+            {
+                longest = Math.max(longest, pages.length(i));
+            }
+            final int chunksPerPage = (int)((longest + CHUNK_BYTES - 1) / CHUNK_BYTES);
+            final int blocks = (int)Math.min((long)count * chunksPerPage, multiprocessors * 16L);
+            if (count <= INLINE_PAGES)
+            {
+                // The page table travels by value in the launch parameters (3 KiB at most).
+                final long[] table = new long[3 * INLINE_PAGES];
+                for (int i = 0; i < count; i++)
+                {
+                    table[i] = pages.source(i);
+                    table[INLINE_PAGES + i] = pages.destination(i);
+                    table[2 * INLINE_PAGES + i] = pages.length(i);
+                }
+                final Pointer parameters = Pointer.to(Pointer.to(table), Pointer.to(new int[]{count}),
+                    Pointer.to(new int[]{chunksPerPage}), Pointer.to(new int[]{CHUNK_BYTES}));
+                Cuda.check(JCudaDriver.cuLaunchKernel(copyPagesInline, blocks, 1, 1, THREADS_PER_BLOCK, 1, 1, 0,
+                    stream, parameters, null), "cuLaunchKernel(copy_pages_inline)");
+                return record(null);
+            }
             slot = acquireSlot();
             final long[] packed = pages.pack();
             slot.staging.clear();
             slot.staging.asLongBuffer().put(packed);
-            final int count = pages.count();
-            Cuda.check(JCudaDriver.cuMemcpyHtoDAsync(slot.device, slot.host, (long)packed.length * Sizeof.LONG,
-                stream), "cuMemcpyHtoDAsync(page list)");
+            // The kernel reads the page list straight from the pinned staging buffer (mapped, unified address).
+            final CUdeviceptr list = pointer(slot.hostAddress);
             final Pointer parameters = Pointer.to(
-                Pointer.to(slot.device),
-                Pointer.to(slot.device.withByteOffset((long)count * Sizeof.LONG)),
-                Pointer.to(slot.device.withByteOffset(2L * count * Sizeof.LONG)),
-                Pointer.to(new int[]{count}));
-            final int blocks = Math.min(count, multiprocessors * 8);
+                Pointer.to(list),
+                Pointer.to(list.withByteOffset((long)count * Sizeof.LONG)),
+                Pointer.to(list.withByteOffset(2L * count * Sizeof.LONG)),
+                Pointer.to(new int[]{count}),
+                Pointer.to(new int[]{chunksPerPage}),
+                Pointer.to(new int[]{CHUNK_BYTES}));
             Cuda.check(JCudaDriver.cuLaunchKernel(copyPages, blocks, 1, 1, THREADS_PER_BLOCK, 1, 1, 0, stream,
                 parameters, null), "cuLaunchKernel(copy_pages)");
         }
@@ -345,15 +376,19 @@ public final class GpuBridge implements AutoCloseable
      * Waits for every transfer, then releases the stream, module, page-list buffers and the context. Idempotent.
      */
     @Override
-    public synchronized void close()
+    public void close()
     {
-        if (closed)
+        synchronized (this)
         {
-            return;
+            if (closed)
+            {
+                return;
+            }
+            closed = true;
+            JCudaDriver.cuStreamSynchronize(stream);
+            pending.add(new Pending(null, null, null));
         }
-        closed = true;
-        JCudaDriver.cuStreamSynchronize(stream);
-        pending.add(new Pending(null, null, null));
+        // Outside the monitor: the completion thread takes it to retire events.
         try
         {
             completer.join();
@@ -362,13 +397,15 @@ public final class GpuBridge implements AutoCloseable
         {
             Thread.currentThread().interrupt();
         }
-        for (final Slot slot : slots)
+        synchronized (this)
         {
-            JCudaDriver.cuMemFree(slot.device);
-            JCudaDriver.cuMemFreeHost(slot.host);
+            for (final Slot slot : slots)
+            {
+                JCudaDriver.cuMemFreeHost(slot.host);
+            }
+            JCudaDriver.cuModuleUnload(module);
+            JCudaDriver.cuStreamDestroy(stream);
         }
-        JCudaDriver.cuModuleUnload(module);
-        JCudaDriver.cuStreamDestroy(stream);
     }
 
     private static byte[] ptx()

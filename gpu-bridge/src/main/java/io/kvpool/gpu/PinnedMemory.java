@@ -16,25 +16,25 @@ import java.util.List;
  */
 public final class PinnedMemory implements AutoCloseable
 {
-    private final GpuBridge bridge;
+    private final java.lang.foreign.MemorySegment memory;
     private final RegistrationPlan plan;
     private final List<RegistrationPlan.Chunk> registered = new ArrayList<>();
     private boolean closed;
 
-    private PinnedMemory(final GpuBridge bridge, final RegistrationPlan plan)
+    private PinnedMemory(final java.lang.foreign.MemorySegment memory, final RegistrationPlan plan)
     {
-        this.bridge = bridge;
+        this.memory = memory;
         this.plan = plan;
     }
 
-    static PinnedMemory register(final GpuBridge bridge, final RegistrationPlan plan)
+    static PinnedMemory register(final java.lang.foreign.MemorySegment segment, final RegistrationPlan plan)
     {
-        final PinnedMemory memory = new PinnedMemory(bridge, plan);
+        final PinnedMemory memory = new PinnedMemory(segment, plan);
         try
         {
             for (final RegistrationPlan.Chunk chunk : plan.chunks())
             {
-                Cuda.check(JCudaDriver.cuMemHostRegister(host(chunk.address()), chunk.lengthBytes(),
+                Cuda.check(JCudaDriver.cuMemHostRegister(memory.host(chunk), chunk.lengthBytes(),
                     GpuBridge.REGISTER_FLAGS), "cuMemHostRegister(" + chunk.lengthBytes() + " bytes)");
                 memory.registered.add(chunk);
                 final long device = GpuBridge.address(GpuBridge.pointer(chunk.address()));
@@ -79,13 +79,17 @@ public final class PinnedMemory implements AutoCloseable
         closed = true;
         for (final RegistrationPlan.Chunk chunk : registered)
         {
-            Cuda.check(JCudaDriver.cuMemHostUnregister(host(chunk.address())), "cuMemHostUnregister");
+            Cuda.check(JCudaDriver.cuMemHostUnregister(host(chunk)), "cuMemHostUnregister");
         }
         registered.clear();
     }
 
-    private static Pointer host(final long address)
+    /**
+     * @return a JCuda host pointer to a chunk: a direct ByteBuffer view of the mapping (JCuda takes host memory
+     *         only as a direct buffer; a chunk is at most 1 GiB, within a ByteBuffer's reach).
+     */
+    private Pointer host(final RegistrationPlan.Chunk chunk)
     {
-        return GpuBridge.pointer(address);
+        return Pointer.to(memory.asSlice(chunk.address() - memory.address(), chunk.lengthBytes()).asByteBuffer());
     }
 }
