@@ -1,0 +1,33 @@
+package io.kvpool.gpu;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The kernel ships as PTX in the jar, so a machine without nvcc still runs it; its entry points and the inline page
+ * table size must be what the Java side launches with.
+ */
+class KernelResourceTest
+{
+    @Test
+    void shouldShipPtxWithBothKernelsAndTheInlineTableSizeJavaUses() throws IOException
+    {
+        final String ptx;
+        try (InputStream in = GpuBridge.class.getResourceAsStream("pages.ptx"))
+        {
+            assertNotNull(in, "pages.ptx is in the jar");
+            ptx = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+        }
+        assertTrue(ptx.contains(".visible .entry copy_pages("), "copy_pages entry");
+        assertTrue(ptx.contains(".visible .entry copy_pages_inline("), "copy_pages_inline entry");
+        // The by-value table: 3 arrays of INLINE_PAGES u64 = 3 * 128 * 8 bytes.
+        assertTrue(ptx.contains("copy_pages_inline_param_0[" + 3 * GpuBridge.INLINE_PAGES * 8 + "]"), ptx);
+        assertTrue(ptx.contains(".target sm_80"), "built for compute 8.0 and up (JIT-compiled on newer GPUs)");
+    }
+}
