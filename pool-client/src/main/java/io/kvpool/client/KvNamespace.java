@@ -41,6 +41,7 @@ public final class KvNamespace
     private final boolean verifyChecksums;
     private final LocationCache cache;
     private final RemotePath remote;
+    private final DevicePath devicePath;
 
     KvNamespace(
         final KvPool pool, final ManagerClient control, final BlockTransport transport, final long blockBytes,
@@ -56,6 +57,7 @@ public final class KvNamespace
         this.verifyChecksums = context.verifyChecksums();
         this.cache = new LocationCache((int)Math.min(1 << 20, geometry.blockTableEntries()));
         this.remote = new RemotePath(control, transport, cache, verifyChecksums);
+        this.devicePath = region == null ? null : new DevicePath(region, geometry, control);
     }
 
     /**
@@ -228,6 +230,62 @@ public final class KvNamespace
                 control.unpin(pins);
             }
         }, pool.executor());
+    }
+
+    /**
+     * Copies blocks from the pool straight into GPU memory by DMA (one gather launch for the batch), validating each
+     * block after the copy. Needs the region registered with a GPU ({@link KvPool#registerWith}).
+     *
+     * @param devicePointers one per key: 16-byte aligned device addresses, each with room for a whole block.
+     * @return completes with per key {@link Status#OK} (and the length) or {@link Status#NOT_FOUND}.
+     */
+    public CompletableFuture<BatchResult> getToDevice(final BlockKeys keys, final long[] devicePointers)
+    {
+        final io.kvpool.gpu.GpuBridge gpu = checkDevice(keys, devicePointers);
+        return devicePath.get(gpu, keys, locate(keys), devicePointers);
+    }
+
+    /**
+     * Copies blocks from GPU memory into the pool by DMA (one scatter launch) and commits them.
+     *
+     * @param devicePointers one per key: 16-byte aligned device addresses.
+     * @param lengths        bytes of each block, 1 to {@link #blockBytes()}.
+     * @return completes with per key {@link Status#OK}, {@link Status#ALREADY_EXISTS},
+     *         {@link Status#WRITE_IN_PROGRESS} or {@link Status#INSUFFICIENT_CAPACITY}.
+     */
+    public CompletableFuture<BatchResult> putFromDevice(
+        final BlockKeys keys, final long[] devicePointers, final int[] lengths)
+    {
+        checkKeys(keys);
+        if (lengths == null || lengths.length != keys.size())
+        {
+            throw new IllegalArgumentException("lengths must hold one length per key (" + keys.size() + ")");
+        }
+        for (int i = 0; i < lengths.length; i++)
+        {
+            if (lengths[i] <= 0 || lengths[i] > blockBytes)
+            {
+                throw new IllegalArgumentException("lengths[" + i + "]=" + lengths[i] + " must be 1 to " + blockBytes);
+            }
+        }
+        final io.kvpool.gpu.GpuBridge gpu = checkDevice(keys, devicePointers);
+        return devicePath.put(gpu, keys, devicePointers, lengths).thenApply(batch -> commit(keys, batch));
+    }
+
+    private io.kvpool.gpu.GpuBridge checkDevice(final BlockKeys keys, final long[] devicePointers)
+    {
+        checkKeys(keys);
+        if (devicePointers == null || devicePointers.length != keys.size())
+        {
+            throw new IllegalArgumentException("devicePointers must hold one address per key (" + keys.size() + ")");
+        }
+        final io.kvpool.gpu.GpuBridge gpu = pool.gpu();
+        if (region == null || gpu == null)
+        {
+            throw new IllegalStateException("the region is not registered with a GPU: call KvPool.registerWith" +
+                "(GpuBridge) on a host that maps the region (data path: " + transport.name() + ")");
+        }
+        return gpu;
     }
 
     /**

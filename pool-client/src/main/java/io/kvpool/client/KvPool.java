@@ -33,6 +33,8 @@ public final class KvPool implements AutoCloseable
     private final List<BlockTransport> transports = new ArrayList<>();
     private MappedBlockTransport mapped;
     private String transportChoice = "none";
+    private io.kvpool.gpu.GpuBridge gpu;
+    private io.kvpool.gpu.PinnedMemory pinned;
     private boolean closed;
 
     private KvPool(final KvPoolContext context)
@@ -112,6 +114,37 @@ public final class KvPool implements AutoCloseable
     public synchronized Region region()
     {
         return mapped == null ? null : mapped.region();
+    }
+
+    /**
+     * Registers the mapped region with a GPU as pinned, device-mapped memory, so that namespaces can move blocks
+     * to and from device memory by DMA ({@link KvNamespace#getToDevice}, {@link KvNamespace#putFromDevice}).
+     *
+     * @param bridge the GPU; the caller keeps owning it and closes it after this pool.
+     * @throws IllegalStateException when no namespace maps the region (remote data paths have nothing to register).
+     */
+    public synchronized void registerWith(final io.kvpool.gpu.GpuBridge bridge)
+    {
+        ensureOpen();
+        if (mapped == null)
+        {
+            throw new IllegalStateException("no mapped region to register: open a namespace on the cxl data path " +
+                "first (this host's path is " + transportChoice + ")");
+        }
+        if (pinned != null)
+        {
+            pinned.close();
+        }
+        pinned = bridge.register(mapped.region().segment());
+        gpu = bridge;
+    }
+
+    /**
+     * @return the GPU the region is registered with, or {@code null}.
+     */
+    synchronized io.kvpool.gpu.GpuBridge gpu()
+    {
+        return gpu;
     }
 
     ExecutorService executor()
@@ -226,6 +259,10 @@ public final class KvPool implements AutoCloseable
         {
             closed = true;
             open.forEach(KvNamespace::closeSession);
+            if (pinned != null)
+            {
+                pinned.close();
+            }
             transports.forEach(BlockTransport::close);
         }
     }

@@ -1,0 +1,103 @@
+package io.kvpool.client;
+
+import io.kvpool.client.internal.LocationCache;
+import io.kvpool.gpu.GpuBridge;
+import io.kvpool.gpu.PageList;
+import io.kvpool.protocol.BlockBatch;
+import io.kvpool.protocol.BlockTableDescriptor;
+import io.kvpool.protocol.Checksums;
+import io.kvpool.protocol.RegionGeometry;
+import io.kvpool.protocol.Status;
+
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Blocks between the pool and GPU memory by DMA from the registered region: one gather/scatter launch per batch,
+ * no staging copy. Gets validate each block's stamp after the DMA (a block evicted or reused meanwhile is a miss);
+ * puts reserve, DMA into the reserved blocks, checksum them and commit. Thread-safe as KvNamespace is.
+ */
+final class DevicePath
+{
+    private final MemorySegment region;
+    private final RegionGeometry geometry;
+    private final ManagerClient control;
+
+    DevicePath(final MemorySegment region, final RegionGeometry geometry, final ManagerClient control)
+    {
+        this.region = region;
+        this.geometry = geometry;
+        this.control = control;
+    }
+
+    CompletableFuture<BatchResult> get(
+        final GpuBridge gpu, final BlockKeys keys, final LocationCache.Location[] locations,
+        final long[] devicePointers)
+    {
+        final PageList pages = new PageList();
+        final long[] stamps = new long[keys.size()];
+        for (int i = 0; i < keys.size(); i++)
+        {
+            final LocationCache.Location location = locations[i];
+            if (location == null)
+            {
+                continue;
+            }
+            final long entry = geometry.blockEntryOffset(location.blockIndex());
+            stamps[i] = BlockTableDescriptor.stampAcquire(region, entry);
+            if (stamps[i] == BlockTableDescriptor.stamp(location.generation(), BlockTableDescriptor.SEALED))
+            {
+                pages.add(region.address() + location.offset(), devicePointers[i], location.length());
+            }
+            else
+            {
+                locations[i] = null;
+            }
+        }
+        return gpu.copy(pages, GpuBridge.Method.KERNEL).thenApply(ignored ->
+        {
+            final int[] statuses = new int[keys.size()];
+            final int[] lengths = new int[keys.size()];
+            for (int i = 0; i < keys.size(); i++)
+            {
+                final LocationCache.Location location = locations[i];
+                final boolean ok = location != null && BlockTableDescriptor.validateAfterCopy(region,
+                    geometry.blockEntryOffset(location.blockIndex()), stamps[i]);
+                statuses[i] = ok ? Status.OK : Status.NOT_FOUND;
+                lengths[i] = ok ? location.length() : 0;
+            }
+            return new BatchResult(statuses, lengths);
+        });
+    }
+
+    /**
+     * @return the reservations, filled by DMA; the caller commits.
+     */
+    CompletableFuture<BlockBatch> put(
+        final GpuBridge gpu, final BlockKeys keys, final long[] devicePointers, final int[] lengths)
+    {
+        final BlockBatch batch = new BlockBatch();
+        keys.addTo(batch);
+        control.reserve(batch);
+        final PageList pages = new PageList();
+        for (int i = 0; i < keys.size(); i++)
+        {
+            if (batch.status(i) == Status.OK)
+            {
+                pages.add(devicePointers[i], region.address() + batch.offset(i), lengths[i]);
+            }
+        }
+        return gpu.copy(pages, GpuBridge.Method.KERNEL).thenApply(ignored ->
+        {
+            for (int i = 0; i < keys.size(); i++)
+            {
+                if (batch.status(i) == Status.OK)
+                {
+                    batch.length(i, lengths[i]);
+                    batch.checksum(i, Checksums.crc32c(region.asSlice(batch.offset(i), lengths[i])));
+                }
+            }
+            return batch;
+        });
+    }
+}
