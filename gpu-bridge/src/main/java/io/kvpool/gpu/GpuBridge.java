@@ -41,9 +41,10 @@ public final class GpuBridge implements AutoCloseable
     private static final int SLOTS = 8;
     /** Pages a launch carries in its parameters (pages.cu's INLINE_PAGES). */
     static final int INLINE_PAGES = 128;
-    private static final int THREADS_PER_BLOCK = 256;
-    /** Bytes one block moves per work item: its threads times one 16-byte vector. */
-    private static final int CHUNK_BYTES = THREADS_PER_BLOCK * 16;
+    private static final int THREADS_PER_BLOCK = Integer.getInteger("kvpool.gpu.threads", 256);
+    /** Bytes one block moves per work item: its threads times one 16-byte vector (times a multiple). */
+    private static final int CHUNK_BYTES = THREADS_PER_BLOCK * 16 * Integer.getInteger("kvpool.gpu.vectors", 1);
+    private static final int BLOCKS_PER_SM = Integer.getInteger("kvpool.gpu.blocksPerSm", 16);
 
     /** How a page list moves. */
     public enum Method
@@ -195,7 +196,7 @@ public final class GpuBridge implements AutoCloseable
                 longest = Math.max(longest, pages.length(i));
             }
             final int chunksPerPage = (int)((longest + CHUNK_BYTES - 1) / CHUNK_BYTES);
-            final int blocks = (int)Math.min((long)count * chunksPerPage, multiprocessors * 16L);
+            final int blocks = (int)Math.min((long)count * chunksPerPage, (long)multiprocessors * BLOCKS_PER_SM);
             if (count <= INLINE_PAGES)
             {
                 // The page table travels by value in the launch parameters (3 KiB at most).
