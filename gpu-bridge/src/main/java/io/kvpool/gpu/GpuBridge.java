@@ -24,13 +24,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * One GPU, as kvpool uses it: its primary context, one copy stream, the page-copy kernel, and a completion thread
+ * One GPU, as kvpool uses it: its primary context, two copy streams, the page-copy kernel, and a completion thread
  * that turns CUDA events into {@link CompletableFuture}s. Pool memory must be registered ({@link #register}) before
  * pages move, so that copies are DMA at PCIe rate with no staging, and so that the kernel can read it directly.
  * <p>
  * Two ways to move a {@link PageList}: {@link Method#PER_PAGE} (one {@code cuMemcpyAsync} per page: per-call
  * overhead dominates small pages) and {@link Method#KERNEL} (one launch for the whole batch: blocks copy 4 KiB
- * pieces of pages through the mapped addresses, reading the page list from pinned host memory). Transfers on the bridge run in submission order on its stream.
+ * pieces of pages through the mapped addresses, reading the page list from pinned host memory). Transfers
+ * alternate between the streams and may overlap: wait for a transfer's future before depending on its bytes;
+ * futures complete in submission order.
  * <p>
  * Thread-safe: submissions are serialized; futures complete on the bridge's completion thread.
  */
@@ -56,7 +58,12 @@ public final class GpuBridge implements AutoCloseable
     }
 
     private final CUcontext context = new CUcontext();
-    private final CUstream stream = new CUstream();
+    /**
+     * Transfers alternate between streams: a batch's kernel drains the PCIe pipe at its end, and the next batch on
+     * another stream fills that bubble. Futures still complete in submission order (one completion queue).
+     */
+    private final CUstream[] streams = newStreams(Integer.getInteger("kvpool.gpu.streams", 2));
+    private int nextStream;
     private final CUmodule module = new CUmodule();
     private final CUfunction copyPages = new CUfunction();
     private final CUfunction copyPagesInline = new CUfunction();
@@ -92,7 +99,10 @@ public final class GpuBridge implements AutoCloseable
         Cuda.check(JCudaDriver.cuDeviceGetAttribute(value,
             jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, device), "cuDeviceGetAttribute");
         multiprocessors = value[0];
-        Cuda.check(JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+        for (final CUstream created : streams)
+        {
+            Cuda.check(JCudaDriver.cuStreamCreate(created, CUstream_flags.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+        }
         Cuda.check(JCudaDriver.cuModuleLoadData(module, ptx()), "cuModuleLoadData(pages.ptx)");
         Cuda.check(JCudaDriver.cuModuleGetFunction(copyPages, module, "copy_pages"), "cuModuleGetFunction");
         Cuda.check(JCudaDriver.cuModuleGetFunction(copyPagesInline, module, "copy_pages_inline"),
@@ -167,7 +177,7 @@ public final class GpuBridge implements AutoCloseable
     }
 
     /**
-     * Enqueues a page list on the bridge's stream.
+     * Enqueues a page list on the next of the bridge's streams.
      *
      * @return completes when every page has arrived.
      */
@@ -178,6 +188,8 @@ public final class GpuBridge implements AutoCloseable
         {
             return CompletableFuture.completedFuture(null);
         }
+        final CUstream stream = streams[nextStream];
+        nextStream = (nextStream + 1) % streams.length;
         Slot slot = null;
         if (method == Method.PER_PAGE)
         {
@@ -211,7 +223,7 @@ public final class GpuBridge implements AutoCloseable
                     Pointer.to(new int[]{chunksPerPage}), Pointer.to(new int[]{CHUNK_BYTES}));
                 Cuda.check(JCudaDriver.cuLaunchKernel(copyPagesInline, blocks, 1, 1, THREADS_PER_BLOCK, 1, 1, 0,
                     stream, parameters, null), "cuLaunchKernel(copy_pages_inline)");
-                return record(null);
+                return record(null, stream);
             }
             slot = acquireSlot();
             final long[] packed = pages.pack();
@@ -229,7 +241,7 @@ public final class GpuBridge implements AutoCloseable
             Cuda.check(JCudaDriver.cuLaunchKernel(copyPages, blocks, 1, 1, THREADS_PER_BLOCK, 1, 1, 0, stream,
                 parameters, null), "cuLaunchKernel(copy_pages)");
         }
-        return record(slot);
+        return record(slot, stream);
     }
 
     /**
@@ -249,7 +261,7 @@ public final class GpuBridge implements AutoCloseable
     }
 
     /**
-     * Times a device-side operation with events on the bridge's stream.
+     * Times device-side operations with events that bracket both of the bridge's streams.
      *
      * @return milliseconds between the two events.
      */
@@ -259,14 +271,26 @@ public final class GpuBridge implements AutoCloseable
         final CUevent stop = new CUevent();
         Cuda.check(JCudaDriver.cuEventCreate(start, CUevent_flags.CU_EVENT_DEFAULT), "cuEventCreate");
         Cuda.check(JCudaDriver.cuEventCreate(stop, CUevent_flags.CU_EVENT_DEFAULT), "cuEventCreate");
-        Cuda.check(JCudaDriver.cuEventRecord(start, stream), "cuEventRecord");
+        final CUevent joined = new CUevent();
+        Cuda.check(JCudaDriver.cuEventCreate(joined, CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate");
+        Cuda.check(JCudaDriver.cuEventRecord(start, streams[0]), "cuEventRecord");
+        for (int i = 1; i < streams.length; i++)
+        {
+            Cuda.check(JCudaDriver.cuStreamWaitEvent(streams[i], start, 0), "cuStreamWaitEvent");
+        }
         enqueue.run();
-        Cuda.check(JCudaDriver.cuEventRecord(stop, stream), "cuEventRecord");
+        for (int i = 1; i < streams.length; i++)
+        {
+            Cuda.check(JCudaDriver.cuEventRecord(joined, streams[i]), "cuEventRecord");
+            Cuda.check(JCudaDriver.cuStreamWaitEvent(streams[0], joined, 0), "cuStreamWaitEvent");
+        }
+        Cuda.check(JCudaDriver.cuEventRecord(stop, streams[0]), "cuEventRecord");
         Cuda.check(JCudaDriver.cuEventSynchronize(stop), "cuEventSynchronize");
         final float[] milliseconds = new float[1];
         Cuda.check(JCudaDriver.cuEventElapsedTime(milliseconds, start, stop), "cuEventElapsedTime");
         JCudaDriver.cuEventDestroy(start);
         JCudaDriver.cuEventDestroy(stop);
+        JCudaDriver.cuEventDestroy(joined);
         return milliseconds[0];
     }
 
@@ -314,7 +338,7 @@ public final class GpuBridge implements AutoCloseable
         return slot;
     }
 
-    private CompletableFuture<Void> record(final Slot slot)
+    private CompletableFuture<Void> record(final Slot slot, final CUstream stream)
     {
         final CUevent event = new CUevent();
         Cuda.check(JCudaDriver.cuEventCreate(event, CUevent_flags.CU_EVENT_DISABLE_TIMING), "cuEventCreate");
@@ -386,7 +410,10 @@ public final class GpuBridge implements AutoCloseable
                 return;
             }
             closed = true;
-            JCudaDriver.cuStreamSynchronize(stream);
+            for (final CUstream open : streams)
+            {
+                JCudaDriver.cuStreamSynchronize(open);
+            }
             pending.add(new Pending(null, null, null));
         }
         // Outside the monitor: the completion thread takes it to retire events.
@@ -405,8 +432,25 @@ public final class GpuBridge implements AutoCloseable
                 JCudaDriver.cuMemFreeHost(slot.host);
             }
             JCudaDriver.cuModuleUnload(module);
-            JCudaDriver.cuStreamDestroy(stream);
+            for (final CUstream open : streams)
+            {
+                JCudaDriver.cuStreamDestroy(open);
+            }
         }
+    }
+
+    private static CUstream[] newStreams(final int count)
+    {
+        if (count < 2)
+        {
+            throw new IllegalArgumentException("kvpool.gpu.streams=" + count + " must be at least 2");
+        }
+        final CUstream[] created = new CUstream[count];
+        for (int i = 0; i < count; i++)
+        {
+            created[i] = new CUstream();
+        }
+        return created;
     }
 
     private static byte[] ptx()
