@@ -223,6 +223,7 @@ public final class GpuBench
                     PAGES + " x " + (pageBytes >> 10) + " KiB D2H, " + name, down, 100 * down / d2h));
             }
         }
+        measureMixed(bridge, region, device, rows, h2d, d2h);
     }
 
     /**
@@ -235,6 +236,38 @@ public final class GpuBench
         {
             enqueue.run();
         }
+    }
+
+    /**
+     * A batch of 128 pages whose sizes are drawn from 16 to 256 KiB (as a prompt's KV pages of mixed layers would
+     * be), by the kernel.
+     */
+    private static void measureMixed(
+        final GpuBridge bridge, final Region region, final long device, final List<String> rows, final double h2d,
+        final double d2h)
+    {
+        final Random random = new Random(13);
+        final long stride = 256 * 1024;
+        final long[] slots = scattered(random, region.lengthBytes() / stride, PAGES);
+        final PageList toDevice = new PageList();
+        final PageList toHost = new PageList();
+        long bytes = 0;
+        for (int i = 0; i < PAGES; i++)
+        {
+            final long length = (1 + random.nextInt(16)) * 16 * 1024L;
+            toDevice.add(region.address() + slots[i] * stride, device + i * stride, length);
+            toHost.add(device + i * stride, region.address() + slots[i] * stride, length);
+            bytes += length;
+        }
+        final long total = bytes;
+        final double up = median(() -> bridge.time(() -> repeat(() -> bridge.copy(toDevice, GpuBridge.Method.KERNEL))),
+            REPEATS * total);
+        final double down = median(() -> bridge.time(() -> repeat(() -> bridge.copy(toHost, GpuBridge.Method.KERNEL))),
+            REPEATS * total);
+        rows.add(String.format(Locale.ROOT, "%-44s %10.1f   (%.0f%% of contiguous H2D)",
+            PAGES + " x 16-256 KiB mixed H2D, kernel", up, 100 * up / h2d));
+        rows.add(String.format(Locale.ROOT, "%-44s %10.1f   (%.0f%% of contiguous D2H)",
+            PAGES + " x 16-256 KiB mixed D2H, kernel", down, 100 * down / d2h));
     }
 
     private static void enqueueCopy(final GpuBridge bridge, final long destination, final long source, final long bytes)
