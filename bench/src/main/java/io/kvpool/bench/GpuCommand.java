@@ -1,6 +1,7 @@
 package io.kvpool.bench;
 
 import io.kvpool.bench.gpu.GpuBench;
+import io.kvpool.bench.gpu.GpuClientCheck;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -20,7 +21,8 @@ import java.util.concurrent.Callable;
     mixinStandardHelpOptions = true,
     description = {"Checks the GPU bridge on random data (every byte compared) and prints contiguous and",
         "scattered-page bandwidths, per-page copies against the kernel. Needs an NVIDIA GPU; elsewhere run",
-        "bench/gpu/prepare.sh here and bench/gpu/run.sh on the GPU machine."})
+        "bench/gpu/prepare.sh here and bench/gpu/run.sh on the GPU machine. With --client: the client's",
+        "getToDevice/putFromDevice end to end instead (bench/gpu/prepare-client.sh, run-client.sh)."})
 final class GpuCommand implements Callable<Integer>
 {
     @Spec
@@ -28,6 +30,9 @@ final class GpuCommand implements Callable<Integer>
 
     @Option(names = "--out", defaultValue = "out/gpu-results", description = "Results (default: ${DEFAULT-VALUE}).")
     private Path out;
+
+    @Option(names = "--client", description = "Check the client's device path end to end (a manager in this JVM).")
+    private boolean client;
 
     @Override
     public Integer call() throws Exception
@@ -38,7 +43,14 @@ final class GpuCommand implements Callable<Integer>
                 "Run bench/gpu/prepare.sh, then bench/gpu/run.sh on the GPU machine (carry out/gpu).");
             return 2;
         }
-        GpuBench.main(new String[]{"--out", out.toString()});
+        if (client)
+        {
+            GpuClientCheck.main(new String[0]);
+        }
+        else
+        {
+            GpuBench.main(new String[]{"--out", out.toString()});
+        }
         return 0;
     }
 }
