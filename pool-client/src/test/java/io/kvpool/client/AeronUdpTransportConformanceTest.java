@@ -1,11 +1,27 @@
 package io.kvpool.client;
 
+import io.kvpool.protocol.transport.BlockTransport;
+import io.kvpool.protocol.transport.TransportContext;
+
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /**
  * The Aeron data path over UDP on loopback, through a media driver of the client's own (as a host off the CXL
  * fabric would run it).
  */
 class AeronUdpTransportConformanceTest extends AeronIpcTransportConformanceTest
 {
+    @Override
+    BlockTransport open(final TransportContext context)
+    {
+        // Off the CXL fabric: the manager is reached at the UDP port it bound (asked for port 0), through the
+        // client's own media driver.
+        assertTrue(context.managerEndpoint().matches("127\\.0\\.0\\.1:[1-9][0-9]*"), context.managerEndpoint());
+        assertNotNull(context.embeddedDriverDir());
+        return super.open(context);
+    }
+
     @Override
     String managerEndpoint()
     {

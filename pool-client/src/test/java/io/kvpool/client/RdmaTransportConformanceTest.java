@@ -8,6 +8,9 @@ import io.kvpool.protocol.transport.TransportContext;
 import io.kvpool.transport.rdma.RdmaTransportProvider;
 import org.junit.jupiter.api.Tag;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
 /**
  * The conformance suite on the verbs transport; runs only where an RDMA device exists (the rig's Soft-RoCE VMs).
  */
@@ -18,7 +21,11 @@ class RdmaTransportConformanceTest extends BlockTransportConformanceTest
     @Override
     BlockTransport open(final TransportContext context)
     {
-        return new RdmaTransportProvider().open(context);
+        final RdmaTransportProvider provider = new RdmaTransportProvider();
+        assertNull(provider.unavailableReason(context));
+        final BlockTransport transport = provider.open(context);
+        assertEquals("rdma", transport.name());
+        return transport;
     }
 
     @Override
