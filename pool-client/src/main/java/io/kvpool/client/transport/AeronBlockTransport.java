@@ -26,6 +26,7 @@ import java.lang.foreign.MemorySegment;
 import java.security.SecureRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 
 /**
  * The fallback data path: block bytes over Aeron (UDP between hosts, IPC on one) to and from the manager's data
@@ -73,49 +74,31 @@ public final class AeronBlockTransport implements BlockTransport
     @Override
     public synchronized CompletableFuture<TransferBatch> read(final TransferBatch batch)
     {
-        ensureOpen();
-        if (batch.size() == 0)
-        {
-            return CompletableFuture.completedFuture(batch);
-        }
         try
         {
-            connect();
-            final long id = correlationId++;
-            DataFlyweight.encodeReadHeader(request, id, openSessionId, batch.size());
-            for (int i = 0; i < batch.size(); i++)
+            return transfer(batch, id ->
             {
-                DataFlyweight.putReadEntry(request, i, batch.blockIndex(i), batch.generation(i), batch.regionOffset(i),
-                    batch.length(i));
-            }
-            reading = batch;
-            send(request, 32 + batch.size() * DataFlyweight.READ_ENTRY_LENGTH);
-            awaitDone(id, batch);
-        }
-        catch (final TransferFailed ex)
-        {
-            batch.statusAll(Status.TRANSPORT_FAILED);
-            disconnect();
+                DataFlyweight.encodeReadHeader(request, id, openSessionId, batch.size());
+                for (int i = 0; i < batch.size(); i++)
+                {
+                    DataFlyweight.putReadEntry(request, i, batch.blockIndex(i), batch.generation(i),
+                        batch.regionOffset(i), batch.length(i));
+                }
+                reading = batch;
+                send(request, 32 + batch.size() * DataFlyweight.READ_ENTRY_LENGTH);
+            });
         }
         finally
         {
             reading = null;
         }
-        return CompletableFuture.completedFuture(batch);
     }
 
     @Override
     public synchronized CompletableFuture<TransferBatch> write(final TransferBatch batch)
     {
-        ensureOpen();
-        if (batch.size() == 0)
+        return transfer(batch, id ->
         {
-            return CompletableFuture.completedFuture(batch);
-        }
-        try
-        {
-            connect();
-            final long id = correlationId++;
             for (int i = 0; i < batch.size(); i++)
             {
                 final MemorySegment source = batch.segment(i);
@@ -128,6 +111,26 @@ public final class AeronBlockTransport implements BlockTransport
                 }
             }
             send(request, DataFlyweight.encodeWriteEnd(request, id, openSessionId, batch.size()));
+        });
+    }
+
+    /**
+     * One request/response exchange for a batch: connects if needed, sends the request under a fresh correlation
+     * id and waits for its DATA_DONE; a lost peer or a timeout fails the whole batch (TRANSPORT_FAILED) and drops
+     * the connection so that the next call starts afresh.
+     */
+    private CompletableFuture<TransferBatch> transfer(final TransferBatch batch, final LongConsumer sendRequest)
+    {
+        ensureOpen();
+        if (batch.size() == 0)
+        {
+            return CompletableFuture.completedFuture(batch);
+        }
+        try
+        {
+            connect();
+            final long id = correlationId++;
+            sendRequest.accept(id);
             awaitDone(id, batch);
         }
         catch (final TransferFailed ex)
