@@ -7,13 +7,13 @@ import io.kvpool.client.KvPool;
 import io.kvpool.client.KvPoolContext;
 import io.kvpool.client.trace.MooncakeTrace;
 import io.kvpool.client.trace.TraceRequest;
+import io.kvpool.protocol.Payloads;
 import org.HdrHistogram.Histogram;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -91,7 +91,7 @@ public final class DemoEngine
                     bytesServed += got.bytes();
                     for (int i = 0; i < served; i++)
                     {
-                        fill(expected, ids[i]);
+                        Payloads.fill(expected, ids[i]);
                         corrupt += buffers[i].mismatch(expected) == -1 ? 0 : 1;
                     }
                 }
@@ -101,7 +101,7 @@ public final class DemoEngine
                     final MemorySegment[] sources = Arrays.copyOf(buffers, blocks - leading);
                     for (int i = 0; i < sources.length; i++)
                     {
-                        fill(sources[i], ids[leading + i]);
+                        Payloads.fill(sources[i], ids[leading + i]);
                     }
                     stored += ns.put(missing, sources).okCount();
                 }
@@ -156,21 +156,6 @@ public final class DemoEngine
         catch (final java.security.NoSuchAlgorithmException ex)
         {
             throw new IllegalStateException(ex);
-        }
-    }
-
-    /**
-     * The bytes of block {@code id}: deterministic, so any engine can check a block another engine put.
-     */
-    static void fill(final MemorySegment block, final long id)
-    {
-        long x = id * 0x9E3779B97F4A7C15L + 0x2545F4914F6CDD1DL;
-        for (long i = 0; i < block.byteSize(); i += 8)
-        {
-            x ^= x << 13;
-            x ^= x >>> 7;
-            x ^= x << 17;
-            block.set(ValueLayout.JAVA_LONG_UNALIGNED, i, x);
         }
     }
 }

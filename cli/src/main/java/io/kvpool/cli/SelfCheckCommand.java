@@ -3,6 +3,7 @@ package io.kvpool.cli;
 import io.kvpool.protocol.NamespaceInfo;
 import io.kvpool.manager.PoolContext;
 import io.kvpool.manager.PoolCore;
+import io.kvpool.protocol.Payloads;
 import io.kvpool.protocol.PoolStats;
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.BlockTableDescriptor;
@@ -19,7 +20,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -196,7 +196,7 @@ final class SelfCheckCommand implements Callable<Integer>
                     {
                         final int length = payloadLength(namespace, next + i);
                         final MemorySegment payload = source.asSlice(0, length);
-                        fill(payload, next + i);
+                        Payloads.fill(payload, next + i);
                         pool.region().copyIn(batch.offset(i), payload);
                         batch.length(i, length);
                         batch.checksum(i, crc(payload));
@@ -241,7 +241,7 @@ final class SelfCheckCommand implements Callable<Integer>
                         BlockTableDescriptor.stamp(batch.generation(i), BlockTableDescriptor.SEALED) &&
                         BlockTableDescriptor.validateAfterCopy(region, entry, stamp);
                     final MemorySegment want = expected.asSlice(0, payloadLength(namespace, next + i));
-                    fill(want, next + i);
+                    Payloads.fill(want, next + i);
                     if (sameBlock && copy.mismatch(want) == -1 && crc(copy) == batch.checksum(i))
                     {
                         intact++;
@@ -294,22 +294,6 @@ final class SelfCheckCommand implements Callable<Integer>
     {
         // Most blocks are full; every seventh is partial, as the last block of a prompt is.
         return block % 7 == 6 ? (int)(namespace.blockSizeBytes() / 2 + block % 1000) : (int)namespace.blockSizeBytes();
-    }
-
-    private static void fill(final MemorySegment segment, final long seed)
-    {
-        long x = seed * 0x9E3779B97F4A7C15L + 0x632BE59BD9B4E019L;
-        for (long i = 0; i + 8 <= segment.byteSize(); i += 8)
-        {
-            x ^= x << 13;
-            x ^= x >>> 7;
-            x ^= x << 17;
-            segment.set(ValueLayout.JAVA_LONG_UNALIGNED, i, x);
-        }
-        for (long i = segment.byteSize() & ~7L; i < segment.byteSize(); i++)
-        {
-            segment.set(ValueLayout.JAVA_BYTE, i, (byte)(seed ^ i));
-        }
     }
 
     private static int crc(final MemorySegment segment)

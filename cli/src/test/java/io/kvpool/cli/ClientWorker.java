@@ -6,7 +6,7 @@ import io.kvpool.client.KvNamespace;
 import io.kvpool.client.KvPool;
 import io.kvpool.client.KvPoolContext;
 import io.kvpool.protocol.Status;
-import io.kvpool.protocol.test.Payloads;
+import io.kvpool.protocol.Payloads;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

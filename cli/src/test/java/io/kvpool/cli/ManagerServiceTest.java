@@ -11,7 +11,7 @@ import io.kvpool.protocol.PoolException;
 import io.kvpool.protocol.PoolStats;
 import io.kvpool.protocol.Status;
 import io.kvpool.protocol.SuperblockDescriptor;
-import io.kvpool.protocol.test.Payloads;
+import io.kvpool.protocol.Payloads;
 import io.kvpool.protocol.wire.StatsSnapshot;
 import io.kvpool.transport.cxl.Region;
 import io.kvpool.transport.cxl.RegionSource;

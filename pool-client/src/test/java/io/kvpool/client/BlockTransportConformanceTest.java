@@ -3,7 +3,7 @@ package io.kvpool.client;
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.Checksums;
 import io.kvpool.protocol.Status;
-import io.kvpool.protocol.test.Payloads;
+import io.kvpool.protocol.Payloads;
 import io.kvpool.protocol.transport.BlockTransport;
 import io.kvpool.protocol.transport.TransferBatch;
 import io.kvpool.protocol.transport.TransportContext;

@@ -4,7 +4,7 @@ import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import io.kvpool.manager.ManagerContext;
 import io.kvpool.manager.PoolManager;
-import io.kvpool.protocol.test.Payloads;
+import io.kvpool.protocol.Payloads;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

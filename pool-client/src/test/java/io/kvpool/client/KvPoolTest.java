@@ -4,7 +4,7 @@ import io.kvpool.protocol.BlockTableDescriptor;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
 import io.kvpool.protocol.Status;
-import io.kvpool.protocol.test.Payloads;
+import io.kvpool.protocol.Payloads;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

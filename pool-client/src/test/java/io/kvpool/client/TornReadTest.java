@@ -2,7 +2,7 @@ package io.kvpool.client;
 
 import io.kvpool.protocol.PoolStats;
 import io.kvpool.protocol.Status;
-import io.kvpool.protocol.test.Payloads;
+import io.kvpool.protocol.Payloads;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

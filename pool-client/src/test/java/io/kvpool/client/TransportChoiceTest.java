@@ -1,7 +1,7 @@
 package io.kvpool.client;
 
 import io.kvpool.protocol.PoolException;
-import io.kvpool.protocol.test.Payloads;
+import io.kvpool.protocol.Payloads;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

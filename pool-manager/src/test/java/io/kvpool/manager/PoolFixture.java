@@ -3,7 +3,7 @@ package io.kvpool.manager;
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.Checksums;
 import io.kvpool.protocol.Status;
-import io.kvpool.protocol.test.Payloads;
+import io.kvpool.protocol.Payloads;
 import io.kvpool.transport.cxl.RegionSource;
 
 import java.io.IOException;

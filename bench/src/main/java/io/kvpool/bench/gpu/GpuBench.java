@@ -3,13 +3,13 @@ package io.kvpool.bench.gpu;
 import io.kvpool.gpu.GpuBridge;
 import io.kvpool.gpu.PageList;
 import io.kvpool.gpu.PinnedMemory;
+import io.kvpool.protocol.Payloads;
 import io.kvpool.transport.cxl.Region;
 import io.kvpool.transport.cxl.RegionSource;
 
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -57,7 +57,7 @@ public final class GpuBench
              GpuBridge bridge = GpuBridge.open(0))
         {
             region.prefault();
-            fill(region.segment(), 42);
+            Payloads.fill(region.segment(), 42);
             final long devicePool = bridge.allocate(regionBytes);
             try (PinnedMemory pinned = bridge.register(region.segment()))
             {
@@ -96,7 +96,7 @@ public final class GpuBench
                 for (final GpuBridge.Method method : GpuBridge.Method.values())
                 {
                     // Host -> device: scattered pages of the region's first half into consecutive device pages.
-                    fill(region.segment().asSlice(0, half), random.nextLong());
+                    Payloads.fill(region.segment().asSlice(0, half), random.nextLong());
                     final long[] slots = scattered(random, half / pageBytes, PAGES);
                     final PageList toDevice = new PageList();
                     for (int i = 0; i < PAGES; i++)
@@ -135,7 +135,7 @@ public final class GpuBench
             {
                 final long pageBytes = 16 * 1024;
                 final int pages = 300;
-                fill(region.segment().asSlice(0, half), random.nextLong());
+                Payloads.fill(region.segment().asSlice(0, half), random.nextLong());
                 final long[] slots = scattered(random, half / pageBytes, pages);
                 final PageList many = new PageList();
                 for (int i = 0; i < pages; i++)
@@ -155,7 +155,7 @@ public final class GpuBench
                 }
             }
             // Layer-wise: 4 layers of 32 pages; each layer's future completes, in order, with its bytes in place.
-            fill(region.segment().asSlice(0, half), random.nextLong());
+            Payloads.fill(region.segment().asSlice(0, half), random.nextLong());
             final List<PageList> layers = new ArrayList<>();
             final long pageBytes = 64 * 1024;
             final long[] slots = scattered(random, half / pageBytes, 128);
@@ -310,18 +310,6 @@ public final class GpuBench
         final long scratch = region.lengthBytes() / 2;
         region.segment().asSlice(scratch, bytes).fill((byte)0x5A);
         bridge.copySync(device, region.address() + scratch, bytes);
-    }
-
-    private static void fill(final MemorySegment segment, final long seed)
-    {
-        long x = seed * 0x9E3779B97F4A7C15L + 1;
-        for (long i = 0; i + 8 <= segment.byteSize(); i += 8)
-        {
-            x ^= x << 13;
-            x ^= x >>> 7;
-            x ^= x << 17;
-            segment.set(ValueLayout.JAVA_LONG_UNALIGNED, i, x);
-        }
     }
 
     private static void expectEqual(final MemorySegment expected, final MemorySegment actual, final String what)

@@ -11,6 +11,7 @@ import io.kvpool.gpu.GpuBridge;
 import io.kvpool.gpu.PinnedMemory;
 import io.kvpool.manager.ManagerContext;
 import io.kvpool.manager.PoolManager;
+import io.kvpool.protocol.Payloads;
 import io.kvpool.protocol.Status;
 
 import java.lang.foreign.Arena;
@@ -20,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -106,11 +106,10 @@ public final class GpuClientCheck
     {
         final int present = BLOCKS - 8;
         final MemorySegment[] sources = new MemorySegment[present];
-        final SplittableRandom random = new SplittableRandom(7);
         for (int i = 0; i < present; i++)
         {
             sources[i] = arena.allocate(length(i), 64);
-            fill(sources[i], random);
+            Payloads.fill(sources[i], 7_000 + i);
         }
         require(ns.put(keys(0, present), sources).okCount() == present, "host put of " + present + " blocks");
 
@@ -147,8 +146,7 @@ public final class GpuClientCheck
         final KvNamespace ns, final GpuBridge bridge, final Arena arena, final MemorySegment scratch, final long device)
         throws Exception
     {
-        final SplittableRandom random = new SplittableRandom(11);
-        fill(scratch, random);
+        Payloads.fill(scratch, 11);
         final MemorySegment expected = arena.allocate(BLOCKS * BLOCK, 64);
         expected.copyFrom(scratch);
         bridge.copySync(device, scratch.address(), BLOCKS * BLOCK);
@@ -230,19 +228,6 @@ public final class GpuClientCheck
     {
         scratch.fill(POISON);
         bridge.copySync(device, scratch.address(), scratch.byteSize());
-    }
-
-    private static void fill(final MemorySegment segment, final SplittableRandom random)
-    {
-        long offset = 0;
-        for (; offset + 8 <= segment.byteSize(); offset += 8)
-        {
-            segment.set(ValueLayout.JAVA_LONG_UNALIGNED, offset, random.nextLong());
-        }
-        for (; offset < segment.byteSize(); offset++)
-        {
-            segment.set(ValueLayout.JAVA_BYTE, offset, (byte)random.nextInt());
-        }
     }
 
     private static void requirePoisoned(final MemorySegment segment, final String what)

@@ -1,11 +1,11 @@
-package io.kvpool.protocol.test;
+package io.kvpool.protocol;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * Deterministic pseudo-random payloads for tests: the same seed always fills the same bytes, so a reader can
- * regenerate what a writer in another process put and compare every byte.
+ * Deterministic pseudo-random payloads for checks, demos, benchmarks and tests: the same seed always fills the same
+ * bytes, so a reader can regenerate what a writer in another process put and compare every byte.
  */
 public final class Payloads
 {
