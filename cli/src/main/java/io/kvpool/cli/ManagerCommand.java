@@ -85,6 +85,11 @@ final class ManagerCommand implements Callable<Integer>
     @Option(names = "--pin-lease", paramLabel = "DURATION", description = "Read-pin lease (default 10s).")
     private String pinLease;
 
+    @Option(names = "--threading", paramLabel = "MODE",
+        description = "shared (default: the embedded media driver, control and data agents on one thread) or " +
+            "dedicated (a thread each, for hosts with cores to spare).")
+    private String threading;
+
     @Option(names = "--no-prefault", negatable = false, description = "Do not fault the region in at start.")
     private boolean noPrefault;
 
@@ -109,6 +114,7 @@ final class ManagerCommand implements Callable<Integer>
         flags.put("lease", lease);
         flags.put("pin-lease", pinLease);
         flags.put("prefault", noPrefault ? Boolean.FALSE : null);
+        flags.put("threading", threading);
         context.override(flags);
 
         final ShutdownSignalBarrier barrier = new ShutdownSignalBarrier();

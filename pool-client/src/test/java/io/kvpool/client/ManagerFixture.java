@@ -30,6 +30,11 @@ final class ManagerFixture implements AutoCloseable
 
     ManagerFixture(final long regionBytes, final long slabBytes)
     {
+        this(regionBytes, slabBytes, ManagerContext.Threading.SHARED);
+    }
+
+    ManagerFixture(final long regionBytes, final long slabBytes, final ManagerContext.Threading threading)
+    {
         try
         {
             directory = Files.createTempDirectory(Path.of("/dev/shm"), "kvpool-client-");
@@ -42,7 +47,7 @@ final class ManagerFixture implements AutoCloseable
             .regionFile(directory.resolve("region")).regionSizeBytes(regionBytes).slabSizeBytes(slabBytes)
             .endpoint("127.0.0.1:0")
             .minBlockSizeBytes(4096).embeddedAeronDir(directory.resolve("aeron")).metricsPort(-1)
-            .prefault(false).adminToken("admin"));
+            .prefault(false).adminToken("admin").threading(threading));
     }
 
     void createNamespace(final String name, final long blockBytes, final int maxSlabs, final String token)

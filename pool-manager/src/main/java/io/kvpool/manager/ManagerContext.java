@@ -41,7 +41,7 @@ public final class ManagerContext
     private static final Set<String> KEYS = new TreeSet<>(List.of("region", "region-file", "size", "slab-size",
         "min-block-size", "max-namespaces", "format", "index-file", "aeron-dir", "embedded-aeron-dir", "endpoint",
         "request-stream", "metrics-port", "metrics-host", "admin-token", "lease", "pin-lease", "prefault",
-        "session-timeout", "namespaces", "rdma-device"));
+        "session-timeout", "namespaces", "rdma-device", "threading"));
 
     private Path regionPath;
     private boolean regionIsDevice;
@@ -63,7 +63,32 @@ public final class ManagerContext
     private boolean prefault = true;
     private Duration sessionTimeout = Duration.ofSeconds(10);
     private String rdmaDevice = "auto";
+    private Threading threading = Threading.SHARED;
     private final List<NamespaceSpec> namespaces = new ArrayList<>();
+
+    /**
+     * How the manager's work maps onto threads. Aeron's agents poll; on a host with few cores every extra poller
+     * steals cycles from the ones doing work, so the default runs them all on one thread.
+     */
+    public enum Threading
+    {
+        /** One thread runs the embedded media driver (when there is one), the control agent and the data agent. */
+        SHARED,
+        /** The media driver, the control agent and the data agent each get a thread: for hosts with cores to spare. */
+        DEDICATED;
+
+        static Threading parse(final String text)
+        {
+            for (final Threading value : values())
+            {
+                if (value.name().equalsIgnoreCase(text))
+                {
+                    return value;
+                }
+            }
+            throw new IllegalArgumentException("expected shared or dedicated");
+        }
+    }
 
     /**
      * A namespace the manager creates at start if it does not exist.
@@ -143,6 +168,7 @@ public final class ManagerContext
                 case "session-timeout" -> sessionTimeout(duration(value));
                 case "namespaces" -> namespaces(value, source);
                 case "rdma-device" -> rdmaDevice(text(value));
+                case "threading" -> threading(Threading.parse(text(value)));
                 default -> throw new IllegalStateException(key);
             }
         }
@@ -437,6 +463,20 @@ public final class ManagerContext
     public String rdmaDevice()
     {
         return rdmaDevice;
+    }
+
+    /**
+     * @param threading how the manager's work maps onto threads (default {@link Threading#SHARED}).
+     */
+    public ManagerContext threading(final Threading threading)
+    {
+        this.threading = threading;
+        return this;
+    }
+
+    public Threading threading()
+    {
+        return threading;
     }
 
     public ManagerContext addNamespace(final NamespaceSpec spec)

@@ -16,7 +16,11 @@ import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import org.agrona.CloseHelper;
+import org.agrona.ErrorHandler;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.AgentRunner;
+import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SystemNanoClock;
@@ -96,9 +100,12 @@ public final class PoolManager implements AutoCloseable
                     spec.maxSlabs() == 0 ? pool.geometry().slabCount() : spec.maxSlabs(),
                     spec.token().isEmpty() ? null : RequestDispatcher.sha256(spec.token()));
             }
-            driver = context.externalAeronDir() == null ? launchDriver(context.embeddedAeronDir()) : null;
+            final boolean shared = context.threading() == ManagerContext.Threading.SHARED;
+            driver = context.externalAeronDir() == null ? launchDriver(context.embeddedAeronDir(), shared) : null;
             aeron = Aeron.connect(new Aeron.Context()
                 .aeronDirectoryName(context.aeronDir().toString())
+                // An invoked driver has no thread of its own: the client drives it while it waits at start.
+                .driverAgentInvoker(driver == null ? null : driver.sharedAgentInvoker())
                 .driverTimeoutMs(DRIVER_TIMEOUT_MS * 5)
                 .errorHandler(ex -> LOG.log(System.Logger.Level.ERROR, "aeron: " + ex, ex)));
             final List<Subscription> subscriptions = new ArrayList<>();
@@ -157,21 +164,36 @@ public final class PoolManager implements AutoCloseable
             }
             final ManagerAgent agent = new ManagerAgent(pool, subscriptions, dispatcher, sessions, metrics,
                 System::nanoTime);
+            final DataAgent dataAgent = new DataAgent(aeron, dataSubscriptions, pool.region().segment(),
+                pool.geometry(), sessions.published());
             final PoolManager[] self = new PoolManager[1];
-            final AgentRunner runner = new AgentRunner(idleStrategy(), ex ->
+            final AgentRunner runner;
+            final AgentRunner dataRunner;
+            if (shared)
             {
-                self[0].errors.incrementAndGet();
-                LOG.log(System.Logger.Level.ERROR, "manager agent: " + ex, ex);
-            }, null, agent);
-            final AgentRunner dataRunner = new AgentRunner(idleStrategy(), ex ->
+                // Closed in this order: the data agent first, as it reads the region the control agent unmaps.
+                final List<Agent> agents = new ArrayList<>();
+                if (driver != null)
+                {
+                    agents.add(new InvokedDriver(driver.sharedAgentInvoker()));
+                }
+                agents.add(dataAgent);
+                agents.add(agent);
+                runner = new AgentRunner(idleStrategy(), errorHandler(self, "manager agents"), null,
+                    new CompositeAgent(agents));
+                dataRunner = null;
+            }
+            else
             {
-                self[0].errors.incrementAndGet();
-                LOG.log(System.Logger.Level.ERROR, "data agent: " + ex, ex);
-            }, null, new DataAgent(aeron, dataSubscriptions, pool.region().segment(), pool.geometry(),
-                sessions.published()));
+                runner = new AgentRunner(idleStrategy(), errorHandler(self, "manager agent"), null, agent);
+                dataRunner = new AgentRunner(idleStrategy(), errorHandler(self, "data agent"), null, dataAgent);
+            }
             self[0] = new PoolManager(context, pool, driver, aeron, runner, dataRunner, metricsServer, udpEndpoint,
                 rdmaState.toString());
-            AgentRunner.startOnThread(dataRunner);
+            if (dataRunner != null)
+            {
+                AgentRunner.startOnThread(dataRunner);
+            }
             AgentRunner.startOnThread(runner);
             return self[0];
         }
@@ -190,7 +212,36 @@ public final class PoolManager implements AutoCloseable
         }
     }
 
-    private static MediaDriver launchDriver(final Path dir)
+    private static ErrorHandler errorHandler(final PoolManager[] self, final String what)
+    {
+        return ex ->
+        {
+            self[0].errors.incrementAndGet();
+            LOG.log(System.Logger.Level.ERROR, what + ": " + ex, ex);
+        };
+    }
+
+    /** The embedded media driver's duty cycle as one of the manager thread's agents (threading SHARED). */
+    private record InvokedDriver(AgentInvoker invoker) implements Agent
+    {
+        @Override
+        public int doWork()
+        {
+            return invoker.invoke();
+        }
+
+        @Override
+        public String roleName()
+        {
+            return "media-driver";
+        }
+    }
+
+    /**
+     * @param invoked whether the driver runs on the caller's thread ({@link ThreadingMode#INVOKER}) rather than
+     *                on one of its own.
+     */
+    private static MediaDriver launchDriver(final Path dir, final boolean invoked)
     {
         final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRIVER_TIMEOUT_MS * 2 + 1000);
         // A driver killed with the previous manager leaves its directory behind with a heartbeat that goes stale
@@ -212,7 +263,7 @@ public final class PoolManager implements AutoCloseable
             .dirDeleteOnShutdown(true)
             .driverTimeoutMs(DRIVER_TIMEOUT_MS)
             .clientLivenessTimeoutNs(TimeUnit.MILLISECONDS.toNanos(DRIVER_TIMEOUT_MS * 2))
-            .threadingMode(ThreadingMode.SHARED)
+            .threadingMode(invoked ? ThreadingMode.INVOKER : ThreadingMode.SHARED)
             .sharedIdleStrategy(idleStrategy())
             .termBufferSparseFile(true)
             .warnIfDirectoryExists(false));
@@ -262,7 +313,7 @@ public final class PoolManager implements AutoCloseable
      */
     private static IdleStrategy idleStrategy()
     {
-        return new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(200));
+        return new BackoffIdleStrategy(Long.getLong("x.spin",100), Long.getLong("x.yield",10), TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(Long.getLong("x.park",200)));
     }
 
     private static void sleep(final long millis)
@@ -343,7 +394,7 @@ public final class PoolManager implements AutoCloseable
         }
         closed = true;
         // The data agent stops first: it reads the region, which the control agent unmaps when it closes the pool.
-        dataRunner.close();
+        CloseHelper.quietClose(dataRunner);
         runner.close();
         if (metricsServer != null)
         {

@@ -33,6 +33,7 @@ class ManagerContextTest
             pool.regionSource());
         assertEquals(64L << 20, pool.slabSizeBytes());
         assertEquals("0.0.0.0:40100", context.endpoint());
+        assertEquals(ManagerContext.Threading.SHARED, context.threading());
         assertEquals(Duration.ofSeconds(10).toNanos(), pool.pinLeaseNs());
         assertEquals(1, context.namespaces().size());
         assertEquals(new ManagerContext.NamespaceSpec("llama-3-8b", 2L << 20, 1, 0, "llama-token"),
@@ -66,6 +67,17 @@ class ManagerContextTest
         assertInvalid("region: /dev/shm/file\n", "is not a devdax device");
         assertInvalid("namespaces:\n  - name: x\n", "needs at least name and block-size");
         assertInvalid("- just\n- a list\n", "must be a mapping");
+        assertInvalid("threading: fast\n", "key 'threading' has value 'fast': expected shared or dedicated");
+    }
+
+    @Test
+    void shouldReadTheThreadingMode() throws IOException
+    {
+        assertEquals(ManagerContext.Threading.SHARED, new ManagerContext().threading());
+        assertEquals(ManagerContext.Threading.DEDICATED,
+            ManagerContext.fromYaml(write("threading: Dedicated\n")).threading());
+        assertEquals(ManagerContext.Threading.SHARED, ManagerContext.fromYaml(write("threading: dedicated\n"))
+            .override(Map.of("threading", "shared")).threading());
     }
 
     private void assertInvalid(final String yaml, final String expected) throws IOException

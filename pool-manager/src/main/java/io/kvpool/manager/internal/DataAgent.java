@@ -41,6 +41,11 @@ public final class DataAgent implements Agent
     private static final System.Logger LOG = System.getLogger("io.kvpool.manager.data");
     /** Data responses carry up to 256 KiB chunks; Aeron's largest message is a term's eighth. */
     static final String TERM_LENGTH = "16m";
+    /**
+     * At most this many chunks (about 2 MiB) per session per duty cycle, so that one long read cannot hold up the
+     * agents that share the thread (the media driver and control agent, threading SHARED) or other sessions.
+     */
+    private static final int CHUNKS_PER_DUTY_CYCLE = 32;
 
     private final Aeron aeron;
     private final List<Subscription> subscriptions;
@@ -236,6 +241,10 @@ public final class DataAgent implements Agent
         int sent = 0;
         while (session.readEntry < session.readCount)
         {
+            if (sent == CHUNKS_PER_DUTY_CYCLE)
+            {
+                return sent;
+            }
             final int i = session.readEntry;
             final int length = (int)Math.min(DataFlyweight.CHUNK_BYTES, session.readLength[i] - session.readOffsetInEntry);
             DataFlyweight.encodeChunkHeader(header, session.readCorrelationId, sessionId, i, length,
