@@ -30,7 +30,12 @@ public final class GpuBench
 {
     private static final long GIB = 1L << 30;
     private static final int PAGES = 128;
-    private static final int REPEATS = 10;
+    /**
+     * Bytes each timed run moves at least (transfers back to back, at least 10), so that every path is timed in
+     * its steady state alike: the contiguous copy and a 2 MiB page batch both move 256 MiB or more per run, and
+     * the gap between recording the start event and the first transfer reaching the device is amortized equally.
+     */
+    private static final long RUN_BYTES = Long.getLong("kvpool.gpu.runBytes", 256L << 20);
     private static final long[] PAGE_SIZES = {16 * 1024, 64 * 1024, 256 * 1024};
 
     private GpuBench()
@@ -191,55 +196,107 @@ public final class GpuBench
     private static void measure(final GpuBridge bridge, final Region region, final long device, final List<String> rows)
     {
         final long contiguous = Math.min(256L << 20, region.lengthBytes() / 2);
-        final double h2d = median(() -> bridge.time(() -> repeat(() ->
-            enqueueCopy(bridge, device, region.address(), contiguous))), REPEATS * contiguous);
-        final double d2h = median(() -> bridge.time(() -> repeat(() ->
-            enqueueCopy(bridge, region.address(), device, contiguous))), REPEATS * contiguous);
-        rows.add(String.format(Locale.ROOT, "%-44s %10s", "path (median of 20, 10 transfers each)", "GB/s"));
+        final int runs = batchesPerRun(contiguous);
+        final double h2d = median(() -> bridge.time(() -> repeat(runs, () ->
+            enqueueCopy(bridge, device, region.address(), contiguous))), runs * contiguous);
+        final double d2h = median(() -> bridge.time(() -> repeat(runs, () ->
+            enqueueCopy(bridge, region.address(), device, contiguous))), runs * contiguous);
+        rows.add(String.format(Locale.ROOT, "%-44s %10s", "path (median of 20 runs of >= " + (RUN_BYTES >> 20) +
+            " MiB)", "GB/s"));
         rows.add(String.format(Locale.ROOT, "%-44s %10.1f", "contiguous H2D (" + (contiguous >> 20) + " MiB)", h2d));
         rows.add(String.format(Locale.ROOT, "%-44s %10.1f", "contiguous D2H (" + (contiguous >> 20) + " MiB)", d2h));
         final Random random = new Random(11);
         for (final long pageBytes : PAGE_SIZES)
         {
-            final long[] slots = scattered(random, region.lengthBytes() / pageBytes, PAGES);
-            final PageList toDevice = new PageList();
-            final PageList toHost = new PageList();
-            for (int i = 0; i < PAGES; i++)
-            {
-                toDevice.add(region.address() + slots[i] * pageBytes, device + i * pageBytes, pageBytes);
-                toHost.add(device + i * pageBytes, region.address() + slots[i] * pageBytes, pageBytes);
-            }
             final long bytes = PAGES * pageBytes;
+            final int batches = batchesPerRun(bytes);
+            final long[] slots = scattered(random, region.lengthBytes() / pageBytes, PAGES * batches);
+            final PageList[] toDevice = new PageList[batches];
+            final PageList[] toHost = new PageList[batches];
+            for (int b = 0; b < batches; b++)
+            {
+                toDevice[b] = new PageList();
+                toHost[b] = new PageList();
+                for (int i = 0; i < PAGES; i++)
+                {
+                    final long host = region.address() + slots[b * PAGES + i] * pageBytes;
+                    toDevice[b].add(host, device + i * pageBytes, pageBytes);
+                    toHost[b].add(device + i * pageBytes, host, pageBytes);
+                }
+            }
             for (final GpuBridge.Method method : GpuBridge.Method.values())
             {
-                final double up = median(() -> bridge.time(() -> repeat(() -> bridge.copy(toDevice, method))),
-                    REPEATS * bytes);
-                final double down = median(() -> bridge.time(() -> repeat(() -> bridge.copy(toHost, method))),
-                    REPEATS * bytes);
+                final double up = rate(bridge, toDevice, method);
+                final double down = rate(bridge, toHost, method);
                 final String name = method == GpuBridge.Method.KERNEL ? "kernel" : "per-page copies";
                 rows.add(String.format(Locale.ROOT, "%-44s %10.1f   (%.0f%% of contiguous H2D)",
                     PAGES + " x " + (pageBytes >> 10) + " KiB H2D, " + name, up, 100 * up / h2d));
                 rows.add(String.format(Locale.ROOT, "%-44s %10.1f   (%.0f%% of contiguous D2H)",
                     PAGES + " x " + (pageBytes >> 10) + " KiB D2H, " + name, down, 100 * down / d2h));
             }
+            // What one batch costs an engine that waits for it: the stream idle before, no overlap.
+            final double oneUp = median(oneAtATime(bridge, toDevice), bytes);
+            final double oneDown = median(oneAtATime(bridge, toHost), bytes);
+            rows.add(String.format(Locale.ROOT, "%-44s %10s   (H2D %.1f us, D2H %.1f us)",
+                "  one batch alone, kernel", "", bytes / oneUp / 1e3, bytes / oneDown / 1e3));
         }
         measureMixed(bridge, region, device, rows, h2d, d2h);
     }
 
     /**
-     * Enqueues an operation {@link #REPEATS} times back to back, so that the stream stays busy and the timing
-     * measures the device's sustained rate rather than the host's submission latency.
+     * @return batches of {@code bytes} a timed run moves: enough for {@link #RUN_BYTES}, at least 10.
      */
-    private static void repeat(final Runnable enqueue)
+    private static int batchesPerRun(final long bytes)
     {
-        for (int i = 0; i < REPEATS; i++)
-        {
-            enqueue.run();
-        }
+        return (int)Math.max(10, (RUN_BYTES + bytes - 1) / bytes);
     }
 
     /**
-     * A batch of 128 pages whose sizes are drawn from 16 to 256 KiB (as a prompt's KV pages of mixed layers would
+     * Times the batches enqueued back to back, so that the stream stays busy and the timing measures the device's
+     * sustained rate rather than the host's submission latency. Every batch names other host pages: none is read
+     * twice in a run, so the GPU's L2 cache (50 MiB on an H100, which does cache mapped host memory) cannot serve
+     * a repeat and flatter the kernel.
+     *
+     * @return GB/s, the median of 20 timed runs after 5 warm-ups.
+     */
+    private static double rate(final GpuBridge bridge, final PageList[] batches, final GpuBridge.Method method)
+    {
+        long bytes = 0;
+        for (final PageList batch : batches)
+        {
+            bytes += batch.totalBytes();
+        }
+        final long[] enqueueNs = new long[1];
+        final double rate = median(() -> bridge.time(() ->
+        {
+            final long startNs = System.nanoTime();
+            for (final PageList batch : batches)
+            {
+                bridge.copy(batch, method);
+            }
+            enqueueNs[0] = System.nanoTime() - startNs;
+        }), bytes);
+        if (Boolean.getBoolean("kvpool.gpu.diagnose"))
+        {
+            // Host time to enqueue a run against the device time of a run: equal means the host is the limit.
+            System.out.printf(Locale.ROOT, "  diagnose: %d batches of %d pages, %s: enqueue %.1f us/batch, " +
+                "device %.1f us/batch%n", batches.length, batches[0].count(), method, enqueueNs[0] / 1e3 /
+                batches.length, bytes / rate / 1e3 / batches.length);
+        }
+        return rate;
+    }
+
+    /**
+     * @return milliseconds of one batch by the kernel, timed alone; each call takes the next batch.
+     */
+    private static java.util.function.DoubleSupplier oneAtATime(final GpuBridge bridge, final PageList[] batches)
+    {
+        final int[] next = {0};
+        return () -> bridge.time(() -> bridge.copy(batches[next[0]++ % batches.length], GpuBridge.Method.KERNEL));
+    }
+
+    /**
+     * Batches of 128 pages whose sizes are drawn from 16 to 256 KiB (as a prompt's KV pages of mixed layers would
      * be), by the kernel.
      */
     private static void measureMixed(
@@ -248,26 +305,36 @@ public final class GpuBench
     {
         final Random random = new Random(13);
         final long stride = 256 * 1024;
-        final long[] slots = scattered(random, region.lengthBytes() / stride, PAGES);
-        final PageList toDevice = new PageList();
-        final PageList toHost = new PageList();
-        long bytes = 0;
-        for (int i = 0; i < PAGES; i++)
+        final int batches = batchesPerRun(PAGES * 136 * 1024L);
+        final long[] slots = scattered(random, region.lengthBytes() / stride, PAGES * batches);
+        final PageList[] toDevice = new PageList[batches];
+        final PageList[] toHost = new PageList[batches];
+        for (int b = 0; b < batches; b++)
         {
-            final long length = (1 + random.nextInt(16)) * 16 * 1024L;
-            toDevice.add(region.address() + slots[i] * stride, device + i * stride, length);
-            toHost.add(device + i * stride, region.address() + slots[i] * stride, length);
-            bytes += length;
+            toDevice[b] = new PageList();
+            toHost[b] = new PageList();
+            for (int i = 0; i < PAGES; i++)
+            {
+                final long length = (1 + random.nextInt(16)) * 16 * 1024L;
+                final long host = region.address() + slots[b * PAGES + i] * stride;
+                toDevice[b].add(host, device + i * stride, length);
+                toHost[b].add(device + i * stride, host, length);
+            }
         }
-        final long total = bytes;
-        final double up = median(() -> bridge.time(() -> repeat(() -> bridge.copy(toDevice, GpuBridge.Method.KERNEL))),
-            REPEATS * total);
-        final double down = median(() -> bridge.time(() -> repeat(() -> bridge.copy(toHost, GpuBridge.Method.KERNEL))),
-            REPEATS * total);
+        final double up = rate(bridge, toDevice, GpuBridge.Method.KERNEL);
+        final double down = rate(bridge, toHost, GpuBridge.Method.KERNEL);
         rows.add(String.format(Locale.ROOT, "%-44s %10.1f   (%.0f%% of contiguous H2D)",
             PAGES + " x 16-256 KiB mixed H2D, kernel", up, 100 * up / h2d));
         rows.add(String.format(Locale.ROOT, "%-44s %10.1f   (%.0f%% of contiguous D2H)",
             PAGES + " x 16-256 KiB mixed D2H, kernel", down, 100 * down / d2h));
+    }
+
+    private static void repeat(final int times, final Runnable enqueue)
+    {
+        for (int i = 0; i < times; i++)
+        {
+            enqueue.run();
+        }
     }
 
     private static void enqueueCopy(final GpuBridge bridge, final long destination, final long source, final long bytes)
