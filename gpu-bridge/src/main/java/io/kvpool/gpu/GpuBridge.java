@@ -28,9 +28,11 @@ import java.util.concurrent.LinkedBlockingQueue;
  * that turns CUDA events into {@link CompletableFuture}s. Pool memory must be registered ({@link #register}) before
  * pages move, so that copies are DMA at PCIe rate with no staging, and so that the kernel can read it directly.
  * <p>
- * Two ways to move a {@link PageList}: {@link Method#PER_PAGE} (one {@code cuMemcpyAsync} per page: per-call
- * overhead dominates small pages) and {@link Method#KERNEL} (one launch for the whole batch: blocks copy 4 KiB
- * pieces of pages through the mapped addresses, reading the page list from pinned host memory). Transfers
+ * Three ways to move a {@link PageList}: {@link Method#PER_PAGE} (one {@code cuMemcpyAsync} per page: per-call
+ * overhead dominates small pages), {@link Method#KERNEL} (one launch for the whole batch: blocks copy 4 KiB
+ * pieces of pages through the mapped addresses, reading the page list from pinned host memory) and
+ * {@link Method#BATCH} (one {@code cuMemcpyBatchAsync}: the copy engines, leaving the multiprocessors to the
+ * engine's compute; newer drivers only). Transfers
  * alternate between the streams and may overlap: wait for a transfer's future before depending on its bytes;
  * futures complete in submission order.
  * <p>
@@ -54,7 +56,12 @@ public final class GpuBridge implements AutoCloseable
         /** One cuMemcpyAsync per page. */
         PER_PAGE,
         /** One kernel launch for the whole list. */
-        KERNEL
+        KERNEL,
+        /**
+         * One {@code cuMemcpyBatchAsync} for the whole list: the copy engines move it, no multiprocessor is used
+         * (drivers of CUDA 12.8 or later; {@link #batchCopyAvailable()}).
+         */
+        BATCH
     }
 
     private final CUcontext context = new CUcontext();
@@ -68,6 +75,7 @@ public final class GpuBridge implements AutoCloseable
     private final CUfunction copyPages = new CUfunction();
     private final CUfunction copyPagesInline = new CUfunction();
     private final int multiprocessors;
+    private final java.util.Optional<BatchCopy> batchCopy = BatchCopy.find();
     private final Slot[] slots = new Slot[SLOTS];
     private final LinkedBlockingQueue<Pending> pending = new LinkedBlockingQueue<>();
     private final Thread completer;
@@ -134,6 +142,14 @@ public final class GpuBridge implements AutoCloseable
     }
 
     /**
+     * @return whether {@link Method#BATCH} works here (the driver exports cuMemcpyBatchAsync).
+     */
+    public boolean batchCopyAvailable()
+    {
+        return batchCopy.isPresent();
+    }
+
+    /**
      * @return the device's multiprocessor count.
      */
     public int multiprocessors()
@@ -191,7 +207,16 @@ public final class GpuBridge implements AutoCloseable
         final CUstream stream = streams[nextStream];
         nextStream = (nextStream + 1) % streams.length;
         Slot slot = null;
-        if (method == Method.PER_PAGE)
+        if (method == Method.BATCH)
+        {
+            if (batchCopy.isEmpty())
+            {
+                throw new UnsupportedOperationException("Method.BATCH needs cuMemcpyBatchAsync, which this CUDA " +
+                    "driver does not export (drivers of CUDA 12.8 or later do); use KERNEL");
+            }
+            Cuda.check(batchCopy.get().enqueue(pages, stream), "cuMemcpyBatchAsync(" + pages.count() + " pages)");
+        }
+        else if (method == Method.PER_PAGE)
         {
             for (int i = 0; i < pages.count(); i++)
             {

@@ -100,6 +100,12 @@ public final class GpuBench
             {
                 for (final GpuBridge.Method method : GpuBridge.Method.values())
                 {
+                    if (!usable(bridge, method))
+                    {
+                        System.out.println("correctness: " + method + " skipped: the driver has no " +
+                            "cuMemcpyBatchAsync");
+                        continue;
+                    }
                     // Host -> device: scattered pages of the region's first half into consecutive device pages.
                     Payloads.fill(region.segment().asSlice(0, half), random.nextLong());
                     final long[] slots = scattered(random, half / pageBytes, PAGES);
@@ -228,17 +234,27 @@ public final class GpuBench
             {
                 final double up = rate(bridge, toDevice, method);
                 final double down = rate(bridge, toHost, method);
-                final String name = method == GpuBridge.Method.KERNEL ? "kernel" : "per-page copies";
+                if (!usable(bridge, method))
+                {
+                    continue;
+                }
+                final String name = name(method);
                 rows.add(String.format(Locale.ROOT, "%-44s %10.1f   (%.0f%% of contiguous H2D)",
                     PAGES + " x " + (pageBytes >> 10) + " KiB H2D, " + name, up, 100 * up / h2d));
                 rows.add(String.format(Locale.ROOT, "%-44s %10.1f   (%.0f%% of contiguous D2H)",
                     PAGES + " x " + (pageBytes >> 10) + " KiB D2H, " + name, down, 100 * down / d2h));
             }
             // What one batch costs an engine that waits for it: the stream idle before, no overlap.
-            final double oneUp = median(oneAtATime(bridge, toDevice), bytes);
-            final double oneDown = median(oneAtATime(bridge, toHost), bytes);
-            rows.add(String.format(Locale.ROOT, "%-44s %10s   (H2D %.1f us, D2H %.1f us)",
-                "  one batch alone, kernel", "", bytes / oneUp / 1e3, bytes / oneDown / 1e3));
+            for (final GpuBridge.Method method : List.of(GpuBridge.Method.KERNEL, GpuBridge.Method.BATCH))
+            {
+                if (usable(bridge, method))
+                {
+                    final double oneUp = median(oneAtATime(bridge, toDevice, method), bytes);
+                    final double oneDown = median(oneAtATime(bridge, toHost, method), bytes);
+                    rows.add(String.format(Locale.ROOT, "%-44s %10s   (H2D %.1f us, D2H %.1f us)",
+                        "  one batch alone, " + name(method), "", bytes / oneUp / 1e3, bytes / oneDown / 1e3));
+                }
+            }
         }
         measureMixed(bridge, region, device, rows, h2d, d2h);
     }
@@ -287,12 +303,28 @@ public final class GpuBench
     }
 
     /**
-     * @return milliseconds of one batch by the kernel, timed alone; each call takes the next batch.
+     * @return milliseconds of one batch, timed alone; each call takes the next batch.
      */
-    private static java.util.function.DoubleSupplier oneAtATime(final GpuBridge bridge, final PageList[] batches)
+    private static java.util.function.DoubleSupplier oneAtATime(
+        final GpuBridge bridge, final PageList[] batches, final GpuBridge.Method method)
     {
         final int[] next = {0};
-        return () -> bridge.time(() -> bridge.copy(batches[next[0]++ % batches.length], GpuBridge.Method.KERNEL));
+        return () -> bridge.time(() -> bridge.copy(batches[next[0]++ % batches.length], method));
+    }
+
+    private static boolean usable(final GpuBridge bridge, final GpuBridge.Method method)
+    {
+        return method != GpuBridge.Method.BATCH || bridge.batchCopyAvailable();
+    }
+
+    private static String name(final GpuBridge.Method method)
+    {
+        return switch (method)
+        {
+            case PER_PAGE -> "per-page copies";
+            case KERNEL -> "kernel";
+            case BATCH -> "batched copy engine";
+        };
     }
 
     /**
@@ -321,12 +353,19 @@ public final class GpuBench
                 toHost[b].add(device + i * stride, host, length);
             }
         }
-        final double up = rate(bridge, toDevice, GpuBridge.Method.KERNEL);
-        final double down = rate(bridge, toHost, GpuBridge.Method.KERNEL);
-        rows.add(String.format(Locale.ROOT, "%-44s %10.1f   (%.0f%% of contiguous H2D)",
-            PAGES + " x 16-256 KiB mixed H2D, kernel", up, 100 * up / h2d));
-        rows.add(String.format(Locale.ROOT, "%-44s %10.1f   (%.0f%% of contiguous D2H)",
-            PAGES + " x 16-256 KiB mixed D2H, kernel", down, 100 * down / d2h));
+        for (final GpuBridge.Method method : List.of(GpuBridge.Method.KERNEL, GpuBridge.Method.BATCH))
+        {
+            if (!usable(bridge, method))
+            {
+                continue;
+            }
+            final double up = rate(bridge, toDevice, method);
+            final double down = rate(bridge, toHost, method);
+            rows.add(String.format(Locale.ROOT, "%-44s %10.1f   (%.0f%% of contiguous H2D)",
+                PAGES + " x 16-256 KiB mixed H2D, " + name(method), up, 100 * up / h2d));
+            rows.add(String.format(Locale.ROOT, "%-44s %10.1f   (%.0f%% of contiguous D2H)",
+                PAGES + " x 16-256 KiB mixed D2H, " + name(method), down, 100 * down / d2h));
+        }
     }
 
     private static void repeat(final int times, final Runnable enqueue)
