@@ -49,6 +49,10 @@ public final class GpuBridge implements AutoCloseable
     /** Bytes one block moves per work item: its threads times one 16-byte vector (times a multiple). */
     private static final int CHUNK_BYTES = THREADS_PER_BLOCK * 16 * Integer.getInteger("kvpool.gpu.vectors", 1);
     private static final int BLOCKS_PER_SM = Integer.getInteger("kvpool.gpu.blocksPerSm", 16);
+    /** pages_sm90.cu's PIECE_BYTES: what one bulk-kernel block moves per work item. */
+    static final int BULK_PIECE_BYTES = 16384;
+    /** Bulk-kernel blocks (one warp, 32 KiB of shared memory each) per multiprocessor. */
+    private static final int BULK_BLOCKS_PER_SM = Integer.getInteger("kvpool.gpu.bulkBlocksPerSm", 6);
 
     /** How a page list moves. */
     public enum Method
@@ -74,6 +78,11 @@ public final class GpuBridge implements AutoCloseable
     private final CUmodule module = new CUmodule();
     private final CUfunction copyPages = new CUfunction();
     private final CUfunction copyPagesInline = new CUfunction();
+    /** Hopper and later: pages_sm90.ptx's bulk-copy kernels, used for {@link Method#KERNEL} unless turned off. */
+    private final CUmodule bulkModule = new CUmodule();
+    private final CUfunction copyPagesBulk = new CUfunction();
+    private final CUfunction copyPagesBulkInline = new CUfunction();
+    private final boolean bulk;
     private final int multiprocessors;
     private final java.util.Optional<BatchCopy> batchCopy = BatchCopy.find();
     private final Slot[] slots = new Slot[SLOTS];
@@ -111,10 +120,23 @@ public final class GpuBridge implements AutoCloseable
         {
             Cuda.check(JCudaDriver.cuStreamCreate(created, CUstream_flags.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
         }
-        Cuda.check(JCudaDriver.cuModuleLoadData(module, ptx()), "cuModuleLoadData(pages.ptx)");
+        Cuda.check(JCudaDriver.cuModuleLoadData(module, ptx("pages.ptx")), "cuModuleLoadData(pages.ptx)");
         Cuda.check(JCudaDriver.cuModuleGetFunction(copyPages, module, "copy_pages"), "cuModuleGetFunction");
         Cuda.check(JCudaDriver.cuModuleGetFunction(copyPagesInline, module, "copy_pages_inline"),
             "cuModuleGetFunction");
+        Cuda.check(JCudaDriver.cuDeviceGetAttribute(value,
+            jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device),
+            "cuDeviceGetAttribute");
+        bulk = value[0] >= 9 && !"vector".equals(System.getProperty("kvpool.gpu.kernel"));
+        if (bulk)
+        {
+            Cuda.check(JCudaDriver.cuModuleLoadData(bulkModule, ptx("pages_sm90.ptx")),
+                "cuModuleLoadData(pages_sm90.ptx)");
+            Cuda.check(JCudaDriver.cuModuleGetFunction(copyPagesBulk, bulkModule, "copy_pages_bulk"),
+                "cuModuleGetFunction");
+            Cuda.check(JCudaDriver.cuModuleGetFunction(copyPagesBulkInline, bulkModule, "copy_pages_bulk_inline"),
+                "cuModuleGetFunction");
+        }
         final long slotBytes = 3L * PageList.MAX_PAGES * Sizeof.LONG;
         for (int i = 0; i < SLOTS; i++)
         {
@@ -139,6 +161,15 @@ public final class GpuBridge implements AutoCloseable
     public static GpuBridge open(final int deviceOrdinal)
     {
         return new GpuBridge(deviceOrdinal);
+    }
+
+    /**
+     * @return which kernel {@link Method#KERNEL} launches: "bulk" (Hopper and later, pages_sm90.cu) or "vector"
+     *         (pages.cu; also where {@code -Dkvpool.gpu.kernel=vector} asks for it).
+     */
+    public String kernel()
+    {
+        return bulk ? "bulk" : "vector";
     }
 
     /**
@@ -232,8 +263,15 @@ public final class GpuBridge implements AutoCloseable
             {
                 longest = Math.max(longest, pages.length(i));
             }
-            final int chunksPerPage = (int)((longest + CHUNK_BYTES - 1) / CHUNK_BYTES);
-            final int blocks = (int)Math.min((long)count * chunksPerPage, (long)multiprocessors * BLOCKS_PER_SM);
+            // Work items: pieces of a page (16 KiB for the bulk kernel, a block's vectors for the vector kernel).
+            final int pieceBytes = bulk ? BULK_PIECE_BYTES : CHUNK_BYTES;
+            final int piecesPerPage = (int)((longest + pieceBytes - 1) / pieceBytes);
+            final int blocks = (int)Math.min((long)count * piecesPerPage,
+                (long)multiprocessors * (bulk ? BULK_BLOCKS_PER_SM : BLOCKS_PER_SM));
+            final int threads = bulk ? 32 : THREADS_PER_BLOCK;
+            // The vector kernel takes its chunk size as a last parameter; the bulk kernel's is compiled in.
+            final Pointer[] tail = bulk ? new Pointer[]{Pointer.to(new int[]{piecesPerPage})} :
+                new Pointer[]{Pointer.to(new int[]{piecesPerPage}), Pointer.to(new int[]{CHUNK_BYTES})};
             if (count <= INLINE_PAGES)
             {
                 // The page table travels by value in the launch parameters (3 KiB at most).
@@ -244,10 +282,11 @@ public final class GpuBridge implements AutoCloseable
                     table[INLINE_PAGES + i] = pages.destination(i);
                     table[2 * INLINE_PAGES + i] = pages.length(i);
                 }
-                final Pointer parameters = Pointer.to(Pointer.to(table), Pointer.to(new int[]{count}),
-                    Pointer.to(new int[]{chunksPerPage}), Pointer.to(new int[]{CHUNK_BYTES}));
-                Cuda.check(JCudaDriver.cuLaunchKernel(copyPagesInline, blocks, 1, 1, THREADS_PER_BLOCK, 1, 1, 0,
-                    stream, parameters, null), "cuLaunchKernel(copy_pages_inline)");
+                final Pointer parameters = Pointer.to(concat(new Pointer[]{Pointer.to(table),
+                    Pointer.to(new int[]{count})}, tail));
+                Cuda.check(JCudaDriver.cuLaunchKernel(bulk ? copyPagesBulkInline : copyPagesInline, blocks, 1, 1,
+                    threads, 1, 1, 0, stream, parameters, null), "cuLaunchKernel(copy_pages" +
+                    (bulk ? "_bulk" : "") + "_inline)");
                 return record(null, stream);
             }
             slot = acquireSlot();
@@ -256,15 +295,13 @@ public final class GpuBridge implements AutoCloseable
             slot.staging.asLongBuffer().put(packed);
             // The kernel reads the page list straight from the pinned staging buffer (mapped, unified address).
             final CUdeviceptr list = pointer(slot.hostAddress);
-            final Pointer parameters = Pointer.to(
+            final Pointer parameters = Pointer.to(concat(new Pointer[]{
                 Pointer.to(list),
                 Pointer.to(list.withByteOffset((long)count * Sizeof.LONG)),
                 Pointer.to(list.withByteOffset(2L * count * Sizeof.LONG)),
-                Pointer.to(new int[]{count}),
-                Pointer.to(new int[]{chunksPerPage}),
-                Pointer.to(new int[]{CHUNK_BYTES}));
-            Cuda.check(JCudaDriver.cuLaunchKernel(copyPages, blocks, 1, 1, THREADS_PER_BLOCK, 1, 1, 0, stream,
-                parameters, null), "cuLaunchKernel(copy_pages)");
+                Pointer.to(new int[]{count})}, tail));
+            Cuda.check(JCudaDriver.cuLaunchKernel(bulk ? copyPagesBulk : copyPages, blocks, 1, 1, threads, 1, 1, 0,
+                stream, parameters, null), "cuLaunchKernel(copy_pages" + (bulk ? "_bulk" : "") + ")");
         }
         return record(slot, stream);
     }
@@ -457,6 +494,10 @@ public final class GpuBridge implements AutoCloseable
                 JCudaDriver.cuMemFreeHost(slot.host);
             }
             JCudaDriver.cuModuleUnload(module);
+            if (bulk)
+            {
+                JCudaDriver.cuModuleUnload(bulkModule);
+            }
             for (final CUstream open : streams)
             {
                 JCudaDriver.cuStreamDestroy(open);
@@ -478,13 +519,20 @@ public final class GpuBridge implements AutoCloseable
         return created;
     }
 
-    private static byte[] ptx()
+    private static Pointer[] concat(final Pointer[] head, final Pointer[] tail)
     {
-        try (InputStream in = GpuBridge.class.getResourceAsStream("pages.ptx"))
+        final Pointer[] all = java.util.Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, all, head.length, tail.length);
+        return all;
+    }
+
+    private static byte[] ptx(final String name)
+    {
+        try (InputStream in = GpuBridge.class.getResourceAsStream(name))
         {
             if (in == null)
             {
-                throw new IllegalStateException("pages.ptx is missing from the gpu-bridge jar");
+                throw new IllegalStateException(name + " is missing from the gpu-bridge jar");
             }
             final byte[] text = in.readAllBytes();
             final byte[] terminated = java.util.Arrays.copyOf(text, text.length + 1);
@@ -492,7 +540,7 @@ public final class GpuBridge implements AutoCloseable
         }
         catch (final IOException ex)
         {
-            throw new IllegalStateException("cannot read pages.ptx", ex);
+            throw new IllegalStateException("cannot read " + name, ex);
         }
     }
 }

@@ -30,4 +30,23 @@ class KernelResourceTest
         assertTrue(ptx.contains("copy_pages_inline_param_0[" + 3 * GpuBridge.INLINE_PAGES * 8 + "]"), ptx);
         assertTrue(ptx.contains(".target sm_80"), "built for compute 8.0 and up (JIT-compiled on newer GPUs)");
     }
+
+    @Test
+    void shouldShipTheHopperBulkKernelsWithTheSizesJavaUses() throws IOException
+    {
+        final String ptx;
+        try (InputStream in = GpuBridge.class.getResourceAsStream("pages_sm90.ptx"))
+        {
+            assertNotNull(in, "pages_sm90.ptx is in the jar");
+            ptx = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+        }
+        assertTrue(ptx.contains(".visible .entry copy_pages_bulk("), "copy_pages_bulk entry");
+        assertTrue(ptx.contains(".visible .entry copy_pages_bulk_inline("), "copy_pages_bulk_inline entry");
+        assertTrue(ptx.contains("copy_pages_bulk_inline_param_0[" + 3 * GpuBridge.INLINE_PAGES * 8 + "]"), ptx);
+        assertTrue(ptx.contains(".target sm_90"), "bulk copies need compute 9.0");
+        assertTrue(ptx.contains("cp.async.bulk.shared::cluster.global"), "loads by the bulk copy unit");
+        // Two stages of BULK_PIECE_BYTES of shared memory per block.
+        assertTrue(ptx.contains("[" + 2 * GpuBridge.BULK_PIECE_BYTES + "]"), "2 x " + GpuBridge.BULK_PIECE_BYTES +
+            " bytes of shared buffer");
+    }
 }

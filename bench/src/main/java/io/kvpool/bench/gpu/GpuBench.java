@@ -30,6 +30,8 @@ public final class GpuBench
 {
     private static final long GIB = 1L << 30;
     private static final int PAGES = 128;
+    /** What device memory holds before a copy into it. */
+    private static final byte POISON = (byte)0x5A;
     /**
      * Bytes each timed run moves at least (transfers back to back, at least 10), so that every path is timed in
      * its steady state alike: the contiguous copy and a 2 MiB page batch both move 256 MiB or more per run, and
@@ -66,8 +68,8 @@ public final class GpuBench
             final long devicePool = bridge.allocate(regionBytes);
             try (PinnedMemory pinned = bridge.register(region.segment()))
             {
-                System.out.printf("registered %d MiB of %s in %d chunks; %d multiprocessors%n", regionBytes >> 20,
-                    file, pinned.plan().chunks().size(), bridge.multiprocessors());
+                System.out.printf("registered %d MiB of %s in %d chunks; %d multiprocessors; %s kernel%n",
+                    regionBytes >> 20, file, pinned.plan().chunks().size(), bridge.multiprocessors(), bridge.kernel());
                 final int checked = checkCorrectness(bridge, region, devicePool);
                 System.out.printf("correctness: %d page copies compared byte for byte, all equal%n", checked);
                 measure(bridge, region, devicePool, rows);
@@ -162,6 +164,39 @@ public final class GpuBench
                 {
                     expectEqual(region.segment().asSlice(slots[i] * pageBytes, pageBytes),
                         back.asSlice(i * pageBytes, pageBytes), "H2D list-kernel page " + i);
+                    compared++;
+                }
+            }
+            // Lengths that are not multiples of 16 (or of a kernel's piece): every byte up to the length arrives,
+            // and the poison after it is untouched.
+            {
+                final long stride = 64 * 1024;
+                final int pages = 64;
+                Payloads.fill(region.segment().asSlice(0, half), random.nextLong());
+                final long[] slots = scattered(random, half / stride, pages);
+                final long[] lengths = new long[pages];
+                final PageList odd = new PageList();
+                for (int i = 0; i < pages; i++)
+                {
+                    lengths[i] = 1 + random.nextInt((int)stride - 1);
+                    odd.add(region.address() + slots[i] * stride, device + i * stride, lengths[i]);
+                }
+                poisonDevice(bridge, region, device, pages * stride);
+                bridge.copy(odd, GpuBridge.Method.KERNEL).join();
+                final MemorySegment back = arena.allocate(pages * stride, 4096);
+                bridge.copySync(region.address() + half, device, pages * stride);
+                MemorySegment.copy(region.segment(), half, back, 0, pages * stride);
+                for (int i = 0; i < pages; i++)
+                {
+                    expectEqual(region.segment().asSlice(slots[i] * stride, lengths[i]),
+                        back.asSlice(i * stride, lengths[i]), "H2D odd-length page " + i + " of " + lengths[i]);
+                    final MemorySegment after = back.asSlice(i * stride + lengths[i], stride - lengths[i]);
+                    final MemorySegment poison = arena.allocate(after.byteSize() + 1).fill(POISON);
+                    if (after.mismatch(poison.asSlice(0, after.byteSize())) != -1)
+                    {
+                        throw new IllegalStateException("H2D odd-length page " + i + " wrote past its " + lengths[i] +
+                            " bytes");
+                    }
                     compared++;
                 }
             }
@@ -414,7 +449,7 @@ public final class GpuBench
     private static void poisonDevice(final GpuBridge bridge, final Region region, final long device, final long bytes)
     {
         final long scratch = region.lengthBytes() / 2;
-        region.segment().asSlice(scratch, bytes).fill((byte)0x5A);
+        region.segment().asSlice(scratch, bytes).fill(POISON);
         bridge.copySync(device, region.address() + scratch, bytes);
     }
 
