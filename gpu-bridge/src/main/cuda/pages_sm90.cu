@@ -1,8 +1,9 @@
 // The page gather/scatter of pages.cu for Hopper and later (sm_90+), through the bulk copy unit (cp.async.bulk,
 // the TMA without a tensor map) instead of per-thread 16-byte loads: one thread per block moves each piece of a
 // page host/device -> shared memory -> device/host as two bulk copies, two pieces in flight, so a few hundred
-// threads keep as many large PCIe requests in flight as 130,000 threads with 16-byte loads do, and the link sees
-// fewer, larger reads. Measured on an H100 it moves 128 x 16 KiB pages faster than pages.cu's vector kernel.
+// threads keep as many bytes in flight as 130,000 threads with 16-byte loads do. On an H100 it moves pages as
+// fast as pages.cu's vector kernel (bench/gpu/RESULTS-h100-sweep.txt) with one active thread per 16 KiB piece
+// instead of 1,024, so an engine's kernels running beside a layer-wise load keep nearly all of the SMs' threads.
 // Built to PTX (compute_90) by nvcc at build time where nvcc exists; the PTX is kept as a resource
 // (io/kvpool/gpu/pages_sm90.ptx) and loaded only on devices of compute capability 9.0 or later.
 //
