@@ -10,7 +10,8 @@ import picocli.CommandLine.Command;
     name = "kvpool bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks of kvpool's data paths.",
-    subcommands = {JmhCommand.class, RemoteCommand.class, GpuCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {io.kvpool.bench.replay.ReplayCommand.class, JmhCommand.class, RemoteCommand.class, GpuCommand.class,
+        CommandLine.HelpCommand.class})
 public final class BenchCli
 {
     /**

@@ -18,7 +18,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Base64;
@@ -35,7 +34,7 @@ import java.util.List;
 public final class DemoEngine
 {
     /** Classpath resource of the shipped trace sample. */
-    static final String SAMPLE = "/traces/mooncake-conversation-sample.jsonl";
+    static final String SAMPLE = MooncakeTrace.SAMPLE;
 
     private DemoEngine()
     {
@@ -77,7 +76,7 @@ public final class DemoEngine
             {
                 final long[] ids = all.get(r).hashIds();
                 final int blocks = Math.min(ids.length, 1024);
-                final BlockKeys keys = keys(ids, blocks);
+                final BlockKeys keys = MooncakeTrace.keys(ids, blocks);
                 final int leading = blocks == 0 ? 0 : ns.exists(keys);
                 if (leading > 0)
                 {
@@ -131,31 +130,5 @@ public final class DemoEngine
                 warning -> System.err.println("skipped " + warning));
         }
         return limit > 0 && limit < requests.size() ? requests.subList(0, limit) : requests;
-    }
-
-    /**
-     * Block keys of a request: a digest per prefix-block id. The trace's ids already encode the chain (equal ids
-     * mean equal prefixes), so the digest of the id is the block's key.
-     */
-    static BlockKeys keys(final long[] ids, final int count)
-    {
-        try
-        {
-            final MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            final byte[] packed = new byte[count * 32];
-            final ByteBuffer id = ByteBuffer.allocate(16);
-            for (int i = 0; i < count; i++)
-            {
-                id.clear();
-                id.putLong(0x6D6F6F6E63616B65L).putLong(ids[i]);
-                sha.update(id.array());
-                System.arraycopy(sha.digest(), 0, packed, i * 32, 32);
-            }
-            return BlockKeys.ofPacked(packed);
-        }
-        catch (final java.security.NoSuchAlgorithmException ex)
-        {
-            throw new IllegalStateException(ex);
-        }
     }
 }

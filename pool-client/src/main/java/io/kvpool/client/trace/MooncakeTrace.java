@@ -3,10 +3,16 @@ package io.kvpool.client.trace;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.kvpool.client.BlockKeys;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -18,6 +24,8 @@ import java.util.function.Consumer;
  */
 public final class MooncakeTrace
 {
+    /** Class-path resource of the shipped sample: the first 1,000 requests of Mooncake's conversation trace. */
+    public static final String SAMPLE = "/traces/mooncake-conversation-sample.jsonl";
     private static final JsonFactory JSON = new JsonFactory();
 
     /** What to do with a malformed line. */
@@ -77,6 +85,51 @@ public final class MooncakeTrace
             throw new UncheckedIOException("reading " + source + " at line " + lineNumber, ex);
         }
         return requests;
+    }
+
+    /**
+     * @return the shipped sample's requests (its README says where it comes from).
+     */
+    public static List<TraceRequest> sample()
+    {
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(
+            MooncakeTrace.class.getResourceAsStream(SAMPLE), StandardCharsets.UTF_8)))
+        {
+            return read(reader, "sample", OnMalformed.STOP, warning ->
+            {
+            });
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    /**
+     * Block keys of a request's first {@code count} prefix blocks: a SHA-256 digest per id. The trace's ids already
+     * encode the chain (equal ids mean equal prefixes), so the digest of the id is the block's key.
+     */
+    public static BlockKeys keys(final long[] hashIds, final int count)
+    {
+        try
+        {
+            final MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            final byte[] packed = new byte[count * BlockKeys.KEY_BYTES];
+            final ByteBuffer id = ByteBuffer.allocate(16);
+            for (int i = 0; i < count; i++)
+            {
+                id.clear();
+                id.putLong(0x6D6F6F6E63616B65L).putLong(hashIds[i]);
+                sha.update(id.array());
+                System.arraycopy(sha.digest(), 0, packed, i * BlockKeys.KEY_BYTES,
+                    BlockKeys.KEY_BYTES);
+            }
+            return BlockKeys.ofPacked(packed);
+        }
+        catch (final NoSuchAlgorithmException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
     }
 
     static TraceRequest parse(final String line, final int lineNumber) throws IOException

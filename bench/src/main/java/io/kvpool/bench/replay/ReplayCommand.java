@@ -1,0 +1,242 @@
+package io.kvpool.bench.replay;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.kvpool.client.ManagerClient;
+import io.kvpool.client.ManagerClientContext;
+import io.kvpool.client.trace.MooncakeTrace;
+import io.kvpool.client.trace.TraceRequest;
+import io.kvpool.manager.ManagerContext;
+import io.kvpool.manager.PoolManager;
+import io.kvpool.protocol.ByteSizes;
+import io.kvpool.protocol.NamespaceInfo;
+import io.kvpool.protocol.PoolStats;
+import io.kvpool.protocol.wire.StatsSnapshot;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+/**
+ * {@code ./kvpool bench replay}: replays a Mooncake-format trace against an embedded pool (or a running one) and
+ * reports the block hit rate beside an exact LRU of the same capacity, bytes moved, throughput, get/put latency
+ * and the prefill time saved.
+ */
+@Command(
+    name = "replay",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+        "Replays a Mooncake-format trace (timestamp, input_length, output_length, hash_ids of 512-token prefix",
+        "blocks) against a pool: per request a longest-prefix lookup, a get of the leading hits (every byte checked),",
+        "a put of the rest. Reports the block hit rate beside an exact LRU of the same capacity in blocks, bytes",
+        "moved, throughput, get/put latency percentiles and the prefill time saved; writes JSON."})
+public final class ReplayCommand implements Callable<Integer>
+{
+    private static final String NAMESPACE = "replay";
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--trace", paramLabel = "FILE",
+        description = "Mooncake-format trace (default: the 1,000-request sample shipped with kvpool).")
+    private Path trace;
+
+    @Option(names = "--clients", paramLabel = "N", defaultValue = "1",
+        description = "Client threads, each with its own connection; request i goes to client i mod N " +
+            "(default: ${DEFAULT-VALUE}).")
+    private int clients;
+
+    @Option(names = "--block-bytes", paramLabel = "SIZE", defaultValue = "64k",
+        description = "Bytes of KV per 512-token block (default: ${DEFAULT-VALUE}).")
+    private String blockBytes;
+
+    @Option(names = "--capacity", paramLabel = "SIZE", defaultValue = "1g",
+        description = "Size of the embedded pool's region; the replay namespace may use all of it " +
+            "(default: ${DEFAULT-VALUE}).")
+    private String capacity;
+
+    @Option(names = "--speed", paramLabel = "X", defaultValue = "0",
+        description = "Replay at X times the trace's own pace; 0 replays as fast as possible " +
+            "(default: ${DEFAULT-VALUE}).")
+    private double speed;
+
+    @Option(names = "--requests", paramLabel = "N", defaultValue = "0",
+        description = "Replay only the first N requests (default: all).")
+    private int limit;
+
+    @Option(names = "--prefill-rate", paramLabel = "TOKENS/S", defaultValue = "10000",
+        description = "Prefill throughput the saving is stated at (default: ${DEFAULT-VALUE} tokens/s).")
+    private double prefillRate;
+
+    @Option(names = "--on-malformed", paramLabel = "skip|stop", defaultValue = "stop",
+        description = "At a malformed trace line: stop with its line number, or skip it with a warning " +
+            "(default: ${DEFAULT-VALUE}).")
+    private String onMalformed;
+
+    @Option(names = "--aeron-dir", paramLabel = "DIR",
+        description = "Replay against the running manager reached through this media driver instead of an " +
+            "embedded pool (--capacity is then the pool's own).")
+    private Path aeronDir;
+
+    @Option(names = "--admin-token", paramLabel = "TOKEN", defaultValue = "",
+        description = "Admin token of the running manager, to create the namespace '" + NAMESPACE + "'.")
+    private String adminToken;
+
+    @Option(names = "--json", description = "Print the JSON report on standard output instead of the table.")
+    private boolean json;
+
+    @Option(names = "--out", paramLabel = "DIR", description = "Also write the JSON report to DIR/replay.json.")
+    private Path out;
+
+    @Override
+    public Integer call() throws Exception
+    {
+        final PrintWriter stdout = spec.commandLine().getOut();
+        final long block = ByteSizes.parse(blockBytes);
+        final long regionBytes = ByteSizes.parse(capacity);
+        final TraceReplay.Settings settings = new TraceReplay.Settings(block, clients, speed, prefillRate, 512);
+        final List<TraceRequest> requests = load();
+        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
+        final ReplayReport report;
+        if (aeronDir != null)
+        {
+            report = replay(requests, settings, aeronDir);
+        }
+        else
+        {
+            final Path directory = Files.createTempDirectory(Path.of("/dev/shm"), "kvpool-replay-");
+            try (PoolManager manager = PoolManager.launch(new ManagerContext().regionFile(directory.resolve("region"))
+                .regionSizeBytes(regionBytes).format(true).embeddedAeronDir(directory.resolve("aeron"))
+                .metricsPort(-1)))
+            {
+                report = replay(requests, settings, manager.aeronDir());
+            }
+            finally
+            {
+                try (Stream<Path> files = Files.walk(directory))
+                {
+                    files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+                }
+            }
+        }
+        final String text = json().writeValueAsString(report);
+        if (out != null)
+        {
+            Files.createDirectories(out);
+            Files.writeString(out.resolve("replay.json"), text + "\n");
+        }
+        if (json)
+        {
+            stdout.println(text);
+        }
+        else
+        {
+            print(stdout, report);
+        }
+        stdout.flush();
+        return report.corruptBlocks() == 0 ? 0 : 1;
+    }
+
+    private List<TraceRequest> load() throws IOException
+    {
+        final MooncakeTrace.OnMalformed policy = switch (onMalformed)
+        {
+            case "skip" -> MooncakeTrace.OnMalformed.SKIP;
+            case "stop" -> MooncakeTrace.OnMalformed.STOP;
+            default -> throw new IllegalArgumentException("--on-malformed=" + onMalformed + " must be skip or stop");
+        };
+        final List<TraceRequest> all;
+        if (trace == null)
+        {
+            all = MooncakeTrace.sample();
+        }
+        else
+        {
+            if (!Files.isReadable(trace))
+            {
+                throw new IllegalArgumentException("--trace " + trace + " is not a readable file");
+            }
+            try (BufferedReader reader = Files.newBufferedReader(trace))
+            {
+                all = MooncakeTrace.read(reader, trace.toString(), policy,
+                    warning -> System.err.println("skipped " + warning));
+            }
+        }
+        return limit > 0 && limit < all.size() ? all.subList(0, limit) : all;
+    }
+
+    private ReplayReport replay(
+        final List<TraceRequest> requests, final TraceReplay.Settings settings, final Path driver)
+        throws InterruptedException
+    {
+        final ManagerClientContext admin = new ManagerClientContext().aeronDir(driver).token(adminToken)
+            .connectTimeout(Duration.ofSeconds(30));
+        final long capacityBlocks;
+        try (ManagerClient client = ManagerClient.connect(admin))
+        {
+            final NamespaceInfo info = client.createNamespace(NAMESPACE, settings.blockBytes(), 0, 0, "");
+            final PoolStats pool = client.stats().pool();
+            capacityBlocks = (long)Math.min(info.maxSlabs() == 0 ? pool.slabCount() : info.maxSlabs(),
+                pool.slabCount()) * info.blocksPerSlab();
+        }
+        try (ManagerClient client = ManagerClient.connect(admin);
+             ProgressBar bar = new ProgressBarBuilder().setTaskName("replay").setInitialMax(requests.size())
+                 .setStyle(ProgressBarStyle.ASCII).setUnit(" req", 1).continuousUpdate().build())
+        {
+            final ReplayReport report = new TraceReplay(requests, settings).run(TraceReplay.connectTo(driver),
+                NAMESPACE, trace == null ? "mooncake-conversation-sample" : trace.getFileName().toString(),
+                capacityBlocks, () -> evictions(client.stats()), bar::stepTo);
+            bar.stepTo(requests.size());
+            return report;
+        }
+    }
+
+    private static long evictions(final StatsSnapshot stats)
+    {
+        return stats.pool().namespaces().stream().filter(ns -> NAMESPACE.equals(ns.info().name()))
+            .mapToLong(PoolStats.Namespace::evictions).sum();
+    }
+
+    static ObjectMapper json()
+    {
+        return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    }
+
+    private static void print(final PrintWriter out, final ReplayReport r)
+    {
+        out.printf(Locale.ROOT, "replay of %s: %,d requests, %d client(s), %s blocks, capacity %,d blocks, %s%n",
+            r.trace(), r.requests(), r.clients(), ByteSizes.format(r.blockBytes()), r.capacityBlocks(),
+            r.transport());
+        out.printf(Locale.ROOT, "block hit rate   %.2f %%  (%,d of %,d blocks; leading run only)%n", 100 * r.hitRate(),
+            r.blocksHit(), r.blocksRequested());
+        out.printf(Locale.ROOT, "exact LRU        %.2f %%  (same trace, same capacity; difference %+.2f points)%n",
+            100 * r.lruHitRate(), r.differenceFromLruPoints());
+        out.printf(Locale.ROOT, "moved            %s read, %s written (%,d blocks stored, %,d evicted)%n",
+            ByteSizes.format(r.bytesRead()), ByteSizes.format(r.bytesWritten()), r.blocksStored(), r.evictions());
+        out.printf(Locale.ROOT, "throughput       %.0f requests/s, %.2f GB/s over %.1f s%n", r.requestsPerSecond(),
+            r.gigabytesPerSecond(), r.seconds());
+        out.printf(Locale.ROOT, "get latency us   p50 %.0f  p90 %.0f  p99 %.0f  p99.9 %.0f  max %.0f  (%,d gets)%n",
+            r.get().p50(), r.get().p90(), r.get().p99(), r.get().p999(), r.get().max(), r.get().count());
+        out.printf(Locale.ROOT, "put latency us   p50 %.0f  p90 %.0f  p99 %.0f  p99.9 %.0f  max %.0f  (%,d puts)%n",
+            r.put().p50(), r.put().p90(), r.put().p99(), r.put().p999(), r.put().max(), r.put().count());
+        out.printf(Locale.ROOT, "prefill saved    %.1f s at %.0f tokens/s%n", r.prefillSecondsSaved(),
+            r.prefillRateTokensPerSecond());
+        out.printf(Locale.ROOT, "corrupt blocks   %d%n", r.corruptBlocks());
+    }
+}
