@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     name = "kvpool bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks of kvpool's data paths.",
-    subcommands = {io.kvpool.bench.replay.ReplayCommand.class, JmhCommand.class, RemoteCommand.class, GpuCommand.class,
+    subcommands = {io.kvpool.bench.characterize.CharacterizeCommand.class, io.kvpool.bench.replay.ReplayCommand.class, JmhCommand.class, RemoteCommand.class, GpuCommand.class,
         CommandLine.HelpCommand.class})
 public final class BenchCli
 {
@@ -19,6 +19,15 @@ public final class BenchCli
      */
     public static void main(final String[] args)
     {
-        System.exit(new CommandLine(new BenchCli()).execute(args));
+        // A failure is one clear line, not a stack trace (-Dkvpool.debug=true adds it); exit status 1.
+        System.exit(new CommandLine(new BenchCli()).setExecutionExceptionHandler((ex, command, parsed) ->
+        {
+            command.getErr().println("kvpool bench " + command.getCommandName() + ": " + ex.getMessage());
+            if (Boolean.getBoolean("kvpool.debug"))
+            {
+                ex.printStackTrace(command.getErr());
+            }
+            return 1;
+        }).execute(args));
     }
 }

@@ -3,15 +3,7 @@ package io.kvpool.bench;
 import io.kvpool.client.BlockKeys;
 import io.kvpool.client.KvNamespace;
 import io.kvpool.client.KvPool;
-import io.kvpool.client.KvPoolContext;
-import io.kvpool.client.ManagerClient;
-import io.kvpool.client.ManagerClientContext;
-import io.kvpool.manager.ManagerContext;
-import io.kvpool.manager.PoolManager;
-import io.aeron.driver.MediaDriver;
-import io.aeron.driver.ThreadingMode;
 import io.kvpool.protocol.ByteSizes;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -23,12 +15,7 @@ import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.ServerSocket;
-import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
@@ -36,7 +23,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 /**
  * {@code ./kvpool bench remote}: GET throughput of the remote data path (kvpool's Aeron transport over UDP on
@@ -133,70 +119,27 @@ final class RemoteCommand implements Callable<Integer>
 
     private double kvpool(final int size) throws Exception
     {
-        final Path directory = Files.createTempDirectory(Path.of("/dev/shm"), "kvpool-remote-bench-");
-        final long slab = Math.max(2L << 20, (long)size * 4);
-        try (PoolManager manager = PoolManager.launch(new ManagerContext().regionFile(directory.resolve("region"))
-            .regionSizeBytes(Math.max(256L << 20, (long)values * size * 4)).slabSizeBytes(slab)
-            .embeddedAeronDir(directory.resolve("aeron")).endpoint("127.0.0.1:0").metricsPort(-1)))
-        {
-            try (ManagerClient admin = ManagerClient.connect(new ManagerClientContext().aeronDir(manager.aeronDir())))
-            {
-                admin.createNamespace("remote", size, 0, 0, "");
-            }
-            try (KvPool loader = KvPool.connect(new KvPoolContext().aeronDir(manager.aeronDir()));
-                 Arena arena = Arena.ofConfined())
-            {
-                final KvNamespace ns = loader.namespace("remote", size);
-                final MemorySegment block = arena.allocate(size);
-                block.fill((byte)7);
-                for (int i = 0; i < values; i++)
-                {
-                    ns.put(BlockKeys.of(blockKey(i)), new MemorySegment[]{block});
-                }
-            }
-            // The client side of a remote host: one media driver, shared by every client thread (as a host runs
-            // one), reached by each thread's own KvPool.
-            try (MediaDriver clientDriver = MediaDriver.launch(new MediaDriver.Context()
-                .aeronDirectoryName(directory.resolve("client-driver").toString()).threadingMode(ThreadingMode.SHARED)
-                .sharedIdleStrategy(new BackoffIdleStrategy(100, 10, 1_000, 20_000))
-                .dirDeleteOnStart(true).dirDeleteOnShutdown(true)))
-            {
-                return measureKvpool(manager, size, clientDriver.aeronDirectoryName());
-            }
-        }
-        finally
-        {
-            try (Stream<Path> files = Files.walk(directory))
-            {
-                files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-            }
-        }
-    }
-
-    private double measureKvpool(final PoolManager manager, final int size, final String driverDir) throws Exception
-    {
+        try (AeronLoopback pool = new AeronLoopback(size, values))
         {
             return measure(() ->
             {
-                final KvPool pool = KvPool.connect(new KvPoolContext().transport("aeron")
-                    .managerEndpoint(manager.udpEndpoint()).responseHost("127.0.0.1").aeronDir(Path.of(driverDir))
-                    .connectTimeout(Duration.ofSeconds(20)));
-                final KvNamespace ns = pool.namespace("remote", size);
+                final KvPool client = pool.connect();
+                final KvNamespace ns = client.namespace(AeronLoopback.NAMESPACE, size);
                 final Arena arena = Arena.ofShared();
                 final MemorySegment[] destination = {arena.allocate(size, 4096)};
                 return new Worker()
                 {
                     public long get()
                     {
-                        final int ok = ns.get(BlockKeys.of(blockKey(ThreadLocalRandom.current().nextInt(values))),
-                            destination).okCount();
+                        final int ok = ns.get(BlockKeys.of(AeronLoopback.key(ThreadLocalRandom.current()
+                            .nextInt(values))), destination).okCount();
                         return ok == 1 && destination[0].get(java.lang.foreign.ValueLayout.JAVA_BYTE, size - 1) == 7 ?
                             1 : 0;
                     }
 
                     public void close()
                     {
-                        pool.close();
+                        client.close();
                         arena.close();
                     }
                 };
@@ -277,11 +220,6 @@ final class RemoteCommand implements Callable<Integer>
     private static byte[] key(final int i)
     {
         return ("kv:" + i).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    }
-
-    private static byte[] blockKey(final int i)
-    {
-        return ByteBuffer.allocate(32).putInt(i).putInt(0x72656D6F).array();
     }
 
     private static int freePort() throws IOException

@@ -1,0 +1,119 @@
+package io.kvpool.bench;
+
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import io.kvpool.client.BlockKeys;
+import io.kvpool.client.KvNamespace;
+import io.kvpool.client.KvPool;
+import io.kvpool.client.KvPoolContext;
+import io.kvpool.client.ManagerClient;
+import io.kvpool.client.ManagerClientContext;
+import io.kvpool.manager.ManagerContext;
+import io.kvpool.manager.PoolManager;
+import org.agrona.concurrent.BackoffIdleStrategy;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * A pool reached as a host off the CXL fabric reaches it, all on this machine: a manager (region in /dev/shm,
+ * UDP on 127.0.0.1) holding {@code values} blocks of one size, and a separate client-side media driver shared by
+ * every connection (as a host runs one), through which {@link #connect()} opens clients on the Aeron data path.
+ * Thread-safe for {@link #connect()}; close once.
+ */
+public final class AeronLoopback implements AutoCloseable
+{
+    /** The namespace holding the values. */
+    public static final String NAMESPACE = "remote";
+
+    private final Path directory;
+    private final PoolManager manager;
+    private final MediaDriver clientDriver;
+    private final long blockBytes;
+
+    /**
+     * @param blockBytes size of every value.
+     * @param values     distinct values stored (keys {@link #key(int)} 0 to values - 1; every byte 7).
+     */
+    public AeronLoopback(final long blockBytes, final int values)
+    {
+        this.blockBytes = blockBytes;
+        try
+        {
+            directory = Files.createTempDirectory(Path.of("/dev/shm"), "kvpool-loopback-");
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+        final long slab = Math.max(2L << 20, blockBytes * 4);
+        manager = PoolManager.launch(new ManagerContext().regionFile(directory.resolve("region"))
+            .regionSizeBytes(Math.max(256L << 20, values * blockBytes * 4)).slabSizeBytes(slab)
+            .embeddedAeronDir(directory.resolve("aeron")).endpoint("127.0.0.1:0").metricsPort(-1));
+        try (ManagerClient admin = ManagerClient.connect(new ManagerClientContext().aeronDir(manager.aeronDir())))
+        {
+            admin.createNamespace(NAMESPACE, blockBytes, 0, 0, "");
+        }
+        try (KvPool loader = KvPool.connect(new KvPoolContext().aeronDir(manager.aeronDir()));
+             Arena arena = Arena.ofConfined())
+        {
+            final KvNamespace ns = loader.namespace(NAMESPACE, blockBytes);
+            final MemorySegment block = arena.allocate(blockBytes);
+            block.fill((byte)7);
+            for (int i = 0; i < values; i++)
+            {
+                ns.put(BlockKeys.of(key(i)), new MemorySegment[]{block});
+            }
+        }
+        clientDriver = MediaDriver.launch(new MediaDriver.Context()
+            .aeronDirectoryName(directory.resolve("client-driver").toString()).threadingMode(ThreadingMode.SHARED)
+            .sharedIdleStrategy(new BackoffIdleStrategy(100, 10, 1_000, 20_000))
+            .dirDeleteOnStart(true).dirDeleteOnShutdown(true));
+    }
+
+    /**
+     * @return a client on the Aeron UDP data path; the caller closes it.
+     */
+    public KvPool connect()
+    {
+        return KvPool.connect(new KvPoolContext().transport("aeron").managerEndpoint(manager.udpEndpoint())
+            .responseHost("127.0.0.1").aeronDir(Path.of(clientDriver.aeronDirectoryName()))
+            .connectTimeout(Duration.ofSeconds(20)));
+    }
+
+    public long blockBytes()
+    {
+        return blockBytes;
+    }
+
+    /**
+     * @return the key of value {@code i}.
+     */
+    public static byte[] key(final int i)
+    {
+        return ByteBuffer.allocate(32).putInt(i).putInt(0x72656D6F).array();
+    }
+
+    @Override
+    public void close()
+    {
+        clientDriver.close();
+        manager.close();
+        try (Stream<Path> files = Files.walk(directory))
+        {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+}
