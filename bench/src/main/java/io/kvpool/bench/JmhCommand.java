@@ -56,6 +56,7 @@ final class JmhCommand implements Callable<Integer>
             .jvmArgsAppend(jvmOptions())
             .resultFormat(ResultFormatType.JSON).result(json.toString())
             .forks(1)
+            .shouldFailOnError(true)
             .warmupIterations(quick ? 2 : 3).warmupTime(TimeValue.seconds(1))
             .measurementIterations(quick ? 3 : 5).measurementTime(TimeValue.seconds(quick ? 1 : 2));
         final Collection<RunResult> results = new Runner(options.build()).run();
