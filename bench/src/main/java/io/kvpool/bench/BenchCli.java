@@ -1,5 +1,7 @@
 package io.kvpool.bench;
 
+import io.kvpool.bench.characterize.CharacterizeCommand;
+import io.kvpool.bench.replay.ReplayCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,7 +12,8 @@ import picocli.CommandLine.Command;
     name = "kvpool bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks of kvpool's data paths.",
-    subcommands = {io.kvpool.bench.characterize.CharacterizeCommand.class, io.kvpool.bench.replay.ReplayCommand.class, JmhCommand.class, RemoteCommand.class, GpuCommand.class,
+    subcommands = {CharacterizeCommand.class, ReplayCommand.class, JmhCommand.class, RemoteCommand.class,
+        GpuCommand.class,
         CommandLine.HelpCommand.class})
 public final class BenchCli
 {

@@ -206,7 +206,8 @@ public final class CharacterizeCommand implements Callable<Integer>
     private void refuseToOverwritePool(final Region region)
     {
         if (!overwrite && region.lengthBytes() >= Long.BYTES &&
-            region.segment().get(ValueLayout.JAVA_LONG, SuperblockDescriptor.MAGIC_OFFSET) == SuperblockDescriptor.MAGIC)
+            region.segment().get(ValueLayout.JAVA_LONG, SuperblockDescriptor.MAGIC_OFFSET) ==
+            SuperblockDescriptor.MAGIC)
         {
             throw new IllegalArgumentException(region.path() + " holds a kvpool pool, which measuring would " +
                 "destroy; give --overwrite to measure it anyway");

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
@@ -27,7 +28,7 @@ import java.util.stream.Collectors;
  */
 public final class Reports
 {
-    /** The files {@link #write} produces, in its output directory. */
+    /** The files {@link #write} produces, in its output directory (the charts where AWT can draw text). */
     public static final List<String> FILES = List.of("points.csv", "points.json", "bandwidth-vs-size.png",
         "latency-vs-size.png", "bandwidth-vs-threads.png", "summary.md");
 
@@ -53,21 +54,32 @@ public final class Reports
         json.put("points", points.stream().map(Reports::asMap).toList());
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(
             directory.resolve("points.json").toFile(), json);
-        chart(directory.resolve("bandwidth-vs-size.png"), "Bandwidth vs access size (1 thread)", "bytes", "GB/s",
-            true, points, p -> p.kind().equals("bandwidth") && p.threads() == 1 &&
-                (p.pattern().equals("sequential") || p.path().equals("aeron-udp")),
-            p -> p.path() + " " + p.op(), Point::sizeBytes, Point::gbPerSecond);
-        chart(directory.resolve("latency-vs-size.png"), "Idle load latency vs working set (pointer chase)",
-            "working set bytes", "ns (p50)", true, points, p -> p.kind().equals("latency"), Point::path,
-            Point::sizeBytes, Point::latencyNsP50);
-        final long threadsSize = points.stream().filter(p -> p.kind().equals("bandwidth") && p.threads() > 1)
-            .mapToLong(Point::sizeBytes).max().orElse(0);
-        chart(directory.resolve("bandwidth-vs-threads.png"), "Bandwidth vs threads (sequential copy, largest size)",
-            "threads", "GB/s", false, points, p -> p.kind().equals("bandwidth") && !p.path().startsWith("gpu") &&
-                (p.op().equals("copy") && p.pattern().equals("sequential") || p.op().equals("get")) &&
-                p.sizeBytes() == largestSize(points, p.path(), threadsSize),
-            p -> p.path() + " " + p.op() + " " + sizeText(p.sizeBytes()), p -> p.threads(), Point::gbPerSecond);
-        Files.writeString(directory.resolve("summary.md"), summary(machine, points, skipped, quick));
+        final Map<String, String> notMeasured = new LinkedHashMap<>(skipped);
+        try
+        {
+            chart(directory.resolve("bandwidth-vs-size.png"), "Bandwidth vs access size (1 thread)", "bytes",
+                "GB/s", true, points, p -> p.kind().equals("bandwidth") && p.threads() == 1 &&
+                    (p.pattern().equals("sequential") || p.path().equals("aeron-udp")),
+                p -> p.path() + " " + p.op(), Point::sizeBytes, Point::gbPerSecond);
+            chart(directory.resolve("latency-vs-size.png"), "Idle load latency vs working set (pointer chase)",
+                "working set bytes", "ns (p50)", true, points, p -> p.kind().equals("latency"), Point::path,
+                Point::sizeBytes, Point::latencyNsP50);
+            final long threadsSize = points.stream().filter(p -> p.kind().equals("bandwidth") && p.threads() > 1)
+                .mapToLong(Point::sizeBytes).max().orElse(0);
+            chart(directory.resolve("bandwidth-vs-threads.png"),
+                "Bandwidth vs threads (sequential copy, largest size)", "threads", "GB/s", false, points,
+                p -> p.kind().equals("bandwidth") && !p.path().startsWith("gpu") &&
+                    (p.op().equals("copy") && p.pattern().equals("sequential") || p.op().equals("get")) &&
+                    p.sizeBytes() == largestSize(points, p.path(), threadsSize),
+                p -> p.path() + " " + p.op() + " " + sizeText(p.sizeBytes()), p -> p.threads(), Point::gbPerSecond);
+        }
+        catch (final RuntimeException | java.awt.AWTError ex)
+        {
+            // AWT draws the charts' text: a machine without fontconfig or fonts cannot. The numbers stand alone.
+            notMeasured.put("charts", "not drawn: " + ex + " (install fontconfig and a font, e.g. " +
+                "fonts-dejavu-core)");
+        }
+        Files.writeString(directory.resolve("summary.md"), summary(machine, points, notMeasured, quick));
     }
 
     private static long largestSize(final List<Point> points, final String path, final long cap)
@@ -93,7 +105,7 @@ public final class Reports
 
     private static void chart(
         final Path file, final String title, final String xTitle, final String yTitle, final boolean logX,
-        final List<Point> points, final Predicate<Point> include, final java.util.function.Function<Point, String> series,
+        final List<Point> points, final Predicate<Point> include, final Function<Point, String> series,
         final java.util.function.ToDoubleFunction<Point> x, final java.util.function.ToDoubleFunction<Point> y)
         throws IOException
     {
@@ -130,7 +142,8 @@ public final class Reports
         md.append("| Java | ").append(machine.java()).append(" |\n");
         md.append("| region | ").append(machine.region()).append(" |\n");
         md.append("| region mount | ").append(machine.regionMount()).append(" |\n\n");
-        md.append("## Peak bandwidth\n\n| path | op | pattern | GB/s | at size | threads |\n|---|---|---|---:|---:|---:|\n");
+        md.append("## Peak bandwidth\n\n| path | op | pattern | GB/s | at size | threads |\n")
+            .append("|---|---|---|---:|---:|---:|\n");
         final Map<String, Point> best = new TreeMap<>();
         for (final Point point : points)
         {

@@ -250,29 +250,17 @@ public final class GpuBench
         for (final long pageBytes : PAGE_SIZES)
         {
             final long bytes = PAGES * pageBytes;
-            final int batches = batchesPerRun(bytes);
-            final long[] slots = scattered(random, region.lengthBytes() / pageBytes, PAGES * batches);
-            final PageList[] toDevice = new PageList[batches];
-            final PageList[] toHost = new PageList[batches];
-            for (int b = 0; b < batches; b++)
-            {
-                toDevice[b] = new PageList();
-                toHost[b] = new PageList();
-                for (int i = 0; i < PAGES; i++)
-                {
-                    final long host = region.address() + slots[b * PAGES + i] * pageBytes;
-                    toDevice[b].add(host, device + i * pageBytes, pageBytes);
-                    toHost[b].add(device + i * pageBytes, host, pageBytes);
-                }
-            }
+            final Batches run = Batches.of(random, region, device, pageBytes, batchesPerRun(bytes), () -> pageBytes);
+            final PageList[] toDevice = run.toDevice();
+            final PageList[] toHost = run.toHost();
             for (final GpuBridge.Method method : GpuBridge.Method.values())
             {
-                final double up = rate(bridge, toDevice, method);
-                final double down = rate(bridge, toHost, method);
                 if (!usable(bridge, method))
                 {
                     continue;
                 }
+                final double up = rate(bridge, toDevice, method);
+                final double down = rate(bridge, toHost, method);
                 final String name = name(method);
                 rows.add(String.format(Locale.ROOT, "%-44s %10.1f   (%.0f%% of contiguous H2D)",
                     PAGES + " x " + (pageBytes >> 10) + " KiB H2D, " + name, up, 100 * up / h2d));
@@ -292,6 +280,34 @@ public final class GpuBench
             }
         }
         measureMixed(bridge, region, device, rows, h2d, d2h);
+    }
+
+    /**
+     * The batches of a timed run, both ways: each batch's pages lie in other host slots than every other batch's
+     * (slots of {@code stride} bytes scattered over the region), moved to and from consecutive device pages.
+     */
+    private record Batches(PageList[] toDevice, PageList[] toHost)
+    {
+        static Batches of(
+            final Random random, final Region region, final long device, final long stride, final int count,
+            final java.util.function.LongSupplier length)
+        {
+            final long[] slots = scattered(random, region.lengthBytes() / stride, PAGES * count);
+            final Batches batches = new Batches(new PageList[count], new PageList[count]);
+            for (int b = 0; b < count; b++)
+            {
+                batches.toDevice[b] = new PageList();
+                batches.toHost[b] = new PageList();
+                for (int i = 0; i < PAGES; i++)
+                {
+                    final long pageLength = length.getAsLong();
+                    final long host = region.address() + slots[b * PAGES + i] * stride;
+                    batches.toDevice[b].add(host, device + i * stride, pageLength);
+                    batches.toHost[b].add(device + i * stride, host, pageLength);
+                }
+            }
+            return batches;
+        }
     }
 
     /**
@@ -372,22 +388,11 @@ public final class GpuBench
     {
         final Random random = new Random(13);
         final long stride = 256 * 1024;
-        final int batches = batchesPerRun(PAGES * 136 * 1024L);
-        final long[] slots = scattered(random, region.lengthBytes() / stride, PAGES * batches);
-        final PageList[] toDevice = new PageList[batches];
-        final PageList[] toHost = new PageList[batches];
-        for (int b = 0; b < batches; b++)
-        {
-            toDevice[b] = new PageList();
-            toHost[b] = new PageList();
-            for (int i = 0; i < PAGES; i++)
-            {
-                final long length = (1 + random.nextInt(16)) * 16 * 1024L;
-                final long host = region.address() + slots[b * PAGES + i] * stride;
-                toDevice[b].add(host, device + i * stride, length);
-                toHost[b].add(device + i * stride, host, length);
-            }
-        }
+        // Page sizes drawn from 16 to 256 KiB, 136 KiB on average.
+        final Batches run = Batches.of(random, region, device, stride, batchesPerRun(PAGES * 136 * 1024L),
+            () -> (1 + random.nextInt(16)) * 16 * 1024L);
+        final PageList[] toDevice = run.toDevice();
+        final PageList[] toHost = run.toHost();
         for (final GpuBridge.Method method : List.of(GpuBridge.Method.KERNEL, GpuBridge.Method.BATCH))
         {
             if (!usable(bridge, method))
