@@ -54,7 +54,7 @@ final class DevicePath
                 locations[i] = null;
             }
         }
-        return gpu.copy(pages, GpuBridge.Method.KERNEL).thenApply(ignored ->
+        return gpu.copy(pages, GpuBridge.Method.AUTO).thenApply(ignored ->
         {
             final int[] statuses = new int[keys.size()];
             final int[] lengths = new int[keys.size()];
@@ -87,7 +87,7 @@ final class DevicePath
                 pages.add(devicePointers[i], region.address() + batch.offset(i), lengths[i]);
             }
         }
-        return gpu.copy(pages, GpuBridge.Method.KERNEL).thenApply(ignored ->
+        return gpu.copy(pages, GpuBridge.Method.AUTO).thenApply(ignored ->
         {
             for (int i = 0; i < keys.size(); i++)
             {

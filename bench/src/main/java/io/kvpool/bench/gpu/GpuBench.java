@@ -255,7 +255,7 @@ public final class GpuBench
             final PageList[] toHost = run.toHost();
             for (final GpuBridge.Method method : GpuBridge.Method.values())
             {
-                if (!usable(bridge, method))
+                if (!usable(bridge, method) || method == GpuBridge.Method.AUTO)
                 {
                     continue;
                 }
@@ -375,6 +375,7 @@ public final class GpuBench
             case PER_PAGE -> "per-page copies";
             case KERNEL -> "kernel";
             case BATCH -> "batched copy engine";
+            case AUTO -> "auto";
         };
     }
 
