@@ -106,6 +106,31 @@ class TraceReplayTest
     }
 
     @Test
+    void shouldReplayAgainstARunningManager() throws IOException
+    {
+        try (PoolManager manager = PoolManager.launch(new ManagerContext().regionFile(directory.resolve("region"))
+            .regionSizeBytes(256L << 20).format(true).embeddedAeronDir(directory.resolve("aeron")).metricsPort(-1)
+            .prefault(false).adminToken("secret")))
+        {
+            final StringWriter text = new StringWriter();
+            final CommandLine command = new CommandLine(new ReplayCommand());
+            command.setOut(new PrintWriter(text));
+            assertEquals(0, command.execute("--aeron-dir", manager.aeronDir().toString(), "--admin-token", "secret",
+                "--requests", "40", "--json"), text.toString());
+            final JsonNode report = ReplayCommand.json().readTree(text.toString());
+            assertEquals(40, report.get("requests").asInt());
+            try (ManagerClient client = ManagerClient.connect(new ManagerClientContext().aeronDir(manager.aeronDir())
+                .token("secret").connectTimeout(Duration.ofSeconds(20))))
+            {
+                final var namespace = client.stats().pool().namespaces().stream()
+                    .filter(ns -> ns.info().name().equals("replay")).findFirst().orElseThrow();
+                assertEquals(report.get("blocksStored").asLong(), namespace.sealedBlocks(),
+                    "the running pool holds what the replay stored");
+            }
+        }
+    }
+
+    @Test
     void shouldStopAtAMalformedTraceLineUnlessToldToSkip() throws IOException
     {
         final Path trace = Files.writeString(output.resolve("bad.jsonl"),
