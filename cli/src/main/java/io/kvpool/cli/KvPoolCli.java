@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
     versionProvider = KvPoolCli.Version.class,
     description = "A rack-scale memory pool for the KV caches of LLM inference engines.",
     subcommands = {DemoCommand.class, ManagerCommand.class, StatsCommand.class, InspectCommand.class,
-        SelfCheckCommand.class, TestCommand.class,
+        SelfCheckCommand.class, ClientConfigCommand.class, TestCommand.class,
         CommandLine.HelpCommand.class})
 public final class KvPoolCli
 {

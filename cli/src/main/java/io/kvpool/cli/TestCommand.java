@@ -11,9 +11,10 @@ import java.util.concurrent.Callable;
     name = "test",
     mixinStandardHelpOptions = true,
     description = {
-        "Runs the whole test suite (Maven Surefire over every module).",
-        "Handled by the ./kvpool launcher: extra arguments go to Maven, e.g. ./kvpool test -pl pool-manager " +
-            "-Dtest=PoolCoreTest.",
+        "Runs the whole test suite (Maven Surefire over every module), then the deployment's test",
+        "(ansible/test/run.sh: syntax check, ansible-lint, site.yml run twice on this machine).",
+        "Handled by the ./kvpool launcher: extra arguments go to Maven and skip the deployment's test, e.g.",
+        "./kvpool test -pl pool-manager -Dtest=PoolCoreTest.",
         "Hardware-bound tests (gpu, rdma, devdax) skip themselves and print why where the hardware is absent.",
         "The launcher also takes: ./kvpool build (build only), ./kvpool jdk (print the JDK it chose)."})
 final class TestCommand implements Callable<Integer>

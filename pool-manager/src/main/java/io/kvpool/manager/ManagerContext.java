@@ -233,36 +233,9 @@ public final class ManagerContext
         };
     }
 
-    /**
-     * Parses durations such as {@code 500ms}, {@code 10s}, {@code 2m}, or ISO-8601 ({@code PT10S}).
-     */
     static Duration duration(final Object value)
     {
-        final String text = text(value).trim().toLowerCase(java.util.Locale.ROOT);
-        try
-        {
-            if (text.startsWith("pt"))
-            {
-                return Duration.parse(text.toUpperCase(java.util.Locale.ROOT));
-            }
-            if (text.endsWith("ms"))
-            {
-                return Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2)));
-            }
-            if (text.endsWith("s"))
-            {
-                return Duration.ofSeconds(Long.parseLong(text.substring(0, text.length() - 1)));
-            }
-            if (text.endsWith("m"))
-            {
-                return Duration.ofMinutes(Long.parseLong(text.substring(0, text.length() - 1)));
-            }
-            return Duration.ofSeconds(Long.parseLong(text));
-        }
-        catch (final RuntimeException ex)
-        {
-            throw new IllegalArgumentException("'" + value + "' is not a duration such as 500ms, 10s or 2m");
-        }
+        return io.kvpool.protocol.Durations.parse(text(value));
     }
 
     public ManagerContext region(final Path device)

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The deployment's test; `./kvpool test` runs it after the Maven suite (the jars must be built).
+#  0. builds the jars (`kvpool build`);
+#  1. ansible-playbook --syntax-check of every playbook, and ansible-lint (production profile) clean;
+#  2. a real run of site.yml on this machine (connection local, a scratch prefix in /dev/shm, systemd off, a tmpfs
+#     region, secrets from the example vault): it stages the runtime, installs it, writes the manager's and the
+#     client's configuration, starts the manager and waits for its metrics endpoint;
+#  3. a second run must change nothing;
+#  4. the metrics endpoint answers, the configurations hold the vault's secrets, and the manager stops cleanly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for tool in ansible-playbook ansible-lint python3; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "ansible test: $tool is not installed (apt-get install ansible ansible-lint; .ci/run does)" >&2
+        exit 1
+    fi
+done
+export ANSIBLE_CONFIG="$PWD/ansible.cfg" ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 ANSIBLE_STDOUT_CALLBACK=default
+# The distribution is packed from the built jars: build them from the current sources.
+../kvpool build
+
+echo "ansible test: syntax check"
+ansible-playbook --syntax-check site.yml characterize.yml
+echo "ansible test: ansible-lint"
+ansible-lint --nocolor -q
+
+work="$(mktemp -d /dev/shm/kvpool-ansible-test-XXXXXX)"
+cleanup() {
+    [ -x "$work/prefix/bin/kvpool-manager-ctl" ] && "$work/prefix/bin/kvpool-manager-ctl" stop >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+udp_port="$(free_port)"
+metrics_port="$(free_port)"
+cat >"$work/vars.yml" <<VARS
+kvpool_prefix: $work/prefix
+kvpool_state_dir: $work/state
+kvpool_stage_dir: $work/stage
+kvpool_source_dir: $(cd .. && pwd)
+kvpool_build: false
+kvpool_region_file: $work/shm/region
+kvpool_aeron_dir: $work/shm/aeron
+kvpool_client_aeron_dir: $work/shm/aeron
+kvpool_udp_port: $udp_port
+kvpool_metrics_port: $metrics_port
+VARS
+
+recap() { # log -> "changed failed" of localhost's recap line
+    sed -n 's/^localhost *: .*changed=\([0-9]*\).*failed=\([0-9]*\).*/\1 \2/p' "$1"
+}
+echo "ansible test: site.yml, first run"
+ansible-playbook -i test/inventory/hosts.yml site.yml -e @"$work/vars.yml" | tee "$work/first.log"
+read -r changed failed < <(recap "$work/first.log")
+if [ "$failed" != 0 ] || [ "$changed" = 0 ]; then
+    echo "ansible test: the first run should change things and fail none (changed=$changed failed=$failed)" >&2
+    exit 1
+fi
+echo "ansible test: site.yml, second run (must change nothing)"
+ansible-playbook -i test/inventory/hosts.yml site.yml -e @"$work/vars.yml" | tee "$work/second.log"
+read -r changed failed < <(recap "$work/second.log")
+if [ "$failed" != 0 ] || [ "$changed" != 0 ]; then
+    echo "ansible test: the second run changed $changed and failed $failed (must be 0 and 0):" >&2
+    grep -B2 '^changed:' "$work/second.log" >&2 || true
+    exit 1
+fi
+
+echo "ansible test: checks"
+python3 - "$metrics_port" <<'PY'
+import sys, urllib.request
+body = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics", timeout=10).read().decode()
+assert "kvpool_" in body, "no kvpool metrics in the endpoint's answer"
+PY
+grep -q '^admin-token: "example-admin-token"$' "$work/prefix/etc/manager.yaml"
+grep -q '^    token: "example-llama-token"$' "$work/prefix/etc/manager.yaml"
+grep -q "^manager-endpoint=127.0.0.1:$udp_port$" "$work/prefix/etc/client.properties"
+"$work/prefix/bin/kvpool" client-config "$work/prefix/etc/client.properties" | grep -q '^namespace: llama-3-8b$'
+test "$("$work/prefix/bin/kvpool-manager-ctl" stop)" = stopped
+grep -q "stopped cleanly" "$work/state/log/manager.log"
+echo "ansible test: passed (deployed, idempotent, metrics answered, manager stopped cleanly)"

@@ -1,0 +1,84 @@
+package io.kvpool.client;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ClientConfigTest
+{
+    @TempDir
+    Path directory;
+
+    @Test
+    void shouldReadWhatDeploymentWrites() throws IOException
+    {
+        final ClientConfig config = ClientConfig.load(write("""
+            # written by Ansible
+            manager-endpoint=10.0.0.10:40100
+            response-host=10.0.0.21
+            aeron-dir=/dev/shm/kvpool-aeron
+            transport=aeron
+            namespace=llama-3-8b
+            block-size=2m
+            token=secret
+            connect-timeout=20s
+            """));
+        assertEquals("llama-3-8b", config.namespace());
+        assertEquals(2L << 20, config.blockBytes());
+        assertEquals("secret", config.token());
+        assertEquals("10.0.0.10:40100", config.context().managerEndpoint());
+        assertEquals("10.0.0.21", config.context().responseHost());
+        assertEquals(Path.of("/dev/shm/kvpool-aeron"), config.context().aeronDirectory());
+        assertEquals("aeron", config.context().transport());
+        assertEquals(Duration.ofSeconds(20), config.context().managerClientContext("x", "").connectTimeout());
+        assertTrue(config.describe().contains("manager: UDP 10.0.0.10:40100 (responses to 10.0.0.21)"),
+            config.describe());
+        assertTrue(config.describe().contains("token: set") && !config.describe().contains("secret"));
+    }
+
+    @Test
+    void shouldTakeAutoAsTheBestPathAndNoEndpointAsThisHost() throws IOException
+    {
+        final ClientConfig config = ClientConfig.load(write("namespace=a\nblock-size=64k\ntransport=auto\n"));
+        assertNull(config.context().transport());
+        assertNull(config.context().managerEndpoint());
+        assertEquals("", config.token());
+    }
+
+    @Test
+    void shouldNameTheFileAndKeyOfEveryProblem() throws IOException
+    {
+        assertProblem("namespace=a\nblock-size=64k\nmanger-endpoint=x:1\n", "unknown keys [manger-endpoint]");
+        assertProblem("namespace=a\nblock-size=lots\n", "key 'block-size'");
+        assertProblem("block-size=64k\n", "key 'block-size': is required");
+        assertProblem("namespace=a\nblock-size=64k\nconnect-timeout=soon\n", "key 'connect-timeout': 'soon' is " +
+            "not a duration");
+        assertProblem("namespace=a\nblock-size=64k\nverify-checksums=yes\n", "expected true or false");
+        final IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+            () -> ClientConfig.load(directory.resolve("absent.properties")));
+        assertTrue(missing.getMessage().startsWith("cannot read client configuration"), missing.getMessage());
+    }
+
+    private void assertProblem(final String text, final String expected) throws IOException
+    {
+        final Path file = write(text);
+        final IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> ClientConfig.load(file));
+        assertTrue(ex.getMessage().startsWith(file.toString()) && ex.getMessage().contains(expected), ex.getMessage());
+    }
+
+    private Path write(final String text) throws IOException
+    {
+        final Path file = Files.createTempFile(directory, "client", ".properties");
+        Files.writeString(file, text);
+        return file;
+    }
+}

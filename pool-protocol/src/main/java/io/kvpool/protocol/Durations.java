@@ -1,0 +1,47 @@
+package io.kvpool.protocol;
+
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * Parses durations as operators write them: {@code 500ms}, {@code 10s}, {@code 2m}, a bare number of seconds, or
+ * ISO-8601 ({@code PT10S}). Stateless and thread-safe.
+ */
+public final class Durations
+{
+    private Durations()
+    {
+    }
+
+    /**
+     * @throws IllegalArgumentException naming the text when it is not a duration.
+     */
+    public static Duration parse(final String value)
+    {
+        final String text = value.trim().toLowerCase(Locale.ROOT);
+        try
+        {
+            if (text.startsWith("pt"))
+            {
+                return Duration.parse(text.toUpperCase(Locale.ROOT));
+            }
+            if (text.endsWith("ms"))
+            {
+                return Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2)));
+            }
+            if (text.endsWith("s"))
+            {
+                return Duration.ofSeconds(Long.parseLong(text.substring(0, text.length() - 1)));
+            }
+            if (text.endsWith("m"))
+            {
+                return Duration.ofMinutes(Long.parseLong(text.substring(0, text.length() - 1)));
+            }
+            return Duration.ofSeconds(Long.parseLong(text));
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new IllegalArgumentException("'" + value + "' is not a duration such as 500ms, 10s or 2m");
+        }
+    }
+}
