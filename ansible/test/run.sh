@@ -6,7 +6,8 @@
 #     region, secrets from the example vault): it stages the runtime, installs it, writes the manager's and the
 #     client's configuration, starts the manager and waits for its metrics endpoint;
 #  3. a second run must change nothing;
-#  4. the metrics endpoint answers, the configurations hold the vault's secrets, and the manager stops cleanly.
+#  4. characterize.yml runs a tiny characterization and fetches its six files back;
+#  5. the metrics endpoint answers, the configurations hold the vault's secrets, and the manager stops cleanly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for tool in ansible-playbook ansible-lint python3; do
@@ -46,6 +47,8 @@ kvpool_aeron_dir: $work/shm/aeron
 kvpool_client_aeron_dir: $work/shm/aeron
 kvpool_udp_port: $udp_port
 kvpool_metrics_port: $metrics_port
+kvpool_characterize_fetch_dir: $work/fetched
+kvpool_characterize_args: [--quick, --no-network, --point-ms, "2", --size, 16m]
 VARS
 
 recap() { # log -> "changed failed" of localhost's recap line
@@ -67,6 +70,15 @@ if [ "$failed" != 0 ] || [ "$changed" != 0 ]; then
     exit 1
 fi
 
+echo "ansible test: characterize.yml (a tiny characterization, fetched back)"
+ansible-playbook -i test/inventory/hosts.yml characterize.yml -e @"$work/vars.yml" | tee "$work/characterize.log"
+read -r changed failed < <(recap "$work/characterize.log")
+test "$failed" = 0
+for file in summary.md points.csv points.json bandwidth-vs-size.png latency-vs-size.png bandwidth-vs-threads.png; do
+    test -s "$work/fetched/localhost/$file"
+done
+grep -q '^# kvpool characterization' "$work/fetched/localhost/summary.md"
+
 echo "ansible test: checks"
 python3 - "$metrics_port" <<'PY'
 import sys, urllib.request
@@ -79,4 +91,4 @@ grep -q "^manager-endpoint=127.0.0.1:$udp_port$" "$work/prefix/etc/client.proper
 "$work/prefix/bin/kvpool" client-config "$work/prefix/etc/client.properties" | grep -q '^namespace: llama-3-8b$'
 test "$("$work/prefix/bin/kvpool-manager-ctl" stop)" = stopped
 grep -q "stopped cleanly" "$work/state/log/manager.log"
-echo "ansible test: passed (deployed, idempotent, metrics answered, manager stopped cleanly)"
+echo "ansible test: passed (deployed, idempotent, characterized, metrics answered, manager stopped cleanly)"
