@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# {{ ansible_managed }}
 # kvpool on its bundled Java runtime: `kvpool bench ...` runs the benchmarks, anything else the CLI.
 set -euo pipefail
 HOME_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -1,0 +1,92 @@
+# Helpers of the rig's guest roles (sourced): the distribution's launcher and Java, steps that say what they do,
+# the JUnit console launcher, and a manager started and stopped the way an operator would.
+KVPOOL=/opt/kvpool/bin/kvpool
+JAVA=/opt/kvpool/runtime/bin/java
+AERON_DIR=/dev/shm/kvpool-aeron
+# On the shared folder, so that the host keeps it whatever happens.
+MANAGER_LOG="/rig/out/$(hostname)-manager.log"
+# QEMU 7.2's software emulation of AVX is new and crashed JIT-compiled code now and then (a wild SIGSEGV in the
+# manager); the JVM sticks to SSE here. A JVM that crashes leaves its report where the host keeps it.
+# C1 alone: emulated CPUs make C2's compilations cost more than they win in runs this short.
+JAVA_OPTS="-XX:UseAVX=0 -XX:TieredStopAtLevel=1 -XX:ErrorFile=/rig/out/hs_err_%p.log"
+export KVPOOL_JAVA_OPTS="$JAVA_OPTS"
+step() {
+    echo "== $(date +%T) $*"
+}
+
+# run_tests MODULE CLASS...: runs test classes of MODULE from the staged test classes with the JUnit console
+# launcher; fails unless at least one test ran and none failed or was aborted (skipped for want of hardware).
+run_tests() {
+    module="$1"
+    shift
+    # Test fixtures shared by every module's tests (io.kvpool.protocol.test) come from pool-protocol's.
+    classpath="/opt/kvpool/tests/$module:/opt/kvpool/tests/pool-protocol:$(ls /opt/kvpool/lib/*.jar | tr '\n' ':')"
+    selectors=""
+    for class in "$@"; do
+        selectors="$selectors --select-class $class"
+    done
+    # shellcheck disable=SC2086
+    # shellcheck disable=SC2086
+    "$JAVA" @/opt/kvpool/jvm.options $JAVA_OPTS -jar /opt/kvpool/tests/junit-console.jar execute --disable-banner \
+        --details=tree --disable-ansi-colors --fail-if-no-tests --class-path "$classpath" $selectors >/tmp/tests.log 2>&1 || true
+    cat /tmp/tests.log
+    grep -Eq '\[ +[1-9][0-9]* tests successful +\]' /tmp/tests.log
+    grep -Eq '\[ +0 tests failed +\]' /tmp/tests.log
+    grep -Eq '\[ +0 tests aborted +\]' /tmp/tests.log
+}
+
+# manager_start ARGS...: starts `kvpool manager ARGS` and waits until it says ready (or fails, printing its log).
+manager_start() {
+    "$KVPOOL" manager --metrics-port -1 --embedded-aeron-dir "$AERON_DIR" "$@" >"$MANAGER_LOG" 2>&1 &
+    MANAGER_PID=$!
+    waited=0
+    until grep -q '^ready$' "$MANAGER_LOG"; do
+        if ! kill -0 "$MANAGER_PID" 2>/dev/null || [ "$waited" -ge 900 ]; then
+            cat "$MANAGER_LOG"
+            echo "the manager did not become ready"
+            return 1
+        fi
+        sleep 1
+        waited=$((waited + 1))
+    done
+    cat "$MANAGER_LOG"
+}
+
+# manager_stop: SIGTERM, then the manager must exit 0 having flushed and marked the region clean.
+manager_stop() {
+    kill -TERM "$MANAGER_PID"
+    wait "$MANAGER_PID"
+    grep -q '^stopped cleanly$' "$MANAGER_LOG"
+}
+
+# prove_devdax DEVICE: the contract tests against the device, then the manager formats it and serves blocks that
+# are still there, every byte, after a restart.
+prove_devdax() {
+    device="$1"
+    name=$(basename "$device")
+    step "$device: $(cat "/sys/bus/dax/devices/$name/size") bytes, alignment $(cat "/sys/bus/dax/devices/$name/align")"
+    test "$(cat "/sys/bus/dax/devices/$name/align")" = 2097152
+    step "region-mapping contract tests against $device"
+    KVPOOL_DEVDAX="$device" run_tests transport-cxl io.kvpool.transport.cxl.DevDaxRegionTest
+    mkdir -p /var/lib/kvpool
+    step "the manager formats $device and serves it"
+    manager_start --region "$device" --format --index-file "/var/lib/kvpool/$name.index"
+    "$KVPOOL" bench replay --aeron-dir "$AERON_DIR" --requests 40 --json >/tmp/replay1.json
+    manager_stop
+    step "restart: the blocks are still there"
+    manager_start --region "$device" --index-file "/var/lib/kvpool/$name.index"
+    grep -q '^recovery: clean' "$MANAGER_LOG"
+    "$KVPOOL" bench replay --aeron-dir "$AERON_DIR" --requests 40 --json >/tmp/replay2.json
+    manager_stop
+    python3 - <<'PY'
+import json
+first = json.load(open("/tmp/replay1.json"))
+second = json.load(open("/tmp/replay2.json"))
+print("before the restart: stored %d blocks, transport %s" % (first["blocksStored"], first["transport"]))
+print("after the restart: %d of %d blocks served, %d corrupt" % (second["blocksHit"], second["blocksRequested"],
+                                                                 second["corruptBlocks"]))
+assert first["blocksStored"] > 0 and first["corruptBlocks"] == 0
+assert second["blocksHit"] == second["blocksRequested"], "blocks lost across the restart"
+assert second["corruptBlocks"] == 0
+PY
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# ./kvpool rig SCENARIO: proves the paths ordinary machines lack on emulated hardware. Builds (once, cached) the
+# guest image, stages the distribution, runs the scenario's VMs under QEMU, collects their logs, and always tears
+# everything down. Scenarios: devdax (a pmem-backed and a CXL-backed /dev/dax0.0), all. A scenario that cannot
+# start (no QEMU, no mirror) fails loudly.
+set -euo pipefail
+RIG="$(cd "$(dirname "$0")" && pwd)"
+CACHE="${KVPOOL_RIG_CACHE:-$RIG/.cache}"
+SCENARIOS=(devdax)
+usage() {
+    echo "usage: ./kvpool rig SCENARIO   (scenarios: ${SCENARIOS[*]} all)" >&2
+    exit 2
+}
+[ $# -eq 1 ] || usage
+case "$1" in
+    -h|--help) usage ;;
+    all) selected=("${SCENARIOS[@]}") ;;
+    *) [[ " ${SCENARIOS[*]} " == *" $1 "* ]] || usage; selected=("$1") ;;
+esac
+for tool in qemu-system-x86_64 qemu-img; do
+    command -v "$tool" >/dev/null || { echo "rig: $tool is missing (apt-get install qemu-system-x86 qemu-utils)" >&2; exit 1; }
+done
+bash "$RIG/build-image.sh"
+bash "$RIG/prepare.sh"
+# shellcheck source=rig/lib.sh
+source "$RIG/lib.sh"
+for scenario in "${selected[@]}"; do
+    WORK="$(mktemp -d /dev/shm/kvpool-rig-XXXXXX)"
+    VM_PIDS=()
+    trap teardown EXIT
+    mkdir -p "$WORK/share/out" "$WORK/share/roles"
+    cp "$RIG/guest/init" "$WORK/share/init.sh"
+    cp "$RIG/roles/"*.sh "$WORK/share/roles/"
+    echo "rig: scenario $scenario (scratch $WORK)"
+    start="$(date +%s)"
+    # shellcheck source=/dev/null
+    source "$RIG/scenarios/$scenario.sh"
+    run_scenario
+    echo "rig: scenario $scenario passed in $(( $(date +%s) - start )) s"
+    teardown
+    trap - EXIT
+done
