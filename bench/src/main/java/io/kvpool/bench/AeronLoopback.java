@@ -10,6 +10,7 @@ import io.kvpool.client.ManagerClient;
 import io.kvpool.client.ManagerClientContext;
 import io.kvpool.manager.ManagerContext;
 import io.kvpool.manager.PoolManager;
+import io.kvpool.protocol.FileTrees;
 import org.agrona.concurrent.BackoffIdleStrategy;
 
 import java.io.IOException;
@@ -20,8 +21,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * A pool reached as a host off the CXL fabric reaches it, all on this machine: a manager (region in /dev/shm,
@@ -107,13 +106,6 @@ public final class AeronLoopback implements AutoCloseable
     {
         clientDriver.close();
         manager.close();
-        try (Stream<Path> files = Files.walk(directory))
-        {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
+        FileTrees.delete(directory);
     }
 }

@@ -5,6 +5,7 @@ import io.kvpool.client.ManagerClientContext;
 import io.kvpool.manager.ManagerContext;
 import io.kvpool.manager.PoolManager;
 import io.kvpool.protocol.ByteSizes;
+import io.kvpool.protocol.FileTrees;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -25,12 +26,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * {@code kvpool demo}: the main job, end to end. Starts a pool manager on a 1 GiB emulated CXL region in /dev/shm,
@@ -130,10 +129,7 @@ final class DemoCommand implements Callable<Integer>
         }
         finally
         {
-            try (Stream<Path> files = Files.walk(directory))
-            {
-                files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-            }
+            FileTrees.delete(directory);
         }
     }
 

@@ -6,6 +6,7 @@ import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.BlockTableDescriptor;
 import io.kvpool.protocol.Checksums;
 import io.kvpool.protocol.ErrorCode;
+import io.kvpool.protocol.FileTrees;
 import io.kvpool.protocol.NamespaceInfo;
 import io.kvpool.protocol.PoolException;
 import io.kvpool.protocol.PoolStats;
@@ -30,7 +31,6 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -58,10 +58,7 @@ class ManagerServiceTest
     @AfterEach
     void deleteDirectory() throws IOException
     {
-        try (Stream<Path> files = Files.walk(directory))
-        {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        }
+        FileTrees.delete(directory);
     }
 
     @Test

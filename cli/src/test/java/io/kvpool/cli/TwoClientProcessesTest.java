@@ -2,6 +2,7 @@ package io.kvpool.cli;
 
 import io.kvpool.client.ManagerClient;
 import io.kvpool.client.ManagerClientContext;
+import io.kvpool.protocol.FileTrees;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -10,10 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,10 +33,7 @@ class TwoClientProcessesTest
     @AfterEach
     void deleteDirectory() throws IOException
     {
-        try (Stream<Path> files = Files.walk(directory))
-        {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        }
+        FileTrees.delete(directory);
     }
 
     @Test

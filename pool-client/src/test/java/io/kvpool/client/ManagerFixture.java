@@ -2,6 +2,7 @@ package io.kvpool.client;
 
 import io.kvpool.manager.ManagerContext;
 import io.kvpool.manager.PoolManager;
+import io.kvpool.protocol.FileTrees;
 import io.kvpool.protocol.wire.StatsSnapshot;
 
 import java.io.IOException;
@@ -11,8 +12,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * A real pool manager in this JVM (its own media driver, region file and index in a scratch directory) and
@@ -118,13 +117,6 @@ final class ManagerFixture implements AutoCloseable
 
     void deleteDirectory()
     {
-        try (Stream<Path> files = Files.walk(directory))
-        {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
+        FileTrees.delete(directory);
     }
 }

@@ -2,6 +2,7 @@ package io.kvpool.manager;
 
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.Checksums;
+import io.kvpool.protocol.FileTrees;
 import io.kvpool.protocol.Status;
 import io.kvpool.protocol.Payloads;
 import io.kvpool.transport.cxl.RegionSource;
@@ -13,9 +14,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 /**
  * A scratch directory in /dev/shm (tmpfs, like the emulated pool) and helpers to build pools and keys in tests.
@@ -123,13 +122,6 @@ final class PoolFixture implements AutoCloseable
     @Override
     public void close()
     {
-        try (Stream<Path> files = Files.walk(directory))
-        {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
+        FileTrees.delete(directory);
     }
 }

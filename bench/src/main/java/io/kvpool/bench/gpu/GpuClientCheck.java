@@ -11,6 +11,7 @@ import io.kvpool.gpu.GpuBridge;
 import io.kvpool.gpu.PinnedMemory;
 import io.kvpool.manager.ManagerContext;
 import io.kvpool.manager.PoolManager;
+import io.kvpool.protocol.FileTrees;
 import io.kvpool.protocol.Payloads;
 import io.kvpool.protocol.Status;
 
@@ -20,9 +21,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * The client's device path on a real GPU, end to end: a pool manager in this JVM, a client on the mapped (CXL)
@@ -70,10 +69,7 @@ public final class GpuClientCheck
         }
         finally
         {
-            try (Stream<Path> files = Files.walk(directory))
-            {
-                files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-            }
+            FileTrees.delete(directory);
         }
     }
 

@@ -9,6 +9,7 @@ import io.kvpool.client.ManagerClient;
 import io.kvpool.client.ManagerClientContext;
 import io.kvpool.manager.ManagerContext;
 import io.kvpool.manager.PoolManager;
+import io.kvpool.protocol.FileTrees;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -28,9 +29,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * Client get and put of a batch of 32 blocks (64 KiB and 2 MiB) through {@link KvNamespace} on an emulated region
@@ -109,10 +108,7 @@ public class ClientCopyBenchmark
         pool.close();
         manager.close();
         arena.close();
-        try (Stream<Path> files = Files.walk(directory))
-        {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        }
+        FileTrees.delete(directory);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.kvpool.bench.jmh;
 import io.kvpool.manager.PoolContext;
 import io.kvpool.manager.PoolCore;
 import io.kvpool.protocol.BlockBatch;
+import io.kvpool.protocol.FileTrees;
 import io.kvpool.protocol.Status;
 import io.kvpool.transport.cxl.RegionSource;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -20,9 +21,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * The manager's hot paths without the wire: index lookups of present keys (Chronicle Map, then the block table's
@@ -68,10 +67,7 @@ public class PoolCoreBenchmark
     public void tearDown() throws IOException
     {
         pool.close();
-        try (Stream<Path> files = Files.walk(directory))
-        {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        }
+        FileTrees.delete(directory);
     }
 
     @Benchmark

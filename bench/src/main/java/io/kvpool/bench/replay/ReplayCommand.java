@@ -9,6 +9,7 @@ import io.kvpool.client.trace.TraceRequest;
 import io.kvpool.manager.ManagerContext;
 import io.kvpool.manager.PoolManager;
 import io.kvpool.protocol.ByteSizes;
+import io.kvpool.protocol.FileTrees;
 import io.kvpool.protocol.NamespaceInfo;
 import io.kvpool.protocol.PoolStats;
 import io.kvpool.protocol.wire.StatsSnapshot;
@@ -26,11 +27,9 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 /**
  * {@code ./kvpool bench replay}: replays a Mooncake-format trace against an embedded pool (or a running one) and
@@ -132,10 +131,7 @@ public final class ReplayCommand implements Callable<Integer>
             }
             finally
             {
-                try (Stream<Path> files = Files.walk(directory))
-                {
-                    files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-                }
+                FileTrees.delete(directory);
             }
         }
         final String text = json().writeValueAsString(report);

@@ -7,6 +7,7 @@ import io.kvpool.client.trace.MooncakeTrace;
 import io.kvpool.client.trace.TraceRequest;
 import io.kvpool.manager.ManagerContext;
 import io.kvpool.manager.PoolManager;
+import io.kvpool.protocol.FileTrees;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -19,9 +20,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -46,10 +45,7 @@ class TraceReplayTest
     @AfterEach
     void deleteDirectory() throws IOException
     {
-        try (Stream<Path> files = Files.walk(directory))
-        {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        }
+        FileTrees.delete(directory);
     }
 
     @Test

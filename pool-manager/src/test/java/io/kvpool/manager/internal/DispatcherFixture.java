@@ -3,6 +3,7 @@ package io.kvpool.manager.internal;
 import io.kvpool.manager.PoolContext;
 import io.kvpool.manager.PoolCore;
 import io.kvpool.protocol.BlockBatch;
+import io.kvpool.protocol.FileTrees;
 import io.kvpool.protocol.wire.HelloFlyweight;
 import io.kvpool.protocol.wire.HelloOkFlyweight;
 import io.kvpool.protocol.wire.MessageHeader;
@@ -16,9 +17,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * A pool with two token-protected namespaces behind a dispatcher whose response channels record what is sent.
@@ -126,13 +125,6 @@ final class DispatcherFixture implements AutoCloseable
     public void close()
     {
         pool.close();
-        try (Stream<Path> files = Files.walk(directory))
-        {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
+        FileTrees.delete(directory);
     }
 }
