@@ -20,8 +20,8 @@ import org.agrona.ErrorHandler;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SystemNanoClock;
 
@@ -313,7 +313,7 @@ public final class PoolManager implements AutoCloseable
      */
     private static IdleStrategy idleStrategy()
     {
-        return new BackoffIdleStrategy(Long.getLong("x.spin",100), Long.getLong("x.yield",10), TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(Long.getLong("x.park",200)));
+        return new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(200));
     }
 
     private static void sleep(final long millis)
