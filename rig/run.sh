@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # ./kvpool rig SCENARIO: proves the paths ordinary machines lack on emulated hardware. Builds (once, cached) the
 # guest image, stages the distribution, runs the scenario's VMs under QEMU, collects their logs, and always tears
-# everything down. Scenarios: devdax (a pmem-backed and a CXL-backed /dev/dax0.0), all. A scenario that cannot
-# start (no QEMU, no mirror) fails loudly.
+# everything down. Scenarios: devdax (a pmem-backed and a CXL-backed /dev/dax0.0), rdma-loopback (the verbs
+# transport's conformance suite over Soft-RoCE in one VM), all. A scenario that cannot start (no QEMU, no mirror)
+# fails loudly.
 set -euo pipefail
 RIG="$(cd "$(dirname "$0")" && pwd)"
 CACHE="${KVPOOL_RIG_CACHE:-$RIG/.cache}"
-SCENARIOS=(devdax)
+SCENARIOS=(devdax rdma-loopback)
 usage() {
     echo "usage: ./kvpool rig SCENARIO   (scenarios: ${SCENARIOS[*]} all)" >&2
     exit 2

@@ -20,15 +20,19 @@ run_tests() {
     module="$1"
     shift
     # Test fixtures shared by every module's tests (io.kvpool.protocol.test) come from pool-protocol's.
-    classpath="/opt/kvpool/tests/$module:/opt/kvpool/tests/pool-protocol:$(ls /opt/kvpool/lib/*.jar | tr '\n' ':')"
+    classpath="/opt/kvpool/tests/$module:/opt/kvpool/tests/pool-protocol:$(ls /opt/kvpool/lib/*.jar | tr '\n' ':' |
+        sed 's/:$//')"
     selectors=""
     for class in "$@"; do
         selectors="$selectors --select-class $class"
     done
     # shellcheck disable=SC2086
+    # The classes go on the JVM's own class path, not the launcher's --class-path: Chronicle Map compiles code at
+    # run time against java.class.path.
     # shellcheck disable=SC2086
-    "$JAVA" @/opt/kvpool/jvm.options $JAVA_OPTS -jar /opt/kvpool/tests/junit-console.jar execute --disable-banner \
-        --details=tree --disable-ansi-colors --fail-if-no-tests --class-path "$classpath" $selectors >/tmp/tests.log 2>&1 || true
+    "$JAVA" @/opt/kvpool/jvm.options $JAVA_OPTS -cp "$classpath:/opt/kvpool/tests/junit-console.jar" \
+        org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=tree --disable-ansi-colors \
+        --fail-if-no-tests $selectors >/tmp/tests.log 2>&1 || true
     cat /tmp/tests.log
     grep -Eq '\[ +[1-9][0-9]* tests successful +\]' /tmp/tests.log
     grep -Eq '\[ +0 tests failed +\]' /tmp/tests.log
