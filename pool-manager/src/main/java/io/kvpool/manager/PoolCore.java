@@ -47,6 +47,7 @@ public final class PoolCore implements AutoCloseable
     private final RecoveryReport recoveryReport;
     private final Runnable onClose;
     private final LeaseKeeper leaseKeeper;
+    private final WritePath writes;
     private boolean closed;
 
     PoolCore(
@@ -66,6 +67,7 @@ public final class PoolCore implements AutoCloseable
         this.nanoClock = context.nanoClock();
         this.leases = new LeaseTable((int)geometry.blockTableEntries(), context.pinCapacity());
         this.leaseKeeper = new LeaseKeeper(segment, geometry, index, allocator, leases, nanoClock);
+        this.writes = new WritePath(context, segment, geometry, index, allocator, leases, leaseKeeper);
     }
 
     /**
@@ -235,41 +237,7 @@ public final class PoolCore implements AutoCloseable
      */
     public int reserve(final int namespaceId, final BlockBatch batch)
     {
-        final NamespaceState namespace = begin(namespaceId);
-        final long deadlineNs = nanoClock.getAsLong() + context.reservationLeaseNs();
-        final byte[] keys = batch.keyArray();
-        int reserved = 0;
-        for (int i = 0; i < batch.size(); i++)
-        {
-            final int keyOffset = i * BlockBatch.KEY_BYTES;
-            final long indexed = index.get(namespace.id(), keys, keyOffset);
-            if (indexed >= 0)
-            {
-                final long stamp = BlockTableDescriptor.stampAcquire(segment, geometry.blockEntryOffset(indexed));
-                if (BlockTableDescriptor.generation(stamp) == index.lastGeneration())
-                {
-                    batch.status(i, BlockTableDescriptor.state(stamp) == BlockTableDescriptor.SEALED ?
-                        Status.ALREADY_EXISTS : Status.WRITE_IN_PROGRESS);
-                    continue;
-                }
-            }
-            final int block = allocator.reserve(namespace, keys, keyOffset);
-            if (block < 0)
-            {
-                batch.status(i, Status.INSUFFICIENT_CAPACITY);
-                continue;
-            }
-            final long generation = generationOf(block);
-            index.put(namespace.id(), keys, keyOffset, block, generation);
-            leases.reserve(block, deadlineNs);
-            batch.status(i, Status.OK);
-            batch.blockIndex(i, block);
-            batch.generation(i, generation);
-            batch.offset(i, geometry.blockDataOffset(block, namespace.blockSizeBytes()));
-            batch.length(i, (int)namespace.blockSizeBytes());
-            reserved++;
-        }
-        return reserved;
+        return writes.reserve(begin(namespaceId), batch);
     }
 
     /**
@@ -283,30 +251,7 @@ public final class PoolCore implements AutoCloseable
      */
     public int commit(final int namespaceId, final BlockBatch batch)
     {
-        final NamespaceState namespace = begin(namespaceId);
-        int sealed = 0;
-        for (int i = 0; i < batch.size(); i++)
-        {
-            final int status = leaseKeeper.checkReservation(namespace, batch.blockIndex(i), batch.generation(i));
-            if (status != Status.OK)
-            {
-                batch.status(i, status);
-                continue;
-            }
-            final int length = batch.length(i);
-            if (length < 0 || length > namespace.blockSizeBytes())
-            {
-                batch.status(i, Status.INVALID_LENGTH);
-                continue;
-            }
-            final int block = (int)batch.blockIndex(i);
-            allocator.seal(block, length, batch.checksum(i));
-            leases.endReservation(block, -1);
-            batch.status(i, Status.OK);
-            batch.offset(i, geometry.blockDataOffset(block, namespace.blockSizeBytes()));
-            sealed++;
-        }
-        return sealed;
+        return writes.commit(begin(namespaceId), batch);
     }
 
     /**
@@ -319,22 +264,7 @@ public final class PoolCore implements AutoCloseable
      */
     public int abort(final int namespaceId, final BlockBatch batch)
     {
-        final NamespaceState namespace = begin(namespaceId);
-        int aborted = 0;
-        for (int i = 0; i < batch.size(); i++)
-        {
-            final int status = leaseKeeper.checkReservation(namespace, batch.blockIndex(i), batch.generation(i));
-            batch.status(i, status);
-            if (status == Status.OK)
-            {
-                final int block = (int)batch.blockIndex(i);
-                index.remove(namespace.id(), batch.keyArray(), i * BlockBatch.KEY_BYTES, block, batch.generation(i));
-                allocator.release(block);
-                leases.endReservation(block, -1);
-                aborted++;
-            }
-        }
-        return aborted;
+        return writes.abort(begin(namespaceId), batch);
     }
 
     /**
@@ -347,20 +277,7 @@ public final class PoolCore implements AutoCloseable
      */
     public int renewReservations(final int namespaceId, final BlockBatch batch)
     {
-        final NamespaceState namespace = begin(namespaceId);
-        final long deadlineNs = nanoClock.getAsLong() + context.reservationLeaseNs();
-        int renewed = 0;
-        for (int i = 0; i < batch.size(); i++)
-        {
-            final int status = leaseKeeper.checkReservation(namespace, batch.blockIndex(i), batch.generation(i));
-            batch.status(i, status);
-            if (status == Status.OK)
-            {
-                leases.renewReservation((int)batch.blockIndex(i), deadlineNs);
-                renewed++;
-            }
-        }
-        return renewed;
+        return writes.renewReservations(begin(namespaceId), batch);
     }
 
     /**
@@ -632,11 +549,5 @@ public final class PoolCore implements AutoCloseable
         batch.offset(i, geometry.blockDataOffset(block, namespace.blockSizeBytes()));
         batch.length(i, BlockTableDescriptor.payloadLengthBytes(segment, entry));
         batch.checksum(i, BlockTableDescriptor.checksum(segment, entry));
-    }
-
-    private long generationOf(final long block)
-    {
-        return BlockTableDescriptor.generation(
-            BlockTableDescriptor.stampAcquire(segment, geometry.blockEntryOffset(block)));
     }
 }

@@ -1,0 +1,152 @@
+package io.kvpool.manager;
+
+import io.kvpool.manager.internal.BlockAllocator;
+import io.kvpool.manager.internal.BlockIndex;
+import io.kvpool.manager.internal.LeaseTable;
+import io.kvpool.manager.internal.NamespaceState;
+import io.kvpool.protocol.BlockBatch;
+import io.kvpool.protocol.BlockTableDescriptor;
+import io.kvpool.protocol.RegionGeometry;
+import io.kvpool.protocol.Status;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * {@link PoolCore}'s two-phase write: reserve (FREE -> WRITING under a lease), commit (SEALED, indexed), abort, and
+ * lease renewal. Each method gets a namespace {@link PoolCore} has already checked and reaped expired leases for;
+ * statuses are as {@link PoolCore}'s public methods document. Not thread-safe: the manager's thread.
+ */
+final class WritePath
+{
+    private final PoolContext context;
+    private final MemorySegment segment;
+    private final RegionGeometry geometry;
+    private final BlockIndex index;
+    private final BlockAllocator allocator;
+    private final LeaseTable leases;
+    private final LeaseKeeper leaseKeeper;
+
+    WritePath(
+        final PoolContext context, final MemorySegment segment, final RegionGeometry geometry, final BlockIndex index,
+        final BlockAllocator allocator, final LeaseTable leases, final LeaseKeeper leaseKeeper)
+    {
+        this.context = context;
+        this.segment = segment;
+        this.geometry = geometry;
+        this.index = index;
+        this.allocator = allocator;
+        this.leases = leases;
+        this.leaseKeeper = leaseKeeper;
+    }
+
+    int reserve(final NamespaceState namespace, final BlockBatch batch)
+    {
+        final long deadlineNs = context.nanoClock().getAsLong() + context.reservationLeaseNs();
+        final byte[] keys = batch.keyArray();
+        int reserved = 0;
+        for (int i = 0; i < batch.size(); i++)
+        {
+            final int keyOffset = i * BlockBatch.KEY_BYTES;
+            final long indexed = index.get(namespace.id(), keys, keyOffset);
+            if (indexed >= 0)
+            {
+                final long stamp = BlockTableDescriptor.stampAcquire(segment, geometry.blockEntryOffset(indexed));
+                if (BlockTableDescriptor.generation(stamp) == index.lastGeneration())
+                {
+                    batch.status(i, BlockTableDescriptor.state(stamp) == BlockTableDescriptor.SEALED ?
+                        Status.ALREADY_EXISTS : Status.WRITE_IN_PROGRESS);
+                    continue;
+                }
+            }
+            final int block = allocator.reserve(namespace, keys, keyOffset);
+            if (block < 0)
+            {
+                batch.status(i, Status.INSUFFICIENT_CAPACITY);
+                continue;
+            }
+            final long generation = generationOf(block);
+            index.put(namespace.id(), keys, keyOffset, block, generation);
+            leases.reserve(block, deadlineNs);
+            batch.status(i, Status.OK);
+            batch.blockIndex(i, block);
+            batch.generation(i, generation);
+            batch.offset(i, geometry.blockDataOffset(block, namespace.blockSizeBytes()));
+            batch.length(i, (int)namespace.blockSizeBytes());
+            reserved++;
+        }
+        return reserved;
+    }
+
+
+    int commit(final NamespaceState namespace, final BlockBatch batch)
+    {
+        int sealed = 0;
+        for (int i = 0; i < batch.size(); i++)
+        {
+            final int status = leaseKeeper.checkReservation(namespace, batch.blockIndex(i), batch.generation(i));
+            if (status != Status.OK)
+            {
+                batch.status(i, status);
+                continue;
+            }
+            final int length = batch.length(i);
+            if (length < 0 || length > namespace.blockSizeBytes())
+            {
+                batch.status(i, Status.INVALID_LENGTH);
+                continue;
+            }
+            final int block = (int)batch.blockIndex(i);
+            allocator.seal(block, length, batch.checksum(i));
+            leases.endReservation(block, -1);
+            batch.status(i, Status.OK);
+            batch.offset(i, geometry.blockDataOffset(block, namespace.blockSizeBytes()));
+            sealed++;
+        }
+        return sealed;
+    }
+
+
+    int abort(final NamespaceState namespace, final BlockBatch batch)
+    {
+        int aborted = 0;
+        for (int i = 0; i < batch.size(); i++)
+        {
+            final int status = leaseKeeper.checkReservation(namespace, batch.blockIndex(i), batch.generation(i));
+            batch.status(i, status);
+            if (status == Status.OK)
+            {
+                final int block = (int)batch.blockIndex(i);
+                index.remove(namespace.id(), batch.keyArray(), i * BlockBatch.KEY_BYTES, block, batch.generation(i));
+                allocator.release(block);
+                leases.endReservation(block, -1);
+                aborted++;
+            }
+        }
+        return aborted;
+    }
+
+
+    int renewReservations(final NamespaceState namespace, final BlockBatch batch)
+    {
+        final long deadlineNs = context.nanoClock().getAsLong() + context.reservationLeaseNs();
+        int renewed = 0;
+        for (int i = 0; i < batch.size(); i++)
+        {
+            final int status = leaseKeeper.checkReservation(namespace, batch.blockIndex(i), batch.generation(i));
+            batch.status(i, status);
+            if (status == Status.OK)
+            {
+                leases.renewReservation((int)batch.blockIndex(i), deadlineNs);
+                renewed++;
+            }
+        }
+        return renewed;
+    }
+
+
+    private long generationOf(final long block)
+    {
+        return BlockTableDescriptor.generation(
+            BlockTableDescriptor.stampAcquire(segment, geometry.blockEntryOffset(block)));
+    }
+}
