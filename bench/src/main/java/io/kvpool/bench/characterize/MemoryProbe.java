@@ -8,7 +8,6 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -54,61 +53,32 @@ public final class MemoryProbe
             throw new IllegalArgumentException(path + ": " + memory.byteSize() + " bytes cannot give " + threads +
                 " threads an item of " + sizeBytes + " bytes each");
         }
-        final long[] bytes = new long[threads];
-        final long[] elapsed = new long[threads];
-        final CyclicBarrier start = new CyclicBarrier(threads);
-        final List<Thread> running = new ArrayList<>();
-        final Throwable[] failure = new Throwable[1];
-        for (int t = 0; t < threads; t++)
+        final double gbPerSecond = ParallelRun.gigabytesPerSecond("probe-" + path + "-" + op, threads, (id, start) ->
         {
-            final int id = t;
-            final Thread thread = new Thread(() ->
+            try (Arena arena = Arena.ofConfined())
             {
-                try (Arena arena = Arena.ofConfined())
+                final MemorySegment mine = memory.asSlice(id * share, share);
+                final MemorySegment local = arena.allocate(sizeBytes, 4096);
+                final int[] order = order(share / sizeBytes, random, 17 + id);
+                start.await();
+                final long begin = System.nanoTime();
+                long moved = 0;
+                long now;
+                int next = 0;
+                do
                 {
-                    final MemorySegment mine = memory.asSlice(id * share, share);
-                    final MemorySegment local = arena.allocate(sizeBytes, 4096);
-                    final int[] order = order(share / sizeBytes, random, 17 + id);
-                    start.await();
-                    final long begin = System.nanoTime();
-                    long moved = 0;
-                    long now;
-                    int next = 0;
-                    do
+                    for (int k = 0; k < 64; k++)
                     {
-                        for (int k = 0; k < 64; k++)
-                        {
-                            final long offset = (long)order[next] * sizeBytes;
-                            next = next + 1 == order.length ? 0 : next + 1;
-                            apply(op, mine, offset, sizeBytes, local);
-                            moved += sizeBytes;
-                        }
+                        final long offset = (long)order[next] * sizeBytes;
+                        next = next + 1 == order.length ? 0 : next + 1;
+                        apply(op, mine, offset, sizeBytes, local);
+                        moved += sizeBytes;
                     }
-                    while ((now = System.nanoTime()) - begin < nanos);
-                    bytes[id] = moved;
-                    elapsed[id] = now - begin;
                 }
-                catch (final Throwable ex)
-                {
-                    failure[0] = ex;
-                }
-            }, "probe-" + path + "-" + t);
-            thread.start();
-            running.add(thread);
-        }
-        for (final Thread thread : running)
-        {
-            thread.join();
-        }
-        if (failure[0] != null)
-        {
-            throw new IllegalStateException(path + " " + op + ": " + failure[0], failure[0]);
-        }
-        double gbPerSecond = 0;
-        for (int t = 0; t < threads; t++)
-        {
-            gbPerSecond += bytes[t] / (double)elapsed[t];
-        }
+                while ((now = System.nanoTime()) - begin < nanos);
+                return new long[]{moved, now - begin};
+            }
+        });
         return Point.bandwidth(path, op, random ? "random" : "sequential", sizeBytes, threads, gbPerSecond);
     }
 

@@ -10,7 +10,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CyclicBarrier;
 
 /**
  * The network transport's path: gets of one block at a time over kvpool's Aeron data path on UDP loopback (a
@@ -48,69 +47,42 @@ final class NetworkProbe
     {
         final long size = pool.blockBytes();
         final Histogram latency = new Histogram(60_000_000_000L, 3);
-        final long[] bytes = new long[threads];
-        final long[] elapsed = new long[threads];
-        final Throwable[] failure = new Throwable[1];
-        final CyclicBarrier start = new CyclicBarrier(threads);
-        final List<Thread> running = new ArrayList<>();
-        for (int t = 0; t < threads; t++)
+        final double gbPerSecond = ParallelRun.gigabytesPerSecond("probe-aeron", threads, (id, start) ->
         {
-            final int id = t;
-            final Thread thread = new Thread(() ->
+            try (KvPool client = pool.connect();
+                 Arena arena = Arena.ofConfined())
             {
-                try (KvPool client = pool.connect();
-                     Arena arena = Arena.ofConfined())
+                final KvNamespace ns = client.namespace(AeronLoopback.NAMESPACE, size);
+                final MemorySegment[] destination = {arena.allocate(size, 4096)};
+                final Histogram mine = new Histogram(60_000_000_000L, 3);
+                for (int i = 0; i < 3; i++)
                 {
-                    final KvNamespace ns = client.namespace(AeronLoopback.NAMESPACE, size);
-                    final MemorySegment[] destination = {arena.allocate(size, 4096)};
-                    final Histogram mine = new Histogram(60_000_000_000L, 3);
-                    for (int i = 0; i < 3; i++)
-                    {
-                        ns.get(BlockKeys.of(AeronLoopback.key(i)), destination);
-                    }
-                    start.await();
-                    final long begin = System.nanoTime();
-                    long now = begin;
-                    int i = id;
-                    do
-                    {
-                        final long before = now;
-                        if (ns.get(BlockKeys.of(AeronLoopback.key(i++ % VALUES)), destination).okCount() != 1)
-                        {
-                            throw new IllegalStateException("a get over the aeron transport failed");
-                        }
-                        now = System.nanoTime();
-                        mine.recordValue(now - before);
-                        bytes[id] += size;
-                    }
-                    while (now - begin < nanos);
-                    elapsed[id] = now - begin;
-                    synchronized (latency)
-                    {
-                        latency.add(mine);
-                    }
+                    ns.get(BlockKeys.of(AeronLoopback.key(i)), destination);
                 }
-                catch (final Throwable ex)
+                start.await();
+                final long begin = System.nanoTime();
+                long now = begin;
+                long moved = 0;
+                int i = id;
+                do
                 {
-                    failure[0] = ex;
+                    final long before = now;
+                    if (ns.get(BlockKeys.of(AeronLoopback.key(i++ % VALUES)), destination).okCount() != 1)
+                    {
+                        throw new IllegalStateException("a get over the aeron transport failed");
+                    }
+                    now = System.nanoTime();
+                    mine.recordValue(now - before);
+                    moved += size;
                 }
-            }, "probe-aeron-" + t);
-            thread.start();
-            running.add(thread);
-        }
-        for (final Thread thread : running)
-        {
-            thread.join();
-        }
-        if (failure[0] != null)
-        {
-            throw new IllegalStateException("aeron-udp: " + failure[0], failure[0]);
-        }
-        double gbPerSecond = 0;
-        for (int t = 0; t < threads; t++)
-        {
-            gbPerSecond += bytes[t] / (double)elapsed[t];
-        }
+                while (now - begin < nanos);
+                synchronized (latency)
+                {
+                    latency.add(mine);
+                }
+                return new long[]{moved, now - begin};
+            }
+        });
         return new Point("bandwidth", "aeron-udp", "get", "random", size, threads, gbPerSecond,
             latency.getValueAtPercentile(50), latency.getValueAtPercentile(99));
     }
