@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Runs one measurement on several threads at once: each prepares, waits for the others, measures for itself and
@@ -43,7 +44,8 @@ final class ParallelRun
         throws InterruptedException
     {
         final long[][] results = new long[threads][];
-        final Throwable[] failure = new Throwable[1];
+        // The first failure is the cause; the others' broken barrier only follows from it.
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
         final CyclicBarrier barrier = new CyclicBarrier(threads);
         final List<Thread> running = new ArrayList<>();
         for (int t = 0; t < threads; t++)
@@ -57,7 +59,7 @@ final class ParallelRun
                 }
                 catch (final Throwable ex)
                 {
-                    failure[0] = ex;
+                    failure.compareAndSet(null, ex);
                     barrier.reset();
                 }
             }, name + "-" + t);
@@ -68,9 +70,9 @@ final class ParallelRun
         {
             thread.join();
         }
-        if (failure[0] != null)
+        if (failure.get() != null)
         {
-            throw new IllegalStateException(name + ": " + failure[0], failure[0]);
+            throw new IllegalStateException(name + ": " + failure.get(), failure.get());
         }
         double gbPerSecond = 0;
         for (final long[] result : results)
