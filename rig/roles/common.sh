@@ -39,6 +39,30 @@ run_tests() {
     grep -Eq '\[ +0 tests aborted +\]' /tmp/tests.log
 }
 
+# soft_roce ADDRESS: brings this VM's NIC up with ADDRESS/24 (198.18.0.0/24 exists only on the emulated link) and
+# puts Soft-RoCE (rxe0) on it.
+soft_roce() {
+    nic=$(ls /sys/class/net | grep -v '^lo$' | head -n 1)
+    ip link set "$nic" up
+    ip addr add "$1/24" dev "$nic"
+    rdma link add rxe0 type rxe netdev "$nic"
+    rdma link show
+    ibv_devinfo -d rxe0 | head -20
+}
+
+# await_file PATH SECONDS: waits until PATH exists (another VM's role creates it on the shared folder).
+await_file() {
+    waited=0
+    until [ -e "$1" ]; do
+        if [ "$waited" -ge "$2" ]; then
+            echo "gave up waiting for $1 after $2 s"
+            return 1
+        fi
+        sleep 1
+        waited=$((waited + 1))
+    done
+}
+
 # manager_start ARGS...: starts `kvpool manager ARGS` and waits until it says ready (or fails, printing its log).
 manager_start() {
     "$KVPOOL" manager --metrics-port -1 --embedded-aeron-dir "$AERON_DIR" "$@" >"$MANAGER_LOG" 2>&1 &

@@ -3,6 +3,7 @@ package io.kvpool.client;
 import io.kvpool.protocol.transport.BlockTransport;
 import io.kvpool.protocol.transport.TransportContext;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,7 +18,14 @@ class AeronUdpTransportConformanceTest extends AeronIpcTransportConformanceTest
     {
         // Off the CXL fabric: the manager is reached at the UDP port it bound (asked for port 0), through the
         // client's own media driver.
-        assertTrue(context.managerEndpoint().matches("127\\.0\\.0\\.1:[1-9][0-9]*"), context.managerEndpoint());
+        if (remote == null)
+        {
+            assertTrue(context.managerEndpoint().matches("127\\.0\\.0\\.1:[1-9][0-9]*"), context.managerEndpoint());
+        }
+        else
+        {
+            assertEquals(remote.endpoint, context.managerEndpoint());
+        }
         assertNotNull(context.embeddedDriverDir());
         return super.open(context);
     }

@@ -28,12 +28,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The contract every {@link BlockTransport} keeps, run against each transport present: sizes from 1 byte to
  * 4 MiB, batches, concurrent callers, a failure in the middle of a batch, a peer that disappears, a closed
  * transport. Blocks are reserved and committed through the real manager; only the bytes go through the transport.
+ * The manager runs in this JVM, or, for transports that reach it over the network and where the environment names
+ * one ({@link RemoteManager}), on another host.
  */
 abstract class BlockTransportConformanceTest
 {
     static final long BLOCK = 4L << 20;
 
     ManagerFixture fixture;
+    RemoteManager remote;
     ManagerClient control;
     BlockTransport transport;
     Arena arena;
@@ -58,13 +61,30 @@ abstract class BlockTransportConformanceTest
         return null;
     }
 
+    /**
+     * @return whether this transport can reach a manager on another host (then the environment may name one).
+     */
+    boolean reachesRemoteManagers()
+    {
+        return managerEndpoint() != null;
+    }
+
     @BeforeEach
     void setUp()
     {
+        arena = Arena.ofShared();
+        remote = reachesRemoteManagers() ? RemoteManager.fromEnvironment() : null;
+        if (remote != null)
+        {
+            remote.createNamespace("conformance", BLOCK, 0, "");
+            control = ManagerClient.connect(remote.clientContext("conformance", ""));
+            transport = open(new TransportContext(control.session(), () -> control.session().sessionId(),
+                remote.endpoint, remote.responseHost, null, remote.nextDriverDir(), null, control::rdmaConnect));
+            return;
+        }
         fixture = new ManagerFixture(160L << 20, 8L << 20);
         fixture.createNamespace("conformance", BLOCK, 0, "");
         control = ManagerClient.connect(fixture.clientContext("conformance", ""));
-        arena = Arena.ofShared();
         final String endpoint = managerEndpoint() == null ? null : fixture.manager.udpEndpoint();
         transport = open(new TransportContext(control.session(), () -> control.session().sessionId(), endpoint,
             "127.0.0.1", fixture.directory.resolve("aeron"),
@@ -74,7 +94,7 @@ abstract class BlockTransportConformanceTest
     @AfterEach
     void tearDown()
     {
-        org.agrona.CloseHelper.closeAll(transport, control, arena, fixture);
+        org.agrona.CloseHelper.closeAll(transport, control, arena, fixture, remote);
     }
 
     @Test
@@ -217,7 +237,14 @@ abstract class BlockTransportConformanceTest
         writes.add(reserved.blockIndex(0), reserved.generation(0), reserved.offset(0), 70_000, sources[0]);
         transport.write(writes).join();
         commit(reserved, sources);
-        fixture.manager.close();
+        if (remote != null)
+        {
+            remote.kill();
+        }
+        else
+        {
+            fixture.manager.close();
+        }
         final long start = System.nanoTime();
         final TransferBatch reads = readBack(reserved, new int[]{70_000});
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(30), "completes in bounded time");

@@ -12,7 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 /**
- * The conformance suite on the verbs transport; runs only where an RDMA device exists (the rig's Soft-RoCE VMs).
+ * The conformance suite on the verbs transport; runs only where an RDMA device exists (the rig's Soft-RoCE VMs),
+ * against a manager in this JVM, or on another host where the environment names one ({@link RemoteManager}).
  */
 @Tag("rdma")
 @RequiresHardware(Hardware.RDMA)
@@ -26,6 +27,12 @@ class RdmaTransportConformanceTest extends BlockTransportConformanceTest
         final BlockTransport transport = provider.open(context);
         assertEquals("rdma", transport.name());
         return transport;
+    }
+
+    @Override
+    boolean reachesRemoteManagers()
+    {
+        return true;
     }
 
     @Override

@@ -2,6 +2,8 @@ package io.kvpool.bench.replay;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.kvpool.client.KvPool;
+import io.kvpool.client.KvPoolContext;
 import io.kvpool.client.ManagerClient;
 import io.kvpool.client.ManagerClientContext;
 import io.kvpool.client.trace.MooncakeTrace;
@@ -30,6 +32,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@code ./kvpool bench replay}: replays a Mooncake-format trace against an embedded pool (or a running one) and
@@ -96,6 +99,29 @@ public final class ReplayCommand implements Callable<Integer>
             "embedded pool (--capacity is then the pool's own).")
     private Path aeronDir;
 
+    @Option(names = "--manager-endpoint", paramLabel = "HOST:PORT",
+        description = "Replay against the running manager at this UDP endpoint, as a host off its machine reaches " +
+            "it (a media driver runs inside this process); the data path is chosen as --transport says.")
+    private String managerEndpoint;
+
+    @Option(names = "--response-host", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+        description = "With --manager-endpoint: this host's address as the manager reaches it " +
+            "(default: ${DEFAULT-VALUE}).")
+    private String responseHost;
+
+    @Option(names = "--transport", paramLabel = "auto|cxl|rdma|aeron", defaultValue = "auto",
+        description = "The data path: auto (default) picks the best this host has; cxl, rdma or aeron force one.")
+    private String transport;
+
+    @Option(names = "--region", paramLabel = "PATH",
+        description = "Where this host sees the pool's region (a shared CXL device under its own name here).")
+    private Path region;
+
+    @Option(names = "--verify-checksums",
+        description = "Every get also checks the CRC32C of the copied bytes against the block table (a mismatch " +
+            "is a miss): what a reader on another host of a non-coherent CXL pool must do (docs/spec/coherence.md).")
+    private boolean verifyChecksums;
+
     @Option(names = "--admin-token", paramLabel = "TOKEN", defaultValue = "",
         description = "Admin token of the running manager, to create the namespace '" + NAMESPACE + "'.")
     private String adminToken;
@@ -116,9 +142,29 @@ public final class ReplayCommand implements Callable<Integer>
         final List<TraceRequest> requests = load();
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
         final ReplayReport report;
-        if (aeronDir != null)
+        if (!List.of("auto", "cxl", "rdma", "aeron").contains(transport))
         {
-            report = replay(requests, settings, aeronDir);
+            throw new IllegalArgumentException("--transport=" + transport + " must be auto, cxl, rdma or aeron");
+        }
+        if (managerEndpoint != null && aeronDir != null)
+        {
+            throw new IllegalArgumentException("--manager-endpoint and --aeron-dir name two managers: give one");
+        }
+        if (managerEndpoint != null)
+        {
+            final Path drivers = Files.createTempDirectory(Path.of("/dev/shm"), "kvpool-replay-driver-");
+            try
+            {
+                report = replay(requests, settings, new Connection(null, managerEndpoint, drivers));
+            }
+            finally
+            {
+                FileTrees.delete(drivers);
+            }
+        }
+        else if (aeronDir != null)
+        {
+            report = replay(requests, settings, new Connection(aeronDir, null, null));
         }
         else
         {
@@ -127,7 +173,7 @@ public final class ReplayCommand implements Callable<Integer>
                 .regionSizeBytes(regionBytes).format(true).embeddedAeronDir(directory.resolve("aeron"))
                 .metricsPort(-1)))
             {
-                report = replay(requests, settings, manager.aeronDir());
+                report = replay(requests, settings, new Connection(manager.aeronDir(), null, null));
             }
             finally
             {
@@ -180,12 +226,46 @@ public final class ReplayCommand implements Callable<Integer>
         return limit > 0 && limit < all.size() ? all.subList(0, limit) : all;
     }
 
+    /**
+     * How this process reaches the manager: through a media driver on its host ({@code aeronDir}, IPC), or over
+     * UDP at {@code endpoint} with a media driver of its own per connection under {@code drivers}.
+     */
+    private record Connection(Path aeronDir, String endpoint, Path drivers)
+    {
+    }
+
+    private KvPoolContext poolContext(final Connection connection, final int client)
+    {
+        final KvPoolContext context = new KvPoolContext().clientName("replay")
+            .connectTimeout(Duration.ofSeconds(60)).transport("auto".equals(transport) ? null : transport)
+            .verifyChecksums(verifyChecksums);
+        if (region != null)
+        {
+            context.regionPath(region);
+        }
+        if (connection.endpoint() == null)
+        {
+            return context.aeronDir(connection.aeronDir());
+        }
+        return context.managerEndpoint(connection.endpoint()).responseHost(responseHost)
+            .embeddedDriverDir(connection.drivers().resolve("client-" + client));
+    }
+
     private ReplayReport replay(
-        final List<TraceRequest> requests, final TraceReplay.Settings settings, final Path driver)
+        final List<TraceRequest> requests, final TraceReplay.Settings settings, final Connection connection)
         throws InterruptedException
     {
-        final ManagerClientContext admin = new ManagerClientContext().aeronDir(driver).token(adminToken)
-            .connectTimeout(Duration.ofSeconds(30));
+        final ManagerClientContext admin = new ManagerClientContext().token(adminToken)
+            .connectTimeout(Duration.ofSeconds(60));
+        if (connection.endpoint() == null)
+        {
+            admin.aeronDir(connection.aeronDir());
+        }
+        else
+        {
+            admin.managerEndpoint(connection.endpoint()).responseHost(responseHost)
+                .embeddedDriverDir(connection.drivers().resolve("admin"));
+        }
         final long capacityBlocks;
         try (ManagerClient client = ManagerClient.connect(admin))
         {
@@ -198,7 +278,9 @@ public final class ReplayCommand implements Callable<Integer>
              ProgressBar bar = new ProgressBarBuilder().setTaskName("replay").setInitialMax(requests.size())
                  .setStyle(ProgressBarStyle.ASCII).setUnit(" req", 1).continuousUpdate().build())
         {
-            final ReplayReport report = new TraceReplay(requests, settings).run(TraceReplay.connectTo(driver),
+            final AtomicInteger clientsOpened = new AtomicInteger();
+            final ReplayReport report = new TraceReplay(requests, settings).run(
+                () -> KvPool.connect(poolContext(connection, clientsOpened.incrementAndGet())),
                 NAMESPACE, trace == null ? "mooncake-conversation-sample" : trace.getFileName().toString(),
                 capacityBlocks, () -> evictions(client.stats()), bar::stepTo);
             bar.stepTo(requests.size());
