@@ -9,7 +9,8 @@
 
 VM_PIDS=()
 
-# start_vm NAME ROLE [QEMU ARGS...]: boots a VM in the background that runs /rig/roles/ROLE.sh and powers off.
+# start_vm NAME ROLE [QEMU ARGS...]: boots a VM in the background that runs /rig/roles/ROLE.sh and powers off
+# (RIG_APPEND: more kernel parameters, e.g. rig.addr=ADDRESS for the role).
 start_vm() {
     local name="$1" role="$2"
     shift 2
@@ -17,7 +18,7 @@ start_vm() {
     timeout --kill-after=10 "${VM_TIMEOUT:-900}" qemu-system-x86_64 \
         -accel tcg,thread=multi,tb-size=256 -cpu "${RIG_CPU:-Nehalem}" -smp "${RIG_SMP:-1}" \
         -kernel "$CACHE/vmlinuz" -initrd "$CACHE/initrd" \
-        -append "root=/dev/vda rw console=ttyS0 init=/sbin/rig-init rig.role=$role rig.name=$name quiet" \
+        -append "root=/dev/vda rw console=ttyS0 init=/sbin/rig-init rig.role=$role rig.name=$name quiet ${RIG_APPEND:-}" \
         -drive "file=$WORK/$name.qcow2,if=none,id=disk,format=qcow2" -device virtio-blk-pci,drive=disk,bus=pcie.0 \
         -fsdev "local,id=rig,path=$WORK/share,security_model=none" \
         -device virtio-9p-pci,fsdev=rig,mount_tag=rig,bus=pcie.0 \
@@ -47,6 +48,24 @@ wait_vm() {
         cat "$WORK/$name.qemu.log" >&2 2>/dev/null || true
         return 1
     fi
+}
+
+# cxl_args MEMORY LSA RAM: QEMU arguments for a q35 machine of RAM with a CXL host bridge, two root ports (with
+# one, kernel 6.1 never programs the host bridge's decoder) and a Type-3 device whose memory is the file MEMORY
+# (512 MiB; share=on, so that VMs given the same file share it) and whose label storage area is the file LSA.
+cxl_args() {
+    echo "-M q35,cxl=on,cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G -m $3,slots=2,maxmem=8G" \
+        "-object memory-backend-file,id=cxlmem,share=on,mem-path=$1,size=512M" \
+        "-object memory-backend-file,id=cxllsa,share=on,mem-path=$2,size=256M" \
+        "-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1" \
+        "-device cxl-rp,port=0,bus=cxl.1,id=root_port13,chassis=0,slot=2" \
+        "-device cxl-rp,port=1,bus=cxl.1,id=root_port14,chassis=0,slot=3" \
+        "-device cxl-type3,bus=root_port13,memdev=cxlmem,lsa=cxllsa,id=cxl-pmem0"
+}
+
+# free_port: a TCP port on 127.0.0.1 that nothing listens on now.
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 # Kills what is left and removes the scenario's scratch space (the trap of run.sh).

@@ -7,7 +7,7 @@
 set -euo pipefail
 RIG="$(cd "$(dirname "$0")" && pwd)"
 CACHE="${KVPOOL_RIG_CACHE:-$RIG/.cache}"
-SCENARIOS=(devdax rdma-loopback rdma)
+SCENARIOS=(devdax rdma-loopback rdma shared-pool ansible)
 usage() {
     echo "usage: ./kvpool rig SCENARIO   (scenarios: ${SCENARIOS[*]} all)" >&2
     exit 2

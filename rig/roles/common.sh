@@ -39,12 +39,26 @@ run_tests() {
     grep -Eq '\[ +0 tests aborted +\]' /tmp/tests.log
 }
 
-# soft_roce ADDRESS: brings this VM's NIC up with ADDRESS/24 (198.18.0.0/24 exists only on the emulated link) and
-# puts Soft-RoCE (rxe0) on it.
-soft_roce() {
+# cxl_devdax: the emulated CXL Type-3 device's memory as a pmem region, carved into /dev/dax0.0 (align 2 MiB).
+cxl_devdax() {
+    step "cxl: memdevs and decoders"
+    cxl list -M -D
+    step "cxl: a pmem region on mem0"
+    cxl create-region -m -t pmem -d decoder0.0 -w 1 -g 4096 mem0
+    step "ndctl: a devdax namespace in region0"
+    ndctl create-namespace --mode=devdax --region=region0 --align=2M
+}
+
+# link_up ADDRESS: brings this VM's NIC up with ADDRESS/24 (198.18.0.0/24 exists only on the emulated link).
+link_up() {
     nic=$(ls /sys/class/net | grep -v '^lo$' | head -n 1)
     ip link set "$nic" up
     ip addr add "$1/24" dev "$nic"
+}
+
+# soft_roce ADDRESS: link_up ADDRESS, and Soft-RoCE (rxe0) on the NIC.
+soft_roce() {
+    link_up "$1"
     rdma link add rxe0 type rxe netdev "$nic"
     rdma link show
     ibv_devinfo -d rxe0 | head -20
@@ -99,12 +113,12 @@ prove_devdax() {
     mkdir -p /var/lib/kvpool
     step "the manager formats $device and serves it"
     manager_start --region "$device" --format --index-file "/var/lib/kvpool/$name.index"
-    "$KVPOOL" bench replay --aeron-dir "$AERON_DIR" --requests 40 --json >/tmp/replay1.json
+    "$KVPOOL" bench replay --aeron-dir "$AERON_DIR" --requests 40 --request-timeout 120s --json >/tmp/replay1.json
     manager_stop
     step "restart: the blocks are still there"
     manager_start --region "$device" --index-file "/var/lib/kvpool/$name.index"
     grep -q '^recovery: clean' "$MANAGER_LOG"
-    "$KVPOOL" bench replay --aeron-dir "$AERON_DIR" --requests 40 --json >/tmp/replay2.json
+    "$KVPOOL" bench replay --aeron-dir "$AERON_DIR" --requests 40 --request-timeout 120s --json >/tmp/replay2.json
     manager_stop
     python3 - <<'PY'
 import json

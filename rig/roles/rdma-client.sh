@@ -17,7 +17,7 @@ KVPOOL_TEST_MANAGER_ENDPOINT=198.18.0.1:40100 KVPOOL_TEST_RESPONSE_HOST=198.18.0
 await_file /rig/out/manager.ready 900
 step "replay: put blocks on host A by RDMA WRITE"
 replay="$KVPOOL bench replay --manager-endpoint 198.18.0.1:40100 --response-host 198.18.0.2 --transport rdma
-    --admin-token rig --requests 30 --json"
+    --admin-token rig --requests 30 --request-timeout 120s --json"
 $replay >/tmp/replay1.json
 step "replay again: every block back by RDMA READ"
 $replay >/tmp/replay2.json

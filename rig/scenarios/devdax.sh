@@ -9,13 +9,8 @@ run_scenario() {
         -device nvdimm,memdev=pool,id=nv0
     truncate -s 512M "$WORK/cxl.img"
     truncate -s 256M "$WORK/cxl-lsa.img"
-    start_vm cxl devdax-cxl -M q35,cxl=on,cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G -m 1G,slots=2,maxmem=4G \
-        -object "memory-backend-file,id=cxlmem,share=on,mem-path=$WORK/cxl.img,size=512M" \
-        -object "memory-backend-file,id=cxllsa,share=on,mem-path=$WORK/cxl-lsa.img,size=256M" \
-        -device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1 \
-        -device cxl-rp,port=0,bus=cxl.1,id=root_port13,chassis=0,slot=2 \
-        -device cxl-rp,port=1,bus=cxl.1,id=root_port14,chassis=0,slot=3 \
-        -device cxl-type3,bus=root_port13,memdev=cxlmem,lsa=cxllsa,id=cxl-pmem0
+    # shellcheck disable=SC2046
+    start_vm cxl devdax-cxl $(cxl_args "$WORK/cxl.img" "$WORK/cxl-lsa.img" 1G)
     wait_vm pmem
     wait_vm cxl
 }

@@ -5,7 +5,7 @@
 # READ, every byte compared.
 run_scenario() {
     local port
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    port=$(free_port)
     start_vm host-a rdma-manager -M q35 -m 2G -netdev "socket,id=n0,listen=127.0.0.1:$port" \
         -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:01,bus=pcie.0
     sleep 1

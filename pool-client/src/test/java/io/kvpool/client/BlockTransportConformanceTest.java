@@ -76,6 +76,8 @@ abstract class BlockTransportConformanceTest
         remote = reachesRemoteManagers() ? RemoteManager.fromEnvironment() : null;
         if (remote != null)
         {
+            // The remote manager outlives this test: keys of its own, so that no earlier test's blocks collide.
+            keys.set(System.nanoTime() & ((1L << 50) - 1));
             remote.createNamespace("conformance", BLOCK, 0, "");
             control = ManagerClient.connect(remote.clientContext("conformance", ""));
             transport = open(new TransportContext(control.session(), () -> control.session().sessionId(),

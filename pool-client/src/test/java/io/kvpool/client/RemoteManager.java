@@ -25,6 +25,8 @@ import java.util.concurrent.TimeUnit;
 final class RemoteManager implements AutoCloseable
 {
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(180);
+    /** Generous: a manager on an emulated CPU (the rig) answers its first requests slowly while code warms up. */
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(120);
 
     final String endpoint;
     final String responseHost;
@@ -77,12 +79,13 @@ final class RemoteManager implements AutoCloseable
 
     /**
      * @return a control-plane configuration over UDP with a media driver of its own (waits up to three minutes for
-     *         a manager that is restarting).
+     *         a manager that is restarting, two for an answer).
      */
     ManagerClientContext clientContext(final String namespace, final String token)
     {
         return new ManagerClientContext().managerEndpoint(endpoint).responseHost(responseHost)
-            .embeddedDriverDir(nextDriverDir()).namespace(namespace).token(token).connectTimeout(CONNECT_TIMEOUT);
+            .embeddedDriverDir(nextDriverDir()).namespace(namespace).token(token).connectTimeout(CONNECT_TIMEOUT)
+            .requestTimeout(REQUEST_TIMEOUT);
     }
 
     /**

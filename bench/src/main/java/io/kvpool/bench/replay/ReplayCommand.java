@@ -11,6 +11,7 @@ import io.kvpool.client.trace.TraceRequest;
 import io.kvpool.manager.ManagerContext;
 import io.kvpool.manager.PoolManager;
 import io.kvpool.protocol.ByteSizes;
+import io.kvpool.protocol.Durations;
 import io.kvpool.protocol.FileTrees;
 import io.kvpool.protocol.NamespaceInfo;
 import io.kvpool.protocol.PoolStats;
@@ -117,6 +118,12 @@ public final class ReplayCommand implements Callable<Integer>
         description = "Where this host sees the pool's region (a shared CXL device under its own name here).")
     private Path region;
 
+    @Option(names = "--request-timeout", paramLabel = "DURATION", defaultValue = "2s",
+        description = "How long a request to the manager may take before it counts as lost (default: " +
+            "${DEFAULT-VALUE}; raise it for a manager on a slow or emulated host).")
+    private String requestTimeout;
+    private Duration requestTimeoutDuration;
+
     @Option(names = "--verify-checksums",
         description = "Every get also checks the CRC32C of the copied bytes against the block table (a mismatch " +
             "is a miss): what a reader on another host of a non-coherent CXL pool must do (docs/spec/coherence.md).")
@@ -142,6 +149,14 @@ public final class ReplayCommand implements Callable<Integer>
         final List<TraceRequest> requests = load();
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
         final ReplayReport report;
+        try
+        {
+            requestTimeoutDuration = Durations.parse(requestTimeout);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException("--request-timeout: " + ex.getMessage(), ex);
+        }
         if (!List.of("auto", "cxl", "rdma", "aeron").contains(transport))
         {
             throw new IllegalArgumentException("--transport=" + transport + " must be auto, cxl, rdma or aeron");
@@ -237,8 +252,8 @@ public final class ReplayCommand implements Callable<Integer>
     private KvPoolContext poolContext(final Connection connection, final int client)
     {
         final KvPoolContext context = new KvPoolContext().clientName("replay")
-            .connectTimeout(Duration.ofSeconds(60)).transport("auto".equals(transport) ? null : transport)
-            .verifyChecksums(verifyChecksums);
+            .connectTimeout(connectTimeout()).transport("auto".equals(transport) ? null : transport)
+            .verifyChecksums(verifyChecksums).requestTimeout(requestTimeoutDuration);
         if (region != null)
         {
             context.regionPath(region);
@@ -251,12 +266,22 @@ public final class ReplayCommand implements Callable<Integer>
             .embeddedDriverDir(connection.drivers().resolve("client-" + client));
     }
 
+    /**
+     * @return how long to wait for the manager at connect: a minute, or the request timeout where that is longer
+     *         (a connection is made of requests).
+     */
+    private Duration connectTimeout()
+    {
+        final Duration minute = Duration.ofSeconds(60);
+        return requestTimeoutDuration.compareTo(minute) > 0 ? requestTimeoutDuration : minute;
+    }
+
     private ReplayReport replay(
         final List<TraceRequest> requests, final TraceReplay.Settings settings, final Connection connection)
         throws InterruptedException
     {
         final ManagerClientContext admin = new ManagerClientContext().token(adminToken)
-            .connectTimeout(Duration.ofSeconds(60));
+            .connectTimeout(connectTimeout()).requestTimeout(requestTimeoutDuration);
         if (connection.endpoint() == null)
         {
             admin.aeronDir(connection.aeronDir());
