@@ -1,7 +1,8 @@
 # Role: host B of the rdma scenario, off the manager's machine. Soft-RoCE on the link to host A; the verbs
 # transport's conformance suite against the manager on host A (its queue pairs connect over rxe0; the suite's
-# "peer disappears" case has host A kill the manager); then trace replays that put blocks and get them back by
-# RDMA READ, every byte compared. Tells host A it is done (passed or failed) in /rig/out/client.done.
+# "peer disappears" case has host A kill the manager); then trace replays: one puts blocks by RDMA WRITE, one
+# reads them all over Aeron UDP, one by RDMA READ, every byte compared. Tells host A it is done (passed or
+# failed) in /rig/out/client.done.
 set -eu
 . /rig/roles/common.sh
 trap 'echo failed >/rig/out/client.done.tmp; mv -n /rig/out/client.done.tmp /rig/out/client.done' EXIT
@@ -16,24 +17,29 @@ KVPOOL_TEST_MANAGER_ENDPOINT=198.18.0.1:40100 KVPOOL_TEST_RESPONSE_HOST=198.18.0
     run_tests pool-client io.kvpool.client.RdmaTransportConformanceTest
 await_file /rig/out/manager.ready 900
 step "replay: put blocks on host A by RDMA WRITE"
-replay="$KVPOOL bench replay --manager-endpoint 198.18.0.1:40100 --response-host 198.18.0.2 --transport rdma
-    --admin-token rig --requests 30 --request-timeout 120s --json"
-$replay >/tmp/replay1.json
-step "replay again: every block back by RDMA READ"
-$replay >/tmp/replay2.json
+replay() {
+    "$KVPOOL" bench replay --manager-endpoint 198.18.0.1:40100 --response-host 198.18.0.2 --admin-token rig \
+        --requests 20 --block-bytes 16k --request-timeout 120s --json "$@"
+}
+replay --transport rdma >/rig/out/replay-put-rdma.json
+step "replay again, over Aeron UDP: every block is there"
+replay --transport aeron >/rig/out/replay-get-aeron.json
+step "replay again, by RDMA READ: every block back"
+replay --transport rdma >/rig/out/replay-get-rdma.json
 python3 - <<'PY'
 import json
-first = json.load(open("/tmp/replay1.json"))
-second = json.load(open("/tmp/replay2.json"))
-print("first replay: transport %s, stored %d blocks, %d corrupt" % (first["transport"], first["blocksStored"],
-                                                                    first["corruptBlocks"]))
-print("second replay: %d of %d blocks served, %d corrupt" % (second["blocksHit"], second["blocksRequested"],
-                                                             second["corruptBlocks"]))
-assert first["transport"].startswith("rdma"), first["transport"]
-assert second["transport"].startswith("rdma"), second["transport"]
-assert first["blocksStored"] > 0 and first["corruptBlocks"] == 0
-assert second["blocksHit"] == second["blocksRequested"] > 0, "blocks missing on the second replay"
-assert second["corruptBlocks"] == 0
+runs = [(name, json.load(open("/rig/out/replay-%s.json" % name))) for name in ("put-rdma", "get-aeron", "get-rdma")]
+for name, r in runs:
+    print("%-9s transport %s: %d of %d blocks served, %d stored, %d evicted, %d corrupt" % (name,
+          r["transport"].split(" ")[0], r["blocksHit"], r["blocksRequested"], r["blocksStored"], r["evictions"],
+          r["corruptBlocks"]))
+put, aeron, rdma = (r for _, r in runs)
+assert put["transport"].startswith("rdma") and rdma["transport"].startswith("rdma"), put["transport"]
+assert aeron["transport"].startswith("aeron"), aeron["transport"]
+assert put["blocksStored"] > 0 and put["corruptBlocks"] == 0
+assert aeron["blocksHit"] == aeron["blocksRequested"] > 0, "blocks put by RDMA WRITE are missing (Aeron reads)"
+assert rdma["blocksHit"] == rdma["blocksRequested"], "blocks missing on the RDMA READ replay"
+assert aeron["corruptBlocks"] == 0 and rdma["corruptBlocks"] == 0
 PY
 trap - EXIT
 echo passed >/rig/out/client.done

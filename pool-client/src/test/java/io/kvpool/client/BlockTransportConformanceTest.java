@@ -230,7 +230,7 @@ abstract class BlockTransportConformanceTest
     }
 
     @Test
-    void shouldNeitherHangNorLieWhenThePeerDisappears()
+    void shouldNeitherHangNorLieWhenThePeerDisappearsAndServeAgainWhenItReturns()
     {
         final BlockBatch reserved = reserve(1);
         final MemorySegment[] sources = {arena.allocate(70_000)};
@@ -255,6 +255,21 @@ abstract class BlockTransportConformanceTest
         {
             assertEquals(-1, reads.segment(0).asSlice(0, 70_000).mismatch(sources[0]));
         }
+
+        // The manager comes back on the same region (the remote one is restarted by its supervisor and recovers
+        // after the kill): once the control plane has a session again, the transport serves the block again.
+        if (remote == null)
+        {
+            fixture.relaunch();
+        }
+        final BlockBatch found = new BlockBatch();
+        found.addKey(reserved.key(0));
+        assertEquals(1, control.lookup(found), "the block survived the manager's restart");
+        final TransferBatch again = new TransferBatch();
+        again.add(found.blockIndex(0), found.generation(0), found.offset(0), 70_000, poisoned(70_001));
+        transport.read(again).join();
+        assertEquals(Status.OK, again.status(0), "served again once the manager is back");
+        assertEquals(-1, again.segment(0).asSlice(0, 70_000).mismatch(sources[0]));
     }
 
     @Test

@@ -20,7 +20,10 @@ import java.time.Duration;
 final class ManagerFixture implements AutoCloseable
 {
     final Path directory;
-    final PoolManager manager;
+    PoolManager manager;
+    private final ManagerContext.Threading threading;
+    private final long regionBytes;
+    private final long slabBytes;
 
     ManagerFixture(final long regionBytes)
     {
@@ -42,11 +45,27 @@ final class ManagerFixture implements AutoCloseable
         {
             throw new UncheckedIOException(ex);
         }
-        manager = PoolManager.launch(new ManagerContext()
-            .regionFile(directory.resolve("region")).regionSizeBytes(regionBytes).slabSizeBytes(slabBytes)
-            .endpoint("127.0.0.1:0")
+        this.threading = threading;
+        this.regionBytes = regionBytes;
+        this.slabBytes = slabBytes;
+        manager = PoolManager.launch(context());
+    }
+
+    private ManagerContext context()
+    {
+        return new ManagerContext().regionFile(directory.resolve("region")).regionSizeBytes(regionBytes)
+            .slabSizeBytes(slabBytes).endpoint("127.0.0.1:0")
             .minBlockSizeBytes(4096).embeddedAeronDir(directory.resolve("aeron")).metricsPort(-1)
-            .prefault(false).adminToken("admin").threading(threading));
+            .prefault(false).adminToken("admin").threading(threading);
+    }
+
+    /**
+     * Starts a manager again on the region of one that was closed (it recovers the pool, blocks included), at the
+     * UDP endpoint the closed one had bound (as a deployed manager's fixed port).
+     */
+    void relaunch()
+    {
+        manager = PoolManager.launch(context().endpoint(manager.udpEndpoint()));
     }
 
     void createNamespace(final String name, final long blockBytes, final int maxSlabs, final String token)

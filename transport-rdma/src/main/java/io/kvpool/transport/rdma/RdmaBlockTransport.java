@@ -25,6 +25,11 @@ import java.util.concurrent.TimeUnit;
  * across the wire). A write first reads the stamp and writes only into a block reserved with the entry's generation.
  * Client memory is registered on first use and the registration kept (engines reuse their KV buffers).
  * <p>
+ * A queue pair that fails (an error completion puts it in the ERROR state; a chain that does not complete in time
+ * may still complete later) fails its batch with TRANSPORT_FAILED and is replaced before the next transfer: a new
+ * queue pair, connected through the control plane again (the manager replaces the session's). Where the manager
+ * cannot be reached, that transfer fails too and the next one tries again.
+ * <p>
  * Thread-safe: transfers are serialized on the queue pair.
  */
 public final class RdmaBlockTransport implements BlockTransport
@@ -34,8 +39,10 @@ public final class RdmaBlockTransport implements BlockTransport
     private static final int STAMP_BYTES = 8;
 
     private final RdmaDevice device;
-    private final QueuePair qp;
-    private final RdmaEndpoint manager;
+    private final TransportContext context;
+    private QueuePair qp;
+    private RdmaEndpoint manager;
+    private boolean broken;
     private final RegionGeometry geometry;
     private final long blockSizeBytes;
     private final MemorySegment stamps;
@@ -46,25 +53,75 @@ public final class RdmaBlockTransport implements BlockTransport
     RdmaBlockTransport(final Verbs verbs, final TransportContext context)
     {
         this.device = new RdmaDevice(verbs, System.getenv("KVPOOL_RDMA_DEVICE"), 1, RdmaDevice.DEFAULT_GID_INDEX);
+        this.context = context;
         try
         {
-            this.qp = device.createQueuePair(QueuePair.MAX_CHAIN * 2);
             this.geometry = context.session().geometry();
             this.blockSizeBytes = context.session().blockSizeBytes();
             this.stamps = java.lang.foreign.Arena.ofAuto().allocate(2L * STAMP_BYTES * TransferBatch.MAX_ENTRIES, 64);
             this.stampsMr = device.register(stamps, Verbs.IBV_ACCESS_LOCAL_WRITE);
-            final RdmaEndpoint mine = device.endpoint(qp, 0, 0, 0);
-            this.manager = RdmaEndpoint.decode(context.rdmaConnect().apply(mine.encode()));
-            if (manager == null)
-            {
-                throw new IllegalStateException("the manager's RDMA endpoint is malformed");
-            }
-            qp.connect(manager);
+            connect();
         }
         catch (final RuntimeException ex)
         {
             device.close();
             throw ex;
+        }
+    }
+
+    /**
+     * A new queue pair, connected to the manager's through the control plane (which also tells the region's base
+     * address and rkey, new if the manager restarted).
+     */
+    private void connect()
+    {
+        final QueuePair fresh = device.createQueuePair(QueuePair.MAX_CHAIN * 2);
+        try
+        {
+            final RdmaEndpoint theirs = RdmaEndpoint.decode(context.rdmaConnect().apply(
+                device.endpoint(fresh, 0, 0, 0).encode()));
+            if (theirs == null)
+            {
+                throw new IllegalStateException("the manager's RDMA endpoint is malformed");
+            }
+            fresh.connect(theirs);
+            qp = fresh;
+            manager = theirs;
+        }
+        catch (final RuntimeException ex)
+        {
+            fresh.close();
+            throw ex;
+        }
+    }
+
+    /**
+     * Replaces a failed queue pair.
+     *
+     * @return whether a working queue pair is in place.
+     */
+    private boolean ensureConnected()
+    {
+        if (!broken)
+        {
+            return true;
+        }
+        final QueuePair failed = qp;
+        qp = null;
+        if (failed != null)
+        {
+            failed.close();
+        }
+        try
+        {
+            connect();
+            broken = false;
+            return true;
+        }
+        catch (final RuntimeException ex)
+        {
+            // The manager is unreachable or refused: this transfer fails; the next one tries again.
+            return false;
         }
     }
 
@@ -78,9 +135,23 @@ public final class RdmaBlockTransport implements BlockTransport
     public synchronized CompletableFuture<TransferBatch> read(final TransferBatch batch)
     {
         ensureOpen();
+        if (!ensureConnected())
+        {
+            batch.statusAll(Status.TRANSPORT_FAILED);
+            return CompletableFuture.completedFuture(batch);
+        }
         int first = 0;
         while (first < batch.size())
         {
+            if (broken)
+            {
+                // An earlier chain of this batch failed: the queue pair is replaced before the next transfer.
+                for (int i = first; i < batch.size(); i++)
+                {
+                    batch.status(i, inBlock(batch, i) ? Status.TRANSPORT_FAILED : Status.OUT_OF_RANGE);
+                }
+                break;
+            }
             int end = first;
             while (end < batch.size() && qp.hasRoom(3))
             {
@@ -98,6 +169,7 @@ public final class RdmaBlockTransport implements BlockTransport
                 end++;
             }
             final boolean ok = qp.execute(TIMEOUT_NS);
+            broken = !ok;
             for (int i = first; i < end; i++)
             {
                 if (!inBlock(batch, i))
@@ -119,8 +191,18 @@ public final class RdmaBlockTransport implements BlockTransport
     public synchronized CompletableFuture<TransferBatch> write(final TransferBatch batch)
     {
         ensureOpen();
+        if (!ensureConnected())
+        {
+            batch.statusAll(Status.TRANSPORT_FAILED);
+            return CompletableFuture.completedFuture(batch);
+        }
         for (int i = 0; i < batch.size(); i++)
         {
+            if (broken)
+            {
+                batch.status(i, Status.TRANSPORT_FAILED);
+                continue;
+            }
             if (!inBlock(batch, i))
             {
                 batch.status(i, Status.OUT_OF_RANGE);
@@ -130,6 +212,7 @@ public final class RdmaBlockTransport implements BlockTransport
                 manager.baseAddress() + geometry.blockEntryOffset(batch.blockIndex(i)), manager.rkey());
             if (!qp.execute(TIMEOUT_NS))
             {
+                broken = true;
                 batch.status(i, Status.TRANSPORT_FAILED);
                 continue;
             }
@@ -141,7 +224,9 @@ public final class RdmaBlockTransport implements BlockTransport
             }
             qp.add(Verbs.IBV_WR_RDMA_WRITE, batch.segment(i).asSlice(0, batch.length(i)), lkey(batch.segment(i)),
                 manager.baseAddress() + batch.regionOffset(i), manager.rkey());
-            batch.status(i, qp.execute(TIMEOUT_NS) ? Status.OK : Status.TRANSPORT_FAILED);
+            final boolean written = qp.execute(TIMEOUT_NS);
+            broken |= !written;
+            batch.status(i, written ? Status.OK : Status.TRANSPORT_FAILED);
         }
         return CompletableFuture.completedFuture(batch);
     }
@@ -206,7 +291,10 @@ public final class RdmaBlockTransport implements BlockTransport
             registrations.values().forEach(device::deregister);
             registrations.clear();
             device.deregister(stampsMr);
-            qp.close();
+            if (qp != null)
+            {
+                qp.close();
+            }
             device.close();
         }
     }
