@@ -18,7 +18,8 @@ start_vm() {
     timeout --kill-after=10 "${VM_TIMEOUT:-900}" qemu-system-x86_64 \
         -accel tcg,thread=multi,tb-size=256 -cpu "${RIG_CPU:-Nehalem}" -smp "${RIG_SMP:-1}" \
         -kernel "$CACHE/vmlinuz" -initrd "$CACHE/initrd" \
-        -append "root=/dev/vda rw console=ttyS0 init=/sbin/rig-init rig.role=$role rig.name=$name quiet ${RIG_APPEND:-}" \
+        -append "root=/dev/vda rw console=ttyS0 init=/sbin/rig-init rig.role=$role rig.name=$name quiet \
+${RIG_APPEND:-}" \
         -drive "file=$WORK/$name.qcow2,if=none,id=disk,format=qcow2" -device virtio-blk-pci,drive=disk,bus=pcie.0 \
         -fsdev "local,id=rig,path=$WORK/share,security_model=none" \
         -device virtio-9p-pci,fsdev=rig,mount_tag=rig,bus=pcie.0 \

@@ -64,12 +64,13 @@ soft_roce() {
     ibv_devinfo -d rxe0 | head -20
 }
 
-# await_file PATH SECONDS: waits until PATH exists (another VM's role creates it on the shared folder).
+# await_file PATH SECONDS [GIVE_UP_PATH]: waits until PATH exists (another VM's role creates it on the shared
+# folder); gives up after SECONDS, or as soon as GIVE_UP_PATH exists (the other VM's role has ended).
 await_file() {
     waited=0
     until [ -e "$1" ]; do
-        if [ "$waited" -ge "$2" ]; then
-            echo "gave up waiting for $1 after $2 s"
+        if [ "$waited" -ge "$2" ] || { [ -n "${3:-}" ] && [ -e "$3" ]; }; then
+            echo "gave up waiting for $1 after $waited s"
             return 1
         fi
         sleep 1

@@ -9,7 +9,7 @@ trap 'echo failed >/rig/out/client.done.tmp; mv -n /rig/out/client.done.tmp /rig
 step "network and Soft-RoCE"
 soft_roce 198.18.0.2
 step "waiting for the manager on host A"
-await_file /rig/out/manager.ready 900
+await_file /rig/out/manager.ready 900 /rig/out/host-a.rc
 ping -c 2 198.18.0.1
 step "verbs transport conformance suite against the manager on host A"
 KVPOOL_TEST_MANAGER_ENDPOINT=198.18.0.1:40100 KVPOOL_TEST_RESPONSE_HOST=198.18.0.2 KVPOOL_TEST_ADMIN_TOKEN=rig \

@@ -9,18 +9,20 @@ link_up 198.18.0.1
 cxl_devdax
 touch /rig/out/a.namespace
 step "waiting for host B's namespace (its info block is written to the shared memory too)"
-await_file /rig/out/b.namespace 900
+await_file /rig/out/b.namespace 900 /rig/out/b.done
 step "the manager formats the shared /dev/dax0.0"
 manager_start --region /dev/dax0.0 --format --index-file /var/lib/kvpool-dax.index --endpoint 198.18.0.1:40100 \
     --admin-token rig
 step "replay: host A puts blocks by store into its mapping"
-"$KVPOOL" bench replay --aeron-dir "$AERON_DIR" --requests 40 --request-timeout 120s --json >/tmp/replay-a1.json
+"$KVPOOL" bench replay --aeron-dir "$AERON_DIR" --admin-token rig --requests 40 --block-bytes 16k \
+    --request-timeout 120s --json >/tmp/replay-a1.json
 touch /rig/out/a.stored
 step "waiting for host B"
 await_file /rig/out/b.done 1200
 test "$(cat /rig/out/b.done)" = passed
 step "replay again on host A: host B's blocks too, read by load"
-"$KVPOOL" bench replay --aeron-dir "$AERON_DIR" --requests 60 --verify-checksums --request-timeout 120s --json >/tmp/replay-a2.json
+"$KVPOOL" bench replay --aeron-dir "$AERON_DIR" --admin-token rig --requests 60 --block-bytes 16k \
+    --verify-checksums --request-timeout 120s --json >/tmp/replay-a2.json
 manager_stop
 python3 - <<'PY'
 import json

@@ -6,17 +6,19 @@ set -eu
 . /rig/roles/common.sh
 trap 'echo failed >/rig/out/b.done.tmp; mv -n /rig/out/b.done.tmp /rig/out/b.done' EXIT
 link_up 198.18.0.2
-await_file /rig/out/a.namespace 900
+await_file /rig/out/a.namespace 900 /rig/out/a.done
 cxl_devdax
 touch /rig/out/b.namespace
 step "waiting for host A's blocks"
-await_file /rig/out/a.stored 1200
+await_file /rig/out/a.stored 1200 /rig/out/a.done
 ping -c 2 198.18.0.1
 step "replay on host B: host A's blocks by load from this host's mapping, then more put by store"
 "$KVPOOL" bench replay --manager-endpoint 198.18.0.1:40100 --response-host 198.18.0.2 --transport cxl \
-    --region /dev/dax0.0 --verify-checksums --admin-token rig --requests 40 --request-timeout 120s --json >/tmp/replay-b1.json
+    --region /dev/dax0.0 --verify-checksums --admin-token rig --requests 40 --block-bytes 16k \
+    --request-timeout 120s --json >/tmp/replay-b1.json
 "$KVPOOL" bench replay --manager-endpoint 198.18.0.1:40100 --response-host 198.18.0.2 --transport cxl \
-    --region /dev/dax0.0 --verify-checksums --admin-token rig --requests 60 --request-timeout 120s --json >/tmp/replay-b2.json
+    --region /dev/dax0.0 --verify-checksums --admin-token rig --requests 60 --block-bytes 16k \
+    --request-timeout 120s --json >/tmp/replay-b2.json
 python3 - <<'PY'
 import json
 first = json.load(open("/tmp/replay-b1.json"))
