@@ -24,7 +24,8 @@ import java.util.Random;
  * directions, both methods, layer-wise loading), then bandwidth: contiguous host-to-device and device-to-host from
  * a registered /dev/shm region, and 128 scattered pages of 16, 64 and 256 KiB by per-page copies and by the
  * kernel. Runs on the GPU machine by bench/gpu/run.sh (no picocli: the carried runtime is minimal).
- * Arguments: [--out DIR] [--region-bytes N].
+ * Arguments: [--out DIR] [--region-bytes N] [--region-dir DIR] (where the region file goes: /dev/shm by default,
+ * or a hugetlbfs mount, whose 2 MiB pages the GPU maps with fewer translations).
  */
 public final class GpuBench
 {
@@ -48,16 +49,18 @@ public final class GpuBench
     {
         Path out = Path.of(".");
         long regionBytes = GIB;
+        Path regionDir = Path.of("/dev/shm");
         for (int i = 0; i < args.length; i++)
         {
             switch (args[i])
             {
                 case "--out" -> out = Path.of(args[++i]);
                 case "--region-bytes" -> regionBytes = Long.parseLong(args[++i]);
+                case "--region-dir" -> regionDir = Path.of(args[++i]);
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
-        final Path file = Files.createTempFile(Path.of("/dev/shm"), "kvpool-gpu-", ".region");
+        final Path file = Files.createTempFile(regionDir, "kvpool-gpu-", ".region");
         Files.delete(file);
         final List<String> rows = new ArrayList<>();
         try (Region region = Region.map(RegionSource.file(file, regionBytes));
