@@ -143,12 +143,6 @@ public final class ReplayCommand implements Callable<Integer>
     public Integer call() throws Exception
     {
         final PrintWriter stdout = spec.commandLine().getOut();
-        final long block = ByteSizes.parse(blockBytes);
-        final long regionBytes = ByteSizes.parse(capacity);
-        final TraceReplay.Settings settings = new TraceReplay.Settings(block, clients, speed, prefillRate, 512);
-        final List<TraceRequest> requests = load();
-        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
-        final ReplayReport report;
         try
         {
             requestTimeoutDuration = Durations.parse(requestTimeout);
@@ -165,6 +159,12 @@ public final class ReplayCommand implements Callable<Integer>
         {
             throw new IllegalArgumentException("--manager-endpoint and --aeron-dir name two managers: give one");
         }
+        final long block = ByteSizes.parse(blockBytes);
+        final long regionBytes = ByteSizes.parse(capacity);
+        final TraceReplay.Settings settings = new TraceReplay.Settings(block, clients, speed, prefillRate, 512);
+        final List<TraceRequest> requests = load();
+        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
+        final ReplayReport report;
         if (managerEndpoint != null)
         {
             final Path drivers = Files.createTempDirectory(Path.of("/dev/shm"), "kvpool-replay-driver-");

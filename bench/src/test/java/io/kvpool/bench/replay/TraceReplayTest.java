@@ -127,6 +127,69 @@ class TraceReplayTest
     }
 
     @Test
+    void shouldReplayAgainstAManagerReachedOverUdpAsAnotherHostWould() throws IOException
+    {
+        try (PoolManager manager = PoolManager.launch(new ManagerContext().regionFile(directory.resolve("region"))
+            .regionSizeBytes(256L << 20).format(true).embeddedAeronDir(directory.resolve("aeron")).metricsPort(-1)
+            .endpoint("127.0.0.1:0").prefault(false).adminToken("secret")))
+        {
+            // Off the manager's host: blocks go both ways over Aeron UDP, through this process's own media driver.
+            final JsonNode first = replayJson("--manager-endpoint", manager.udpEndpoint(), "--transport", "aeron",
+                "--admin-token", "secret", "--requests", "30", "--block-bytes", "16k", "--json");
+            assertTrue(first.get("transport").asText().startsWith("aeron"), first.get("transport").asText());
+            assertTrue(first.get("blocksStored").asLong() > 0);
+            assertEquals(0, first.get("corruptBlocks").asLong());
+            // Control plane over UDP, bytes by load from this host's own mapping of the region, CRC32C checked: the
+            // shared-CXL-pool reader. Everything the first replay stored is served.
+            final JsonNode second = replayJson("--manager-endpoint", manager.udpEndpoint(), "--transport", "cxl",
+                "--region", directory.resolve("region").toString(), "--verify-checksums", "--admin-token", "secret",
+                "--requests", "30", "--block-bytes", "16k", "--json");
+            assertTrue(second.get("transport").asText().startsWith("cxl"), second.get("transport").asText());
+            assertEquals(second.get("blocksRequested").asLong(), second.get("blocksHit").asLong());
+            assertEquals(0, second.get("blocksStored").asLong());
+            assertEquals(0, second.get("corruptBlocks").asLong());
+        }
+    }
+
+    @Test
+    void shouldRefuseConflictingOrMalformedConnectionOptions()
+    {
+        final StringWriter errors = new StringWriter();
+        final CommandLine both = new CommandLine(new ReplayCommand());
+        both.setErr(new PrintWriter(errors));
+        assertEquals(2, exitOf(both, "--manager-endpoint", "127.0.0.1:1", "--aeron-dir", "/dev/shm/none"));
+        final CommandLine transport = new CommandLine(new ReplayCommand());
+        transport.setErr(new PrintWriter(errors));
+        assertEquals(2, exitOf(transport, "--transport", "carrier-pigeon"));
+        final CommandLine timeout = new CommandLine(new ReplayCommand());
+        timeout.setErr(new PrintWriter(errors));
+        assertEquals(2, exitOf(timeout, "--request-timeout", "soon"));
+        assertTrue(errors.toString().contains("--manager-endpoint and --aeron-dir name two managers"), errors.toString());
+        assertTrue(errors.toString().contains("--transport=carrier-pigeon must be auto, cxl, rdma or aeron"),
+            errors.toString());
+        assertTrue(errors.toString().contains("--request-timeout: 'soon' is not a duration"), errors.toString());
+    }
+
+    private static int exitOf(final CommandLine command, final String... args)
+    {
+        command.setExecutionExceptionHandler((ex, line, parsed) ->
+        {
+            line.getErr().println(ex.getMessage());
+            return 2;
+        });
+        return command.execute(args);
+    }
+
+    private static JsonNode replayJson(final String... args) throws IOException
+    {
+        final StringWriter text = new StringWriter();
+        final CommandLine command = new CommandLine(new ReplayCommand());
+        command.setOut(new PrintWriter(text));
+        assertEquals(0, command.execute(args), text.toString());
+        return ReplayCommand.json().readTree(text.toString());
+    }
+
+    @Test
     void shouldStopAtAMalformedTraceLineUnlessToldToSkip() throws IOException
     {
         final Path trace = Files.writeString(output.resolve("bad.jsonl"),
