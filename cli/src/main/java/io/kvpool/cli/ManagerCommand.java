@@ -56,6 +56,10 @@ final class ManagerCommand implements Callable<Integer>
     @Option(names = "--format", description = "Format the region even if it holds a pool (destroys it).")
     private Boolean format;
 
+    @Option(names = "--format-if-empty", description = "Format the region only if it was never formatted (its " +
+        "superblock all zero, as on a fresh device); attach to a pool, refuse anything else. Safe on every start.")
+    private Boolean formatIfEmpty;
+
     @Option(names = "--index-file", paramLabel = "PATH", description = "Index file (default: beside the region).")
     private Path indexFile;
 
@@ -105,6 +109,7 @@ final class ManagerCommand implements Callable<Integer>
         flags.put("slab-size", slabSize);
         flags.put("min-block-size", minBlockSize);
         flags.put("format", format);
+        flags.put("format-if-empty", formatIfEmpty);
         flags.put("index-file", indexFile);
         flags.put("aeron-dir", aeronDir);
         flags.put("embedded-aeron-dir", embeddedAeronDir);

@@ -39,7 +39,7 @@ public final class ManagerContext
     public static final int DEFAULT_METRICS_PORT = 9470;
 
     private static final Set<String> KEYS = new TreeSet<>(List.of("region", "region-file", "size", "slab-size",
-        "min-block-size", "max-namespaces", "format", "index-file", "aeron-dir", "embedded-aeron-dir", "endpoint",
+        "min-block-size", "max-namespaces", "format", "format-if-empty", "index-file", "aeron-dir", "embedded-aeron-dir", "endpoint",
         "request-stream", "metrics-port", "metrics-host", "admin-token", "lease", "pin-lease", "prefault",
         "session-timeout", "namespaces", "rdma-device", "threading"));
 
@@ -50,6 +50,7 @@ public final class ManagerContext
     private Long minBlockSizeBytes;
     private Integer maxNamespaces;
     private boolean format;
+    private boolean formatIfEmpty;
     private Path indexFile;
     private Path externalAeronDir;
     private Path embeddedAeronDir = DEFAULT_EMBEDDED_AERON_DIR;
@@ -154,6 +155,7 @@ public final class ManagerContext
                 case "min-block-size" -> minBlockSizeBytes(size(value));
                 case "max-namespaces" -> maxNamespaces(Integer.parseInt(text(value)));
                 case "format" -> format(bool(value));
+                case "format-if-empty" -> formatIfEmpty(bool(value));
                 case "index-file" -> indexFile(Path.of(text(value)));
                 case "aeron-dir" -> externalAeronDir(Path.of(text(value)));
                 case "embedded-aeron-dir" -> embeddedAeronDir(Path.of(text(value)));
@@ -284,6 +286,17 @@ public final class ManagerContext
     public ManagerContext format(final boolean format)
     {
         this.format = format;
+        return this;
+    }
+
+    /**
+     * @param formatIfEmpty format the region only if it was never formatted (superblock all zero); see
+     *                      {@link PoolContext#formatIfEmpty(boolean)}.
+     * @return this.
+     */
+    public ManagerContext formatIfEmpty(final boolean formatIfEmpty)
+    {
+        this.formatIfEmpty = formatIfEmpty;
         return this;
     }
 
@@ -521,6 +534,7 @@ public final class ManagerContext
         final PoolContext pool = new PoolContext()
             .regionSource(RegionSource.forPath(region, regionSizeBytes, format))
             .format(format)
+            .formatIfEmpty(formatIfEmpty)
             .indexFile(indexFile)
             .reservationLeaseNs(reservationLease.toNanos())
             .pinLeaseNs(pinLease.toNanos())

@@ -24,6 +24,7 @@ public final class PoolContext
     private RegionSource regionSource;
     private Path indexFile;
     private boolean format;
+    private boolean formatIfEmpty;
     private long slabSizeBytes = RegionGeometry.DEFAULT_SLAB_SIZE_BYTES;
     private long minBlockSizeBytes = RegionGeometry.DEFAULT_MIN_BLOCK_SIZE_BYTES;
     private int maxNamespaces = RegionGeometry.DEFAULT_MAX_NAMESPACES;
@@ -80,6 +81,23 @@ public final class PoolContext
     public boolean format()
     {
         return format;
+    }
+
+    /**
+     * @param formatIfEmpty whether to format a region that was never formatted (its superblock all zero, as a fresh
+     *                      device is), while attaching to one that holds a pool and refusing anything else.
+     *                      Safe on every start, so deployment sets it.
+     * @return this.
+     */
+    public PoolContext formatIfEmpty(final boolean formatIfEmpty)
+    {
+        this.formatIfEmpty = formatIfEmpty;
+        return this;
+    }
+
+    public boolean formatIfEmpty()
+    {
+        return formatIfEmpty;
     }
 
     /**

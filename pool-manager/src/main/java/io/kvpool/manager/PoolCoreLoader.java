@@ -21,8 +21,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.UUID;
 
 /**
- * Opens a {@link PoolCore}: takes the region's lock, maps it, formats it (only when asked, or when this open created
- * it) or validates its superblock, opens the index (with Chronicle Map's recovery after an unclean shutdown) and
+ * Opens a {@link PoolCore}: takes the region's lock, maps it, formats it (only when asked, when this open created
+ * it, or when asked to format a region never formatted and it is one) or validates its superblock, opens the index (with Chronicle Map's recovery after an unclean shutdown) and
  * cross-checks it against the block table. Nothing is written to a region whose superblock is refused.
  */
 final class PoolCoreLoader
@@ -45,7 +45,8 @@ final class PoolCoreLoader
         {
             region = Region.map(context.regionSource());
             final MemorySegment segment = region.segment();
-            final boolean format = context.format() || region.created();
+            final boolean format = context.format() || region.created() ||
+                context.formatIfEmpty() && SuperblockDescriptor.isUnformatted(segment);
             final RegionGeometry geometry;
             if (format)
             {

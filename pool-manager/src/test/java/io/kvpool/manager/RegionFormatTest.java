@@ -126,6 +126,34 @@ class RegionFormatTest
     }
 
     @Test
+    void shouldFormatOnlyANeverFormattedRegionWhenAskedToFormatIfEmpty() throws Exception
+    {
+        // A pool is attached as it is: its block survives.
+        try (PoolCore pool = PoolCore.open(fixture.context(16 * MIB).formatIfEmpty(true)))
+        {
+            assertFalse(pool.recoveryReport().formatted());
+            assertEquals(1, pool.stats().namespaces().getFirst().sealedBlocks());
+        }
+        // Foreign bytes where the superblock goes are refused, untouched.
+        writeLong(SuperblockDescriptor.MAGIC_OFFSET, 0x4141414141414141L);
+        final String before = digest();
+        final PoolException ex = assertThrows(PoolException.class,
+            () -> PoolCore.open(fixture.context(0).formatIfEmpty(true)));
+        assertEquals(ErrorCode.REGION_BAD_MAGIC, ex.errorCode(), ex.getMessage());
+        assertEquals(before, digest(), "a refused attach writes nothing");
+        // A fresh (all-zero) region is formatted.
+        try (RandomAccessFile file = new RandomAccessFile(fixture.regionFile.toFile(), "rw"))
+        {
+            file.write(new byte[SuperblockDescriptor.LENGTH_BYTES]);
+        }
+        try (PoolCore pool = PoolCore.open(fixture.context(16 * MIB).formatIfEmpty(true)))
+        {
+            assertTrue(pool.recoveryReport().formatted());
+            assertTrue(pool.namespaces().isEmpty());
+        }
+    }
+
+    @Test
     void shouldNeverReformatExistingRegionImplicitly()
     {
         try (PoolCore pool = PoolCore.open(fixture.context(64 * MIB)))

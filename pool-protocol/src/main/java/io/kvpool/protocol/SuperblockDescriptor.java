@@ -128,6 +128,17 @@ public final class SuperblockDescriptor
     }
 
     /**
+     * @param region mapped region as attached.
+     * @return whether the region was never formatted: long enough for a superblock, and the superblock's bytes all
+     *         zero (a fresh device or file). Reads only.
+     */
+    public static boolean isUnformatted(final MemorySegment region)
+    {
+        return region.byteSize() >= LENGTH_BYTES && region.get(U64, MAGIC_OFFSET) == 0 &&
+            isZero(region.asSlice(0, LENGTH_BYTES));
+    }
+
+    /**
      * Validates a superblock and reads its geometry. Reads only; never writes.
      *
      * @param region           mapped region as attached.
