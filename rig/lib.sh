@@ -15,7 +15,7 @@ start_vm() {
     local name="$1" role="$2"
     shift 2
     qemu-img create -q -f qcow2 -F raw -b "$CACHE/rootfs.img" "$WORK/$name.qcow2"
-    timeout --kill-after=10 "${VM_TIMEOUT:-900}" qemu-system-x86_64 \
+    timeout --kill-after=10 "${VM_TIMEOUT:-1800}" qemu-system-x86_64 \
         -accel tcg,thread=multi,tb-size=256 -cpu "${RIG_CPU:-Nehalem}" -smp "${RIG_SMP:-1}" \
         -kernel "$CACHE/vmlinuz" -initrd "$CACHE/initrd" \
         -append "root=/dev/vda rw console=ttyS0 init=/sbin/rig-init rig.role=$role rig.name=$name quiet \

@@ -9,7 +9,7 @@ set -euo pipefail
 RIG="$(cd "$(dirname "$0")" && pwd)"
 CACHE="${KVPOOL_RIG_CACHE:-$RIG/.cache}"
 SCENARIOS=(devdax rdma-loopback rdma shared-pool ansible)
-ALL=(devdax rdma shared-pool ansible)
+ALL=(ansible rdma devdax shared-pool)
 usage() {
     echo "usage: ./kvpool rig SCENARIO   (scenarios: ${SCENARIOS[*]} all)" >&2
     exit 2
@@ -27,7 +27,9 @@ bash "$RIG/build-image.sh"
 bash "$RIG/prepare.sh"
 # shellcheck source=rig/lib.sh
 source "$RIG/lib.sh"
-for scenario in "${selected[@]}"; do
+# run_one SCENARIO: the scenario's VMs in a scratch folder of its own, torn down however it ends.
+run_one() {
+    local scenario="$1" start
     WORK="$(mktemp -d /dev/shm/kvpool-rig-XXXXXX)"
     VM_PIDS=()
     trap teardown EXIT
@@ -42,4 +44,41 @@ for scenario in "${selected[@]}"; do
     echo "rig: scenario $scenario passed in $(( $(date +%s) - start )) s"
     teardown
     trap - EXIT
+}
+
+if [ ${#selected[@]} -eq 1 ]; then
+    run_one "${selected[0]}"
+    exit 0
+fi
+# Several scenarios: two at a time (RIG_PARALLEL), longest first. Most of a scenario's time one of its VMs waits for the other
+# (or for the Ansible controller), so two scenarios keep the two cores busy; each one's output is printed as it
+# ends, and the run fails if any failed.
+LOGS="$(mktemp -d /tmp/kvpool-rig-logs-XXXXXX)"
+declare -A running=()
+failed=()
+finish() { # waits for whichever running scenario ends first, prints its output
+    local pid=0 rc=0 name
+    wait -n -p pid "${!running[@]}" || rc=$?
+    name="${running[$pid]}"
+    unset "running[$pid]"
+    [ "$rc" = 0 ] || failed+=("$name")
+    cat "$LOGS/$name.log"
+}
+begin="$(date +%s)"
+for scenario in "${selected[@]}"; do
+    if [ ${#running[@]} -ge "${RIG_PARALLEL:-2}" ]; then
+        finish
+    fi
+    (run_one "$scenario") >"$LOGS/$scenario.log" 2>&1 &
+    running[$!]="$scenario"
+    echo "rig: started scenario $scenario"
 done
+while [ ${#running[@]} -gt 0 ]; do
+    finish
+done
+rm -rf "$LOGS"
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "rig: failed: ${failed[*]} (all scenarios took $(( $(date +%s) - begin )) s)" >&2
+    exit 1
+fi
+echo "rig: all scenarios passed in $(( $(date +%s) - begin )) s"
