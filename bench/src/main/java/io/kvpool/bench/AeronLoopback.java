@@ -44,6 +44,18 @@ public final class AeronLoopback implements AutoCloseable
      */
     public AeronLoopback(final long blockBytes, final int values)
     {
+        this(blockBytes, values, ManagerContext.Threading.SHARED);
+    }
+
+    /**
+     * @param blockBytes size of every value.
+     * @param values     distinct values stored (keys {@link #key(int)} 0 to values - 1; every byte 7).
+     * @param threading  the manager's threading, and the client-side media driver's: SHARED runs each side's
+     *                   driver on one thread (with the manager's agents), DEDICATED gives the driver's conductor,
+     *                   sender and receiver a thread each (hosts with cores to spare).
+     */
+    public AeronLoopback(final long blockBytes, final int values, final ManagerContext.Threading threading)
+    {
         this.blockBytes = blockBytes;
         try
         {
@@ -56,7 +68,8 @@ public final class AeronLoopback implements AutoCloseable
         final long slab = Math.max(2L << 20, blockBytes * 4);
         manager = PoolManager.launch(new ManagerContext().regionFile(directory.resolve("region"))
             .regionSizeBytes(Math.max(256L << 20, values * blockBytes * 4)).slabSizeBytes(slab)
-            .embeddedAeronDir(directory.resolve("aeron")).endpoint("127.0.0.1:0").metricsPort(-1));
+            .embeddedAeronDir(directory.resolve("aeron")).endpoint("127.0.0.1:0").metricsPort(-1)
+            .threading(threading));
         try (ManagerClient admin = ManagerClient.connect(new ManagerClientContext().aeronDir(manager.aeronDir())))
         {
             admin.createNamespace(NAMESPACE, blockBytes, 0, 0, "");
@@ -73,8 +86,11 @@ public final class AeronLoopback implements AutoCloseable
             }
         }
         clientDriver = MediaDriver.launch(new MediaDriver.Context()
-            .aeronDirectoryName(directory.resolve("client-driver").toString()).threadingMode(ThreadingMode.SHARED)
+            .aeronDirectoryName(directory.resolve("client-driver").toString())
+            .threadingMode(threading == ManagerContext.Threading.SHARED ? ThreadingMode.SHARED : ThreadingMode.DEDICATED)
             .sharedIdleStrategy(new BackoffIdleStrategy(100, 10, 1_000, 20_000))
+            .senderIdleStrategy(new BackoffIdleStrategy(100, 10, 1_000, 20_000))
+            .receiverIdleStrategy(new BackoffIdleStrategy(100, 10, 1_000, 20_000))
             .dirDeleteOnStart(true).dirDeleteOnShutdown(true));
     }
 

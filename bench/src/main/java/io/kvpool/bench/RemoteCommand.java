@@ -3,6 +3,7 @@ package io.kvpool.bench;
 import io.kvpool.client.BlockKeys;
 import io.kvpool.client.KvNamespace;
 import io.kvpool.client.KvPool;
+import io.kvpool.manager.ManagerContext;
 import io.kvpool.protocol.ByteSizes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -50,6 +51,11 @@ final class RemoteCommand implements Callable<Integer>
 
     @Option(names = "--values", defaultValue = "32", description = "Distinct values (default: ${DEFAULT-VALUE}).")
     private int values;
+
+    @Option(names = "--threading", defaultValue = "shared", paramLabel = "shared|dedicated",
+        description = "The manager's threading and the client-side media driver's: shared (one thread a side, " +
+            "the default, best on few cores) or dedicated (a thread per duty; hosts with cores to spare).")
+    private String threading;
 
     @Option(names = "--redis-server", defaultValue = "redis-server", paramLabel = "PATH",
         description = "The redis-server binary (default: ${DEFAULT-VALUE}, from the OS package).")
@@ -119,7 +125,12 @@ final class RemoteCommand implements Callable<Integer>
 
     private double kvpool(final int size) throws Exception
     {
-        try (AeronLoopback pool = new AeronLoopback(size, values))
+        try (AeronLoopback pool = new AeronLoopback(size, values, switch (threading)
+        {
+            case "shared" -> ManagerContext.Threading.SHARED;
+            case "dedicated" -> ManagerContext.Threading.DEDICATED;
+            default -> throw new IllegalArgumentException("--threading=" + threading + " must be shared or dedicated");
+        }))
         {
             return measure(() ->
             {
