@@ -34,7 +34,12 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RdmaBlockTransport implements BlockTransport
 {
-    private static final long TIMEOUT_NS = TimeUnit.SECONDS.toNanos(5);
+    /**
+     * How long one chain of work requests may take before its batch fails (and the queue pair is replaced): 5 s,
+     * or -Dkvpool.rdma.transferTimeoutMs (the rig's emulated fabric needs more).
+     */
+    private static final long TIMEOUT_NS = TimeUnit.MILLISECONDS.toNanos(Long.getLong("kvpool.rdma.transferTimeoutMs",
+        5_000));
     private static final int MAX_REGISTRATIONS = 4096;
     private static final int STAMP_BYTES = 8;
 

@@ -88,6 +88,13 @@ public final class QueuePair implements AutoCloseable
     }
 
     /**
+     * The local ACK timeout, as the exponent {@code n} of 4.096 us x 2^n, that a request waits for its ACK before
+     * it is retransmitted (7 times, then the queue pair fails): 14 (67 ms) by default, as on real fabrics; an
+     * emulated one (the rig's Soft-RoCE under QEMU) needs longer (-Dkvpool.rdma.ackTimeout=20: 4.3 s).
+     */
+    static final int ACK_TIMEOUT_EXPONENT = Integer.getInteger("kvpool.rdma.ackTimeout", 14);
+
+    /**
      * @return the attributes that move an RTR QP to RTS.
      */
     static MemorySegment readyToSendAttributes(final Arena arena, final int psn)
@@ -96,7 +103,7 @@ public final class QueuePair implements AutoCloseable
         final RdmaDevice.StructView view = new RdmaDevice.StructView(attr, VerbsLayouts.IBV_QP_ATTR);
         view.intAt(new String[]{"qp_state"}, RdmaDevice.IBV_QPS_RTS);
         view.intAt(new String[]{"sq_psn"}, psn);
-        view.byteAt(new String[]{"timeout"}, 14);
+        view.byteAt(new String[]{"timeout"}, ACK_TIMEOUT_EXPONENT);
         view.byteAt(new String[]{"retry_cnt"}, 7);
         view.byteAt(new String[]{"rnr_retry"}, 7);
         view.byteAt(new String[]{"max_rd_atomic"}, 16);
