@@ -40,6 +40,7 @@ public final class RdmaBlockTransport implements BlockTransport
      */
     private static final long TIMEOUT_NS = TimeUnit.MILLISECONDS.toNanos(Long.getLong("kvpool.rdma.transferTimeoutMs",
         5_000));
+    private static final System.Logger LOG = System.getLogger("io.kvpool.transport.rdma");
     private static final int MAX_REGISTRATIONS = 4096;
     private static final int STAMP_BYTES = 8;
 
@@ -126,6 +127,7 @@ public final class RdmaBlockTransport implements BlockTransport
         catch (final RuntimeException ex)
         {
             // The manager is unreachable or refused: this transfer fails; the next one tries again.
+            LOG.log(System.Logger.Level.WARNING, "could not replace the failed RDMA queue pair: " + ex.getMessage());
             return false;
         }
     }
