@@ -53,8 +53,8 @@ VARS
         recap_ok "$WORK/site-2.log" second
     )
     echo "rig: host B replays a trace against host A's manager by RDMA"
-    rig_ssh "$ssh_b" KVPOOL_JAVA_OPTS="'-XX:TieredStopAtLevel=1 -Dkvpool.rdma.ackTimeout=20 \
-        -Dkvpool.rdma.transferTimeoutMs=60000'" /usr/local/kvpool/bin/kvpool bench replay \
+    rig_ssh "$ssh_b" KVPOOL_JAVA_OPTS="'-XX:TieredStopAtLevel=1 -Dkvpool.rdma.ackTimeout=18 \
+        -Dkvpool.rdma.transferTimeoutMs=20000'" /usr/local/kvpool/bin/kvpool bench replay \
         --manager-endpoint 198.18.0.1:40100 --response-host 198.18.0.2 --transport rdma \
         --admin-token example-admin-token --requests 20 --request-timeout 120s --json >"$WORK/replay-b.json" \
         2>"$WORK/replay-b.log"
