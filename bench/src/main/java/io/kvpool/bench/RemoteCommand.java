@@ -56,6 +56,7 @@ final class RemoteCommand implements Callable<Integer>
         description = "The manager's threading and the client-side media driver's: shared (one thread a side, " +
             "the default, best on few cores) or dedicated (a thread per duty; hosts with cores to spare).")
     private String threading;
+    private ManagerContext.Threading mode;
 
     @Option(names = "--redis-server", defaultValue = "redis-server", paramLabel = "PATH",
         description = "The redis-server binary (default: ${DEFAULT-VALUE}, from the OS package).")
@@ -65,6 +66,14 @@ final class RemoteCommand implements Callable<Integer>
     public Integer call() throws Exception
     {
         final PrintWriter out = spec.commandLine().getOut();
+        try
+        {
+            mode = ManagerContext.Threading.parse(threading);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException("--threading=" + threading + ": " + ex.getMessage(), ex);
+        }
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
         out.printf("%-8s %8s %14s %12s %14s %12s %8s%n", "size", "threads", "redis ops/s", "redis GB/s",
             "kvpool ops/s", "kvpool GB/s", "ratio");
@@ -125,12 +134,7 @@ final class RemoteCommand implements Callable<Integer>
 
     private double kvpool(final int size) throws Exception
     {
-        try (AeronLoopback pool = new AeronLoopback(size, values, switch (threading)
-        {
-            case "shared" -> ManagerContext.Threading.SHARED;
-            case "dedicated" -> ManagerContext.Threading.DEDICATED;
-            default -> throw new IllegalArgumentException("--threading=" + threading + " must be shared or dedicated");
-        }))
+        try (AeronLoopback pool = new AeronLoopback(size, values, mode))
         {
             return measure(() ->
             {

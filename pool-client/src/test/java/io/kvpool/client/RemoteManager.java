@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  *     <li>{@code KVPOOL_TEST_RESPONSE_HOST}: this host's address as the manager reaches it;</li>
  *     <li>{@code KVPOOL_TEST_ADMIN_TOKEN}: the manager's admin token;</li>
  *     <li>{@code KVPOOL_TEST_MANAGER_STOP_FILE}: a path both hosts see; the manager's supervisor kills the manager
- *     (SIGKILL) when the file appears, deletes the file, and starts a fresh manager.</li>
+ *     (SIGKILL) when the file appears, deletes the file, and starts the manager again on the same region, which
+ *     it recovers.</li>
  * </ul>
  * The manager must serve a region of at least 160 MiB in 8 MiB slabs with a 4 KiB smallest block (what the
  * conformance suite's in-process fixture uses). Not thread-safe.

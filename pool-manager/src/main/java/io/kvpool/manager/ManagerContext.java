@@ -78,7 +78,11 @@ public final class ManagerContext
         /** The media driver, the control agent and the data agent each get a thread: for hosts with cores to spare. */
         DEDICATED;
 
-        static Threading parse(final String text)
+        /**
+         * @param text "shared" or "dedicated", in any case.
+         * @throws IllegalArgumentException for anything else.
+         */
+        public static Threading parse(final String text)
         {
             for (final Threading value : values())
             {

@@ -155,12 +155,12 @@ public final class SuperblockDescriptor
             throw new PoolException(ErrorCode.REGION_TRUNCATED, "region length " + region.byteSize() +
                 " is shorter than a superblock (" + LENGTH_BYTES + " bytes); map the whole region");
         }
-        final long magic = region.get(U64, MAGIC_OFFSET);
-        if (magic == 0 && isZero(region.asSlice(0, LENGTH_BYTES)))
+        if (isUnformatted(region))
         {
             throw new PoolException(ErrorCode.REGION_NOT_FORMATTED,
                 "the region has no superblock (all zero): format it first (--format)");
         }
+        final long magic = region.get(U64, MAGIC_OFFSET);
         if (magic != MAGIC)
         {
             throw new PoolException(ErrorCode.REGION_BAD_MAGIC, "field=magic expected=0x" + Long.toHexString(MAGIC) +

@@ -154,30 +154,29 @@ class TraceReplayTest
     @Test
     void shouldRefuseConflictingOrMalformedConnectionOptions()
     {
-        final StringWriter errors = new StringWriter();
-        final CommandLine both = new CommandLine(new ReplayCommand());
-        both.setErr(new PrintWriter(errors));
-        assertEquals(2, exitOf(both, "--manager-endpoint", "127.0.0.1:1", "--aeron-dir", "/dev/shm/none"));
-        final CommandLine transport = new CommandLine(new ReplayCommand());
-        transport.setErr(new PrintWriter(errors));
-        assertEquals(2, exitOf(transport, "--transport", "carrier-pigeon"));
-        final CommandLine timeout = new CommandLine(new ReplayCommand());
-        timeout.setErr(new PrintWriter(errors));
-        assertEquals(2, exitOf(timeout, "--request-timeout", "soon"));
-        assertTrue(errors.toString().contains("--manager-endpoint and --aeron-dir name two managers"), errors.toString());
-        assertTrue(errors.toString().contains("--transport=carrier-pigeon must be auto, cxl, rdma or aeron"),
-            errors.toString());
-        assertTrue(errors.toString().contains("--request-timeout: 'soon' is not a duration"), errors.toString());
+        final String twoManagers = refusal("--manager-endpoint", "127.0.0.1:1", "--aeron-dir", "/dev/shm/none");
+        assertTrue(twoManagers.contains("--manager-endpoint and --aeron-dir name two managers"), twoManagers);
+        final String transport = refusal("--transport", "carrier-pigeon");
+        assertTrue(transport.contains("--transport=carrier-pigeon must be auto, cxl, rdma or aeron"), transport);
+        final String timeout = refusal("--request-timeout", "soon");
+        assertTrue(timeout.contains("--request-timeout: 'soon' is not a duration"), timeout);
     }
 
-    private static int exitOf(final CommandLine command, final String... args)
+    /**
+     * @return what the command printed on its error stream, having failed (exit status 2) before replaying.
+     */
+    private static String refusal(final String... args)
     {
+        final StringWriter errors = new StringWriter();
+        final CommandLine command = new CommandLine(new ReplayCommand());
+        command.setErr(new PrintWriter(errors));
         command.setExecutionExceptionHandler((ex, line, parsed) ->
         {
             line.getErr().println(ex.getMessage());
             return 2;
         });
-        return command.execute(args);
+        assertEquals(2, command.execute(args), errors.toString());
+        return errors.toString();
     }
 
     private static JsonNode replayJson(final String... args) throws IOException
