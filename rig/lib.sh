@@ -47,6 +47,12 @@ wait_vm() {
         tail -n 40 "$WORK/$name.console" >&2 2>/dev/null || true
         echo "---- $name: qemu" >&2
         cat "$WORK/$name.qemu.log" >&2 2>/dev/null || true
+        local report
+        for report in "$WORK"/share/out/hs_err_*.log; do
+            [ -f "$report" ] || continue
+            echo "---- a JVM crashed: $(basename "$report") (first 30 lines)" >&2
+            head -n 30 "$report" >&2
+        done
         return 1
     fi
 }
