@@ -10,9 +10,10 @@ MANAGER_LOG="/rig/out/$(hostname)-manager.log"
 # C1 alone: emulated CPUs make C2's compilations cost more than they win in runs this short.
 # Soft-RoCE on an emulated CPU answers late when its VM is busy: RDMA gets a long ACK timeout (1.1 s x 7 retries)
 # and 20 s per chain of work requests, instead of the 67 ms and 5 s that suit real fabrics (a lost peer is still
-# noticed within the conformance suite's 30 s).
+# noticed within the conformance suite's 30 s). Aeron's heartbeats get 15 s instead of 2 (a guest whose vCPU waits
+# for a host core can stall for seconds, and its manager would call its own media driver dead).
 JAVA_OPTS="-XX:UseAVX=0 -XX:TieredStopAtLevel=1 -XX:ErrorFile=/rig/out/hs_err_%p.log -Dkvpool.rdma.ackTimeout=18
-    -Dkvpool.rdma.transferTimeoutMs=20000"
+    -Dkvpool.rdma.transferTimeoutMs=20000 -Dkvpool.aeron.driverTimeoutMs=15000"
 export KVPOOL_JAVA_OPTS="$JAVA_OPTS"
 step() {
     echo "== $(date +%T) $*"

@@ -45,6 +45,8 @@ VARS
         # Every task starts Python in an emulated guest: pipelining sends modules through the ssh session instead of
         # copying them to temporary files first, and the roles use no facts, so none are gathered.
         export ANSIBLE_PIPELINING=True ANSIBLE_GATHERING=explicit
+        # Each task's time, and the slowest ones at the end of each run.
+        export ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks
         echo "rig: site.yml against the VMs, first run"
         ansible-playbook -i test/rig/hosts.yml site.yml -e @"$vars" | tee "$WORK/site-1.log"
         recap_ok "$WORK/site-1.log" first
@@ -54,7 +56,7 @@ VARS
     )
     echo "rig: host B replays a trace against host A's manager by RDMA"
     rig_ssh "$ssh_b" KVPOOL_JAVA_OPTS="'-XX:TieredStopAtLevel=1 -Dkvpool.rdma.ackTimeout=18 \
-        -Dkvpool.rdma.transferTimeoutMs=20000'" /usr/local/kvpool/bin/kvpool bench replay \
+        -Dkvpool.rdma.transferTimeoutMs=20000 -Dkvpool.aeron.driverTimeoutMs=15000'" /usr/local/kvpool/bin/kvpool bench replay \
         --manager-endpoint 198.18.0.1:40100 --response-host 198.18.0.2 --transport rdma \
         --admin-token example-admin-token --requests 20 --request-timeout 120s --json >"$WORK/replay-b.json" \
         2>"$WORK/replay-b.log"

@@ -1,5 +1,6 @@
 package io.kvpool.client;
 
+import io.kvpool.protocol.AeronTimeouts;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
 
@@ -26,7 +27,7 @@ public final class ManagerClientContext
     private String clientName = "kvpool-client-" + ProcessHandle.current().pid();
     private Duration requestTimeout = Duration.ofSeconds(2);
     private Duration connectTimeout = Duration.ofSeconds(15);
-    private Duration driverTimeout = Duration.ofSeconds(2);
+    private Duration driverTimeout = Duration.ofMillis(AeronTimeouts.driverTimeoutMs());
 
     /**
      * @param aeronDir directory of the media driver to use (the manager's embedded one on the same host).
@@ -160,7 +161,8 @@ public final class ManagerClientContext
     }
 
     /**
-     * @param timeout how long without a media driver heartbeat before the driver is considered dead.
+     * @param timeout how long without a media driver heartbeat before the driver is considered dead (default: 2 s,
+     *                or {@code -Dkvpool.aeron.driverTimeoutMs}; see {@link AeronTimeouts}).
      */
     public ManagerClientContext driverTimeout(final Duration timeout)
     {

@@ -12,6 +12,7 @@ import io.kvpool.manager.internal.ManagerAgent;
 import io.kvpool.manager.internal.ManagerMetrics;
 import io.kvpool.manager.internal.RequestDispatcher;
 import io.kvpool.manager.internal.SessionRegistry;
+import io.kvpool.protocol.AeronTimeouts;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
@@ -45,8 +46,6 @@ public final class PoolManager implements AutoCloseable
     public static final int DATA_STREAM_ID = 1002;
     /** Channel on which clients of this host send requests. */
     public static final String IPC_CHANNEL = "aeron:ipc?term-length=1m";
-    /** How long a client or the next manager waits for this one's media driver heartbeat before calling it dead. */
-    public static final long DRIVER_TIMEOUT_MS = 2_000;
 
     private static final System.Logger LOG = System.getLogger("io.kvpool.manager");
 
@@ -106,7 +105,7 @@ public final class PoolManager implements AutoCloseable
                 .aeronDirectoryName(context.aeronDir().toString())
                 // An invoked driver has no thread of its own: the client drives it while it waits at start.
                 .driverAgentInvoker(driver == null ? null : driver.sharedAgentInvoker())
-                .driverTimeoutMs(DRIVER_TIMEOUT_MS * 5)
+                .driverTimeoutMs(AeronTimeouts.driverTimeoutMs() * 5)
                 .errorHandler(ex -> LOG.log(System.Logger.Level.ERROR, "aeron: " + ex, ex)));
             final List<Subscription> subscriptions = new ArrayList<>();
             final List<Subscription> dataSubscriptions = new ArrayList<>();
@@ -243,11 +242,13 @@ public final class PoolManager implements AutoCloseable
      */
     private static MediaDriver launchDriver(final Path dir, final boolean invoked)
     {
-        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(DRIVER_TIMEOUT_MS * 2 + 1000);
+        // How long a client or the next manager waits for this one's media driver heartbeat before calling it dead.
+        final long driverTimeoutMs = AeronTimeouts.driverTimeoutMs();
+        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(driverTimeoutMs * 2 + 1000);
         // A driver killed with the previous manager leaves its directory behind with a heartbeat that goes stale
         // within the driver timeout: wait that long before calling the directory busy.
         while (Files.exists(dir.resolve("cnc.dat")) &&
-            CommonContext.isDriverActive(dir.toFile(), DRIVER_TIMEOUT_MS, message -> { }))
+            CommonContext.isDriverActive(dir.toFile(), driverTimeoutMs, message -> { }))
         {
             if (System.nanoTime() > deadlineNs)
             {
@@ -261,8 +262,8 @@ public final class PoolManager implements AutoCloseable
             .aeronDirectoryName(dir.toString())
             .dirDeleteOnStart(true)
             .dirDeleteOnShutdown(true)
-            .driverTimeoutMs(DRIVER_TIMEOUT_MS)
-            .clientLivenessTimeoutNs(TimeUnit.MILLISECONDS.toNanos(DRIVER_TIMEOUT_MS * 2))
+            .driverTimeoutMs(driverTimeoutMs)
+            .clientLivenessTimeoutNs(TimeUnit.MILLISECONDS.toNanos(driverTimeoutMs * 2))
             .threadingMode(invoked ? ThreadingMode.INVOKER : ThreadingMode.SHARED)
             .sharedIdleStrategy(idleStrategy())
             .termBufferSparseFile(true)

@@ -8,6 +8,7 @@ import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
+import io.kvpool.protocol.AeronTimeouts;
 import io.kvpool.protocol.Status;
 import io.kvpool.protocol.transport.BlockTransport;
 import io.kvpool.protocol.transport.TransferBatch;
@@ -278,7 +279,8 @@ public final class AeronBlockTransport implements BlockTransport
                     .termBufferSparseFile(true));
             }
             aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver != null ?
-                driver.aeronDirectoryName() : context.aeronDir().toString()).driverTimeoutMs(5_000)
+                driver.aeronDirectoryName() : context.aeronDir().toString())
+                .driverTimeoutMs(Math.max(5_000, AeronTimeouts.driverTimeoutMs()))
                 // Aeron's default handler exits the JVM when the driver goes away; here that only fails transfers.
                 .errorHandler(ex -> LOG.log(System.Logger.Level.DEBUG, "aeron: " + ex)));
             final String target = context.managerEndpoint() == null ? "aeron:ipc?term-length=16m|mtu=" +
