@@ -56,7 +56,8 @@ VARS
     )
     echo "rig: host B replays a trace against host A's manager by RDMA"
     rig_ssh "$ssh_b" KVPOOL_JAVA_OPTS="'-XX:TieredStopAtLevel=1 -Dkvpool.rdma.ackTimeout=18 \
-        -Dkvpool.rdma.transferTimeoutMs=20000 -Dkvpool.aeron.driverTimeoutMs=15000'" /usr/local/kvpool/bin/kvpool bench replay \
+        -Dkvpool.rdma.transferTimeoutMs=20000 -Dkvpool.aeron.driverTimeoutMs=15000'" \
+        /usr/local/kvpool/bin/kvpool bench replay \
         --manager-endpoint 198.18.0.1:40100 --response-host 198.18.0.2 --transport rdma \
         --admin-token example-admin-token --requests 20 --request-timeout 120s --json >"$WORK/replay-b.json" \
         2>"$WORK/replay-b.log"
