@@ -57,6 +57,15 @@ wait_vm() {
     fi
 }
 
+# wait_vms NAME...: wait_vm for every one of them (each failure reported, not only the first); fails if any did.
+wait_vms() {
+    local name failed=0
+    for name in "$@"; do
+        wait_vm "$name" || failed=1
+    done
+    return "$failed"
+}
+
 # cxl_args MEMORY LSA RAM: QEMU arguments for a q35 machine of RAM with a CXL host bridge, two root ports (with
 # one, kernel 6.1 never programs the host bridge's decoder) and a Type-3 device whose memory is the file MEMORY
 # (512 MiB; share=on, so that VMs given the same file share it) and whose label storage area is the file LSA.

@@ -72,8 +72,7 @@ PY
     echo "rig: host A's manager stops cleanly"
     rig_ssh "$ssh_a" /usr/local/kvpool/bin/kvpool-manager-ctl stop | grep -qx stopped
     echo done >"$WORK/share/out/ansible.done"
-    wait_vm host-a
-    wait_vm host-b
+    wait_vms host-a host-b
     grep -q 'stopped cleanly' "$WORK/share/out/host-a-manager.log"
 }
 

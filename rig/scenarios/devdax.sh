@@ -11,6 +11,5 @@ run_scenario() {
     truncate -s 256M "$WORK/cxl-lsa.img"
     # shellcheck disable=SC2046
     start_vm cxl devdax-cxl $(cxl_args "$WORK/cxl.img" "$WORK/cxl-lsa.img" 1G)
-    wait_vm pmem
-    wait_vm cxl
+    wait_vms pmem cxl
 }

@@ -11,6 +11,5 @@ run_scenario() {
     sleep 1
     start_vm host-b rdma-client -M q35 -m 2G -netdev "socket,id=n0,connect=127.0.0.1:$port" \
         -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:02,bus=pcie.0
-    wait_vm host-b
-    wait_vm host-a
+    wait_vms host-b host-a
 }

@@ -16,7 +16,6 @@ run_scenario() {
     # shellcheck disable=SC2046
     start_vm host-b shared-pool-b $(cxl_args "$WORK/cxl-shared.img" "$WORK/cxl-lsa-b.img" 1G) \
         -netdev "socket,id=n0,connect=127.0.0.1:$port" -device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:12,bus=pcie.0
-    wait_vm host-b
-    wait_vm host-a
+    wait_vms host-b host-a
 }
 

@@ -8,6 +8,7 @@ import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
+import io.kvpool.protocol.AeronTimeouts;
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.NamespaceInfo;
@@ -415,10 +416,14 @@ public final class ManagerClient implements AutoCloseable
         closeAeron();
         if (context.embeddedDriverDir() != null && driver == null)
         {
+            final long livenessNs = AeronTimeouts.clientLivenessTimeoutNs(context.driverTimeout().toMillis(),
+                AeronTimeouts.AERON_DEFAULT_CLIENT_LIVENESS_NS);
             driver = MediaDriver.launchEmbedded(new MediaDriver.Context()
                 .aeronDirectoryName(context.embeddedDriverDir().toString())
                 .dirDeleteOnStart(true)
                 .dirDeleteOnShutdown(true)
+                .clientLivenessTimeoutNs(livenessNs)
+                .publicationUnblockTimeoutNs(AeronTimeouts.publicationUnblockTimeoutNs(livenessNs))
                 .threadingMode(ThreadingMode.SHARED)
                 .sharedIdleStrategy(new BackoffIdleStrategy(100, 10, 1_000, 200_000))
                 .termBufferSparseFile(true));

@@ -24,6 +24,7 @@ final class ManagerFixture implements AutoCloseable
     private final ManagerContext.Threading threading;
     private final long regionBytes;
     private final long slabBytes;
+    private final Duration aeronDriverTimeout;
 
     ManagerFixture(final long regionBytes)
     {
@@ -37,6 +38,12 @@ final class ManagerFixture implements AutoCloseable
 
     ManagerFixture(final long regionBytes, final long slabBytes, final ManagerContext.Threading threading)
     {
+        this(regionBytes, slabBytes, threading, new ManagerContext().aeronDriverTimeout());
+    }
+
+    ManagerFixture(final long regionBytes, final long slabBytes, final ManagerContext.Threading threading,
+        final Duration aeronDriverTimeout)
+    {
         try
         {
             directory = Files.createTempDirectory(Path.of("/dev/shm"), "kvpool-client-");
@@ -48,6 +55,7 @@ final class ManagerFixture implements AutoCloseable
         this.threading = threading;
         this.regionBytes = regionBytes;
         this.slabBytes = slabBytes;
+        this.aeronDriverTimeout = aeronDriverTimeout;
         manager = PoolManager.launch(context());
     }
 
@@ -56,7 +64,7 @@ final class ManagerFixture implements AutoCloseable
         return new ManagerContext().regionFile(directory.resolve("region")).regionSizeBytes(regionBytes)
             .slabSizeBytes(slabBytes).endpoint("127.0.0.1:0")
             .minBlockSizeBytes(4096).embeddedAeronDir(directory.resolve("aeron")).metricsPort(-1)
-            .prefault(false).adminToken("admin").threading(threading);
+            .prefault(false).adminToken("admin").threading(threading).aeronDriverTimeout(aeronDriverTimeout);
     }
 
     /**

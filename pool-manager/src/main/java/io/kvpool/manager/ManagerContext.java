@@ -1,6 +1,7 @@
 package io.kvpool.manager;
 
 import io.kvpool.protocol.ByteSizes;
+import io.kvpool.protocol.AeronTimeouts;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
 import io.kvpool.protocol.RegionGeometry;
@@ -65,6 +66,7 @@ public final class ManagerContext
     private Duration sessionTimeout = Duration.ofSeconds(10);
     private String rdmaDevice = "auto";
     private Threading threading = Threading.SHARED;
+    private Duration aeronDriverTimeout = Duration.ofMillis(AeronTimeouts.driverTimeoutMs());
     private final List<NamespaceSpec> namespaces = new ArrayList<>();
 
     /**
@@ -469,6 +471,22 @@ public final class ManagerContext
         return threading;
     }
 
+    /**
+     * @param timeout how long the manager's Aeron client waits for its media driver's heartbeat (five times this),
+     *                and (twice this) how long the embedded driver keeps a silent client (default: 2 s, or
+     *                {@code -Dkvpool.aeron.driverTimeoutMs}; see {@link AeronTimeouts}).
+     */
+    public ManagerContext aeronDriverTimeout(final Duration timeout)
+    {
+        this.aeronDriverTimeout = timeout;
+        return this;
+    }
+
+    public Duration aeronDriverTimeout()
+    {
+        return aeronDriverTimeout;
+    }
+
     public ManagerContext addNamespace(final NamespaceSpec spec)
     {
         namespaces.add(spec);
@@ -534,6 +552,11 @@ public final class ManagerContext
         if (sessionTimeout.toMillis() < 100)
         {
             throw invalid("session-timeout=" + sessionTimeout + " must be at least 100ms");
+        }
+        if (aeronDriverTimeout.toMillis() < 100)
+        {
+            throw invalid("aeron driver timeout=" + aeronDriverTimeout + " must be at least 100ms " +
+                "(-D" + AeronTimeouts.DRIVER_TIMEOUT_PROPERTY + " is in milliseconds)");
         }
         final PoolContext pool = new PoolContext()
             .regionSource(RegionSource.forPath(region, regionSizeBytes, format))

@@ -100,12 +100,14 @@ public final class PoolManager implements AutoCloseable
                     spec.token().isEmpty() ? null : RequestDispatcher.sha256(spec.token()));
             }
             final boolean shared = context.threading() == ManagerContext.Threading.SHARED;
-            driver = context.externalAeronDir() == null ? launchDriver(context.embeddedAeronDir(), shared) : null;
+            final long driverTimeoutMs = context.aeronDriverTimeout().toMillis();
+            driver = context.externalAeronDir() == null ?
+                launchDriver(context.embeddedAeronDir(), shared, driverTimeoutMs) : null;
             aeron = Aeron.connect(new Aeron.Context()
                 .aeronDirectoryName(context.aeronDir().toString())
                 // An invoked driver has no thread of its own: the client drives it while it waits at start.
                 .driverAgentInvoker(driver == null ? null : driver.sharedAgentInvoker())
-                .driverTimeoutMs(AeronTimeouts.driverTimeoutMs() * 5)
+                .driverTimeoutMs(driverTimeoutMs * 5)
                 .errorHandler(ex -> LOG.log(System.Logger.Level.ERROR, "aeron: " + ex, ex)));
             final List<Subscription> subscriptions = new ArrayList<>();
             final List<Subscription> dataSubscriptions = new ArrayList<>();
@@ -237,13 +239,13 @@ public final class PoolManager implements AutoCloseable
     }
 
     /**
-     * @param invoked whether the driver runs on the caller's thread ({@link ThreadingMode#INVOKER}) rather than
-     *                on one of its own.
+     * @param invoked         whether the driver runs on the caller's thread ({@link ThreadingMode#INVOKER}) rather
+     *                        than on one of its own.
+     * @param driverTimeoutMs how long a client or the next manager waits for this one's media driver heartbeat
+     *                        before calling it dead.
      */
-    private static MediaDriver launchDriver(final Path dir, final boolean invoked)
+    private static MediaDriver launchDriver(final Path dir, final boolean invoked, final long driverTimeoutMs)
     {
-        // How long a client or the next manager waits for this one's media driver heartbeat before calling it dead.
-        final long driverTimeoutMs = AeronTimeouts.driverTimeoutMs();
         final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(driverTimeoutMs * 2 + 1000);
         // A driver killed with the previous manager leaves its directory behind with a heartbeat that goes stale
         // within the driver timeout: wait that long before calling the directory busy.
@@ -258,12 +260,15 @@ public final class PoolManager implements AutoCloseable
             }
             sleep(100);
         }
+        // A client silent for two driver timeouts is gone (not Aeron's 10 s: a lost client's resources go sooner).
+        final long livenessNs = AeronTimeouts.clientLivenessTimeoutNs(driverTimeoutMs, 0);
         return MediaDriver.launch(new MediaDriver.Context()
             .aeronDirectoryName(dir.toString())
             .dirDeleteOnStart(true)
             .dirDeleteOnShutdown(true)
             .driverTimeoutMs(driverTimeoutMs)
-            .clientLivenessTimeoutNs(TimeUnit.MILLISECONDS.toNanos(driverTimeoutMs * 2))
+            .clientLivenessTimeoutNs(livenessNs)
+            .publicationUnblockTimeoutNs(AeronTimeouts.publicationUnblockTimeoutNs(livenessNs))
             .threadingMode(invoked ? ThreadingMode.INVOKER : ThreadingMode.SHARED)
             .sharedIdleStrategy(idleStrategy())
             .termBufferSparseFile(true)

@@ -271,9 +271,13 @@ public final class AeronBlockTransport implements BlockTransport
             disconnect();
             if (context.embeddedDriverDir() != null && driver == null)
             {
+                final long livenessNs = AeronTimeouts.clientLivenessTimeoutNs(AeronTimeouts.driverTimeoutMs(),
+                    AeronTimeouts.AERON_DEFAULT_CLIENT_LIVENESS_NS);
                 driver = MediaDriver.launchEmbedded(new MediaDriver.Context()
                     .aeronDirectoryName(context.embeddedDriverDir().resolveSibling(
                         context.embeddedDriverDir().getFileName() + "-data").toString())
+                    .clientLivenessTimeoutNs(livenessNs)
+                    .publicationUnblockTimeoutNs(AeronTimeouts.publicationUnblockTimeoutNs(livenessNs))
                     .dirDeleteOnStart(true).dirDeleteOnShutdown(true).threadingMode(ThreadingMode.SHARED)
                     .sharedIdleStrategy(new BackoffIdleStrategy(100, 10, 1_000, 20_000))
                     .termBufferSparseFile(true));
