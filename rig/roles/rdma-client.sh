@@ -30,9 +30,9 @@ python3 - <<'PY'
 import json
 runs = [(name, json.load(open("/rig/out/replay-%s.json" % name))) for name in ("put-rdma", "get-aeron", "get-rdma")]
 for name, r in runs:
-    print("%-9s transport %s: %d of %d blocks served, %d stored, %d evicted, %d corrupt" % (name,
+    print("%-9s transport %s: %d of %d blocks served, %d stored, %d evicted, %d corrupt, not stored %s" % (name,
           r["transport"].split(" ")[0], r["blocksHit"], r["blocksRequested"], r["blocksStored"], r["evictions"],
-          r["corruptBlocks"]))
+          r["corruptBlocks"], r["putFailures"] or "none"))
 put, aeron, rdma = (r for _, r in runs)
 assert put["transport"].startswith("rdma") and rdma["transport"].startswith("rdma"), put["transport"]
 assert aeron["transport"].startswith("aeron"), aeron["transport"]

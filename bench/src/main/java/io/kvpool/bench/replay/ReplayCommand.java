@@ -335,6 +335,10 @@ public final class ReplayCommand implements Callable<Integer>
             100 * r.lruHitRate(), r.differenceFromLruPoints());
         out.printf(Locale.ROOT, "moved            %s read, %s written (%,d blocks stored, %,d evicted)%n",
             ByteSizes.format(r.bytesRead()), ByteSizes.format(r.bytesWritten()), r.blocksStored(), r.evictions());
+        if (!r.putFailures().isEmpty())
+        {
+            out.printf(Locale.ROOT, "not stored       %s%n", r.putFailures());
+        }
         out.printf(Locale.ROOT, "throughput       %.0f requests/s, %.2f GB/s over %.1f s%n", r.requestsPerSecond(),
             r.gigabytesPerSecond(), r.seconds());
         out.printf(Locale.ROOT, "get latency us   p50 %.0f  p90 %.0f  p99 %.0f  p99.9 %.0f  max %.0f  (%,d gets)%n",

@@ -1,5 +1,7 @@
 package io.kvpool.bench.replay;
 
+import java.util.Map;
+
 /**
  * What a trace replay measured, as printed and as written to JSON (field names are the JSON keys).
  *
@@ -15,6 +17,8 @@ package io.kvpool.bench.replay;
  * @param hitRate               blocksHit / blocksRequested.
  * @param lruHitRate            the reference simulator's hit rate, exact LRU of capacityBlocks, same trace.
  * @param blocksStored          blocks put (misses stored for later requests).
+ * @param putFailures           blocks a put did not store, counted by status name (empty when every put stored
+ *                              every block).
  * @param evictions             blocks the pool evicted during the replay.
  * @param corruptBlocks         served blocks whose bytes differed from what their writer put (must be 0).
  * @param bytesRead             bytes served by gets.
@@ -41,6 +45,7 @@ public record ReplayReport(
     double hitRate,
     double lruHitRate,
     long blocksStored,
+    Map<String, Long> putFailures,
     long evictions,
     long corruptBlocks,
     long bytesRead,

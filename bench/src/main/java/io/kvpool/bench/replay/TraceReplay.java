@@ -8,6 +8,7 @@ import io.kvpool.client.KvPoolContext;
 import io.kvpool.client.trace.MooncakeTrace;
 import io.kvpool.client.trace.TraceRequest;
 import io.kvpool.protocol.Payloads;
+import io.kvpool.protocol.Status;
 import org.HdrHistogram.Histogram;
 
 import java.lang.foreign.Arena;
@@ -15,6 +16,8 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
@@ -105,7 +108,7 @@ public final class TraceReplay
         return new ReplayReport(traceName, requests.size(), clients, settings.blockBytes(),
             settings.tokensPerBlock(), capacityBlocks, total.transport, total.blocksRequested, total.blocksHit,
             total.blocksRequested == 0 ? 0 : (double)total.blocksHit / total.blocksRequested, lru.hitRate(),
-            total.blocksStored, evictions.getAsLong() - evictionsBefore, total.corrupt, total.bytesRead,
+            total.blocksStored, Map.copyOf(total.putFailures), evictions.getAsLong() - evictionsBefore, total.corrupt, total.bytesRead,
             total.bytesWritten, seconds, requests.size() / seconds, (total.bytesRead + total.bytesWritten) / seconds /
             1e9, ReplayReport.Latency.of(total.getLatency), ReplayReport.Latency.of(total.putLatency),
             settings.prefillRate(), total.blocksHit * (double)settings.tokensPerBlock() / settings.prefillRate(),
@@ -122,6 +125,8 @@ public final class TraceReplay
         long blocksRequested;
         long blocksHit;
         long blocksStored;
+        /** Blocks a put did not store, by status (the batch's other blocks may have been stored). */
+        final Map<String, Long> putFailures = new TreeMap<>();
         long corrupt;
         long bytesRead;
         long bytesWritten;
@@ -215,8 +220,16 @@ public final class TraceReplay
                     Payloads.fill(sources[i], ids[served + i]);
                 }
                 final long start = System.nanoTime();
-                final int stored = ns.put(keys.suffix(served), sources).okCount();
+                final BatchResult put = ns.put(keys.suffix(served), sources);
                 putLatency.recordValue(Math.max(1, (System.nanoTime() - start) / 1000));
+                final int stored = put.okCount();
+                for (int i = 0; i < put.size(); i++)
+                {
+                    if (put.status(i) != Status.OK)
+                    {
+                        putFailures.merge(Status.name(put.status(i)), 1L, Long::sum);
+                    }
+                }
                 blocksStored += stored;
                 bytesWritten += stored * settings.blockBytes();
             }
@@ -229,6 +242,7 @@ public final class TraceReplay
             blocksRequested += other.blocksRequested;
             blocksHit += other.blocksHit;
             blocksStored += other.blocksStored;
+            other.putFailures.forEach((status, count) -> putFailures.merge(status, count, Long::sum));
             corrupt += other.corrupt;
             bytesRead += other.bytesRead;
             bytesWritten += other.bytesWritten;

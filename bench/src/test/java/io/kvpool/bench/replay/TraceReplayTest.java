@@ -21,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -61,6 +62,7 @@ class TraceReplayTest
         assertTrue(report.blocksHit() > 0, "the sample reuses prefixes");
         assertEquals(report.blocksHit() * BLOCK, report.bytesRead());
         assertEquals(report.blocksRequested() - report.blocksHit(), report.blocksStored());
+        assertEquals(Map.of(), report.putFailures());
         assertEquals(report.blocksStored() * BLOCK, report.bytesWritten());
         assertEquals(0, report.corruptBlocks());
         assertEquals(report.blocksHit() * 512 / 10_000.0, report.prefillSecondsSaved(), 1e-9);
