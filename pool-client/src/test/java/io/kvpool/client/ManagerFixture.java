@@ -3,6 +3,7 @@ package io.kvpool.client;
 import io.kvpool.manager.ManagerContext;
 import io.kvpool.manager.PoolManager;
 import io.kvpool.protocol.FileTrees;
+import io.kvpool.protocol.Payloads;
 import io.kvpool.protocol.wire.StatsSnapshot;
 
 import java.io.IOException;
@@ -12,6 +13,8 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * A real pool manager in this JVM (its own media driver, region file and index in a scratch directory) and
@@ -101,6 +104,34 @@ final class ManagerFixture implements AutoCloseable
     KvPoolContext poolContext()
     {
         return new KvPoolContext().aeronDir(directory.resolve("aeron")).connectTimeout(Duration.ofSeconds(20));
+    }
+
+    /**
+     * Creates a namespace, puts blocks of known bytes through a client on this host (IPC, mapped region), gets them
+     * through a remote client (Aeron over UDP) and asserts every byte.
+     */
+    void assertPutLocallyGetOverUdp(final String namespace, final int blockBytes, final int blocks)
+    {
+        createNamespace(namespace, blockBytes, 0, "");
+        try (Arena arena = Arena.ofConfined();
+             KvPool local = KvPool.connect(poolContext());
+             KvPool remote = KvPool.connect(poolContext().transport("aeron").managerEndpoint(manager.udpEndpoint())
+                 .responseHost("127.0.0.1")))
+        {
+            final MemorySegment[] sources = segments(arena, blocks, blockBytes);
+            for (int i = 0; i < sources.length; i++)
+            {
+                Payloads.fill(sources[i], 31 + i);
+            }
+            assertEquals(blocks, local.namespace(namespace, blockBytes).put(keys(1, blocks), sources).okCount());
+            final MemorySegment[] destinations = segments(arena, blocks, blockBytes);
+            assertEquals(blocks, remote.namespace(namespace, blockBytes).get(keys(1, blocks), destinations)
+                .okCount());
+            for (int i = 0; i < sources.length; i++)
+            {
+                assertEquals(-1, destinations[i].mismatch(sources[i]), "block " + i);
+            }
+        }
     }
 
     static MemorySegment[] segments(final Arena arena, final int count, final long bytes)

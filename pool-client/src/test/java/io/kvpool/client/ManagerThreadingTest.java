@@ -1,12 +1,9 @@
 package io.kvpool.client;
 
 import io.kvpool.manager.ManagerContext;
-import io.kvpool.protocol.Payloads;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -22,8 +19,7 @@ class ManagerThreadingTest
     @EnumSource(ManagerContext.Threading.class)
     void shouldServeInEitherThreadingMode(final ManagerContext.Threading threading)
     {
-        try (ManagerFixture fixture = new ManagerFixture(64L << 20, 2L << 20, threading);
-             Arena arena = Arena.ofConfined())
+        try (ManagerFixture fixture = new ManagerFixture(64L << 20, 2L << 20, threading))
         {
             final Set<String> threads = Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
                 .collect(Collectors.toSet());
@@ -36,26 +32,7 @@ class ManagerThreadingTest
                 assertEquals(Set.of("[sender,receiver,driver-conductor]", "kvpool-data", "kvpool-manager"),
                     agentThreads(threads));
             }
-            fixture.createNamespace("threads", 262_144, 0, "");
-            final MemorySegment[] sources = ManagerFixture.segments(arena, 3, 262_144);
-            for (int i = 0; i < sources.length; i++)
-            {
-                Payloads.fill(sources[i], 31 + i);
-            }
-            try (KvPool local = KvPool.connect(fixture.poolContext());
-                 KvPool remote = KvPool.connect(fixture.poolContext().transport("aeron")
-                     .managerEndpoint(fixture.manager.udpEndpoint()).responseHost("127.0.0.1")))
-            {
-                assertEquals(3, local.namespace("threads", 262_144).put(ManagerFixture.keys(1, 3), sources)
-                    .okCount());
-                final MemorySegment[] destinations = ManagerFixture.segments(arena, 3, 262_144);
-                assertEquals(3, remote.namespace("threads", 262_144).get(ManagerFixture.keys(1, 3), destinations)
-                    .okCount());
-                for (int i = 0; i < sources.length; i++)
-                {
-                    assertEquals(-1, destinations[i].mismatch(sources[i]), "block " + i);
-                }
-            }
+            fixture.assertPutLocallyGetOverUdp("threads", 262_144, 3);
         }
     }
 
