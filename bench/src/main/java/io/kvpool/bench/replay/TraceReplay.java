@@ -108,9 +108,10 @@ public final class TraceReplay
         return new ReplayReport(traceName, requests.size(), clients, settings.blockBytes(),
             settings.tokensPerBlock(), capacityBlocks, total.transport, total.blocksRequested, total.blocksHit,
             total.blocksRequested == 0 ? 0 : (double)total.blocksHit / total.blocksRequested, lru.hitRate(),
-            total.blocksStored, Map.copyOf(total.putFailures), evictions.getAsLong() - evictionsBefore, total.corrupt, total.bytesRead,
-            total.bytesWritten, seconds, requests.size() / seconds, (total.bytesRead + total.bytesWritten) / seconds /
-            1e9, ReplayReport.Latency.of(total.getLatency), ReplayReport.Latency.of(total.putLatency),
+            total.blocksStored, Map.copyOf(total.putFailures), evictions.getAsLong() - evictionsBefore,
+            total.corrupt, total.bytesRead, total.bytesWritten, seconds, requests.size() / seconds,
+            (total.bytesRead + total.bytesWritten) / seconds / 1e9, ReplayReport.Latency.of(total.getLatency),
+            ReplayReport.Latency.of(total.putLatency),
             settings.prefillRate(), total.blocksHit * (double)settings.tokensPerBlock() / settings.prefillRate(),
             settings.speed());
     }
