@@ -81,15 +81,14 @@ done
 while [ ${#running[@]} -gt 0 ]; do
     finish
 done
+# Failed scenarios' ends again at the very end, where a CI log cut to its head and tail still shows why.
+for scenario in "${failed[@]}"; do
+    echo "---- scenario $scenario failed; the end of its output:" >&2
+    tail -n 80 "$LOGS/$scenario.log" >&2
+done
+rm -rf "$LOGS"
 if [ ${#failed[@]} -gt 0 ]; then
-    # Again at the very end, where a CI log cut to its head and tail still shows why.
-    for scenario in "${failed[@]}"; do
-        echo "---- scenario $scenario failed; the end of its output:" >&2
-        tail -n 80 "$LOGS/$scenario.log" >&2
-    done
-    rm -rf "$LOGS"
     echo "rig: failed: ${failed[*]} (all scenarios took $(( $(date +%s) - begin )) s)" >&2
     exit 1
 fi
-rm -rf "$LOGS"
 echo "rig: all scenarios passed in $(( $(date +%s) - begin )) s"

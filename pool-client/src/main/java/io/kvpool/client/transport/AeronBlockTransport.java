@@ -269,9 +269,10 @@ public final class AeronBlockTransport implements BlockTransport
         if (aeron == null || aeron.isClosed())
         {
             disconnect();
+            final long driverTimeoutMs = AeronTimeouts.driverTimeoutMs();
             if (context.embeddedDriverDir() != null && driver == null)
             {
-                final long livenessNs = AeronTimeouts.clientLivenessTimeoutNs(AeronTimeouts.driverTimeoutMs(),
+                final long livenessNs = AeronTimeouts.clientLivenessTimeoutNs(driverTimeoutMs,
                     AeronTimeouts.AERON_DEFAULT_CLIENT_LIVENESS_NS);
                 driver = MediaDriver.launchEmbedded(new MediaDriver.Context()
                     .aeronDirectoryName(context.embeddedDriverDir().resolveSibling(
@@ -284,7 +285,7 @@ public final class AeronBlockTransport implements BlockTransport
             }
             aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver != null ?
                 driver.aeronDirectoryName() : context.aeronDir().toString())
-                .driverTimeoutMs(Math.max(5_000, AeronTimeouts.driverTimeoutMs()))
+                .driverTimeoutMs(Math.max(5_000, driverTimeoutMs))
                 // Aeron's default handler exits the JVM when the driver goes away; here that only fails transfers.
                 .errorHandler(ex -> LOG.log(System.Logger.Level.DEBUG, "aeron: " + ex)));
             final String target = context.managerEndpoint() == null ? "aeron:ipc?term-length=16m|mtu=" +
