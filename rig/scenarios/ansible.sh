@@ -5,7 +5,7 @@
 # starts on /dev/dax0.0 — and host B an engine host (rdma, runtime, client configuration). A second run must
 # change nothing; then host B replays a trace against host A's manager by RDMA, every byte checked.
 run_scenario() {
-    local link ssh_a ssh_b key vars
+    local link ssh_a ssh_b key vars java_opts
     command -v ansible-playbook >/dev/null ||
         { echo "rig: ansible-playbook is missing (apt-get install ansible)" >&2; return 1; }
     link=$(free_port)
@@ -55,9 +55,10 @@ VARS
         recap_ok "$WORK/site-2.log" second
     )
     echo "rig: host B replays a trace against host A's manager by RDMA"
-    rig_ssh "$ssh_b" KVPOOL_JAVA_OPTS="'-XX:TieredStopAtLevel=1 -Dkvpool.rdma.ackTimeout=18 \
-        -Dkvpool.rdma.transferTimeoutMs=20000 -Dkvpool.aeron.driverTimeoutMs=15000'" \
-        /usr/local/kvpool/bin/kvpool bench replay \
+    # The JVM options the inventory gives the manager (emulated CPUs: C1 only, long RDMA and Aeron timeouts).
+    java_opts=$(python3 -c 'import sys, yaml; print(yaml.safe_load(open(sys.argv[1]))["kvpool_java_opts"])' \
+        "$RIG/../ansible/test/rig/group_vars/all/main.yml")
+    rig_ssh "$ssh_b" KVPOOL_JAVA_OPTS="'$java_opts'" /usr/local/kvpool/bin/kvpool bench replay \
         --manager-endpoint 198.18.0.1:40100 --response-host 198.18.0.2 --transport rdma \
         --admin-token example-admin-token --requests 20 --request-timeout 120s --json >"$WORK/replay-b.json" \
         2>"$WORK/replay-b.log"
