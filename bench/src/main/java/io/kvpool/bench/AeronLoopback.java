@@ -10,8 +10,8 @@ import io.kvpool.client.ManagerClient;
 import io.kvpool.client.ManagerClientContext;
 import io.kvpool.manager.ManagerContext;
 import io.kvpool.manager.PoolManager;
+import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.FileTrees;
-import org.agrona.concurrent.BackoffIdleStrategy;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,6 +37,7 @@ public final class AeronLoopback implements AutoCloseable
     private final PoolManager manager;
     private final MediaDriver clientDriver;
     private final long blockBytes;
+    private final AeronIdle idle;
 
     /**
      * @param blockBytes size of every value.
@@ -44,7 +45,7 @@ public final class AeronLoopback implements AutoCloseable
      */
     public AeronLoopback(final long blockBytes, final int values)
     {
-        this(blockBytes, values, ManagerContext.Threading.SHARED);
+        this(blockBytes, values, ManagerContext.Threading.SHARED, AeronIdle.BACKOFF);
     }
 
     /**
@@ -53,10 +54,14 @@ public final class AeronLoopback implements AutoCloseable
      * @param threading  the manager's threading, and the client-side media driver's: SHARED runs each side's
      *                   driver on one thread (with the manager's agents), DEDICATED gives the driver's conductor,
      *                   sender and receiver a thread each (hosts with cores to spare).
+     * @param idle       how the data path waits on both sides (the manager's, the client-side driver's, the
+     *                   clients' of {@link #connect()}).
      */
-    public AeronLoopback(final long blockBytes, final int values, final ManagerContext.Threading threading)
+    public AeronLoopback(
+        final long blockBytes, final int values, final ManagerContext.Threading threading, final AeronIdle idle)
     {
         this.blockBytes = blockBytes;
+        this.idle = idle;
         try
         {
             directory = Files.createTempDirectory(Path.of("/dev/shm"), "kvpool-loopback-");
@@ -69,7 +74,7 @@ public final class AeronLoopback implements AutoCloseable
         manager = PoolManager.launch(new ManagerContext().regionFile(directory.resolve("region"))
             .regionSizeBytes(Math.max(256L << 20, values * blockBytes * 4)).slabSizeBytes(slab)
             .embeddedAeronDir(directory.resolve("aeron")).endpoint("127.0.0.1:0").metricsPort(-1)
-            .threading(threading));
+            .threading(threading).idle(idle));
         try (ManagerClient admin = ManagerClient.connect(new ManagerClientContext().aeronDir(manager.aeronDir())))
         {
             admin.createNamespace(NAMESPACE, blockBytes, 0, 0, "");
@@ -88,9 +93,9 @@ public final class AeronLoopback implements AutoCloseable
         clientDriver = MediaDriver.launch(new MediaDriver.Context()
             .aeronDirectoryName(directory.resolve("client-driver").toString())
             .threadingMode(threading == ManagerContext.Threading.SHARED ? ThreadingMode.SHARED : ThreadingMode.DEDICATED)
-            .sharedIdleStrategy(new BackoffIdleStrategy(100, 10, 1_000, 20_000))
-            .senderIdleStrategy(new BackoffIdleStrategy(100, 10, 1_000, 20_000))
-            .receiverIdleStrategy(new BackoffIdleStrategy(100, 10, 1_000, 20_000))
+            .sharedIdleStrategy(AeronIdle.BACKOFF.strategy(20_000))
+            .senderIdleStrategy(idle.strategy(20_000))
+            .receiverIdleStrategy(idle.strategy(20_000))
             .dirDeleteOnStart(true).dirDeleteOnShutdown(true));
     }
 
@@ -100,7 +105,7 @@ public final class AeronLoopback implements AutoCloseable
     public KvPool connect()
     {
         return KvPool.connect(new KvPoolContext().transport("aeron").managerEndpoint(manager.udpEndpoint())
-            .responseHost("127.0.0.1").aeronDir(Path.of(clientDriver.aeronDirectoryName()))
+            .responseHost("127.0.0.1").aeronDir(Path.of(clientDriver.aeronDirectoryName())).aeronIdle(idle)
             .connectTimeout(Duration.ofSeconds(20)));
     }
 

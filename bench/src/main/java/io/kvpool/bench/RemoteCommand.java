@@ -4,6 +4,7 @@ import io.kvpool.client.BlockKeys;
 import io.kvpool.client.KvNamespace;
 import io.kvpool.client.KvPool;
 import io.kvpool.manager.ManagerContext;
+import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.ByteSizes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -58,6 +59,13 @@ final class RemoteCommand implements Callable<Integer>
     private String threading;
     private ManagerContext.Threading mode;
 
+    @Option(names = "--idle", defaultValue = "backoff", paramLabel = "backoff|spin",
+        description = "How the data path's threads wait, on both sides: backoff (the default; little CPU when " +
+            "idle) or spin (busy-spin: the fastest, a core per thread; with --threading dedicated on hosts with " +
+            "cores to spare).")
+    private String idle;
+    private AeronIdle idleMode;
+
     @Option(names = "--redis-server", defaultValue = "redis-server", paramLabel = "PATH",
         description = "The redis-server binary (default: ${DEFAULT-VALUE}, from the OS package).")
     private String redisServer;
@@ -73,6 +81,14 @@ final class RemoteCommand implements Callable<Integer>
         catch (final IllegalArgumentException ex)
         {
             throw new IllegalArgumentException("--threading=" + threading + ": " + ex.getMessage(), ex);
+        }
+        try
+        {
+            idleMode = AeronIdle.parse(idle);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException("--idle=" + idle + ": " + ex.getMessage(), ex);
         }
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
         out.printf("%-8s %8s %14s %12s %14s %12s %8s%n", "size", "threads", "redis ops/s", "redis GB/s",
@@ -134,7 +150,7 @@ final class RemoteCommand implements Callable<Integer>
 
     private double kvpool(final int size) throws Exception
     {
-        try (AeronLoopback pool = new AeronLoopback(size, values, mode))
+        try (AeronLoopback pool = new AeronLoopback(size, values, mode, idleMode))
         {
             return measure(() ->
             {

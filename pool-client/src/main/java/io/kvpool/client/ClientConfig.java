@@ -1,5 +1,6 @@
 package io.kvpool.client;
 
+import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.ByteSizes;
 import io.kvpool.protocol.Durations;
 
@@ -16,7 +17,8 @@ import java.util.TreeSet;
  * file of the pool to reach and the namespace to use. Keys: {@code namespace} and {@code block-size} (required),
  * {@code token}, {@code manager-endpoint} (host:port of the manager's UDP endpoint; absent: the manager on this
  * host over IPC), {@code response-host}, {@code aeron-dir}, {@code transport} (auto, cxl, rdma or aeron),
- * {@code client-name}, {@code connect-timeout}, {@code request-timeout}, {@code verify-checksums}, {@code region}.
+ * {@code client-name}, {@code connect-timeout}, {@code request-timeout}, {@code verify-checksums}, {@code region},
+ * {@code aeron-idle} (backoff or spin: how the Aeron data path waits; see {@link AeronIdle}).
  *
  * <pre>{@code
  * ClientConfig config = ClientConfig.load(Path.of("/opt/kvpool/etc/client.properties"));
@@ -34,7 +36,7 @@ public record ClientConfig(KvPoolContext context, String namespace, long blockBy
 {
     private static final Set<String> KEYS = new TreeSet<>(Set.of("namespace", "block-size", "token",
         "manager-endpoint", "response-host", "aeron-dir", "transport", "client-name", "connect-timeout",
-        "request-timeout", "verify-checksums", "region"));
+        "request-timeout", "verify-checksums", "region", "aeron-idle"));
 
     /**
      * @throws IllegalArgumentException naming the file and the key when a key is unknown, a value is malformed or
@@ -76,6 +78,7 @@ public record ClientConfig(KvPoolContext context, String namespace, long blockBy
                     case "request-timeout" -> context.requestTimeout(Durations.parse(value));
                     case "verify-checksums" -> context.verifyChecksums(bool(value));
                     case "region" -> context.regionPath(Path.of(value));
+                    case "aeron-idle" -> context.aeronIdle(AeronIdle.parse(value));
                     default ->
                     {
                         // namespace, block-size and token: below.
@@ -110,7 +113,8 @@ public record ClientConfig(KvPoolContext context, String namespace, long blockBy
             (token.isEmpty() ? "none" : "set") + "\nmanager: " + (context.managerEndpoint() == null ?
             "this host, IPC through " + context.aeronDirectory() : "UDP " + context.managerEndpoint() +
             " (responses to " + context.responseHost() + ")") + "\ntransport: " +
-            (context.transport() == null ? "auto" : context.transport());
+            (context.transport() == null ? "auto" : context.transport()) + "\naeron idle: " +
+            context.aeronIdle().text();
     }
 
     private static String required(final Properties properties, final String key, final Path file)

@@ -175,7 +175,7 @@ public final class KvPool implements AutoCloseable
             () -> control.session().sessionId(), context.managerEndpoint(), context.responseHost(),
             context.aeronDirectory(), context.embeddedDriverDirectory() == null ? null :
             context.embeddedDriverDirectory().resolve("transport-" + namespaces.size()), context.regionPath(),
-            control::rdmaConnect);
+            control::rdmaConnect, context.aeronIdle());
         final List<String> passedOver = new ArrayList<>();
         for (final BlockTransportProvider provider : BlockTransportProvider.all())
         {

@@ -1,5 +1,7 @@
 package io.kvpool.client;
 
+import io.kvpool.protocol.AeronIdle;
+
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -21,6 +23,7 @@ public final class KvPoolContext
     private Path regionPath;
     private boolean prefault = true;
     private String transport;
+    private AeronIdle aeronIdle = AeronIdle.BACKOFF;
 
     /**
      * @param aeronDir the media driver directory on this host (the manager's embedded one by default).
@@ -152,6 +155,22 @@ public final class KvPoolContext
     public String transport()
     {
         return transport;
+    }
+
+    /**
+     * @param idle how the Aeron data path waits on this side: a transfer waiting for the manager, and the client's
+     *             embedded media driver if it runs one (default {@link AeronIdle#BACKOFF}; {@link AeronIdle#SPIN}
+     *             is the fastest, at a core per waiting thread).
+     */
+    public KvPoolContext aeronIdle(final AeronIdle idle)
+    {
+        this.aeronIdle = idle;
+        return this;
+    }
+
+    public AeronIdle aeronIdle()
+    {
+        return aeronIdle;
     }
 
     /**

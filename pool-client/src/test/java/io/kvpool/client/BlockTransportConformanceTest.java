@@ -1,5 +1,6 @@
 package io.kvpool.client;
 
+import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.Checksums;
 import io.kvpool.protocol.Status;
@@ -81,7 +82,8 @@ abstract class BlockTransportConformanceTest
             remote.createNamespace("conformance", BLOCK, 0, "");
             control = ManagerClient.connect(remote.clientContext("conformance", ""));
             transport = open(new TransportContext(control.session(), () -> control.session().sessionId(),
-                remote.endpoint, remote.responseHost, null, remote.nextDriverDir(), null, control::rdmaConnect));
+                remote.endpoint, remote.responseHost, null, remote.nextDriverDir(), null, control::rdmaConnect,
+                AeronIdle.BACKOFF));
             return;
         }
         fixture = new ManagerFixture(160L << 20, 8L << 20);
@@ -90,7 +92,8 @@ abstract class BlockTransportConformanceTest
         final String endpoint = managerEndpoint() == null ? null : fixture.manager.udpEndpoint();
         transport = open(new TransportContext(control.session(), () -> control.session().sessionId(), endpoint,
             "127.0.0.1", fixture.directory.resolve("aeron"),
-            endpoint == null ? null : fixture.directory.resolve("client-driver"), null, control::rdmaConnect));
+            endpoint == null ? null : fixture.directory.resolve("client-driver"), null, control::rdmaConnect,
+            AeronIdle.BACKOFF));
     }
 
     @AfterEach

@@ -1,5 +1,6 @@
 package io.kvpool.client;
 
+import io.kvpool.protocol.AeronIdle;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,6 +32,7 @@ class ClientConfigTest
             block-size=2m
             token=secret
             connect-timeout=20s
+            aeron-idle=spin
             """));
         assertEquals("llama-3-8b", config.namespace());
         assertEquals(2L << 20, config.blockBytes());
@@ -39,6 +41,7 @@ class ClientConfigTest
         assertEquals("10.0.0.21", config.context().responseHost());
         assertEquals(Path.of("/dev/shm/kvpool-aeron"), config.context().aeronDirectory());
         assertEquals("aeron", config.context().transport());
+        assertEquals(AeronIdle.SPIN, config.context().aeronIdle());
         assertEquals(Duration.ofSeconds(20), config.context().managerClientContext("x", "").connectTimeout());
         assertTrue(config.describe().contains("manager: UDP 10.0.0.10:40100 (responses to 10.0.0.21)"),
             config.describe());
@@ -52,6 +55,8 @@ class ClientConfigTest
         assertNull(config.context().transport());
         assertNull(config.context().managerEndpoint());
         assertEquals("", config.token());
+        assertEquals(AeronIdle.BACKOFF, config.context().aeronIdle());
+        assertTrue(config.describe().endsWith("\naeron idle: backoff"), config.describe());
     }
 
     @Test
@@ -63,6 +68,7 @@ class ClientConfigTest
         assertProblem("namespace=a\nblock-size=64k\nconnect-timeout=soon\n", "key 'connect-timeout': 'soon' is " +
             "not a duration");
         assertProblem("namespace=a\nblock-size=64k\nverify-checksums=yes\n", "expected true or false");
+        assertProblem("namespace=a\nblock-size=64k\naeron-idle=nap\n", "key 'aeron-idle': expected backoff or spin");
         final IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
             () -> ClientConfig.load(directory.resolve("absent.properties")));
         assertTrue(missing.getMessage().startsWith("cannot read client configuration"), missing.getMessage());

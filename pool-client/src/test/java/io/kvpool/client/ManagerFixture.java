@@ -2,6 +2,7 @@ package io.kvpool.client;
 
 import io.kvpool.manager.ManagerContext;
 import io.kvpool.manager.PoolManager;
+import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.FileTrees;
 import io.kvpool.protocol.Payloads;
 import io.kvpool.protocol.wire.StatsSnapshot;
@@ -25,6 +26,7 @@ final class ManagerFixture implements AutoCloseable
     final Path directory;
     PoolManager manager;
     private final ManagerContext.Threading threading;
+    private final AeronIdle idle;
     private final long regionBytes;
     private final long slabBytes;
     private final Duration aeronDriverTimeout;
@@ -47,6 +49,15 @@ final class ManagerFixture implements AutoCloseable
     ManagerFixture(final long regionBytes, final long slabBytes, final ManagerContext.Threading threading,
         final Duration aeronDriverTimeout)
     {
+        this(regionBytes, slabBytes, threading, AeronIdle.BACKOFF, aeronDriverTimeout);
+    }
+
+    /**
+     * @param idle how the manager's data path waits, and the remote client's of {@link #assertPutLocallyGetOverUdp}.
+     */
+    ManagerFixture(final long regionBytes, final long slabBytes, final ManagerContext.Threading threading,
+        final AeronIdle idle, final Duration aeronDriverTimeout)
+    {
         try
         {
             directory = Files.createTempDirectory(Path.of("/dev/shm"), "kvpool-client-");
@@ -56,6 +67,7 @@ final class ManagerFixture implements AutoCloseable
             throw new UncheckedIOException(ex);
         }
         this.threading = threading;
+        this.idle = idle;
         this.regionBytes = regionBytes;
         this.slabBytes = slabBytes;
         this.aeronDriverTimeout = aeronDriverTimeout;
@@ -67,7 +79,8 @@ final class ManagerFixture implements AutoCloseable
         return new ManagerContext().regionFile(directory.resolve("region")).regionSizeBytes(regionBytes)
             .slabSizeBytes(slabBytes).endpoint("127.0.0.1:0")
             .minBlockSizeBytes(4096).embeddedAeronDir(directory.resolve("aeron")).metricsPort(-1)
-            .prefault(false).adminToken("admin").threading(threading).aeronDriverTimeout(aeronDriverTimeout);
+            .prefault(false).adminToken("admin").threading(threading).idle(idle)
+            .aeronDriverTimeout(aeronDriverTimeout);
     }
 
     /**
@@ -108,7 +121,8 @@ final class ManagerFixture implements AutoCloseable
 
     /**
      * Creates a namespace, puts blocks of known bytes through a client on this host (IPC, mapped region), gets them
-     * through a remote client (Aeron over UDP) and asserts every byte.
+     * through a remote client (Aeron over UDP, through media drivers of its own as a host off the fabric runs them)
+     * and asserts every byte.
      */
     void assertPutLocallyGetOverUdp(final String namespace, final int blockBytes, final int blocks)
     {
@@ -116,7 +130,7 @@ final class ManagerFixture implements AutoCloseable
         try (Arena arena = Arena.ofConfined();
              KvPool local = KvPool.connect(poolContext());
              KvPool remote = KvPool.connect(poolContext().transport("aeron").managerEndpoint(manager.udpEndpoint())
-                 .responseHost("127.0.0.1")))
+                 .responseHost("127.0.0.1").aeronIdle(idle).embeddedDriverDir(directory.resolve("remote-host"))))
         {
             final MemorySegment[] sources = segments(arena, blocks, blockBytes);
             for (int i = 0; i < sources.length; i++)

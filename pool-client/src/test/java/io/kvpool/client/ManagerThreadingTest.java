@@ -1,8 +1,9 @@
 package io.kvpool.client;
 
 import io.kvpool.manager.ManagerContext;
+import io.kvpool.protocol.AeronIdle;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -10,16 +11,18 @@ import java.util.stream.Collectors;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * Both threading modes serve the control plane (IPC) and the Aeron data path (UDP), and run the threads they
- * promise: SHARED one thread for the embedded driver, control and data agents; DEDICATED a thread each.
+ * Every threading mode, with either way of waiting, serves the control plane (IPC) and the Aeron data path (UDP,
+ * every byte compared), and runs the threads it promises: SHARED one thread for the embedded driver, control and
+ * data agents; DEDICATED a thread each, the driver's conductor, sender and receiver included.
  */
 class ManagerThreadingTest
 {
     @ParameterizedTest
-    @EnumSource(ManagerContext.Threading.class)
-    void shouldServeInEitherThreadingMode(final ManagerContext.Threading threading)
+    @CsvSource({"SHARED, BACKOFF", "DEDICATED, BACKOFF", "SHARED, SPIN", "DEDICATED, SPIN"})
+    void shouldServeInEveryThreadingMode(final ManagerContext.Threading threading, final AeronIdle idle)
     {
-        try (ManagerFixture fixture = new ManagerFixture(64L << 20, 2L << 20, threading))
+        try (ManagerFixture fixture = new ManagerFixture(64L << 20, 2L << 20, threading, idle,
+            new ManagerContext().aeronDriverTimeout()))
         {
             final Set<String> threads = Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
                 .collect(Collectors.toSet());
@@ -29,7 +32,7 @@ class ManagerThreadingTest
             }
             else
             {
-                assertEquals(Set.of("[sender,receiver,driver-conductor]", "kvpool-data", "kvpool-manager"),
+                assertEquals(Set.of("driver-conductor", "sender", "receiver", "kvpool-data", "kvpool-manager"),
                     agentThreads(threads));
             }
             fixture.assertPutLocallyGetOverUdp("threads", 262_144, 3);
@@ -39,7 +42,7 @@ class ManagerThreadingTest
     private static Set<String> agentThreads(final Set<String> names)
     {
         return names.stream().filter(name -> name.contains("kvpool-") || name.contains("conductor") ||
-            name.contains("media-driver")).filter(name -> !name.startsWith("aeron-client")).collect(
-            Collectors.toSet());
+            name.contains("media-driver") || name.equals("sender") || name.equals("receiver"))
+            .filter(name -> !name.startsWith("aeron-client")).collect(Collectors.toSet());
     }
 }

@@ -1,7 +1,8 @@
 package io.kvpool.manager;
 
-import io.kvpool.protocol.ByteSizes;
+import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.AeronTimeouts;
+import io.kvpool.protocol.ByteSizes;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
 import io.kvpool.protocol.RegionGeometry;
@@ -42,7 +43,7 @@ public final class ManagerContext
     private static final Set<String> KEYS = new TreeSet<>(List.of("region", "region-file", "size", "slab-size",
         "min-block-size", "max-namespaces", "format", "format-if-empty", "index-file", "aeron-dir", "embedded-aeron-dir", "endpoint",
         "request-stream", "metrics-port", "metrics-host", "admin-token", "lease", "pin-lease", "prefault",
-        "session-timeout", "namespaces", "rdma-device", "threading"));
+        "session-timeout", "namespaces", "rdma-device", "threading", "idle"));
 
     private Path regionPath;
     private boolean regionIsDevice;
@@ -66,6 +67,7 @@ public final class ManagerContext
     private Duration sessionTimeout = Duration.ofSeconds(10);
     private String rdmaDevice = "auto";
     private Threading threading = Threading.SHARED;
+    private AeronIdle idle = AeronIdle.BACKOFF;
     private Duration aeronDriverTimeout = Duration.ofMillis(AeronTimeouts.driverTimeoutMs());
     private final List<NamespaceSpec> namespaces = new ArrayList<>();
 
@@ -77,7 +79,10 @@ public final class ManagerContext
     {
         /** One thread runs the embedded media driver (when there is one), the control agent and the data agent. */
         SHARED,
-        /** The media driver, the control agent and the data agent each get a thread: for hosts with cores to spare. */
+        /**
+         * The embedded media driver's conductor, sender and receiver, the control agent and the data agent each get
+         * a thread: for hosts with cores to spare.
+         */
         DEDICATED;
 
         /**
@@ -177,6 +182,7 @@ public final class ManagerContext
                 case "namespaces" -> namespaces(value, source);
                 case "rdma-device" -> rdmaDevice(text(value));
                 case "threading" -> threading(Threading.parse(text(value)));
+                case "idle" -> idle(AeronIdle.parse(text(value)));
                 default -> throw new IllegalStateException(key);
             }
         }
@@ -469,6 +475,23 @@ public final class ManagerContext
     public Threading threading()
     {
         return threading;
+    }
+
+    /**
+     * @param idle how the data path's threads (the data agent, the embedded driver's sender and receiver, or the
+     *             one thread of {@link Threading#SHARED}) wait for work (default {@link AeronIdle#BACKOFF});
+     *             {@link AeronIdle#SPIN} with {@link Threading#DEDICATED} is the fastest remote data path, at a
+     *             core per thread.
+     */
+    public ManagerContext idle(final AeronIdle idle)
+    {
+        this.idle = idle;
+        return this;
+    }
+
+    public AeronIdle idle()
+    {
+        return idle;
     }
 
     /**

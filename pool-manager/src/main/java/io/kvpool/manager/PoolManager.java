@@ -12,6 +12,7 @@ import io.kvpool.manager.internal.ManagerAgent;
 import io.kvpool.manager.internal.ManagerMetrics;
 import io.kvpool.manager.internal.RequestDispatcher;
 import io.kvpool.manager.internal.SessionRegistry;
+import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.AeronTimeouts;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
@@ -21,7 +22,6 @@ import org.agrona.ErrorHandler;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.AgentRunner;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.CompositeAgent;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SystemNanoClock;
@@ -48,6 +48,8 @@ public final class PoolManager implements AutoCloseable
     public static final String IPC_CHANNEL = "aeron:ipc?term-length=1m";
 
     private static final System.Logger LOG = System.getLogger("io.kvpool.manager");
+    /** The longest a backing-off thread parks: the most an idle manager adds to a request's latency. */
+    private static final long MAX_PARK_NS = TimeUnit.MICROSECONDS.toNanos(200);
 
     private final ManagerContext context;
     private final PoolCore pool;
@@ -102,7 +104,7 @@ public final class PoolManager implements AutoCloseable
             final boolean shared = context.threading() == ManagerContext.Threading.SHARED;
             final long driverTimeoutMs = context.aeronDriverTimeout().toMillis();
             driver = context.externalAeronDir() == null ?
-                launchDriver(context.embeddedAeronDir(), shared, driverTimeoutMs) : null;
+                launchDriver(context.embeddedAeronDir(), context.threading(), context.idle(), driverTimeoutMs) : null;
             aeron = Aeron.connect(new Aeron.Context()
                 .aeronDirectoryName(context.aeronDir().toString())
                 // An invoked driver has no thread of its own: the client drives it while it waits at start.
@@ -180,14 +182,15 @@ public final class PoolManager implements AutoCloseable
                 }
                 agents.add(dataAgent);
                 agents.add(agent);
-                runner = new AgentRunner(idleStrategy(), errorHandler(self, "manager agents"), null,
-                    new CompositeAgent(agents));
+                runner = new AgentRunner(context.idle().strategy(MAX_PARK_NS), errorHandler(self, "manager agents"),
+                    null, new CompositeAgent(agents));
                 dataRunner = null;
             }
             else
             {
                 runner = new AgentRunner(idleStrategy(), errorHandler(self, "manager agent"), null, agent);
-                dataRunner = new AgentRunner(idleStrategy(), errorHandler(self, "data agent"), null, dataAgent);
+                dataRunner = new AgentRunner(context.idle().strategy(MAX_PARK_NS), errorHandler(self, "data agent"),
+                    null, dataAgent);
             }
             self[0] = new PoolManager(context, pool, driver, aeron, runner, dataRunner, metricsServer, udpEndpoint,
                 rdmaState.toString());
@@ -239,12 +242,14 @@ public final class PoolManager implements AutoCloseable
     }
 
     /**
-     * @param invoked         whether the driver runs on the caller's thread ({@link ThreadingMode#INVOKER}) rather
-     *                        than on one of its own.
+     * @param threading       SHARED: the driver runs on the caller's thread ({@link ThreadingMode#INVOKER});
+     *                        DEDICATED: on a thread each for its conductor, sender and receiver.
+     * @param idle            how the driver's sender and receiver wait for work when they have threads.
      * @param driverTimeoutMs how long a client or the next manager waits for this one's media driver heartbeat
      *                        before calling it dead.
      */
-    private static MediaDriver launchDriver(final Path dir, final boolean invoked, final long driverTimeoutMs)
+    private static MediaDriver launchDriver(
+        final Path dir, final ManagerContext.Threading threading, final AeronIdle idle, final long driverTimeoutMs)
     {
         final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(driverTimeoutMs * 2 + 1000);
         // A driver killed with the previous manager leaves its directory behind with a heartbeat that goes stale
@@ -269,8 +274,11 @@ public final class PoolManager implements AutoCloseable
             .driverTimeoutMs(driverTimeoutMs)
             .clientLivenessTimeoutNs(livenessNs)
             .publicationUnblockTimeoutNs(AeronTimeouts.publicationUnblockTimeoutNs(livenessNs))
-            .threadingMode(invoked ? ThreadingMode.INVOKER : ThreadingMode.SHARED)
-            .sharedIdleStrategy(idleStrategy())
+            .threadingMode(threading == ManagerContext.Threading.SHARED ? ThreadingMode.INVOKER :
+                ThreadingMode.DEDICATED)
+            .conductorIdleStrategy(idleStrategy())
+            .senderIdleStrategy(idle.strategy(MAX_PARK_NS))
+            .receiverIdleStrategy(idle.strategy(MAX_PARK_NS))
             .termBufferSparseFile(true)
             .warnIfDirectoryExists(false));
     }
@@ -314,12 +322,13 @@ public final class PoolManager implements AutoCloseable
     }
 
     /**
-     * Spins briefly, then yields, then parks for at most 200 us: a request waits at most that long for an idle
-     * agent, and an idle manager costs little CPU.
+     * Spins briefly, then yields, then parks for at most {@link #MAX_PARK_NS}: a request waits at most that long for
+     * an idle agent, and an idle manager costs little CPU. For the threads off the data path (the control agent, the
+     * driver's conductor); the data path's follow {@link ManagerContext#idle()}.
      */
     private static IdleStrategy idleStrategy()
     {
-        return new BackoffIdleStrategy(100, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MICROSECONDS.toNanos(200));
+        return AeronIdle.BACKOFF.strategy(MAX_PARK_NS);
     }
 
     private static void sleep(final long millis)

@@ -1,5 +1,6 @@
 package io.kvpool.manager;
 
+import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
 import io.kvpool.transport.cxl.RegionSource;
@@ -68,6 +69,7 @@ class ManagerContextTest
         assertInvalid("namespaces:\n  - name: x\n", "needs at least name and block-size");
         assertInvalid("- just\n- a list\n", "must be a mapping");
         assertInvalid("threading: fast\n", "key 'threading' has value 'fast': expected shared or dedicated");
+        assertInvalid("idle: sleep\n", "key 'idle' has value 'sleep': expected backoff or spin");
     }
 
     @Test
@@ -78,6 +80,15 @@ class ManagerContextTest
             ManagerContext.fromYaml(write("threading: Dedicated\n")).threading());
         assertEquals(ManagerContext.Threading.SHARED, ManagerContext.fromYaml(write("threading: dedicated\n"))
             .override(Map.of("threading", "shared")).threading());
+    }
+
+    @Test
+    void shouldReadHowTheDataPathWaits() throws IOException
+    {
+        assertEquals(AeronIdle.BACKOFF, new ManagerContext().idle());
+        assertEquals(AeronIdle.SPIN, ManagerContext.fromYaml(write("threading: dedicated\nidle: Spin\n")).idle());
+        assertEquals(AeronIdle.BACKOFF, ManagerContext.fromYaml(write("idle: spin\n"))
+            .override(Map.of("idle", "backoff")).idle());
     }
 
     private void assertInvalid(final String yaml, final String expected) throws IOException

@@ -8,6 +8,7 @@ import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
+import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.AeronTimeouts;
 import io.kvpool.protocol.Status;
 import io.kvpool.protocol.transport.BlockTransport;
@@ -19,7 +20,6 @@ import io.kvpool.protocol.wire.MessageType;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -47,7 +47,7 @@ public final class AeronBlockTransport implements BlockTransport
     private final ExpandableArrayBuffer request = new ExpandableArrayBuffer(64 * 1024);
     private final UnsafeBuffer segmentView = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer chunkView = new UnsafeBuffer(0, 0);
-    private final IdleStrategy idle = new BackoffIdleStrategy(100, 10, 1_000, 50_000);
+    private final IdleStrategy idle;
     private final FragmentAssembler assembler = new FragmentAssembler(this::onFragment, 1 << 20);
     private MediaDriver driver;
     private Aeron aeron;
@@ -64,6 +64,7 @@ public final class AeronBlockTransport implements BlockTransport
     AeronBlockTransport(final TransportContext context)
     {
         this.context = context;
+        this.idle = context.aeronIdle().strategy(50_000);
     }
 
     @Override
@@ -279,8 +280,13 @@ public final class AeronBlockTransport implements BlockTransport
                         context.embeddedDriverDir().getFileName() + "-data").toString())
                     .clientLivenessTimeoutNs(livenessNs)
                     .publicationUnblockTimeoutNs(AeronTimeouts.publicationUnblockTimeoutNs(livenessNs))
-                    .dirDeleteOnStart(true).dirDeleteOnShutdown(true).threadingMode(ThreadingMode.SHARED)
-                    .sharedIdleStrategy(new BackoffIdleStrategy(100, 10, 1_000, 20_000))
+                    .dirDeleteOnStart(true).dirDeleteOnShutdown(true)
+                    // Spinning: a thread each for the sender and receiver, as the manager's dedicated threading.
+                    .threadingMode(context.aeronIdle() == AeronIdle.SPIN ? ThreadingMode.DEDICATED :
+                        ThreadingMode.SHARED)
+                    .sharedIdleStrategy(AeronIdle.BACKOFF.strategy(20_000))
+                    .senderIdleStrategy(context.aeronIdle().strategy(20_000))
+                    .receiverIdleStrategy(context.aeronIdle().strategy(20_000))
                     .termBufferSparseFile(true));
             }
             aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver != null ?

@@ -1,5 +1,6 @@
 package io.kvpool.protocol.transport;
 
+import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.wire.SessionDescriptor;
 
 import java.nio.file.Path;
@@ -17,6 +18,7 @@ import java.util.function.LongSupplier;
  * @param regionPath       where this host sees the region, or {@code null} to search.
  * @param rdmaConnect      sends an RDMA endpoint (opaque bytes) to the manager over the control plane and returns
  *                         the manager's; throws where the manager has no RDMA.
+ * @param aeronIdle        how Aeron-based transports (and their embedded drivers) wait for the manager.
  */
 public record TransportContext(
     SessionDescriptor session,
@@ -26,6 +28,7 @@ public record TransportContext(
     Path aeronDir,
     Path embeddedDriverDir,
     Path regionPath,
-    java.util.function.UnaryOperator<byte[]> rdmaConnect)
+    java.util.function.UnaryOperator<byte[]> rdmaConnect,
+    AeronIdle aeronIdle)
 {
 }

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs on the device machine: `bench remote` (kvpool over Aeron UDP on loopback beside redis-server) once per
+# configuration given, each as "LABEL;JVM OPTIONS;BENCH OPTIONS" (default: the shipped defaults, shared and
+# dedicated threading). Needs out/remote.tar.xz from prepare-remote.sh (carried). Results in $OUT/remote.txt.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+if [ -f out/remote.tar.xz ]; then
+    rm -rf out/remote && mkdir -p out/remote && xz -dc out/remote.tar.xz | tar -C out/remote -xf -
+fi
+OUT="${OUT:-out/remote-results}"
+mkdir -p "$OUT"
+if [ $# -eq 0 ]; then
+    set -- "shared;;--threading shared" "dedicated;;--threading dedicated"
+fi
+mapfile -t OPTIONS < <(grep -v -e '^#' -e '^$' -e 'SimpleFormatter' jvm.options)
+{ nproc; grep -m1 'model name' /proc/cpuinfo; uname -r; } | tee "$OUT/remote.txt"
+export LD_LIBRARY_PATH="$PWD/out/remote/lib/redis"
+for config in "$@"; do
+    IFS=';' read -r label jvm args <<< "$config"
+    echo "# $label: jvm [$jvm] bench [$args]" | tee -a "$OUT/remote.txt"
+    # shellcheck disable=SC2086
+    out/remote/runtime/bin/java "${OPTIONS[@]}" $jvm -cp 'out/remote/lib/jars/*' io.kvpool.bench.BenchCli remote \
+        --redis-server out/remote/lib/redis/redis-server $args 2>&1 | grep -v -e affinity -e Affinity |
+        tee -a "$OUT/remote.txt"
+done

@@ -1,0 +1,58 @@
+package io.kvpool.protocol;
+
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+
+import java.util.Locale;
+
+/**
+ * How the threads on kvpool's Aeron data path (a media driver's sender and receiver, the manager's data agent, a
+ * client waiting for a transfer) wait for work. Stateless and thread-safe.
+ */
+public enum AeronIdle
+{
+    /**
+     * Spin briefly, yield, then park for up to a bound: an idle thread costs little CPU, and a hop between threads
+     * costs up to the park bound. The default; the only sensible choice on hosts with few cores.
+     */
+    BACKOFF,
+    /**
+     * Busy-spin: every hop between threads costs about a microsecond, and each of those threads keeps a core busy
+     * all the time. For hosts with cores to spare (Aeron's low-latency configuration).
+     */
+    SPIN;
+
+    /**
+     * @param text "backoff" or "spin", in any case.
+     * @throws IllegalArgumentException for anything else.
+     */
+    public static AeronIdle parse(final String text)
+    {
+        for (final AeronIdle value : values())
+        {
+            if (value.name().equalsIgnoreCase(text))
+            {
+                return value;
+            }
+        }
+        throw new IllegalArgumentException("expected backoff or spin");
+    }
+
+    /**
+     * @param maxParkNs the longest park of {@link #BACKOFF} (ignored by {@link #SPIN}).
+     * @return a fresh strategy (strategies keep state: one per thread).
+     */
+    public IdleStrategy strategy(final long maxParkNs)
+    {
+        return this == SPIN ? new BusySpinIdleStrategy() : new BackoffIdleStrategy(100, 10, 1_000, maxParkNs);
+    }
+
+    /**
+     * @return the name as configuration files spell it.
+     */
+    public String text()
+    {
+        return name().toLowerCase(Locale.ROOT);
+    }
+}

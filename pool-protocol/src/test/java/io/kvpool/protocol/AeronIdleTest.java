@@ -1,0 +1,34 @@
+package io.kvpool.protocol;
+
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AeronIdleTest
+{
+    @Test
+    void shouldParseEitherNameInAnyCase()
+    {
+        assertEquals(AeronIdle.SPIN, AeronIdle.parse("Spin"));
+        assertEquals(AeronIdle.BACKOFF, AeronIdle.parse("BACKOFF"));
+        assertEquals("backoff", AeronIdle.BACKOFF.text());
+        assertEquals("expected backoff or spin",
+            assertThrows(IllegalArgumentException.class, () -> AeronIdle.parse("yield")).getMessage());
+    }
+
+    @Test
+    void shouldGiveEachThreadItsOwnStrategyOfTheRightKind()
+    {
+        assertInstanceOf(BusySpinIdleStrategy.class, AeronIdle.SPIN.strategy(1_000));
+        final BackoffIdleStrategy backoff = assertInstanceOf(BackoffIdleStrategy.class,
+            AeronIdle.BACKOFF.strategy(200_000));
+        assertTrue(backoff.toString().contains("maxParkPeriodNs=200000"), backoff.toString());
+        assertNotSame(AeronIdle.BACKOFF.strategy(1_000), AeronIdle.BACKOFF.strategy(1_000));
+    }
+}
