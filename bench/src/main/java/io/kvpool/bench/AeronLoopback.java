@@ -38,6 +38,7 @@ public final class AeronLoopback implements AutoCloseable
     private final MediaDriver clientDriver;
     private final long blockBytes;
     private final AeronIdle idle;
+    private final java.util.concurrent.atomic.AtomicInteger clients = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
      * @param blockBytes size of every value.
@@ -100,13 +101,29 @@ public final class AeronLoopback implements AutoCloseable
     }
 
     /**
-     * @return a client on the Aeron UDP data path; the caller closes it.
+     * @return a client on the Aeron UDP data path through the client-side media driver every client shares (as a
+     *         host runs one); the caller closes it.
      */
     public KvPool connect()
     {
-        return KvPool.connect(new KvPoolContext().transport("aeron").managerEndpoint(manager.udpEndpoint())
+        return connect(false);
+    }
+
+    /**
+     * @param ownDriver whether the client runs media drivers of its own (as an engine process that embeds them)
+     *                  instead of using the shared client-side one.
+     * @return a client on the Aeron UDP data path; the caller closes it.
+     */
+    public KvPool connect(final boolean ownDriver)
+    {
+        final KvPoolContext context = new KvPoolContext().transport("aeron").managerEndpoint(manager.udpEndpoint())
             .responseHost("127.0.0.1").aeronDir(Path.of(clientDriver.aeronDirectoryName())).aeronIdle(idle)
-            .connectTimeout(Duration.ofSeconds(20)));
+            .connectTimeout(Duration.ofSeconds(20));
+        if (ownDriver)
+        {
+            context.embeddedDriverDir(directory.resolve("client-" + clients.incrementAndGet()));
+        }
+        return KvPool.connect(context);
     }
 
     public long blockBytes()

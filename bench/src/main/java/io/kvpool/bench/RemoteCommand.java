@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * {@code ./kvpool bench remote}: GET throughput of the remote data path (kvpool's Aeron transport over UDP on
  * loopback) beside Redis (the remote backend LMCache ships with, started here from the OS package) holding the
- * same values, with the same number of client threads, one value per request. Prints both and the ratio.
+ * same values, with the same number of client threads and values per request (one GET, or a batch get beside an
+ * MGET of the same keys). Prints both and the ratio.
  */
 @Command(
     name = "remote",
@@ -46,6 +47,11 @@ final class RemoteCommand implements Callable<Integer>
 
     @Option(names = "--threads", defaultValue = "2", description = "Client threads (default: ${DEFAULT-VALUE}).")
     private int threads;
+
+    @Option(names = "--batch", defaultValue = "1", paramLabel = "N",
+        description = "Values per request (default: ${DEFAULT-VALUE}): kvpool gets N keys in one batch, Redis " +
+            "answers one MGET of the same N keys (as an engine fetches a prompt's blocks).")
+    private int batch;
 
     @Option(names = "--seconds", defaultValue = "5", description = "Measured seconds per run (default: ${DEFAULT-VALUE}).")
     private int seconds;
@@ -65,6 +71,11 @@ final class RemoteCommand implements Callable<Integer>
             "cores to spare).")
     private String idle;
     private AeronIdle idleMode;
+
+    @Option(names = "--client-drivers", defaultValue = "shared", paramLabel = "shared|own",
+        description = "Whether the client threads share one client-side media driver (the default, as a host runs " +
+            "one) or each runs its own (as engine processes that embed them).")
+    private String clientDrivers;
 
     @Option(names = "--redis-server", defaultValue = "redis-server", paramLabel = "PATH",
         description = "The redis-server binary (default: ${DEFAULT-VALUE}, from the OS package).")
@@ -90,16 +101,25 @@ final class RemoteCommand implements Callable<Integer>
         {
             throw new IllegalArgumentException("--idle=" + idle + ": " + ex.getMessage(), ex);
         }
+        if (batch < 1 || batch > 1024 || batch > values)
+        {
+            throw new IllegalArgumentException("--batch=" + batch + ": expected 1 to 1024, and at most --values (" +
+                values + ")");
+        }
+        if (!clientDrivers.equals("shared") && !clientDrivers.equals("own"))
+        {
+            throw new IllegalArgumentException("--client-drivers=" + clientDrivers + ": expected shared or own");
+        }
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
-        out.printf("%-8s %8s %14s %12s %14s %12s %8s%n", "size", "threads", "redis ops/s", "redis GB/s",
+        out.printf("%-8s %8s %6s %14s %12s %14s %12s %8s%n", "size", "threads", "batch", "redis ops/s", "redis GB/s",
             "kvpool ops/s", "kvpool GB/s", "ratio");
         for (final String text : sizes)
         {
             final int size = (int)ByteSizes.parse(text);
             final double redis = redis(size);
             final double kvpool = kvpool(size);
-            out.printf(Locale.ROOT, "%-8s %8d %14.0f %12.2f %14.0f %12.2f %7.2fx%n", ByteSizes.format(size), threads,
-                redis, redis * size / 1e9, kvpool, kvpool * size / 1e9, kvpool / redis);
+            out.printf(Locale.ROOT, "%-8s %8d %6d %14.0f %12.2f %14.0f %12.2f %7.2fx%n", ByteSizes.format(size),
+                threads, batch, redis, redis * size / 1e9, kvpool, kvpool * size / 1e9, kvpool / redis);
             out.flush();
         }
         return 0;
@@ -130,8 +150,23 @@ final class RemoteCommand implements Callable<Integer>
                 {
                     public long get()
                     {
-                        final byte[] got = jedis.get(key(ThreadLocalRandom.current().nextInt(values)));
-                        return got.length == size && got[size - 1] == value[size - 1] ? 1 : 0;
+                        final int first = ThreadLocalRandom.current().nextInt(values);
+                        if (batch == 1)
+                        {
+                            final byte[] got = jedis.get(key(first));
+                            return got.length == size && got[size - 1] == value[size - 1] ? 1 : 0;
+                        }
+                        final byte[][] keys = new byte[batch][];
+                        for (int i = 0; i < batch; i++)
+                        {
+                            keys[i] = key((first + i) % values);
+                        }
+                        long verified = 0;
+                        for (final byte[] got : jedis.mget(keys))
+                        {
+                            verified += got.length == size && got[size - 1] == value[size - 1] ? 1 : 0;
+                        }
+                        return verified;
                     }
 
                     public void close()
@@ -154,18 +189,35 @@ final class RemoteCommand implements Callable<Integer>
         {
             return measure(() ->
             {
-                final KvPool client = pool.connect();
+                final KvPool client = pool.connect(clientDrivers.equals("own"));
                 final KvNamespace ns = client.namespace(AeronLoopback.NAMESPACE, size);
                 final Arena arena = Arena.ofShared();
-                final MemorySegment[] destination = {arena.allocate(size, 4096)};
+                final MemorySegment[] destination = new MemorySegment[batch];
+                for (int i = 0; i < batch; i++)
+                {
+                    destination[i] = arena.allocate(size, 4096);
+                }
+                final byte[][] keys = new byte[batch][];
                 return new Worker()
                 {
                     public long get()
                     {
-                        final int ok = ns.get(BlockKeys.of(AeronLoopback.key(ThreadLocalRandom.current()
-                            .nextInt(values))), destination).okCount();
-                        return ok == 1 && destination[0].get(java.lang.foreign.ValueLayout.JAVA_BYTE, size - 1) == 7 ?
-                            1 : 0;
+                        final int first = ThreadLocalRandom.current().nextInt(values);
+                        for (int i = 0; i < batch; i++)
+                        {
+                            keys[i] = AeronLoopback.key((first + i) % values);
+                            destination[i].set(java.lang.foreign.ValueLayout.JAVA_BYTE, size - 1, (byte)0);
+                        }
+                        if (ns.get(BlockKeys.of(keys), destination).okCount() != batch)
+                        {
+                            return 0;
+                        }
+                        long verified = 0;
+                        for (final MemorySegment got : destination)
+                        {
+                            verified += got.get(java.lang.foreign.ValueLayout.JAVA_BYTE, size - 1) == 7 ? 1 : 0;
+                        }
+                        return verified;
                     }
 
                     public void close()
@@ -181,7 +233,7 @@ final class RemoteCommand implements Callable<Integer>
     /**
      * Runs {@link #threads} workers for a second of warm-up, then {@link #seconds} measured.
      *
-     * @return verified gets per second.
+     * @return verified values per second.
      */
     private double measure(final WorkerFactory factory) throws Exception
     {
