@@ -46,7 +46,7 @@ public final class AeronLoopback implements AutoCloseable
      */
     public AeronLoopback(final long blockBytes, final int values)
     {
-        this(blockBytes, values, ManagerContext.Threading.SHARED, AeronIdle.BACKOFF);
+        this(blockBytes, values, ManagerContext.Threading.SHARED, AeronIdle.BACKOFF, 1);
     }
 
     /**
@@ -57,9 +57,11 @@ public final class AeronLoopback implements AutoCloseable
      *                   sender and receiver a thread each (hosts with cores to spare).
      * @param idle       how the data path waits on both sides (the manager's, the client-side driver's, the
      *                   clients' of {@link #connect()}).
+     * @param dataLanes  the manager's data lanes (clients split their transfers across them).
      */
     public AeronLoopback(
-        final long blockBytes, final int values, final ManagerContext.Threading threading, final AeronIdle idle)
+        final long blockBytes, final int values, final ManagerContext.Threading threading, final AeronIdle idle,
+        final int dataLanes)
     {
         this.blockBytes = blockBytes;
         this.idle = idle;
@@ -75,7 +77,7 @@ public final class AeronLoopback implements AutoCloseable
         manager = PoolManager.launch(new ManagerContext().regionFile(directory.resolve("region"))
             .regionSizeBytes(Math.max(256L << 20, values * blockBytes * 4)).slabSizeBytes(slab)
             .embeddedAeronDir(directory.resolve("aeron")).endpoint("127.0.0.1:0").metricsPort(-1)
-            .threading(threading).idle(idle));
+            .threading(threading).idle(idle).dataLanes(dataLanes));
         try (ManagerClient admin = ManagerClient.connect(new ManagerClientContext().aeronDir(manager.aeronDir())))
         {
             admin.createNamespace(NAMESPACE, blockBytes, 0, 0, "");

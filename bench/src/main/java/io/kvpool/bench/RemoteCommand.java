@@ -72,6 +72,11 @@ final class RemoteCommand implements Callable<Integer>
     private String idle;
     private AeronIdle idleMode;
 
+    @Option(names = "--lanes", defaultValue = "1", paramLabel = "N",
+        description = "The manager's Aeron data lanes (default: ${DEFAULT-VALUE}); clients split every transfer " +
+            "across them. Pair with --client-drivers own, so that each client lane has its own driver too.")
+    private int lanes;
+
     @Option(names = "--client-drivers", defaultValue = "shared", paramLabel = "shared|own",
         description = "Whether the client threads share one client-side media driver (the default, as a host runs " +
             "one) or each runs its own (as engine processes that embed them).")
@@ -185,7 +190,7 @@ final class RemoteCommand implements Callable<Integer>
 
     private double kvpool(final int size) throws Exception
     {
-        try (AeronLoopback pool = new AeronLoopback(size, values, mode, idleMode))
+        try (AeronLoopback pool = new AeronLoopback(size, values, mode, idleMode, lanes))
         {
             return measure(() ->
             {

@@ -70,6 +70,14 @@ abstract class BlockTransportConformanceTest
         return managerEndpoint() != null;
     }
 
+    /**
+     * @return the manager in this JVM the suite runs against.
+     */
+    ManagerFixture newFixture()
+    {
+        return new ManagerFixture(160L << 20, 8L << 20);
+    }
+
     @BeforeEach
     void setUp()
     {
@@ -86,7 +94,7 @@ abstract class BlockTransportConformanceTest
                 AeronIdle.BACKOFF));
             return;
         }
-        fixture = new ManagerFixture(160L << 20, 8L << 20);
+        fixture = newFixture();
         fixture.createNamespace("conformance", BLOCK, 0, "");
         control = ManagerClient.connect(fixture.clientContext("conformance", ""));
         final String endpoint = managerEndpoint() == null ? null : fixture.manager.udpEndpoint();

@@ -27,6 +27,7 @@ final class ManagerFixture implements AutoCloseable
     PoolManager manager;
     private final ManagerContext.Threading threading;
     private final AeronIdle idle;
+    private final int dataLanes;
     private final long regionBytes;
     private final long slabBytes;
     private final Duration aeronDriverTimeout;
@@ -58,6 +59,15 @@ final class ManagerFixture implements AutoCloseable
     ManagerFixture(final long regionBytes, final long slabBytes, final ManagerContext.Threading threading,
         final AeronIdle idle, final Duration aeronDriverTimeout)
     {
+        this(regionBytes, slabBytes, threading, idle, aeronDriverTimeout, 1);
+    }
+
+    /**
+     * @param dataLanes the manager's Aeron data lanes (UDP ports from its endpoint's on).
+     */
+    ManagerFixture(final long regionBytes, final long slabBytes, final ManagerContext.Threading threading,
+        final AeronIdle idle, final Duration aeronDriverTimeout, final int dataLanes)
+    {
         try
         {
             directory = Files.createTempDirectory(Path.of("/dev/shm"), "kvpool-client-");
@@ -68,6 +78,7 @@ final class ManagerFixture implements AutoCloseable
         }
         this.threading = threading;
         this.idle = idle;
+        this.dataLanes = dataLanes;
         this.regionBytes = regionBytes;
         this.slabBytes = slabBytes;
         this.aeronDriverTimeout = aeronDriverTimeout;
@@ -80,7 +91,7 @@ final class ManagerFixture implements AutoCloseable
             .slabSizeBytes(slabBytes).endpoint("127.0.0.1:0")
             .minBlockSizeBytes(4096).embeddedAeronDir(directory.resolve("aeron")).metricsPort(-1)
             .prefault(false).adminToken("admin").threading(threading).idle(idle)
-            .aeronDriverTimeout(aeronDriverTimeout);
+            .aeronDriverTimeout(aeronDriverTimeout).dataLanes(dataLanes);
     }
 
     /**

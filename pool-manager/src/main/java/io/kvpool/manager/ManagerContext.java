@@ -6,6 +6,7 @@ import io.kvpool.protocol.ByteSizes;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
 import io.kvpool.protocol.RegionGeometry;
+import io.kvpool.protocol.wire.HelloOkFlyweight;
 import io.kvpool.transport.cxl.RegionSource;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -41,9 +42,10 @@ public final class ManagerContext
     public static final int DEFAULT_METRICS_PORT = 9470;
 
     private static final Set<String> KEYS = new TreeSet<>(List.of("region", "region-file", "size", "slab-size",
-        "min-block-size", "max-namespaces", "format", "format-if-empty", "index-file", "aeron-dir", "embedded-aeron-dir", "endpoint",
+        "min-block-size", "max-namespaces", "format", "format-if-empty", "index-file", "aeron-dir",
+        "embedded-aeron-dir", "endpoint",
         "request-stream", "metrics-port", "metrics-host", "admin-token", "lease", "pin-lease", "prefault",
-        "session-timeout", "namespaces", "rdma-device", "threading", "idle"));
+        "session-timeout", "namespaces", "rdma-device", "threading", "idle", "data-lanes"));
 
     private Path regionPath;
     private boolean regionIsDevice;
@@ -68,6 +70,7 @@ public final class ManagerContext
     private String rdmaDevice = "auto";
     private Threading threading = Threading.SHARED;
     private AeronIdle idle = AeronIdle.BACKOFF;
+    private int dataLanes = 1;
     private Duration aeronDriverTimeout = Duration.ofMillis(AeronTimeouts.driverTimeoutMs());
     private final List<NamespaceSpec> namespaces = new ArrayList<>();
 
@@ -183,6 +186,7 @@ public final class ManagerContext
                 case "rdma-device" -> rdmaDevice(text(value));
                 case "threading" -> threading(Threading.parse(text(value)));
                 case "idle" -> idle(AeronIdle.parse(text(value)));
+                case "data-lanes" -> dataLanes(Integer.parseInt(text(value)));
                 default -> throw new IllegalStateException(key);
             }
         }
@@ -495,6 +499,24 @@ public final class ManagerContext
     }
 
     /**
+     * @param lanes independent Aeron data paths served over UDP (default 1), each with its own media driver, UDP
+     *              port and data agent: remote clients split every transfer across them, so that no one driver's
+     *              sender or receiver thread carries every byte. Lane k (from 1) listens on the UDP endpoint's
+     *              port (as bound, when 0 was asked) plus k. At most
+     *              {@link HelloOkFlyweight#MAX_LANES} + 1; more than 1 needs a UDP endpoint and the embedded driver.
+     */
+    public ManagerContext dataLanes(final int lanes)
+    {
+        this.dataLanes = lanes;
+        return this;
+    }
+
+    public int dataLanes()
+    {
+        return dataLanes;
+    }
+
+    /**
      * @param timeout how long the manager's Aeron client waits for its media driver's heartbeat (five times this),
      *                and (twice this) how long the embedded driver keeps a silent client (default: 2 s, or
      *                {@code -Dkvpool.aeron.driverTimeoutMs}; see {@link AeronTimeouts}).
@@ -580,6 +602,15 @@ public final class ManagerContext
         {
             throw invalid("aeron driver timeout=" + aeronDriverTimeout + " must be at least 100ms " +
                 "(-D" + AeronTimeouts.DRIVER_TIMEOUT_PROPERTY + " is in milliseconds)");
+        }
+        if (dataLanes < 1 || dataLanes > HelloOkFlyweight.MAX_LANES + 1)
+        {
+            throw invalid("data-lanes=" + dataLanes + " must be 1.." + (HelloOkFlyweight.MAX_LANES + 1));
+        }
+        if (dataLanes > 1 && (endpoint == null || externalAeronDir != null))
+        {
+            throw invalid("data-lanes=" + dataLanes + " needs a UDP endpoint and the embedded media driver (lanes " +
+                "are for remote clients, and each runs a driver of its own)");
         }
         final PoolContext pool = new PoolContext()
             .regionSource(RegionSource.forPath(region, regionSizeBytes, format))

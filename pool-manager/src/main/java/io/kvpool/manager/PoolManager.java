@@ -49,7 +49,7 @@ public final class PoolManager implements AutoCloseable
 
     private static final System.Logger LOG = System.getLogger("io.kvpool.manager");
     /** The longest a backing-off thread parks: the most an idle manager adds to a request's latency. */
-    private static final long MAX_PARK_NS = TimeUnit.MICROSECONDS.toNanos(200);
+    static final long MAX_PARK_NS = TimeUnit.MICROSECONDS.toNanos(200);
 
     private final ManagerContext context;
     private final PoolCore pool;
@@ -57,6 +57,7 @@ public final class PoolManager implements AutoCloseable
     private final Aeron aeron;
     private final AgentRunner runner;
     private final AgentRunner dataRunner;
+    private final List<DataLane> lanes;
     private final HTTPServer metricsServer;
     private final String udpEndpoint;
     private final String rdmaState;
@@ -65,9 +66,10 @@ public final class PoolManager implements AutoCloseable
 
     private PoolManager(
         final ManagerContext context, final PoolCore pool, final MediaDriver driver, final Aeron aeron,
-        final AgentRunner runner, final AgentRunner dataRunner, final HTTPServer metricsServer,
-        final String udpEndpoint, final String rdmaState)
+        final AgentRunner runner, final AgentRunner dataRunner, final List<DataLane> lanes,
+        final HTTPServer metricsServer, final String udpEndpoint, final String rdmaState)
     {
+        this.lanes = lanes;
         this.rdmaState = rdmaState;
         this.dataRunner = dataRunner;
         this.context = context;
@@ -93,6 +95,7 @@ public final class PoolManager implements AutoCloseable
         MediaDriver driver = null;
         Aeron aeron = null;
         HTTPServer metricsServer = null;
+        final List<DataLane> lanes = new ArrayList<>();
         try
         {
             for (final ManagerContext.NamespaceSpec spec : context.namespaces())
@@ -105,12 +108,7 @@ public final class PoolManager implements AutoCloseable
             final long driverTimeoutMs = context.aeronDriverTimeout().toMillis();
             driver = context.externalAeronDir() == null ?
                 launchDriver(context.embeddedAeronDir(), context.threading(), context.idle(), driverTimeoutMs) : null;
-            aeron = Aeron.connect(new Aeron.Context()
-                .aeronDirectoryName(context.aeronDir().toString())
-                // An invoked driver has no thread of its own: the client drives it while it waits at start.
-                .driverAgentInvoker(driver == null ? null : driver.sharedAgentInvoker())
-                .driverTimeoutMs(driverTimeoutMs * 5)
-                .errorHandler(ex -> LOG.log(System.Logger.Level.ERROR, "aeron: " + ex, ex)));
+            aeron = connectAeron(context.aeronDir(), driver, driverTimeoutMs);
             final List<Subscription> subscriptions = new ArrayList<>();
             final List<Subscription> dataSubscriptions = new ArrayList<>();
             subscriptions.add(aeron.addSubscription(IPC_CHANNEL, context.requestStreamId()));
@@ -168,8 +166,14 @@ public final class PoolManager implements AutoCloseable
             final ManagerAgent agent = new ManagerAgent(pool, subscriptions, dispatcher, sessions, metrics,
                 System::nanoTime);
             final DataAgent dataAgent = new DataAgent(aeron, dataSubscriptions, pool.region().segment(),
-                pool.geometry(), sessions.published());
+                pool.geometry(), sessions.published(), "kvpool-data");
             final PoolManager[] self = new PoolManager[1];
+            for (int lane = 1; lane < context.dataLanes(); lane++)
+            {
+                lanes.add(DataLane.start(context, lane, udpEndpoint, pool.region().segment(), pool.geometry(),
+                    sessions.published(), errorHandler(self, "data lane " + lane)));
+            }
+            dispatcher.dataLanePorts(lanes.stream().map(DataLane::port).toList());
             final AgentRunner runner;
             final AgentRunner dataRunner;
             if (shared)
@@ -192,8 +196,8 @@ public final class PoolManager implements AutoCloseable
                 dataRunner = new AgentRunner(context.idle().strategy(MAX_PARK_NS), errorHandler(self, "data agent"),
                     null, dataAgent);
             }
-            self[0] = new PoolManager(context, pool, driver, aeron, runner, dataRunner, metricsServer, udpEndpoint,
-                rdmaState.toString());
+            self[0] = new PoolManager(context, pool, driver, aeron, runner, dataRunner, List.copyOf(lanes),
+                metricsServer, udpEndpoint, rdmaState.toString());
             if (dataRunner != null)
             {
                 AgentRunner.startOnThread(dataRunner);
@@ -203,6 +207,7 @@ public final class PoolManager implements AutoCloseable
         }
         catch (final IOException | RuntimeException ex)
         {
+            lanes.forEach(CloseHelper::quietClose);
             CloseHelper.quietCloseAll(metricsServer == null ? null : (AutoCloseable)metricsServer::close, aeron,
                 driver);
             pool.close();
@@ -226,7 +231,7 @@ public final class PoolManager implements AutoCloseable
     }
 
     /** The embedded media driver's duty cycle as one of the manager thread's agents (threading SHARED). */
-    private record InvokedDriver(AgentInvoker invoker) implements Agent
+    record InvokedDriver(AgentInvoker invoker) implements Agent
     {
         @Override
         public int doWork()
@@ -248,7 +253,7 @@ public final class PoolManager implements AutoCloseable
      * @param driverTimeoutMs how long a client or the next manager waits for this one's media driver heartbeat
      *                        before calling it dead.
      */
-    private static MediaDriver launchDriver(
+    static MediaDriver launchDriver(
         final Path dir, final ManagerContext.Threading threading, final AeronIdle idle, final long driverTimeoutMs)
     {
         final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(driverTimeoutMs * 2 + 1000);
@@ -281,6 +286,19 @@ public final class PoolManager implements AutoCloseable
             .receiverIdleStrategy(idle.strategy(MAX_PARK_NS))
             .termBufferSparseFile(true)
             .warnIfDirectoryExists(false));
+    }
+
+    /**
+     * @return an Aeron client of the driver in {@code dir}; one of an invoked driver (threading SHARED) drives it
+     *         while it waits at start, as the driver has no thread of its own.
+     */
+    static Aeron connectAeron(final Path dir, final MediaDriver driver, final long driverTimeoutMs)
+    {
+        return Aeron.connect(new Aeron.Context()
+            .aeronDirectoryName(dir.toString())
+            .driverAgentInvoker(driver == null ? null : driver.sharedAgentInvoker())
+            .driverTimeoutMs(driverTimeoutMs * 5)
+            .errorHandler(ex -> LOG.log(System.Logger.Level.ERROR, "aeron: " + ex, ex)));
     }
 
     /**
@@ -383,7 +401,9 @@ public final class PoolManager implements AutoCloseable
     public String description()
     {
         return pool.region().description() + "; IPC stream " + context.requestStreamId() + " via " + aeronDir() +
-            (udpEndpoint != null ? "; UDP " + udpEndpoint : "; UDP off") + "; " + rdmaState +
+            (udpEndpoint != null ? "; UDP " + udpEndpoint : "; UDP off") +
+            (lanes.isEmpty() ? "" : " (further data lanes on ports " + lanes.stream().map(DataLane::port)
+            .map(String::valueOf).collect(java.util.stream.Collectors.joining(",")) + ")") + "; " + rdmaState +
             (metricsServer != null ? "; metrics http://" + context.metricsHost() + ":" + metricsPort() + "/metrics" :
             "; metrics off");
     }
@@ -410,6 +430,7 @@ public final class PoolManager implements AutoCloseable
         closed = true;
         // The data agent stops first: it reads the region, which the control agent unmaps when it closes the pool.
         CloseHelper.quietClose(dataRunner);
+        lanes.forEach(CloseHelper::quietClose);
         runner.close();
         if (metricsServer != null)
         {

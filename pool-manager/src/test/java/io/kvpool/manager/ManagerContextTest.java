@@ -70,6 +70,11 @@ class ManagerContextTest
         assertInvalid("- just\n- a list\n", "must be a mapping");
         assertInvalid("threading: fast\n", "key 'threading' has value 'fast': expected shared or dedicated");
         assertInvalid("idle: sleep\n", "key 'idle' has value 'sleep': expected backoff or spin");
+        assertInvalid("region-file: /dev/shm/x\nendpoint: 0.0.0.0:0\ndata-lanes: 0\n", "data-lanes=0 must be 1..17");
+        assertInvalid("region-file: /dev/shm/x\nendpoint: 0.0.0.0:0\ndata-lanes: 18\n", "data-lanes=18 must be 1..17");
+        assertInvalid("region-file: /dev/shm/x\ndata-lanes: 2\n", "data-lanes=2 needs a UDP endpoint");
+        assertInvalid("region-file: /dev/shm/x\nendpoint: 0.0.0.0:0\naeron-dir: /dev/shm/d\ndata-lanes: 2\n",
+            "needs a UDP endpoint and the embedded media driver");
     }
 
     @Test
@@ -89,6 +94,8 @@ class ManagerContextTest
         assertEquals(AeronIdle.SPIN, ManagerContext.fromYaml(write("threading: dedicated\nidle: Spin\n")).idle());
         assertEquals(AeronIdle.BACKOFF, ManagerContext.fromYaml(write("idle: spin\n"))
             .override(Map.of("idle", "backoff")).idle());
+        assertEquals(1, new ManagerContext().dataLanes());
+        assertEquals(4, ManagerContext.fromYaml(write("data-lanes: 4\n")).dataLanes());
     }
 
     private void assertInvalid(final String yaml, final String expected) throws IOException

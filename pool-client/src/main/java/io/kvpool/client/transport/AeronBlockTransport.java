@@ -31,7 +31,7 @@ import java.util.function.LongConsumer;
 
 /**
  * The fallback data path: block bytes over Aeron (UDP between hosts, IPC on one) to and from the manager's data
- * agent, in chunks of up to 256 KiB, for hosts that can neither map the region nor use RDMA. Reads are validated by
+ * agent, in chunks of one datagram (about 60 KiB), for hosts that can neither map the region nor use RDMA. Reads are validated by
  * the manager (sealed with the entry's generation before and after it sent the bytes); writes land only in
  * reserved blocks. A peer that goes silent fails the transfer with TRANSPORT_FAILED after the timeout; the next
  * transfer reconnects. Thread-safe: transfers are serialized.
@@ -57,6 +57,8 @@ public final class AeronBlockTransport implements BlockTransport
     private long correlationId = 1;
     private long awaited;
     private TransferBatch reading;
+    private TransferBatch inFlight;
+    private long deadlineNs;
     private boolean done;
     private int[] statuses = new int[1024];
     private boolean closed;
@@ -76,30 +78,50 @@ public final class AeronBlockTransport implements BlockTransport
     @Override
     public synchronized CompletableFuture<TransferBatch> read(final TransferBatch batch)
     {
-        try
+        if (beginRead(batch))
         {
-            return transfer(batch, id ->
-            {
-                DataFlyweight.encodeReadHeader(request, id, openSessionId, batch.size());
-                for (int i = 0; i < batch.size(); i++)
-                {
-                    DataFlyweight.putReadEntry(request, i, batch.blockIndex(i), batch.generation(i),
-                        batch.regionOffset(i), batch.length(i));
-                }
-                reading = batch;
-                send(request, 32 + batch.size() * DataFlyweight.READ_ENTRY_LENGTH);
-            });
+            awaitTransfer();
         }
-        finally
-        {
-            reading = null;
-        }
+        return CompletableFuture.completedFuture(batch);
     }
 
     @Override
     public synchronized CompletableFuture<TransferBatch> write(final TransferBatch batch)
     {
-        return transfer(batch, id ->
+        if (beginWrite(batch))
+        {
+            awaitTransfer();
+        }
+        return CompletableFuture.completedFuture(batch);
+    }
+
+    /**
+     * Sends a read request; the caller then calls {@link #pollTransfer()} until {@link #inFlight()} is false (the
+     * statuses are then in {@code batch}). For {@link AeronLanesTransport}, which keeps one transfer in flight on
+     * each of its lanes; the caller holds this transport's lock or is the only one using it.
+     *
+     * @return whether a transfer is in flight (false: empty batch, or already failed with TRANSPORT_FAILED).
+     */
+    boolean beginRead(final TransferBatch batch)
+    {
+        return begin(batch, true, id ->
+        {
+            DataFlyweight.encodeReadHeader(request, id, openSessionId, batch.size());
+            for (int i = 0; i < batch.size(); i++)
+            {
+                DataFlyweight.putReadEntry(request, i, batch.blockIndex(i), batch.generation(i),
+                    batch.regionOffset(i), batch.length(i));
+            }
+            send(request, 32 + batch.size() * DataFlyweight.READ_ENTRY_LENGTH);
+        });
+    }
+
+    /**
+     * Sends a batch's bytes and its end-of-writes; then as {@link #beginRead}.
+     */
+    boolean beginWrite(final TransferBatch batch)
+    {
+        return begin(batch, false, id ->
         {
             for (int i = 0; i < batch.size(); i++)
             {
@@ -117,30 +139,89 @@ public final class AeronBlockTransport implements BlockTransport
     }
 
     /**
-     * One request/response exchange for a batch: connects if needed, sends the request under a fresh correlation
-     * id and waits for its DATA_DONE; a lost peer or a timeout fails the whole batch (TRANSPORT_FAILED) and drops
-     * the connection so that the next call starts afresh.
+     * Starts one request/response exchange for a batch: connects if needed and sends the request under a fresh
+     * correlation id. A lost peer fails the whole batch (TRANSPORT_FAILED) and drops the connection so that the
+     * next call starts afresh.
      */
-    private CompletableFuture<TransferBatch> transfer(final TransferBatch batch, final LongConsumer sendRequest)
+    private boolean begin(final TransferBatch batch, final boolean read, final LongConsumer sendRequest)
     {
         ensureOpen();
         if (batch.size() == 0)
         {
-            return CompletableFuture.completedFuture(batch);
+            return false;
         }
         try
         {
             connect();
             final long id = correlationId++;
+            inFlight = batch;
+            reading = read ? batch : null;
             sendRequest.accept(id);
-            awaitDone(id, batch);
+            // The timeout runs from the request's end: a long write's sending does not count against it.
+            expect(id);
+            return true;
         }
         catch (final TransferFailed ex)
         {
+            fail();
             batch.statusAll(Status.TRANSPORT_FAILED);
-            disconnect();
+            return false;
         }
-        return CompletableFuture.completedFuture(batch);
+    }
+
+    /**
+     * Polls the transfer in flight once: copies arrived chunks and, once its DATA_DONE is in, sets the batch's
+     * statuses and ends it. A peer silent past the timeout fails it with TRANSPORT_FAILED.
+     *
+     * @return fragments polled (for the caller's idle strategy).
+     */
+    int pollTransfer()
+    {
+        try
+        {
+            final int fragments = pollReply();
+            if (done)
+            {
+                for (int i = 0; i < inFlight.size(); i++)
+                {
+                    inFlight.status(i, statuses[i]);
+                }
+                inFlight = null;
+                reading = null;
+            }
+            return fragments;
+        }
+        catch (final TransferFailed ex)
+        {
+            final TransferBatch failed = inFlight;
+            fail();
+            failed.statusAll(Status.TRANSPORT_FAILED);
+            return 0;
+        }
+    }
+
+    /**
+     * @return whether a transfer begun by {@link #beginRead} or {@link #beginWrite} has not ended yet.
+     */
+    boolean inFlight()
+    {
+        return inFlight != null;
+    }
+
+    private void awaitTransfer()
+    {
+        idle.reset();
+        while (inFlight != null)
+        {
+            idle.idle(pollTransfer());
+        }
+    }
+
+    private void fail()
+    {
+        inFlight = null;
+        reading = null;
+        disconnect();
     }
 
     private void sendWithPayload(final MemorySegment source, final long at, final int length)
@@ -189,29 +270,30 @@ public final class AeronBlockTransport implements BlockTransport
         }
     }
 
-    private void awaitDone(final long id, final TransferBatch batch)
+    private void expect(final long id)
     {
         awaited = id;
         done = false;
-        long deadlineNs = System.nanoTime() + TIMEOUT_NS;
-        idle.reset();
-        while (!done)
+        deadlineNs = System.nanoTime() + TIMEOUT_NS;
+    }
+
+    /**
+     * Polls for the awaited reply once; fragments push the deadline out.
+     *
+     * @throws TransferFailed when the peer has been silent past the timeout or Aeron is closed.
+     */
+    private int pollReply()
+    {
+        final int fragments = subscription.poll(assembler, 16);
+        if (fragments > 0)
         {
-            final int fragments = subscription.poll(assembler, 16);
-            if (fragments > 0)
-            {
-                deadlineNs = System.nanoTime() + TIMEOUT_NS;
-            }
-            else if (System.nanoTime() > deadlineNs || aeron.isClosed())
-            {
-                throw new TransferFailed();
-            }
-            idle.idle(fragments);
+            deadlineNs = System.nanoTime() + TIMEOUT_NS;
         }
-        for (int i = 0; i < batch.size(); i++)
+        else if (System.nanoTime() > deadlineNs || aeron.isClosed())
         {
-            batch.status(i, statuses[i]);
+            throw new TransferFailed();
         }
+        return fragments;
     }
 
     private void onFragment(final DirectBuffer buffer, final int offset, final int length, final io.aeron.logbuffer.Header h)
@@ -329,8 +411,13 @@ public final class AeronBlockTransport implements BlockTransport
         }
         openSessionId = sessionId;
         final long id = correlationId++;
+        expect(id);
         send(request, DataFlyweight.encodeOpen(request, id, sessionId, streamId, channel));
-        awaitDone(id, new TransferBatch());
+        idle.reset();
+        while (!done)
+        {
+            idle.idle(pollReply());
+        }
     }
 
     private void disconnect()

@@ -6,7 +6,8 @@ import io.kvpool.protocol.transport.TransportContext;
 
 /**
  * Provides the Aeron fallback data path; usable wherever the control plane is (it rides the same endpoint).
- * Priority 10: the last resort.
+ * Priority 10: the last resort. Over UDP to a manager that serves several data lanes, transfers are split across
+ * them ({@link AeronLanesTransport}).
  */
 public final class AeronTransportProvider implements BlockTransportProvider
 {
@@ -31,6 +32,8 @@ public final class AeronTransportProvider implements BlockTransportProvider
     @Override
     public BlockTransport open(final TransportContext context)
     {
-        return new AeronBlockTransport(context);
+        // Lanes are UDP ports: a client on the manager's host (IPC) has one path, and needs no more.
+        return context.managerEndpoint() != null && !context.session().dataLanePorts().isEmpty() ?
+            new AeronLanesTransport(context) : new AeronBlockTransport(context);
     }
 }

@@ -57,12 +57,19 @@ public final class DataAgent implements Agent
     private final UnsafeBuffer regionView = new UnsafeBuffer(0, 0);
     private final ExpandableArrayBuffer header = new ExpandableArrayBuffer(64);
     private final ExpandableArrayBuffer reply = new ExpandableArrayBuffer(64 * 1024);
+    private final String roleName;
     private long housekeepingAtNs;
 
+    /**
+     * @param subscriptions the data streams to serve (IPC, UDP).
+     * @param liveSessions  the sessions the control agent has open, by id, with their namespace ids.
+     * @param roleName      the agent's name (its thread's, when it has one).
+     */
     public DataAgent(
         final Aeron aeron, final List<Subscription> subscriptions, final MemorySegment region,
-        final RegionGeometry geometry, final Map<Long, Integer> liveSessions)
+        final RegionGeometry geometry, final Map<Long, Integer> liveSessions, final String roleName)
     {
+        this.roleName = roleName;
         this.aeron = aeron;
         this.subscriptions = subscriptions;
         this.region = region;
@@ -377,6 +384,6 @@ public final class DataAgent implements Agent
     @Override
     public String roleName()
     {
-        return "kvpool-data";
+        return roleName;
     }
 }

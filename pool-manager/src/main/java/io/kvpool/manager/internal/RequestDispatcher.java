@@ -56,6 +56,7 @@ public final class RequestDispatcher
     private long requests;
     private boolean shuttingDown;
     private RdmaAcceptor rdma;
+    private List<Integer> dataLanePorts = List.of();
 
     public RequestDispatcher(
         final PoolCore pool, final SessionRegistry sessions, final ResponseChannel.Factory channels,
@@ -71,6 +72,15 @@ public final class RequestDispatcher
         this.pathHint = pathHint;
         this.reservationLeaseNs = reservationLeaseNs;
         this.pinLeaseNs = pinLeaseNs;
+    }
+
+    /**
+     * @param ports UDP ports of the manager's further Aeron data lanes, told to every session in HELLO_OK. Set
+     *              before the dispatcher serves.
+     */
+    public void dataLanePorts(final List<Integer> ports)
+    {
+        this.dataLanePorts = List.copyOf(ports);
     }
 
     /**
@@ -240,7 +250,7 @@ public final class RequestDispatcher
         final SessionDescriptor descriptor = new SessionDescriptor(session.id, session.namespaceId,
             info == null ? 0 : info.blockSizeBytes(), info == null ? 0 : info.blocksPerSlab(),
             pool.recoveryReport().managerEpoch(), pool.regionUuid(), pathHint, pool.geometry(), reservationLeaseNs,
-            pinLeaseNs);
+            pinLeaseNs, dataLanePorts);
         send(session, HelloOkFlyweight.encode(out, 0, correlationId, descriptor));
     }
 

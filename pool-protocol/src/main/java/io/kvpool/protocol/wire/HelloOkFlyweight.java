@@ -4,6 +4,8 @@ import io.kvpool.protocol.RegionGeometry;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -17,6 +19,7 @@ import java.util.UUID;
  *   96  u64 blockTableOffset  104  u64 dataOffset
  *  112  u64 reservationLeaseNs 120 u64 pinLeaseNs
  *  128  text pathHint
+ *  then u32 laneCount (at most {@link #MAX_LANES}), laneCount x u32 port: the manager's further data lanes
  * </pre>
  * The namespace table and slab table offsets and the namespace count are read from the mapped superblock.
  * Not thread-safe.
@@ -24,6 +27,8 @@ import java.util.UUID;
 public final class HelloOkFlyweight
 {
     private static final int PATH_OFFSET = 128;
+    /** Most data lanes a manager offers. */
+    public static final int MAX_LANES = 16;
 
     private HelloOkFlyweight()
     {
@@ -52,7 +57,15 @@ public final class HelloOkFlyweight
         buffer.putLong(offset + 104, geometry.dataOffset(), MessageHeader.ORDER);
         buffer.putLong(offset + 112, session.reservationLeaseNs(), MessageHeader.ORDER);
         buffer.putLong(offset + 120, session.pinLeaseNs(), MessageHeader.ORDER);
-        final int length = PATH_OFFSET + WireText.put(buffer, offset + PATH_OFFSET, session.pathHint());
+        int length = PATH_OFFSET + WireText.put(buffer, offset + PATH_OFFSET, session.pathHint());
+        final List<Integer> lanes = session.dataLanePorts();
+        buffer.putInt(offset + length, lanes.size(), MessageHeader.ORDER);
+        length += 4;
+        for (final int port : lanes)
+        {
+            buffer.putInt(offset + length, port, MessageHeader.ORDER);
+            length += 4;
+        }
         MessageHeader.frameLength(buffer, offset, length);
         return length;
     }
@@ -62,9 +75,25 @@ public final class HelloOkFlyweight
      */
     public static SessionDescriptor decode(final DirectBuffer buffer, final int offset, final int length)
     {
-        if (length < PATH_OFFSET || WireText.skip(buffer, offset + PATH_OFFSET, offset + length) != offset + length)
+        final int lanesAt = length < PATH_OFFSET ? -1 : WireText.skip(buffer, offset + PATH_OFFSET, offset + length);
+        if (lanesAt < 0 || lanesAt + 4 > offset + length)
         {
             return null;
+        }
+        final int laneCount = buffer.getInt(lanesAt, MessageHeader.ORDER);
+        if (laneCount < 0 || laneCount > MAX_LANES || lanesAt + 4 + 4 * laneCount != offset + length)
+        {
+            return null;
+        }
+        final List<Integer> lanes = new ArrayList<>(laneCount);
+        for (int i = 0; i < laneCount; i++)
+        {
+            final int port = buffer.getInt(lanesAt + 4 + 4 * i, MessageHeader.ORDER);
+            if (port <= 0 || port > 65_535)
+            {
+                return null;
+            }
+            lanes.add(port);
         }
         final long regionLength = buffer.getLong(offset + 64, MessageHeader.ORDER);
         final long slabSize = buffer.getLong(offset + 72, MessageHeader.ORDER);
@@ -82,6 +111,7 @@ public final class HelloOkFlyweight
             WireText.get(buffer, offset + PATH_OFFSET),
             geometry,
             buffer.getLong(offset + 112, MessageHeader.ORDER),
-            buffer.getLong(offset + 120, MessageHeader.ORDER));
+            buffer.getLong(offset + 120, MessageHeader.ORDER),
+            lanes);
     }
 }

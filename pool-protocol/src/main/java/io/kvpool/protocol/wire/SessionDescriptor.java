@@ -2,6 +2,7 @@ package io.kvpool.protocol.wire;
 
 import io.kvpool.protocol.RegionGeometry;
 
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -17,6 +18,8 @@ import java.util.UUID;
  * @param geometry           the region's layout.
  * @param reservationLeaseNs how long a reservation lives without renewal.
  * @param pinLeaseNs         how long a pin lives without renewal.
+ * @param dataLanePorts      UDP ports of the manager's further data lanes, on the host of the endpoint the client
+ *                           reached (empty: the one data path beside the control endpoint).
  */
 public record SessionDescriptor(
     long sessionId,
@@ -28,6 +31,11 @@ public record SessionDescriptor(
     String pathHint,
     RegionGeometry geometry,
     long reservationLeaseNs,
-    long pinLeaseNs)
+    long pinLeaseNs,
+    List<Integer> dataLanePorts)
 {
+    public SessionDescriptor
+    {
+        dataLanePorts = List.copyOf(dataLanePorts);
+    }
 }

@@ -42,7 +42,7 @@ class WireCodecTest
     {
         final RegionGeometry geometry = RegionGeometry.layout(64L << 20, 2L << 20, 4096, 8);
         final SessionDescriptor session = new SessionDescriptor(-5L, 3, 65536, 32, 7, UUID.randomUUID(),
-            "/dev/shm/pool", geometry, 10_000_000_000L, 5_000_000_000L);
+            "/dev/shm/pool", geometry, 10_000_000_000L, 5_000_000_000L, List.of(40_101, 65_535));
         final int length = HelloOkFlyweight.encode(buffer, 0, 9, session);
         final SessionDescriptor decoded = HelloOkFlyweight.decode(buffer, 0, length);
         assertEquals(session.sessionId(), decoded.sessionId());
@@ -55,7 +55,15 @@ class WireCodecTest
         assertEquals(geometry.blockTableOffset(), decoded.geometry().blockTableOffset());
         assertEquals(geometry.maxBlocksPerSlab(), decoded.geometry().maxBlocksPerSlab());
         assertEquals(session.pinLeaseNs(), decoded.pinLeaseNs());
+        assertEquals(List.of(40_101, 65_535), decoded.dataLanePorts());
         assertNull(HelloOkFlyweight.decode(buffer, 0, length + 3));
+        assertNull(HelloOkFlyweight.decode(buffer, 0, length - 4), "a lane cut off");
+        buffer.putInt(length - 4, 0, MessageHeader.ORDER);
+        assertNull(HelloOkFlyweight.decode(buffer, 0, length), "port 0");
+        final SessionDescriptor oneLane = new SessionDescriptor(1L, 3, 65536, 32, 7, UUID.randomUUID(), "", geometry,
+            1, 1, List.of());
+        assertEquals(List.of(), HelloOkFlyweight.decode(buffer, 0, HelloOkFlyweight.encode(buffer, 0, 9, oneLane))
+            .dataLanePorts());
     }
 
     @Test

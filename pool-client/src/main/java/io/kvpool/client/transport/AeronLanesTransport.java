@@ -1,0 +1,182 @@
+package io.kvpool.client.transport;
+
+import io.kvpool.protocol.Status;
+import io.kvpool.protocol.transport.BlockTransport;
+import io.kvpool.protocol.transport.TransferBatch;
+import io.kvpool.protocol.transport.TransportContext;
+import io.kvpool.protocol.wire.DataFlyweight;
+import org.agrona.CloseHelper;
+import org.agrona.concurrent.IdleStrategy;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The Aeron data path over several lanes, for managers that serve more than one ({@code data-lanes}): one
+ * {@link AeronBlockTransport} per lane, each to its own manager port through its own media driver (where the client
+ * embeds them), and every transfer split across them so that each lane's driver threads carry a share of the bytes.
+ * The batch's chunks (entries cut at {@link DataFlyweight#CHUNK_BYTES}) are dealt out in contiguous, near-equal
+ * spans, so a lane carries at most one part of any entry and a single 256 KiB block still uses every lane it can.
+ * An entry is OK only when every part of it is; a lane that fails fails the entries it carried. Thread-safe:
+ * transfers are serialized; the lanes' requests of one transfer are in flight together.
+ */
+final class AeronLanesTransport implements BlockTransport
+{
+    private final AeronBlockTransport[] lanes;
+    private final TransferBatch[] parts;
+    private final int[][] partEntry;
+    private final IdleStrategy idle;
+
+    /**
+     * @param context the session's context; its manager endpoint is lane 0, and the session's data lane ports
+     *                on the same host are the others.
+     */
+    AeronLanesTransport(final TransportContext context)
+    {
+        final List<Integer> ports = context.session().dataLanePorts();
+        final String endpoint = context.managerEndpoint();
+        final String host = endpoint.substring(0, endpoint.lastIndexOf(':'));
+        lanes = new AeronBlockTransport[ports.size() + 1];
+        parts = new TransferBatch[lanes.length];
+        partEntry = new int[lanes.length][TransferBatch.MAX_ENTRIES];
+        lanes[0] = new AeronBlockTransport(context);
+        for (int k = 1; k < lanes.length; k++)
+        {
+            final Path driverDir = context.embeddedDriverDir();
+            lanes[k] = new AeronBlockTransport(new TransportContext(context.session(), context.sessionId(),
+                host + ":" + ports.get(k - 1), context.responseHost(), context.aeronDir(),
+                driverDir == null ? null : driverDir.resolveSibling(driverDir.getFileName() + "-lane" + k),
+                context.regionPath(), context.rdmaConnect(), context.aeronIdle()));
+        }
+        for (int k = 0; k < lanes.length; k++)
+        {
+            parts[k] = new TransferBatch();
+        }
+        idle = context.aeronIdle().strategy(50_000);
+    }
+
+    @Override
+    public String name()
+    {
+        return "aeron";
+    }
+
+    @Override
+    public synchronized CompletableFuture<TransferBatch> read(final TransferBatch batch)
+    {
+        return transfer(batch, true);
+    }
+
+    @Override
+    public synchronized CompletableFuture<TransferBatch> write(final TransferBatch batch)
+    {
+        return transfer(batch, false);
+    }
+
+    private CompletableFuture<TransferBatch> transfer(final TransferBatch batch, final boolean read)
+    {
+        split(batch, parts, partEntry);
+        for (int k = 0; k < lanes.length; k++)
+        {
+            if (parts[k].size() > 0)
+            {
+                if (read)
+                {
+                    lanes[k].beginRead(parts[k]);
+                }
+                else
+                {
+                    lanes[k].beginWrite(parts[k]);
+                }
+            }
+        }
+        idle.reset();
+        boolean pending = true;
+        while (pending)
+        {
+            pending = false;
+            int work = 0;
+            for (final AeronBlockTransport lane : lanes)
+            {
+                if (lane.inFlight())
+                {
+                    work += lane.pollTransfer();
+                    pending |= lane.inFlight();
+                }
+            }
+            idle.idle(work);
+        }
+        merge(batch, parts, partEntry);
+        return CompletableFuture.completedFuture(batch);
+    }
+
+    /**
+     * Deals a batch's chunks out to {@code parts.length} lanes in contiguous, near-equal spans.
+     *
+     * @param parts     one batch per lane, filled here (cleared first): ranges of the batch's entries.
+     * @param partEntry per lane, the batch entry each part belongs to.
+     */
+    static void split(final TransferBatch batch, final TransferBatch[] parts, final int[][] partEntry)
+    {
+        long total = 0;
+        for (int i = 0; i < batch.size(); i++)
+        {
+            total += chunks(batch.length(i));
+        }
+        for (final TransferBatch part : parts)
+        {
+            part.clear();
+        }
+        final int lanes = parts.length;
+        long first = 0;
+        for (int i = 0; i < batch.size(); i++)
+        {
+            final long chunks = chunks(batch.length(i));
+            for (int k = 0; k < lanes; k++)
+            {
+                final long from = Math.max(first, total * k / lanes);
+                final long to = Math.min(first + chunks, total * (k + 1) / lanes);
+                if (from < to)
+                {
+                    final long start = (from - first) * DataFlyweight.CHUNK_BYTES;
+                    final long end = Math.min(batch.length(i), (to - first) * DataFlyweight.CHUNK_BYTES);
+                    final int j = parts[k].add(batch.blockIndex(i), batch.generation(i), batch.regionOffset(i) + start,
+                        (int)(end - start), batch.segment(i).asSlice(start, end - start));
+                    partEntry[k][j] = i;
+                }
+            }
+            first += chunks;
+        }
+    }
+
+    /**
+     * Sets each entry's status from its parts': OK when all are, else the first other status met.
+     */
+    static void merge(final TransferBatch batch, final TransferBatch[] parts, final int[][] partEntry)
+    {
+        batch.statusAll(Status.OK);
+        for (int k = 0; k < parts.length; k++)
+        {
+            for (int j = 0; j < parts[k].size(); j++)
+            {
+                final int entry = partEntry[k][j];
+                if (parts[k].status(j) != Status.OK && batch.status(entry) == Status.OK)
+                {
+                    batch.status(entry, parts[k].status(j));
+                }
+            }
+        }
+    }
+
+    private static long chunks(final int length)
+    {
+        return (length + DataFlyweight.CHUNK_BYTES - 1) / DataFlyweight.CHUNK_BYTES;
+    }
+
+    @Override
+    public synchronized void close()
+    {
+        CloseHelper.quietCloseAll(lanes);
+    }
+}
