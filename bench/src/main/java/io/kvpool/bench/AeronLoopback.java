@@ -37,7 +37,7 @@ public final class AeronLoopback implements AutoCloseable
     private final PoolManager manager;
     private final MediaDriver clientDriver;
     private final long blockBytes;
-    private final AeronIdle idle;
+    private final AeronIdle clientIdle;
     private final java.util.concurrent.atomic.AtomicInteger clients = new java.util.concurrent.atomic.AtomicInteger();
 
     /**
@@ -46,7 +46,7 @@ public final class AeronLoopback implements AutoCloseable
      */
     public AeronLoopback(final long blockBytes, final int values)
     {
-        this(blockBytes, values, ManagerContext.Threading.SHARED, AeronIdle.BACKOFF, 1);
+        this(blockBytes, values, ManagerContext.Threading.SHARED, AeronIdle.BACKOFF, AeronIdle.BACKOFF, 1);
     }
 
     /**
@@ -55,16 +55,17 @@ public final class AeronLoopback implements AutoCloseable
      * @param threading  the manager's threading, and the client-side media driver's: SHARED runs each side's
      *                   driver on one thread (with the manager's agents), DEDICATED gives the driver's conductor,
      *                   sender and receiver a thread each (hosts with cores to spare).
-     * @param idle       how the data path waits on both sides (the manager's, the client-side driver's, the
-     *                   clients' of {@link #connect()}).
+     * @param idle       how the manager's data path waits.
+     * @param clientIdle how the client side's waits: the shared client-side driver's, and the clients' of
+     *                   {@link #connect()} (with their own drivers, if they run them).
      * @param dataLanes  the manager's data lanes (clients split their transfers across them).
      */
     public AeronLoopback(
         final long blockBytes, final int values, final ManagerContext.Threading threading, final AeronIdle idle,
-        final int dataLanes)
+        final AeronIdle clientIdle, final int dataLanes)
     {
         this.blockBytes = blockBytes;
-        this.idle = idle;
+        this.clientIdle = clientIdle;
         try
         {
             directory = Files.createTempDirectory(Path.of("/dev/shm"), "kvpool-loopback-");
@@ -97,8 +98,8 @@ public final class AeronLoopback implements AutoCloseable
             .aeronDirectoryName(directory.resolve("client-driver").toString())
             .threadingMode(threading == ManagerContext.Threading.SHARED ? ThreadingMode.SHARED : ThreadingMode.DEDICATED)
             .sharedIdleStrategy(AeronIdle.BACKOFF.strategy(20_000))
-            .senderIdleStrategy(idle.strategy(20_000))
-            .receiverIdleStrategy(idle.strategy(20_000))
+            .senderIdleStrategy(clientIdle.strategy(20_000))
+            .receiverIdleStrategy(clientIdle.strategy(20_000))
             .dirDeleteOnStart(true).dirDeleteOnShutdown(true));
     }
 
@@ -119,7 +120,7 @@ public final class AeronLoopback implements AutoCloseable
     public KvPool connect(final boolean ownDriver)
     {
         final KvPoolContext context = new KvPoolContext().transport("aeron").managerEndpoint(manager.udpEndpoint())
-            .responseHost("127.0.0.1").aeronDir(Path.of(clientDriver.aeronDirectoryName())).aeronIdle(idle)
+            .responseHost("127.0.0.1").aeronDir(Path.of(clientDriver.aeronDirectoryName())).aeronIdle(clientIdle)
             .connectTimeout(Duration.ofSeconds(20));
         if (ownDriver)
         {

@@ -72,6 +72,12 @@ final class RemoteCommand implements Callable<Integer>
     private String idle;
     private AeronIdle idleMode;
 
+    @Option(names = "--client-idle", paramLabel = "backoff|spin",
+        description = "How the client side waits, when it should differ from --idle (spinning threads beyond the " +
+            "cores there are starve the ones with work).")
+    private String clientIdle;
+    private AeronIdle clientIdleMode;
+
     @Option(names = "--lanes", defaultValue = "1", paramLabel = "N",
         description = "The manager's Aeron data lanes (default: ${DEFAULT-VALUE}); clients split every transfer " +
             "across them. Pair with --client-drivers own, so that each client lane has its own driver too.")
@@ -90,22 +96,9 @@ final class RemoteCommand implements Callable<Integer>
     public Integer call() throws Exception
     {
         final PrintWriter out = spec.commandLine().getOut();
-        try
-        {
-            mode = ManagerContext.Threading.parse(threading);
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw new IllegalArgumentException("--threading=" + threading + ": " + ex.getMessage(), ex);
-        }
-        try
-        {
-            idleMode = AeronIdle.parse(idle);
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw new IllegalArgumentException("--idle=" + idle + ": " + ex.getMessage(), ex);
-        }
+        mode = option("--threading", threading, ManagerContext.Threading::parse);
+        idleMode = option("--idle", idle, AeronIdle::parse);
+        clientIdleMode = clientIdle == null ? idleMode : option("--client-idle", clientIdle, AeronIdle::parse);
         if (batch < 1 || batch > 1024 || batch > values)
         {
             throw new IllegalArgumentException("--batch=" + batch + ": expected 1 to 1024, and at most --values (" +
@@ -190,7 +183,7 @@ final class RemoteCommand implements Callable<Integer>
 
     private double kvpool(final int size) throws Exception
     {
-        try (AeronLoopback pool = new AeronLoopback(size, values, mode, idleMode, lanes))
+        try (AeronLoopback pool = new AeronLoopback(size, values, mode, idleMode, clientIdleMode, lanes))
         {
             return measure(() ->
             {
@@ -303,6 +296,22 @@ final class RemoteCommand implements Callable<Integer>
     private interface WorkerFactory
     {
         Worker create() throws Exception;
+    }
+
+    /**
+     * @return the option's parsed value.
+     * @throws IllegalArgumentException naming the option and its value when the parser refuses it.
+     */
+    private static <T> T option(final String name, final String text, final java.util.function.Function<String, T> parse)
+    {
+        try
+        {
+            return parse.apply(text);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException(name + "=" + text + ": " + ex.getMessage(), ex);
+        }
     }
 
     private static byte[] key(final int i)

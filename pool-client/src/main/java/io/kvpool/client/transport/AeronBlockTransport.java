@@ -363,12 +363,10 @@ public final class AeronBlockTransport implements BlockTransport
                     .clientLivenessTimeoutNs(livenessNs)
                     .publicationUnblockTimeoutNs(AeronTimeouts.publicationUnblockTimeoutNs(livenessNs))
                     .dirDeleteOnStart(true).dirDeleteOnShutdown(true)
-                    // Spinning: a thread each for the sender and receiver, as the manager's dedicated threading.
-                    .threadingMode(context.aeronIdle() == AeronIdle.SPIN ? ThreadingMode.DEDICATED :
-                        ThreadingMode.SHARED)
-                    .sharedIdleStrategy(AeronIdle.BACKOFF.strategy(20_000))
-                    .senderIdleStrategy(context.aeronIdle().strategy(20_000))
-                    .receiverIdleStrategy(context.aeronIdle().strategy(20_000))
+                    // One thread (spinning, if asked): a client may run one of these per data lane, and spinning
+                    // threads beyond the host's cores starve the ones with work.
+                    .threadingMode(ThreadingMode.SHARED)
+                    .sharedIdleStrategy(context.aeronIdle().strategy(20_000))
                     .termBufferSparseFile(true));
             }
             aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver != null ?
