@@ -158,9 +158,9 @@ public final class KvPoolContext
     }
 
     /**
-     * @param idle how this client waits on Aeron: for the manager's answers (control requests and transfers), and
-     *             in its embedded media drivers if it runs them (default {@link AeronIdle#BACKOFF};
-     *             {@link AeronIdle#SPIN} is the fastest, at a core per waiting thread).
+     * @param idle how the Aeron data path waits on this side: a transfer waiting for the manager, and the client's
+     *             embedded media driver if it runs one (default {@link AeronIdle#BACKOFF}; {@link AeronIdle#SPIN}
+     *             is the fastest, at a core per waiting thread).
      */
     public KvPoolContext aeronIdle(final AeronIdle idle)
     {
@@ -203,7 +203,7 @@ public final class KvPoolContext
     {
         final ManagerClientContext context = new ManagerClientContext().aeronDir(aeronDir)
             .managerEndpoint(managerEndpoint).responseHost(responseHost).namespace(namespace).token(token)
-            .clientName(clientName).requestTimeout(requestTimeout).connectTimeout(connectTimeout).idle(aeronIdle);
+            .clientName(clientName).requestTimeout(requestTimeout).connectTimeout(connectTimeout);
         if (embeddedDriverDir != null)
         {
             context.embeddedDriverDir(embeddedDriverDir.resolve(namespace.isEmpty() ? "admin" : namespace));

@@ -1,6 +1,5 @@
 package io.kvpool.client;
 
-import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.AeronTimeouts;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
@@ -29,7 +28,6 @@ public final class ManagerClientContext
     private Duration requestTimeout = Duration.ofSeconds(2);
     private Duration connectTimeout = Duration.ofSeconds(15);
     private Duration driverTimeout = Duration.ofMillis(AeronTimeouts.driverTimeoutMs());
-    private AeronIdle idle = AeronIdle.BACKOFF;
 
     /**
      * @param aeronDir directory of the media driver to use (the manager's embedded one on the same host).
@@ -175,21 +173,6 @@ public final class ManagerClientContext
     public Duration driverTimeout()
     {
         return driverTimeout;
-    }
-
-    /**
-     * @param idle how the client waits for the manager's answers, and how its embedded driver (if any) waits for
-     *             work (default {@link AeronIdle#BACKOFF}).
-     */
-    public ManagerClientContext idle(final AeronIdle idle)
-    {
-        this.idle = idle;
-        return this;
-    }
-
-    public AeronIdle idle()
-    {
-        return idle;
     }
 
     /**

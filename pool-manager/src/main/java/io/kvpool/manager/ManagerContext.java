@@ -482,10 +482,10 @@ public final class ManagerContext
     }
 
     /**
-     * @param idle how the threads requests pass through (the control and data agents, the embedded drivers'
-     *             senders and receivers, or the one thread of {@link Threading#SHARED}) wait for work (default
-     *             {@link AeronIdle#BACKOFF}); {@link AeronIdle#SPIN} with {@link Threading#DEDICATED} is the fastest,
-     *             at a core per thread.
+     * @param idle how the data path's threads (the data agent, the embedded driver's sender and receiver, or the
+     *             one thread of {@link Threading#SHARED}) wait for work (default {@link AeronIdle#BACKOFF});
+     *             {@link AeronIdle#SPIN} with {@link Threading#DEDICATED} is the fastest remote data path, at a
+     *             core per thread.
      */
     public ManagerContext idle(final AeronIdle idle)
     {

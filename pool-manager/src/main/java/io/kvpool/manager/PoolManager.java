@@ -23,6 +23,7 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CompositeAgent;
+import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SystemNanoClock;
 
 import java.io.IOException;
@@ -191,8 +192,7 @@ public final class PoolManager implements AutoCloseable
             }
             else
             {
-                runner = new AgentRunner(context.idle().strategy(MAX_PARK_NS), errorHandler(self, "manager agent"),
-                    null, agent);
+                runner = new AgentRunner(idleStrategy(), errorHandler(self, "manager agent"), null, agent);
                 dataRunner = new AgentRunner(context.idle().strategy(MAX_PARK_NS), errorHandler(self, "data agent"),
                     null, dataAgent);
             }
@@ -281,8 +281,7 @@ public final class PoolManager implements AutoCloseable
             .publicationUnblockTimeoutNs(AeronTimeouts.publicationUnblockTimeoutNs(livenessNs))
             .threadingMode(threading == ManagerContext.Threading.SHARED ? ThreadingMode.INVOKER :
                 ThreadingMode.DEDICATED)
-            // The conductor handles only setup and housekeeping: it backs off whatever the data path does.
-            .conductorIdleStrategy(AeronIdle.BACKOFF.strategy(MAX_PARK_NS))
+            .conductorIdleStrategy(idleStrategy())
             .senderIdleStrategy(idle.strategy(MAX_PARK_NS))
             .receiverIdleStrategy(idle.strategy(MAX_PARK_NS))
             .termBufferSparseFile(true)
@@ -338,6 +337,16 @@ public final class PoolManager implements AutoCloseable
             sleep(10);
         }
         return resolved;
+    }
+
+    /**
+     * Spins briefly, then yields, then parks for at most {@link #MAX_PARK_NS}: a request waits at most that long for
+     * an idle agent, and an idle manager costs little CPU. For the threads off the data path (the control agent, the
+     * driver's conductor); the data path's follow {@link ManagerContext#idle()}.
+     */
+    private static IdleStrategy idleStrategy()
+    {
+        return AeronIdle.BACKOFF.strategy(MAX_PARK_NS);
     }
 
     private static void sleep(final long millis)
