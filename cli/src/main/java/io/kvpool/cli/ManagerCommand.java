@@ -94,6 +94,16 @@ final class ManagerCommand implements Callable<Integer>
             "dedicated (a thread each, for hosts with cores to spare).")
     private String threading;
 
+    @Option(names = "--idle", paramLabel = "MODE",
+        description = "How the data path's threads wait: backoff (default: little CPU when idle) or spin " +
+            "(busy-spin: the fastest, a core per thread; with --threading dedicated on hosts with cores to spare).")
+    private String idle;
+
+    @Option(names = "--data-lanes", paramLabel = "N",
+        description = "Aeron data lanes for remote clients (default 1): each a media driver, UDP port (the " +
+            "endpoint's + k) and data agent of its own; clients split every transfer across them.")
+    private Integer dataLanes;
+
     @Option(names = "--no-prefault", negatable = false, description = "Do not fault the region in at start.")
     private boolean noPrefault;
 
@@ -120,6 +130,8 @@ final class ManagerCommand implements Callable<Integer>
         flags.put("pin-lease", pinLease);
         flags.put("prefault", noPrefault ? Boolean.FALSE : null);
         flags.put("threading", threading);
+        flags.put("idle", idle);
+        flags.put("data-lanes", dataLanes);
         context.override(flags);
 
         final ShutdownSignalBarrier barrier = new ShutdownSignalBarrier();
