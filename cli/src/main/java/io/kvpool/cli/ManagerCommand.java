@@ -99,6 +99,12 @@ final class ManagerCommand implements Callable<Integer>
             "(busy-spin: the fastest, a core per thread; with --threading dedicated on hosts with cores to spare).")
     private String idle;
 
+    @Option(names = "--idle-park", paramLabel = "DURATION",
+        description = "The longest an idle thread parks between looks for work (default 200us: the most an idle " +
+            "manager adds to a request's latency); milliseconds keep an idle manager from taking a core where CPUs " +
+            "are emulated or oversubscribed.")
+    private String idlePark;
+
     @Option(names = "--data-lanes", paramLabel = "N",
         description = "Aeron data lanes for remote clients (default 1): each a media driver, UDP port (the " +
             "endpoint's + k) and data agent of its own; clients split every transfer across them.")
@@ -131,6 +137,7 @@ final class ManagerCommand implements Callable<Integer>
         flags.put("prefault", noPrefault ? Boolean.FALSE : null);
         flags.put("threading", threading);
         flags.put("idle", idle);
+        flags.put("idle-park", idlePark);
         flags.put("data-lanes", dataLanes);
         context.override(flags);
 

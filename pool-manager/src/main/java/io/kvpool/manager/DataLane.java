@@ -51,14 +51,14 @@ record DataLane(int port, MediaDriver driver, Aeron aeron, AgentRunner runner) i
         Aeron aeron = null;
         try
         {
-            driver = PoolManager.launchDriver(dir, context.threading(), context.idle(), driverTimeoutMs);
+            driver = PoolManager.launchDriver(dir, context, driverTimeoutMs);
             aeron = PoolManager.connectAeron(dir, driver, driverTimeoutMs);
             final DataAgent agent = new DataAgent(aeron, List.of(aeron.addSubscription("aeron:udp?endpoint=" +
                 udpEndpoint.substring(0, colon) + ":" + port, PoolManager.DATA_STREAM_ID)),
                 region, geometry, liveSessions, "kvpool-data-lane" + lane);
             final Agent work = context.threading() == ManagerContext.Threading.SHARED ?
                 new CompositeAgent(new PoolManager.InvokedDriver(driver.sharedAgentInvoker()), agent) : agent;
-            final AgentRunner runner = new AgentRunner(context.idle().strategy(PoolManager.MAX_PARK_NS), errors, null,
+            final AgentRunner runner = new AgentRunner(context.idleStrategy(), errors, null,
                 work);
             AgentRunner.startOnThread(runner);
             return new DataLane(port, driver, aeron, runner);

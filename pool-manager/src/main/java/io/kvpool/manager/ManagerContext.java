@@ -40,12 +40,14 @@ public final class ManagerContext
     /** Stream on which the manager receives requests, on IPC and on UDP alike. */
     public static final int DEFAULT_REQUEST_STREAM_ID = 1001;
     public static final int DEFAULT_METRICS_PORT = 9470;
+    /** The default {@link #idlePark(Duration)}. */
+    public static final long DEFAULT_IDLE_PARK_NS = 200_000;
 
     private static final Set<String> KEYS = new TreeSet<>(List.of("region", "region-file", "size", "slab-size",
         "min-block-size", "max-namespaces", "format", "format-if-empty", "index-file", "aeron-dir",
         "embedded-aeron-dir", "endpoint",
         "request-stream", "metrics-port", "metrics-host", "admin-token", "lease", "pin-lease", "prefault",
-        "session-timeout", "namespaces", "rdma-device", "threading", "idle", "data-lanes"));
+        "session-timeout", "namespaces", "rdma-device", "threading", "idle", "idle-park", "data-lanes"));
 
     private Path regionPath;
     private boolean regionIsDevice;
@@ -70,6 +72,7 @@ public final class ManagerContext
     private String rdmaDevice = "auto";
     private Threading threading = Threading.SHARED;
     private AeronIdle idle = AeronIdle.BACKOFF;
+    private Duration idlePark = Duration.ofNanos(DEFAULT_IDLE_PARK_NS);
     private int dataLanes = 1;
     private Duration aeronDriverTimeout = Duration.ofMillis(AeronTimeouts.driverTimeoutMs());
     private final List<NamespaceSpec> namespaces = new ArrayList<>();
@@ -186,6 +189,7 @@ public final class ManagerContext
                 case "rdma-device" -> rdmaDevice(text(value));
                 case "threading" -> threading(Threading.parse(text(value)));
                 case "idle" -> idle(AeronIdle.parse(text(value)));
+                case "idle-park" -> idlePark(duration(value));
                 case "data-lanes" -> dataLanes(Integer.parseInt(text(value)));
                 default -> throw new IllegalStateException(key);
             }
@@ -499,6 +503,32 @@ public final class ManagerContext
     }
 
     /**
+     * @param park the longest an idle thread of the manager parks between looks for work, with
+     *             {@link AeronIdle#BACKOFF} (default 200 us): the most an idle manager adds to a request's latency.
+     *             Each look costs a few system calls; where CPUs are emulated or oversubscribed, a longer park
+     *             (milliseconds) keeps an idle manager from taking a core.
+     */
+    public ManagerContext idlePark(final Duration park)
+    {
+        this.idlePark = park;
+        return this;
+    }
+
+    public Duration idlePark()
+    {
+        return idlePark;
+    }
+
+    /**
+     * @return a fresh strategy for one of the manager's threads: {@link #idle()}, parking at most
+     *         {@link #idlePark()} when backing off.
+     */
+    org.agrona.concurrent.IdleStrategy idleStrategy()
+    {
+        return idle.strategy(idlePark.toNanos());
+    }
+
+    /**
      * @param lanes independent Aeron data paths served over UDP (default 1), each with its own media driver, UDP
      *              port and data agent: remote clients split every transfer across them, so that no one driver's
      *              sender or receiver thread carries every byte. Lane k (from 1) listens on the UDP endpoint's
@@ -602,6 +632,10 @@ public final class ManagerContext
         {
             throw invalid("aeron driver timeout=" + aeronDriverTimeout + " must be at least 100ms " +
                 "(-D" + AeronTimeouts.DRIVER_TIMEOUT_PROPERTY + " is in milliseconds)");
+        }
+        if (idlePark.toNanos() < 1_000 || idlePark.toMillis() > 1_000)
+        {
+            throw invalid("idle-park=" + idlePark + " must be 1us..1s");
         }
         if (dataLanes < 1 || dataLanes > HelloOkFlyweight.MAX_LANES + 1)
         {

@@ -23,7 +23,6 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CompositeAgent;
-import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.SystemNanoClock;
 
 import java.io.IOException;
@@ -48,8 +47,6 @@ public final class PoolManager implements AutoCloseable
     public static final String IPC_CHANNEL = "aeron:ipc?term-length=1m";
 
     private static final System.Logger LOG = System.getLogger("io.kvpool.manager");
-    /** The longest a backing-off thread parks: the most an idle manager adds to a request's latency. */
-    static final long MAX_PARK_NS = TimeUnit.MICROSECONDS.toNanos(200);
 
     private final ManagerContext context;
     private final PoolCore pool;
@@ -107,7 +104,7 @@ public final class PoolManager implements AutoCloseable
             final boolean shared = context.threading() == ManagerContext.Threading.SHARED;
             final long driverTimeoutMs = context.aeronDriverTimeout().toMillis();
             driver = context.externalAeronDir() == null ?
-                launchDriver(context.embeddedAeronDir(), context.threading(), context.idle(), driverTimeoutMs) : null;
+                launchDriver(context.embeddedAeronDir(), context, driverTimeoutMs) : null;
             aeron = connectAeron(context.aeronDir(), driver, driverTimeoutMs);
             final List<Subscription> subscriptions = new ArrayList<>();
             final List<Subscription> dataSubscriptions = new ArrayList<>();
@@ -186,14 +183,16 @@ public final class PoolManager implements AutoCloseable
                 }
                 agents.add(dataAgent);
                 agents.add(agent);
-                runner = new AgentRunner(context.idle().strategy(MAX_PARK_NS), errorHandler(self, "manager agents"),
+                runner = new AgentRunner(context.idleStrategy(), errorHandler(self, "manager agents"),
                     null, new CompositeAgent(agents));
                 dataRunner = null;
             }
             else
             {
-                runner = new AgentRunner(idleStrategy(), errorHandler(self, "manager agent"), null, agent);
-                dataRunner = new AgentRunner(context.idle().strategy(MAX_PARK_NS), errorHandler(self, "data agent"),
+                // The control agent always backs off: spinning is for the threads block bytes pass through.
+                runner = new AgentRunner(AeronIdle.BACKOFF.strategy(context.idlePark().toNanos()),
+                    errorHandler(self, "manager agent"), null, agent);
+                dataRunner = new AgentRunner(context.idleStrategy(), errorHandler(self, "data agent"),
                     null, dataAgent);
             }
             self[0] = new PoolManager(context, pool, driver, aeron, runner, dataRunner, List.copyOf(lanes),
@@ -247,14 +246,14 @@ public final class PoolManager implements AutoCloseable
     }
 
     /**
-     * @param threading       SHARED: the driver runs on the caller's thread ({@link ThreadingMode#INVOKER});
-     *                        DEDICATED: on a thread each for its conductor, sender and receiver.
-     * @param idle            how the driver's sender and receiver wait for work when they have threads.
+     * @param context         threading SHARED: the driver runs on the caller's thread ({@link ThreadingMode#INVOKER});
+     *                        DEDICATED: on a thread each for its conductor, sender and receiver, the sender and
+     *                        receiver waiting as {@link ManagerContext#idleStrategy()}, the conductor backing off.
      * @param driverTimeoutMs how long a client or the next manager waits for this one's media driver heartbeat
      *                        before calling it dead.
      */
     static MediaDriver launchDriver(
-        final Path dir, final ManagerContext.Threading threading, final AeronIdle idle, final long driverTimeoutMs)
+        final Path dir, final ManagerContext context, final long driverTimeoutMs)
     {
         final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(driverTimeoutMs * 2 + 1000);
         // A driver killed with the previous manager leaves its directory behind with a heartbeat that goes stale
@@ -279,11 +278,11 @@ public final class PoolManager implements AutoCloseable
             .driverTimeoutMs(driverTimeoutMs)
             .clientLivenessTimeoutNs(livenessNs)
             .publicationUnblockTimeoutNs(AeronTimeouts.publicationUnblockTimeoutNs(livenessNs))
-            .threadingMode(threading == ManagerContext.Threading.SHARED ? ThreadingMode.INVOKER :
+            .threadingMode(context.threading() == ManagerContext.Threading.SHARED ? ThreadingMode.INVOKER :
                 ThreadingMode.DEDICATED)
-            .conductorIdleStrategy(idleStrategy())
-            .senderIdleStrategy(idle.strategy(MAX_PARK_NS))
-            .receiverIdleStrategy(idle.strategy(MAX_PARK_NS))
+            .conductorIdleStrategy(AeronIdle.BACKOFF.strategy(context.idlePark().toNanos()))
+            .senderIdleStrategy(context.idleStrategy())
+            .receiverIdleStrategy(context.idleStrategy())
             .termBufferSparseFile(true)
             .warnIfDirectoryExists(false));
     }
@@ -337,16 +336,6 @@ public final class PoolManager implements AutoCloseable
             sleep(10);
         }
         return resolved;
-    }
-
-    /**
-     * Spins briefly, then yields, then parks for at most {@link #MAX_PARK_NS}: a request waits at most that long for
-     * an idle agent, and an idle manager costs little CPU. For the threads off the data path (the control agent, the
-     * driver's conductor); the data path's follow {@link ManagerContext#idle()}.
-     */
-    private static IdleStrategy idleStrategy()
-    {
-        return AeronIdle.BACKOFF.strategy(MAX_PARK_NS);
     }
 
     private static void sleep(final long millis)

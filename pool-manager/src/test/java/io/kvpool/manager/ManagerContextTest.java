@@ -70,6 +70,7 @@ class ManagerContextTest
         assertInvalid("- just\n- a list\n", "must be a mapping");
         assertInvalid("threading: fast\n", "key 'threading' has value 'fast': expected shared or dedicated");
         assertInvalid("idle: sleep\n", "key 'idle' has value 'sleep': expected backoff or spin");
+        assertInvalid("region-file: /dev/shm/x\nidle-park: 2s\n", "idle-park=PT2S must be 1us..1s");
         assertInvalid("region-file: /dev/shm/x\nendpoint: 0.0.0.0:0\ndata-lanes: 0\n", "data-lanes=0 must be 1..17");
         assertInvalid("region-file: /dev/shm/x\nendpoint: 0.0.0.0:0\ndata-lanes: 18\n", "data-lanes=18 must be 1..17");
         assertInvalid("region-file: /dev/shm/x\ndata-lanes: 2\n", "data-lanes=2 needs a UDP endpoint");
@@ -94,6 +95,10 @@ class ManagerContextTest
         assertEquals(AeronIdle.SPIN, ManagerContext.fromYaml(write("threading: dedicated\nidle: Spin\n")).idle());
         assertEquals(AeronIdle.BACKOFF, ManagerContext.fromYaml(write("idle: spin\n"))
             .override(Map.of("idle", "backoff")).idle());
+        assertEquals(Duration.ofNanos(ManagerContext.DEFAULT_IDLE_PARK_NS), new ManagerContext().idlePark());
+        assertEquals(Duration.ofMillis(5), ManagerContext.fromYaml(write("idle-park: 5ms\n")).idlePark());
+        assertTrue(ManagerContext.fromYaml(write("idle-park: 5ms\n")).idleStrategy().toString()
+            .contains("maxParkPeriodNs=5000000"));
         assertEquals(1, new ManagerContext().dataLanes());
         assertEquals(4, ManagerContext.fromYaml(write("data-lanes: 4\n")).dataLanes());
     }

@@ -4,7 +4,8 @@ import java.time.Duration;
 import java.util.Locale;
 
 /**
- * Parses durations as operators write them: {@code 500ms}, {@code 10s}, {@code 2m}, a bare number of seconds, or
+ * Parses durations as operators write them: {@code 200us}, {@code 500ms}, {@code 10s}, {@code 2m}, a bare number of
+ * seconds, or
  * ISO-8601 ({@code PT10S}). Stateless and thread-safe.
  */
 public final class Durations
@@ -24,6 +25,11 @@ public final class Durations
             if (text.startsWith("pt"))
             {
                 return Duration.parse(text.toUpperCase(Locale.ROOT));
+            }
+            if (text.endsWith("us"))
+            {
+                final long micros = Long.parseLong(text.substring(0, text.length() - 2));
+                return Duration.ofNanos(Math.multiplyExact(micros, 1_000L));
             }
             if (text.endsWith("ms"))
             {

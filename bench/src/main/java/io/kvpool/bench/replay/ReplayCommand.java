@@ -30,6 +30,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -110,8 +111,12 @@ public final class ReplayCommand implements Callable<Integer>
             "(default: ${DEFAULT-VALUE}).")
     private String responseHost;
 
-    @Option(names = "--transport", paramLabel = "auto|cxl|rdma|aeron", defaultValue = "auto",
-        description = "The data path: auto (default) picks the best this host has; cxl, rdma or aeron force one.")
+    @Option(names = "--transport", paramLabel = "auto|cxl|rdma|aeron", defaultValue = "auto", split = ",",
+        description = "The data path: auto (default) picks the best this host has; cxl, rdma or aeron force one. " +
+            "A list (rdma,aeron,rdma) replays the trace once per entry, in turn, in this one process: one report " +
+            "each (--json: one line each; --out: replay.json, replay-2.json, ...).")
+    private List<String> transports;
+    /** The entry of {@link #transports} being replayed. */
     private String transport;
 
     @Option(names = "--region", paramLabel = "PATH",
@@ -151,9 +156,12 @@ public final class ReplayCommand implements Callable<Integer>
         {
             throw new IllegalArgumentException("--request-timeout: " + ex.getMessage(), ex);
         }
-        if (!List.of("auto", "cxl", "rdma", "aeron").contains(transport))
+        for (final String each : transports)
         {
-            throw new IllegalArgumentException("--transport=" + transport + " must be auto, cxl, rdma or aeron");
+            if (!List.of("auto", "cxl", "rdma", "aeron").contains(each))
+            {
+                throw new IllegalArgumentException("--transport=" + each + " must be auto, cxl, rdma or aeron");
+            }
         }
         if (managerEndpoint != null && aeronDir != null)
         {
@@ -164,13 +172,13 @@ public final class ReplayCommand implements Callable<Integer>
         final TraceReplay.Settings settings = new TraceReplay.Settings(block, clients, speed, prefillRate, 512);
         final List<TraceRequest> requests = load();
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
-        final ReplayReport report;
+        final List<ReplayReport> reports = new ArrayList<>();
         if (managerEndpoint != null)
         {
             final Path drivers = Files.createTempDirectory(Path.of("/dev/shm"), "kvpool-replay-driver-");
             try
             {
-                report = replay(requests, settings, new Connection(null, managerEndpoint, drivers));
+                replayEach(requests, settings, new Connection(null, managerEndpoint, drivers), reports);
             }
             finally
             {
@@ -179,7 +187,7 @@ public final class ReplayCommand implements Callable<Integer>
         }
         else if (aeronDir != null)
         {
-            report = replay(requests, settings, new Connection(aeronDir, null, null));
+            replayEach(requests, settings, new Connection(aeronDir, null, null), reports);
         }
         else
         {
@@ -188,29 +196,49 @@ public final class ReplayCommand implements Callable<Integer>
                 .regionSizeBytes(regionBytes).format(true).embeddedAeronDir(directory.resolve("aeron"))
                 .metricsPort(-1)))
             {
-                report = replay(requests, settings, new Connection(manager.aeronDir(), null, null));
+                replayEach(requests, settings, new Connection(manager.aeronDir(), null, null), reports);
             }
             finally
             {
                 FileTrees.delete(directory);
             }
         }
-        final String text = json().writeValueAsString(report);
-        if (out != null)
+        boolean corrupt = false;
+        for (int i = 0; i < reports.size(); i++)
         {
-            Files.createDirectories(out);
-            Files.writeString(out.resolve("replay.json"), text + "\n");
-        }
-        if (json)
-        {
-            stdout.println(text);
-        }
-        else
-        {
-            print(stdout, report);
+            final ReplayReport report = reports.get(i);
+            final String text = json().writeValueAsString(report);
+            if (out != null)
+            {
+                Files.createDirectories(out);
+                Files.writeString(out.resolve(i == 0 ? "replay.json" : "replay-" + (i + 1) + ".json"), text + "\n");
+            }
+            if (json)
+            {
+                stdout.println(text);
+            }
+            else
+            {
+                print(stdout, report);
+            }
+            corrupt |= report.corruptBlocks() != 0;
         }
         stdout.flush();
-        return report.corruptBlocks() == 0 ? 0 : 1;
+        return corrupt ? 1 : 0;
+    }
+
+    /**
+     * Replays the trace once per entry of {@link #transports}, in turn, adding each report to {@code reports}.
+     */
+    private void replayEach(
+        final List<TraceRequest> requests, final TraceReplay.Settings settings, final Connection connection,
+        final List<ReplayReport> reports) throws InterruptedException
+    {
+        for (final String each : transports)
+        {
+            transport = each;
+            reports.add(replay(requests, settings, connection));
+        }
     }
 
     private List<TraceRequest> load() throws IOException

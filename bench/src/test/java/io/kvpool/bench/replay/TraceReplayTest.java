@@ -135,17 +135,19 @@ class TraceReplayTest
             .regionSizeBytes(256L << 20).format(true).embeddedAeronDir(directory.resolve("aeron")).metricsPort(-1)
             .endpoint("127.0.0.1:0").prefault(false).adminToken("secret")))
         {
-            // Off the manager's host: blocks go both ways over Aeron UDP, through this process's own media driver.
-            final JsonNode first = replayJson("--manager-endpoint", manager.udpEndpoint(), "--transport", "aeron",
-                "--admin-token", "secret", "--requests", "30", "--block-bytes", "16k", "--json");
+            // Off the manager's host, two passes in one process (--transport aeron,cxl). First blocks go both ways
+            // over Aeron UDP, through this process's own media driver. Then the control plane over UDP, bytes by
+            // load from this host's own mapping of the region, CRC32C checked: the shared-CXL-pool reader. Everything
+            // the first pass stored is served.
+            final String[] lines = replayText("--manager-endpoint", manager.udpEndpoint(), "--transport", "aeron,cxl",
+                "--region", directory.resolve("region").toString(), "--verify-checksums", "--admin-token", "secret",
+                "--requests", "30", "--block-bytes", "16k", "--json").split("\n");
+            assertEquals(2, lines.length, "one report a pass");
+            final JsonNode first = ReplayCommand.json().readTree(lines[0]);
             assertTrue(first.get("transport").asText().startsWith("aeron"), first.get("transport").asText());
             assertTrue(first.get("blocksStored").asLong() > 0);
             assertEquals(0, first.get("corruptBlocks").asLong());
-            // Control plane over UDP, bytes by load from this host's own mapping of the region, CRC32C checked: the
-            // shared-CXL-pool reader. Everything the first replay stored is served.
-            final JsonNode second = replayJson("--manager-endpoint", manager.udpEndpoint(), "--transport", "cxl",
-                "--region", directory.resolve("region").toString(), "--verify-checksums", "--admin-token", "secret",
-                "--requests", "30", "--block-bytes", "16k", "--json");
+            final JsonNode second = ReplayCommand.json().readTree(lines[1]);
             assertTrue(second.get("transport").asText().startsWith("cxl"), second.get("transport").asText());
             assertEquals(second.get("blocksRequested").asLong(), second.get("blocksHit").asLong());
             assertEquals(0, second.get("blocksStored").asLong());
@@ -160,6 +162,8 @@ class TraceReplayTest
         assertTrue(twoManagers.contains("--manager-endpoint and --aeron-dir name two managers"), twoManagers);
         final String transport = refusal("--transport", "carrier-pigeon");
         assertTrue(transport.contains("--transport=carrier-pigeon must be auto, cxl, rdma or aeron"), transport);
+        final String listed = refusal("--transport", "rdma,pigeon");
+        assertTrue(listed.contains("--transport=pigeon must be auto, cxl, rdma or aeron"), listed);
         final String timeout = refusal("--request-timeout", "soon");
         assertTrue(timeout.contains("--request-timeout: 'soon' is not a duration"), timeout);
     }
@@ -181,13 +185,16 @@ class TraceReplayTest
         return errors.toString();
     }
 
-    private static JsonNode replayJson(final String... args) throws IOException
+    /**
+     * @return what the command printed, having succeeded.
+     */
+    private static String replayText(final String... args)
     {
         final StringWriter text = new StringWriter();
         final CommandLine command = new CommandLine(new ReplayCommand());
         command.setOut(new PrintWriter(text));
         assertEquals(0, command.execute(args), text.toString());
-        return ReplayCommand.json().readTree(text.toString());
+        return text.toString();
     }
 
     @Test
