@@ -20,12 +20,12 @@ await_file /rig/out/manager.ready 900
 # then every block back over Aeron UDP, then by RDMA READ.
 step "replay: put by RDMA WRITE, then read back over Aeron UDP and by RDMA READ"
 "$KVPOOL" bench replay --manager-endpoint 198.18.0.1:40100 --response-host 198.18.0.2 --admin-token rig \
-    --requests 20 --block-bytes 16k --request-timeout 120s --json --transport rdma,aeron,rdma >/rig/out/replay.jsonl
+    --requests 20 --block-bytes 16k --request-timeout 120s --json --transport rdma,aeron,rdma >/rig/out/replay.json
 python3 - <<'PY'
 import json
-lines = open("/rig/out/replay.jsonl").read().split("\n")
-runs = list(zip(("put-rdma", "get-aeron", "get-rdma"), (json.loads(line) for line in lines if line.strip())))
-assert len(runs) == 3, "expected three reports, got %d" % len(runs)
+reports = json.load(open("/rig/out/replay.json"))
+assert len(reports) == 3, "expected three reports, got %d" % len(reports)
+runs = list(zip(("put-rdma", "get-aeron", "get-rdma"), reports))
 for name, r in runs:
     print("%-9s transport %s: %d of %d blocks served, %d stored, %d evicted, %d corrupt, not stored %s" % (name,
           r["transport"].split(" ")[0], r["blocksHit"], r["blocksRequested"], r["blocksStored"], r["evictions"],

@@ -114,7 +114,7 @@ public final class ReplayCommand implements Callable<Integer>
     @Option(names = "--transport", paramLabel = "auto|cxl|rdma|aeron", defaultValue = "auto", split = ",",
         description = "The data path: auto (default) picks the best this host has; cxl, rdma or aeron force one. " +
             "A list (rdma,aeron,rdma) replays the trace once per entry, in turn, in this one process: one report " +
-            "each (--json: one line each; --out: replay.json, replay-2.json, ...).")
+            "each (--json and --out: a JSON array of them).")
     private List<String> transports;
     /** The entry of {@link #transports} being replayed. */
     private String transport;
@@ -203,28 +203,23 @@ public final class ReplayCommand implements Callable<Integer>
                 FileTrees.delete(directory);
             }
         }
-        boolean corrupt = false;
-        for (int i = 0; i < reports.size(); i++)
+        // One pass: its report; several: an array of them, in order.
+        final String text = json().writeValueAsString(reports.size() == 1 ? reports.getFirst() : reports);
+        if (out != null)
         {
-            final ReplayReport report = reports.get(i);
-            final String text = json().writeValueAsString(report);
-            if (out != null)
-            {
-                Files.createDirectories(out);
-                Files.writeString(out.resolve(i == 0 ? "replay.json" : "replay-" + (i + 1) + ".json"), text + "\n");
-            }
-            if (json)
-            {
-                stdout.println(text);
-            }
-            else
-            {
-                print(stdout, report);
-            }
-            corrupt |= report.corruptBlocks() != 0;
+            Files.createDirectories(out);
+            Files.writeString(out.resolve("replay.json"), text + "\n");
+        }
+        if (json)
+        {
+            stdout.println(text);
+        }
+        else
+        {
+            reports.forEach(report -> print(stdout, report));
         }
         stdout.flush();
-        return corrupt ? 1 : 0;
+        return reports.stream().allMatch(report -> report.corruptBlocks() == 0) ? 0 : 1;
     }
 
     /**

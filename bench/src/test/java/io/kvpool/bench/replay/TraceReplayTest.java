@@ -139,15 +139,15 @@ class TraceReplayTest
             // over Aeron UDP, through this process's own media driver. Then the control plane over UDP, bytes by
             // load from this host's own mapping of the region, CRC32C checked: the shared-CXL-pool reader. Everything
             // the first pass stored is served.
-            final String[] lines = replayText("--manager-endpoint", manager.udpEndpoint(), "--transport", "aeron,cxl",
-                "--region", directory.resolve("region").toString(), "--verify-checksums", "--admin-token", "secret",
-                "--requests", "30", "--block-bytes", "16k", "--json").split("\n");
-            assertEquals(2, lines.length, "one report a pass");
-            final JsonNode first = ReplayCommand.json().readTree(lines[0]);
+            final JsonNode reports = ReplayCommand.json().readTree(replayText("--manager-endpoint",
+                manager.udpEndpoint(), "--transport", "aeron,cxl", "--region", directory.resolve("region").toString(),
+                "--verify-checksums", "--admin-token", "secret", "--requests", "30", "--block-bytes", "16k", "--json"));
+            assertEquals(2, reports.size(), "one report a pass");
+            final JsonNode first = reports.get(0);
             assertTrue(first.get("transport").asText().startsWith("aeron"), first.get("transport").asText());
             assertTrue(first.get("blocksStored").asLong() > 0);
             assertEquals(0, first.get("corruptBlocks").asLong());
-            final JsonNode second = ReplayCommand.json().readTree(lines[1]);
+            final JsonNode second = reports.get(1);
             assertTrue(second.get("transport").asText().startsWith("cxl"), second.get("transport").asText());
             assertEquals(second.get("blocksRequested").asLong(), second.get("blocksHit").asLong());
             assertEquals(0, second.get("blocksStored").asLong());
