@@ -302,7 +302,8 @@ final class RemoteCommand implements Callable<Integer>
      * @return the option's parsed value.
      * @throws IllegalArgumentException naming the option and its value when the parser refuses it.
      */
-    private static <T> T option(final String name, final String text, final java.util.function.Function<String, T> parse)
+    private static <T> T option(
+        final String name, final String text, final java.util.function.Function<String, T> parse)
     {
         try
         {

@@ -31,10 +31,10 @@ import java.util.function.LongConsumer;
 
 /**
  * The fallback data path: block bytes over Aeron (UDP between hosts, IPC on one) to and from the manager's data
- * agent, in chunks of one datagram (about 60 KiB), for hosts that can neither map the region nor use RDMA. Reads are validated by
- * the manager (sealed with the entry's generation before and after it sent the bytes); writes land only in
- * reserved blocks. A peer that goes silent fails the transfer with TRANSPORT_FAILED after the timeout; the next
- * transfer reconnects. Thread-safe: transfers are serialized.
+ * agent, in chunks of one datagram (about 60 KiB), for hosts that can neither map the region nor use RDMA. Reads
+ * are validated by the manager (sealed with the entry's generation before and after it sent the bytes); writes land
+ * only in reserved blocks. A peer that goes silent fails the transfer with TRANSPORT_FAILED after the timeout; the
+ * next transfer reconnects. Thread-safe: transfers are serialized.
  */
 public final class AeronBlockTransport implements BlockTransport
 {
