@@ -2,27 +2,17 @@ package io.kvpool.manager;
 
 import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.AeronTimeouts;
-import io.kvpool.protocol.ByteSizes;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
 import io.kvpool.protocol.RegionGeometry;
 import io.kvpool.protocol.wire.HelloOkFlyweight;
 import io.kvpool.transport.cxl.RegionSource;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
 
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * Configuration of the manager service ({@link PoolManager}). Values come from a YAML file (keys as the command
@@ -42,12 +32,6 @@ public final class ManagerContext
     public static final int DEFAULT_METRICS_PORT = 9470;
     /** The default {@link #idlePark(Duration)}. */
     public static final long DEFAULT_IDLE_PARK_NS = 200_000;
-
-    private static final Set<String> KEYS = new TreeSet<>(List.of("region", "region-file", "size", "slab-size",
-        "min-block-size", "max-namespaces", "format", "format-if-empty", "index-file", "aeron-dir",
-        "embedded-aeron-dir", "endpoint",
-        "request-stream", "metrics-port", "metrics-host", "admin-token", "lease", "pin-lease", "prefault",
-        "session-timeout", "namespaces", "rdma-device", "threading", "idle", "idle-park", "data-lanes"));
 
     private Path regionPath;
     private boolean regionIsDevice;
@@ -130,134 +114,7 @@ public final class ManagerContext
      */
     public static ManagerContext fromYaml(final Path file)
     {
-        final Object root;
-        try (Reader reader = Files.newBufferedReader(file))
-        {
-            root = new Yaml(new SafeConstructor(new LoaderOptions())).load(reader);
-        }
-        catch (final IOException | RuntimeException ex)
-        {
-            throw invalid("cannot read configuration file " + file + ": " + ex.getMessage());
-        }
-        final ManagerContext context = new ManagerContext();
-        if (root == null)
-        {
-            return context;
-        }
-        if (!(root instanceof Map<?, ?> map))
-        {
-            throw invalid(file + ": the configuration must be a mapping of keys to values");
-        }
-        for (final Map.Entry<?, ?> entry : map.entrySet())
-        {
-            context.set(String.valueOf(entry.getKey()), entry.getValue(), file.toString());
-        }
-        return context;
-    }
-
-    private void set(final String key, final Object value, final String source)
-    {
-        if (!KEYS.contains(key))
-        {
-            throw invalid(source + ": unknown key '" + key + "'; known keys: " + KEYS);
-        }
-        try
-        {
-            switch (key)
-            {
-                case "region" -> region(Path.of(text(value)));
-                case "region-file" -> regionFile(Path.of(text(value)));
-                case "size" -> regionSizeBytes(size(value));
-                case "slab-size" -> slabSizeBytes(size(value));
-                case "min-block-size" -> minBlockSizeBytes(size(value));
-                case "max-namespaces" -> maxNamespaces(Integer.parseInt(text(value)));
-                case "format" -> format(bool(value));
-                case "format-if-empty" -> formatIfEmpty(bool(value));
-                case "index-file" -> indexFile(Path.of(text(value)));
-                case "aeron-dir" -> externalAeronDir(Path.of(text(value)));
-                case "embedded-aeron-dir" -> embeddedAeronDir(Path.of(text(value)));
-                case "endpoint" -> endpoint(text(value));
-                case "request-stream" -> requestStreamId(Integer.parseInt(text(value)));
-                case "metrics-port" -> metricsPort(Integer.parseInt(text(value)));
-                case "metrics-host" -> metricsHost(text(value));
-                case "admin-token" -> adminToken(text(value));
-                case "lease" -> reservationLease(duration(value));
-                case "pin-lease" -> pinLease(duration(value));
-                case "prefault" -> prefault(bool(value));
-                case "session-timeout" -> sessionTimeout(duration(value));
-                case "namespaces" -> namespaces(value, source);
-                case "rdma-device" -> rdmaDevice(text(value));
-                case "threading" -> threading(Threading.parse(text(value)));
-                case "idle" -> idle(AeronIdle.parse(text(value)));
-                case "idle-park" -> idlePark(duration(value));
-                case "data-lanes" -> dataLanes(Integer.parseInt(text(value)));
-                default -> throw new IllegalStateException(key);
-            }
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw invalid(source + ": key '" + key + "' has value '" + value + "': " + ex.getMessage());
-        }
-    }
-
-    private void namespaces(final Object value, final String source)
-    {
-        if (!(value instanceof List<?> list))
-        {
-            throw new IllegalArgumentException("expected a list of {name, block-size, min-slabs, max-slabs, token}");
-        }
-        for (final Object item : list)
-        {
-            if (!(item instanceof Map<?, ?> map) || map.get("name") == null || map.get("block-size") == null)
-            {
-                throw new IllegalArgumentException("each namespace needs at least name and block-size");
-            }
-            final Map<String, Object> fields = new LinkedHashMap<>();
-            map.forEach((k, v) -> fields.put(String.valueOf(k), v));
-            final Set<String> unknown = new TreeSet<>(fields.keySet());
-            unknown.removeAll(Set.of("name", "block-size", "min-slabs", "max-slabs", "token"));
-            if (!unknown.isEmpty())
-            {
-                throw new IllegalArgumentException("unknown namespace keys " + unknown);
-            }
-            namespaces.add(new NamespaceSpec(text(fields.get("name")), size(fields.get("block-size")),
-                Integer.parseInt(text(fields.getOrDefault("min-slabs", 0))),
-                Integer.parseInt(text(fields.getOrDefault("max-slabs", 0))),
-                text(fields.getOrDefault("token", ""))));
-        }
-    }
-
-    private static String text(final Object value)
-    {
-        if (value == null)
-        {
-            throw new IllegalArgumentException("a value is required");
-        }
-        return String.valueOf(value);
-    }
-
-    private static long size(final Object value)
-    {
-        return ByteSizes.parse(text(value));
-    }
-
-    private static boolean bool(final Object value)
-    {
-        if (value instanceof Boolean b)
-        {
-            return b;
-        }
-        return switch (text(value).toLowerCase(java.util.Locale.ROOT))
-        {
-            case "true", "yes", "on" -> true;
-            case "false", "no", "off" -> false;
-            default -> throw new IllegalArgumentException("expected true or false");
-        };
-    }
-
-    static Duration duration(final Object value)
-    {
-        return io.kvpool.protocol.Durations.parse(text(value));
+        return ManagerConfigFile.read(file, new ManagerContext());
     }
 
     public ManagerContext region(final Path device)
@@ -585,7 +442,7 @@ public final class ManagerContext
         {
             if (value != null)
             {
-                set(key, value, "command line");
+                ManagerConfigFile.set(this, key, value, "command line");
             }
         });
         return this;
@@ -673,7 +530,7 @@ public final class ManagerContext
         return pool.conclude();
     }
 
-    private static PoolException invalid(final String message)
+    static PoolException invalid(final String message)
     {
         return new PoolException(ErrorCode.CONFIG_INVALID, message);
     }
