@@ -2,6 +2,7 @@ package io.kvpool.manager;
 
 import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.AeronTimeouts;
+import io.kvpool.protocol.Choices;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
 import io.kvpool.protocol.RegionGeometry;
@@ -81,14 +82,7 @@ public final class ManagerContext
          */
         public static Threading parse(final String text)
         {
-            for (final Threading value : values())
-            {
-                if (value.name().equalsIgnoreCase(text))
-                {
-                    return value;
-                }
-            }
-            throw new IllegalArgumentException("expected shared or dedicated");
+            return Choices.parse(values(), text);
         }
     }
 

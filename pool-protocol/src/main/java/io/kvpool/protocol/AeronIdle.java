@@ -29,14 +29,7 @@ public enum AeronIdle
      */
     public static AeronIdle parse(final String text)
     {
-        for (final AeronIdle value : values())
-        {
-            if (value.name().equalsIgnoreCase(text))
-            {
-                return value;
-            }
-        }
-        throw new IllegalArgumentException("expected backoff or spin");
+        return Choices.parse(values(), text);
     }
 
     /**
