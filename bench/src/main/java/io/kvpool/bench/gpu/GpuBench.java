@@ -30,7 +30,13 @@ import java.util.Random;
 public final class GpuBench
 {
     private static final long GIB = 1L << 30;
-    private static final int PAGES = 128;
+    /** Pages a batch holds: 128 as the goal states; other counts only to find where time goes. */
+    private static final int PAGES = Integer.getInteger("kvpool.gpu.pages", 128);
+    /**
+     * Diagnostic: each timed batch's pages lie side by side in the region (one random run of PAGES slots) instead of
+     * scattered over it, to tell the cost of scattered host addresses from the cost of small copies.
+     */
+    private static final boolean ADJACENT = Boolean.getBoolean("kvpool.gpu.adjacent");
     /** What device memory holds before a copy into it. */
     private static final byte POISON = (byte)0x5A;
     /**
@@ -39,7 +45,10 @@ public final class GpuBench
      * the gap between recording the start event and the first transfer reaching the device is amortized equally.
      */
     private static final long RUN_BYTES = Long.getLong("kvpool.gpu.runBytes", 256L << 20);
-    private static final long[] PAGE_SIZES = {16 * 1024, 64 * 1024, 256 * 1024};
+    /** Page sizes measured, in KiB: 16, 64 and 256, or a diagnostic run's list (the mixed batches then skipped). */
+    private static final String PAGE_KIB = System.getProperty("kvpool.gpu.pageKib", "");
+    private static final long[] PAGE_SIZES = PAGE_KIB.isEmpty() ? new long[]{16 * 1024, 64 * 1024, 256 * 1024} :
+        Arrays.stream(PAGE_KIB.split(",")).mapToLong(kib -> Long.parseLong(kib.trim()) * 1024).toArray();
 
     private GpuBench()
     {
@@ -282,7 +291,10 @@ public final class GpuBench
                 }
             }
         }
-        measureMixed(bridge, region, device, rows, h2d, d2h);
+        if (PAGE_KIB.isEmpty())
+        {
+            measureMixed(bridge, region, device, rows, h2d, d2h);
+        }
     }
 
     /**
@@ -295,7 +307,8 @@ public final class GpuBench
             final Random random, final Region region, final long device, final long stride, final int count,
             final java.util.function.LongSupplier length)
         {
-            final long[] slots = scattered(random, region.lengthBytes() / stride, PAGES * count);
+            final long[] slots = ADJACENT ? adjacent(random, region.lengthBytes() / stride, count) :
+                scattered(random, region.lengthBytes() / stride, PAGES * count);
             final Batches batches = new Batches(new PageList[count], new PageList[count]);
             for (int b = 0; b < count; b++)
             {
@@ -447,12 +460,31 @@ public final class GpuBench
 
     private static long[] scattered(final Random random, final long slots, final int count)
     {
+        if (count > slots)
+        {
+            throw new IllegalArgumentException(count + " distinct pages wanted from " + slots + " slots: give a " +
+                "larger --region-bytes, fewer -Dkvpool.gpu.pages or smaller -Dkvpool.gpu.pageKib");
+        }
         final java.util.Set<Long> chosen = new java.util.LinkedHashSet<>();
         while (chosen.size() < count)
         {
             chosen.add(Math.floorMod(random.nextLong(), slots));
         }
         return chosen.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /**
+     * @return {@code runs} runs of {@link #PAGES} consecutive slots, the runs at distinct random places.
+     */
+    private static long[] adjacent(final Random random, final long slots, final int runs)
+    {
+        final long[] starts = scattered(random, slots / PAGES, runs);
+        final long[] chosen = new long[runs * PAGES];
+        for (int i = 0; i < chosen.length; i++)
+        {
+            chosen[i] = starts[i / PAGES] * PAGES + i % PAGES;
+        }
+        return chosen;
     }
 
     private static void poisonDevice(final GpuBridge bridge, final Region region, final long device, final long bytes)
