@@ -33,4 +33,8 @@ for module in pool-protocol transport-cxl pool-client; do
     rm -rf "${DIST:?}/tests/$module"
     cp -r "$ROOT/$module/target/test-classes" "$DIST/tests/$module"
 done
+# The AOT cache the launcher starts the guests' JVMs from (emulated CPUs, where parsing, verifying and linking the
+# manager's few thousand classes cost it tens of seconds); retrained whenever the jars are staged, since it is only
+# valid with them. The JUnit launcher's JVMs (another class path) do without.
+bash "$ROOT/ansible/roles/kvpool_runtime/files/train-aot-cache.sh" "$DIST"
 echo "rig: guest distribution staged in $DIST"

@@ -3,8 +3,8 @@
 #  0. builds the jars (`kvpool build`);
 #  1. ansible-playbook --syntax-check of every playbook, and ansible-lint (production profile) clean;
 #  2. a real run of site.yml on this machine (connection local, a scratch prefix in /dev/shm, systemd off, a tmpfs
-#     region, secrets from the example vault): it stages the runtime, installs it, writes the manager's and the
-#     client's configuration, starts the manager and waits for its metrics endpoint;
+#     region, secrets from the example vault): it stages the runtime (and trains its AOT cache), installs it,
+#     writes the manager's and the client's configuration, starts the manager and waits for its metrics endpoint;
 #  3. a second run must change nothing;
 #  4. characterize.yml runs a tiny characterization and fetches its six files back;
 #  5. the metrics endpoint answers, the configurations hold the vault's secrets, and the manager stops cleanly.
@@ -89,6 +89,11 @@ grep -q '^admin-token: "example-admin-token"$' "$work/prefix/etc/manager.yaml"
 grep -q '^    token: "example-llama-token"$' "$work/prefix/etc/manager.yaml"
 grep -q "^manager-endpoint=127.0.0.1:$udp_port$" "$work/prefix/etc/client.properties"
 "$work/prefix/bin/kvpool" client-config "$work/prefix/etc/client.properties" | grep -q '^namespace: llama-3-8b$'
+# The AOT cache staged with the distribution is usable where it was installed (AOTMode=on: a JVM that cannot use
+# its cache exits with an error instead of starting without it).
+test -s "$work/prefix/lib/kvpool.aot"
+KVPOOL_JAVA_OPTS=-XX:AOTMode=on "$work/prefix/bin/kvpool" --version | grep -q '^kvpool '
 test "$("$work/prefix/bin/kvpool-manager-ctl" stop)" = stopped
 grep -q "stopped cleanly" "$work/state/log/manager.log"
-echo "ansible test: passed (deployed, idempotent, characterized, metrics answered, manager stopped cleanly)"
+echo "ansible test: passed (deployed, idempotent, characterized, metrics answered, AOT cache used, manager" \
+    "stopped cleanly)"
