@@ -20,5 +20,9 @@ if ! (cd "$scratch" && KVPOOL_JAVA_OPTS="-XX:AOTCacheOutput=$DIST/lib/kvpool.aot
     echo "train-aot-cache: the training replay failed" >&2
     exit 1
 fi
-[ -s "$DIST/lib/kvpool.aot" ] || { cat "$scratch/replay.log" >&2; echo "train-aot-cache: no cache written" >&2; exit 1; }
+if [ ! -s "$DIST/lib/kvpool.aot" ]; then
+    cat "$scratch/replay.log" >&2
+    echo "train-aot-cache: the training replay wrote no cache" >&2
+    exit 1
+fi
 echo "train-aot-cache: $DIST/lib/kvpool.aot ($(( $(stat -c %s "$DIST/lib/kvpool.aot") >> 20 )) MiB)"
