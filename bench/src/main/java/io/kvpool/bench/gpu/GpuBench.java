@@ -25,7 +25,9 @@ import java.util.Random;
  * a registered /dev/shm region, and 128 scattered pages of 16, 64 and 256 KiB by per-page copies and by the
  * kernel. Runs on the GPU machine by bench/gpu/run.sh (no picocli: the carried runtime is minimal).
  * Arguments: [--out DIR] [--region-bytes N] [--region-dir DIR] (where the region file goes: /dev/shm by default,
- * or a hugetlbfs mount, whose 2 MiB pages the GPU maps with fewer translations).
+ * or a hugetlbfs mount, whose 2 MiB pages the GPU maps with fewer translations). System properties change the
+ * batches for diagnosis only: {@code kvpool.gpu.pages} (pages a batch, default 128), {@code kvpool.gpu.pageKib}
+ * (page sizes, e.g. {@code 16,256}), {@code kvpool.gpu.adjacent} (each batch's pages side by side).
  */
 public final class GpuBench
 {
