@@ -20,8 +20,9 @@ cp "$ROOT/cli/target/lib/"*.jar "$DIST/lib/"
 cp -n "$ROOT/bench/target/lib/"*.jar "$DIST/lib/"
 cp "$ROOT/jvm.options" "$DIST/"
 install -m 0755 "$ROOT/ansible/roles/kvpool_runtime/files/kvpool.sh" "$DIST/bin/kvpool"
-# The JUnit console launcher, and the test classes of the modules whose suites the scenarios run (their
-# classpath in the guest: the test classes, then /opt/kvpool/lib/*, which holds every module and dependency).
+# The JUnit console launcher, the test classes of the modules whose suites the scenarios run (as jars), and the
+# class path the guests run every suite on (tests/classpath, relative to the distribution: the jars of lib/ in
+# C-locale order, then the test jars and the launcher): one class path for all, so that one AOT cache serves them.
 CONSOLE=org.junit.platform:junit-platform-console-standalone:1.14.4
 if [ ! -f "$DIST/tests/junit-console.jar" ]; then
     (cd "$ROOT" && mvn -q dependency:copy -Dartifact="$CONSOLE" -DoutputDirectory="$DIST/tests" \
@@ -29,12 +30,27 @@ if [ ! -f "$DIST/tests/junit-console.jar" ]; then
     mv "$DIST/tests/junit-platform-console-standalone.jar" "$DIST/tests/junit-console.jar"
 fi
 (cd "$ROOT" && mvn -q -DskipTests test-compile) >&2
-for module in pool-protocol transport-cxl pool-client; do
-    rm -rf "${DIST:?}/tests/$module"
-    cp -r "$ROOT/$module/target/test-classes" "$DIST/tests/$module"
+TEST_MODULES=(pool-protocol transport-cxl pool-client)
+for module in "${TEST_MODULES[@]}"; do
+    rm -rf "${DIST:?}/tests/$module" "$DIST/tests/$module.jar"
+    "$JDK/bin/jar" --create --file "$DIST/tests/$module.jar" -C "$ROOT/$module/target/test-classes" .
 done
+(cd "$DIST" && LC_ALL=C && printf '%s\n' lib/*.jar && printf 'tests/%s.jar\n' "${TEST_MODULES[@]}" &&
+    echo tests/junit-console.jar) >"$DIST/tests/classpath"
 # The AOT cache the launcher starts the guests' JVMs from (emulated CPUs, where parsing, verifying and linking the
 # manager's few thousand classes cost it tens of seconds); retrained whenever the jars are staged, since it is only
-# valid with them. The JUnit launcher's JVMs (another class path) do without.
+# valid with them.
 bash "$ROOT/ansible/roles/kvpool_runtime/files/train-aot-cache.sh" "$DIST"
+# And one for the JUnit launcher's JVMs, trained on the host by suites that need no hardware but load what the
+# guests' suites do: the region contract suite (anonymous memory; the guests run it on devdax) and the transport
+# conformance suite over Aeron UDP (the guests run it over RDMA).
+rm -f "$DIST/tests/junit.aot"
+train="$(mktemp -d)"
+(cd "$train" && "$DIST/runtime/bin/java" "@$DIST/jvm.options" -XX:AOTCacheOutput="$DIST/tests/junit.aot" \
+    -Xlog:aot=error -cp "$(sed "s|^|$DIST/|" "$DIST/tests/classpath" | paste -sd:)" \
+    org.junit.platform.console.ConsoleLauncher execute --disable-banner --fail-if-no-tests \
+    --select-class io.kvpool.transport.cxl.AnonymousRegionTest \
+    --select-class io.kvpool.client.AeronUdpTransportConformanceTest >"$train/tests.log" 2>&1) ||
+    { cat "$train/tests.log" >&2; rm -rf "$train"; echo "rig: training the tests' AOT cache failed" >&2; exit 1; }
+rm -rf "$train"
 echo "rig: guest distribution staged in $DIST"

@@ -19,23 +19,19 @@ step() {
     echo "== $(date +%T) $*"
 }
 
-# run_tests MODULE CLASS...: runs test classes of MODULE from the staged test classes with the JUnit console
-# launcher; fails unless at least one test ran and none failed or was aborted (skipped for want of hardware).
+# run_tests CLASS...: runs test classes with the JUnit console launcher on the staged test jars (the class path
+# rig/prepare.sh wrote, and the AOT cache it trained on it); fails unless at least one test ran and none failed or
+# was aborted (skipped for want of hardware).
 run_tests() {
-    module="$1"
-    shift
-    # Test fixtures shared by every module's tests (io.kvpool.protocol.test) come from pool-protocol's.
-    classpath="/opt/kvpool/tests/$module:/opt/kvpool/tests/pool-protocol:$(ls /opt/kvpool/lib/*.jar | tr '\n' ':' |
-        sed 's/:$//')"
+    classpath="$(sed 's|^|/opt/kvpool/|' /opt/kvpool/tests/classpath | paste -sd:)"
     selectors=""
     for class in "$@"; do
         selectors="$selectors --select-class $class"
     done
-    # shellcheck disable=SC2086
     # The classes go on the JVM's own class path, not the launcher's --class-path: Chronicle Map compiles code at
     # run time against java.class.path.
     # shellcheck disable=SC2086
-    "$JAVA" @/opt/kvpool/jvm.options $JAVA_OPTS -cp "$classpath:/opt/kvpool/tests/junit-console.jar" \
+    "$JAVA" @/opt/kvpool/jvm.options $JAVA_OPTS -XX:AOTCache=/opt/kvpool/tests/junit.aot -cp "$classpath" \
         org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=tree --disable-ansi-colors \
         --fail-if-no-tests $selectors >/tmp/tests.log 2>&1 || true
     cat /tmp/tests.log
@@ -117,7 +113,7 @@ prove_devdax() {
     step "$device: $(cat "/sys/bus/dax/devices/$name/size") bytes, alignment $(cat "/sys/bus/dax/devices/$name/align")"
     test "$(cat "/sys/bus/dax/devices/$name/align")" = 2097152
     step "region-mapping contract tests against $device"
-    KVPOOL_DEVDAX="$device" run_tests transport-cxl io.kvpool.transport.cxl.DevDaxRegionTest
+    KVPOOL_DEVDAX="$device" run_tests io.kvpool.transport.cxl.DevDaxRegionTest
     mkdir -p /var/lib/kvpool
     step "the manager formats $device and serves it"
     manager_start --region "$device" --format --index-file "/var/lib/kvpool/$name.index"

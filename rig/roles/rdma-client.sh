@@ -14,7 +14,7 @@ ping -c 2 198.18.0.1
 step "verbs transport conformance suite against the manager on host A"
 KVPOOL_TEST_MANAGER_ENDPOINT=198.18.0.1:40100 KVPOOL_TEST_RESPONSE_HOST=198.18.0.2 KVPOOL_TEST_ADMIN_TOKEN=rig \
     KVPOOL_TEST_MANAGER_STOP_FILE=/rig/out/stop-manager \
-    run_tests pool-client io.kvpool.client.RdmaTransportConformanceTest
+    run_tests io.kvpool.client.RdmaTransportConformanceTest
 await_file /rig/out/manager.ready 900
 # One process, three passes (a JVM start costs a minute on an emulated CPU): put blocks on host A by RDMA WRITE,
 # then every block back over Aeron UDP, then by RDMA READ.

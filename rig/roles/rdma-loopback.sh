@@ -6,4 +6,4 @@ step "network and Soft-RoCE"
 soft_roce 198.18.0.1
 ibv_devices
 step "verbs transport conformance suite over rxe0"
-run_tests pool-client io.kvpool.client.RdmaTransportConformanceTest
+run_tests io.kvpool.client.RdmaTransportConformanceTest
