@@ -43,14 +43,20 @@ done
 bash "$ROOT/ansible/roles/kvpool_runtime/files/train-aot-cache.sh" "$DIST"
 # And one for the JUnit launcher's JVMs, trained on the host by suites that need no hardware but load what the
 # guests' suites do: the region contract suite (anonymous memory; the guests run it on devdax) and the transport
-# conformance suite over Aeron UDP (the guests run it over RDMA).
+# conformance suite over Aeron UDP (the guests run it over RDMA). What those suites find is `./kvpool test`'s
+# business: a cache is written whatever their outcome, and only a missing cache fails here.
 rm -f "$DIST/tests/junit.aot"
 train="$(mktemp -d)"
 (cd "$train" && "$DIST/runtime/bin/java" "@$DIST/jvm.options" -XX:AOTCacheOutput="$DIST/tests/junit.aot" \
     -Xlog:aot=error -cp "$(sed "s|^|$DIST/|" "$DIST/tests/classpath" | paste -sd:)" \
-    org.junit.platform.console.ConsoleLauncher execute --disable-banner --fail-if-no-tests \
+    org.junit.platform.console.ConsoleLauncher execute --disable-banner \
     --select-class io.kvpool.transport.cxl.AnonymousRegionTest \
-    --select-class io.kvpool.client.AeronUdpTransportConformanceTest >"$train/tests.log" 2>&1) ||
-    { cat "$train/tests.log" >&2; rm -rf "$train"; echo "rig: training the tests' AOT cache failed" >&2; exit 1; }
+    --select-class io.kvpool.client.AeronUdpTransportConformanceTest >"$train/tests.log" 2>&1) || true
+if [ ! -s "$DIST/tests/junit.aot" ]; then
+    cat "$train/tests.log" >&2
+    rm -rf "$train"
+    echo "rig: training the tests' AOT cache wrote no cache" >&2
+    exit 1
+fi
 rm -rf "$train"
 echo "rig: guest distribution staged in $DIST"
