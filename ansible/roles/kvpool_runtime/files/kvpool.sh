@@ -13,7 +13,7 @@ if [ "${1:-}" = "bench" ]; then
 fi
 CLASS_PATH="$(LC_ALL=C; printf '%s:' "$HOME_DIR"/lib/*.jar)"
 AOT=()
-if [ -f "$HOME_DIR/lib/kvpool.aot" ] && [[ "${KVPOOL_JAVA_OPTS:-}" != *AOTCacheOutput* ]]; then
+if [ -f "$HOME_DIR/lib/kvpool.aot" ]; then
     AOT=(-XX:AOTCache="$HOME_DIR/lib/kvpool.aot")
 fi
 # shellcheck disable=SC2086

@@ -9,6 +9,7 @@
 set -euo pipefail
 [ $# -eq 1 ] && [ -x "$1/bin/kvpool" ] || { echo "usage: train-aot-cache.sh DIST (a staged distribution)" >&2; exit 2; }
 DIST="$(cd "$1" && pwd)"
+# Removed first: the launcher then starts the training run without a cache (and writes the new one at its exit).
 rm -f "$DIST/lib/kvpool.aot"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
