@@ -141,8 +141,8 @@ final class ManagerConfigFile
             {
                 throw new IllegalArgumentException("unknown namespace keys " + unknown);
             }
-            context.addNamespace(new ManagerContext.NamespaceSpec(text(fields.get("name")), size(fields.get("block-size")),
-                Integer.parseInt(text(fields.getOrDefault("min-slabs", 0))),
+            context.addNamespace(new ManagerContext.NamespaceSpec(text(fields.get("name")),
+                size(fields.get("block-size")), Integer.parseInt(text(fields.getOrDefault("min-slabs", 0))),
                 Integer.parseInt(text(fields.getOrDefault("max-slabs", 0))),
                 text(fields.getOrDefault("token", ""))));
         }

@@ -138,7 +138,8 @@ public final class GpuBench
                     for (int i = 0; i < PAGES; i++)
                     {
                         expectEqual(region.segment().asSlice(slots[i] * pageBytes, pageBytes),
-                            back.asSlice(i * pageBytes, pageBytes), "H2D " + method + " page " + i + " of " + pageBytes);
+                            back.asSlice(i * pageBytes, pageBytes),
+                            "H2D " + method + " page " + i + " of " + pageBytes);
                         compared++;
                     }
                     // Device -> host: consecutive device pages scattered into poisoned slots of the first half.
