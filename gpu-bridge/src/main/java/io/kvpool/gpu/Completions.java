@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class Completions
 {
+    private static final System.Logger LOG = System.getLogger("io.kvpool.gpu");
     private final Object bridgeLock;
     private final CUcontext context;
     private final ResidentCopier resident;
@@ -93,24 +94,36 @@ final class Completions
             {
                 return;
             }
-            if (next == null)
-            {
-                synchronized (bridgeLock)
-                {
-                    resident.tryStopIdle(GpuBridge.RESIDENT_IDLE_NS);
-                }
-            }
-            else if (next.future == null)
+            if (next != null && next.future == null)
             {
                 return;
             }
-            else if (next.event == null)
+            try
             {
-                completeResident(next);
+                if (next == null && resident != null)
+                {
+                    synchronized (bridgeLock)
+                    {
+                        resident.tryStopIdle(GpuBridge.RESIDENT_IDLE_NS);
+                    }
+                }
+                else if (next.event == null)
+                {
+                    completeResident(next);
+                }
+                else
+                {
+                    completeEvent(next);
+                }
             }
-            else
+            catch (final RuntimeException ex)
             {
-                completeEvent(next);
+                // This thread must outlive any one failure, or every later future would wait forever.
+                LOG.log(System.Logger.Level.ERROR, "GPU completion: " + ex, ex);
+                if (next != null)
+                {
+                    next.future.completeExceptionally(ex);
+                }
             }
         }
     }
@@ -150,9 +163,8 @@ final class Completions
 
     private boolean residentRunning()
     {
-        synchronized (bridgeLock)
-        {
-            return resident != null && resident.running();
-        }
+        // No lock: the submitting thread takes the bridge's lock for every batch, and this thread would contend
+        // for it once per batch. A stale answer costs one extra wait of at most a millisecond.
+        return resident != null && resident.running();
     }
 }

@@ -154,7 +154,8 @@ public final class GpuBridge implements AutoCloseable
             Cuda.check(JCudaDriver.cuModuleGetFunction(copyPagesBulkInline, bulkModule, "copy_pages_bulk_inline"),
                 "cuModuleGetFunction");
             final CUfunction copyPagesResident = new CUfunction();
-            Cuda.check(JCudaDriver.cuModuleGetFunction(copyPagesResident, bulkModule, "copy_pages_resident"),
+            Cuda.check(JCudaDriver.cuModuleGetFunction(copyPagesResident, bulkModule, "bulk".equals(
+                System.getProperty("kvpool.gpu.residentFetch")) ? "copy_pages_resident_bulk" : "copy_pages_resident"),
                 "cuModuleGetFunction");
             resident = new ResidentCopier(copyPagesResident,
                 Integer.getInteger("kvpool.gpu.residentBlocks", multiprocessors));
@@ -213,6 +214,30 @@ public final class GpuBridge implements AutoCloseable
     }
 
     /**
+     * Stops {@link Method#RESIDENT}'s kernel now, once every batch submitted is done (it would otherwise stop
+     * {@link #RESIDENT_IDLE_NS} after the last). Call it before anything that waits for the whole device (a
+     * device-wide synchronize, freeing device memory, unregistering host memory): such calls wait for every kernel,
+     * and the resident one ends only when stopped. The bridge does so itself before {@link #free},
+     * {@link PinnedMemory#close()} and {@link #close()}. The next RESIDENT batch launches it again.
+     */
+    public synchronized void stopResident()
+    {
+        if (resident != null)
+        {
+            resident.stopWhenDone();
+        }
+    }
+
+    /**
+     * @return whether {@link Method#RESIDENT}'s kernel is running now (holding a block per multiprocessor); it
+     *         stops {@link #RESIDENT_IDLE_NS} after the last batch is done.
+     */
+    public synchronized boolean residentRunning()
+    {
+        return resident != null && resident.running();
+    }
+
+    /**
      * @return the device's multiprocessor count.
      */
     public int multiprocessors()
@@ -231,7 +256,7 @@ public final class GpuBridge implements AutoCloseable
     {
         ensureOpen();
         return PinnedMemory.register(memory, new RegistrationPlan(memory.address(), memory.byteSize(),
-            RegistrationPlan.DEFAULT_CHUNK_BYTES));
+            RegistrationPlan.DEFAULT_CHUNK_BYTES), this::stopResident);
     }
 
     /**
@@ -252,6 +277,8 @@ public final class GpuBridge implements AutoCloseable
      */
     public synchronized void free(final long deviceAddress)
     {
+        // cuMemFree waits for the whole device, the resident kernel included.
+        stopResident();
         Cuda.check(JCudaDriver.cuMemFree(pointer(deviceAddress)), "cuMemFree");
     }
 

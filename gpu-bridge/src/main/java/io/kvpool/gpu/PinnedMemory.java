@@ -18,18 +18,26 @@ public final class PinnedMemory implements AutoCloseable
 {
     private final java.lang.foreign.MemorySegment memory;
     private final RegistrationPlan plan;
+    private final Runnable beforeUnregister;
     private final List<RegistrationPlan.Chunk> registered = new ArrayList<>();
     private boolean closed;
 
-    private PinnedMemory(final java.lang.foreign.MemorySegment memory, final RegistrationPlan plan)
+    private PinnedMemory(
+        final java.lang.foreign.MemorySegment memory, final RegistrationPlan plan, final Runnable beforeUnregister)
     {
         this.memory = memory;
         this.plan = plan;
+        this.beforeUnregister = beforeUnregister;
     }
 
-    static PinnedMemory register(final java.lang.foreign.MemorySegment segment, final RegistrationPlan plan)
+    /**
+     * @param beforeUnregister runs before the chunks are unregistered (unregistering waits for the whole device:
+     *                         the bridge stops its resident kernel there).
+     */
+    static PinnedMemory register(
+        final java.lang.foreign.MemorySegment segment, final RegistrationPlan plan, final Runnable beforeUnregister)
     {
-        final PinnedMemory memory = new PinnedMemory(segment, plan);
+        final PinnedMemory memory = new PinnedMemory(segment, plan, beforeUnregister);
         try
         {
             for (final RegistrationPlan.Chunk chunk : plan.chunks())
@@ -77,6 +85,10 @@ public final class PinnedMemory implements AutoCloseable
             return;
         }
         closed = true;
+        if (!registered.isEmpty())
+        {
+            beforeUnregister.run();
+        }
         for (final RegistrationPlan.Chunk chunk : registered)
         {
             Cuda.check(JCudaDriver.cuMemHostUnregister(host(chunk)), "cuMemHostUnregister");

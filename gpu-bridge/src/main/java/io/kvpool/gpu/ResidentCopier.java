@@ -64,7 +64,8 @@ final class ResidentCopier implements AutoCloseable
     private final ArrayDeque<long[]> inFlight = new ArrayDeque<>();
     private long published;
     private int sequence;
-    private boolean running;
+    /** Written under the bridge's lock; read without it by the completion thread. */
+    private volatile boolean running;
     private long idleSinceNs;
 
     /**
@@ -252,6 +253,26 @@ final class ResidentCopier implements AutoCloseable
         }
         stop();
         return true;
+    }
+
+    /**
+     * Stops the kernel, if it runs, once every batch published is done.
+     *
+     * @throws GpuException when the kernel failed.
+     */
+    void stopWhenDone()
+    {
+        if (!running)
+        {
+            return;
+        }
+        while (!inFlight.isEmpty())
+        {
+            reap();
+            failIfStopped();
+            Thread.onSpinWait();
+        }
+        stop();
     }
 
     /**

@@ -17,13 +17,16 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 
 /**
  * The GPU bridge on a real GPU: correctness first (random data, poisoned destinations, every byte compared, both
  * directions, both methods, layer-wise loading), then bandwidth: contiguous host-to-device and device-to-host from
- * a registered /dev/shm region, and 128 scattered pages of 16, 64 and 256 KiB by per-page copies and by the
- * kernel. Runs on the GPU machine by bench/gpu/run.sh (no picocli: the carried runtime is minimal).
+ * a registered /dev/shm region, and 128 scattered pages of 16, 64 and 256 KiB by per-page copies, by the
+ * kernel (a launch per batch), by the resident kernel (timed by the host's clock: see elapsedMs) and by the
+ * batched copy engines. Runs on the GPU machine by bench/gpu/run.sh (no picocli: the carried runtime is minimal).
  * Arguments: [--out DIR] [--region-bytes N] [--region-dir DIR] (where the region file goes: /dev/shm by default,
  * or a hugetlbfs mount, whose 2 MiB pages the GPU maps with fewer translations). System properties change the
  * batches for diagnosis only: {@code kvpool.gpu.pages} (pages a batch, default 128), {@code kvpool.gpu.pageKib}
@@ -40,7 +43,7 @@ public final class GpuBench
      */
     private static final boolean ADJACENT = Boolean.getBoolean("kvpool.gpu.adjacent");
     /** What device memory holds before a copy into it. */
-    private static final byte POISON = (byte)0x5A;
+    static final byte POISON = (byte)0x5A;
     /**
      * Bytes each timed run moves at least (transfers back to back, at least 10), so that every path is timed in
      * its steady state alike: the contiguous copy and a 2 MiB page batch both move 256 MiB or more per run, and
@@ -84,7 +87,8 @@ public final class GpuBench
             {
                 System.out.printf("registered %d MiB of %s in %d chunks; %d multiprocessors; %s kernel%n",
                     regionBytes >> 20, file, pinned.plan().chunks().size(), bridge.multiprocessors(), bridge.kernel());
-                final int checked = checkCorrectness(bridge, region, devicePool);
+                final int checked = checkCorrectness(bridge, region, devicePool) +
+                    ResidentCheck.run(bridge, region, devicePool, regionBytes);
                 System.out.printf("correctness: %d page copies compared byte for byte, all equal%n", checked);
                 measure(bridge, region, devicePool, rows);
             }
@@ -97,7 +101,6 @@ public final class GpuBench
         final String table = String.join("\n", rows);
         Files.createDirectories(out);
         Files.writeString(out.resolve("gpu-bench.txt"), table + "\n");
-        System.out.println(table);
     }
 
     /**
@@ -118,8 +121,8 @@ public final class GpuBench
                 {
                     if (!usable(bridge, method))
                     {
-                        System.out.println("correctness: " + method + " skipped: the driver has no " +
-                            "cuMemcpyBatchAsync");
+                        System.out.println("correctness: " + method + " skipped: " + (method ==
+                            GpuBridge.Method.BATCH ? "the driver has no cuMemcpyBatchAsync" : "not before Hopper"));
                         continue;
                     }
                     // Host -> device: scattered pages of the region's first half into consecutive device pages.
@@ -257,10 +260,10 @@ public final class GpuBench
             enqueueCopy(bridge, device, region.address(), contiguous))), runs * contiguous);
         final double d2h = median(() -> bridge.time(() -> repeat(runs, () ->
             enqueueCopy(bridge, region.address(), device, contiguous))), runs * contiguous);
-        rows.add(String.format(Locale.ROOT, "%-44s %10s", "path (median of 20 runs of >= " + (RUN_BYTES >> 20) +
+        row(rows, String.format(Locale.ROOT, "%-44s %10s", "path (median of 20 runs of >= " + (RUN_BYTES >> 20) +
             " MiB)", "GB/s"));
-        rows.add(String.format(Locale.ROOT, "%-44s %10.1f", "contiguous H2D (" + (contiguous >> 20) + " MiB)", h2d));
-        rows.add(String.format(Locale.ROOT, "%-44s %10.1f", "contiguous D2H (" + (contiguous >> 20) + " MiB)", d2h));
+        row(rows, String.format(Locale.ROOT, "%-44s %10.1f", "contiguous H2D (" + (contiguous >> 20) + " MiB)", h2d));
+        row(rows, String.format(Locale.ROOT, "%-44s %10.1f", "contiguous D2H (" + (contiguous >> 20) + " MiB)", d2h));
         final Random random = new Random(11);
         for (final long pageBytes : PAGE_SIZES)
         {
@@ -277,19 +280,20 @@ public final class GpuBench
                 final double up = rate(bridge, toDevice, method);
                 final double down = rate(bridge, toHost, method);
                 final String name = name(method);
-                rows.add(String.format(Locale.ROOT, "%-44s %10.1f   (%.0f%% of contiguous H2D)",
+                row(rows, String.format(Locale.ROOT, "%-44s %10.1f   (%.0f%% of contiguous H2D)",
                     PAGES + " x " + (pageBytes >> 10) + " KiB H2D, " + name, up, 100 * up / h2d));
-                rows.add(String.format(Locale.ROOT, "%-44s %10.1f   (%.0f%% of contiguous D2H)",
+                row(rows, String.format(Locale.ROOT, "%-44s %10.1f   (%.0f%% of contiguous D2H)",
                     PAGES + " x " + (pageBytes >> 10) + " KiB D2H, " + name, down, 100 * down / d2h));
             }
             // What one batch costs an engine that waits for it: the stream idle before, no overlap.
-            for (final GpuBridge.Method method : List.of(GpuBridge.Method.KERNEL, GpuBridge.Method.BATCH))
+            for (final GpuBridge.Method method : List.of(GpuBridge.Method.KERNEL, GpuBridge.Method.RESIDENT,
+                GpuBridge.Method.BATCH))
             {
                 if (usable(bridge, method))
                 {
                     final double oneUp = median(oneAtATime(bridge, toDevice, method), bytes);
                     final double oneDown = median(oneAtATime(bridge, toHost, method), bytes);
-                    rows.add(String.format(Locale.ROOT, "%-44s %10s   (H2D %.1f us, D2H %.1f us)",
+                    row(rows, String.format(Locale.ROOT, "%-44s %10s   (H2D %.1f us, D2H %.1f us)",
                         "  one batch alone, " + name(method), "", bytes / oneUp / 1e3, bytes / oneDown / 1e3));
                 }
             }
@@ -353,14 +357,16 @@ public final class GpuBench
             bytes += batch.totalBytes();
         }
         final long[] enqueueNs = new long[1];
-        final double rate = median(() -> bridge.time(() ->
+        final double rate = median(() -> elapsedMs(bridge, method, () ->
         {
             final long startNs = System.nanoTime();
+            CompletableFuture<Void> last = null;
             for (final PageList batch : batches)
             {
-                bridge.copy(batch, method);
+                last = bridge.copy(batch, method);
             }
             enqueueNs[0] = System.nanoTime() - startNs;
+            return last;
         }), bytes);
         if (Boolean.getBoolean("kvpool.gpu.diagnose"))
         {
@@ -379,12 +385,38 @@ public final class GpuBench
         final GpuBridge bridge, final PageList[] batches, final GpuBridge.Method method)
     {
         final int[] next = {0};
-        return () -> bridge.time(() -> bridge.copy(batches[next[0]++ % batches.length], method));
+        return () -> elapsedMs(bridge, method, () -> bridge.copy(batches[next[0]++ % batches.length], method));
     }
 
-    private static boolean usable(final GpuBridge bridge, final GpuBridge.Method method)
+    /**
+     * Times an enqueue and the transfers it starts: by CUDA events around the bridge's streams, or for the resident
+     * kernel (whose launch outlives any one transfer) by the host's clock from the enqueue's start until the last
+     * transfer's future completes, which counts the host's submission and completion too.
+     *
+     * @param enqueue starts the transfers; returns the future of the last.
+     * @return milliseconds.
+     */
+    private static double elapsedMs(
+        final GpuBridge bridge, final GpuBridge.Method method, final Supplier<CompletableFuture<Void>> enqueue)
     {
-        return method != GpuBridge.Method.BATCH || bridge.batchCopyAvailable();
+        if (method != GpuBridge.Method.RESIDENT)
+        {
+            return bridge.time(enqueue::get);
+        }
+        final long startNs = System.nanoTime();
+        // A transfer that never completes fails the run rather than hanging it.
+        enqueue.get().orTimeout(60, java.util.concurrent.TimeUnit.SECONDS).join();
+        return (System.nanoTime() - startNs) / 1e6;
+    }
+
+    static boolean usable(final GpuBridge bridge, final GpuBridge.Method method)
+    {
+        return switch (method)
+        {
+            case BATCH -> bridge.batchCopyAvailable();
+            case RESIDENT -> bridge.residentAvailable();
+            default -> true;
+        };
     }
 
     private static String name(final GpuBridge.Method method)
@@ -394,6 +426,7 @@ public final class GpuBench
             case PER_PAGE -> "per-page copies";
             case KERNEL -> "kernel";
             case BATCH -> "batched copy engine";
+            case RESIDENT -> "resident kernel";
             case AUTO -> "auto";
         };
     }
@@ -413,7 +446,8 @@ public final class GpuBench
             () -> (1 + random.nextInt(16)) * 16 * 1024L);
         final PageList[] toDevice = run.toDevice();
         final PageList[] toHost = run.toHost();
-        for (final GpuBridge.Method method : List.of(GpuBridge.Method.KERNEL, GpuBridge.Method.BATCH))
+        for (final GpuBridge.Method method : List.of(GpuBridge.Method.KERNEL, GpuBridge.Method.RESIDENT,
+            GpuBridge.Method.BATCH))
         {
             if (!usable(bridge, method))
             {
@@ -421,11 +455,19 @@ public final class GpuBench
             }
             final double up = rate(bridge, toDevice, method);
             final double down = rate(bridge, toHost, method);
-            rows.add(String.format(Locale.ROOT, "%-44s %10.1f   (%.0f%% of contiguous H2D)",
+            row(rows, String.format(Locale.ROOT, "%-44s %10.1f   (%.0f%% of contiguous H2D)",
                 PAGES + " x 16-256 KiB mixed H2D, " + name(method), up, 100 * up / h2d));
-            rows.add(String.format(Locale.ROOT, "%-44s %10.1f   (%.0f%% of contiguous D2H)",
+            row(rows, String.format(Locale.ROOT, "%-44s %10.1f   (%.0f%% of contiguous D2H)",
                 PAGES + " x 16-256 KiB mixed D2H, " + name(method), down, 100 * down / d2h));
         }
+    }
+
+    /** Adds a row of the table and prints it at once (a run takes minutes). */
+    private static void row(final List<String> rows, final String row)
+    {
+        rows.add(row);
+        System.out.println(row);
+        System.out.flush();
     }
 
     private static void repeat(final int times, final Runnable enqueue)
@@ -461,7 +503,7 @@ public final class GpuBench
         return bytes / (times[times.length / 2] / 1e3) / 1e9;
     }
 
-    private static long[] scattered(final Random random, final long slots, final int count)
+    static long[] scattered(final Random random, final long slots, final int count)
     {
         if (count > slots)
         {
@@ -490,14 +532,14 @@ public final class GpuBench
         return chosen;
     }
 
-    private static void poisonDevice(final GpuBridge bridge, final Region region, final long device, final long bytes)
+    static void poisonDevice(final GpuBridge bridge, final Region region, final long device, final long bytes)
     {
         final long scratch = region.lengthBytes() / 2;
         region.segment().asSlice(scratch, bytes).fill(POISON);
         bridge.copySync(device, region.address() + scratch, bytes);
     }
 
-    private static void expectEqual(final MemorySegment expected, final MemorySegment actual, final String what)
+    static void expectEqual(final MemorySegment expected, final MemorySegment actual, final String what)
     {
         final long mismatch = expected.mismatch(actual);
         if (mismatch != -1)
