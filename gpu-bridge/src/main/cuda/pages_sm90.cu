@@ -216,57 +216,6 @@ __device__ void fetch_items(const ResidentItem* host_ring, ResidentItem* device_
     }
 }
 
-// The fetcher as a whole warp, without the bulk copy unit: each lane moves its share of a chunk with 16-byte
-// system-scope (volatile) loads from the host ring, which the L2 cache cannot answer from a stale line.
-__device__ void fetch_items_warp(const ResidentItem* host_ring, ResidentItem* device_ring, uint64_t ring_mask,
-    const volatile uint64_t* control, ResidentState* state)
-{
-    const uint32_t lane = threadIdx.x;
-    uint64_t fetched = state->ready;
-    uint32_t sleep = 32;
-    while (true)
-    {
-        uint64_t published = lane == 0 ? control[0] : 0;
-        published = __shfl_sync(0xffffffffu, published, 0);
-        if (published > fetched)
-        {
-            const uint64_t at = fetched & ring_mask;
-            const uint32_t count = (uint32_t)min(min(published - fetched, (uint64_t)RESIDENT_CHUNK), ring_mask + 1 - at);
-            const uint64_t* from = reinterpret_cast<const uint64_t*>(host_ring + at);
-            uint64_t* to = reinterpret_cast<uint64_t*>(device_ring + at);
-            for (uint32_t k = lane; k < count * 2; k += 32)
-            {
-                uint64_t a, b;
-                asm volatile("ld.volatile.global.v2.u64 {%0, %1}, [%2];" : "=l"(a), "=l"(b) : "l"(from + 2 * k)
-                    : "memory");
-                __stcg(to + 2 * k, a);
-                __stcg(to + 2 * k + 1, b);
-            }
-            __syncwarp();
-            fetched += count;
-            if (lane == 0)
-            {
-                __threadfence();
-                atomicExch(&state->ready, (unsigned long long)fetched);
-            }
-            sleep = 32;
-            continue;
-        }
-        uint64_t stop = lane == 0 ? control[8] : 0;
-        stop = __shfl_sync(0xffffffffu, stop, 0);
-        if (stop != 0)
-        {
-            if (lane == 0)
-            {
-                atomicExch(&state->stop_at, (unsigned long long)fetched);
-            }
-            return;
-        }
-        __nanosleep(sleep);
-        sleep = min(sleep * 2, 2048u);
-    }
-}
-
 // Waits for item `index` to be fetched: 1 when it is (and copies it into `item`), -1 when the kernel is stopping,
 // 0 when it is not there yet and `block` is false.
 __device__ __forceinline__ int await_item(const ResidentItem* device_ring, uint64_t ring_mask, ResidentState* state,
@@ -309,18 +258,12 @@ __device__ __forceinline__ void finish_item(const ResidentItem& item, unsigned i
     }
 }
 
-template <bool WARP_FETCH>
-__device__ void resident(
+extern "C" __global__ void copy_pages_resident(
     const ResidentItem* host_ring, ResidentItem* device_ring, uint64_t ring_mask, const volatile uint64_t* control,
     volatile uint32_t* done, ResidentState* state, unsigned int* counts)
 {
     __shared__ alignas(128) char buffer[STAGES][PIECE_BYTES];
     __shared__ alignas(8) uint64_t barrier[STAGES];
-    if (WARP_FETCH && blockIdx.x == 0)
-    {
-        fetch_items_warp(host_ring, device_ring, ring_mask, control, state);
-        return;
-    }
     if (threadIdx.x != 0)
     {
         return;
@@ -400,18 +343,4 @@ __device__ void resident(
         }
         current = following;
     }
-}
-
-extern "C" __global__ void copy_pages_resident(
-    const ResidentItem* host_ring, ResidentItem* device_ring, uint64_t ring_mask, const volatile uint64_t* control,
-    volatile uint32_t* done, ResidentState* state, unsigned int* counts)
-{
-    resident<true>(host_ring, device_ring, ring_mask, control, done, state, counts);
-}
-
-extern "C" __global__ void copy_pages_resident_bulk(
-    const ResidentItem* host_ring, ResidentItem* device_ring, uint64_t ring_mask, const volatile uint64_t* control,
-    volatile uint32_t* done, ResidentState* state, unsigned int* counts)
-{
-    resident<false>(host_ring, device_ring, ring_mask, control, done, state, counts);
 }

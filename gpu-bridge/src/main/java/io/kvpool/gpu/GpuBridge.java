@@ -154,8 +154,7 @@ public final class GpuBridge implements AutoCloseable
             Cuda.check(JCudaDriver.cuModuleGetFunction(copyPagesBulkInline, bulkModule, "copy_pages_bulk_inline"),
                 "cuModuleGetFunction");
             final CUfunction copyPagesResident = new CUfunction();
-            Cuda.check(JCudaDriver.cuModuleGetFunction(copyPagesResident, bulkModule, "bulk".equals(
-                System.getProperty("kvpool.gpu.residentFetch")) ? "copy_pages_resident_bulk" : "copy_pages_resident"),
+            Cuda.check(JCudaDriver.cuModuleGetFunction(copyPagesResident, bulkModule, "copy_pages_resident"),
                 "cuModuleGetFunction");
             resident = new ResidentCopier(copyPagesResident,
                 Integer.getInteger("kvpool.gpu.residentBlocks", multiprocessors));

@@ -9,6 +9,7 @@ import jcuda.driver.JCudaDriver;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 import java.util.concurrent.locks.LockSupport;
 
@@ -46,6 +47,8 @@ final class ResidentCopier implements AutoCloseable
     static final long COUNTS_OFFSET = 32;
     private static final long CONTROL_BYTES = DONE_OFFSET + 4L * SLOTS;
     private static final long STATE_BYTES = COUNTS_OFFSET + 4L * SLOTS;
+    /** How long the completion thread spins on a batch before it parks. */
+    static final long SPIN_NS = 2_000_000;
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
 
@@ -62,6 +65,7 @@ final class ResidentCopier implements AutoCloseable
     private final MemorySegment staging;
     /** Batches published and not yet seen done, oldest first: {sequence, first item}. */
     private final ArrayDeque<long[]> inFlight = new ArrayDeque<>();
+    private long[] staged = new long[4 * 128];
     private long published;
     private int sequence;
     /** Written under the bridge's lock; read without it by the completion thread. */
@@ -87,6 +91,10 @@ final class ResidentCopier implements AutoCloseable
             "cuMemHostAlloc(resident state)");
         Cuda.check(JCudaDriver.cuMemAlloc(ringDevice, (long)RING_ITEMS * ITEM_BYTES), "cuMemAlloc(resident ring)");
         Cuda.check(JCudaDriver.cuMemAlloc(stateDevice, STATE_BYTES), "cuMemAlloc(resident state)");
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN)
+        {
+            throw new IllegalStateException("the resident ring's items are laid out for little-endian hosts");
+        }
         ring = segment(ringHost, (long)RING_ITEMS * ITEM_BYTES);
         control = segment(controlHost, CONTROL_BYTES);
         staging = segment(stateStaging, STATE_BYTES);
@@ -166,16 +174,15 @@ final class ResidentCopier implements AutoCloseable
         }
         int page = (int)cursor[0];
         long offset = cursor[1];
+        // Items are staged as four longs each and copied into the ring in one or two spans: array stores and a bulk
+        // copy cost little even before the JIT has compiled this (per-field segment stores did not: the first
+        // thousand batches of a run were host-bound).
+        final long[] items = staged.length >= 4 * pieces ? staged : (staged = new long[4 * pieces]);
         for (int piece = 0; piece < pieces; piece++)
         {
             final long length = Math.min(GpuBridge.BULK_PIECE_BYTES, pages.length(page) - offset);
-            final long at = Math.floorMod(published + piece, RING_ITEMS) * (long)ITEM_BYTES;
-            ring.set(ValueLayout.JAVA_LONG, at, pages.source(page) + offset);
-            ring.set(ValueLayout.JAVA_LONG, at + 8, pages.destination(page) + offset);
-            ring.set(ValueLayout.JAVA_INT, at + 16, (int)length);
-            ring.set(ValueLayout.JAVA_INT, at + 20, slot);
-            ring.set(ValueLayout.JAVA_INT, at + 24, pieces);
-            ring.set(ValueLayout.JAVA_INT, at + 28, batch);
+            stage(items, piece, pages.source(page) + offset, pages.destination(page) + offset, (int)length, slot,
+                pieces, batch);
             offset += length;
             if (offset == pages.length(page))
             {
@@ -183,6 +190,10 @@ final class ResidentCopier implements AutoCloseable
                 offset = 0;
             }
         }
+        final int first = (int)Math.floorMod(published, (long)RING_ITEMS);
+        final int head = Math.min(pieces, RING_ITEMS - first);
+        MemorySegment.copy(items, 0, ring, ValueLayout.JAVA_LONG, (long)first * ITEM_BYTES, 4 * head);
+        MemorySegment.copy(items, 4 * head, ring, ValueLayout.JAVA_LONG, 0, 4 * (pieces - head));
         cursor[0] = page;
         cursor[1] = offset;
         inFlight.addLast(new long[]{batch, published});
@@ -191,6 +202,20 @@ final class ResidentCopier implements AutoCloseable
         // items' stores before this one; the release keeps the JIT from reordering them).
         LONG.setRelease(control, PUBLISHED_OFFSET, published);
         return batch;
+    }
+
+    /**
+     * Writes one item as the four longs whose little-endian bytes are the ring's 32-byte item: source at byte 0,
+     * destination at 8, length at 16, slot at 20, pieces at 24, sequence at 28.
+     */
+    static void stage(
+        final long[] items, final int piece, final long source, final long destination, final int length,
+        final int slot, final int pieces, final int batch)
+    {
+        items[4 * piece] = source;
+        items[4 * piece + 1] = destination;
+        items[4 * piece + 2] = (length & 0xFFFF_FFFFL) | (long)slot << 32;
+        items[4 * piece + 3] = (pieces & 0xFFFF_FFFFL) | (long)batch << 32;
     }
 
     /**
@@ -203,21 +228,24 @@ final class ResidentCopier implements AutoCloseable
     }
 
     /**
-     * Waits until batch {@code batch} is done: spins briefly, then parks in short steps.
+     * Waits until batch {@code batch} is done: spins for up to {@link #SPIN_NS} (a batch in flight is normally done
+     * within it, and a parked completion thread lags the device by a wake-up each batch: measured, that alone cost
+     * a third of the rate of 16 KiB batches), then parks in short steps, checking that the kernel still runs.
      *
      * @throws GpuException when the kernel failed or ended with the batch undone.
      */
     void awaitDone(final int batch)
     {
-        long spins = 0;
+        final long spinUntilNs = System.nanoTime() + SPIN_NS;
+        long checks = 0;
         while (!isDone(batch))
         {
-            if (++spins < 10_000)
+            if (System.nanoTime() < spinUntilNs)
             {
                 Thread.onSpinWait();
                 continue;
             }
-            if (spins % 64 == 0)
+            if (++checks % 64 == 0)
             {
                 failIfStopped();
             }

@@ -3,10 +3,13 @@ package io.kvpool.gpu;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,6 +43,24 @@ class ResidentCopierTest
         assertArrayEquals(new int[]{16, 16, 8}, ResidentCopier.batchPieces(pages, 16));
         assertArrayEquals(new int[]{40}, ResidentCopier.batchPieces(pages, 40));
         assertArrayEquals(new int[0], ResidentCopier.batchPieces(new PageList(), 16));
+    }
+
+    @Test
+    void shouldStageItemsWithTheFieldOffsetsOfTheKernelsResidentItem()
+    {
+        final long[] items = new long[8];
+        ResidentCopier.stage(items, 1, 0x7000_1000L, 0x9000_2000L, 16384, 255, 128, -2);
+        final MemorySegment ring = MemorySegment.ofArray(new long[2 * ResidentCopier.ITEM_BYTES / 8]);
+        MemorySegment.copy(items, 0, ring, ValueLayout.JAVA_LONG, 0, 8);
+        final long at = ResidentCopier.ITEM_BYTES;
+        // struct ResidentItem { u64 source; u64 destination; u32 length; u32 slot; u32 pieces; u32 sequence; }
+        assertEquals(0x7000_1000L, ring.get(ValueLayout.JAVA_LONG_UNALIGNED, at));
+        assertEquals(0x9000_2000L, ring.get(ValueLayout.JAVA_LONG_UNALIGNED, at + 8));
+        assertEquals(16384, ring.get(ValueLayout.JAVA_INT_UNALIGNED, at + 16));
+        assertEquals(255, ring.get(ValueLayout.JAVA_INT_UNALIGNED, at + 20));
+        assertEquals(128, ring.get(ValueLayout.JAVA_INT_UNALIGNED, at + 24));
+        assertEquals(-2, ring.get(ValueLayout.JAVA_INT_UNALIGNED, at + 28), "a sequence past 2^31 keeps its bits");
+        assertEquals(0, ring.get(ValueLayout.JAVA_LONG_UNALIGNED, 0), "item 0 untouched");
     }
 
     @Test
