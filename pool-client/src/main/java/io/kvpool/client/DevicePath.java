@@ -31,8 +31,8 @@ final class DevicePath
     }
 
     CompletableFuture<BatchResult> get(
-        final GpuBridge gpu, final BlockKeys keys, final LocationCache.Location[] locations,
-        final long[] devicePointers)
+        final GpuBridge gpu, final GpuBridge.Method method, final BlockKeys keys,
+        final LocationCache.Location[] locations, final long[] devicePointers)
     {
         final PageList pages = new PageList();
         final long[] stamps = new long[keys.size()];
@@ -54,7 +54,7 @@ final class DevicePath
                 locations[i] = null;
             }
         }
-        return gpu.copy(pages, GpuBridge.Method.AUTO).thenApply(ignored ->
+        return gpu.copy(pages, method).thenApply(ignored ->
         {
             final int[] statuses = new int[keys.size()];
             final int[] lengths = new int[keys.size()];
@@ -74,7 +74,8 @@ final class DevicePath
      * @return the reservations, filled by DMA; the caller commits.
      */
     CompletableFuture<BlockBatch> put(
-        final GpuBridge gpu, final BlockKeys keys, final long[] devicePointers, final int[] lengths)
+        final GpuBridge gpu, final GpuBridge.Method method, final BlockKeys keys, final long[] devicePointers,
+        final int[] lengths)
     {
         final BlockBatch batch = new BlockBatch();
         keys.addTo(batch);
@@ -87,7 +88,7 @@ final class DevicePath
                 pages.add(devicePointers[i], region.address() + batch.offset(i), lengths[i]);
             }
         }
-        return gpu.copy(pages, GpuBridge.Method.AUTO).thenApply(ignored ->
+        return gpu.copy(pages, method).thenApply(ignored ->
         {
             for (int i = 0; i < keys.size(); i++)
             {

@@ -233,8 +233,9 @@ public final class KvNamespace
     }
 
     /**
-     * Copies blocks from the pool straight into GPU memory by DMA (one gather launch for the batch), validating each
-     * block after the copy. Needs the region registered with a GPU ({@link KvPool#registerWith}).
+     * Copies blocks from the pool straight into GPU memory by DMA (one gather launch for the batch, or one batch
+     * for the resident kernel where the pool was registered with that method), validating each block after the
+     * copy. Needs the region registered with a GPU ({@link KvPool#registerWith}).
      *
      * @param devicePointers one per key: 16-byte aligned device addresses, each with room for a whole block.
      * @return completes with per key {@link Status#OK} (and the length) or {@link Status#NOT_FOUND}.
@@ -242,7 +243,7 @@ public final class KvNamespace
     public CompletableFuture<BatchResult> getToDevice(final BlockKeys keys, final long[] devicePointers)
     {
         final io.kvpool.gpu.GpuBridge gpu = checkDevice(keys, devicePointers);
-        return devicePath.get(gpu, keys, locate(keys), devicePointers);
+        return devicePath.get(gpu, pool.gpuMethod(), keys, locate(keys), devicePointers);
     }
 
     /**
@@ -269,7 +270,8 @@ public final class KvNamespace
             }
         }
         final io.kvpool.gpu.GpuBridge gpu = checkDevice(keys, devicePointers);
-        return devicePath.put(gpu, keys, devicePointers, lengths).thenApply(batch -> commit(keys, batch));
+        return devicePath.put(gpu, pool.gpuMethod(), keys, devicePointers, lengths).thenApply(batch ->
+            commit(keys, batch));
     }
 
     private io.kvpool.gpu.GpuBridge checkDevice(final BlockKeys keys, final long[] devicePointers)

@@ -62,7 +62,9 @@ public final class GpuClientCheck
                 System.out.println("data path: " + pool.transportChoice());
                 try (GpuBridge bridge = GpuBridge.open(0))
                 {
-                    pool.registerWith(bridge);
+                    // -Dkvpool.gpu.method=RESIDENT (or KERNEL, BATCH) checks that way of moving blocks.
+                    pool.registerWith(bridge, io.kvpool.gpu.GpuBridge.Method.valueOf(
+                        System.getProperty("kvpool.gpu.method", "AUTO")));
                     check(ns, bridge, arena);
                 }
             }
