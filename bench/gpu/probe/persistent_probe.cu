@@ -117,8 +117,9 @@ __global__ void one_launch_kernel(const Desc* d, uint64_t count) { static_pages(
 // it ready; the other blocks take items (pages) in order from a device counter and read their descriptors from
 // device memory. (A first version read each descriptor from host memory: those reads serialize on the bus, 14 GB/s.
 // A second had the first block to take an item of a batch fetch its table: every batch start then stalled the
-// workers for a bus round trip, 88 %, no better than launches.) The block that finishes a batch's last page raises the batch's done flag in host
-// memory. Ends at `total` (the probe knows its length; the real thing would take a stop flag and an idle timeout).
+// workers for a bus round trip, 88 %, no better than launches.) The block that finishes a batch's last page raises
+// the batch's done flag in host memory. Ends at `total` (the probe knows its length; the real thing would take a
+// stop flag and an idle timeout).
 __global__ void persistent_kernel(const Desc* ring, const volatile uint64_t* published, uint64_t total,
     unsigned long long* next, int* state, Desc* tables, unsigned int* batch_pages,
     volatile uint32_t* done)

@@ -1,11 +1,12 @@
-// Harness (#6): the bridge's own resident kernel (gpu-bridge/src/main/cuda/pages_sm90.cu, copy_pages_resident*)
-// driven from C++ with the protocol ResidentCopier speaks (docs/spec/gpu-resident.md), beside the bridge's launch per
-// batch (copy_pages_bulk_inline, two streams), to tell a slow kernel from a slow Java side. persistent_probe.cu's
-// simpler resident kernel moved 128 x 16 KiB host -> device at 92 % of contiguous; the bridge's, driven by Java,
-// at 54-90 %. (Found: the kernel moves 92 % from C++; the Java side lost it to a completion thread that parked
-// between batches. A variant whose fetcher read the host ring with a warp's volatile loads instead of one bulk copy
-// moved 75 %, and was dropped.) Destinations are either distinct per batch or the same 128 device pages for every batch (GpuBench's
-// pattern). Build: nvcc -O3 -std=c++20 -arch=sm_90 -o resident_harness resident_harness.cu
+// Harness (#6): the bridge's own resident kernel (gpu-bridge/src/main/cuda/pages_sm90.cu, copy_pages_resident)
+// driven from C++ with the protocol ResidentCopier speaks (docs/spec/gpu-resident.md), beside the bridge's launch
+// per batch (copy_pages_bulk_inline, two streams), to tell a slow kernel from a slow Java side: persistent_probe.cu's
+// simpler resident kernel moved 128 x 16 KiB host -> device at 92 % of contiguous, the bridge's first version,
+// driven by Java, 54-90 %. Found: the kernel moves 92 % from C++; the Java side lost it to ring stores that ran at
+// C1 speed for the first thousand batches and a completion thread that parked between batches (both mended). A
+// fetcher that read the host ring with a warp's volatile loads instead of one bulk copy moved 75 % and was dropped.
+// Destinations are either distinct per batch or the same 128 device pages for every batch (GpuBench's pattern).
+// Build: nvcc -O3 -std=c++20 -arch=sm_90 -o resident_harness resident_harness.cu
 #include "../../../gpu-bridge/src/main/cuda/pages_sm90.cu"
 
 #include <algorithm>
@@ -66,7 +67,10 @@ int main()
     for (auto& s : streams) CHECK(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking));
     uint64_t published = 0;
     uint32_t sequence = 0;
-    auto destination = [&](bool reuse, uint64_t b, int i) { return (uint64_t)device + (reuse ? i : b * PAGES + i) * PIECE_BYTES; };
+    auto destination = [&](bool reuse, uint64_t b, int i)
+    {
+        return (uint64_t)device + (reuse ? i : b * PAGES + i) * PIECE_BYTES;
+    };
 
     auto launch_resident = [&](int workers)
     {
@@ -96,7 +100,9 @@ int main()
         {
             const uint32_t batch = sequence++;
             const int slot = batch % SLOTS;
-            while ((int32_t)(std::atomic_ref<uint32_t>(done[slot]).load(std::memory_order_acquire) - (batch - SLOTS)) < 0) { }
+            // The slot's batch one lap ago must be done before the slot is reused.
+            while ((int32_t)(std::atomic_ref<uint32_t>(done[slot]).load(std::memory_order_acquire) -
+                (batch - SLOTS)) < 0) { }
             for (int i = 0; i < PAGES; i++)
             {
                 ResidentItem& item = host_ring[(published + i) & (RING - 1)];
@@ -161,8 +167,8 @@ int main()
         for (bool reuse : {false, true})
         {
             const double l = median([&] { return run_launches(reuse); });
-            printf("launch per batch, %-22s %5.1f GB/s %5.1f %%\n", reuse ? "same 128 destinations" : "distinct destinations",
-                l, 100 * l / ce);
+            printf("launch per batch, %-22s %5.1f GB/s %5.1f %%\n",
+                reuse ? "same 128 destinations" : "distinct destinations", l, 100 * l / ce);
             launch_resident(sms);
             const double r = median([&] { return run_resident(reuse); });
             stop_resident();

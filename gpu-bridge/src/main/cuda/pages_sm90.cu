@@ -185,7 +185,8 @@ __device__ void fetch_items(const ResidentItem* host_ring, ResidentItem* device_
         if (published > fetched)
         {
             const uint64_t at = fetched & ring_mask;
-            const uint32_t count = (uint32_t)min(min(published - fetched, (uint64_t)RESIDENT_CHUNK), ring_mask + 1 - at);
+            const uint32_t count =
+                (uint32_t)min(min(published - fetched, (uint64_t)RESIDENT_CHUNK), ring_mask + 1 - at);
             const uint64_t source = (uint64_t)(host_ring + at);
             const uint32_t bytes = count * (uint32_t)sizeof(ResidentItem);
             // The host rewrites these slots on every lap of the ring: drop whatever copy of them the L2 cache kept

@@ -376,7 +376,8 @@ final class ResidentCopier implements AutoCloseable
         {
             // The completion thread has seen every batch done before the bridge closes this; a kernel that failed
             // is not waited for.
-            while (!inFlight.isEmpty() && JCudaDriver.cuStreamQuery(stream) == jcuda.driver.CUresult.CUDA_ERROR_NOT_READY)
+            while (!inFlight.isEmpty() &&
+                JCudaDriver.cuStreamQuery(stream) == jcuda.driver.CUresult.CUDA_ERROR_NOT_READY)
             {
                 reap();
                 Thread.onSpinWait();

@@ -76,7 +76,8 @@ class ResidentCopierTest
     @Test
     void shouldKeepTheRingLargeEnoughForEveryBatchAndAPowerOfTwo()
     {
-        assertTrue(Integer.bitCount(ResidentCopier.RING_ITEMS) == 1, "the kernel masks item indices with RING_ITEMS - 1");
+        assertEquals(1, Integer.bitCount(ResidentCopier.RING_ITEMS),
+            "the kernel masks item indices with RING_ITEMS - 1");
         assertTrue(ResidentCopier.MAX_BATCH_PIECES * 2 <= ResidentCopier.RING_ITEMS,
             "two batches fit the ring at once: one in flight while the next is published");
     }
