@@ -301,7 +301,13 @@ public final class GpuBridge implements AutoCloseable
                 throw new UnsupportedOperationException("Method.RESIDENT needs a GPU of compute capability 9.0 or " +
                     "later and the bulk kernel (not -Dkvpool.gpu.kernel=vector); use KERNEL");
             }
-            return completions.addResident(resident.submit(pages));
+            // Futures complete in submission order: the last batch's completes once every batch of the list is done.
+            final int[] batches = resident.submit(pages);
+            for (int b = 0; b < batches.length - 1; b++)
+            {
+                completions.addResident(batches[b]);
+            }
+            return completions.addResident(batches[batches.length - 1]);
         }
         final CUstream stream = streams[nextStream];
         nextStream = (nextStream + 1) % streams.length;

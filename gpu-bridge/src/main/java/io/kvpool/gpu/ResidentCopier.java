@@ -78,6 +78,10 @@ final class ResidentCopier implements AutoCloseable
      */
     ResidentCopier(final CUfunction kernel, final int workers)
     {
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN)
+        {
+            throw new IllegalStateException("the resident ring's items are laid out for little-endian hosts");
+        }
         this.kernel = kernel;
         this.blocks = workers + 1;
         Cuda.check(JCudaDriver.cuStreamCreate(stream, jcuda.driver.CUstream_flags.CU_STREAM_NON_BLOCKING),
@@ -91,10 +95,6 @@ final class ResidentCopier implements AutoCloseable
             "cuMemHostAlloc(resident state)");
         Cuda.check(JCudaDriver.cuMemAlloc(ringDevice, (long)RING_ITEMS * ITEM_BYTES), "cuMemAlloc(resident ring)");
         Cuda.check(JCudaDriver.cuMemAlloc(stateDevice, STATE_BYTES), "cuMemAlloc(resident state)");
-        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN)
-        {
-            throw new IllegalStateException("the resident ring's items are laid out for little-endian hosts");
-        }
         ring = segment(ringHost, (long)RING_ITEMS * ITEM_BYTES);
         control = segment(controlHost, CONTROL_BYTES);
         staging = segment(stateStaging, STATE_BYTES);
@@ -113,10 +113,10 @@ final class ResidentCopier implements AutoCloseable
      * Publishes a page list as one or more batches, launching the kernel first if it is not running. Blocks while
      * the ring or the completion slots are full (until earlier batches are done).
      *
-     * @return the sequence number of the list's last batch: the list is done when {@link #awaitDone} returns for
-     *         it (batches complete in order only as the completion thread observes them; their bytes land in any).
+     * @return the sequence numbers of the list's batches: the list is done when {@link #awaitDone} has returned for
+     *         every one of them (batches finish in any order).
      */
-    int submit(final PageList pages)
+    int[] submit(final PageList pages)
     {
         if (!running)
         {
@@ -124,13 +124,13 @@ final class ResidentCopier implements AutoCloseable
         }
         // Where the next piece starts: {page, offset in the page}.
         final long[] cursor = new long[2];
-        int last = -1;
-        for (final int pieces : batchPieces(pages, MAX_BATCH_PIECES))
+        final int[] batches = batchPieces(pages, MAX_BATCH_PIECES);
+        for (int b = 0; b < batches.length; b++)
         {
-            last = publish(pages, cursor, pieces);
+            batches[b] = publish(pages, cursor, batches[b]);
         }
         idleSinceNs = 0;
-        return last;
+        return batches;
     }
 
     /**
