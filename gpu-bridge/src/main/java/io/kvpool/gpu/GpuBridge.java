@@ -416,7 +416,8 @@ public final class GpuBridge implements AutoCloseable
     }
 
     /**
-     * Times device-side operations with events that bracket both of the bridge's streams.
+     * Times device-side operations with events that bracket the bridge's copy streams (not {@link Method#RESIDENT}'s
+     * transfers, whose kernel outlives any one of them: time those by their futures).
      *
      * @return milliseconds between the two events.
      */
