@@ -19,7 +19,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.BiConsumer;
 
 /**
  * The manager's configuration as text: a YAML file's keys, or the command line's flags (the same names, the long
@@ -28,11 +30,34 @@ import java.util.TreeSet;
  */
 final class ManagerConfigFile
 {
-    private static final Set<String> KEYS = new TreeSet<>(List.of("region", "region-file", "size", "slab-size",
-        "min-block-size", "max-namespaces", "format", "format-if-empty", "index-file", "aeron-dir",
-        "embedded-aeron-dir", "endpoint",
-        "request-stream", "metrics-port", "metrics-host", "admin-token", "lease", "pin-lease", "prefault",
-        "session-timeout", "namespaces", "rdma-device", "threading", "idle", "idle-park", "data-lanes"));
+    /** Every key and how it sets its value; sorted, so that the "known keys" of an error read in order. */
+    private static final Map<String, BiConsumer<ManagerContext, Object>> SETTERS = new TreeMap<>(Map.ofEntries(
+        Map.entry("region", (c, v) -> c.region(Path.of(text(v)))),
+        Map.entry("region-file", (c, v) -> c.regionFile(Path.of(text(v)))),
+        Map.entry("size", (c, v) -> c.regionSizeBytes(size(v))),
+        Map.entry("slab-size", (c, v) -> c.slabSizeBytes(size(v))),
+        Map.entry("min-block-size", (c, v) -> c.minBlockSizeBytes(size(v))),
+        Map.entry("max-namespaces", (c, v) -> c.maxNamespaces(Integer.parseInt(text(v)))),
+        Map.entry("format", (c, v) -> c.format(bool(v))),
+        Map.entry("format-if-empty", (c, v) -> c.formatIfEmpty(bool(v))),
+        Map.entry("index-file", (c, v) -> c.indexFile(Path.of(text(v)))),
+        Map.entry("aeron-dir", (c, v) -> c.externalAeronDir(Path.of(text(v)))),
+        Map.entry("embedded-aeron-dir", (c, v) -> c.embeddedAeronDir(Path.of(text(v)))),
+        Map.entry("endpoint", (c, v) -> c.endpoint(text(v))),
+        Map.entry("request-stream", (c, v) -> c.requestStreamId(Integer.parseInt(text(v)))),
+        Map.entry("metrics-port", (c, v) -> c.metricsPort(Integer.parseInt(text(v)))),
+        Map.entry("metrics-host", (c, v) -> c.metricsHost(text(v))),
+        Map.entry("admin-token", (c, v) -> c.adminToken(text(v))),
+        Map.entry("lease", (c, v) -> c.reservationLease(duration(v))),
+        Map.entry("pin-lease", (c, v) -> c.pinLease(duration(v))),
+        Map.entry("prefault", (c, v) -> c.prefault(bool(v))),
+        Map.entry("session-timeout", (c, v) -> c.sessionTimeout(duration(v))),
+        Map.entry("namespaces", ManagerConfigFile::namespaces),
+        Map.entry("rdma-device", (c, v) -> c.rdmaDevice(text(v))),
+        Map.entry("threading", (c, v) -> c.threading(ManagerContext.Threading.parse(text(v)))),
+        Map.entry("idle", (c, v) -> c.idle(AeronIdle.parse(text(v)))),
+        Map.entry("idle-park", (c, v) -> c.idlePark(duration(v))),
+        Map.entry("data-lanes", (c, v) -> c.dataLanes(Integer.parseInt(text(v))))));
 
     private ManagerConfigFile()
     {
@@ -78,42 +103,14 @@ final class ManagerConfigFile
      */
     static void set(final ManagerContext context, final String key, final Object value, final String source)
     {
-        if (!KEYS.contains(key))
+        final BiConsumer<ManagerContext, Object> setter = SETTERS.get(key);
+        if (setter == null)
         {
-            throw ManagerContext.invalid(source + ": unknown key '" + key + "'; known keys: " + KEYS);
+            throw ManagerContext.invalid(source + ": unknown key '" + key + "'; known keys: " + SETTERS.keySet());
         }
         try
         {
-            switch (key)
-            {
-                case "region" -> context.region(Path.of(text(value)));
-                case "region-file" -> context.regionFile(Path.of(text(value)));
-                case "size" -> context.regionSizeBytes(size(value));
-                case "slab-size" -> context.slabSizeBytes(size(value));
-                case "min-block-size" -> context.minBlockSizeBytes(size(value));
-                case "max-namespaces" -> context.maxNamespaces(Integer.parseInt(text(value)));
-                case "format" -> context.format(bool(value));
-                case "format-if-empty" -> context.formatIfEmpty(bool(value));
-                case "index-file" -> context.indexFile(Path.of(text(value)));
-                case "aeron-dir" -> context.externalAeronDir(Path.of(text(value)));
-                case "embedded-aeron-dir" -> context.embeddedAeronDir(Path.of(text(value)));
-                case "endpoint" -> context.endpoint(text(value));
-                case "request-stream" -> context.requestStreamId(Integer.parseInt(text(value)));
-                case "metrics-port" -> context.metricsPort(Integer.parseInt(text(value)));
-                case "metrics-host" -> context.metricsHost(text(value));
-                case "admin-token" -> context.adminToken(text(value));
-                case "lease" -> context.reservationLease(duration(value));
-                case "pin-lease" -> context.pinLease(duration(value));
-                case "prefault" -> context.prefault(bool(value));
-                case "session-timeout" -> context.sessionTimeout(duration(value));
-                case "namespaces" -> namespaces(context, value);
-                case "rdma-device" -> context.rdmaDevice(text(value));
-                case "threading" -> context.threading(ManagerContext.Threading.parse(text(value)));
-                case "idle" -> context.idle(AeronIdle.parse(text(value)));
-                case "idle-park" -> context.idlePark(duration(value));
-                case "data-lanes" -> context.dataLanes(Integer.parseInt(text(value)));
-                default -> throw new IllegalStateException(key);
-            }
+            setter.accept(context, value);
         }
         catch (final IllegalArgumentException ex)
         {
