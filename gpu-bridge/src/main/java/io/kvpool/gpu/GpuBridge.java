@@ -37,6 +37,11 @@ import java.util.concurrent.CompletableFuture;
  * futures complete in submission order.
  * <p>
  * Thread-safe: submissions are serialized; futures complete on the bridge's completion thread.
+ * <p>
+ * System properties, for diagnosis (the defaults measured best on H100 and H200 machines; bench/gpu/sweep.sh
+ * varies them): {@code kvpool.gpu.streams} (copy streams, 2), {@code kvpool.gpu.kernel=vector} (pages.cu on
+ * Hopper too), {@code kvpool.gpu.bulkBlocksPerSm} (6), {@code kvpool.gpu.residentBlocks} (the resident kernel's
+ * moving blocks: one per multiprocessor; half and twice that measured alike).
  */
 public final class GpuBridge implements AutoCloseable
 {
@@ -156,8 +161,12 @@ public final class GpuBridge implements AutoCloseable
             final CUfunction copyPagesResident = new CUfunction();
             Cuda.check(JCudaDriver.cuModuleGetFunction(copyPagesResident, bulkModule, "copy_pages_resident"),
                 "cuModuleGetFunction");
-            resident = new ResidentCopier(copyPagesResident,
-                Integer.getInteger("kvpool.gpu.residentBlocks", multiprocessors));
+            final int workers = Integer.getInteger("kvpool.gpu.residentBlocks", multiprocessors);
+            if (workers < 1)
+            {
+                throw new IllegalArgumentException("kvpool.gpu.residentBlocks=" + workers + " must be at least 1");
+            }
+            resident = new ResidentCopier(copyPagesResident, workers);
         }
         else
         {
