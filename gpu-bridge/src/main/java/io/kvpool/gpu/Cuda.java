@@ -1,10 +1,16 @@
 package io.kvpool.gpu;
 
+import jcuda.Pointer;
 import jcuda.driver.JCudaDriver;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+
 /**
- * Checks CUDA driver results: every call's result is checked at once, because a failed call can leave a sticky
- * error that surfaces later as something unrelated. Stateless.
+ * Checks CUDA driver results (every call's result is checked at once, because a failed call can leave a sticky
+ * error that surfaces later as something unrelated), and small helpers for loading and launching kernels.
+ * Stateless.
  */
 final class Cuda
 {
@@ -25,5 +31,35 @@ final class Cuda
         final String[] name = new String[1];
         JCudaDriver.cuGetErrorName(result, name);
         return new GpuException(call, result, name[0] == null ? "CUDA_ERROR" : name[0]);
+    }
+
+    /**
+     * @return kernel parameters {@code head} followed by {@code tail}.
+     */
+    static Pointer[] concat(final Pointer[] head, final Pointer[] tail)
+    {
+        final Pointer[] all = Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, all, head.length, tail.length);
+        return all;
+    }
+
+    /**
+     * @return a PTX resource of the gpu-bridge jar, NUL-terminated as cuModuleLoadData wants it.
+     */
+    static byte[] ptx(final String name)
+    {
+        try (InputStream in = Cuda.class.getResourceAsStream(name))
+        {
+            if (in == null)
+            {
+                throw new IllegalStateException(name + " is missing from the gpu-bridge jar");
+            }
+            final byte[] text = in.readAllBytes();
+            return Arrays.copyOf(text, text.length + 1);
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException("cannot read " + name, ex);
+        }
     }
 }

@@ -14,8 +14,6 @@ import jcuda.driver.CUstream;
 import jcuda.driver.CUstream_flags;
 import jcuda.driver.JCudaDriver;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -142,7 +140,7 @@ public final class GpuBridge implements AutoCloseable
         {
             Cuda.check(JCudaDriver.cuStreamCreate(created, CUstream_flags.CU_STREAM_NON_BLOCKING), "cuStreamCreate");
         }
-        Cuda.check(JCudaDriver.cuModuleLoadData(module, ptx("pages.ptx")), "cuModuleLoadData(pages.ptx)");
+        Cuda.check(JCudaDriver.cuModuleLoadData(module, Cuda.ptx("pages.ptx")), "cuModuleLoadData(pages.ptx)");
         Cuda.check(JCudaDriver.cuModuleGetFunction(copyPages, module, "copy_pages"), "cuModuleGetFunction");
         Cuda.check(JCudaDriver.cuModuleGetFunction(copyPagesInline, module, "copy_pages_inline"),
             "cuModuleGetFunction");
@@ -152,7 +150,7 @@ public final class GpuBridge implements AutoCloseable
         bulk = value[0] >= 9 && !"vector".equals(System.getProperty("kvpool.gpu.kernel"));
         if (bulk)
         {
-            Cuda.check(JCudaDriver.cuModuleLoadData(bulkModule, ptx("pages_sm90.ptx")),
+            Cuda.check(JCudaDriver.cuModuleLoadData(bulkModule, Cuda.ptx("pages_sm90.ptx")),
                 "cuModuleLoadData(pages_sm90.ptx)");
             Cuda.check(JCudaDriver.cuModuleGetFunction(copyPagesBulk, bulkModule, "copy_pages_bulk"),
                 "cuModuleGetFunction");
@@ -365,7 +363,7 @@ public final class GpuBridge implements AutoCloseable
                     table[INLINE_PAGES + i] = pages.destination(i);
                     table[2 * INLINE_PAGES + i] = pages.length(i);
                 }
-                final Pointer parameters = Pointer.to(concat(new Pointer[]{Pointer.to(table),
+                final Pointer parameters = Pointer.to(Cuda.concat(new Pointer[]{Pointer.to(table),
                     Pointer.to(new int[]{count})}, tail));
                 Cuda.check(JCudaDriver.cuLaunchKernel(bulk ? copyPagesBulkInline : copyPagesInline, blocks, 1, 1,
                     threads, 1, 1, 0, stream, parameters, null), "cuLaunchKernel(copy_pages" +
@@ -378,7 +376,7 @@ public final class GpuBridge implements AutoCloseable
             slot.staging.asLongBuffer().put(packed);
             // The kernel reads the page list straight from the pinned staging buffer (mapped, unified address).
             final CUdeviceptr list = pointer(slot.hostAddress);
-            final Pointer parameters = Pointer.to(concat(new Pointer[]{
+            final Pointer parameters = Pointer.to(Cuda.concat(new Pointer[]{
                 Pointer.to(list),
                 Pointer.to(list.withByteOffset((long)count * Sizeof.LONG)),
                 Pointer.to(list.withByteOffset(2L * count * Sizeof.LONG)),
@@ -577,30 +575,5 @@ public final class GpuBridge implements AutoCloseable
             created[i] = new CUstream();
         }
         return created;
-    }
-
-    private static Pointer[] concat(final Pointer[] head, final Pointer[] tail)
-    {
-        final Pointer[] all = java.util.Arrays.copyOf(head, head.length + tail.length);
-        System.arraycopy(tail, 0, all, head.length, tail.length);
-        return all;
-    }
-
-    private static byte[] ptx(final String name)
-    {
-        try (InputStream in = GpuBridge.class.getResourceAsStream(name))
-        {
-            if (in == null)
-            {
-                throw new IllegalStateException(name + " is missing from the gpu-bridge jar");
-            }
-            final byte[] text = in.readAllBytes();
-            final byte[] terminated = java.util.Arrays.copyOf(text, text.length + 1);
-            return terminated;
-        }
-        catch (final IOException ex)
-        {
-            throw new IllegalStateException("cannot read " + name, ex);
-        }
     }
 }
