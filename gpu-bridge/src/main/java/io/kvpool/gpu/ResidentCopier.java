@@ -229,8 +229,8 @@ final class ResidentCopier implements AutoCloseable
 
     /**
      * Waits until batch {@code batch} is done: spins for up to {@link #SPIN_NS} (a batch in flight is normally done
-     * within it, and a parked completion thread lags the device by a wake-up each batch: measured, that alone cost
-     * a third of the rate of 16 KiB batches), then parks in short steps, checking that the kernel still runs.
+     * within it, and a completion thread that parks adds a wake-up to every batch it waits for), then parks in
+     * short steps, checking that the kernel still runs.
      *
      * @throws GpuException when the kernel failed or ended with the batch undone.
      */
