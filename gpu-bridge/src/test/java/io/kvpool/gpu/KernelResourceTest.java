@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -48,5 +50,18 @@ class KernelResourceTest
         // Two stages of BULK_PIECE_BYTES of shared memory per block.
         assertTrue(ptx.contains("[" + 2 * GpuBridge.BULK_PIECE_BYTES + "]"), "2 x " + GpuBridge.BULK_PIECE_BYTES +
             " bytes of shared buffer");
+    }
+
+    @Test
+    void shouldLoadEachPtxNulTerminatedAsTheDriverWantsIt()
+    {
+        for (final String name : new String[]{"pages.ptx", "pages_sm90.ptx"})
+        {
+            final byte[] ptx = Cuda.ptx(name);
+            assertEquals(0, ptx[ptx.length - 1], name + " ends with NUL");
+            assertTrue(new String(ptx, 0, ptx.length - 1, StandardCharsets.US_ASCII).contains(".visible .entry"),
+                name + " holds kernels");
+        }
+        assertThrows(IllegalStateException.class, () -> Cuda.ptx("missing.ptx"));
     }
 }
