@@ -141,6 +141,7 @@ public final class KvPool implements AutoCloseable
         final io.kvpool.gpu.GpuBridge bridge, final io.kvpool.gpu.GpuBridge.Method method)
     {
         ensureOpen();
+        java.util.Objects.requireNonNull(method, "method");
         if (method == io.kvpool.gpu.GpuBridge.Method.RESIDENT && !bridge.residentAvailable() ||
             method == io.kvpool.gpu.GpuBridge.Method.BATCH && !bridge.batchCopyAvailable())
         {
