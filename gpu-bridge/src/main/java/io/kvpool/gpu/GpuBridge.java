@@ -204,6 +204,20 @@ public final class GpuBridge implements AutoCloseable
     }
 
     /**
+     * @return whether {@code method} works here: {@link Method#BATCH} needs {@link #batchCopyAvailable()},
+     *         {@link Method#RESIDENT} {@link #residentAvailable()}; the others always do.
+     */
+    public boolean available(final Method method)
+    {
+        return switch (method)
+        {
+            case BATCH -> batchCopyAvailable();
+            case RESIDENT -> residentAvailable();
+            case PER_PAGE, KERNEL, AUTO -> true;
+        };
+    }
+
+    /**
      * @return whether {@link Method#BATCH} works here (the driver exports cuMemcpyBatchAsync).
      */
     public boolean batchCopyAvailable()

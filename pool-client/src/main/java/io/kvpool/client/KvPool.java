@@ -142,8 +142,7 @@ public final class KvPool implements AutoCloseable
     {
         ensureOpen();
         java.util.Objects.requireNonNull(method, "method");
-        if (method == io.kvpool.gpu.GpuBridge.Method.RESIDENT && !bridge.residentAvailable() ||
-            method == io.kvpool.gpu.GpuBridge.Method.BATCH && !bridge.batchCopyAvailable())
+        if (!bridge.available(method))
         {
             throw new IllegalArgumentException("method=" + method + " is not available on this GPU and driver " +
                 "(RESIDENT needs compute capability 9.0, BATCH a CUDA 12.8 driver); use AUTO");

@@ -119,7 +119,7 @@ public final class GpuBench
             {
                 for (final GpuBridge.Method method : GpuBridge.Method.values())
                 {
-                    if (!usable(bridge, method))
+                    if (!bridge.available(method))
                     {
                         System.out.println("correctness: " + method + " skipped: " + (method ==
                             GpuBridge.Method.BATCH ? "the driver has no cuMemcpyBatchAsync" : "not before Hopper"));
@@ -273,7 +273,7 @@ public final class GpuBench
             final PageList[] toHost = run.toHost();
             for (final GpuBridge.Method method : GpuBridge.Method.values())
             {
-                if (!usable(bridge, method) || method == GpuBridge.Method.AUTO)
+                if (!bridge.available(method) || method == GpuBridge.Method.AUTO)
                 {
                     continue;
                 }
@@ -289,7 +289,7 @@ public final class GpuBench
             for (final GpuBridge.Method method : List.of(GpuBridge.Method.KERNEL, GpuBridge.Method.RESIDENT,
                 GpuBridge.Method.BATCH))
             {
-                if (usable(bridge, method))
+                if (bridge.available(method))
                 {
                     final double oneUp = median(oneAtATime(bridge, toDevice, method), bytes);
                     final double oneDown = median(oneAtATime(bridge, toHost, method), bytes);
@@ -419,16 +419,6 @@ public final class GpuBench
         return (System.nanoTime() - startNs) / 1e6;
     }
 
-    static boolean usable(final GpuBridge bridge, final GpuBridge.Method method)
-    {
-        return switch (method)
-        {
-            case BATCH -> bridge.batchCopyAvailable();
-            case RESIDENT -> bridge.residentAvailable();
-            default -> true;
-        };
-    }
-
     private static String name(final GpuBridge.Method method)
     {
         return switch (method)
@@ -459,7 +449,7 @@ public final class GpuBench
         for (final GpuBridge.Method method : List.of(GpuBridge.Method.KERNEL, GpuBridge.Method.RESIDENT,
             GpuBridge.Method.BATCH))
         {
-            if (!usable(bridge, method))
+            if (!bridge.available(method))
             {
                 continue;
             }
