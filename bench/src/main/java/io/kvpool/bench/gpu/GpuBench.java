@@ -208,13 +208,8 @@ public final class GpuBench
                 {
                     expectEqual(region.segment().asSlice(slots[i] * stride, lengths[i]),
                         back.asSlice(i * stride, lengths[i]), "H2D odd-length page " + i + " of " + lengths[i]);
-                    final MemorySegment after = back.asSlice(i * stride + lengths[i], stride - lengths[i]);
-                    final MemorySegment poison = arena.allocate(after.byteSize() + 1).fill(POISON);
-                    if (after.mismatch(poison.asSlice(0, after.byteSize())) != -1)
-                    {
-                        throw new IllegalStateException("H2D odd-length page " + i + " wrote past its " + lengths[i] +
-                            " bytes");
-                    }
+                    expectPoisoned(back.asSlice(i * stride + lengths[i], stride - lengths[i]),
+                        "H2D odd-length page " + i + " wrote past its " + lengths[i] + " bytes");
                     compared++;
                 }
             }
@@ -537,6 +532,21 @@ public final class GpuBench
         final long scratch = region.lengthBytes() / 2;
         region.segment().asSlice(scratch, bytes).fill(POISON);
         bridge.copySync(device, region.address() + scratch, bytes);
+    }
+
+    /**
+     * @throws IllegalStateException naming {@code what} unless every byte of {@code after} still holds
+     *                               {@link #POISON}.
+     */
+    static void expectPoisoned(final MemorySegment after, final String what)
+    {
+        for (long at = 0; at < after.byteSize(); at++)
+        {
+            if (after.get(java.lang.foreign.ValueLayout.JAVA_BYTE, at) != POISON)
+            {
+                throw new IllegalStateException(what + " (byte " + at + " past it differs)");
+            }
+        }
     }
 
     static void expectEqual(final MemorySegment expected, final MemorySegment actual, final String what)

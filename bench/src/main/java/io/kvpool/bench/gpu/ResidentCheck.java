@@ -46,7 +46,7 @@ final class ResidentCheck
         // Three rounds of 200 batches of 128 x 16 KiB: 76,800 items, past the ring's 65,536.
         for (int round = 0; round < 3; round++)
         {
-            compared += rounds(bridge, region, device, random, 200, 128, PAGE, false);
+            compared += round(bridge, region, device, random, 200, 128, PAGE, false);
         }
         // Right after a transfer the kernel still runs; idle past RESIDENT_IDLE_NS, the bridge stops it, and the
         // next transfer launches it again.
@@ -54,11 +54,11 @@ final class ResidentCheck
         require(bridge.residentRunning(), "the resident kernel runs right after a transfer");
         Thread.sleep(4 * GpuBridge.RESIDENT_IDLE_NS / 1_000_000 + 20);
         require(!bridge.residentRunning(), "the resident kernel stops once idle");
-        compared += rounds(bridge, region, device, random, 20, 128, PAGE, false);
+        compared += round(bridge, region, device, random, 20, 128, PAGE, false);
         // One list of 5,000 x 64 KiB pages: 20,000 pieces, more than one batch takes.
-        compared += rounds(bridge, region, device, random, 1, 5000, 4 * PAGE, false);
+        compared += round(bridge, region, device, random, 1, 5000, 4 * PAGE, false);
         // Odd lengths, host to device and back.
-        compared += rounds(bridge, region, device, random, 8, 64, 4 * PAGE, true);
+        compared += round(bridge, region, device, random, 8, 64, 4 * PAGE, true);
         return compared;
     }
 
@@ -66,7 +66,7 @@ final class ResidentCheck
      * Moves {@code batches} batches of {@code pages} scattered pages from the region's first half into consecutive
      * device pages (all in flight at once), then (for odd lengths) back into other region pages, and compares.
      */
-    private static int rounds(
+    private static int round(
         final GpuBridge bridge, final Region region, final long device, final Random random, final int batches,
         final int pages, final long stride, final boolean oddLengths)
     {
@@ -116,12 +116,8 @@ final class ResidentCheck
                 " bytes)");
             if (oddLengths)
             {
-                final MemorySegment after = back.asSlice(i * stride + lengths[i], stride - lengths[i]);
-                for (long at = 0; at < after.byteSize(); at++)
-                {
-                    require(after.get(java.lang.foreign.ValueLayout.JAVA_BYTE, at) == GpuBench.POISON,
-                        "RESIDENT odd-length page " + i + " wrote past its " + lengths[i] + " bytes");
-                }
+                GpuBench.expectPoisoned(back.asSlice(i * stride + lengths[i], stride - lengths[i]),
+                    "RESIDENT odd-length page " + i + " wrote past its " + lengths[i] + " bytes");
             }
         }
         return total;
