@@ -255,32 +255,28 @@ final class ResidentCopier implements AutoCloseable
 
     /**
      * Stops the kernel when no batch is in flight and none has been submitted for {@code idleNs}.
-     *
-     * @return whether the kernel is (now) not running.
      */
-    boolean tryStopIdle(final long idleNs)
+    void tryStopIdle(final long idleNs)
     {
         if (!running)
         {
-            return true;
+            return;
         }
         reap();
         if (!inFlight.isEmpty())
         {
             idleSinceNs = 0;
-            return false;
+            return;
         }
         final long nowNs = System.nanoTime();
         if (idleSinceNs == 0)
         {
             idleSinceNs = nowNs;
         }
-        if (nowNs - idleSinceNs < idleNs)
+        if (nowNs - idleSinceNs >= idleNs)
         {
-            return false;
+            stop();
         }
-        stop();
-        return true;
     }
 
     /**
@@ -372,19 +368,15 @@ final class ResidentCopier implements AutoCloseable
     @Override
     public void close()
     {
-        if (running)
+        try
         {
-            // The completion thread has seen every batch done before the bridge closes this; a kernel that failed
-            // is not waited for.
-            while (!inFlight.isEmpty() &&
-                JCudaDriver.cuStreamQuery(stream) == jcuda.driver.CUresult.CUDA_ERROR_NOT_READY)
-            {
-                reap();
-                Thread.onSpinWait();
-            }
-            LONG.setRelease(control, STOP_OFFSET, 1L);
+            // The completion thread has seen every batch done before the bridge closes this.
+            stopWhenDone();
+        }
+        catch (final GpuException ex)
+        {
+            // The kernel failed or ended: there is nothing left to wait for, and the memory goes all the same.
             running = false;
-            JCudaDriver.cuStreamSynchronize(stream);
         }
         JCudaDriver.cuStreamDestroy(stream);
         JCudaDriver.cuMemFreeHost(ringHost);
