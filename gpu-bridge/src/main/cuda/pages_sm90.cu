@@ -58,6 +58,18 @@ __device__ __forceinline__ void bulk_store(uint64_t destination, uint32_t shared
     }
 }
 
+// A piece staged in shared memory goes to destination: its 16-byte multiple by bulk copy, its tail (a page's last
+// bytes) byte by byte from the source.
+__device__ __forceinline__ void store_piece(uint64_t destination, uint64_t source, uint32_t shared, uint32_t bytes)
+{
+    const uint32_t bulk = bytes & ~15u;
+    bulk_store(destination, shared, bulk);
+    for (uint32_t at = bulk; at < bytes; at++)
+    {
+        reinterpret_cast<char*>(destination)[at] = reinterpret_cast<const char*>(source)[at];
+    }
+}
+
 __device__ __forceinline__ void wait_phase(uint32_t bar, uint32_t parity)
 {
     uint32_t arrived = 0;
@@ -112,13 +124,7 @@ __device__ __forceinline__ void copy_pieces(
         wait_phase(shared_address(&barrier[j % STAGES]), (uint32_t)(j / STAGES) & 1);
         uint64_t page, start;
         const uint32_t bytes = piece(j, page, start);
-        const uint32_t bulk = bytes & ~15u;
-        bulk_store(destinations[page] + start, shared_address(buffer[j % STAGES]), bulk);
-        for (uint32_t at = bulk; at < bytes; at++)
-        {
-            reinterpret_cast<char*>(destinations[page])[start + at] =
-                reinterpret_cast<const char*>(sources[page])[start + at];
-        }
+        store_piece(destinations[page] + start, sources[page] + start, shared_address(buffer[j % STAGES]), bytes);
     }
     asm volatile("cp.async.bulk.wait_group 0;" ::: "memory");
 }
@@ -287,12 +293,7 @@ extern "C" __global__ void copy_pages_resident(
     auto store = [&](uint64_t j, const ResidentItem& item)
     {
         wait_phase(shared_address(&barrier[j % STAGES]), (uint32_t)(j / STAGES) & 1);
-        const uint32_t bulk = item.length & ~15u;
-        bulk_store(item.destination, shared_address(buffer[j % STAGES]), bulk);
-        for (uint32_t at = bulk; at < item.length; at++)
-        {
-            reinterpret_cast<char*>(item.destination)[at] = reinterpret_cast<const char*>(item.source)[at];
-        }
+        store_piece(item.destination, item.source, shared_address(buffer[j % STAGES]), item.length);
     };
     ResidentItem current;
     if (await_item(device_ring, ring_mask, state, atomicAdd(&state->next, 1ull), true, current) < 0)
