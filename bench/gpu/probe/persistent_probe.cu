@@ -21,9 +21,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <cuda_runtime.h>
-
-#define CHECK(x) do { cudaError_t e = (x); if (e != cudaSuccess) { printf("%s: %s\n", #x, cudaGetErrorString(e)); \
-    exit(1); } } while (0)
+#include "probe.h"
 
 constexpr int PAGES = 128;
 constexpr int PIECE = 16384;
@@ -197,11 +195,6 @@ __global__ void persistent_kernel(const Desc* ring, const volatile uint64_t* pub
     finish(previous);
 }
 
-static double now_s()
-{
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
 int main(int argc, char** argv)
 {
     const size_t region_bytes = 1ull << 30;
@@ -265,17 +258,7 @@ int main(int argc, char** argv)
         if (bad) { printf("%s: %ld of %llu pages wrong\n", what, bad, (unsigned long long)total); exit(1); }
     };
     // Wall time of one run on the host's clock, as an engine sees it: from the first enqueue to the last completion.
-    auto median = [&](auto run)
-    {
-        std::vector<double> t;
-        for (int r = 0; r < 25; r++)
-        {
-            const double s = run();
-            if (r >= 5) t.push_back(s);
-        }
-        std::sort(t.begin(), t.end());
-        return bytes / t[t.size() / 2] / 1e9;
-    };
+    auto median = [&](auto run) { return median_gbps(run, bytes); };
     // The bench's reference: one contiguous copy of the run's bytes.
     auto contiguous = [&]
     {

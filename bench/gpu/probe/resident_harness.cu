@@ -20,19 +20,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include <cuda_runtime.h>
-
-#define CHECK(x) do { cudaError_t e = (x); if (e != cudaSuccess) { printf("%s: %s\n", #x, cudaGetErrorString(e)); \
-    exit(1); } } while (0)
+#include "probe.h"
 
 constexpr int PAGES = 128;
 constexpr int BATCHES = 128;
 constexpr uint64_t RING = 1 << 16;
 constexpr int SLOTS = 256;
-
-static double now_s()
-{
-    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 int main()
 {
@@ -148,17 +141,7 @@ int main()
         CHECK(cudaStreamSynchronize(streams[0]));
         return now_s() - start;
     };
-    auto median = [&](auto run)
-    {
-        std::vector<double> t;
-        for (int r = 0; r < 25; r++)
-        {
-            const double s = run();
-            if (r >= 5) t.push_back(s);
-        }
-        std::sort(t.begin(), t.end());
-        return (double)total * PIECE_BYTES / t[t.size() / 2] / 1e9;
-    };
+    auto median = [&](auto run) { return median_gbps(run, (double)total * PIECE_BYTES); };
     printf("%d batches of %d x 16 KiB host -> device a run, median of 20, host clock\n", BATCHES, PAGES);
     for (int pass = 0; pass < 2; pass++)
     {
