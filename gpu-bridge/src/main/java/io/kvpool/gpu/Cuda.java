@@ -34,6 +34,18 @@ final class Cuda
     }
 
     /**
+     * Allocates pinned host memory that is portable and mapped into the device's address space
+     * (CU_MEMHOSTALLOC_PORTABLE | CU_MEMHOSTALLOC_DEVICEMAP): kernels read and write it through the bus.
+     *
+     * @param host receives the allocation; free it with cuMemFreeHost.
+     * @param what names the allocation in the error, if it fails.
+     */
+    static void allocateMapped(final Pointer host, final long bytes, final String what)
+    {
+        check(JCudaDriver.cuMemHostAlloc(host, bytes, 0x01 | 0x02), "cuMemHostAlloc(" + what + ")");
+    }
+
+    /**
      * @return kernel parameters {@code head} followed by {@code tail}.
      */
     static Pointer[] concat(final Pointer[] head, final Pointer[] tail)

@@ -174,8 +174,8 @@ public final class GpuBridge implements AutoCloseable
         for (int i = 0; i < SLOTS; i++)
         {
             final Slot slot = new Slot();
-            // Portable, device-mapped pinned memory: the kernel reads the page list from it directly.
-            Cuda.check(JCudaDriver.cuMemHostAlloc(slot.host, slotBytes, 0x01 | 0x02), "cuMemHostAlloc(page list)");
+            // The kernel reads the page list from it directly.
+            Cuda.allocateMapped(slot.host, slotBytes, "page list");
             slot.staging = slot.host.getByteBuffer(0, slotBytes).order(ByteOrder.nativeOrder());
             slot.hostAddress = java.lang.foreign.MemorySegment.ofBuffer(slot.staging).address();
             slots[i] = slot;

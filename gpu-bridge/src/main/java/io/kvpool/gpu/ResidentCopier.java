@@ -86,13 +86,10 @@ final class ResidentCopier implements AutoCloseable
         this.blocks = workers + 1;
         Cuda.check(JCudaDriver.cuStreamCreate(stream, jcuda.driver.CUstream_flags.CU_STREAM_NON_BLOCKING),
             "cuStreamCreate(resident)");
-        // Portable, device-mapped pinned memory: the kernel reads the ring and control words through the bus.
-        Cuda.check(JCudaDriver.cuMemHostAlloc(ringHost, (long)RING_ITEMS * ITEM_BYTES, 0x01 | 0x02),
-            "cuMemHostAlloc(resident ring)");
-        Cuda.check(JCudaDriver.cuMemHostAlloc(controlHost, CONTROL_BYTES, 0x01 | 0x02),
-            "cuMemHostAlloc(resident control)");
-        Cuda.check(JCudaDriver.cuMemHostAlloc(stateStaging, STATE_BYTES, 0x01 | 0x02),
-            "cuMemHostAlloc(resident state)");
+        // The kernel reads the ring and control words through the bus.
+        Cuda.allocateMapped(ringHost, (long)RING_ITEMS * ITEM_BYTES, "resident ring");
+        Cuda.allocateMapped(controlHost, CONTROL_BYTES, "resident control");
+        Cuda.allocateMapped(stateStaging, STATE_BYTES, "resident state");
         Cuda.check(JCudaDriver.cuMemAlloc(ringDevice, (long)RING_ITEMS * ITEM_BYTES), "cuMemAlloc(resident ring)");
         Cuda.check(JCudaDriver.cuMemAlloc(stateDevice, STATE_BYTES), "cuMemAlloc(resident state)");
         ring = segment(ringHost, (long)RING_ITEMS * ITEM_BYTES);
