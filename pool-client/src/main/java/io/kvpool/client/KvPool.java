@@ -142,15 +142,15 @@ public final class KvPool implements AutoCloseable
     {
         ensureOpen();
         java.util.Objects.requireNonNull(method, "method");
-        if (!bridge.available(method))
-        {
-            throw new IllegalArgumentException("method=" + method + " is not available on this GPU and driver " +
-                "(RESIDENT needs compute capability 9.0, BATCH a CUDA 12.8 driver); use AUTO");
-        }
         if (mapped == null)
         {
             throw new IllegalStateException("no mapped region to register: open a namespace on the cxl data path " +
                 "first (this host's path is " + transportChoice + ")");
+        }
+        if (!bridge.available(method))
+        {
+            throw new IllegalArgumentException("method=" + method + " is not available on this GPU and driver " +
+                "(RESIDENT needs compute capability 9.0, BATCH a CUDA 12.8 driver); use AUTO");
         }
         if (pinned != null)
         {
