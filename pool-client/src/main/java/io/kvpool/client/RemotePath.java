@@ -65,7 +65,7 @@ final class RemotePath
      */
     BatchResult getRemote(final BlockKeys keys, final MemorySegment[] destinations)
     {
-        final BlockBatch cached = new BlockBatch();
+        final BlockBatch cached = new BlockBatch(keys.size());
         boolean anyCached = false;
         for (int i = 0; i < keys.size(); i++)
         {
@@ -87,7 +87,7 @@ final class RemotePath
         {
             return fromCache;
         }
-        final BlockBatch found = new BlockBatch();
+        final BlockBatch found = new BlockBatch(keys.size());
         keys.addTo(found);
         control.lookup(found);
         for (int i = 0; i < keys.size(); i++)
@@ -122,7 +122,7 @@ final class RemotePath
      */
     BatchResult readRemote(final BlockKeys keys, final BlockBatch found, final MemorySegment[] destinations)
     {
-        final TransferBatch transfers = new TransferBatch();
+        final TransferBatch transfers = new TransferBatch(keys.size());
         final int[] entries = new int[keys.size()];
         for (int i = 0; i < keys.size(); i++)
         {

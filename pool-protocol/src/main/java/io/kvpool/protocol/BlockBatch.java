@@ -7,7 +7,9 @@ import java.util.Arrays;
 /**
  * A reusable batch of up to {@link #MAX_KEYS} block keys and, per key, what an operation reported: status,
  * location (block index, generation, offset), payload length and checksum, and a pin id. Struct-of-arrays so that a
- * batch is allocated once and reused: no operation allocates per key.
+ * batch is allocated once and reused: no operation allocates per key. The arrays start small and double as keys are
+ * added (a batch of one key costs a few hundred bytes, not the 76 KiB of a full one: a per-call batch on a hot path
+ * must not cost more than the call).
  * <p>
  * Callers fill keys (and, for commit, length and checksum; for unpin, pin ids); the pool fills the rest.
  * <p>
@@ -20,15 +22,42 @@ public final class BlockBatch
     /** Length of a block key (a SHA-256 digest). */
     public static final int KEY_BYTES = 32;
 
-    private final byte[] keys = new byte[MAX_KEYS * KEY_BYTES];
-    private final int[] status = new int[MAX_KEYS];
-    private final long[] blockIndex = new long[MAX_KEYS];
-    private final long[] generation = new long[MAX_KEYS];
-    private final long[] offset = new long[MAX_KEYS];
-    private final int[] length = new int[MAX_KEYS];
-    private final int[] checksum = new int[MAX_KEYS];
-    private final long[] pinId = new long[MAX_KEYS];
+    private byte[] keys;
+    private int[] status;
+    private long[] blockIndex;
+    private long[] generation;
+    private long[] offset;
+    private int[] length;
+    private int[] checksum;
+    private long[] pinId;
     private int size;
+
+    /**
+     * A batch with room for 16 keys before it grows.
+     */
+    public BlockBatch()
+    {
+        this(16);
+    }
+
+    /**
+     * @param capacity keys it holds before it grows (0 to {@link #MAX_KEYS}): the number a caller is about to add.
+     */
+    public BlockBatch(final int capacity)
+    {
+        if (capacity < 0 || capacity > MAX_KEYS)
+        {
+            throw new IllegalArgumentException("capacity=" + capacity + " must be 0.." + MAX_KEYS);
+        }
+        keys = new byte[capacity * KEY_BYTES];
+        status = new int[capacity];
+        blockIndex = new long[capacity];
+        generation = new long[capacity];
+        offset = new long[capacity];
+        length = new int[capacity];
+        checksum = new int[capacity];
+        pinId = new long[capacity];
+    }
 
     /**
      * Empties the batch for reuse.
@@ -128,7 +157,8 @@ public final class BlockBatch
     }
 
     /**
-     * @return the backing key array: entry {@code i}'s key is at {@code i * KEY_BYTES}.
+     * @return the backing key array: entry {@code i}'s key is at {@code i * KEY_BYTES}. Adding a key may replace
+     * it: take it after the keys are in.
      */
     public byte[] keyArray()
     {
@@ -267,6 +297,18 @@ public final class BlockBatch
         if (size == MAX_KEYS)
         {
             throw new IllegalStateException("size=" + size + " is the most a batch takes (MAX_KEYS=" + MAX_KEYS + ")");
+        }
+        if (size == status.length)
+        {
+            final int capacity = Math.min(MAX_KEYS, Math.max(16, 2 * size));
+            keys = Arrays.copyOf(keys, capacity * KEY_BYTES);
+            status = Arrays.copyOf(status, capacity);
+            blockIndex = Arrays.copyOf(blockIndex, capacity);
+            generation = Arrays.copyOf(generation, capacity);
+            offset = Arrays.copyOf(offset, capacity);
+            length = Arrays.copyOf(length, capacity);
+            checksum = Arrays.copyOf(checksum, capacity);
+            pinId = Arrays.copyOf(pinId, capacity);
         }
     }
 

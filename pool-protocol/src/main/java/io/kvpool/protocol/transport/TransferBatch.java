@@ -17,13 +17,39 @@ public final class TransferBatch
     /** Most entries one transfer takes. */
     public static final int MAX_ENTRIES = BlockBatch.MAX_KEYS;
 
-    private final long[] blockIndex = new long[MAX_ENTRIES];
-    private final long[] generation = new long[MAX_ENTRIES];
-    private final long[] regionOffset = new long[MAX_ENTRIES];
-    private final int[] length = new int[MAX_ENTRIES];
-    private final int[] status = new int[MAX_ENTRIES];
-    private final MemorySegment[] segment = new MemorySegment[MAX_ENTRIES];
+    private long[] blockIndex;
+    private long[] generation;
+    private long[] regionOffset;
+    private int[] length;
+    private int[] status;
+    private MemorySegment[] segment;
     private int size;
+
+    /**
+     * A batch with room for 16 entries before it grows.
+     */
+    public TransferBatch()
+    {
+        this(16);
+    }
+
+    /**
+     * @param capacity entries it holds before it grows (0 to {@link #MAX_ENTRIES}); it doubles as entries are added,
+     *                 so that a transfer of one block does not pay for a thousand.
+     */
+    public TransferBatch(final int capacity)
+    {
+        if (capacity < 0 || capacity > MAX_ENTRIES)
+        {
+            throw new IllegalArgumentException("capacity=" + capacity + " must be 0.." + MAX_ENTRIES);
+        }
+        blockIndex = new long[capacity];
+        generation = new long[capacity];
+        regionOffset = new long[capacity];
+        length = new int[capacity];
+        status = new int[capacity];
+        segment = new MemorySegment[capacity];
+    }
 
     /**
      * Adds a transfer.
@@ -49,6 +75,10 @@ public final class TransferBatch
         {
             throw new IllegalArgumentException("entry " + size + ": length=" + length + " segment=" +
                 (segment == null ? "null" : segment.byteSize() + " bytes"));
+        }
+        if (size == status.length)
+        {
+            grow(Math.min(MAX_ENTRIES, Math.max(16, 2 * size)));
         }
         this.blockIndex[size] = blockIndex;
         this.generation[size] = generation;
@@ -115,6 +145,16 @@ public final class TransferBatch
     public void statusAll(final int value)
     {
         Arrays.fill(status, 0, size, value);
+    }
+
+    private void grow(final int capacity)
+    {
+        blockIndex = Arrays.copyOf(blockIndex, capacity);
+        generation = Arrays.copyOf(generation, capacity);
+        regionOffset = Arrays.copyOf(regionOffset, capacity);
+        length = Arrays.copyOf(length, capacity);
+        status = Arrays.copyOf(status, capacity);
+        segment = Arrays.copyOf(segment, capacity);
     }
 
     private int check(final int i)
