@@ -374,9 +374,9 @@ public final class AeronBlockTransport implements BlockTransport
                 .driverTimeoutMs(Math.max(5_000, driverTimeoutMs))
                 // Aeron's default handler exits the JVM when the driver goes away; here that only fails transfers.
                 .errorHandler(ex -> LOG.log(System.Logger.Level.DEBUG, "aeron: " + ex)));
-            final String target = context.managerEndpoint() == null ? "aeron:ipc?term-length=16m|mtu=" +
-                DataFlyweight.MTU : "aeron:udp?endpoint=" + context.managerEndpoint() + "|term-length=16m|mtu=" +
-                DataFlyweight.MTU;
+            final String target = (context.managerEndpoint() == null ? "aeron:ipc?" :
+                "aeron:udp?endpoint=" + context.managerEndpoint() + "|") + "term-length=" + DataFlyweight.TERM_LENGTH +
+                "|mtu=" + DataFlyweight.MTU;
             publication = aeron.addExclusivePublication(target, DATA_STREAM_ID);
         }
         final int streamId;
@@ -392,9 +392,9 @@ public final class AeronBlockTransport implements BlockTransport
         {
             streamId = 3001;
             CloseHelper.quietClose(subscription);
-            // A window and socket buffer that hold a whole 2 MiB block: no status-message round trip mid-block.
+            // The whole window (a term's half: 512 KiB) in flight, and a socket buffer that holds a 2 MiB block.
             subscription = aeron.addSubscription("aeron:udp?endpoint=" + context.responseHost() + ":0" +
-                "|rcv-wnd=4m|so-rcvbuf=4m", streamId);
+                "|rcv-wnd=512k|so-rcvbuf=4m", streamId);
             final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
             String resolved;
             while ((resolved = subscription.resolvedEndpoint()) == null)

@@ -39,8 +39,6 @@ import java.util.Map;
 public final class DataAgent implements Agent
 {
     private static final System.Logger LOG = System.getLogger("io.kvpool.manager.data");
-    /** Data responses carry up to 256 KiB chunks; Aeron's largest message is a term's eighth. */
-    static final String TERM_LENGTH = "16m";
     /**
      * At most this many chunks (about 2 MiB) per session per duty cycle, so that one long read cannot hold up the
      * agents that share the thread (the media driver and control agent, threading SHARED) or other sessions.
@@ -173,7 +171,7 @@ public final class DataAgent implements Agent
         try
         {
             final ChannelUri uri = ChannelUri.parse(channel);
-            uri.put("term-length", TERM_LENGTH);
+            uri.put("term-length", DataFlyweight.TERM_LENGTH);
             uri.put("mtu", DataFlyweight.MTU);
             final DataSession session = new DataSession(
                 aeron.addExclusivePublication(uri.toString(), DataFlyweight.openStreamId(buffer, offset)), namespaceId);
