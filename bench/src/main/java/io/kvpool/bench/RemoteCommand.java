@@ -65,16 +65,16 @@ final class RemoteCommand implements Callable<Integer>
     private String threading;
     private ManagerContext.Threading mode;
 
-    @Option(names = "--idle", defaultValue = "backoff", paramLabel = "backoff|spin",
+    @Option(names = "--idle", defaultValue = "backoff", paramLabel = "backoff|spin|yield",
         description = "How the data path's threads wait, on both sides: backoff (the default; little CPU when " +
-            "idle) or spin (busy-spin: the fastest, a core per thread; with --threading dedicated on hosts with " +
-            "cores to spare).")
+            "idle), spin (busy-spin: the fastest, a core per thread, on hosts with cores to spare) or yield (spin " +
+            "offering the core to others: for more such threads than cores).")
     private String idle;
     private AeronIdle idleMode;
 
-    @Option(names = "--client-idle", paramLabel = "backoff|spin",
+    @Option(names = "--client-idle", paramLabel = "backoff|spin|yield",
         description = "How the client side waits, when it should differ from --idle (spinning threads beyond the " +
-            "cores there are starve the ones with work).")
+            "cores there are starve the ones with work; yielding ones take turns).")
     private String clientIdle;
     private AeronIdle clientIdleMode;
 

@@ -95,8 +95,9 @@ final class ManagerCommand implements Callable<Integer>
     private String threading;
 
     @Option(names = "--idle", paramLabel = "MODE",
-        description = "How the data path's threads wait: backoff (default: little CPU when idle) or spin " +
-            "(busy-spin: the fastest, a core per thread; with --threading dedicated on hosts with cores to spare).")
+        description = "How the data path's threads wait: backoff (default: little CPU when idle), spin " +
+            "(busy-spin: the fastest, a core per thread, on hosts with cores to spare) or yield (spin offering the " +
+            "core to other threads: where spinning threads could outnumber the cores).")
     private String idle;
 
     @Option(names = "--idle-park", paramLabel = "DURATION",

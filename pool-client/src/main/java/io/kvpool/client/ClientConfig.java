@@ -18,7 +18,7 @@ import java.util.TreeSet;
  * {@code token}, {@code manager-endpoint} (host:port of the manager's UDP endpoint; absent: the manager on this
  * host over IPC), {@code response-host}, {@code aeron-dir}, {@code transport} (auto, cxl, rdma or aeron),
  * {@code client-name}, {@code connect-timeout}, {@code request-timeout}, {@code verify-checksums}, {@code region},
- * {@code aeron-idle} (backoff or spin: how the Aeron data path waits; see {@link AeronIdle}).
+ * {@code aeron-idle} (backoff, spin or yield: how the Aeron data path waits; see {@link AeronIdle}).
  *
  * <pre>{@code
  * ClientConfig config = ClientConfig.load(Path.of("/opt/kvpool/etc/client.properties"));

@@ -69,7 +69,7 @@ class ManagerContextTest
         assertInvalid("namespaces:\n  - name: x\n", "needs at least name and block-size");
         assertInvalid("- just\n- a list\n", "must be a mapping");
         assertInvalid("threading: fast\n", "key 'threading' has value 'fast': expected shared or dedicated");
-        assertInvalid("idle: sleep\n", "key 'idle' has value 'sleep': expected backoff or spin");
+        assertInvalid("idle: sleep\n", "key 'idle' has value 'sleep': expected backoff, spin or yield");
         assertInvalid("region-file: /dev/shm/x\nidle-park: 2s\n", "idle-park=PT2S must be 1us..1s");
         assertInvalid("region-file: /dev/shm/x\nendpoint: 0.0.0.0:0\ndata-lanes: 0\n", "data-lanes=0 must be 1..17");
         assertInvalid("region-file: /dev/shm/x\nendpoint: 0.0.0.0:0\ndata-lanes: 18\n", "data-lanes=18 must be 1..17");

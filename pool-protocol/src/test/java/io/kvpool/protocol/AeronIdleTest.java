@@ -2,6 +2,7 @@ package io.kvpool.protocol;
 
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.YieldingIdleStrategy;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -13,19 +14,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AeronIdleTest
 {
     @Test
-    void shouldParseEitherNameInAnyCase()
+    void shouldParseEveryNameInAnyCase()
     {
         assertEquals(AeronIdle.SPIN, AeronIdle.parse("Spin"));
         assertEquals(AeronIdle.BACKOFF, AeronIdle.parse("BACKOFF"));
         assertEquals("backoff", AeronIdle.BACKOFF.text());
-        assertEquals("expected backoff or spin",
-            assertThrows(IllegalArgumentException.class, () -> AeronIdle.parse("yield")).getMessage());
+        assertEquals(AeronIdle.YIELD, AeronIdle.parse("yield"));
+        assertEquals("expected backoff, spin or yield",
+            assertThrows(IllegalArgumentException.class, () -> AeronIdle.parse("sleep")).getMessage());
     }
 
     @Test
     void shouldGiveEachThreadItsOwnStrategyOfTheRightKind()
     {
         assertInstanceOf(BusySpinIdleStrategy.class, AeronIdle.SPIN.strategy(1_000));
+        assertInstanceOf(YieldingIdleStrategy.class, AeronIdle.YIELD.strategy(1_000));
         final BackoffIdleStrategy backoff = assertInstanceOf(BackoffIdleStrategy.class,
             AeronIdle.BACKOFF.strategy(200_000));
         assertTrue(backoff.toString().contains("maxParkPeriodNs=200000"), backoff.toString());
