@@ -68,7 +68,8 @@ class ClientConfigTest
         assertProblem("namespace=a\nblock-size=64k\nconnect-timeout=soon\n", "key 'connect-timeout': 'soon' is " +
             "not a duration");
         assertProblem("namespace=a\nblock-size=64k\nverify-checksums=yes\n", "expected true or false");
-        assertProblem("namespace=a\nblock-size=64k\naeron-idle=nap\n", "key 'aeron-idle': expected backoff, spin or yield");
+        assertProblem("namespace=a\nblock-size=64k\naeron-idle=nap\n",
+            "key 'aeron-idle': expected backoff, spin or yield");
         final IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
             () -> ClientConfig.load(directory.resolve("absent.properties")));
         assertTrue(missing.getMessage().startsWith("cannot read client configuration"), missing.getMessage());

@@ -28,7 +28,7 @@ public enum AeronIdle
      * SPIN while each has a core, and where there are more such threads than cores they take turns instead of
      * starving one another (busy spinners then lose the core for whole scheduler slices). For clients that run
      * more data-path threads than the host has cores: 256 KiB GETs from four client threads over four lanes on 16
-     * cores, 9.1 GB/s where backoff gave 6.1 and SPIN starved.
+     * cores (24 such threads with the manager's), 9.1 GB/s where backoff gave 6.1.
      */
     YIELD;
 
