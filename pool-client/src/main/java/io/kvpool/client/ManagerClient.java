@@ -8,6 +8,7 @@ import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
+import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.AeronTimeouts;
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.ErrorCode;
@@ -30,7 +31,6 @@ import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.ExpandableDirectByteBuffer;
-import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
 
 import java.security.SecureRandom;
@@ -54,7 +54,7 @@ public final class ManagerClient implements AutoCloseable
     private final SecureRandom random = new SecureRandom();
     private final ExpandableDirectByteBuffer request = new ExpandableDirectByteBuffer(MessageHeader.MAX_FRAME_LENGTH);
     private final ExpandableArrayBuffer response = new ExpandableArrayBuffer(MessageHeader.MAX_FRAME_LENGTH);
-    private final IdleStrategy idle = new BackoffIdleStrategy(100, 10, 1_000, 100_000);
+    private final IdleStrategy idle = AeronIdle.BACKOFF.strategy(100_000);
     private final FragmentAssembler assembler = new FragmentAssembler(this::onFragment);
     private final ErrorFlyweight error = new ErrorFlyweight();
     private MediaDriver driver;
@@ -425,7 +425,7 @@ public final class ManagerClient implements AutoCloseable
                 .clientLivenessTimeoutNs(livenessNs)
                 .publicationUnblockTimeoutNs(AeronTimeouts.publicationUnblockTimeoutNs(livenessNs))
                 .threadingMode(ThreadingMode.SHARED)
-                .sharedIdleStrategy(new BackoffIdleStrategy(100, 10, 1_000, 200_000))
+                .sharedIdleStrategy(AeronIdle.BACKOFF.strategy(200_000))
                 .termBufferSparseFile(true));
         }
         aeron = Aeron.connect(new Aeron.Context()

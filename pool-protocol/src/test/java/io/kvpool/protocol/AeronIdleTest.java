@@ -32,6 +32,9 @@ class AeronIdleTest
         final BackoffIdleStrategy backoff = assertInstanceOf(BackoffIdleStrategy.class,
             AeronIdle.BACKOFF.strategy(200_000));
         assertTrue(backoff.toString().contains("maxParkPeriodNs=200000"), backoff.toString());
+        // Yields from the first idle call on (one spin): spinning first starves peers on hosts with few cores.
+        assertTrue(backoff.toString().contains("maxSpins=1,"), backoff.toString());
+        assertTrue(backoff.toString().contains("maxYields=1000,"), backoff.toString());
         assertNotSame(AeronIdle.BACKOFF.strategy(1_000), AeronIdle.BACKOFF.strategy(1_000));
     }
 }
