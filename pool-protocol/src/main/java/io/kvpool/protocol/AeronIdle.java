@@ -18,7 +18,7 @@ public enum AeronIdle
      * then park, each park twice as long as the last up to a bound: while requests keep coming no thread sleeps,
      * and an idle thread costs little CPU (an idle manager ~8 % of a core with 200 us parks). The default; the only
      * sensible choice on hosts with few cores. It does not spin first: a thread that spins where its peers have no
-     * core to run on only delays them (Agrona's usual 100 spins before yielding made GETs 6 to 19 times slower on a
+     * core to run on only delays them (Agrona's usual 100 spins before yielding made GETs 5 to 19 times slower on a
      * 2-core host).
      */
     BACKOFF,
@@ -32,7 +32,8 @@ public enum AeronIdle
      * SPIN while each has a core, and where there are more such threads than cores they take turns instead of
      * starving one another (busy spinners then lose the core for whole scheduler slices). For clients that run
      * more data-path threads than the host has cores: 256 KiB GETs from four client threads over four lanes on 16
-     * cores (24 such threads with the manager's), 9.1 GB/s where backoff gave 6.1.
+     * cores (24 such threads with the manager's), 9.1 GB/s where BACKOFF, while it still spun 100 times before
+     * yielding, gave 6.1.
      */
     YIELD;
 
@@ -49,7 +50,7 @@ public enum AeronIdle
     }
 
     /**
-     * @param maxParkNs the longest park of {@link #BACKOFF} (ignored by {@link #SPIN}).
+     * @param maxParkNs the longest park of {@link #BACKOFF} (the others never park).
      * @return a fresh strategy (strategies keep state: one per thread).
      */
     public IdleStrategy strategy(final long maxParkNs)
