@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs on the device machine: `bench remote` (kvpool over Aeron UDP on loopback beside redis-server) once per
-# configuration given, each as "LABEL;JVM OPTIONS;BENCH OPTIONS" (default: the shipped defaults, shared and
-# dedicated threading). Needs out/remote.tar.xz from prepare-remote.sh (carried). Results in $OUT/remote.txt.
+# configuration given, each as "LABEL;JVM OPTIONS;BENCH OPTIONS" (default: the table of bench/RESULTS-remote.txt's
+# record, four lanes at one, two and four client threads, then the shipped defaults). Needs out/remote.tar.xz from
+# prepare-remote.sh (carried). Results in $OUT/remote.txt.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ -f out/remote.tar.xz ]; then
@@ -10,7 +11,9 @@ fi
 OUT="${OUT:-out/remote-results}"
 mkdir -p "$OUT"
 if [ $# -eq 0 ]; then
-    set -- "shared;;--threading shared" "dedicated;;--threading dedicated"
+    lanes="--threading shared --idle spin --lanes 4 --client-drivers own --sizes 256k,2m --seconds 4"
+    set -- "x1;;$lanes --threads 1" "x2;;$lanes --threads 2" "x4-yield;;$lanes --threads 4 --client-idle yield" \
+        "x4-backoff;;$lanes --threads 4 --client-idle backoff" "defaults;;--sizes 16k,256k,2m --seconds 4"
 fi
 mapfile -t OPTIONS < <(grep -v -e '^#' -e '^$' -e 'SimpleFormatter' jvm.options)
 { nproc; grep -m1 'model name' /proc/cpuinfo; uname -r; } | tee "$OUT/remote.txt"
