@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs on the device machine: `bench remote` (kvpool over Aeron UDP on loopback beside redis-server) once per
 # configuration given, each as "LABEL;JVM OPTIONS;BENCH OPTIONS" (default: the table of bench/RESULTS-remote.txt's
-# record, four lanes at one, two and four client threads, then the shipped defaults). Needs out/remote.tar.xz from
+# record, four lanes at one, two and four client threads, then the shipped defaults), after the plain-UDP floor
+# (bench/device/probe/UdpFloor.java at 1, 2 and 4 pairs; FLOOR=0 skips it). Needs out/remote.tar.xz from
 # prepare-remote.sh (carried). Results in $OUT/remote.txt.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,6 +18,14 @@ if [ $# -eq 0 ]; then
 fi
 mapfile -t OPTIONS < <(grep -v -e '^#' -e '^$' -e 'SimpleFormatter' jvm.options)
 { nproc; grep -m1 'model name' /proc/cpuinfo; uname -r; } | tee "$OUT/remote.txt"
+if [ "${FLOOR:-1}" = 1 ]; then
+    # Plain UDP on this machine, one, two and four client/server pairs at once: the floor under the rows below.
+    for pairs in 1 2 4; do
+        echo "# UdpFloor, $pairs pair(s)" | tee -a "$OUT/remote.txt"
+        out/remote/runtime/bin/java -Dpairs="$pairs" bench/device/probe/UdpFloor.java 2 16 256 2048 2>&1 |
+            tee -a "$OUT/remote.txt"
+    done
+fi
 export LD_LIBRARY_PATH="$PWD/out/remote/lib/redis"
 for config in "$@"; do
     IFS=';' read -r label jvm args <<< "$config"

@@ -12,7 +12,9 @@ import java.util.Locale;
  * gathering write straight from its "region" (a header and a slice), which the client receives and copies into its
  * destination. Both threads spin on non-blocking sockets. No Aeron, no thread between socket and caller, the fewest
  * copies UDP allows: what a GET could cost if the Aeron hops cost nothing. Usage (JDK 25 source launcher):
- * {@code java UdpFloor.java [SECONDS] [SIZE_KIB ...]}. Prints GETs/s, GB/s and mean microseconds per size.
+ * {@code java [-Dpairs=N] UdpFloor.java [SECONDS] [SIZE_KIB ...]}: N client/server pairs at once (default 1), each
+ * on sockets of its own, as N client threads of {@code bench remote} would be. Prints GETs/s and GB/s of all pairs
+ * together and the mean microseconds per GET of one, per size.
  */
 public final class UdpFloor
 {
@@ -28,22 +30,50 @@ public final class UdpFloor
             sizesKib[i - 1] = Integer.parseInt(args[i]);
         }
         final int[] sizes = sizesKib.length > 0 ? sizesKib : new int[]{16, 64, 256, 2048};
-        final DatagramChannel server = open();
-        final DatagramChannel client = open();
-        client.connect(server.getLocalAddress());
-        final Thread serving = Thread.ofPlatform().daemon().start(() -> serve(server));
-        System.out.printf("%-8s %12s %10s %10s%n", "size", "GETs/s", "GB/s", "us/GET");
+        final int pairs = Integer.getInteger("pairs", 1);
+        final DatagramChannel[] clients = new DatagramChannel[pairs];
+        for (int p = 0; p < pairs; p++)
+        {
+            final DatagramChannel server = open();
+            clients[p] = open();
+            clients[p].connect(server.getLocalAddress());
+            Thread.ofPlatform().daemon().start(() -> serve(server));
+        }
+        System.out.printf("%-8s %6s %12s %10s %10s%n", "size", "pairs", "GETs/s", "GB/s", "us/GET");
         for (final int kib : sizes)
         {
             final int size = kib * 1024;
-            final ByteBuffer destination = ByteBuffer.allocateDirect(size);
-            run(client, size, destination, 1);
-            final long[] done = run(client, size, destination, seconds);
-            final double perSecond = done[0] / (double)seconds;
-            System.out.printf(Locale.ROOT, "%-8s %12.0f %10.2f %10.1f   (lost %d)%n", kib + "k", perSecond,
-                perSecond * size / 1e9, 1e6 / perSecond, done[1]);
+            final long[][] done = new long[pairs][];
+            final Thread[] running = new Thread[pairs];
+            for (int p = 0; p < pairs; p++)
+            {
+                final int pair = p;
+                running[p] = Thread.ofPlatform().start(() ->
+                {
+                    final ByteBuffer destination = ByteBuffer.allocateDirect(size);
+                    try
+                    {
+                        run(clients[pair], size, destination, 1);
+                        done[pair] = run(clients[pair], size, destination, seconds);
+                    }
+                    catch (final IOException ex)
+                    {
+                        throw new java.io.UncheckedIOException(ex);
+                    }
+                });
+            }
+            long gets = 0;
+            long lost = 0;
+            for (int p = 0; p < pairs; p++)
+            {
+                running[p].join();
+                gets += done[p][0];
+                lost += done[p][1];
+            }
+            final double perSecond = gets / (double)seconds;
+            System.out.printf(Locale.ROOT, "%-8s %6d %12.0f %10.2f %10.1f   (lost %d)%n", kib + "k", pairs,
+                perSecond, perSecond * size / 1e9, 1e6 * pairs / perSecond, lost);
         }
-        serving.interrupt();
     }
 
     private static DatagramChannel open() throws IOException
