@@ -392,9 +392,9 @@ public final class AeronBlockTransport implements BlockTransport
         {
             streamId = 3001;
             CloseHelper.quietClose(subscription);
-            // The whole window (a term's half: 512 KiB) in flight, and a socket buffer that holds a 2 MiB block.
+            // The whole window in flight, and a socket buffer that holds a 2 MiB block.
             subscription = aeron.addSubscription("aeron:udp?endpoint=" + context.responseHost() + ":0" +
-                "|rcv-wnd=512k|so-rcvbuf=4m", streamId);
+                "|rcv-wnd=" + DataFlyweight.RECEIVE_WINDOW + "|so-rcvbuf=4m", streamId);
             final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
             String resolved;
             while ((resolved = subscription.resolvedEndpoint()) == null)

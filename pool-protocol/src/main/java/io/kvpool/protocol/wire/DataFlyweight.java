@@ -35,6 +35,11 @@ public final class DataFlyweight
      * The largest message is a term's eighth (128 KiB), well above one chunk.
      */
     public static final String TERM_LENGTH = "1m";
+    /**
+     * Receive window of the data channels' subscriptions: the most Aeron allows, a term's half of
+     * {@link #TERM_LENGTH} (change the two together), all of it in flight.
+     */
+    public static final String RECEIVE_WINDOW = "512k";
     /** Largest data-path message. */
     public static final int MAX_FRAME_LENGTH = 64 * 1024;
     /** Bytes of a DATA_READ entry. */
