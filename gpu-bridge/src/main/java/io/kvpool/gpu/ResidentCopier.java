@@ -360,7 +360,8 @@ final class ResidentCopier implements AutoCloseable
     }
 
     /**
-     * Stops the kernel if it runs (every batch submitted is done first) and frees the ring. Idempotent.
+     * Stops the kernel if it runs (every batch submitted is done first) and frees the ring. Once only: the bridge's
+     * {@link GpuBridge#close()} calls it, after its completion thread has ended.
      */
     @Override
     public void close()
