@@ -109,24 +109,54 @@ public final class AeronLoopback implements AutoCloseable
      */
     public KvPool connect()
     {
-        return connect(false);
+        return connect(ClientDrivers.HOST);
     }
 
     /**
-     * @param ownDriver whether the client runs media drivers of its own (as an engine process that embeds them)
-     *                  instead of using the shared client-side one.
+     * @param drivers whose media drivers the client's Aeron traffic goes through.
      * @return a client on the Aeron UDP data path; the caller closes it.
      */
-    public KvPool connect(final boolean ownDriver)
+    public KvPool connect(final ClientDrivers drivers)
     {
         final KvPoolContext context = new KvPoolContext().transport("aeron").managerEndpoint(manager.udpEndpoint())
             .responseHost("127.0.0.1").aeronDir(Path.of(clientDriver.aeronDirectoryName())).aeronIdle(clientIdle)
             .connectTimeout(Duration.ofSeconds(20));
-        if (ownDriver)
+        switch (drivers)
         {
-            context.embeddedDriverDir(directory.resolve("client-" + clients.incrementAndGet()));
+            case OWN -> context.embeddedDriverDir(directory.resolve("client-" + clients.incrementAndGet()));
+            case PROCESS -> context.embeddedDriverDir(directory.resolve("client"));
+            case HOST ->
+            {
+                // The shared client-side driver, set above.
+            }
         }
         return KvPool.connect(context);
+    }
+
+    /** Whose media drivers a client's Aeron traffic goes through. */
+    public enum ClientDrivers
+    {
+        /** The one client-side driver this loopback runs for every client (as a host runs one). */
+        HOST,
+        /** Drivers embedded in the client, one per data lane, its own (as engine processes that embed them). */
+        OWN,
+        /** Drivers embedded in this process, one per data lane, shared by every client (an engine's threads). */
+        PROCESS;
+
+        /**
+         * @param text {@code shared} (HOST), {@code own} or {@code process}.
+         * @throws IllegalArgumentException naming the values expected.
+         */
+        public static ClientDrivers parse(final String text)
+        {
+            return switch (text)
+            {
+                case "shared" -> HOST;
+                case "own" -> OWN;
+                case "process" -> PROCESS;
+                default -> throw new IllegalArgumentException("expected shared, own or process");
+            };
+        }
     }
 
     public long blockBytes()

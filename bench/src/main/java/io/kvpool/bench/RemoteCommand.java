@@ -80,13 +80,15 @@ final class RemoteCommand implements Callable<Integer>
 
     @Option(names = "--lanes", defaultValue = "1", paramLabel = "N",
         description = "The manager's Aeron data lanes (default: ${DEFAULT-VALUE}); clients split every transfer " +
-            "across them. Pair with --client-drivers own, so that each client lane has its own driver too.")
+            "across them. Pair with --client-drivers own or process, so that each client lane has a driver too.")
     private int lanes;
 
-    @Option(names = "--client-drivers", defaultValue = "shared", paramLabel = "shared|own",
-        description = "Whether the client threads share one client-side media driver (the default, as a host runs " +
-            "one) or each runs its own (as engine processes that embed them).")
+    @Option(names = "--client-drivers", defaultValue = "shared", paramLabel = "shared|own|process",
+        description = "The client side's media drivers: shared (the default: one for every client thread, as a " +
+            "host runs one), own (each client thread embeds its own, one per lane, as engine processes do) or " +
+            "process (one per lane, embedded and shared by every client thread, as one engine's threads do).")
     private String clientDrivers;
+    private AeronLoopback.ClientDrivers clientDriversMode;
 
     @Option(names = "--redis-server", defaultValue = "redis-server", paramLabel = "PATH",
         description = "The redis-server binary (default: ${DEFAULT-VALUE}, from the OS package).")
@@ -104,10 +106,7 @@ final class RemoteCommand implements Callable<Integer>
             throw new IllegalArgumentException("--batch=" + batch + ": expected 1 to 1024, and at most --values (" +
                 values + ")");
         }
-        if (!clientDrivers.equals("shared") && !clientDrivers.equals("own"))
-        {
-            throw new IllegalArgumentException("--client-drivers=" + clientDrivers + ": expected shared or own");
-        }
+        clientDriversMode = option("--client-drivers", clientDrivers, AeronLoopback.ClientDrivers::parse);
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
         out.printf("%-8s %8s %6s %14s %12s %14s %12s %8s%n", "size", "threads", "batch", "redis ops/s", "redis GB/s",
             "kvpool ops/s", "kvpool GB/s", "ratio");
@@ -187,7 +186,7 @@ final class RemoteCommand implements Callable<Integer>
         {
             return measure(() ->
             {
-                final KvPool client = pool.connect(clientDrivers.equals("own"));
+                final KvPool client = pool.connect(clientDriversMode);
                 final KvNamespace ns = client.namespace(AeronLoopback.NAMESPACE, size);
                 final Arena arena = Arena.ofShared();
                 final MemorySegment[] destination = new MemorySegment[batch];

@@ -205,7 +205,7 @@ public final class KvPool implements AutoCloseable
         final TransportContext transportContext = new TransportContext(control.session(),
             () -> control.session().sessionId(), context.managerEndpoint(), context.responseHost(),
             context.aeronDirectory(), context.embeddedDriverDirectory() == null ? null :
-            context.embeddedDriverDirectory().resolve("transport-" + namespaces.size()), context.regionPath(),
+            context.embeddedDriverDirectory().resolve("transport"), context.regionPath(),
             control::rdmaConnect, context.aeronIdle());
         final List<String> passedOver = new ArrayList<>();
         for (final BlockTransportProvider provider : BlockTransportProvider.all())

@@ -35,7 +35,9 @@ public final class KvPoolContext
     }
 
     /**
-     * @param dir run a media driver inside the client (hosts with no driver of their own).
+     * @param dir run media drivers inside the client (hosts with no driver of their own), under this directory:
+     *            one for the control sessions and one per data lane. Every pool of this process that names the
+     *            same directory shares them (as an engine's threads should, a pool each: a driver is a thread).
      */
     public KvPoolContext embeddedDriverDir(final Path dir)
     {
@@ -206,7 +208,7 @@ public final class KvPoolContext
             .clientName(clientName).requestTimeout(requestTimeout).connectTimeout(connectTimeout);
         if (embeddedDriverDir != null)
         {
-            context.embeddedDriverDir(embeddedDriverDir.resolve(namespace.isEmpty() ? "admin" : namespace));
+            context.embeddedDriverDir(embeddedDriverDir.resolve("control"));
         }
         return context;
     }

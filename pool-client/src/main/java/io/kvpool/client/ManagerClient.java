@@ -8,6 +8,7 @@ import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
+import io.kvpool.client.internal.EmbeddedDrivers;
 import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.AeronTimeouts;
 import io.kvpool.protocol.BlockBatch;
@@ -57,7 +58,7 @@ public final class ManagerClient implements AutoCloseable
     private final IdleStrategy idle = AeronIdle.BACKOFF.strategy(100_000);
     private final FragmentAssembler assembler = new FragmentAssembler(this::onFragment);
     private final ErrorFlyweight error = new ErrorFlyweight();
-    private MediaDriver driver;
+    private EmbeddedDrivers.Lease driver;
     private Aeron aeron;
     private ExclusivePublication publication;
     private Subscription subscription;
@@ -418,8 +419,8 @@ public final class ManagerClient implements AutoCloseable
         {
             final long livenessNs = AeronTimeouts.clientLivenessTimeoutNs(context.driverTimeout().toMillis(),
                 AeronTimeouts.AERON_DEFAULT_CLIENT_LIVENESS_NS);
-            driver = MediaDriver.launchEmbedded(new MediaDriver.Context()
-                .aeronDirectoryName(context.embeddedDriverDir().toString())
+            // Shared with every manager client of this process that names the directory (EmbeddedDrivers).
+            driver = EmbeddedDrivers.acquire(context.embeddedDriverDir(), () -> new MediaDriver.Context()
                 .dirDeleteOnStart(true)
                 .dirDeleteOnShutdown(true)
                 .clientLivenessTimeoutNs(livenessNs)

@@ -44,7 +44,8 @@ public final class ManagerClientContext
     }
 
     /**
-     * @param dir run a media driver inside this client, in this directory (a host with no driver of its own).
+     * @param dir run a media driver inside this client, in this directory (a host with no driver of its own);
+     *            shared with every client of this process that names the same directory.
      */
     public ManagerClientContext embeddedDriverDir(final Path dir)
     {

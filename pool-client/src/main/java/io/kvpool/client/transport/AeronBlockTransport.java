@@ -8,6 +8,7 @@ import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
+import io.kvpool.client.internal.EmbeddedDrivers;
 import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.AeronTimeouts;
 import io.kvpool.protocol.Status;
@@ -49,7 +50,7 @@ public final class AeronBlockTransport implements BlockTransport
     private final UnsafeBuffer chunkView = new UnsafeBuffer(0, 0);
     private final IdleStrategy idle;
     private final FragmentAssembler assembler = new FragmentAssembler(this::onFragment, 1 << 20);
-    private MediaDriver driver;
+    private EmbeddedDrivers.Lease driver;
     private Aeron aeron;
     private ExclusivePublication publication;
     private Subscription subscription;
@@ -357,9 +358,9 @@ public final class AeronBlockTransport implements BlockTransport
             {
                 final long livenessNs = AeronTimeouts.clientLivenessTimeoutNs(driverTimeoutMs,
                     AeronTimeouts.AERON_DEFAULT_CLIENT_LIVENESS_NS);
-                driver = MediaDriver.launchEmbedded(new MediaDriver.Context()
-                    .aeronDirectoryName(context.embeddedDriverDir().resolveSibling(
-                        context.embeddedDriverDir().getFileName() + "-data").toString())
+                // Shared with every transport of this process that names the directory (EmbeddedDrivers).
+                driver = EmbeddedDrivers.acquire(context.embeddedDriverDir().resolveSibling(
+                    context.embeddedDriverDir().getFileName() + "-data"), () -> new MediaDriver.Context()
                     .clientLivenessTimeoutNs(livenessNs)
                     .publicationUnblockTimeoutNs(AeronTimeouts.publicationUnblockTimeoutNs(livenessNs))
                     .dirDeleteOnStart(true).dirDeleteOnShutdown(true)

@@ -14,7 +14,8 @@ import java.util.function.LongSupplier;
  * @param managerEndpoint  the manager's UDP {@code host:port}, or {@code null} for IPC on its host.
  * @param responseHost     this host's address as the manager reaches it.
  * @param aeronDir         media driver directory for Aeron-based transports.
- * @param embeddedDriverDir a directory to run a private media driver in, or {@code null}.
+ * @param embeddedDriverDir a directory to run a media driver in (shared by the process's transports that name it),
+ *                         or {@code null}.
  * @param regionPath       where this host sees the region, or {@code null} to search.
  * @param rdmaConnect      sends an RDMA endpoint (opaque bytes) to the manager over the control plane and returns
  *                         the manager's; throws where the manager has no RDMA.
