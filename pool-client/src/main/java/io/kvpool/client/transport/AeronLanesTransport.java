@@ -11,6 +11,7 @@ import org.agrona.concurrent.IdleStrategy;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The Aeron data path over several lanes, for managers that serve more than one ({@code data-lanes}): one
@@ -18,11 +19,19 @@ import java.util.concurrent.CompletableFuture;
  * embeds them), and every transfer split across them so that each lane's driver threads carry a share of the bytes.
  * The batch's chunks (entries cut at {@link DataFlyweight#CHUNK_BYTES}) are dealt out in contiguous, near-equal
  * spans, so a lane carries at most one part of any entry and a single 256 KiB block still uses every lane it can.
- * An entry is OK only when every part of it is; a lane that fails fails the entries it carried. Thread-safe:
- * transfers are serialized; the lanes' requests of one transfer are in flight together.
+ * An entry is OK only when every part of it is; a lane that fails fails the entries it carried.
+ * <p>
+ * Each transfer starts dealing one lane further on than the one before it in this process, so that transfers with
+ * fewer chunks than there are lanes (a 16 KiB block has one) spread over all of them instead of queueing on one.
+ * (Dealing a transfer over only a share of the lanes when others are in flight, to save each lane's request, reply
+ * and wake-ups, was measured slower: 4 client threads over 6 lanes, 256 KiB, 6.1 GB/s against 7.7 over all lanes.)
+ * Thread-safe: transfers are serialized; the lanes' requests of one transfer are in flight together.
  */
 final class AeronLanesTransport implements BlockTransport
 {
+    /** Where the next transfer of this process starts dealing its chunks out (modulo its lanes). */
+    private static final AtomicInteger NEXT_LANE = new AtomicInteger();
+
     private final AeronBlockTransport[] lanes;
     private final TransferBatch[] parts;
     private final int[][] partEntry;
@@ -76,7 +85,7 @@ final class AeronLanesTransport implements BlockTransport
 
     private CompletableFuture<TransferBatch> transfer(final TransferBatch batch, final boolean read)
     {
-        split(batch, parts, partEntry);
+        split(batch, parts, partEntry, Math.floorMod(NEXT_LANE.getAndIncrement(), lanes.length));
         for (int k = 0; k < lanes.length; k++)
         {
             if (parts[k].size() > 0)
@@ -112,12 +121,14 @@ final class AeronLanesTransport implements BlockTransport
     }
 
     /**
-     * Deals a batch's chunks out to {@code parts.length} lanes in contiguous, near-equal spans.
+     * Deals a batch's chunks out to the lanes, from lane {@code first} on (wrapping), in contiguous, near-equal
+     * spans; a batch with fewer chunks than lanes gives one chunk to each lane from the first on.
      *
      * @param parts     one batch per lane, filled here (cleared first): ranges of the batch's entries.
      * @param partEntry per lane, the batch entry each part belongs to.
+     * @param first     the lane that gets the first span.
      */
-    static void split(final TransferBatch batch, final TransferBatch[] parts, final int[][] partEntry)
+    static void split(final TransferBatch batch, final TransferBatch[] parts, final int[][] partEntry, final int first)
     {
         long total = 0;
         for (int i = 0; i < batch.size(); i++)
@@ -128,25 +139,26 @@ final class AeronLanesTransport implements BlockTransport
         {
             part.clear();
         }
-        final int lanes = parts.length;
-        long first = 0;
+        final long used = Math.max(1, Math.min(parts.length, total));
+        long firstChunk = 0;
         for (int i = 0; i < batch.size(); i++)
         {
             final long chunks = chunks(batch.length(i));
-            for (int k = 0; k < lanes; k++)
+            for (int n = 0; n < used; n++)
             {
-                final long from = Math.max(first, total * k / lanes);
-                final long to = Math.min(first + chunks, total * (k + 1) / lanes);
+                final long from = Math.max(firstChunk, total * n / used);
+                final long to = Math.min(firstChunk + chunks, total * (n + 1) / used);
                 if (from < to)
                 {
-                    final long start = (from - first) * DataFlyweight.CHUNK_BYTES;
-                    final long end = Math.min(batch.length(i), (to - first) * DataFlyweight.CHUNK_BYTES);
+                    final int k = (int)((first + n) % parts.length);
+                    final long start = (from - firstChunk) * DataFlyweight.CHUNK_BYTES;
+                    final long end = Math.min(batch.length(i), (to - firstChunk) * DataFlyweight.CHUNK_BYTES);
                     final int j = parts[k].add(batch.blockIndex(i), batch.generation(i), batch.regionOffset(i) + start,
                         (int)(end - start), batch.segment(i).asSlice(start, end - start));
                     partEntry[k][j] = i;
                 }
             }
-            first += chunks;
+            firstChunk += chunks;
         }
     }
 

@@ -29,9 +29,9 @@ class AeronLanesSplitTest
             batch.add(10, 100, 1_000, 1, arena.allocate(1));
             batch.add(11, 101, 2_000_000, 4 * CHUNK + 7, big);
             batch.add(12, 102, 9_000_000, 4096, arena.allocate(4096));
-            final TransferBatch[] parts = {new TransferBatch(), new TransferBatch(), new TransferBatch()};
+            final TransferBatch[] parts = lanes(3);
             final int[][] partEntry = new int[3][TransferBatch.MAX_ENTRIES];
-            AeronLanesTransport.split(batch, parts, partEntry);
+            AeronLanesTransport.split(batch, parts, partEntry, 0);
 
             assertEquals(2, parts[0].size());
             assertPart(parts[0], 0, 10, 100, 1_000, 1);
@@ -63,19 +63,56 @@ class AeronLanesSplitTest
     }
 
     @Test
-    void shouldLeaveLanesEmptyWhenThereAreFewerChunksThanLanes()
+    void shouldGiveOneChunkToEachLaneFromTheFirstWhenThereAreFewerChunksThanLanes()
     {
         try (Arena arena = Arena.ofConfined())
         {
             final TransferBatch batch = new TransferBatch();
             batch.add(1, 1, 0, CHUNK + 1, arena.allocate(CHUNK + 1));
-            final TransferBatch[] parts = {new TransferBatch(), new TransferBatch(), new TransferBatch()};
+            final TransferBatch[] parts = lanes(3);
             final int[][] partEntry = new int[3][TransferBatch.MAX_ENTRIES];
-            AeronLanesTransport.split(batch, parts, partEntry);
-            assertEquals(0, parts[0].size());
-            assertPart(parts[1], 0, 1, 1, 0, CHUNK);
-            assertPart(parts[2], 0, 1, 1, CHUNK, 1);
+            AeronLanesTransport.split(batch, parts, partEntry, 2);
+            assertPart(parts[2], 0, 1, 1, 0, CHUNK);
+            assertPart(parts[0], 0, 1, 1, CHUNK, 1);
+            assertEquals(1, parts[0].size());
+            assertEquals(0, parts[1].size(), "two chunks, from lane 2 on: lanes 2 and 0");
+            assertEquals(1, parts[2].size());
         }
+    }
+
+    @Test
+    void shouldStartAtTheFirstLaneAndWrap()
+    {
+        try (Arena arena = Arena.ofConfined())
+        {
+            // Six chunks over four lanes from lane 3: spans [0, 1), [1, 3), [3, 4), [4, 6) on lanes 3, 0, 1, 2.
+            final TransferBatch batch = new TransferBatch();
+            batch.add(5, 9, 4096, 6 * CHUNK, arena.allocate(6L * CHUNK));
+            final TransferBatch[] parts = lanes(4);
+            final int[][] partEntry = new int[4][TransferBatch.MAX_ENTRIES];
+            // Left over from a previous transfer: cleared.
+            parts[1].add(1, 1, 0, 1, arena.allocate(1));
+            parts[1].add(2, 2, 0, 1, arena.allocate(1));
+            AeronLanesTransport.split(batch, parts, partEntry, 3);
+            for (final TransferBatch part : parts)
+            {
+                assertEquals(1, part.size());
+            }
+            assertPart(parts[3], 0, 5, 9, 4096, CHUNK);
+            assertPart(parts[0], 0, 5, 9, 4096 + CHUNK, 2 * CHUNK);
+            assertPart(parts[1], 0, 5, 9, 4096 + 3L * CHUNK, CHUNK);
+            assertPart(parts[2], 0, 5, 9, 4096 + 4L * CHUNK, 2 * CHUNK);
+        }
+    }
+
+    private static TransferBatch[] lanes(final int count)
+    {
+        final TransferBatch[] parts = new TransferBatch[count];
+        for (int k = 0; k < count; k++)
+        {
+            parts[k] = new TransferBatch();
+        }
+        return parts;
     }
 
     private static void assertPart(
