@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs on the device machine: `bench remote` (kvpool over Aeron UDP on loopback beside redis-server) once per
-# configuration given, each as "LABEL;JVM OPTIONS;BENCH OPTIONS" (default: the table of bench/RESULTS-remote.txt's
-# record, four lanes at one, two and four client threads, then the shipped defaults), after the plain-UDP floor
-# (bench/device/probe/UdpFloor.java at 1, 2 and 4 pairs; FLOOR=0 skips it). Needs out/remote.tar.xz from
-# prepare-remote.sh (carried). Results in $OUT/remote.txt.
+# configuration given, each as "LABEL;JVM OPTIONS;BENCH OPTIONS" (default: the shipped defaults at one, two and
+# four client threads, and four with batches of 8: the table of bench/RESULTS-remote.txt's record), after the
+# plain-UDP floor (bench/device/probe/UdpFloor.java at 1, 2 and 4 pairs; FLOOR=0 skips it). Needs
+# out/remote.tar.xz from prepare-remote.sh (carried). Results in $OUT/remote.txt.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ -f out/remote.tar.xz ]; then
@@ -12,9 +12,10 @@ fi
 OUT="${OUT:-out/remote-results}"
 mkdir -p "$OUT"
 if [ $# -eq 0 ]; then
-    lanes="--threading shared --idle spin --lanes 4 --client-drivers own --sizes 256k,2m --seconds 4"
-    set -- "x1;;$lanes --threads 1" "x2;;$lanes --threads 2" "x4-yield;;$lanes --threads 4 --client-idle yield" \
-        "x4-backoff;;$lanes --threads 4 --client-idle backoff" "defaults;;--sizes 16k,256k,2m --seconds 4"
+    # The shipped defaults (lanes, idle and client drivers auto: on 16 cores 6 lanes, spin, process drivers).
+    auto="--sizes 16k,256k,2m --seconds 4"
+    set -- "x1;;$auto --threads 1" "x2;;$auto --threads 2" "x4;;$auto --threads 4" \
+        "x4-batch8;;--sizes 256k,2m --seconds 4 --threads 4 --batch 8"
 fi
 mapfile -t OPTIONS < <(grep -v -e '^#' -e '^$' -e 'SimpleFormatter' jvm.options)
 { nproc; grep -m1 'model name' /proc/cpuinfo; uname -r; } | tee "$OUT/remote.txt"

@@ -144,6 +144,14 @@ public final class AeronLoopback implements AutoCloseable
         PROCESS;
 
         /**
+         * @return the word {@link #parse} reads as this.
+         */
+        public String option()
+        {
+            return this == HOST ? "shared" : name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /**
          * @param text {@code shared} (HOST), {@code own} or {@code process}.
          * @throws IllegalArgumentException naming the values expected.
          */

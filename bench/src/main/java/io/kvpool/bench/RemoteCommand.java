@@ -38,6 +38,12 @@ import java.util.concurrent.atomic.AtomicLong;
     description = "GET throughput of kvpool over Aeron UDP (loopback) beside redis-server, same values, same threads.")
 final class RemoteCommand implements Callable<Integer>
 {
+    /**
+     * The most lanes {@code --lanes auto} gives. Measured on a 16-core host (bench/RESULTS-remote.txt): 6 lanes
+     * served four client threads best; 8 (20 spinning threads) fell to a third.
+     */
+    static final int MAX_AUTO_LANES = 6;
+
     @Spec
     private CommandSpec spec;
 
@@ -65,10 +71,11 @@ final class RemoteCommand implements Callable<Integer>
     private String threading;
     private ManagerContext.Threading mode;
 
-    @Option(names = "--idle", defaultValue = "backoff", paramLabel = "backoff|spin|yield",
-        description = "How the data path's threads wait, on both sides: backoff (the default; little CPU when " +
-            "idle), spin (busy-spin: the fastest, a core per thread, on hosts with cores to spare) or yield (spin " +
-            "offering the core to others: for more such threads than cores).")
+    @Option(names = "--idle", defaultValue = "auto", paramLabel = "auto|backoff|spin|yield",
+        description = "How the data path's threads wait, on both sides: backoff (little CPU when idle), spin " +
+            "(busy-spin: the fastest, a core per thread, on hosts with cores to spare) or yield (spin offering the " +
+            "core to others: for more such threads than cores). Default auto: spin with more than one lane, else " +
+            "backoff.")
     private String idle;
     private AeronIdle idleMode;
 
@@ -78,15 +85,19 @@ final class RemoteCommand implements Callable<Integer>
     private String clientIdle;
     private AeronIdle clientIdleMode;
 
-    @Option(names = "--lanes", defaultValue = "1", paramLabel = "N",
-        description = "The manager's Aeron data lanes (default: ${DEFAULT-VALUE}); clients split every transfer " +
-            "across them. Pair with --client-drivers own or process, so that each client lane has a driver too.")
+    @Option(names = "--lanes", defaultValue = "auto", paramLabel = "N|auto",
+        description = "The manager's Aeron data lanes; clients split every transfer across them. Pair with " +
+            "--client-drivers own or process, so that each client lane has a driver too. Default auto: as many " +
+            "as leave a core for each spinning thread (a manager lane and a client driver per lane, and the client " +
+            "threads), at most " + MAX_AUTO_LANES + "; one on a small host.")
+    private String lanesText;
     private int lanes;
 
-    @Option(names = "--client-drivers", defaultValue = "shared", paramLabel = "shared|own|process",
-        description = "The client side's media drivers: shared (the default: one for every client thread, as a " +
-            "host runs one), own (each client thread embeds its own, one per lane, as engine processes do) or " +
-            "process (one per lane, embedded and shared by every client thread, as one engine's threads do).")
+    @Option(names = "--client-drivers", defaultValue = "auto", paramLabel = "auto|shared|own|process",
+        description = "The client side's media drivers: shared (one for every client thread, as a host runs one), " +
+            "own (each client thread embeds its own, one per lane, as engine processes do) or process (one per " +
+            "lane, embedded and shared by every client thread, as one engine's threads do). Default auto: " +
+            "process with more than one lane, else shared.")
     private String clientDrivers;
     private AeronLoopback.ClientDrivers clientDriversMode;
 
@@ -99,14 +110,26 @@ final class RemoteCommand implements Callable<Integer>
     {
         final PrintWriter out = spec.commandLine().getOut();
         mode = option("--threading", threading, ManagerContext.Threading::parse);
-        idleMode = option("--idle", idle, AeronIdle::parse);
+        lanes = lanesText.equals("auto") ? autoLanes(Runtime.getRuntime().availableProcessors(), threads) :
+            option("--lanes", lanesText, RemoteCommand::parseLanes);
+        idleMode = idle.equals("auto") ? (lanes > 1 ? AeronIdle.SPIN : AeronIdle.BACKOFF) :
+            option("--idle", idle, AeronIdle::parse);
         clientIdleMode = clientIdle == null ? idleMode : option("--client-idle", clientIdle, AeronIdle::parse);
+        if (threads < 1)
+        {
+            throw new IllegalArgumentException("--threads=" + threads + ": expected at least 1");
+        }
         if (batch < 1 || batch > 1024 || batch > values)
         {
             throw new IllegalArgumentException("--batch=" + batch + ": expected 1 to 1024, and at most --values (" +
                 values + ")");
         }
-        clientDriversMode = option("--client-drivers", clientDrivers, AeronLoopback.ClientDrivers::parse);
+        clientDriversMode = clientDrivers.equals("auto") ? (lanes > 1 ? AeronLoopback.ClientDrivers.PROCESS :
+            AeronLoopback.ClientDrivers.HOST) : option("--client-drivers", clientDrivers,
+            AeronLoopback.ClientDrivers::parse);
+        out.printf("kvpool: %d lane(s), threading %s, idle %s (client %s), client drivers %s; %d cores%n", lanes,
+            threading, name(idleMode), name(clientIdleMode), clientDriversMode.option(),
+            Runtime.getRuntime().availableProcessors());
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
         out.printf("%-8s %8s %6s %14s %12s %14s %12s %8s%n", "size", "threads", "batch", "redis ops/s", "redis GB/s",
             "kvpool ops/s", "kvpool GB/s", "ratio");
@@ -312,6 +335,38 @@ final class RemoteCommand implements Callable<Integer>
         {
             throw new IllegalArgumentException(name + "=" + text + ": " + ex.getMessage(), ex);
         }
+    }
+
+    /**
+     * @return the lanes {@code --lanes auto} gives: as many as leave a core for every spinning thread (per lane a
+     *         manager thread and a client-side driver, plus the client threads), 1 to {@link #MAX_AUTO_LANES}.
+     */
+    static int autoLanes(final int cores, final int threads)
+    {
+        return Math.max(1, Math.min(MAX_AUTO_LANES, (cores - threads) / 2));
+    }
+
+    private static int parseLanes(final String text)
+    {
+        final int lanes;
+        try
+        {
+            lanes = Integer.parseInt(text);
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException("expected a number of lanes or auto", ex);
+        }
+        if (lanes < 1)
+        {
+            throw new IllegalArgumentException("expected at least 1");
+        }
+        return lanes;
+    }
+
+    private static String name(final AeronIdle idle)
+    {
+        return idle.name().toLowerCase(Locale.ROOT);
     }
 
     private static byte[] key(final int i)

@@ -1,0 +1,64 @@
+package io.kvpool.bench;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code bench remote}'s choices that need no Redis: the lanes {@code --lanes auto} gives, the client-driver words,
+ * and refused options (each named with its value, before anything starts).
+ */
+class RemoteCommandTest
+{
+    @Test
+    void shouldGiveACoreToEverySpinningThreadAndAtMostSixLanes()
+    {
+        assertEquals(1, RemoteCommand.autoLanes(2, 2), "a 2-core host: one lane");
+        assertEquals(1, RemoteCommand.autoLanes(1, 4), "never below one");
+        assertEquals(4, RemoteCommand.autoLanes(12, 4), "(12 - 4) / 2");
+        assertEquals(5, RemoteCommand.autoLanes(12, 1), "(12 - 1) / 2, rounded down");
+        assertEquals(6, RemoteCommand.autoLanes(16, 4));
+        assertEquals(RemoteCommand.MAX_AUTO_LANES, RemoteCommand.autoLanes(16, 2), "7 capped");
+        assertEquals(RemoteCommand.MAX_AUTO_LANES, RemoteCommand.autoLanes(128, 1));
+    }
+
+    @Test
+    void shouldReadEachClientDriversWordBackAsItself()
+    {
+        for (final AeronLoopback.ClientDrivers drivers : AeronLoopback.ClientDrivers.values())
+        {
+            assertEquals(drivers, AeronLoopback.ClientDrivers.parse(drivers.option()));
+        }
+        assertEquals(AeronLoopback.ClientDrivers.HOST, AeronLoopback.ClientDrivers.parse("shared"));
+    }
+
+    @Test
+    void shouldRefuseBadOptionsNamingThem()
+    {
+        assertRefused("--lanes=0: expected at least 1", "--lanes", "0");
+        assertRefused("--lanes=many: expected a number of lanes or auto", "--lanes", "many");
+        assertRefused("--client-drivers=mine: expected shared, own or process", "--client-drivers", "mine");
+        assertRefused("--idle=nap: expected", "--idle", "nap");
+        assertRefused("--threads=0: expected at least 1", "--threads", "0");
+    }
+
+    private static void assertRefused(final String message, final String... args)
+    {
+        final StringWriter err = new StringWriter();
+        final StringWriter out = new StringWriter();
+        final CommandLine command = new CommandLine(new RemoteCommand()).setErr(new PrintWriter(err))
+            .setOut(new PrintWriter(out)).setExecutionExceptionHandler((ex, line, parsed) ->
+            {
+                line.getErr().println(ex.getMessage());
+                return 1;
+            });
+        assertEquals(1, command.execute(args), out.toString());
+        assertTrue(err.toString().contains(message), err.toString());
+        assertEquals("", out.toString(), "refused before anything is printed or started");
+    }
+}
