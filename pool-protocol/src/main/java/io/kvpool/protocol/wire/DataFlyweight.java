@@ -30,16 +30,17 @@ public final class DataFlyweight
     /**
      * Term length of the data channels' publications, both ways. Small on purpose: a publication's three terms
      * (and the image's three on the far side) are written and read by several threads per chunk (the data agent,
-     * the sender, the receiver, the subscriber, Aeron's cleaning), and 3 MiB of them stay in cache where 48 MiB
-     * (16m terms) did not: single 256 KiB GETs over UDP ran 1.7x faster on a 16-core host (docs/spec/transports.md).
-     * The largest message is a term's eighth (128 KiB), well above one chunk.
+     * the sender, the receiver, the subscriber, Aeron's cleaning), and the less of them there is, the more of it
+     * stays in cache: 16 MiB terms to 1 MiB made single 256 KiB GETs over UDP 1.7x faster on a 16-core host, and
+     * 1 MiB to 512 KiB 10-30 % faster again with two and four client threads (docs/spec/transports.md). The
+     * largest message is a term's eighth (64 KiB): one chunk with its header, {@link #MAX_FRAME_LENGTH}.
      */
-    public static final String TERM_LENGTH = "1m";
+    public static final String TERM_LENGTH = "512k";
     /**
      * Receive window of the data channels' subscriptions: the most Aeron allows, a term's half of
      * {@link #TERM_LENGTH} (change the two together), all of it in flight.
      */
-    public static final String RECEIVE_WINDOW = "512k";
+    public static final String RECEIVE_WINDOW = "256k";
     /** Largest data-path message. */
     public static final int MAX_FRAME_LENGTH = 64 * 1024;
     /** Bytes of a DATA_READ entry. */
