@@ -4,6 +4,7 @@ import io.aeron.Aeron;
 import io.aeron.driver.MediaDriver;
 import io.kvpool.manager.internal.DataAgent;
 import io.kvpool.protocol.RegionGeometry;
+import io.kvpool.protocol.wire.DataFlyweight;
 import org.agrona.CloseHelper;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.Agent;
@@ -55,7 +56,8 @@ record DataLane(int port, MediaDriver driver, Aeron aeron, AgentRunner runner) i
             aeron = PoolManager.connectAeron(dir, driver, driverTimeoutMs);
             final DataAgent agent = new DataAgent(aeron, List.of(aeron.addSubscription("aeron:udp?endpoint=" +
                 udpEndpoint.substring(0, colon) + ":" + port, PoolManager.DATA_STREAM_ID)),
-                region, geometry, liveSessions, "kvpool-data-lane" + lane);
+                region, geometry, liveSessions, DataFlyweight.termLength(context.dataLanes()),
+                "kvpool-data-lane" + lane);
             final Agent work = context.threading() == ManagerContext.Threading.SHARED ?
                 new CompositeAgent(new PoolManager.InvokedDriver(driver.sharedAgentInvoker()), agent) : agent;
             final AgentRunner runner = new AgentRunner(context.idleStrategy(), errors, null,

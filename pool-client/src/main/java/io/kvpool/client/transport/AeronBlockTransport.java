@@ -376,7 +376,8 @@ public final class AeronBlockTransport implements BlockTransport
                 // Aeron's default handler exits the JVM when the driver goes away; here that only fails transfers.
                 .errorHandler(ex -> LOG.log(System.Logger.Level.DEBUG, "aeron: " + ex)));
             final String target = (context.managerEndpoint() == null ? "aeron:ipc?" :
-                "aeron:udp?endpoint=" + context.managerEndpoint() + "|") + "term-length=" + DataFlyweight.TERM_LENGTH +
+                "aeron:udp?endpoint=" + context.managerEndpoint() + "|") + "term-length=" +
+                DataFlyweight.termLength(context.session().dataLanePorts().size() + 1) +
                 "|mtu=" + DataFlyweight.MTU;
             publication = aeron.addExclusivePublication(target, DATA_STREAM_ID);
         }

@@ -56,18 +56,22 @@ public final class DataAgent implements Agent
     private final ExpandableArrayBuffer header = new ExpandableArrayBuffer(64);
     private final ExpandableArrayBuffer reply = new ExpandableArrayBuffer(64 * 1024);
     private final String roleName;
+    private final String termLength;
     private long housekeepingAtNs;
 
     /**
      * @param subscriptions the data streams to serve (IPC, UDP).
      * @param liveSessions  the sessions the control agent has open, by id, with their namespace ids.
+     * @param termLength    term length of the sessions' publications ({@link DataFlyweight#termLength}).
      * @param roleName      the agent's name (its thread's, when it has one).
      */
     public DataAgent(
         final Aeron aeron, final List<Subscription> subscriptions, final MemorySegment region,
-        final RegionGeometry geometry, final Map<Long, Integer> liveSessions, final String roleName)
+        final RegionGeometry geometry, final Map<Long, Integer> liveSessions, final String termLength,
+        final String roleName)
     {
         this.roleName = roleName;
+        this.termLength = termLength;
         this.aeron = aeron;
         this.subscriptions = subscriptions;
         this.region = region;
@@ -171,7 +175,7 @@ public final class DataAgent implements Agent
         try
         {
             final ChannelUri uri = ChannelUri.parse(channel);
-            uri.put("term-length", DataFlyweight.TERM_LENGTH);
+            uri.put("term-length", termLength);
             uri.put("mtu", DataFlyweight.MTU);
             final DataSession session = new DataSession(
                 aeron.addExclusivePublication(uri.toString(), DataFlyweight.openStreamId(buffer, offset)), namespaceId);

@@ -28,19 +28,38 @@ public final class DataFlyweight
     /** MTU of the data channels. */
     public static final String MTU = "60k";
     /**
-     * Term length of the data channels' publications, both ways. Small on purpose: a publication's three terms
-     * (and the image's three on the far side) are written and read by several threads per chunk (the data agent,
-     * the sender, the receiver, the subscriber, Aeron's cleaning), and the less of them there is, the more of it
-     * stays in cache: 16 MiB terms to 1 MiB made single 256 KiB GETs over UDP 1.7x faster on a 16-core host, and
-     * 1 MiB to 512 KiB 10-30 % faster again with two and four client threads (docs/spec/transports.md). The
-     * largest message is a term's eighth (64 KiB): one chunk with its header, {@link #MAX_FRAME_LENGTH}.
+     * Term length of the data channels' publications, both ways, where the manager serves several lanes (see
+     * {@link #termLength}). Small on purpose: a publication's three terms (and the image's three on the far side)
+     * are written and read by several threads per chunk (the data agent, the sender, the receiver, the subscriber,
+     * Aeron's cleaning), and the less of them there is, the more of it stays in cache: 16 MiB terms to 1 MiB made
+     * single 256 KiB GETs over UDP 1.7x faster on a 16-core host, and 1 MiB to 512 KiB 10-30 % faster again with
+     * six lanes and two or four client threads (docs/spec/transports.md). The largest message is a term's eighth
+     * (64 KiB): one chunk with its header, {@link #MAX_FRAME_LENGTH}.
      */
     public static final String TERM_LENGTH = "512k";
     /**
-     * Receive window of the data channels' subscriptions: the most Aeron allows, a term's half of
-     * {@link #TERM_LENGTH} (change the two together), all of it in flight.
+     * Term length of the data channels where the manager serves one lane: every byte of a transfer then passes
+     * one receive window (a term's half), and a 256 KiB block would not fit the 256 KiB one of {@link #TERM_LENGTH}
+     * (its frame headers push it over), costing a status-message round trip per GET: 256 KiB GETs on a 2-core host
+     * ran ~15 % faster with these 1 MiB terms.
      */
-    public static final String RECEIVE_WINDOW = "256k";
+    public static final String SINGLE_LANE_TERM_LENGTH = "1m";
+    /**
+     * Receive window the data channels' subscriptions ask for: half of the larger term, {@link
+     * #SINGLE_LANE_TERM_LENGTH}. Aeron holds an image's window to half its term, so with {@link #TERM_LENGTH} it is
+     * 256 KiB; either way all of it is in flight.
+     */
+    public static final String RECEIVE_WINDOW = "512k";
+    /**
+     * @param lanes the data lanes the manager serves (1 without {@code data-lanes}).
+     * @return the term length of the data channels' publications, both ways: {@link #SINGLE_LANE_TERM_LENGTH} for
+     *         one lane, else {@link #TERM_LENGTH}. Each side sets it on the publications it creates.
+     */
+    public static String termLength(final int lanes)
+    {
+        return lanes > 1 ? TERM_LENGTH : SINGLE_LANE_TERM_LENGTH;
+    }
+
     /** Largest data-path message. */
     public static final int MAX_FRAME_LENGTH = 64 * 1024;
     /** Bytes of a DATA_READ entry. */
