@@ -45,10 +45,7 @@ public final class BlockBatch
      */
     public BlockBatch(final int capacity)
     {
-        if (capacity < 0 || capacity > MAX_KEYS)
-        {
-            throw new IllegalArgumentException("capacity=" + capacity + " must be 0.." + MAX_KEYS);
-        }
+        checkCapacity(capacity);
         keys = new byte[capacity * KEY_BYTES];
         status = new int[capacity];
         blockIndex = new long[capacity];
@@ -300,7 +297,7 @@ public final class BlockBatch
         }
         if (size == status.length)
         {
-            final int capacity = Math.min(MAX_KEYS, Math.max(16, 2 * size));
+            final int capacity = grownCapacity(size);
             keys = Arrays.copyOf(keys, capacity * KEY_BYTES);
             status = Arrays.copyOf(status, capacity);
             blockIndex = Arrays.copyOf(blockIndex, capacity);
@@ -310,6 +307,30 @@ public final class BlockBatch
             checksum = Arrays.copyOf(checksum, capacity);
             pinId = Arrays.copyOf(pinId, capacity);
         }
+    }
+
+    /**
+     * The capacity a batch starts with: 0 to {@link #MAX_KEYS} (shared with {@code TransferBatch}, which has the
+     * same bound).
+     *
+     * @throws IllegalArgumentException naming the capacity otherwise.
+     */
+    public static void checkCapacity(final int capacity)
+    {
+        if (capacity < 0 || capacity > MAX_KEYS)
+        {
+            throw new IllegalArgumentException("capacity=" + capacity + " must be 0.." + MAX_KEYS);
+        }
+    }
+
+    /**
+     * @param size entries a full batch holds.
+     * @return the capacity it grows to: double, at least 16, at most {@link #MAX_KEYS} (shared with
+     *         {@code TransferBatch}).
+     */
+    public static int grownCapacity(final int size)
+    {
+        return Math.min(MAX_KEYS, Math.max(16, 2 * size));
     }
 
     private void checkIndex(final int index)

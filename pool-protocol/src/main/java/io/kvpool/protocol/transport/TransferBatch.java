@@ -39,10 +39,7 @@ public final class TransferBatch
      */
     public TransferBatch(final int capacity)
     {
-        if (capacity < 0 || capacity > MAX_ENTRIES)
-        {
-            throw new IllegalArgumentException("capacity=" + capacity + " must be 0.." + MAX_ENTRIES);
-        }
+        BlockBatch.checkCapacity(capacity);
         blockIndex = new long[capacity];
         generation = new long[capacity];
         regionOffset = new long[capacity];
@@ -78,7 +75,7 @@ public final class TransferBatch
         }
         if (size == status.length)
         {
-            grow(Math.min(MAX_ENTRIES, Math.max(16, 2 * size)));
+            grow(BlockBatch.grownCapacity(size));
         }
         this.blockIndex[size] = blockIndex;
         this.generation[size] = generation;
