@@ -11,6 +11,7 @@ import io.kvpool.client.ManagerClientContext;
 import io.kvpool.manager.ManagerContext;
 import io.kvpool.manager.PoolManager;
 import io.kvpool.protocol.AeronIdle;
+import io.kvpool.protocol.Choices;
 import io.kvpool.protocol.FileTrees;
 
 import java.io.IOException;
@@ -109,7 +110,7 @@ public final class AeronLoopback implements AutoCloseable
      */
     public KvPool connect()
     {
-        return connect(ClientDrivers.HOST);
+        return connect(ClientDrivers.SHARED);
     }
 
     /**
@@ -125,7 +126,7 @@ public final class AeronLoopback implements AutoCloseable
         {
             case OWN -> context.embeddedDriverDir(directory.resolve("client-" + clients.incrementAndGet()));
             case PROCESS -> context.embeddedDriverDir(directory.resolve("client"));
-            case HOST ->
+            case SHARED ->
             {
                 // The shared client-side driver, set above.
             }
@@ -137,33 +138,19 @@ public final class AeronLoopback implements AutoCloseable
     public enum ClientDrivers
     {
         /** The one client-side driver this loopback runs for every client (as a host runs one). */
-        HOST,
+        SHARED,
         /** Drivers embedded in the client, one per data lane, its own (as engine processes that embed them). */
         OWN,
         /** Drivers embedded in this process, one per data lane, shared by every client (an engine's threads). */
         PROCESS;
 
         /**
-         * @return the word {@link #parse} reads as this.
-         */
-        public String option()
-        {
-            return this == HOST ? "shared" : name().toLowerCase(java.util.Locale.ROOT);
-        }
-
-        /**
-         * @param text {@code shared} (HOST), {@code own} or {@code process}.
-         * @throws IllegalArgumentException naming the values expected.
+         * @param text {@code shared}, {@code own} or {@code process}, in any case.
+         * @throws IllegalArgumentException listing the values expected.
          */
         public static ClientDrivers parse(final String text)
         {
-            return switch (text)
-            {
-                case "shared" -> HOST;
-                case "own" -> OWN;
-                case "process" -> PROCESS;
-                default -> throw new IllegalArgumentException("expected shared, own or process");
-            };
+            return Choices.parse(values(), text);
         }
     }
 

@@ -125,10 +125,10 @@ final class RemoteCommand implements Callable<Integer>
                 values + ")");
         }
         clientDriversMode = clientDrivers.equals("auto") ? (lanes > 1 ? AeronLoopback.ClientDrivers.PROCESS :
-            AeronLoopback.ClientDrivers.HOST) : option("--client-drivers", clientDrivers,
+            AeronLoopback.ClientDrivers.SHARED) : option("--client-drivers", clientDrivers,
             AeronLoopback.ClientDrivers::parse);
         out.printf("kvpool: %d lane(s), threading %s, idle %s (client %s), client drivers %s; %d cores%n", lanes,
-            threading, name(idleMode), name(clientIdleMode), clientDriversMode.option(),
+            threading, name(idleMode), name(clientIdleMode), name(clientDriversMode),
             Runtime.getRuntime().availableProcessors());
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
         out.printf("%-8s %8s %6s %14s %12s %14s %12s %8s%n", "size", "threads", "batch", "redis ops/s", "redis GB/s",
@@ -364,9 +364,12 @@ final class RemoteCommand implements Callable<Integer>
         return lanes;
     }
 
-    private static String name(final AeronIdle idle)
+    /**
+     * @return a choice as its option spells it.
+     */
+    private static String name(final Enum<?> choice)
     {
-        return idle.name().toLowerCase(Locale.ROOT);
+        return choice.name().toLowerCase(Locale.ROOT);
     }
 
     private static byte[] key(final int i)
