@@ -19,16 +19,19 @@ import java.util.concurrent.Callable;
 @Command(
     name = "gpu",
     mixinStandardHelpOptions = true,
-    description = {"Checks the GPU bridge on random data (every byte compared) and prints contiguous and",
-        "scattered-page bandwidths, per-page copies against the kernel. Needs an NVIDIA GPU; elsewhere run",
-        "bench/gpu/prepare.sh here and bench/gpu/run.sh on the GPU machine. With --client: the client's",
-        "getToDevice/putFromDevice end to end instead (bench/gpu/prepare-client.sh, run-client.sh)."})
+    header = "Checks the GPU bridge and measures its bandwidths (needs an NVIDIA GPU).",
+    description = {
+        "Checks the GPU bridge on random data (every byte compared) and prints contiguous and scattered-page " +
+            "bandwidths, per-page copies against the kernel. Needs an NVIDIA GPU; elsewhere run bench/gpu/prepare.sh " +
+            "here and bench/gpu/run.sh on the GPU machine. With --client: the client's getToDevice/putFromDevice end " +
+            "to end instead (bench/gpu/prepare-client.sh, run-client.sh)."})
 final class GpuCommand implements Callable<Integer>
 {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--out", defaultValue = "out/gpu-results", description = "Results (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "out/gpu-results",
+        description = "Results (default: ${DEFAULT-VALUE}).")
     private Path out;
 
     @Option(names = "--client", description = "Check the client's device path end to end (a manager in this JVM).")

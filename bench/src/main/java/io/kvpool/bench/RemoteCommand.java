@@ -51,7 +51,8 @@ final class RemoteCommand implements Callable<Integer>
         description = "Value sizes (default: ${DEFAULT-VALUE}).")
     private List<String> sizes;
 
-    @Option(names = "--threads", defaultValue = "2", description = "Client threads (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "2",
+        description = "Client threads (default: ${DEFAULT-VALUE}).")
     private int threads;
 
     @Option(names = "--batch", defaultValue = "1", paramLabel = "N",
@@ -59,10 +60,12 @@ final class RemoteCommand implements Callable<Integer>
             "answers one MGET of the same N keys (as an engine fetches a prompt's blocks).")
     private int batch;
 
-    @Option(names = "--seconds", defaultValue = "5", description = "Measured seconds per run (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seconds", paramLabel = "N", defaultValue = "5",
+        description = "Measured seconds per run (default: ${DEFAULT-VALUE}).")
     private int seconds;
 
-    @Option(names = "--values", defaultValue = "32", description = "Distinct values (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--values", paramLabel = "N", defaultValue = "32",
+        description = "Distinct values (default: ${DEFAULT-VALUE}).")
     private int values;
 
     @Option(names = "--threading", defaultValue = "shared", paramLabel = "shared|dedicated",

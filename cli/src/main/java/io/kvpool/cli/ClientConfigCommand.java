@@ -15,6 +15,7 @@ import java.util.concurrent.Callable;
 @Command(
     name = "client-config",
     mixinStandardHelpOptions = true,
+    header = "Checks a client configuration file and prints its settings.",
     description = "Checks a client configuration file (as deployment writes it for engine hosts) and prints its " +
         "settings; exit status 1 names the bad key.")
 final class ClientConfigCommand implements Callable<Integer>

@@ -41,10 +41,11 @@ import java.util.concurrent.TimeUnit;
     name = "demo",
     mixinStandardHelpOptions = true,
     sortOptions = false,
+    header = "Runs a pool manager and engine processes on a Mooncake trace; reports hits, GB/s, prefill saved.",
     description = {
-        "Starts a pool manager on an emulated CXL region (a 1 GiB file in /dev/shm), then several engine",
-        "processes that replay a Mooncake trace against it, and reports block hit rate, blocks and bytes served,",
-        "GB/s, p50/p99 get latency and the prefill time saved. The last line is a one-line summary."})
+        "Starts a pool manager on an emulated CXL region (a 1 GiB file in /dev/shm), then several engine " +
+            "processes that replay a Mooncake trace against it, and reports block hit rate, blocks and bytes served, " +
+            "GB/s, p50/p99 get latency and the prefill time saved. The last line is a one-line summary."})
 final class DemoCommand implements Callable<Integer>
 {
     private static final String NAMESPACE = "mooncake-demo";

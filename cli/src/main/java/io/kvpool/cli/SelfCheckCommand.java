@@ -37,10 +37,11 @@ import java.util.concurrent.Callable;
 @Command(
     name = "selfcheck",
     mixinStandardHelpOptions = true,
+    header = "Runs an in-process pool self-check on an emulated CXL region.",
     description = {
-        "Runs an in-process pool self-check on an emulated CXL region (a file in /dev/shm):",
-        "puts KV blocks of two models, gets them back comparing every byte, overfills one model to show",
-        "eviction and elastic slab sharing, reopens the region and checks nothing committed was lost."})
+        "The region is a file in /dev/shm. The check puts KV blocks of two models, gets them back comparing every " +
+            "byte, overfills one model to show eviction and elastic slab sharing, reopens the region and checks " +
+            "nothing committed was lost."})
 final class SelfCheckCommand implements Callable<Integer>
 {
     @Spec

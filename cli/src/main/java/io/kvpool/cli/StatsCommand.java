@@ -24,6 +24,7 @@ import java.util.concurrent.Callable;
 @Command(
     name = "stats",
     mixinStandardHelpOptions = true,
+    header = "Prints a running manager's live figures.",
     description = "Prints a running manager's live figures: capacity, slabs and blocks per namespace, hits, " +
         "misses, evictions, lease expiries, rejected requests.")
 final class StatsCommand implements Callable<Integer>

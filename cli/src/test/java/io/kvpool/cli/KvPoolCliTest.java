@@ -36,6 +36,20 @@ class KvPoolCliTest
     }
 
     @Test
+    void shouldSummarizeEveryCommandInOneWholeSentence()
+    {
+        // The command list shows a command's header, else its description's first line: a fragment there reads
+        // as a cut-off sentence ("... then several engine").
+        for (final CommandLine command : KvPoolCli.commandLine().getSubcommands().values())
+        {
+            final CommandLine.Model.UsageMessageSpec usage = command.getCommandSpec().usageMessage();
+            final String summary = usage.header().length > 0 ? usage.header()[0] : usage.description()[0];
+            assertTrue(summary.endsWith(".") && summary.length() <= 100,
+                command.getCommandName() + ": " + summary);
+        }
+    }
+
+    @Test
     void shouldRunSelfCheckAndInspectItsRegion() throws Exception
     {
         final Path region = directory.resolve("region");

@@ -35,12 +35,12 @@ import java.util.stream.IntStream;
     name = "characterize",
     mixinStandardHelpOptions = true,
     sortOptions = false,
+    header = "Measures the bandwidth and latency of every data path present here.",
     description = {
-        "Measures every data path present here: local DRAM and the pool region by load/store",
-        "(read, write, copy; sequential and random; 64 B to 4 MiB; 1 to N threads; pointer-chase",
-        "latency idle and under load), the network transport (Aeron UDP on loopback) and the GPU",
-        "from the registered region when there is one. Writes points.csv, points.json, three PNG",
-        "charts and summary.md.",
+        "Measures every data path present here: local DRAM and the pool region by load/store (read, write, copy; " +
+            "sequential and random; 64 B to 4 MiB; 1 to N threads; pointer-chase latency idle and under load), the " +
+            "network transport (Aeron UDP on loopback) and the GPU from the registered region when there is one. " +
+            "Writes points.csv, points.json, three PNG charts and summary.md.",
         ""})
 public final class CharacterizeCommand implements Callable<Integer>
 {

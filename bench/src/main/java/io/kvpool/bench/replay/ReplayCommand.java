@@ -45,13 +45,12 @@ import java.util.concurrent.atomic.AtomicInteger;
     name = "replay",
     mixinStandardHelpOptions = true,
     sortOptions = false,
+    header = "Replays a Mooncake-format trace against a pool, beside an exact LRU of the same capacity.",
     description = {
-        "Replays a Mooncake-format trace (timestamp, input_length, output_length,",
-        "hash_ids of 512-token prefix blocks) against a pool: per request a",
-        "longest-prefix lookup, a get of the leading hits (every byte checked) and",
-        "a put of the rest. Reports the block hit rate beside an exact LRU of the",
-        "same capacity in blocks, bytes moved, throughput, get/put latency",
-        "percentiles and the prefill time saved; writes JSON.",
+        "Replays a Mooncake-format trace (timestamp, input_length, output_length, hash_ids of 512-token prefix " +
+            "blocks) against a pool: per request a longest-prefix lookup, a get of the leading hits (every byte " +
+            "checked) and a put of the rest. Reports the block hit rate beside an exact LRU of the same capacity in " +
+            "blocks, bytes moved, throughput, get/put latency percentiles and the prefill time saved; writes JSON.",
         ""})
 public final class ReplayCommand implements Callable<Integer>
 {
