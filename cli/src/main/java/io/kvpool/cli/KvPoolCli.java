@@ -14,7 +14,10 @@ import picocli.CommandLine.Command;
     description = "A rack-scale memory pool for the KV caches of LLM inference engines.",
     subcommands = {DemoCommand.class, ManagerCommand.class, StatsCommand.class, InspectCommand.class,
         SelfCheckCommand.class, ClientConfigCommand.class, TestCommand.class,
-        CommandLine.HelpCommand.class})
+        CommandLine.HelpCommand.class},
+    footer = {"",
+        "Also: kvpool bench COMMAND runs the benchmarks (kvpool bench --help lists them). In a source tree the " +
+            "launcher also takes rig SCENARIO (the QEMU test rig), build, and jdk (prints the JDK it uses)."})
 public final class KvPoolCli
 {
     /**

@@ -23,6 +23,8 @@ class KvPoolCliTest
         final CommandLine commandLine = KvPoolCli.commandLine();
         final Result top = run("--help");
         assertEquals(0, top.exitCode);
+        // The launcher's own commands are named too, or a newcomer never finds the benchmarks or the rig.
+        assertTrue(top.out.contains("kvpool bench --help") && top.out.contains("rig SCENARIO"), top.out);
         for (final String name : commandLine.getSubcommands().keySet())
         {
             assertTrue(top.out.contains(name), "top-level help lists " + name);
