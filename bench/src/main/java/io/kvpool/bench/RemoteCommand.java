@@ -43,6 +43,9 @@ final class RemoteCommand implements Callable<Integer>
      * served four client threads best; 8 (20 spinning threads) fell to a third.
      */
     static final int MAX_AUTO_LANES = 6;
+    /** Value sizes: the manager's default smallest block up to the largest bulk string Redis is started to take. */
+    private static final int MIN_SIZE = 16 << 10;
+    private static final int MAX_SIZE = 64 << 20;
 
     @Spec
     private CommandSpec spec;
@@ -122,6 +125,19 @@ final class RemoteCommand implements Callable<Integer>
         {
             throw new IllegalArgumentException("--threads=" + threads + ": expected at least 1");
         }
+        if (seconds < 1)
+        {
+            throw new IllegalArgumentException("--seconds=" + seconds + ": expected at least 1");
+        }
+        if (values < 1)
+        {
+            throw new IllegalArgumentException("--values=" + values + ": expected at least 1");
+        }
+        final int[] sizeBytes = new int[sizes.size()];
+        for (int i = 0; i < sizeBytes.length; i++)
+        {
+            sizeBytes[i] = option("--sizes", sizes.get(i), RemoteCommand::parseSize);
+        }
         if (batch < 1 || batch > 1024 || batch > values)
         {
             throw new IllegalArgumentException("--batch=" + batch + ": expected 1 to 1024, and at most --values (" +
@@ -136,9 +152,8 @@ final class RemoteCommand implements Callable<Integer>
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
         out.printf("%-8s %8s %6s %14s %12s %14s %12s %8s%n", "size", "threads", "batch", "redis ops/s", "redis GB/s",
             "kvpool ops/s", "kvpool GB/s", "ratio");
-        for (final String text : sizes)
+        for (final int size : sizeBytes)
         {
-            final int size = (int)ByteSizes.parse(text);
             final double redis = redis(size);
             final double kvpool = kvpool(size);
             out.printf(Locale.ROOT, "%-8s %8d %6d %14.0f %12.2f %14.0f %12.2f %7.2fx%n", ByteSizes.format(size),
@@ -153,7 +168,7 @@ final class RemoteCommand implements Callable<Integer>
         final int port = freePort();
         final Process server = new ProcessBuilder(redisServer, "--port", Integer.toString(port), "--bind",
             "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no", "--proto-max-bulk-len",
-            "64mb").redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            Integer.toString(MAX_SIZE)).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         try
         {
             awaitRedis(port);
@@ -347,6 +362,20 @@ final class RemoteCommand implements Callable<Integer>
     static int autoLanes(final int cores, final int threads)
     {
         return Math.max(1, Math.min(MAX_AUTO_LANES, (cores - threads) / 2));
+    }
+
+    /**
+     * @return a value size the benchmark's pool can hold in one block (and Redis in one bulk string): a multiple of
+     *         64 bytes from the manager's default smallest block, 16 KiB, to 64 MiB.
+     */
+    static int parseSize(final String text)
+    {
+        final long size = ByteSizes.parse(text);
+        if (size % 64 != 0 || size < MIN_SIZE || size > MAX_SIZE)
+        {
+            throw new IllegalArgumentException("expected a multiple of 64 bytes from 16k to 64m (a pool block)");
+        }
+        return (int)size;
     }
 
     private static int parseLanes(final String text)

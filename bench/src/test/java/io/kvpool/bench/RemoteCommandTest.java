@@ -43,6 +43,22 @@ class RemoteCommandTest
         assertRefused("--client-drivers=mine: expected shared, own or process", "--client-drivers", "mine");
         assertRefused("--idle=nap: expected", "--idle", "nap");
         assertRefused("--threads=0: expected at least 1", "--threads", "0");
+        assertRefused("--seconds=0: expected at least 1", "--seconds", "0");
+        assertRefused("--values=0: expected at least 1", "--values", "0");
+        final String block = ": expected a multiple of 64 bytes from 16k to 64m";
+        assertRefused("--sizes=0" + block, "--sizes", "0");
+        assertRefused("--sizes=100" + block, "--sizes", "256k,100");
+        assertRefused("--sizes=128m" + block, "--sizes", "128m");
+        assertRefused("--sizes=lots: size='lots' is not a size", "--sizes", "lots");
+    }
+
+    @Test
+    void shouldTakeEveryPoolBlockSizeFrom16KiBTo64MiB()
+    {
+        assertEquals(16 << 10, RemoteCommand.parseSize("16k"));
+        assertEquals(256 << 10, RemoteCommand.parseSize("256KiB"));
+        assertEquals((16 << 10) + 64, RemoteCommand.parseSize(Integer.toString((16 << 10) + 64)));
+        assertEquals(64 << 20, RemoteCommand.parseSize("64m"));
     }
 
     private static void assertRefused(final String message, final String... args)
