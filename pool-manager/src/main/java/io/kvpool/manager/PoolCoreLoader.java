@@ -38,6 +38,7 @@ final class PoolCoreLoader
         context.conclude();
         final long start = System.nanoTime();
         final Path indexFile = context.indexFile().toAbsolutePath();
+        Region.requirePresent(context.regionSource());
         final FileLock lock = lock(indexFile);
         Region region = null;
         BlockIndex index = null;

@@ -14,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -172,6 +173,20 @@ class RegionFormatTest
         final PoolException anonymous = assertThrows(PoolException.class,
             () -> PoolCore.open(new PoolContext().regionSource(RegionSource.anonymous(MIB))));
         assertTrue(anonymous.getMessage().contains("indexFile"), anonymous.getMessage());
+    }
+
+    @Test
+    void shouldNameAMissingDevdaxDeviceBeforeCreatingAnythingForIt()
+    {
+        // The index's directory does not exist either: the device is what the manager names, and it creates
+        // nothing (no lock file) for a device that is not there.
+        final Path indexFile = fixture.directory.resolve("absent").resolve("dax9.9.index");
+        final PoolException ex = assertThrows(PoolException.class, () -> PoolCore.open(new PoolContext()
+            .regionSource(new RegionSource.DevDax(Path.of("/dev/dax9.9"), fixture.directory))
+            .indexFile(indexFile)));
+        assertEquals(ErrorCode.REGION_MAP_FAILED, ex.errorCode());
+        assertTrue(ex.getMessage().contains("no devdax device dax9.9: "), ex.getMessage());
+        assertFalse(Files.exists(indexFile.getParent()), "nothing created");
     }
 
     private PoolException refused(final ErrorCode expected) throws Exception

@@ -70,17 +70,36 @@ public final class Region implements AutoCloseable
         };
     }
 
-    private static Region mapDevDax(final RegionSource.DevDax source)
+    /**
+     * Checks, without mapping anything, that a devdax source names a devdax device present on this host (files and
+     * anonymous memory need no check): so that a manager says "no devdax device" before it creates anything for
+     * one, such as its index's lock file.
+     *
+     * @throws PoolException {@link ErrorCode#REGION_MAP_FAILED} as {@link #map} would, naming what it looked for.
+     */
+    public static void requirePresent(final RegionSource source)
     {
-        final DaxSysfs.DaxDevice device;
+        if (source instanceof RegionSource.DevDax dax)
+        {
+            readDevice(dax);
+        }
+    }
+
+    private static DaxSysfs.DaxDevice readDevice(final RegionSource.DevDax source)
+    {
         try
         {
-            device = DaxSysfs.read(source.device(), source.sysfsRoot());
+            return DaxSysfs.read(source.device(), source.sysfsRoot());
         }
         catch (final IOException | NumberFormatException ex)
         {
             throw new PoolException(ErrorCode.REGION_MAP_FAILED, ex.getMessage(), ex);
         }
+    }
+
+    private static Region mapDevDax(final RegionSource.DevDax source)
+    {
+        final DaxSysfs.DaxDevice device = readDevice(source);
         // A devdax mapping must be a multiple of the device alignment, from offset 0; the kernel answers EINVAL
         // ("unaligned vma") otherwise.
         final long length = device.sizeBytes() / device.alignBytes() * device.alignBytes();
