@@ -2,11 +2,15 @@ package io.kvpool.bench;
 
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.BenchmarkList;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.format.OutputFormat;
+import org.openjdk.jmh.runner.format.OutputFormatFactory;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -22,6 +26,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
 /**
  * {@code ./kvpool bench jmh}: runs the JMH suites briefly (forked JVMs with kvpool's flags), writes JSON results and
@@ -50,6 +55,7 @@ final class JmhCommand implements Callable<Integer>
     public Integer call() throws RunnerException, IOException
     {
         final PrintWriter writer = spec.commandLine().getOut();
+        requireMatch(include);
         Files.createDirectories(out);
         final Path json = out.resolve("jmh-results.json");
         final ChainedOptionsBuilder options = new OptionsBuilder().include(include)
@@ -83,6 +89,24 @@ final class JmhCommand implements Callable<Integer>
         }
         writer.println("results: " + json.toAbsolutePath());
         return 0;
+    }
+
+    /**
+     * @throws IllegalArgumentException naming the pattern and every benchmark there is, when it matches none (JMH
+     *                                  itself fails with an exception that has no message).
+     */
+    static void requireMatch(final String include)
+    {
+        final OutputFormat silent = OutputFormatFactory.createFormatInstance(System.out, VerboseMode.SILENT);
+        final BenchmarkList benchmarks = BenchmarkList.defaultList();
+        if (benchmarks.find(silent, List.of(include), List.of()).isEmpty())
+        {
+            final String names = benchmarks.getAll(silent, List.of()).stream()
+                .map(entry -> entry.getUsername().substring(entry.getUsername().lastIndexOf('.',
+                    entry.getUsername().lastIndexOf('.') - 1) + 1))
+                .distinct().sorted().collect(Collectors.joining(", "));
+            throw new IllegalArgumentException("no benchmark matches '" + include + "'; there are: " + names);
+        }
     }
 
     private static String[] jvmOptions() throws IOException

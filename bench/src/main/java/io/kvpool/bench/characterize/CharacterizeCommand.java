@@ -72,7 +72,7 @@ public final class CharacterizeCommand implements Callable<Integer>
     private String size;
 
     @Option(names = "--threads", paramLabel = "N", description = "Most threads (default: the cores).")
-    private int maxThreads;
+    private Integer maxThreads;
 
     @Option(names = "--point-ms", paramLabel = "MS",
         description = "Milliseconds per bandwidth point (default: 250, 50 with --quick); latency and network " +
@@ -97,8 +97,12 @@ public final class CharacterizeCommand implements Callable<Integer>
         {
             throw new IllegalArgumentException("--size=" + size + " must be at least 16m");
         }
+        if (maxThreads != null && maxThreads < 1)
+        {
+            throw new IllegalArgumentException("--threads=" + maxThreads + " must be at least 1");
+        }
         final int cores = Runtime.getRuntime().availableProcessors();
-        final int threads = maxThreads > 0 ? maxThreads : cores;
+        final int threads = maxThreads != null ? maxThreads : cores;
         final int[] threadCounts = quick ? IntStream.of(1, threads).distinct().toArray() :
             IntStream.rangeClosed(1, threads).toArray();
         if (pointMillis < 0)

@@ -24,6 +24,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -145,6 +146,18 @@ class CharacterizeTest
         final MemorySegment kept = MemorySegment.ofArray(Files.readAllBytes(region));
         assertEquals(SuperblockDescriptor.MAGIC, kept.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(
             ByteOrder.nativeOrder()), 0), "the pool is untouched");
+    }
+
+    @Test
+    void shouldRefuseFewerThanOneThreadBeforeMeasuring()
+    {
+        final StringWriter errors = new StringWriter();
+        final CommandLine command = new CommandLine(new CharacterizeCommand());
+        command.setErr(new PrintWriter(errors));
+        final Path out = directory.resolve("out");
+        assertEquals(1, command.execute("--quick", "--no-network", "--threads", "0", "--out", out.toString()));
+        assertTrue(errors.toString().contains("--threads=0 must be at least 1"), errors.toString());
+        assertFalse(Files.exists(out), "nothing measured or written");
     }
 
     private static int colours(final BufferedImage image)
