@@ -225,6 +225,13 @@ class KvPoolTest
             assertTrue(blockSize.getMessage().contains("blockSizeBytes=" + BLOCK + ", not 4096"), blockSize.getMessage());
             final PoolException token = assertThrows(PoolException.class, () -> pool.namespace(name, BLOCK, "no"));
             assertEquals(ErrorCode.REQUEST_REFUSED, token.errorCode());
+            // A refusal the manager's pool raised names its code once (the client names it; the manager sends the
+            // rest), not "NAMESPACE_INVALID: NAMESPACE_INVALID: ...".
+            final PoolException geometry = assertThrows(PoolException.class,
+                () -> fixture.createNamespace(name + "-odd", 100, 0, ""));
+            assertEquals(ErrorCode.NAMESPACE_INVALID, geometry.errorCode());
+            assertTrue(geometry.getMessage().startsWith("NAMESPACE_INVALID: blockSizeBytes=100 must be a multiple"),
+                geometry.getMessage());
 
             final KvNamespace ns = pool.namespace(name, BLOCK, "t-" + name);
             final long sealedBefore = sealed(name);

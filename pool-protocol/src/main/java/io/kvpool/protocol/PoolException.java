@@ -58,6 +58,14 @@ public final class PoolException extends RuntimeException
         return ErrorCode.of(code);
     }
 
+    /**
+     * @return the message without the code's name: what a manager sends a peer, whose own exception names the code.
+     */
+    public String detail()
+    {
+        return super.getMessage();
+    }
+
     @Override
     public String getMessage()
     {

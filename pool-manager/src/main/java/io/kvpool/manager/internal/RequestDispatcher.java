@@ -173,7 +173,7 @@ public final class RequestDispatcher
         }
         catch (final PoolException ex)
         {
-            refuse(session, correlationId, ex.code(), ex.getMessage());
+            refuse(session, correlationId, ex.code(), ex.detail());
         }
         catch (final RuntimeException ex)
         {
