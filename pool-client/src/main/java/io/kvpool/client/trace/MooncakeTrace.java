@@ -1,6 +1,7 @@
 package io.kvpool.client.trace;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.kvpool.client.BlockKeys;
@@ -70,7 +71,10 @@ public final class MooncakeTrace
                 }
                 catch (final IOException | IllegalArgumentException ex)
                 {
-                    final String message = source + ":" + lineNumber + ": " + ex.getMessage();
+                    // Jackson's own message adds its location on a second line ("at [Source: REDACTED ...]");
+                    // the line number here says where.
+                    final String message = source + ":" + lineNumber + ": " +
+                        (ex instanceof JsonProcessingException json ? json.getOriginalMessage() : ex.getMessage());
                     if (policy == OnMalformed.STOP)
                     {
                         throw new TraceFormatException(message + " (choose skip to go past malformed lines)",
