@@ -7,6 +7,7 @@ import io.kvpool.protocol.Durations;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Properties;
 import java.util.Set;
@@ -51,7 +52,9 @@ public record ClientConfig(KvPoolContext context, String namespace, long blockBy
         }
         catch (final IOException ex)
         {
-            throw new IllegalArgumentException("cannot read client configuration " + file + ": " + ex.getMessage(), ex);
+            // A missing file's exception says only its name.
+            throw new IllegalArgumentException("cannot read client configuration " + file + ": " +
+                (ex instanceof NoSuchFileException ? "no such file" : ex.getMessage()), ex);
         }
         final Set<String> unknown = new TreeSet<>(properties.stringPropertyNames());
         unknown.removeAll(KEYS);

@@ -72,7 +72,8 @@ class ClientConfigTest
             "key 'aeron-idle': expected backoff, spin or yield");
         final IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
             () -> ClientConfig.load(directory.resolve("absent.properties")));
-        assertTrue(missing.getMessage().startsWith("cannot read client configuration"), missing.getMessage());
+        assertEquals("cannot read client configuration " + directory.resolve("absent.properties") +
+            ": no such file", missing.getMessage());
     }
 
     private void assertProblem(final String text, final String expected) throws IOException

@@ -12,6 +12,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -78,7 +79,9 @@ final class ManagerConfigFile
         }
         catch (final IOException | RuntimeException ex)
         {
-            throw ManagerContext.invalid("cannot read configuration file " + file + ": " + ex.getMessage());
+            // A missing file's exception says only its name.
+            throw ManagerContext.invalid("cannot read configuration file " + file + ": " +
+                (ex instanceof NoSuchFileException ? "no such file" : ex.getMessage()));
         }
         if (root == null)
         {

@@ -76,6 +76,10 @@ class ManagerContextTest
         assertInvalid("region-file: /dev/shm/x\ndata-lanes: 2\n", "data-lanes=2 needs a UDP endpoint");
         assertInvalid("region-file: /dev/shm/x\nendpoint: 0.0.0.0:0\naeron-dir: /dev/shm/d\ndata-lanes: 2\n",
             "needs a UDP endpoint and the embedded media driver");
+        final Path absent = directory.resolve("absent.yaml");
+        final PoolException missing = assertThrows(PoolException.class, () -> ManagerContext.fromYaml(absent));
+        assertEquals("CONFIG_INVALID: cannot read configuration file " + absent + ": no such file",
+            missing.getMessage());
     }
 
     @Test
