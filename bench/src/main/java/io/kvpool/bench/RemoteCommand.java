@@ -168,7 +168,8 @@ final class RemoteCommand implements Callable<Integer>
         final int port = freePort();
         final Process server = new ProcessBuilder(redisServer, "--port", Integer.toString(port), "--bind",
             "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no", "--proto-max-bulk-len",
-            Integer.toString(MAX_SIZE)).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            Integer.toString(MAX_SIZE)).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .start();
         try
         {
             awaitRedis(port);

@@ -26,8 +26,8 @@ import java.util.concurrent.Callable;
     header = "Runs the pool manager service in the foreground.",
     description = {
         "The manager owns the region and answers clients over Aeron (IPC on this host, UDP with --endpoint). " +
-            "SIGTERM/SIGINT: finish in-flight requests, flush, mark the region " +
-            "clean, exit 0. After a SIGKILL the next start recovers the region.",
+            "SIGTERM/SIGINT: finish in-flight requests, flush, mark the region clean, exit 0. After a SIGKILL the " +
+            "next start recovers the region.",
         "Every option may also be given in a YAML file (--config) under the same name without dashes; options on " +
             "the command line override the file."})
 final class ManagerCommand implements Callable<Integer>
