@@ -70,8 +70,7 @@ final class JmhCommand implements Callable<Integer>
         writer.printf("%-36s %10s %10s %10s%n", "benchmark", "block", "GB/s", "vs copy");
         for (final RunResult result : results)
         {
-            final String full = result.getParams().getBenchmark();
-            final String name = full.substring(full.lastIndexOf('.', full.lastIndexOf('.') - 1) + 1);
+            final String name = shortName(result.getParams().getBenchmark());
             final String block = result.getParams().getParam("blockBytes");
             final double opsPerSecond = result.getPrimaryResult().getScore();
             if (block == null)
@@ -102,11 +101,19 @@ final class JmhCommand implements Callable<Integer>
         if (benchmarks.find(silent, List.of(include), List.of()).isEmpty())
         {
             final String names = benchmarks.getAll(silent, List.of()).stream()
-                .map(entry -> entry.getUsername().substring(entry.getUsername().lastIndexOf('.',
-                    entry.getUsername().lastIndexOf('.') - 1) + 1))
+                .map(entry -> shortName(entry.getUsername()))
                 .distinct().sorted().collect(Collectors.joining(", "));
             throw new IllegalArgumentException("no benchmark matches '" + include + "'; there are: " + names);
         }
+    }
+
+    /**
+     * @param benchmark a benchmark's full name, {@code package.Class.method}.
+     * @return {@code Class.method}.
+     */
+    private static String shortName(final String benchmark)
+    {
+        return benchmark.substring(benchmark.lastIndexOf('.', benchmark.lastIndexOf('.') - 1) + 1);
     }
 
     private static String[] jvmOptions() throws IOException
