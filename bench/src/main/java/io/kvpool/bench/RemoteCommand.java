@@ -121,18 +121,9 @@ final class RemoteCommand implements Callable<Integer>
         idleMode = idle.equals("auto") ? (lanes > 1 ? AeronIdle.SPIN : AeronIdle.BACKOFF) :
             option("--idle", idle, AeronIdle::parse);
         clientIdleMode = clientIdle == null ? idleMode : option("--client-idle", clientIdle, AeronIdle::parse);
-        if (threads < 1)
-        {
-            throw new IllegalArgumentException("--threads=" + threads + ": expected at least 1");
-        }
-        if (seconds < 1)
-        {
-            throw new IllegalArgumentException("--seconds=" + seconds + ": expected at least 1");
-        }
-        if (values < 1)
-        {
-            throw new IllegalArgumentException("--values=" + values + ": expected at least 1");
-        }
+        requireAtLeastOne("--threads", threads);
+        requireAtLeastOne("--seconds", seconds);
+        requireAtLeastOne("--values", values);
         final int[] sizeBytes = new int[sizes.size()];
         for (int i = 0; i < sizeBytes.length; i++)
         {
@@ -395,6 +386,17 @@ final class RemoteCommand implements Callable<Integer>
             throw new IllegalArgumentException("expected at least 1");
         }
         return lanes;
+    }
+
+    /**
+     * @throws IllegalArgumentException naming the option and its value when it is below 1.
+     */
+    private static void requireAtLeastOne(final String name, final int value)
+    {
+        if (value < 1)
+        {
+            throw new IllegalArgumentException(name + "=" + value + ": expected at least 1");
+        }
     }
 
     /**
