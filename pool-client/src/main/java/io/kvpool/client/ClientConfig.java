@@ -3,11 +3,11 @@ package io.kvpool.client;
 import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.ByteSizes;
 import io.kvpool.protocol.Durations;
+import io.kvpool.protocol.FileTrees;
 
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Properties;
 import java.util.Set;
@@ -52,9 +52,8 @@ public record ClientConfig(KvPoolContext context, String namespace, long blockBy
         }
         catch (final IOException ex)
         {
-            // A missing file's exception says only its name.
             throw new IllegalArgumentException("cannot read client configuration " + file + ": " +
-                (ex instanceof NoSuchFileException ? "no such file" : ex.getMessage()), ex);
+                FileTrees.reason(ex), ex);
         }
         final Set<String> unknown = new TreeSet<>(properties.stringPropertyNames());
         unknown.removeAll(KEYS);

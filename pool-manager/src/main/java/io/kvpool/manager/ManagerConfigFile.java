@@ -3,6 +3,7 @@ package io.kvpool.manager;
 import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.ByteSizes;
 import io.kvpool.protocol.Durations;
+import io.kvpool.protocol.FileTrees;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -12,7 +13,6 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -79,9 +79,7 @@ final class ManagerConfigFile
         }
         catch (final IOException | RuntimeException ex)
         {
-            // A missing file's exception says only its name.
-            throw ManagerContext.invalid("cannot read configuration file " + file + ": " +
-                (ex instanceof NoSuchFileException ? "no such file" : ex.getMessage()));
+            throw ManagerContext.invalid("cannot read configuration file " + file + ": " + FileTrees.reason(ex));
         }
         if (root == null)
         {

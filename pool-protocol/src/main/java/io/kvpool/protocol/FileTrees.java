@@ -3,17 +3,29 @@ package io.kvpool.protocol;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
 /**
- * Removes scratch directories (regions, indexes and Aeron directories made for a run). Stateless.
+ * Removes scratch directories (regions, indexes and Aeron directories made for a run), and says why a file could
+ * not be read. Stateless.
  */
 public final class FileTrees
 {
     private FileTrees()
     {
+    }
+
+    /**
+     * @param ex why a file could not be read or written.
+     * @return the reason in words, for a message that already names the file: a missing file's exception says
+     *         only its name.
+     */
+    public static String reason(final Exception ex)
+    {
+        return ex instanceof NoSuchFileException ? "no such file" : ex.getMessage();
     }
 
     /**
