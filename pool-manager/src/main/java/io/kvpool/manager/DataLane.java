@@ -4,7 +4,6 @@ import io.aeron.Aeron;
 import io.aeron.driver.MediaDriver;
 import io.kvpool.manager.internal.DataAgent;
 import io.kvpool.protocol.RegionGeometry;
-import io.kvpool.protocol.wire.DataFlyweight;
 import org.agrona.CloseHelper;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.Agent;
@@ -56,8 +55,7 @@ record DataLane(int port, MediaDriver driver, Aeron aeron, AgentRunner runner) i
             aeron = PoolManager.connectAeron(dir, driver, driverTimeoutMs);
             final DataAgent agent = new DataAgent(aeron, List.of(aeron.addSubscription("aeron:udp?endpoint=" +
                 udpEndpoint.substring(0, colon) + ":" + port, PoolManager.DATA_STREAM_ID)),
-                region, geometry, liveSessions, DataFlyweight.termLength(context.dataLanes()),
-                "kvpool-data-lane" + lane);
+                region, geometry, liveSessions, context.dataLanes(), "kvpool-data-lane" + lane);
             final Agent work = context.threading() == ManagerContext.Threading.SHARED ?
                 new CompositeAgent(new PoolManager.InvokedDriver(driver.sharedAgentInvoker()), agent) : agent;
             final AgentRunner runner = new AgentRunner(context.idleStrategy(), errors, null,

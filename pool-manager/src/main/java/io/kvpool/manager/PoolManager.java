@@ -16,7 +16,6 @@ import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.AeronTimeouts;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
-import io.kvpool.protocol.wire.DataFlyweight;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import org.agrona.CloseHelper;
 import org.agrona.ErrorHandler;
@@ -164,7 +163,7 @@ public final class PoolManager implements AutoCloseable
             final ManagerAgent agent = new ManagerAgent(pool, subscriptions, dispatcher, sessions, metrics,
                 System::nanoTime);
             final DataAgent dataAgent = new DataAgent(aeron, dataSubscriptions, pool.region().segment(),
-                pool.geometry(), sessions.published(), DataFlyweight.termLength(context.dataLanes()), "kvpool-data");
+                pool.geometry(), sessions.published(), context.dataLanes(), "kvpool-data");
             final PoolManager[] self = new PoolManager[1];
             for (int lane = 1; lane < context.dataLanes(); lane++)
             {

@@ -62,16 +62,17 @@ public final class DataAgent implements Agent
     /**
      * @param subscriptions the data streams to serve (IPC, UDP).
      * @param liveSessions  the sessions the control agent has open, by id, with their namespace ids.
-     * @param termLength    term length of the sessions' publications ({@link DataFlyweight#termLength}).
+     * @param dataLanes     the data lanes the manager serves: they set the term length of the sessions'
+     *                      publications ({@link DataFlyweight#termLength}).
      * @param roleName      the agent's name (its thread's, when it has one).
      */
     public DataAgent(
         final Aeron aeron, final List<Subscription> subscriptions, final MemorySegment region,
-        final RegionGeometry geometry, final Map<Long, Integer> liveSessions, final String termLength,
+        final RegionGeometry geometry, final Map<Long, Integer> liveSessions, final int dataLanes,
         final String roleName)
     {
         this.roleName = roleName;
-        this.termLength = termLength;
+        this.termLength = DataFlyweight.termLength(dataLanes);
         this.aeron = aeron;
         this.subscriptions = subscriptions;
         this.region = region;
