@@ -8,12 +8,19 @@
 #  3. a second run must change nothing;
 #  4. characterize.yml runs a tiny characterization and fetches its six files back;
 #  5. the metrics endpoint answers, the configurations hold the vault's secrets, and the manager stops cleanly.
+# Where a tool it needs is missing it prints one [SKIPPED] line with the reason and exits 77 (skipped), unless
+# KVPOOL_REQUIRE_ANSIBLE=1 (as .ci/run sets: CI installs the tools and must run the test), when it fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for tool in ansible-playbook ansible-lint python3; do
     if ! command -v "$tool" >/dev/null 2>&1; then
-        echo "ansible test: $tool is not installed (apt-get install ansible ansible-lint; .ci/run does)" >&2
-        exit 1
+        reason="$tool is not installed: apt-get install ansible ansible-lint python3, then ./kvpool test (.ci/run installs them and runs it)"
+        if [ "${KVPOOL_REQUIRE_ANSIBLE:-0}" = 1 ]; then
+            echo "ansible test: $reason; KVPOOL_REQUIRE_ANSIBLE=1 asks for the real run" >&2
+            exit 1
+        fi
+        echo "[SKIPPED] ansible deployment test (ansible/test/run.sh) -- $reason"
+        exit 77
     fi
 done
 export ANSIBLE_CONFIG="$PWD/ansible.cfg" ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 ANSIBLE_STDOUT_CALLBACK=default

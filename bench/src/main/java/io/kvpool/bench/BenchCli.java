@@ -2,6 +2,7 @@ package io.kvpool.bench;
 
 import io.kvpool.bench.characterize.CharacterizeCommand;
 import io.kvpool.bench.replay.ReplayCommand;
+import io.kvpool.cli.UsageErrors;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -14,7 +15,8 @@ import picocli.CommandLine.Command;
     description = "Benchmarks of kvpool's data paths.",
     subcommands = {CharacterizeCommand.class, ReplayCommand.class, JmhCommand.class, RemoteCommand.class,
         GpuCommand.class,
-        CommandLine.HelpCommand.class})
+        CommandLine.HelpCommand.class},
+    footer = {"", "Exit status: 0 done, 1 failed while running (or a benchmark's check failed), 2 usage error."})
 public final class BenchCli
 {
     /**
@@ -22,15 +24,11 @@ public final class BenchCli
      */
     public static void main(final String[] args)
     {
-        // A failure is one clear line, not a stack trace (-Dkvpool.debug=true adds it); exit status 1.
-        System.exit(new CommandLine(new BenchCli()).setExecutionExceptionHandler((ex, command, parsed) ->
-        {
-            command.getErr().println("kvpool bench " + command.getCommandName() + ": " + ex.getMessage());
-            if (Boolean.getBoolean("kvpool.debug"))
-            {
-                ex.printStackTrace(command.getErr());
-            }
-            return 1;
-        }).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    static CommandLine commandLine()
+    {
+        return UsageErrors.install(new CommandLine(new BenchCli()));
     }
 }

@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
         CommandLine.HelpCommand.class},
     footer = {"",
         "Also: kvpool bench COMMAND runs the benchmarks (kvpool bench --help lists them). In a source tree the " +
-            "launcher also takes rig SCENARIO (the QEMU test rig), build, and jdk (prints the JDK it uses)."})
+            "launcher also takes rig SCENARIO (the QEMU test rig), build, and jdk (prints the JDK it uses).",
+        "Exit status: 0 done, 1 failed while running, 2 usage error (a bad option or value)."})
 public final class KvPoolCli
 {
     /**
@@ -30,8 +31,7 @@ public final class KvPoolCli
 
     static CommandLine commandLine()
     {
-        return new CommandLine(new KvPoolCli())
-            .setExecutionExceptionHandler(new ErrorHandler());
+        return UsageErrors.install(new CommandLine(new KvPoolCli()));
     }
 
     /** Reports the project version from the jar manifest. */
@@ -43,22 +43,6 @@ public final class KvPoolCli
             final String version = KvPoolCli.class.getPackage().getImplementationVersion();
             return new String[]{"kvpool " + (version == null ? "(development build)" : version) + ", Java " +
                 Runtime.version()};
-        }
-    }
-
-    /** Prints a failure as one clear line (with its code), not a stack trace; exit status 1. */
-    static final class ErrorHandler implements CommandLine.IExecutionExceptionHandler
-    {
-        @Override
-        public int handleExecutionException(
-            final Exception ex, final CommandLine commandLine, final CommandLine.ParseResult parseResult)
-        {
-            commandLine.getErr().println("kvpool " + commandLine.getCommandName() + ": " + ex.getMessage());
-            if (Boolean.getBoolean("kvpool.debug"))
-            {
-                ex.printStackTrace(commandLine.getErr());
-            }
-            return 1;
         }
     }
 }

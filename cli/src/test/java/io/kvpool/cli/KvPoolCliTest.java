@@ -4,12 +4,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class KvPoolCliTest
@@ -64,7 +67,7 @@ class KvPoolCliTest
         assertTrue(Files.size(region) >= 64L << 20);
 
         final Result again = run("selfcheck", "--region-file", region.toString(), "--size", "64m");
-        assertEquals(1, again.exitCode);
+        assertEquals(2, again.exitCode, "an option naming an existing file is a usage error");
         assertTrue(again.err.contains("already exists") && again.err.contains("--format"), again.err);
 
         final Result inspect = run("inspect", region.toString());
@@ -75,7 +78,7 @@ class KvPoolCliTest
     }
 
     @Test
-    void shouldReplayTraceSampleWithEngineProcessesAndCheckEveryByte()
+    void shouldReplayTraceSampleWithEngineProcessesAndCheckEveryByte() throws IOException
     {
         final Result demo = run("demo", "--requests", "120", "--engines", "2", "--size", "256m");
         assertEquals(0, demo.exitCode, demo.err);
@@ -85,6 +88,42 @@ class KvPoolCliTest
             "us, \\d+\\.\\d s of prefill saved, 0 corrupt"), summary);
         assertTrue(demo.out.contains("requests          120 (120 by 2 engines"), demo.out);
         assertTrue(demo.out.contains("every byte checked: 0 corrupt"), demo.out);
+        // RDMA is information here, not a to-do: whatever this host has, the header asks nobody to install anything.
+        final String header = lines[0];
+        assertTrue(header.matches(".*; RDMA (on|off: no libibverbs|off: no RDMA device[^;]*);.*"), header);
+        assertFalse(header.contains("install"), header);
+        // The README's sample shows the lines the demo prints, in the same order.
+        assertEquals(labels(demo.out.lines().toList()), labels(readmeDemoSample()), demo.out);
+    }
+
+    @Test
+    void shouldAgreeWithTheReadmeOnHowLongQuickTakes() throws Exception
+    {
+        final Result help = run("demo", "--help");
+        assertTrue(help.out.replaceAll("\\s+", " ").contains("(" + DemoCommand.QUICK_TAKES + ")"), help.out);
+        assertTrue(Files.readString(readme()).contains("(" + DemoCommand.QUICK_TAKES + ")"),
+            "README says --quick takes " + DemoCommand.QUICK_TAKES);
+    }
+
+    private static Path readme()
+    {
+        return Path.of(System.getProperty("kvpool.jvm.options")).resolveSibling("README.md");
+    }
+
+    /** The README's demo sample: the fenced block after "./kvpool demo` is kvpool end to end". */
+    private static List<String> readmeDemoSample() throws IOException
+    {
+        final String text = Files.readString(readme());
+        final int from = text.indexOf("```\n", text.indexOf("`./kvpool demo` is kvpool end to end")) + 4;
+        return text.substring(from, text.indexOf("```", from)).lines().toList();
+    }
+
+    /** Each line's label: the text before its value (two spaces, or a colon for the header and the summary). */
+    private static List<String> labels(final List<String> lines)
+    {
+        return lines.stream().filter(line -> !line.isBlank() && !line.startsWith("replay "))
+            .map(line -> line.startsWith("kvpool demo:") || line.startsWith("summary:") ?
+                line.substring(0, line.indexOf(':') + 1) : line.split(" {2,}")[0]).toList();
     }
 
     @Test
@@ -99,7 +138,8 @@ class KvPoolCliTest
         final Result inspect = run("inspect", notRegion.toString());
         assertEquals(1, inspect.exitCode);
         assertTrue(inspect.err.contains("REGION_NOT_FORMATTED"), inspect.err);
-        assertTrue(inspect.err.contains("--format"), inspect.err);
+        // inspect has no --format: the fix names the command that has.
+        assertTrue(inspect.err.contains("kvpool manager --format"), inspect.err);
     }
 
     private static Result run(final String... args)

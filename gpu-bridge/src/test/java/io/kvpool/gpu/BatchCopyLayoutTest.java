@@ -1,5 +1,6 @@
 package io.kvpool.gpu;
 
+import io.kvpool.protocol.test.Tools;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -29,12 +30,8 @@ class BatchCopyLayoutTest
     void shouldMatchTheCudaHeader() throws IOException, InterruptedException
     {
         final boolean present = Files.exists(INCLUDE.resolve("cuda.h"));
-        if (!present)
-        {
-            System.out.println("[SKIPPED] BatchCopyLayoutTest -- no CUDA toolkit headers at " + INCLUDE +
-                " (set CUDA_HOME)");
-        }
-        Assumptions.assumeTrue(present, "no CUDA toolkit headers at " + INCLUDE);
+        Assumptions.assumeTrue(Tools.onPath("gcc"), "gcc is not installed: apt-get install gcc");
+        Assumptions.assumeTrue(present, "no CUDA toolkit headers at " + INCLUDE + " (set CUDA_HOME)");
         final Path binary = Files.createDirectories(Path.of("target/c")).resolve("batch_layout");
         final Process gcc = new ProcessBuilder("gcc", "-I" + INCLUDE, "-o", binary.toString(),
             Path.of("src/test/c/batch_layout.c").toAbsolutePath().toString()).redirectErrorStream(true).start();

@@ -12,6 +12,7 @@ import io.kvpool.client.internal.EmbeddedDrivers;
 import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.AeronTimeouts;
 import io.kvpool.protocol.BlockBatch;
+import io.kvpool.protocol.Durations;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.NamespaceInfo;
 import io.kvpool.protocol.PoolException;
@@ -377,7 +378,7 @@ public final class ManagerClient implements AutoCloseable
             }
         }
         throw new PoolException(ErrorCode.MANAGER_UNREACHABLE, "no pool manager answered within " +
-            context.connectTimeout() + " (" + (context.managerEndpoint() == null ? "IPC via " + context.aeronDir() :
+            Durations.format(context.connectTimeout()) + " (" + (context.managerEndpoint() == null ? "IPC via " + context.aeronDir() :
             "UDP " + context.managerEndpoint()) + "): is it running?" + (last != null ? " Last: " +
             last.getMessage() : ""), last);
     }

@@ -3,6 +3,7 @@ package io.kvpool.manager;
 import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.AeronTimeouts;
 import io.kvpool.protocol.Choices;
+import io.kvpool.protocol.Durations;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
 import io.kvpool.protocol.RegionGeometry;
@@ -477,11 +478,11 @@ public final class ManagerContext
         }
         if (sessionTimeout.toMillis() < 100)
         {
-            throw invalid("session-timeout=" + sessionTimeout + " must be at least 100ms");
+            throw invalid("session-timeout=" + Durations.format(sessionTimeout) + " must be at least 100ms");
         }
         if (aeronDriverTimeout.toMillis() < 100)
         {
-            throw invalid("aeron driver timeout=" + aeronDriverTimeout + " must be at least 100ms " +
+            throw invalid("aeron driver timeout=" + Durations.format(aeronDriverTimeout) + " must be at least 100ms " +
                 "(-D" + AeronTimeouts.DRIVER_TIMEOUT_PROPERTY + " is in milliseconds)");
         }
         if (idlePark.toNanos() < 1_000 || idlePark.toMillis() > 1_000)

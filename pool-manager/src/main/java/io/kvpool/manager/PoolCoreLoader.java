@@ -149,7 +149,7 @@ final class PoolCoreLoader
         {
             throw new PoolException(ErrorCode.REGION_BAD_GEOMETRY, "field=" + field + " requested=" + given +
                 " recorded=" + recorded + ": the region was formatted with other geometry; omit the option to " +
-                "attach as it is, or reformat explicitly with --format (destroys its contents)");
+                "attach as it is, or reformat explicitly with kvpool manager --format (destroys its contents)");
         }
     }
 

@@ -136,7 +136,7 @@ public final class PoolManager implements AutoCloseable
             {
                 io.kvpool.transport.rdma.RdmaResponder.open(pool.region().segment(),
                     "auto".equals(context.rdmaDevice()) ? null : context.rdmaDevice(),
-                    why -> rdmaState.append(" (").append(why).append(')'))
+                    why -> rdmaState.append(": ").append(why))
                     .ifPresent(responder ->
                     {
                         rdmaState.setLength(0);

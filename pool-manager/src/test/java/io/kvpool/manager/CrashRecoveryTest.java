@@ -5,6 +5,7 @@ import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.BlockTableDescriptor;
 import io.kvpool.protocol.RegionGeometry;
 import io.kvpool.protocol.Status;
+import io.kvpool.protocol.test.LogCapture;
 import io.kvpool.transport.cxl.RegionSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -85,9 +86,18 @@ class CrashRecoveryTest
     private RecoveryReport verifyJournal(final int maxUnacknowledged) throws IOException
     {
         final List<long[]> entries = journalEntries();
-        try (PoolCore pool = PoolCore.open(new PoolContext()
+        // Recovery after a kill repairs on purpose and says so: the test asserts on what it says.
+        try (LogCapture log = LogCapture.start();
+            PoolCore pool = PoolCore.open(new PoolContext()
             .regionSource(RegionSource.file(fixture.regionFile, 0))))
         {
+            final RecoveryReport report = pool.recoveryReport();
+            assertTrue(log.count("was WRITING: its writer's lease died with the previous manager; freed") >=
+                Math.min(report.reclaimedWritingBlocks(), 20), "each reclaimed block logged (up to 20): " +
+                log.warnings());
+            assertEquals(1, log.count("attached TMPFS_FILE"), "one attach line with the report: " + log.warnings());
+            assertTrue(log.count("Recovery operation needs exclusive access") >= 1,
+                "Chronicle Map's notice for an index not closed cleanly: " + log.warnings());
             final int ns = pool.namespace("crash").id();
             final BlockBatch batch = new BlockBatch();
             for (int start = 0; start < entries.size(); start += BlockBatch.MAX_KEYS)
@@ -120,7 +130,7 @@ class CrashRecoveryTest
             assertEquals(namespace.sealedBlocks(), stats.indexEntries());
             assertEquals(namespace.capacityBlocks(), namespace.freeBlocks() + namespace.sealedBlocks());
             assertEquals(0, countWriting(pool), "no WRITING entry left in the block table");
-            return pool.recoveryReport();
+            return report;
         }
     }
 

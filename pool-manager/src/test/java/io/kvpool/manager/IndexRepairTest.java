@@ -3,6 +3,7 @@ package io.kvpool.manager;
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.BlockTableDescriptor;
 import io.kvpool.protocol.Status;
+import io.kvpool.protocol.test.LogCapture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -45,8 +46,10 @@ class IndexRepairTest
             }
         }
         Files.delete(indexFile);
-        try (PoolCore pool = PoolCore.open(fixture.context(16 * MIB)))
+        try (LogCapture log = LogCapture.start(); PoolCore pool = PoolCore.open(fixture.context(16 * MIB)))
         {
+            assertEquals(checksums.length, log.count("was sealed but missing from the index; re-indexed"),
+                "every re-indexed block logged: " + log.warnings());
             assertEquals(checksums.length, pool.recoveryReport().restoredIndexEntries());
             assertTrue(pool.recoveryReport().repaired());
             final BlockBatch batch = new BlockBatch();
@@ -81,8 +84,10 @@ class IndexRepairTest
             BlockTableDescriptor.stampRelease(pool.region().segment(), entry,
                 BlockTableDescriptor.stamp(BlockTableDescriptor.generation(stamp), BlockTableDescriptor.FREE));
         }
-        try (PoolCore pool = PoolCore.open(fixture.context(16 * MIB)))
+        try (LogCapture log = LogCapture.start(); PoolCore pool = PoolCore.open(fixture.context(16 * MIB)))
         {
+            assertEquals(1, log.count("named no sealed block with its key and generation; removed"), log.warnings()
+                .toString());
             assertEquals(1, pool.recoveryReport().removedIndexEntries());
             assertEquals(1, pool.recoveryReport().sealedBlocks());
             final int ns = pool.namespace("m").id();

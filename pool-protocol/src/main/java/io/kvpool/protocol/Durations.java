@@ -50,4 +50,33 @@ public final class Durations
             throw new IllegalArgumentException("'" + value + "' is not a duration such as 500ms, 10s or 2m");
         }
     }
+
+    /**
+     * Writes a duration the way {@link #parse(String)} reads it and a person expects: {@code 2s}, {@code 500ms},
+     * {@code 1500ms}, {@code 200us}, {@code 2m}; never ISO-8601's {@code PT2S}.
+     *
+     * @param duration a non-negative duration.
+     * @return its shortest exact spelling in whole minutes, seconds, milliseconds, microseconds or nanoseconds.
+     */
+    public static String format(final Duration duration)
+    {
+        final long nanos = duration.toNanos();
+        if (nanos != 0 && nanos % 60_000_000_000L == 0)
+        {
+            return nanos / 60_000_000_000L + "m";
+        }
+        if (nanos % 1_000_000_000L == 0)
+        {
+            return nanos / 1_000_000_000L + "s";
+        }
+        if (nanos % 1_000_000L == 0)
+        {
+            return nanos / 1_000_000L + "ms";
+        }
+        if (nanos % 1_000L == 0)
+        {
+            return nanos / 1_000L + "us";
+        }
+        return nanos + "ns";
+    }
 }

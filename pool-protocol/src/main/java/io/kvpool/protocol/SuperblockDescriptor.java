@@ -158,21 +158,21 @@ public final class SuperblockDescriptor
         if (isUnformatted(region))
         {
             throw new PoolException(ErrorCode.REGION_NOT_FORMATTED,
-                "the region has no superblock (all zero): format it first (--format)");
+                "the region has no superblock (all zero): format it first with kvpool manager --format (or --format-if-empty)");
         }
         final long magic = region.get(U64, MAGIC_OFFSET);
         if (magic != MAGIC)
         {
             throw new PoolException(ErrorCode.REGION_BAD_MAGIC, "field=magic expected=0x" + Long.toHexString(MAGIC) +
                 " found=0x" + Long.toHexString(magic) + ": this is not a kvpool region (or it was overwritten); " +
-                "point at the right device or file, or reformat it explicitly with --format");
+                "point at the right device or file, or reformat it explicitly with kvpool manager --format");
         }
         final int major = region.get(U32, MAJOR_VERSION_OFFSET);
         if (major != MAJOR_VERSION)
         {
             throw new PoolException(ErrorCode.REGION_BAD_VERSION, "field=majorVersion expected=" + MAJOR_VERSION +
                 " found=" + major + ": the region was formatted by an incompatible kvpool; use that version or " +
-                "reformat with --format (destroys its contents)");
+                "reformat with kvpool manager --format (destroys its contents)");
         }
         final int storedChecksum = region.get(U32, GEOMETRY_CHECKSUM_OFFSET);
         final int actualChecksum = geometryChecksum(region);
@@ -222,7 +222,7 @@ public final class SuperblockDescriptor
         {
             throw new PoolException(ErrorCode.REGION_BAD_GEOMETRY, "field=" + field + " " + expectedName + "=" +
                 expected + " " + foundName + "=" + found + ": attach with the region's own geometry (omit the " +
-                "geometry options) or reformat it explicitly with --format");
+                "geometry options) or reformat it explicitly with kvpool manager --format");
         }
     }
 

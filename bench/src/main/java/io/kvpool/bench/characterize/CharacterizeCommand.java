@@ -1,12 +1,11 @@
 package io.kvpool.bench.characterize;
 
+import io.kvpool.cli.Progress;
 import io.kvpool.protocol.ByteSizes;
 import io.kvpool.protocol.SuperblockDescriptor;
 import io.kvpool.transport.cxl.Region;
 import io.kvpool.transport.cxl.RegionSource;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -139,8 +138,7 @@ public final class CharacterizeCommand implements Callable<Integer>
             RegionSource.file(scratch != null ? scratch : regionFile, workingSet);
         try (Region region = Region.map(source);
              Arena arena = Arena.ofShared();
-             ProgressBar bar = new ProgressBarBuilder().setTaskName("characterize").setInitialMax(steps)
-                 .setStyle(ProgressBarStyle.ASCII).continuousUpdate().build())
+             ProgressBar bar = Progress.builder("characterize", steps).build())
         {
             refuseToOverwritePool(region);
             region.prefault();

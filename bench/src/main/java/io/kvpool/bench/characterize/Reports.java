@@ -2,24 +2,15 @@ package io.kvpool.bench.characterize;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Function;
-import java.util.function.Predicate;
-import java.util.stream.Collectors;
 
 /**
  * Writes a characterization's results: every point as CSV and JSON, three PNG charts (bandwidth against access
@@ -57,21 +48,9 @@ public final class Reports
         final Map<String, String> notMeasured = new LinkedHashMap<>(skipped);
         try
         {
-            chart(directory.resolve("bandwidth-vs-size.png"), "Bandwidth vs access size (1 thread)", "bytes",
-                "GB/s", true, points, p -> p.kind().equals("bandwidth") && p.threads() == 1 &&
-                    (p.pattern().equals("sequential") || p.path().equals("aeron-udp")),
-                p -> p.path() + " " + p.op(), Point::sizeBytes, Point::gbPerSecond);
-            chart(directory.resolve("latency-vs-size.png"), "Idle load latency vs working set (pointer chase)",
-                "working set bytes", "ns (p50)", true, points, p -> p.kind().equals("latency"), Point::path,
-                Point::sizeBytes, Point::latencyNsP50);
-            final long threadsSize = points.stream().filter(p -> p.kind().equals("bandwidth") && p.threads() > 1)
-                .mapToLong(Point::sizeBytes).max().orElse(0);
-            chart(directory.resolve("bandwidth-vs-threads.png"),
-                "Bandwidth vs threads (sequential copy, largest size)", "threads", "GB/s", false, points,
-                p -> p.kind().equals("bandwidth") && !p.path().startsWith("gpu") &&
-                    (p.op().equals("copy") && p.pattern().equals("sequential") || p.op().equals("get")) &&
-                    p.sizeBytes() == largestSize(points, p.path(), threadsSize),
-                p -> p.path() + " " + p.op() + " " + sizeText(p.sizeBytes()), p -> p.threads(), Point::gbPerSecond);
+            Charts.save(Charts.bandwidthVsSize(points), directory.resolve("bandwidth-vs-size.png"));
+            Charts.save(Charts.latencyVsSize(points), directory.resolve("latency-vs-size.png"));
+            Charts.save(Charts.bandwidthVsThreads(points), directory.resolve("bandwidth-vs-threads.png"));
         }
         catch (final RuntimeException | java.awt.AWTError ex)
         {
@@ -80,12 +59,6 @@ public final class Reports
                 "fonts-dejavu-core)");
         }
         Files.writeString(directory.resolve("summary.md"), summary(machine, points, notMeasured, quick));
-    }
-
-    private static long largestSize(final List<Point> points, final String path, final long cap)
-    {
-        return points.stream().filter(p -> p.kind().equals("bandwidth") && p.path().equals(path) && p.threads() > 1)
-            .mapToLong(Point::sizeBytes).filter(size -> size <= cap).max().orElse(-1);
     }
 
     private static Map<String, Object> asMap(final Point point)
@@ -101,32 +74,6 @@ public final class Reports
         map.put("latencyNsP50", Double.isNaN(point.latencyNsP50()) ? null : point.latencyNsP50());
         map.put("latencyNsP99", Double.isNaN(point.latencyNsP99()) ? null : point.latencyNsP99());
         return map;
-    }
-
-    private static void chart(
-        final Path file, final String title, final String xTitle, final String yTitle, final boolean logX,
-        final List<Point> points, final Predicate<Point> include, final Function<Point, String> series,
-        final java.util.function.ToDoubleFunction<Point> x, final java.util.function.ToDoubleFunction<Point> y)
-        throws IOException
-    {
-        final XYChart chart = new XYChartBuilder().width(900).height(560).title(title).xAxisTitle(xTitle)
-            .yAxisTitle(yTitle).build();
-        chart.getStyler().setXAxisLogarithmic(logX);
-        chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.OutsideE);
-        final Map<String, List<Point>> bySeries = points.stream().filter(include).collect(Collectors.groupingBy(
-            series, TreeMap::new, Collectors.toList()));
-        for (final Map.Entry<String, List<Point>> entry : bySeries.entrySet())
-        {
-            final List<Point> sorted = new ArrayList<>(entry.getValue());
-            sorted.sort(Comparator.comparingDouble(x));
-            chart.addSeries(entry.getKey(), sorted.stream().mapToDouble(x).toArray(),
-                sorted.stream().mapToDouble(y).toArray()).setMarker(SeriesMarkers.CIRCLE);
-        }
-        if (bySeries.isEmpty())
-        {
-            chart.addSeries("no points", new double[]{1}, new double[]{0});
-        }
-        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 
     static String summary(

@@ -2,11 +2,13 @@ package io.kvpool.bench.replay;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.kvpool.cli.Progress;
 import io.kvpool.client.KvPool;
 import io.kvpool.client.KvPoolContext;
 import io.kvpool.client.ManagerClient;
 import io.kvpool.client.ManagerClientContext;
 import io.kvpool.client.trace.MooncakeTrace;
+import io.kvpool.client.trace.TraceFormatException;
 import io.kvpool.client.trace.TraceRequest;
 import io.kvpool.manager.ManagerContext;
 import io.kvpool.manager.PoolManager;
@@ -15,10 +17,9 @@ import io.kvpool.protocol.Durations;
 import io.kvpool.protocol.FileTrees;
 import io.kvpool.protocol.NamespaceInfo;
 import io.kvpool.protocol.PoolStats;
+import io.kvpool.protocol.RegionGeometry;
 import io.kvpool.protocol.wire.StatsSnapshot;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -73,9 +74,14 @@ public final class ReplayCommand implements Callable<Integer>
     private String blockBytes;
 
     @Option(names = "--capacity", paramLabel = "SIZE", defaultValue = "1g",
-        description = "Size of the embedded pool's region; the replay namespace may use all of it " +
-            "(default: ${DEFAULT-VALUE}).")
+        description = "Size in bytes (4096, 64k, 512m, 1g) of the embedded pool's region; the replay namespace may " +
+            "use all of it (default: ${DEFAULT-VALUE}).")
     private String capacity;
+
+    @Option(names = "--capacity-blocks", paramLabel = "N",
+        description = "Instead of --capacity: a pool that holds at least N blocks of --block-bytes (it grows by " +
+            "64 MiB slabs, so it may hold a few more; the report says how many).")
+    private Long capacityBlocks;
 
     @Option(names = "--speed", paramLabel = "X", defaultValue = "0",
         description = "Replay at X times the trace's own pace; 0 replays as fast as possible " +
@@ -166,8 +172,30 @@ public final class ReplayCommand implements Callable<Integer>
         {
             throw new IllegalArgumentException("--manager-endpoint and --aeron-dir name two managers: give one");
         }
-        final long block = ByteSizes.parse(blockBytes);
-        final long regionBytes = ByteSizes.parse(capacity);
+        if (capacityBlocks != null && spec.commandLine().getParseResult().hasMatchedOption("--capacity"))
+        {
+            throw new IllegalArgumentException("--capacity and --capacity-blocks both size the pool: give one");
+        }
+        final long block = parseOption("--block-bytes", blockBytes);
+        if (block < RegionGeometry.DEFAULT_MIN_BLOCK_SIZE_BYTES || block % RegionGeometry.BLOCK_ALIGNMENT_BYTES != 0 ||
+            block > RegionGeometry.DEFAULT_SLAB_SIZE_BYTES)
+        {
+            throw new IllegalArgumentException("--block-bytes=" + blockBytes + " must be a multiple of 64 bytes " +
+                "from 16k to 64m (a pool block)");
+        }
+        if (clients < 1 || clients > 256)
+        {
+            throw new IllegalArgumentException("--clients=" + clients + " must be between 1 and 256");
+        }
+        if (speed < 0 || !Double.isFinite(speed))
+        {
+            throw new IllegalArgumentException("--speed=" + speed + " must be 0 (as fast as possible) or positive");
+        }
+        if (!(prefillRate > 0) || !Double.isFinite(prefillRate))
+        {
+            throw new IllegalArgumentException("--prefill-rate=" + prefillRate + " must be positive (tokens/s)");
+        }
+        final long regionBytes = regionBytes(block);
         final TraceReplay.Settings settings = new TraceReplay.Settings(block, clients, speed, prefillRate, 512);
         final List<TraceRequest> requests = load();
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
@@ -222,6 +250,47 @@ public final class ReplayCommand implements Callable<Integer>
     }
 
     /**
+     * @param blockBytes the replay's block size.
+     * @return the embedded pool's region size: {@code --capacity}, or what {@code --capacity-blocks} needs.
+     * @throws IllegalArgumentException naming the option, its unit and the smallest pool, when it is too small.
+     */
+    private long regionBytes(final long blockBytes)
+    {
+        final long smallest = PoolSizes.smallestRegionBytes();
+        final long blocksPerSlab = RegionGeometry.DEFAULT_SLAB_SIZE_BYTES / blockBytes;
+        if (capacityBlocks != null)
+        {
+            if (capacityBlocks < 1 || capacityBlocks > PoolSizes.MAX_BLOCKS)
+            {
+                throw new IllegalArgumentException("--capacity-blocks=" + capacityBlocks + " must be between 1 and " +
+                    PoolSizes.MAX_BLOCKS);
+            }
+            return PoolSizes.regionBytesForBlocks(capacityBlocks, blockBytes);
+        }
+        final long bytes = parseOption("--capacity", capacity);
+        if (bytes < smallest)
+        {
+            throw new IllegalArgumentException("--capacity=" + capacity + " is " + ByteSizes.format(bytes) +
+                ": below the smallest pool, " + ByteSizes.format(smallest) + " (one 64 MiB slab, " + blocksPerSlab +
+                " blocks of " + ByteSizes.format(blockBytes) + ", and the tables). --capacity takes bytes " +
+                "(e.g. 1g); for a pool of N blocks give --capacity-blocks N");
+        }
+        return bytes;
+    }
+
+    private static long parseOption(final String name, final String text)
+    {
+        try
+        {
+            return ByteSizes.parse(text);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException(name + "=" + text + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
      * Replays the trace once per entry of {@link #transports}, in turn, adding each report to {@code reports}.
      */
     private void replayEach(
@@ -258,6 +327,11 @@ public final class ReplayCommand implements Callable<Integer>
             {
                 all = MooncakeTrace.read(reader, trace.toString(), policy,
                     warning -> System.err.println("skipped " + warning));
+            }
+            catch (final TraceFormatException ex)
+            {
+                throw ex.lineSkippable() ? new TraceFormatException(ex.getMessage() +
+                    " (--on-malformed=skip goes past malformed lines)", ex.lineNumber(), true) : ex;
             }
         }
         return limit > 0 && limit < all.size() ? all.subList(0, limit) : all;
@@ -322,8 +396,7 @@ public final class ReplayCommand implements Callable<Integer>
                 pool.slabCount()) * info.blocksPerSlab();
         }
         try (ManagerClient client = ManagerClient.connect(admin);
-             ProgressBar bar = new ProgressBarBuilder().setTaskName("replay").setInitialMax(requests.size())
-                 .setStyle(ProgressBarStyle.ASCII).setUnit(" req", 1).continuousUpdate().build())
+             ProgressBar bar = Progress.start("replay", requests.size(), " req"))
         {
             final AtomicInteger clientsOpened = new AtomicInteger();
             final ReplayReport report = new TraceReplay(requests, settings).run(

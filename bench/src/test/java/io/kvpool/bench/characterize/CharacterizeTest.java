@@ -99,7 +99,7 @@ class CharacterizeTest
         {
             final BufferedImage image = ImageIO.read(directory.resolve(chart).toFile());
             assertNotNull(image, chart + " is a PNG");
-            assertEquals(900, image.getWidth());
+            assertEquals(1000, image.getWidth(), "wide enough for the legend's pattern names");
             assertTrue(colours(image) > 20, chart + " has more than a background");
         }
         final String summary = Files.readString(directory.resolve("summary.md"));

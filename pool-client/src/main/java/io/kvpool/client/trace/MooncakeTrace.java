@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -21,7 +22,9 @@ import java.util.function.Consumer;
 /**
  * Reads Mooncake-format traces: JSON lines of {@code timestamp} (ms), {@code input_length}, {@code output_length}
  * and {@code hash_ids} (the request's prefix-block ids). Unknown fields are ignored. A malformed line is reported
- * with its line number; the caller chooses to skip it or to stop. Stateless; thread-safe.
+ * with its line number; the caller chooses to skip it or to stop. A reader that is not UTF-8 text (a binary or
+ * compressed file, read through a strict decoder such as {@code Files.newBufferedReader}) always stops, saying so.
+ * Stateless; thread-safe.
  */
 public final class MooncakeTrace
 {
@@ -48,7 +51,7 @@ public final class MooncakeTrace
      * @param policy   skip or stop at a malformed line.
      * @param warnings receives "source:line: problem" for each skipped line.
      * @return the requests, in file order.
-     * @throws TraceFormatException with the line number, when the policy is STOP.
+     * @throws TraceFormatException with the line number, when the policy is STOP, or when the text is not UTF-8.
      */
     public static List<TraceRequest> read(
         final BufferedReader reader, final String source, final OnMalformed policy, final Consumer<String> warnings)
@@ -67,6 +70,11 @@ public final class MooncakeTrace
                 }
                 try
                 {
+                    if (line.indexOf('\0') >= 0)
+                    {
+                        throw new IllegalArgumentException("binary data (a NUL byte), not JSON text: is this a " +
+                            "compressed or binary file?");
+                    }
                     requests.add(parse(line, lineNumber));
                 }
                 catch (final IOException | IllegalArgumentException ex)
@@ -77,16 +85,22 @@ public final class MooncakeTrace
                         (ex instanceof JsonProcessingException json ? json.getOriginalMessage() : ex.getMessage());
                     if (policy == OnMalformed.STOP)
                     {
-                        throw new TraceFormatException(message + " (choose skip to go past malformed lines)",
-                            lineNumber);
+                        throw new TraceFormatException(message, lineNumber, true);
                     }
                     warnings.accept(message);
                 }
             }
         }
+        catch (final CharacterCodingException ex)
+        {
+            // The decoder stops at the first byte that is not UTF-8: nothing after it can be read as lines.
+            throw new TraceFormatException(source + ":" + (lineNumber + 1) + ": not UTF-8 text (" + ex.getMessage() +
+                "): a Mooncake trace is JSON lines in UTF-8; is this a compressed or binary file?", lineNumber + 1,
+                false);
+        }
         catch (final IOException ex)
         {
-            throw new UncheckedIOException("reading " + source + " at line " + lineNumber, ex);
+            throw new UncheckedIOException("reading " + source + " at line " + (lineNumber + 1) + ": " + ex, ex);
         }
         return requests;
     }

@@ -1,18 +1,26 @@
 package io.kvpool.client.trace;
 
 /**
- * A malformed trace line, with its line number.
+ * A trace that cannot be read as Mooncake JSON lines: a malformed line (which a reader may skip), or a file that is
+ * not UTF-8 text at all (which no reader can go past). Carries the line number.
  */
 public final class TraceFormatException extends RuntimeException
 {
     private static final long serialVersionUID = 1L;
 
     private final int lineNumber;
+    private final boolean lineSkippable;
 
-    public TraceFormatException(final String message, final int lineNumber)
+    /**
+     * @param message       "source:line: what is wrong".
+     * @param lineNumber    the 1-based line.
+     * @param lineSkippable whether {@link MooncakeTrace.OnMalformed#SKIP} would have gone past it.
+     */
+    public TraceFormatException(final String message, final int lineNumber, final boolean lineSkippable)
     {
         super(message);
         this.lineNumber = lineNumber;
+        this.lineSkippable = lineSkippable;
     }
 
     /**
@@ -21,5 +29,13 @@ public final class TraceFormatException extends RuntimeException
     public int lineNumber()
     {
         return lineNumber;
+    }
+
+    /**
+     * @return true for one malformed line (skipping goes on with the next), false for a file that is not text.
+     */
+    public boolean lineSkippable()
+    {
+        return lineSkippable;
     }
 }

@@ -60,7 +60,8 @@ class DecoderFuzzTest
 
     @FuzzTest(maxDuration = "30s")
     @EnabledIfEnvironmentVariable(named = "JAZZER_FUZZ", matches = ".+",
-        disabledReason = "Jazzer 0.24 cannot instrument Java 25 classes; the seeded corpus test runs instead")
+        disabledReason = "Jazzer 0.24 cannot instrument Java 25 classes (JAZZER_FUZZ=1 runs it uninstrumented); " +
+            "shouldAnswerEverySeededMutationWithWellFormedMessage runs the seeded corpus instead")
     void fuzzDispatcher(final byte[] input)
     {
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[Math.max(input.length + 24, 64)]);

@@ -8,8 +8,8 @@ import org.junit.platform.commons.support.AnnotationSupport;
 import java.util.Optional;
 
 /**
- * Skips tests marked {@link RequiresHardware} where the hardware is absent, and prints the reason on the console
- * (Surefire shows only counts of skipped tests otherwise).
+ * Skips tests marked {@link RequiresHardware} where the hardware is absent, with the reason (which
+ * {@link SkipReporter} prints on the console).
  */
 public final class HardwareCondition implements ExecutionCondition
 {
@@ -28,8 +28,7 @@ public final class HardwareCondition implements ExecutionCondition
         {
             return ConditionEvaluationResult.enabled(hardware + " present: " + probe.resource().orElseThrow());
         }
-        final String reason = hardware + " test skipped: " + probe.reason();
-        System.out.println("[SKIPPED] " + context.getDisplayName() + " -- " + reason);
-        return ConditionEvaluationResult.disabled(reason);
+        // SkipReporter prints the reason on the console.
+        return ConditionEvaluationResult.disabled(hardware + " test skipped: " + probe.reason());
     }
 }

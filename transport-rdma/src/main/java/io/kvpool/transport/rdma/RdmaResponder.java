@@ -38,7 +38,8 @@ public final class RdmaResponder implements AutoCloseable
      * Opens the device and registers the region, where this host has RDMA.
      *
      * @param deviceName a device name, or {@code null} for the first.
-     * @return the responder, or empty when libibverbs or a device is missing (the reason goes to {@code why}).
+     * @return the responder, or empty when libibverbs or a device is missing (the reason goes to {@code why}: a
+     *         few words where {@code deviceName} is {@code null}, what to install where a device was named).
      */
     public static Optional<RdmaResponder> open(
         final MemorySegment region, final String deviceName, final java.util.function.Consumer<String> why)
@@ -46,7 +47,8 @@ public final class RdmaResponder implements AutoCloseable
         final Optional<Verbs> verbs = Verbs.load();
         if (verbs.isEmpty())
         {
-            why.accept(Verbs.unavailableReason());
+            // Information, not a fault, where nobody asked for RDMA: most hosts have none and need none.
+            why.accept(deviceName == null ? "no libibverbs" : Verbs.unavailableReason());
             return Optional.empty();
         }
         final List<String> devices = verbs.get().deviceNames();
