@@ -2,13 +2,11 @@ package io.kvpool.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kvpool.cli.CommandRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,8 +31,8 @@ class ReplayOptionsTest
     @Test
     void shouldNameTheOptionAndTheUnitOfACapacityTooSmall()
     {
-        final Result result = run("replay", "--capacity", "4096");
-        assertEquals(2, result.exitCode, result.err);
+        final CommandRun result = run("replay", "--capacity", "4096");
+        assertEquals(2, result.exitCode(), result.err());
         assertEquals(List.of("kvpool bench replay: --capacity=4096 is 4 KiB: below the smallest pool, 66 MiB (one " +
             "64 MiB slab, 1024 blocks of 64 KiB, and the tables). --capacity takes bytes (e.g. 1g); for a pool of N " +
             "blocks give --capacity-blocks N", "Try 'kvpool bench replay --help' for more information."),
@@ -44,37 +42,37 @@ class ReplayOptionsTest
     @Test
     void shouldSizeThePoolInBlocksWhenAskedTo() throws IOException
     {
-        final Result result = run("replay", "--capacity-blocks", "1500", "--requests", "20", "--json");
-        assertEquals(0, result.exitCode, result.err);
-        final JsonNode report = new ObjectMapper().readTree(result.out);
+        final CommandRun result = run("replay", "--capacity-blocks", "1500", "--requests", "20", "--json");
+        assertEquals(0, result.exitCode(), result.err());
+        final JsonNode report = new ObjectMapper().readTree(result.out());
         // 1,500 blocks of 64 KiB take two 64 MiB slabs of 1,024: the pool holds at least what was asked.
         assertEquals(2048, report.get("capacityBlocks").asLong());
         assertEquals(20, report.get("requests").asInt());
 
-        final Result both = run("replay", "--capacity", "1g", "--capacity-blocks", "10");
-        assertEquals(2, both.exitCode);
-        assertTrue(both.err.startsWith("kvpool bench replay: --capacity and --capacity-blocks both size the pool"),
-            both.err);
-        final Result none = run("replay", "--capacity-blocks", "0");
-        assertEquals(2, none.exitCode);
-        assertTrue(none.err.startsWith("kvpool bench replay: --capacity-blocks=0 must be between 1 and"), none.err);
+        final CommandRun both = run("replay", "--capacity", "1g", "--capacity-blocks", "10");
+        assertEquals(2, both.exitCode());
+        assertTrue(both.err().startsWith("kvpool bench replay: --capacity and --capacity-blocks both size the pool"),
+            both.err());
+        final CommandRun none = run("replay", "--capacity-blocks", "0");
+        assertEquals(2, none.exitCode());
+        assertTrue(none.err().startsWith("kvpool bench replay: --capacity-blocks=0 must be between 1 and"), none.err());
     }
 
     @Test
     void shouldRefuseOutOfRangeOptionsByName()
     {
-        final Result clients = run("replay", "--clients", "0");
-        assertEquals(2, clients.exitCode);
+        final CommandRun clients = run("replay", "--clients", "0");
+        assertEquals(2, clients.exitCode());
         assertEquals("kvpool bench replay: --clients=0 must be between 1 and 256", clients.errLines().getFirst());
-        assertFalse(clients.err.contains("blockBytes="), "no internal record: " + clients.err);
-        final Result rate = run("replay", "--prefill-rate", "0");
-        assertEquals(2, rate.exitCode);
+        assertFalse(clients.err().contains("blockBytes="), "no internal record: " + clients.err());
+        final CommandRun rate = run("replay", "--prefill-rate", "0");
+        assertEquals(2, rate.exitCode());
         assertEquals("kvpool bench replay: --prefill-rate=0.0 must be positive (tokens/s)",
             rate.errLines().getFirst());
-        final Result block = run("replay", "--block-bytes", "100");
-        assertEquals(2, block.exitCode);
+        final CommandRun block = run("replay", "--block-bytes", "100");
+        assertEquals(2, block.exitCode());
         assertTrue(block.errLines().getFirst().startsWith("kvpool bench replay: --block-bytes=100 must be a " +
-            "multiple of 64"), block.err);
+            "multiple of 64"), block.err());
     }
 
     @Test
@@ -86,44 +84,30 @@ class ReplayOptionsTest
             binary[i] = (byte)(0x80 + i % 100);
         }
         final Path file = Files.write(directory.resolve("trace.bin"), binary);
-        final Result result = run("replay", "--trace", file.toString());
-        assertEquals(1, result.exitCode);
-        assertTrue(result.err.startsWith("kvpool bench replay: " + file + ":1: not UTF-8 text ("), result.err);
-        assertTrue(result.err.contains("is this a compressed or binary file?"), result.err);
-        assertFalse(result.err.contains("at line 0"), result.err);
+        final CommandRun result = run("replay", "--trace", file.toString());
+        assertEquals(1, result.exitCode());
+        assertTrue(result.err().startsWith("kvpool bench replay: " + file + ":1: not UTF-8 text ("), result.err());
+        assertTrue(result.err().contains("is this a compressed or binary file?"), result.err());
+        assertFalse(result.err().contains("at line 0"), result.err());
 
         final Path nul = Files.write(directory.resolve("nul.jsonl"), new byte[]{'{', 0, 0, '}', '\n'});
-        final Result withNul = run("replay", "--trace", nul.toString());
-        assertEquals(1, withNul.exitCode);
-        assertTrue(withNul.err.contains(nul + ":1: binary data (a NUL byte), not JSON text"), withNul.err);
+        final CommandRun withNul = run("replay", "--trace", nul.toString());
+        assertEquals(1, withNul.exitCode());
+        assertTrue(withNul.err().contains(nul + ":1: binary data (a NUL byte), not JSON text"), withNul.err());
     }
 
     @Test
     void shouldNameTheOptionThatSkipsMalformedLines() throws IOException
     {
         final Path trace = Files.writeString(directory.resolve("bad.jsonl"), GOOD_LINE + "{\"timestamp\": 1, oops\n");
-        final Result result = run("replay", "--trace", trace.toString());
-        assertEquals(1, result.exitCode);
-        assertTrue(result.err.startsWith("kvpool bench replay: " + trace + ":2: "), result.err);
-        assertTrue(result.err.contains("(--on-malformed=skip goes past malformed lines)"), result.err);
+        final CommandRun result = run("replay", "--trace", trace.toString());
+        assertEquals(1, result.exitCode());
+        assertTrue(result.err().startsWith("kvpool bench replay: " + trace + ":2: "), result.err());
+        assertTrue(result.err().contains("(--on-malformed=skip goes past malformed lines)"), result.err());
     }
 
-    private static Result run(final String... args)
+    private static CommandRun run(final String... args)
     {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final CommandLine commandLine = BenchCli.commandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        final int exitCode = commandLine.execute(args);
-        return new Result(exitCode, out.toString(), err.toString());
-    }
-
-    private record Result(int exitCode, String out, String err)
-    {
-        List<String> errLines()
-        {
-            return err.lines().toList();
-        }
+        return CommandRun.of(BenchCli.commandLine(), args);
     }
 }

@@ -5,8 +5,6 @@ import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,18 +22,18 @@ class KvPoolCliTest
     void shouldPrintHelpForEveryCommand()
     {
         final CommandLine commandLine = KvPoolCli.commandLine();
-        final Result top = run("--help");
-        assertEquals(0, top.exitCode);
+        final CommandRun top = run("--help");
+        assertEquals(0, top.exitCode());
         // The launcher's own commands are named too, or a newcomer never finds the benchmarks or the rig.
-        assertTrue(top.out.contains("kvpool bench --help") && top.out.contains("rig SCENARIO"), top.out);
+        assertTrue(top.out().contains("kvpool bench --help") && top.out().contains("rig SCENARIO"), top.out());
         for (final String name : commandLine.getSubcommands().keySet())
         {
-            assertTrue(top.out.contains(name), "top-level help lists " + name);
+            assertTrue(top.out().contains(name), "top-level help lists " + name);
             if (!"help".equals(name))
             {
-                final Result help = run(name, "--help");
-                assertEquals(0, help.exitCode, name + " --help");
-                assertTrue(help.out.contains("Usage: kvpool " + name), help.out);
+                final CommandRun help = run(name, "--help");
+                assertEquals(0, help.exitCode(), name + " --help");
+                assertTrue(help.out().contains("Usage: kvpool " + name), help.out());
             }
         }
     }
@@ -58,49 +56,49 @@ class KvPoolCliTest
     void shouldRunSelfCheckAndInspectItsRegion() throws Exception
     {
         final Path region = directory.resolve("region");
-        final Result demo = run("selfcheck", "--region-file", region.toString(), "--size", "64m", "--slab-size", "2m",
+        final CommandRun demo = run("selfcheck", "--region-file", region.toString(), "--size", "64m", "--slab-size", "2m",
             "--block-size", "64k", "--blocks", "100");
-        assertEquals(0, demo.exitCode, demo.err);
-        final String[] lines = demo.out.strip().split("\n");
-        assertTrue(lines[lines.length - 1].startsWith("self-check OK: 100 blocks verified"), demo.out);
-        assertTrue(demo.out.contains("put 100 blocks, got 100 back"), demo.out);
+        assertEquals(0, demo.exitCode(), demo.err());
+        final String[] lines = demo.out().strip().split("\n");
+        assertTrue(lines[lines.length - 1].startsWith("self-check OK: 100 blocks verified"), demo.out());
+        assertTrue(demo.out().contains("put 100 blocks, got 100 back"), demo.out());
         assertTrue(Files.size(region) >= 64L << 20);
 
-        final Result again = run("selfcheck", "--region-file", region.toString(), "--size", "64m");
-        assertEquals(2, again.exitCode, "an option naming an existing file is a usage error");
-        assertTrue(again.err.contains("already exists") && again.err.contains("--format"), again.err);
+        final CommandRun again = run("selfcheck", "--region-file", region.toString(), "--size", "64m");
+        assertEquals(2, again.exitCode(), "an option naming an existing file is a usage error");
+        assertTrue(again.err().contains("already exists") && again.err().contains("--format"), again.err());
 
-        final Result inspect = run("inspect", region.toString());
-        assertEquals(0, inspect.exitCode, inspect.err);
-        assertTrue(inspect.out.contains("shut down cleanly"), inspect.out);
-        assertTrue(inspect.out.contains("llama-3-8b"), inspect.out);
-        assertTrue(inspect.out.contains("mistral-7b"), inspect.out);
+        final CommandRun inspect = run("inspect", region.toString());
+        assertEquals(0, inspect.exitCode(), inspect.err());
+        assertTrue(inspect.out().contains("shut down cleanly"), inspect.out());
+        assertTrue(inspect.out().contains("llama-3-8b"), inspect.out());
+        assertTrue(inspect.out().contains("mistral-7b"), inspect.out());
     }
 
     @Test
     void shouldReplayTraceSampleWithEngineProcessesAndCheckEveryByte() throws IOException
     {
-        final Result demo = run("demo", "--requests", "120", "--engines", "2", "--size", "256m");
-        assertEquals(0, demo.exitCode, demo.err);
-        final String[] lines = demo.out.strip().split("\n");
+        final CommandRun demo = run("demo", "--requests", "120", "--engines", "2", "--size", "256m");
+        assertEquals(0, demo.exitCode(), demo.err());
+        final String[] lines = demo.out().strip().split("\n");
         final String summary = lines[lines.length - 1];
         assertTrue(summary.matches("summary: 120 requests, \\d+\\.\\d% block hit rate, .* served at .* GB/s, p99 get \\d+ " +
             "us, \\d+\\.\\d s of prefill saved, 0 corrupt"), summary);
-        assertTrue(demo.out.contains("requests          120 (120 by 2 engines"), demo.out);
-        assertTrue(demo.out.contains("every byte checked: 0 corrupt"), demo.out);
+        assertTrue(demo.out().contains("requests          120 (120 by 2 engines"), demo.out());
+        assertTrue(demo.out().contains("every byte checked: 0 corrupt"), demo.out());
         // RDMA is information here, not a to-do: whatever this host has, the header asks nobody to install anything.
         final String header = lines[0];
         assertTrue(header.matches(".*; RDMA (on|off: no libibverbs|off: no RDMA device[^;]*);.*"), header);
         assertFalse(header.contains("install"), header);
         // The README's sample shows the lines the demo prints, in the same order.
-        assertEquals(labels(demo.out.lines().toList()), labels(readmeDemoSample()), demo.out);
+        assertEquals(labels(demo.out().lines().toList()), labels(readmeDemoSample()), demo.out());
     }
 
     @Test
     void shouldAgreeWithTheReadmeOnHowLongQuickTakes() throws Exception
     {
-        final Result help = run("demo", "--help");
-        assertTrue(help.out.replaceAll("\\s+", " ").contains("(" + DemoCommand.QUICK_TAKES + ")"), help.out);
+        final CommandRun help = run("demo", "--help");
+        assertTrue(help.out().replaceAll("\\s+", " ").contains("(" + DemoCommand.QUICK_TAKES + ")"), help.out());
         assertTrue(Files.readString(readme()).contains("(" + DemoCommand.QUICK_TAKES + ")"),
             "README says --quick takes " + DemoCommand.QUICK_TAKES);
     }
@@ -129,31 +127,21 @@ class KvPoolCliTest
     @Test
     void shouldRejectBadSizesAndNonRegionsClearly() throws Exception
     {
-        final Result badSize = run("selfcheck", "--size", "lots");
-        assertEquals(2, badSize.exitCode);
-        assertTrue(badSize.err.contains("'lots' is not a size"), badSize.err);
+        final CommandRun badSize = run("selfcheck", "--size", "lots");
+        assertEquals(2, badSize.exitCode());
+        assertTrue(badSize.err().contains("'lots' is not a size"), badSize.err());
 
         final Path notRegion = directory.resolve("not-a-region");
         Files.write(notRegion, new byte[8192]);
-        final Result inspect = run("inspect", notRegion.toString());
-        assertEquals(1, inspect.exitCode);
-        assertTrue(inspect.err.contains("REGION_NOT_FORMATTED"), inspect.err);
+        final CommandRun inspect = run("inspect", notRegion.toString());
+        assertEquals(1, inspect.exitCode());
+        assertTrue(inspect.err().contains("REGION_NOT_FORMATTED"), inspect.err());
         // inspect has no --format: the fix names the command that has.
-        assertTrue(inspect.err.contains("kvpool manager --format"), inspect.err);
+        assertTrue(inspect.err().contains("kvpool manager --format"), inspect.err());
     }
 
-    private static Result run(final String... args)
+    private static CommandRun run(final String... args)
     {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final CommandLine commandLine = KvPoolCli.commandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        final int exitCode = commandLine.execute(args);
-        return new Result(exitCode, out.toString(), err.toString());
-    }
-
-    private record Result(int exitCode, String out, String err)
-    {
+        return CommandRun.of(KvPoolCli.commandLine(), args);
     }
 }

@@ -2,10 +2,7 @@ package io.kvpool.cli;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,29 +23,29 @@ class UsageErrorsTest
     @Test
     void shouldPrintTheErrorAndAPointerToHelpForAnUnknownOption()
     {
-        final Result result = run("demo", "--nosuch");
-        assertEquals(2, result.exitCode);
+        final CommandRun result = run("demo", "--nosuch");
+        assertEquals(2, result.exitCode());
         assertEquals(List.of("kvpool demo: unknown option '--nosuch'", "Try 'kvpool demo --help' for more information."),
-            result.errLines(), result.err);
-        assertFalse(result.err.contains("Usage:"), "no help page after the error: " + result.err);
+            result.errLines(), result.err());
+        assertFalse(result.err().contains("Usage:"), "no help page after the error: " + result.err());
     }
 
     @Test
     void shouldSuggestOnlyCloseMatches()
     {
-        final Result unknown = run("nosuchcmd");
-        assertEquals(2, unknown.exitCode);
-        assertTrue(unknown.err.startsWith("kvpool: unknown command 'nosuchcmd'; the commands are demo, manager"),
-            unknown.err);
-        assertFalse(unknown.err.contains("Did you mean"), "nothing is close to nosuchcmd: " + unknown.err);
+        final CommandRun unknown = run("nosuchcmd");
+        assertEquals(2, unknown.exitCode());
+        assertTrue(unknown.err().startsWith("kvpool: unknown command 'nosuchcmd'; the commands are demo, manager"),
+            unknown.err());
+        assertFalse(unknown.err().contains("Did you mean"), "nothing is close to nosuchcmd: " + unknown.err());
 
-        final Result typo = run("selfchek");
-        assertEquals(2, typo.exitCode);
-        assertTrue(typo.err.contains("Did you mean kvpool selfcheck?"), typo.err);
+        final CommandRun typo = run("selfchek");
+        assertEquals(2, typo.exitCode());
+        assertTrue(typo.err().contains("Did you mean kvpool selfcheck?"), typo.err());
 
-        final Result option = run("demo", "--engine", "2");
-        assertEquals(2, option.exitCode);
-        assertTrue(option.err.contains("Did you mean --engines?"), option.err);
+        final CommandRun option = run("demo", "--engine", "2");
+        assertEquals(2, option.exitCode());
+        assertTrue(option.err().contains("Did you mean --engines?"), option.err());
 
         assertEquals(List.of(), UsageErrors.closeMatches("nosuchcmd", List.of("selfcheck", "demo", "stats")));
         assertEquals(List.of("--engines"), UsageErrors.closeMatches("--eng", List.of("--engines", "--size")));
@@ -59,13 +56,13 @@ class UsageErrorsTest
     void shouldReportTheSameKindOfMistakeInTheSameStyleAndStatus()
     {
         // One is refused by the command's own check, the other by picocli's converter: the user sees no difference.
-        final Result engines = run("demo", "--engines", "0");
-        final Result blockSize = run("demo", "--block-size", "0");
-        for (final Result result : List.of(engines, blockSize))
+        final CommandRun engines = run("demo", "--engines", "0");
+        final CommandRun blockSize = run("demo", "--block-size", "0");
+        for (final CommandRun result : List.of(engines, blockSize))
         {
-            assertEquals(2, result.exitCode, result.err);
-            assertEquals(2, result.errLines().size(), result.err);
-            assertTrue(result.errLines().get(0).startsWith("kvpool demo: "), result.err);
+            assertEquals(2, result.exitCode(), result.err());
+            assertEquals(2, result.errLines().size(), result.err());
+            assertTrue(result.errLines().get(0).startsWith("kvpool demo: "), result.err());
             assertEquals("Try 'kvpool demo --help' for more information.", result.errLines().get(1));
         }
         assertEquals("kvpool demo: --engines=0 must be between 1 and 16", engines.errLines().get(0));
@@ -78,8 +75,8 @@ class UsageErrorsTest
     {
         final Path notRegion = directory.resolve("not-a-region");
         Files.write(notRegion, new byte[8192]);
-        final Result inspect = run("inspect", notRegion.toString());
-        assertEquals(1, inspect.exitCode, inspect.err);
+        final CommandRun inspect = run("inspect", notRegion.toString());
+        assertEquals(1, inspect.exitCode(), inspect.err());
         assertEquals(List.of("kvpool inspect: REGION_NOT_FORMATTED: the region has no superblock (all zero): format " +
             "it first with kvpool manager --format (or --format-if-empty)"), inspect.errLines());
     }
@@ -87,29 +84,15 @@ class UsageErrorsTest
     @Test
     void shouldSayTimeoutsAsPeopleWriteThem()
     {
-        final Result stats = run("stats", "--aeron-dir", directory.resolve("no-driver").toString(), "--timeout", "1");
-        assertEquals(1, stats.exitCode);
-        assertTrue(stats.err.startsWith("kvpool stats: MANAGER_UNREACHABLE: no pool manager answered within 1s (IPC"),
-            stats.err);
-        assertFalse(stats.err.contains("PT1S"), stats.err);
+        final CommandRun stats = run("stats", "--aeron-dir", directory.resolve("no-driver").toString(), "--timeout", "1");
+        assertEquals(1, stats.exitCode());
+        assertTrue(stats.err().startsWith("kvpool stats: MANAGER_UNREACHABLE: no pool manager answered within 1s (IPC"),
+            stats.err());
+        assertFalse(stats.err().contains("PT1S"), stats.err());
     }
 
-    private static Result run(final String... args)
+    private static CommandRun run(final String... args)
     {
-        final StringWriter out = new StringWriter();
-        final StringWriter err = new StringWriter();
-        final CommandLine commandLine = KvPoolCli.commandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        final int exitCode = commandLine.execute(args);
-        return new Result(exitCode, out.toString(), err.toString());
-    }
-
-    private record Result(int exitCode, String out, String err)
-    {
-        List<String> errLines()
-        {
-            return err.lines().toList();
-        }
+        return CommandRun.of(KvPoolCli.commandLine(), args);
     }
 }
