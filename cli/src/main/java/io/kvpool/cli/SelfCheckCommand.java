@@ -6,7 +6,7 @@ import io.kvpool.manager.PoolCore;
 import io.kvpool.protocol.Payloads;
 import io.kvpool.protocol.PoolStats;
 import io.kvpool.protocol.BlockBatch;
-import io.kvpool.protocol.BlockTableDescriptor;
+import io.kvpool.protocol.BlockProtocol;
 import io.kvpool.protocol.ByteSizes;
 import io.kvpool.protocol.Checksums;
 import io.kvpool.protocol.Status;
@@ -234,13 +234,10 @@ final class SelfCheckCommand implements Callable<Integer>
                     {
                         continue;
                     }
-                    final long entry = pool.geometry().blockEntryOffset(batch.blockIndex(i));
-                    final long stamp = BlockTableDescriptor.stampAcquire(region, entry);
                     final MemorySegment copy = destination.asSlice(0, batch.length(i));
-                    pool.region().copyOut(batch.offset(i), copy);
-                    final boolean sameBlock = stamp ==
-                        BlockTableDescriptor.stamp(batch.generation(i), BlockTableDescriptor.SEALED) &&
-                        BlockTableDescriptor.validateAfterCopy(region, entry, stamp);
+                    final boolean sameBlock = BlockProtocol.read(region,
+                        pool.geometry().blockEntryOffset(batch.blockIndex(i)), batch.generation(i), batch.offset(i),
+                        copy, batch.length(i)) == Status.OK;
                     final MemorySegment want = expected.asSlice(0, payloadLength(namespace, next + i));
                     Payloads.fill(want, next + i);
                     if (sameBlock && copy.mismatch(want) == -1 && crc(copy) == batch.checksum(i))

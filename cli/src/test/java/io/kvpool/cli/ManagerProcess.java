@@ -47,6 +47,8 @@ final class ManagerProcess implements AutoCloseable
 
     /**
      * Starts a manager and waits until it prints "ready".
+     *
+     * @param extraArgs more options; one named here replaces the default of the same name.
      */
     static ManagerProcess start(final Path directory, final String... extraArgs) throws IOException,
         InterruptedException
@@ -57,11 +59,21 @@ final class ManagerProcess implements AutoCloseable
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(KvPoolCli.class.getName());
-        command.addAll(List.of("manager", "--region-file", regionFile(directory).toString(), "--size", "64m",
-            "--slab-size", "2m", "--min-block-size", "4k", "--embedded-aeron-dir", aeronDir(directory).toString(),
-            "--endpoint", "127.0.0.1:0", "--metrics-port", "0", "--admin-token",
-            "admin", "--no-prefault"));
-        command.addAll(List.of(extraArgs));
+        command.add("manager");
+        final List<String> extra = List.of(extraArgs);
+        final String[][] defaults = {{"--region-file", regionFile(directory).toString()}, {"--size", "64m"},
+            {"--slab-size", "2m"}, {"--min-block-size", "4k"}, {"--embedded-aeron-dir", aeronDir(directory).toString()},
+            {"--endpoint", "127.0.0.1:0"}, {"--metrics-port", "0"}, {"--admin-token", "admin"}};
+        for (final String[] option : defaults)
+        {
+            // A default the caller gives too is the caller's.
+            if (!extra.contains(option[0]))
+            {
+                command.addAll(List.of(option));
+            }
+        }
+        command.add("--no-prefault");
+        command.addAll(extra);
         final Path log = Files.createTempFile(directory, "manager-", ".log");
         final Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
             .start();

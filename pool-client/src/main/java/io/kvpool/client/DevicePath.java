@@ -4,13 +4,14 @@ import io.kvpool.client.internal.LocationCache;
 import io.kvpool.gpu.GpuBridge;
 import io.kvpool.gpu.PageList;
 import io.kvpool.protocol.BlockBatch;
-import io.kvpool.protocol.BlockTableDescriptor;
+import io.kvpool.protocol.BlockProtocol;
 import io.kvpool.protocol.Checksums;
 import io.kvpool.protocol.RegionGeometry;
 import io.kvpool.protocol.Status;
 
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * Blocks between the pool and GPU memory by DMA from the registered region: one gather/scatter launch per batch,
@@ -44,8 +45,8 @@ final class DevicePath
                 continue;
             }
             final long entry = geometry.blockEntryOffset(location.blockIndex());
-            stamps[i] = BlockTableDescriptor.stampAcquire(region, entry);
-            if (stamps[i] == BlockTableDescriptor.stamp(location.generation(), BlockTableDescriptor.SEALED))
+            stamps[i] = BlockProtocol.beginRead(region, entry, location.generation());
+            if (stamps[i] != -1)
             {
                 pages.add(region.address() + location.offset(), devicePointers[i], location.length());
             }
@@ -61,7 +62,7 @@ final class DevicePath
             for (int i = 0; i < keys.size(); i++)
             {
                 final LocationCache.Location location = locations[i];
-                final boolean ok = location != null && BlockTableDescriptor.validateAfterCopy(region,
+                final boolean ok = location != null && BlockProtocol.endRead(region,
                     geometry.blockEntryOffset(location.blockIndex()), stamps[i]);
                 statuses[i] = ok ? Status.OK : Status.NOT_FOUND;
                 lengths[i] = ok ? location.length() : 0;
@@ -85,18 +86,35 @@ final class DevicePath
         {
             if (batch.status(i) == Status.OK)
             {
-                pages.add(devicePointers[i], region.address() + batch.offset(i), lengths[i]);
+                // The DMA stores on the writer's behalf: the intent is taken before it starts and withdrawn after
+                // it is waited for, as a load/store writer does around its copy.
+                final int status = BlockProtocol.beginWrite(region, geometry.blockEntryOffset(batch.blockIndex(i)),
+                    batch.generation(i));
+                if (status == Status.OK)
+                {
+                    pages.add(devicePointers[i], region.address() + batch.offset(i), lengths[i]);
+                }
+                else
+                {
+                    batch.status(i, Status.LEASE_EXPIRED);
+                }
             }
         }
-        return gpu.copy(pages, method).thenApply(ignored ->
+        return gpu.copy(pages, method).handle((ignored, failure) ->
         {
             for (int i = 0; i < keys.size(); i++)
             {
                 if (batch.status(i) == Status.OK)
                 {
+                    BlockProtocol.endWrite(region, geometry.blockEntryOffset(batch.blockIndex(i)));
                     batch.length(i, lengths[i]);
                     batch.checksum(i, Checksums.crc32c(region.asSlice(batch.offset(i), lengths[i])));
                 }
+            }
+            if (failure != null)
+            {
+                throw failure instanceof CompletionException completion ? completion :
+                    new CompletionException(failure);
             }
             return batch;
         });

@@ -2,6 +2,7 @@ package io.kvpool.client;
 
 import io.kvpool.client.internal.LocationCache;
 import io.kvpool.protocol.BlockBatch;
+import io.kvpool.protocol.BlockProtocol;
 import io.kvpool.protocol.BlockTableDescriptor;
 import io.kvpool.protocol.Checksums;
 import io.kvpool.protocol.RegionGeometry;
@@ -9,7 +10,6 @@ import io.kvpool.protocol.Status;
 import io.kvpool.protocol.SuperblockDescriptor;
 import io.kvpool.protocol.transport.BlockTransport;
 import io.kvpool.protocol.transport.TransferBatch;
-import io.kvpool.transport.cxl.MappedBlockTransport;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -41,6 +41,7 @@ public final class KvNamespace
     private final boolean verifyChecksums;
     private final LocationCache cache;
     private final RemotePath remote;
+    private final LeasedWriter writer;
     private final DevicePath devicePath;
 
     KvNamespace(
@@ -50,13 +51,14 @@ public final class KvNamespace
         this.pool = pool;
         this.control = control;
         this.transport = transport;
-        this.region = transport instanceof MappedBlockTransport mapped ? mapped.region().segment() : null;
+        this.region = transport.mappedRegion();
         this.geometry = region != null ? SuperblockDescriptor.read(region) : control.session().geometry();
         this.blockBytes = blockBytes;
         this.namespaceId = control.session().namespaceId();
         this.verifyChecksums = context.verifyChecksums();
         this.cache = new LocationCache((int)Math.min(1 << 20, geometry.blockTableEntries()));
         this.remote = new RemotePath(control, transport, cache, verifyChecksums);
+        this.writer = new LeasedWriter(control, transport, System::nanoTime);
         this.devicePath = region == null ? null : new DevicePath(region, geometry, control);
     }
 
@@ -135,15 +137,23 @@ public final class KvNamespace
             return remote.getRemote(keys, destinations);
         }
         final LocationCache.Location[] locations = locate(keys);
-        final int[] statuses = new int[keys.size()];
-        final int[] lengths = new int[keys.size()];
+        final BlockBatch found = new BlockBatch(keys.size());
+        keys.addTo(found);
         for (int i = 0; i < keys.size(); i++)
         {
-            final int copied = locations[i] == null ? -1 : copyOut(keys, i, locations[i], destinations[i]);
-            statuses[i] = copied < 0 ? Status.NOT_FOUND : Status.OK;
-            lengths[i] = Math.max(copied, 0);
+            found.status(i, locations[i] == null ? Status.NOT_FOUND : Status.OK);
+            if (locations[i] != null)
+            {
+                found.blockIndex(i, locations[i].blockIndex());
+                found.generation(i, locations[i].generation());
+                found.offset(i, locations[i].offset());
+                found.length(i, locations[i].length());
+                found.checksum(i, locations[i].checksum());
+            }
         }
-        return new BatchResult(statuses, lengths);
+        // The transport carries out the read protocol (BlockProtocol): a block evicted, reused or written into
+        // during its copy comes back NOT_FOUND.
+        return remote.readLocated(keys, found, destinations);
     }
 
     /**
@@ -210,20 +220,7 @@ public final class KvNamespace
         {
             try
             {
-                if (region == null)
-                {
-                    return remote.readRemote(keys, pins, destinations);
-                }
-                final int[] statuses = new int[keys.size()];
-                final int[] lengths = new int[keys.size()];
-                for (int i = 0; i < keys.size(); i++)
-                {
-                    final LocationCache.Location location = pins.status(i) == Status.OK ? location(pins, i) : null;
-                    final int copied = location == null ? -1 : copyOut(keys, i, location, destinations[i]);
-                    statuses[i] = copied < 0 ? Status.NOT_FOUND : Status.OK;
-                    lengths[i] = Math.max(copied, 0);
-                }
-                return new BatchResult(statuses, lengths);
+                return remote.readLocated(keys, pins, destinations);
             }
             finally
             {
@@ -370,28 +367,21 @@ public final class KvNamespace
         control.reserve(batch);
         try
         {
-            final TransferBatch transfers = new TransferBatch();
+            final TransferBatch transfers = new TransferBatch(keys.size());
             for (int i = 0; i < keys.size(); i++)
             {
                 if (batch.status(i) == Status.OK)
                 {
                     final MemorySegment source = sources[i];
-                    if (region != null)
-                    {
-                        MemorySegment.copy(source, 0, region, batch.offset(i), source.byteSize());
-                    }
-                    else
-                    {
-                        transfers.add(batch.blockIndex(i), batch.generation(i), batch.offset(i),
-                            (int)source.byteSize(), source);
-                    }
+                    transfers.add(batch.blockIndex(i), batch.generation(i), batch.offset(i), (int)source.byteSize(),
+                        source);
                     batch.length(i, (int)source.byteSize());
                     batch.checksum(i, Checksums.crc32c(source));
                 }
             }
             if (transfers.size() > 0)
             {
-                remote.failWhereTransferFailed(batch, transport.write(transfers).join());
+                remote.failWhereTransferFailed(batch, writer.write(batch, transfers));
             }
         }
         catch (final RuntimeException ex)
@@ -483,7 +473,8 @@ public final class KvNamespace
     }
 
     /**
-     * @return the cached location of key {@code i} if the block table still says it is that key's sealed block.
+     * @return the cached location of key {@code i} if the block table still says it is that key's sealed block (a
+     *         cheap check before any copy; the transfer validates the copy itself).
      */
     private LocationCache.Location validLocation(final BlockKeys keys, final int i)
     {
@@ -493,42 +484,13 @@ public final class KvNamespace
             return null;
         }
         final long entry = geometry.blockEntryOffset(location.blockIndex());
-        final long stamp = BlockTableDescriptor.stampAcquire(region, entry);
-        if (stamp != BlockTableDescriptor.stamp(location.generation(), BlockTableDescriptor.SEALED) ||
-            BlockTableDescriptor.namespaceId(region, entry) != namespaceId ||
-            !sameKey(keys, i, entry) || !BlockTableDescriptor.validateAfterCopy(region, entry, stamp))
+        if (BlockProtocol.beginRead(region, entry, location.generation()) == -1 ||
+            BlockTableDescriptor.namespaceId(region, entry) != namespaceId || !sameKey(keys, i, entry))
         {
             cache.remove(keys.packed(), i * BlockKeys.KEY_BYTES);
             return null;
         }
         return location;
-    }
-
-    /**
-     * Copies one block out and validates it (seqlock on the stamp; CRC32C when asked).
-     *
-     * @return bytes copied, or -1 when the block changed or is not what the location says.
-     */
-    private int copyOut(
-        final BlockKeys keys, final int i, final LocationCache.Location location, final MemorySegment destination)
-    {
-        final long entry = geometry.blockEntryOffset(location.blockIndex());
-        final long stamp = BlockTableDescriptor.stampAcquire(region, entry);
-        if (stamp != BlockTableDescriptor.stamp(location.generation(), BlockTableDescriptor.SEALED) ||
-            !sameKey(keys, i, entry))
-        {
-            cache.remove(keys.packed(), i * BlockKeys.KEY_BYTES);
-            return -1;
-        }
-        final int length = location.length();
-        MemorySegment.copy(region, location.offset(), destination, 0, length);
-        if (!BlockTableDescriptor.validateAfterCopy(region, entry, stamp) ||
-            (verifyChecksums && Checksums.crc32c(destination.asSlice(0, length)) != location.checksum()))
-        {
-            cache.remove(keys.packed(), i * BlockKeys.KEY_BYTES);
-            return -1;
-        }
-        return length;
     }
 
     private boolean sameKey(final BlockKeys keys, final int i, final long entry)
@@ -547,7 +509,7 @@ public final class KvNamespace
         final long entry = geometry.blockEntryOffset(blockIndex);
         final long tick = Math.max(SuperblockDescriptor.accessTick(region),
             BlockTableDescriptor.lastAccessTick(region, entry) + 1);
-        region.set(ValueLayout.JAVA_LONG, entry + BlockTableDescriptor.LAST_ACCESS_TICK_OFFSET, tick);
+        BlockTableDescriptor.lastAccessTick(region, entry, tick);
     }
 
     private void checkKeys(final BlockKeys keys)

@@ -45,12 +45,15 @@ final class RemotePath
             {
                 continue;
             }
-            if (transfers.status(t++) != Status.OK)
+            final int status = transfers.status(t++);
+            if (status != Status.OK)
             {
                 final int f = failed.addKey(batch.keyArray(), i * BlockKeys.KEY_BYTES);
                 failed.blockIndex(f, batch.blockIndex(i));
                 failed.generation(f, batch.generation(i));
-                batch.status(i, Status.TRANSPORT_FAILED);
+                // A reservation the write found gone lapsed (or died with a manager): nothing was stored.
+                batch.status(i, status == Status.UNKNOWN_RESERVATION ? Status.LEASE_EXPIRED :
+                    Status.TRANSPORT_FAILED);
             }
         }
         if (failed.size() > 0)
@@ -82,7 +85,7 @@ final class RemotePath
                 cached.checksum(i, location.checksum());
             }
         }
-        final BatchResult fromCache = anyCached ? readRemote(keys, cached, destinations) : null;
+        final BatchResult fromCache = anyCached ? readLocated(keys, cached, destinations) : null;
         if (fromCache != null && fromCache.okCount() == keys.size())
         {
             return fromCache;
@@ -101,7 +104,7 @@ final class RemotePath
                 cache.put(keys.packed(), i * BlockKeys.KEY_BYTES, location(found, i));
             }
         }
-        final BatchResult looked = readRemote(keys, found, destinations);
+        final BatchResult looked = readLocated(keys, found, destinations);
         if (fromCache == null)
         {
             return looked;
@@ -120,7 +123,7 @@ final class RemotePath
     /**
      * Reads the entries of {@code found} that are OK through the remote transport.
      */
-    BatchResult readRemote(final BlockKeys keys, final BlockBatch found, final MemorySegment[] destinations)
+    BatchResult readLocated(final BlockKeys keys, final BlockBatch found, final MemorySegment[] destinations)
     {
         final TransferBatch transfers = new TransferBatch(keys.size());
         final int[] entries = new int[keys.size()];

@@ -428,7 +428,7 @@ public final class PoolCore implements AutoCloseable
     public int reapExpired()
     {
         ensureOpen();
-        return leaseKeeper.reapExpired();
+        return leaseKeeper.reapExpired() + allocator.releaseQuarantined();
     }
 
     /**
@@ -455,7 +455,7 @@ public final class PoolCore implements AutoCloseable
             perNamespace.add(new PoolStats.Namespace(info, state.slabCount(), state.capacityBlocks(),
                 allocator.freeBlocks(state), state.writingBlocks(), state.sealedBlocks(), state.hits(),
                 state.misses(), state.evictions(), state.leaseExpiries(), state.capacityRejections(),
-                state.slabsAcquired(), state.slabsSurrendered()));
+                state.slabsAcquired(), state.slabsSurrendered(), allocator.quarantinedBlocks(state)));
         }
         return new PoolStats(geometry.regionLengthBytes(), geometry.slabSizeBytes(), geometry.slabCount(),
             allocator.freeSlabCount(), leases.openReservations(), leases.activePinCount(), index.size(),

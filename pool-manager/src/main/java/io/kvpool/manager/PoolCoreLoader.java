@@ -4,6 +4,7 @@ import io.kvpool.manager.internal.BlockAllocator;
 import io.kvpool.manager.internal.BlockIndex;
 import io.kvpool.manager.internal.NamespaceState;
 import io.kvpool.manager.internal.Recovery;
+import io.kvpool.protocol.BlockTableDescriptor;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
 import io.kvpool.protocol.RegionGeometry;
@@ -12,6 +13,7 @@ import io.kvpool.transport.cxl.Region;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -71,6 +73,10 @@ final class PoolCoreLoader
             {
                 region.prefault();
             }
+            if (SuperblockDescriptor.minorVersion(segment) < 1)
+            {
+                upgradeToWriterIntents(segment, geometry);
+            }
             final boolean clean = SuperblockDescriptor.isCleanShutdown(segment);
             final long epoch = SuperblockDescriptor.managerEpoch(segment) + 1;
             SuperblockDescriptor.cleanShutdown(segment, false);
@@ -112,6 +118,22 @@ final class PoolCoreLoader
             closeQuietly(index, region, lock);
             throw ex;
         }
+    }
+
+    /**
+     * 1.0 -> 1.1: the block entry's 64-bit access tick became a 32-bit tick and the writer intent word. Clients of
+     * 1.0 never wrote intents, so none is held: the high halves of the old ticks are cleared.
+     */
+    private static void upgradeToWriterIntents(final MemorySegment segment, final RegionGeometry geometry)
+    {
+        for (long block = 0; block < geometry.blockTableEntries(); block++)
+        {
+            segment.set(ValueLayout.JAVA_INT,
+                geometry.blockEntryOffset(block) + BlockTableDescriptor.WRITER_INTENT_OFFSET, 0);
+        }
+        SuperblockDescriptor.upgradeMinorVersion(segment);
+        LOG.log(System.Logger.Level.INFO, "upgraded the region's format to " + SuperblockDescriptor.MAJOR_VERSION +
+            "." + SuperblockDescriptor.MINOR_VERSION + " (writer intents in the block table)");
     }
 
     private static BlockIndex openIndex(final Path indexFile, final RegionGeometry geometry, final boolean recover)

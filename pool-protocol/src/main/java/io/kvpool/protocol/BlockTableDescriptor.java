@@ -17,8 +17,8 @@ import java.lang.invoke.VarHandle;
  *  |       namespaceId (u32)       |   payloadLengthBytes (u32)    |  8
  *  |  checksum (u32, CRC32C)       |       pinCount (u32)          | 16
  *  +-------------------------------+-------------------------------+
- *  |                 lastAccessTick (u64)                          | 24
- *  +---------------------------------------------------------------+
+ *  |     lastAccessTick (u32)      |     writerIntent (u32)        | 24
+ *  +-------------------------------+-------------------------------+
  *  |                 key (32 bytes)                                | 32
  *  +---------------------------------------------------------------+ 64
  * </pre>
@@ -31,7 +31,15 @@ import java.lang.invoke.VarHandle;
  * with {@code setVolatile}, so every reader that could still be copying the old bytes sees the change on its second
  * stamp load. A reader (any process) validates a copy seqlock-style: load the stamp with acquire (must be SEALED
  * with the expected generation), copy the bytes, {@link VarHandle#loadLoadFence()}, load the stamp again; the copy
- * is good only if both loads are equal. See {@link #validateAfterCopy(MemorySegment, long, long)}.
+ * is good only if both loads are equal and no writer intent is held. See {@link BlockProtocol}, the one
+ * implementation of the read and write protocols every data path uses.
+ * <p>
+ * <b>Writer intent.</b> {@code writerIntent} counts writers that may be storing into the block's bytes right now:
+ * {@link #CLIENT_WRITER} for each writer between announcing a store and confirming its reservation still held
+ * afterwards, {@link #MANAGER_WRITER} for each reservation whose writer the manager cannot stop itself (one-sided
+ * RDMA), held from reserve to commit or abort. A writer that finds its reservation revoked after storing leaves its
+ * intent in place (the block stays unreadable) and reports the block; the manager then retires the incarnation it
+ * may have corrupted and takes the intent back. Any non-zero value makes a copy invalid.
  */
 public final class BlockTableDescriptor
 {
@@ -42,7 +50,17 @@ public final class BlockTableDescriptor
     public static final int CHECKSUM_OFFSET = 16;
     public static final int PIN_COUNT_OFFSET = 20;
     public static final int LAST_ACCESS_TICK_OFFSET = 24;
+    public static final int WRITER_INTENT_OFFSET = 28;
     public static final int KEY_OFFSET = 32;
+
+    /** What one writer adds to {@code writerIntent} while it may store into the block (a client, the data agent). */
+    public static final int CLIENT_WRITER = 1;
+    /**
+     * What the manager adds for a reservation whose writer it cannot stop (one-sided RDMA), from reserve to commit or
+     * abort. Kept in the high half so that recovery can drop these (the queue pairs died with the manager) while
+     * keeping the low half (client writers that may still be running).
+     */
+    public static final int MANAGER_WRITER = 1 << 16;
     public static final int KEY_LENGTH = 32;
 
     /** No data; the slot may be reserved. */
@@ -55,6 +73,7 @@ public final class BlockTableDescriptor
     private static final int STATE_BITS = 8;
     private static final long STATE_MASK = (1L << STATE_BITS) - 1;
     private static final VarHandle STAMP = ValueLayout.JAVA_LONG.varHandle();
+    private static final VarHandle INTENT = ValueLayout.JAVA_INT.varHandle();
 
     private BlockTableDescriptor()
     {
@@ -124,20 +143,48 @@ public final class BlockTableDescriptor
     }
 
     /**
-     * Second half of a seqlock read: after copying a block's bytes, checks that the block did not change.
+     * Second half of a read: after copying a block's bytes, checks that the block did not change and that no writer
+     * could have stored into it meanwhile. {@link BlockProtocol} is the one caller on every data path.
      *
-     * @param region        mapped region.
-     * @param entryOffset   offset of the block's entry.
+     * @param region          mapped region.
+     * @param entryOffset     offset of the block's entry.
      * @param stampBeforeCopy stamp loaded (with acquire) before the copy; must have been SEALED.
-     * @return {@code true} when the copy is of the incarnation named by {@code stampBeforeCopy}.
+     * @return {@code true} when the copy is of the incarnation named by {@code stampBeforeCopy}, untouched.
      */
     public static boolean validateAfterCopy(
         final MemorySegment region, final long entryOffset, final long stampBeforeCopy)
     {
-        // Keeps the loads of the copy from moving below the stamp re-load (pairs with the manager's volatile
-        // store of a new WRITING stamp before a slot is reused).
+        // Keeps the loads of the copy from moving below the loads that follow (pairs with the manager's volatile
+        // store of a new WRITING stamp before a slot is reused, and with a writer's volatile intent increment before
+        // its first store: a copy that saw any byte of a writer also sees that writer's intent).
         VarHandle.loadLoadFence();
-        return (long)STAMP.getAcquire(region, entryOffset + STAMP_OFFSET) == stampBeforeCopy;
+        return (int)INTENT.getAcquire(region, entryOffset + WRITER_INTENT_OFFSET) == 0 &&
+            (long)STAMP.getAcquire(region, entryOffset + STAMP_OFFSET) == stampBeforeCopy;
+    }
+
+    /**
+     * @param region      mapped region.
+     * @param entryOffset offset of the block's entry.
+     * @return the writer intent, loaded with acquire.
+     */
+    public static int writerIntent(final MemorySegment region, final long entryOffset)
+    {
+        return (int)INTENT.getAcquire(region, entryOffset + WRITER_INTENT_OFFSET);
+    }
+
+    /**
+     * Adds to the writer intent atomically, with volatile (full fence) ordering: an increment is globally visible
+     * before any store that follows it and before the stamp load that follows it (the writer's side of
+     * {@link #validateAfterCopy}).
+     *
+     * @param region      mapped region.
+     * @param entryOffset offset of the block's entry.
+     * @param delta       {@link #CLIENT_WRITER} or {@link #MANAGER_WRITER}, or their negation.
+     * @return the intent before the addition.
+     */
+    public static int addWriterIntent(final MemorySegment region, final long entryOffset, final int delta)
+    {
+        return (int)INTENT.getAndAdd(region, entryOffset + WRITER_INTENT_OFFSET, delta);
     }
 
     /**
@@ -183,11 +230,12 @@ public final class BlockTableDescriptor
     /**
      * @param region      mapped region.
      * @param entryOffset offset of the block's entry.
-     * @return logical tick of the last read or write.
+     * @return logical tick of the last read or write: 32 bits, unsigned (it wraps after 2^32 ticks, which costs
+     *         eviction at most one misjudged reference per block).
      */
     public static long lastAccessTick(final MemorySegment region, final long entryOffset)
     {
-        return region.get(ValueLayout.JAVA_LONG, entryOffset + LAST_ACCESS_TICK_OFFSET);
+        return Integer.toUnsignedLong(region.get(ValueLayout.JAVA_INT, entryOffset + LAST_ACCESS_TICK_OFFSET));
     }
 
     /**
@@ -253,6 +301,7 @@ public final class BlockTableDescriptor
      */
     public static void lastAccessTick(final MemorySegment region, final long entryOffset, final long tick)
     {
-        region.set(ValueLayout.JAVA_LONG, entryOffset + LAST_ACCESS_TICK_OFFSET, tick);
+        // 32 bits: the word beside it is the writer intent, which this store must never touch.
+        region.set(ValueLayout.JAVA_INT, entryOffset + LAST_ACCESS_TICK_OFFSET, (int)tick);
     }
 }

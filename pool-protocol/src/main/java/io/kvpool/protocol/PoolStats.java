@@ -42,6 +42,8 @@ public record PoolStats(
      * @param capacityRejections reservations refused for want of capacity.
      * @param slabsAcquired      slabs taken (free or from other namespaces).
      * @param slabsSurrendered   slabs given up to other namespaces.
+     * @param quarantinedBlocks  FREE blocks kept from reuse while a writer may still store into them
+     *                           ({@link BlockProtocol}); counted in {@code freeBlocks} too.
      */
     public record Namespace(
         NamespaceInfo info,
@@ -56,7 +58,8 @@ public record PoolStats(
         long leaseExpiries,
         long capacityRejections,
         long slabsAcquired,
-        long slabsSurrendered)
+        long slabsSurrendered,
+        int quarantinedBlocks)
     {
     }
 }

@@ -52,7 +52,7 @@ public final class SuperblockDescriptor
     /** Incompatible changes increment it; a different major version is refused on attach. */
     public static final int MAJOR_VERSION = 1;
     /** Compatible additions increment it; any minor version is accepted. */
-    public static final int MINOR_VERSION = 0;
+    public static final int MINOR_VERSION = 1;
     /** The superblock occupies one 4 KiB page. */
     public static final int LENGTH_BYTES = 4096;
 
@@ -333,6 +333,16 @@ public final class SuperblockDescriptor
     public static int minorVersion(final MemorySegment region)
     {
         return region.get(U32, MINOR_VERSION_OFFSET);
+    }
+
+    /**
+     * Records that the region now follows this version's minor format; the manager only, after upgrading it.
+     *
+     * @param region mapped region.
+     */
+    public static void upgradeMinorVersion(final MemorySegment region)
+    {
+        region.set(U32, MINOR_VERSION_OFFSET, MINOR_VERSION);
     }
 
     static int geometryChecksum(final MemorySegment region)

@@ -1,5 +1,6 @@
 package io.kvpool.manager.internal;
 
+import io.kvpool.protocol.BlockProtocol;
 import io.kvpool.protocol.BlockTableDescriptor;
 import io.kvpool.protocol.RegionGeometry;
 import io.kvpool.protocol.SlabTableDescriptor;
@@ -23,6 +24,11 @@ import java.util.Arrays;
  * Pinned and WRITING blocks are never evicted. Every search is bounded (two passes of the hand); when nothing can
  * be evicted, {@link #reserve} returns -1 at once.
  * <p>
+ * <b>Quarantine.</b> A block freed while a writer intent is held on it (its writer may still be storing: a lease
+ * that lapsed mid-copy, a writer frozen, recovery after a crash) is FREE in the table but kept off the free lists
+ * until {@link #releaseQuarantined()} finds its intent back at zero ({@link BlockProtocol}); a slab with such a block,
+ * or any intent held on one of its entries, never moves to another namespace (whose block boundaries differ).
+ * <p>
  * Owns every state transition of the block table (FREE -> WRITING -> SEALED -> FREE), so counters and free lists
  * always agree with it. Not thread-safe: owned by the manager's thread.
  */
@@ -42,6 +48,8 @@ public final class BlockAllocator
     private final IntList freeSlabs;
     private final int[] nextFree;
     private final long[] sweptTick;
+    private final int[] slabQuarantined;
+    private final IntList quarantined = new IntList(16);
     private final byte[] keyScratch = new byte[BlockTableDescriptor.KEY_LENGTH];
     private long tick;
 
@@ -68,6 +76,7 @@ public final class BlockAllocator
         this.freeSlabs = new IntList(slabCount);
         this.nextFree = new int[blocks];
         this.sweptTick = new long[blocks];
+        this.slabQuarantined = new int[slabCount];
         Arrays.fill(slabFreeHead, -1);
         Arrays.fill(slabPartialPosition, -1);
     }
@@ -139,7 +148,7 @@ public final class BlockAllocator
             }
             else
             {
-                pushFree(slab, block);
+                free(slab, block);
             }
         }
     }
@@ -184,7 +193,7 @@ public final class BlockAllocator
         BlockTableDescriptor.payload(region, entry, payloadLengthBytes, checksum);
         final long now = ++tick;
         BlockTableDescriptor.lastAccessTick(region, entry, now);
-        sweptTick[block] = now;
+        sweptTick[block] = BlockTableDescriptor.lastAccessTick(region, entry);
         slabHotTick[block / maxBlocksPerSlab] = now;
         BlockTableDescriptor.stampRelease(region, entry,
             BlockTableDescriptor.stamp(BlockTableDescriptor.generation(stamp), BlockTableDescriptor.SEALED));
@@ -216,7 +225,57 @@ public final class BlockAllocator
         }
         BlockTableDescriptor.stampRelease(region, entry,
             BlockTableDescriptor.stamp(BlockTableDescriptor.generation(stamp), BlockTableDescriptor.FREE));
-        final int slab = block / maxBlocksPerSlab;
+        free(block / maxBlocksPerSlab, block);
+    }
+
+    /**
+     * Returns quarantined blocks whose writer intent has dropped to zero to their free lists.
+     *
+     * @return blocks returned.
+     */
+    public int releaseQuarantined()
+    {
+        int released = 0;
+        for (int i = quarantined.size() - 1; i >= 0; i--)
+        {
+            final int block = quarantined.get(i);
+            if (BlockTableDescriptor.writerIntent(region, geometry.blockEntryOffset(block)) == 0)
+            {
+                quarantined.swapRemove(i);
+                final int slab = block / maxBlocksPerSlab;
+                slabQuarantined[slab]--;
+                pushFree(slab, block);
+                released++;
+            }
+        }
+        return released;
+    }
+
+    /**
+     * @param namespace a namespace.
+     * @return its blocks FREE in the table but kept from reuse while a writer intent is held on them.
+     */
+    public int quarantinedBlocks(final NamespaceState namespace)
+    {
+        int count = 0;
+        for (int i = 0; i < namespace.slabs.size(); i++)
+        {
+            count += slabQuarantined[namespace.slabs.get(i)];
+        }
+        return count;
+    }
+
+    /**
+     * A FREE block goes back to its slab's free list, or into quarantine while a writer may still store into it.
+     */
+    private void free(final int slab, final int block)
+    {
+        if (BlockProtocol.writerMayStore(region, geometry.blockEntryOffset(block)))
+        {
+            quarantined.add(block);
+            slabQuarantined[slab]++;
+            return;
+        }
         pushFree(slab, block);
     }
 
@@ -270,7 +329,8 @@ public final class BlockAllocator
         long free = 0;
         for (int i = 0; i < namespace.slabs.size(); i++)
         {
-            free += slabFreeCount[namespace.slabs.get(i)];
+            // Quarantined blocks are FREE in the table too; they are only kept from reuse.
+            free += slabFreeCount[namespace.slabs.get(i)] + slabQuarantined[namespace.slabs.get(i)];
         }
         return free;
     }
@@ -359,7 +419,8 @@ public final class BlockAllocator
                 continue;
             }
             final long accessed = BlockTableDescriptor.lastAccessTick(region, entry);
-            if (accessed > sweptTick[block])
+            // Any change since the hand last saw it is a reference (the 32-bit table tick wraps; != does not care).
+            if (accessed != sweptTick[block])
             {
                 sweptTick[block] = accessed;
                 continue;
@@ -404,6 +465,19 @@ public final class BlockAllocator
     private boolean isReclaimable(final int slab)
     {
         final int first = slab * maxBlocksPerSlab;
+        if (slabQuarantined[slab] != 0)
+        {
+            return false;
+        }
+        // Every entry the slab has, not only the owner's: a writer of a former owner's (smaller) block may hold an
+        // intent on an entry the current owner does not use, and its bytes would land in the new owner's blocks.
+        for (int block = first, end = first + maxBlocksPerSlab; block < end; block++)
+        {
+            if (BlockTableDescriptor.writerIntent(region, geometry.blockEntryOffset(block)) != 0)
+            {
+                return false;
+            }
+        }
         for (int block = first, end = first + slabBlocks[slab]; block < end; block++)
         {
             final long entry = geometry.blockEntryOffset(block);
@@ -450,7 +524,7 @@ public final class BlockAllocator
         final int first = slab * maxBlocksPerSlab;
         for (int block = first + namespace.blocksPerSlab - 1; block >= first; block--)
         {
-            pushFree(slab, block);
+            free(slab, block);
         }
         namespace.slabs.add(slab);
         namespace.slabsAcquired++;

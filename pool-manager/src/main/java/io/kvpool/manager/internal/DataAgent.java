@@ -6,6 +6,7 @@ import io.aeron.ExclusivePublication;
 import io.aeron.FragmentAssembler;
 import io.aeron.Publication;
 import io.aeron.Subscription;
+import io.kvpool.protocol.BlockProtocol;
 import io.kvpool.protocol.BlockTableDescriptor;
 import io.kvpool.protocol.RegionGeometry;
 import io.kvpool.protocol.Status;
@@ -226,9 +227,8 @@ public final class DataAgent implements Agent
                 continue;
             }
             final long entry = geometry.blockEntryOffset(session.readBlock[i]);
-            final long stamp = BlockTableDescriptor.stampAcquire(region, entry);
-            if (stamp != BlockTableDescriptor.stamp(session.readGeneration[i], BlockTableDescriptor.SEALED) ||
-                BlockTableDescriptor.namespaceId(region, entry) != session.namespaceId)
+            final long stamp = BlockProtocol.beginRead(region, entry, session.readGeneration[i]);
+            if (stamp == -1 || BlockTableDescriptor.namespaceId(region, entry) != session.namespaceId)
             {
                 session.readStatus[i] = Status.NOT_FOUND;
                 continue;
@@ -274,8 +274,9 @@ public final class DataAgent implements Agent
             session.readOffsetInEntry += length;
             if (session.readOffsetInEntry == session.readLength[i])
             {
-                session.readStatus[i] = BlockTableDescriptor.validateAfterCopy(region,
-                    geometry.blockEntryOffset(session.readBlock[i]), session.readStamp) ? Status.OK : Status.NOT_FOUND;
+                // The chunks were sent straight from the region: the read protocol's end covers them all.
+                session.readStatus[i] = BlockProtocol.endRead(region, geometry.blockEntryOffset(session.readBlock[i]),
+                    session.readStamp) ? Status.OK : Status.NOT_FOUND;
                 nextEntry(session);
             }
         }
@@ -316,16 +317,18 @@ public final class DataAgent implements Agent
         {
             session.writeStatus[entry] = Status.OUT_OF_RANGE;
         }
-        else if (BlockTableDescriptor.stampAcquire(region, tableEntry) !=
-            BlockTableDescriptor.stamp(generation, BlockTableDescriptor.WRITING) ||
-            BlockTableDescriptor.namespaceId(region, tableEntry) != session.namespaceId)
+        else if (BlockTableDescriptor.namespaceId(region, tableEntry) != session.namespaceId ||
+            BlockProtocol.beginWrite(region, tableEntry, generation) != Status.OK)
         {
             session.writeStatus[entry] = Status.UNKNOWN_RESERVATION;
         }
         else
         {
+            // This agent stores on the remote writer's behalf, under the same write protocol as a mapped client:
+            // a pause of this thread (GC) between the check and the store cannot land the bytes in a reused block.
             regionView.wrap(region.address() + regionOffset, bytes);
             regionView.putBytes(0, buffer, offset + DataFlyweight.WRITE_HEADER_LENGTH, bytes);
+            BlockProtocol.endWrite(region, tableEntry);
         }
     }
 

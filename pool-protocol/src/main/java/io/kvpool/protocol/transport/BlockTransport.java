@@ -1,5 +1,6 @@
 package io.kvpool.protocol.transport;
 
+import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -41,12 +42,12 @@ public interface BlockTransport extends AutoCloseable
     CompletableFuture<TransferBatch> write(TransferBatch batch);
 
     /**
-     * @return whether this host reads the region in place (so clients can validate cached locations and read
-     *         views of blocks without a transfer).
+     * @return this process's mapping of the region when the transport moves bytes by load/store on it (so a client
+     *         may validate cached locations against the block table and read views in place), else {@code null}.
      */
-    default boolean mapsRegion()
+    default MemorySegment mappedRegion()
     {
-        return false;
+        return null;
     }
 
     @Override

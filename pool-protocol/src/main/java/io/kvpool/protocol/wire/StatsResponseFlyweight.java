@@ -14,7 +14,7 @@ import java.util.List;
  *   24 u64 managerEpoch   32 u64 requests   40 u64 rejectedRequests   48 u64 regionLengthBytes
  *   56 u64 slabSizeBytes  64 u64 indexEntries  72 u64 accessTick
  *   80 u32 slabCount  84 u32 freeSlabs  88 u32 openReservations  92 u32 activePins  96 u32 sessions  100 u32 count
- *   104 entries: u32 id, u32 slabs, u32 minSlabs, u32 maxSlabs, u32 blocksPerSlab, u32 reserved,
+ *   104 entries: u32 id, u32 slabs, u32 minSlabs, u32 maxSlabs, u32 blocksPerSlab, u32 quarantinedBlocks,
  *                u64 blockSizeBytes, capacityBlocks, freeBlocks, writingBlocks, sealedBlocks, hits, misses,
  *                evictions, leaseExpiries, capacityRejections, slabsAcquired, slabsSurrendered,
  *                name (u8 length + 63 bytes UTF-8)
@@ -64,7 +64,7 @@ public final class StatsResponseFlyweight
             buffer.putInt(position + 8, info.minSlabs(), MessageHeader.ORDER);
             buffer.putInt(position + 12, info.maxSlabs(), MessageHeader.ORDER);
             buffer.putInt(position + 16, info.blocksPerSlab(), MessageHeader.ORDER);
-            buffer.putInt(position + 20, 0, MessageHeader.ORDER);
+            buffer.putInt(position + 20, ns.quarantinedBlocks(), MessageHeader.ORDER);
             final long[] figures = {info.blockSizeBytes(), ns.capacityBlocks(), ns.freeBlocks(), ns.writingBlocks(),
                 ns.sealedBlocks(), ns.hits(), ns.misses(), ns.evictions(), ns.leaseExpiries(),
                 ns.capacityRejections(), ns.slabsAcquired(), ns.slabsSurrendered()};
@@ -112,7 +112,7 @@ public final class StatsResponseFlyweight
                 buffer.getInt(position + 16, MessageHeader.ORDER), buffer.getInt(position + 8, MessageHeader.ORDER),
                 buffer.getInt(position + 12, MessageHeader.ORDER));
             namespaces.add(new PoolStats.Namespace(info, buffer.getInt(position + 4, MessageHeader.ORDER), f[1], f[2],
-                f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11]));
+                f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], buffer.getInt(position + 20, MessageHeader.ORDER)));
         }
         final PoolStats pool = new PoolStats(buffer.getLong(offset + 48, MessageHeader.ORDER),
             buffer.getLong(offset + 56, MessageHeader.ORDER), buffer.getInt(offset + 80, MessageHeader.ORDER),

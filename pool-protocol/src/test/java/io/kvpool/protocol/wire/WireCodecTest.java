@@ -174,7 +174,7 @@ class WireCodecTest
         length = NamespaceOkFlyweight.encode(buffer, 0, 1, 2, info);
         assertEquals(info, NamespaceOkFlyweight.decode(buffer, 0, length));
 
-        final PoolStats.Namespace ns = new PoolStats.Namespace(info, 3, 48, 10, 2, 36, 100, 20, 5, 1, 0, 4, 1);
+        final PoolStats.Namespace ns = new PoolStats.Namespace(info, 3, 48, 10, 2, 36, 100, 20, 5, 1, 0, 4, 1, 6);
         final PoolStats pool = new PoolStats(1L << 30, 64L << 20, 15, 2, 2, 7, 38, 1234, List.of(ns));
         final StatsSnapshot snapshot = new StatsSnapshot(3, 2, 999, 4, pool);
         length = StatsResponseFlyweight.encode(buffer, 0, 1, 2, snapshot);

@@ -1,6 +1,6 @@
 package io.kvpool.transport.cxl;
 
-import io.kvpool.protocol.BlockTableDescriptor;
+import io.kvpool.protocol.BlockProtocol;
 import io.kvpool.protocol.NamespaceTableDescriptor;
 import io.kvpool.protocol.RegionGeometry;
 import io.kvpool.protocol.SlabTableDescriptor;
@@ -15,7 +15,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The CXL transport: block bytes move by plain load/store on this process's mapping of the region (a CXL device,
  * or the emulation on the manager's host). One copy each way; reads are validated seqlock-style on the block's
- * stamp (region-format.md §5), writes go only into blocks reserved with the entry's generation. Transfers complete
+ * stamp (region-format.md §5), writes go only into blocks reserved with the entry's generation, under a writer
+ * intent ({@link BlockProtocol} carries out both protocols). Transfers complete
  * before the future is returned, on the calling thread.
  * <p>
  * Thread-safe. Owns the region mapping unless told otherwise.
@@ -47,9 +48,9 @@ public final class MappedBlockTransport implements BlockTransport
     }
 
     @Override
-    public boolean mapsRegion()
+    public MemorySegment mappedRegion()
     {
-        return true;
+        return segment;
     }
 
     /**
@@ -88,14 +89,8 @@ public final class MappedBlockTransport implements BlockTransport
         {
             return Status.OUT_OF_RANGE;
         }
-        final long entry = geometry.blockEntryOffset(batch.blockIndex(i));
-        final long stamp = BlockTableDescriptor.stampAcquire(segment, entry);
-        if (stamp != BlockTableDescriptor.stamp(batch.generation(i), BlockTableDescriptor.SEALED))
-        {
-            return Status.NOT_FOUND;
-        }
-        MemorySegment.copy(segment, batch.regionOffset(i), batch.segment(i), 0, batch.length(i));
-        return BlockTableDescriptor.validateAfterCopy(segment, entry, stamp) ? Status.OK : Status.NOT_FOUND;
+        return BlockProtocol.read(segment, geometry.blockEntryOffset(batch.blockIndex(i)), batch.generation(i),
+            batch.regionOffset(i), batch.segment(i), batch.length(i));
     }
 
     private int writeOne(final TransferBatch batch, final int i)
@@ -104,14 +99,8 @@ public final class MappedBlockTransport implements BlockTransport
         {
             return Status.OUT_OF_RANGE;
         }
-        final long entry = geometry.blockEntryOffset(batch.blockIndex(i));
-        if (BlockTableDescriptor.stampAcquire(segment, entry) !=
-            BlockTableDescriptor.stamp(batch.generation(i), BlockTableDescriptor.WRITING))
-        {
-            return Status.UNKNOWN_RESERVATION;
-        }
-        MemorySegment.copy(batch.segment(i), 0, segment, batch.regionOffset(i), batch.length(i));
-        return Status.OK;
+        return BlockProtocol.write(segment, geometry.blockEntryOffset(batch.blockIndex(i)), batch.generation(i),
+            batch.segment(i).asSlice(0, batch.length(i)), batch.regionOffset(i));
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.kvpool.transport.rdma;
 
+import io.kvpool.protocol.BlockProtocol;
 import io.kvpool.protocol.BlockTableDescriptor;
 import io.kvpool.protocol.RegionGeometry;
 import io.kvpool.protocol.Status;
@@ -20,9 +21,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The one-sided RDMA data path of a client: RDMA READ for gets, RDMA WRITE for puts, straight between the client's
  * memory and the manager's registered region, the manager's CPU not involved. A read of a block is a chain of three
- * READs on one reliable-connected queue pair, executed in order: the block's stamp, the bytes, the stamp again; the
- * copy is good only if both stamps are SEALED with the expected generation (the seqlock of region-format.md §5,
- * across the wire). A write first reads the stamp and writes only into a block reserved with the entry's generation.
+ * READs on one reliable-connected queue pair, executed in order: the block's table words (stamp to writer intent),
+ * the bytes, the table words again; the copy is good only if both stamps are SEALED with the expected generation and
+ * no writer intent is held after ({@link BlockProtocol}'s read protocol, across the wire). A write first reads the stamp and writes only into a block reserved with the entry's generation.
  * Client memory is registered on first use and the registration kept (engines reuse their KV buffers).
  * <p>
  * A queue pair that fails (an error completion puts it in the ERROR state; a chain that does not complete in time
@@ -42,7 +43,8 @@ public final class RdmaBlockTransport implements BlockTransport
         5_000));
     private static final System.Logger LOG = System.getLogger("io.kvpool.transport.rdma");
     private static final int MAX_REGISTRATIONS = 4096;
-    private static final int STAMP_BYTES = 8;
+    /** The block entry's words up to and including the writer intent: what each table READ fetches. */
+    private static final int STAMP_BYTES = BlockTableDescriptor.WRITER_INTENT_OFFSET + 4;
 
     private final RdmaDevice device;
     private final TransportContext context;
@@ -184,10 +186,11 @@ public final class RdmaBlockTransport implements BlockTransport
                     batch.status(i, Status.OUT_OF_RANGE);
                     continue;
                 }
-                final long expected = BlockTableDescriptor.stamp(batch.generation(i), BlockTableDescriptor.SEALED);
+                // The read protocol on the table words fetched before and after the bytes (same offsets as in the
+                // region): SEALED with the generation both times, no writer intent after.
+                final long stamp = BlockProtocol.beginRead(stamp(i, 0), 0, batch.generation(i));
                 batch.status(i, !ok ? Status.TRANSPORT_FAILED :
-                    stamp(i, 0).get(ValueLayout.JAVA_LONG, 0) == expected &&
-                    stamp(i, 1).get(ValueLayout.JAVA_LONG, 0) == expected ? Status.OK : Status.NOT_FOUND);
+                    BlockProtocol.endRead(stamp(i, 1), 0, stamp) ? Status.OK : Status.NOT_FOUND);
             }
             first = end;
         }

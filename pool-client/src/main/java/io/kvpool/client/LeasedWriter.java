@@ -1,0 +1,115 @@
+package io.kvpool.client;
+
+import io.kvpool.protocol.BlockBatch;
+import io.kvpool.protocol.Status;
+import io.kvpool.protocol.transport.BlockTransport;
+import io.kvpool.protocol.transport.TransferBatch;
+
+import java.util.function.LongSupplier;
+
+/**
+ * Writes a put's reserved blocks through the transport in slices, renewing the reservations still to be written
+ * whenever a third of the lease has passed since the last renewal, so a healthy writer of a long batch never loses
+ * its reservations to the lease (a writer that stops for longer — frozen, paused — does, and the write protocol keeps
+ * its late stores away from blocks given to others: {@link io.kvpool.protocol.BlockProtocol}).
+ * <p>
+ * Thread-safe: holds no state between calls.
+ */
+final class LeasedWriter
+{
+    /** Bytes written between two looks at the clock: small enough that a slice takes well under a lease. */
+    static final long SLICE_BYTES = 32L << 20;
+
+    private final ManagerClient control;
+    private final BlockTransport transport;
+    private final LongSupplier nanoClock;
+
+    LeasedWriter(final ManagerClient control, final BlockTransport transport, final LongSupplier nanoClock)
+    {
+        this.control = control;
+        this.transport = transport;
+        this.nanoClock = nanoClock;
+    }
+
+    /**
+     * @param reserved  the reservations, in the order of {@code transfers} (entries with status OK).
+     * @param transfers one entry per reservation with status OK.
+     * @return {@code transfers}, statuses filled.
+     */
+    TransferBatch write(final BlockBatch reserved, final TransferBatch transfers)
+    {
+        final long renewEveryNs = Math.max(1, control.session().reservationLeaseNs() / 3);
+        long renewedAtNs = nanoClock.getAsLong();
+        final int[] reservation = reservationsOf(reserved, transfers.size());
+        int start = 0;
+        while (start < transfers.size())
+        {
+            final long nowNs = nanoClock.getAsLong();
+            if (nowNs - renewedAtNs >= renewEveryNs)
+            {
+                renew(reserved, reservation, start, transfers.size());
+                renewedAtNs = nowNs;
+            }
+            int end = start;
+            long bytes = 0;
+            while (end < transfers.size() && (end == start || bytes + transfers.length(end) <= SLICE_BYTES))
+            {
+                bytes += transfers.length(end++);
+            }
+            writeSlice(transfers, start, end);
+            start = end;
+        }
+        return transfers;
+    }
+
+    private void writeSlice(final TransferBatch transfers, final int start, final int end)
+    {
+        if (start == 0 && end == transfers.size())
+        {
+            transport.write(transfers).join();
+            return;
+        }
+        final TransferBatch slice = new TransferBatch(end - start);
+        for (int t = start; t < end; t++)
+        {
+            slice.add(transfers.blockIndex(t), transfers.generation(t), transfers.regionOffset(t),
+                transfers.length(t), transfers.segment(t));
+        }
+        transport.write(slice).join();
+        for (int t = start; t < end; t++)
+        {
+            transfers.status(t, slice.status(t - start));
+        }
+    }
+
+    private void renew(final BlockBatch reserved, final int[] reservation, final int from, final int to)
+    {
+        final BlockBatch renewals = new BlockBatch(to - from);
+        for (int t = from; t < to; t++)
+        {
+            final int i = reservation[t];
+            final int r = renewals.addKey(reserved.keyArray(), i * BlockBatch.KEY_BYTES);
+            renewals.blockIndex(r, reserved.blockIndex(i));
+            renewals.generation(r, reserved.generation(i));
+        }
+        // A reservation that lapsed anyway is found by the write (nothing stored) and the commit (LEASE_EXPIRED).
+        control.renewReservations(renewals);
+    }
+
+    /**
+     * @return for each transfer, the index of its reservation in {@code reserved}.
+     */
+    private static int[] reservationsOf(final BlockBatch reserved, final int transfers)
+    {
+        final int[] positions = new int[transfers];
+        int t = 0;
+        for (int i = 0; i < reserved.size() && t < transfers; i++)
+        {
+            if (reserved.status(i) == Status.OK)
+            {
+                positions[t++] = i;
+            }
+        }
+        return positions;
+    }
+}
