@@ -4,6 +4,7 @@ import io.kvpool.protocol.PoolStats;
 import io.kvpool.protocol.NamespaceInfo;
 import io.kvpool.manager.internal.BlockAllocator;
 import io.kvpool.manager.internal.BlockIndex;
+import io.kvpool.manager.internal.HeldIntents;
 import io.kvpool.manager.internal.LeaseTable;
 import io.kvpool.manager.internal.NamespaceState;
 import io.kvpool.protocol.BlockBatch;
@@ -48,6 +49,7 @@ public final class PoolCore implements AutoCloseable
     private final Runnable onClose;
     private final LeaseKeeper leaseKeeper;
     private final WritePath writes;
+    private final HeldIntents heldIntents;
     private boolean closed;
 
     PoolCore(
@@ -67,7 +69,8 @@ public final class PoolCore implements AutoCloseable
         this.nanoClock = context.nanoClock();
         this.leases = new LeaseTable((int)geometry.blockTableEntries(), context.pinCapacity());
         this.leaseKeeper = new LeaseKeeper(segment, geometry, index, allocator, leases, nanoClock);
-        this.writes = new WritePath(context, segment, geometry, index, allocator, leases, leaseKeeper);
+        this.heldIntents = new HeldIntents(segment, geometry);
+        this.writes = new WritePath(context, segment, geometry, index, allocator, leases, leaseKeeper, heldIntents);
     }
 
     /**
@@ -237,7 +240,37 @@ public final class PoolCore implements AutoCloseable
      */
     public int reserve(final int namespaceId, final BlockBatch batch)
     {
-        return writes.reserve(begin(namespaceId), batch);
+        return writes.reserve(begin(namespaceId), batch, 0);
+    }
+
+    /**
+     * {@link #reserve} for a writer that stores by one-sided RDMA, which the manager cannot stop: the manager holds
+     * each reserved block's writer intent until the writer commits or aborts it, or until {@link #releaseWriter}
+     * (its session closed, its queue pair torn down), so a block whose reservation lapses meanwhile is quarantined,
+     * not reused (region-format.md §5).
+     *
+     * @param writer the writer's id (its session id), not 0.
+     */
+    public int reserve(final int namespaceId, final BlockBatch batch, final long writer)
+    {
+        if (writer == 0)
+        {
+            throw new IllegalArgumentException("writer=0 is not a writer id");
+        }
+        return writes.reserve(begin(namespaceId), batch, writer);
+    }
+
+    /**
+     * Takes back every writer intent held for a writer that can store no more (its session closed after its queue
+     * pair was torn down); quarantined blocks it held return to use at the next {@link #reapExpired}.
+     *
+     * @param writer the writer's id.
+     * @return intents taken back.
+     */
+    public int releaseWriter(final long writer)
+    {
+        // Sessions also close while the service shuts down, possibly after the pool: nothing to give back then.
+        return closed ? 0 : heldIntents.withdrawAll(writer);
     }
 
     /**

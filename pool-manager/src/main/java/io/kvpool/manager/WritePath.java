@@ -2,6 +2,7 @@ package io.kvpool.manager;
 
 import io.kvpool.manager.internal.BlockAllocator;
 import io.kvpool.manager.internal.BlockIndex;
+import io.kvpool.manager.internal.HeldIntents;
 import io.kvpool.manager.internal.LeaseTable;
 import io.kvpool.manager.internal.NamespaceState;
 import io.kvpool.protocol.BlockBatch;
@@ -25,11 +26,14 @@ final class WritePath
     private final BlockAllocator allocator;
     private final LeaseTable leases;
     private final LeaseKeeper leaseKeeper;
+    private final HeldIntents heldIntents;
 
     WritePath(
         final PoolContext context, final MemorySegment segment, final RegionGeometry geometry, final BlockIndex index,
-        final BlockAllocator allocator, final LeaseTable leases, final LeaseKeeper leaseKeeper)
+        final BlockAllocator allocator, final LeaseTable leases, final LeaseKeeper leaseKeeper,
+        final HeldIntents heldIntents)
     {
+        this.heldIntents = heldIntents;
         this.context = context;
         this.segment = segment;
         this.geometry = geometry;
@@ -39,7 +43,11 @@ final class WritePath
         this.leaseKeeper = leaseKeeper;
     }
 
-    int reserve(final NamespaceState namespace, final BlockBatch batch)
+    /**
+     * @param writer the id of a writer the manager cannot stop (one-sided RDMA), for whom it holds the reserved
+     *               blocks' intents ({@link HeldIntents}); 0 for writers that announce their own stores.
+     */
+    int reserve(final NamespaceState namespace, final BlockBatch batch, final long writer)
     {
         final long deadlineNs = context.nanoClock().getAsLong() + context.reservationLeaseNs();
         final byte[] keys = batch.keyArray();
@@ -67,6 +75,10 @@ final class WritePath
             final long generation = generationOf(block);
             index.put(namespace.id(), keys, keyOffset, block, generation);
             leases.reserve(block, deadlineNs);
+            if (writer != 0)
+            {
+                heldIntents.hold(block, generation, writer);
+            }
             batch.status(i, Status.OK);
             batch.blockIndex(i, block);
             batch.generation(i, generation);
@@ -86,6 +98,8 @@ final class WritePath
             final int status = leaseKeeper.checkReservation(namespace, batch.blockIndex(i), batch.generation(i));
             if (status != Status.OK)
             {
+                // A late commit: its writer has finished storing, so an intent still held for it can go.
+                withdrawIfOwner(namespace, batch, i);
                 batch.status(i, status);
                 continue;
             }
@@ -96,6 +110,7 @@ final class WritePath
                 continue;
             }
             final int block = (int)batch.blockIndex(i);
+            heldIntents.withdraw(block, batch.generation(i));
             allocator.seal(block, length, batch.checksum(i));
             leases.endReservation(block, -1);
             batch.status(i, Status.OK);
@@ -113,9 +128,14 @@ final class WritePath
         {
             final int status = leaseKeeper.checkReservation(namespace, batch.blockIndex(i), batch.generation(i));
             batch.status(i, status);
-            if (status == Status.OK)
+            if (status != Status.OK)
+            {
+                withdrawIfOwner(namespace, batch, i);
+            }
+            else
             {
                 final int block = (int)batch.blockIndex(i);
+                heldIntents.withdraw(block, batch.generation(i));
                 index.remove(namespace.id(), batch.keyArray(), i * BlockBatch.KEY_BYTES, block, batch.generation(i));
                 allocator.release(block);
                 leases.endReservation(block, -1);
@@ -143,6 +163,16 @@ final class WritePath
         return renewed;
     }
 
+
+    private void withdrawIfOwner(final NamespaceState namespace, final BlockBatch batch, final int i)
+    {
+        // Only the namespace that reserved it may end the hold: its block's slab cannot have moved meanwhile (the
+        // held intent keeps it), so ownership still says who reserved it.
+        if (allocator.belongsTo(batch.blockIndex(i), namespace))
+        {
+            heldIntents.withdraw(batch.blockIndex(i), batch.generation(i));
+        }
+    }
 
     private long generationOf(final long block)
     {

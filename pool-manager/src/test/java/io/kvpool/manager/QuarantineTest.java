@@ -158,6 +158,46 @@ class QuarantineTest
         }
     }
 
+    @Test
+    void shouldHoldTheIntentOfAWriterItCannotStopUntilItCommitsOrItsSessionCloses()
+    {
+        try (PoolCore pool = PoolCore.open(fixture.context(16 * MIB)))
+        {
+            final int ns = pool.createNamespace("m", BLOCK, 0, 1).id();
+            final long writer = 42;
+            final BlockBatch rdma = keys(0, 8);
+            assertEquals(8, pool.reserve(ns, rdma, writer));
+            final MemorySegment region = pool.region().segment();
+            assertEquals(BlockTableDescriptor.MANAGER_WRITER, BlockTableDescriptor.writerIntent(region,
+                entry(pool, rdma, 0)), "held from the reservation on");
+            assertEquals(Status.OK, commitFirst(pool, ns, rdma), "a commit in time");
+            assertEquals(0, BlockTableDescriptor.writerIntent(region, entry(pool, rdma, 0)), "taken back at commit");
+
+            // The other seven lapse: the writer may still post stores, so their blocks are not reused.
+            fixture.advanceSeconds(60);
+            pool.reapExpired();
+            assertEquals(7, namespace(pool).quarantinedBlocks());
+            final BlockBatch next = keys(100, 2);
+            assertEquals(1, pool.reserve(ns, next), "only the sealed block, by eviction; the seven stay out");
+            assertEquals(rdma.blockIndex(0), next.blockIndex(0));
+            assertEquals(Status.INSUFFICIENT_CAPACITY, next.status(1));
+
+            // A late commit says the writer is done with that reservation; the session's end ends the rest.
+            final BlockBatch late = new BlockBatch();
+            late.addKey(rdma.keyArray(), BlockBatch.KEY_BYTES);
+            late.blockIndex(0, rdma.blockIndex(1));
+            late.generation(0, rdma.generation(1));
+            late.length(0, 10);
+            pool.commit(ns, late);
+            assertEquals(Status.LEASE_EXPIRED, late.status(0));
+            pool.reapExpired();
+            assertEquals(6, namespace(pool).quarantinedBlocks());
+            assertEquals(6, pool.releaseWriter(writer));
+            pool.reapExpired();
+            assertEquals(0, namespace(pool).quarantinedBlocks());
+        }
+    }
+
     private static PoolStats.Namespace namespace(final PoolCore pool)
     {
         return pool.stats().namespaces().getFirst();

@@ -97,6 +97,13 @@ public final class Recovery
             BlockTableDescriptor.pinCount(region, entry, 0);
             clearedPins++;
         }
+        // Intents the previous manager held for RDMA writers: their queue pairs died with it, so they store no more.
+        // Intents of load/store writers (the low half) stay: such a writer may still be running.
+        final int held = BlockTableDescriptor.writerIntent(region, entry) & ~(BlockTableDescriptor.MANAGER_WRITER - 1);
+        if (held != 0)
+        {
+            BlockTableDescriptor.addWriterIntent(region, entry, -held);
+        }
         if (state == BlockTableDescriptor.FREE)
         {
             return;

@@ -89,7 +89,13 @@ public final class RequestDispatcher
     public void rdma(final RdmaAcceptor acceptor)
     {
         this.rdma = acceptor;
-        sessions.onClose(acceptor::disconnect);
+        sessions.onClose(sessionId ->
+        {
+            // Queue pair first: once it is torn down the writer can store no more, and only then may the blocks
+            // whose intents it held be used again.
+            acceptor.disconnect(sessionId);
+            pool.releaseWriter(sessionId);
+        });
     }
 
     /**
@@ -285,7 +291,8 @@ public final class RequestDispatcher
             case MessageType.LOOKUP -> pool.lookup(ns, batch);
             case MessageType.CONTAINS -> pool.contains(ns, batch);
             case MessageType.LONGEST_PREFIX -> pool.longestPrefix(ns, batch);
-            case MessageType.RESERVE -> pool.reserve(ns, batch);
+            case MessageType.RESERVE -> session.remoteWriter ? pool.reserve(ns, batch, session.id) :
+                pool.reserve(ns, batch);
             case MessageType.PIN -> pool.pin(ns, batch);
             case MessageType.REMOVE -> pool.remove(ns, batch);
             case MessageType.COMMIT -> pool.commit(ns, batch);
@@ -337,6 +344,7 @@ public final class RequestDispatcher
         }
         else
         {
+            session.remoteWriter = true;
             send(session, io.kvpool.protocol.wire.OpaqueFlyweight.encode(out, 0, MessageType.RDMA_ACCEPT,
                 correlationId, session.id, rdma.accept(session.id, endpoint)));
         }

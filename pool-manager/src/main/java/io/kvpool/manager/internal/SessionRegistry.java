@@ -33,6 +33,8 @@ public final class SessionRegistry
         final ResponseChannel channel;
         final boolean closeWhenFlushed;
         long disconnectedSinceNs = -1;
+        /** Whether the session writes by one-sided RDMA, for which the manager holds writer intents. */
+        boolean remoteWriter;
 
         Session(
             final long id, final int namespaceId, final boolean admin, final String clientName,
