@@ -112,6 +112,14 @@ final class ManagerCommand implements Callable<Integer>
             "endpoint's + k) and data agent of its own; clients split every transfer across them.")
     private Integer dataLanes;
 
+    @Option(names = "--max-sessions", paramLabel = "N",
+        description = "Client sessions served at once, all hosts (default 4096); a HELLO beyond is refused.")
+    private Integer maxSessions;
+
+    @Option(names = "--max-sessions-per-host", paramLabel = "N",
+        description = "Client sessions at once answering to one host over UDP (default 512).")
+    private Integer maxSessionsPerHost;
+
     @Option(names = "--no-prefault", negatable = false, description = "Do not fault the region in at start.")
     private boolean noPrefault;
 
@@ -141,6 +149,8 @@ final class ManagerCommand implements Callable<Integer>
         flags.put("idle", idle);
         flags.put("idle-park", idlePark);
         flags.put("data-lanes", dataLanes);
+        flags.put("max-sessions", maxSessions);
+        flags.put("max-sessions-per-host", maxSessionsPerHost);
         context.override(flags);
 
         final ShutdownSignalBarrier barrier = new ShutdownSignalBarrier();

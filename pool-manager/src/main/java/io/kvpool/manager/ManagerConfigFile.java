@@ -58,7 +58,9 @@ final class ManagerConfigFile
         Map.entry("threading", (c, v) -> c.threading(ManagerContext.Threading.parse(text(v)))),
         Map.entry("idle", (c, v) -> c.idle(AeronIdle.parse(text(v)))),
         Map.entry("idle-park", (c, v) -> c.idlePark(duration(v))),
-        Map.entry("data-lanes", (c, v) -> c.dataLanes(Integer.parseInt(text(v))))));
+        Map.entry("data-lanes", (c, v) -> c.dataLanes(Integer.parseInt(text(v)))),
+        Map.entry("max-sessions", (c, v) -> c.maxSessions(Integer.parseInt(text(v)))),
+        Map.entry("max-sessions-per-host", (c, v) -> c.maxSessionsPerHost(Integer.parseInt(text(v))))));
 
     private ManagerConfigFile()
     {

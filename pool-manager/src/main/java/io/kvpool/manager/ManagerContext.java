@@ -3,6 +3,7 @@ package io.kvpool.manager;
 import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.AeronTimeouts;
 import io.kvpool.protocol.Choices;
+import io.kvpool.manager.internal.SessionLimits;
 import io.kvpool.protocol.Durations;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
@@ -60,6 +61,8 @@ public final class ManagerContext
     private AeronIdle idle = AeronIdle.BACKOFF;
     private Duration idlePark = Duration.ofNanos(DEFAULT_IDLE_PARK_NS);
     private int dataLanes = 1;
+    private int maxSessions = SessionLimits.DEFAULTS.maxSessions();
+    private int maxSessionsPerHost = SessionLimits.DEFAULTS.maxSessionsPerHost();
     private Duration aeronDriverTimeout = Duration.ofMillis(AeronTimeouts.driverTimeoutMs());
     private final List<NamespaceSpec> namespaces = new ArrayList<>();
 
@@ -399,6 +402,35 @@ public final class ManagerContext
     }
 
     /**
+     * @param maxSessions sessions the manager serves at once, all hosts together; a HELLO beyond is refused
+     *                    (LIMIT_REACHED) and counted.
+     * @return this.
+     */
+    public ManagerContext maxSessions(final int maxSessions)
+    {
+        this.maxSessions = maxSessions;
+        return this;
+    }
+
+    /**
+     * @param maxSessionsPerHost sessions at once answering to one host over UDP.
+     * @return this.
+     */
+    public ManagerContext maxSessionsPerHost(final int maxSessionsPerHost)
+    {
+        this.maxSessionsPerHost = maxSessionsPerHost;
+        return this;
+    }
+
+    /**
+     * @return the session limits, as validated by {@link #conclude()}.
+     */
+    SessionLimits sessionLimits()
+    {
+        return new SessionLimits(maxSessions, maxSessionsPerHost, SessionLimits.DEFAULTS.maxRefusalsInFlight());
+    }
+
+    /**
      * @param timeout how long the manager's Aeron client waits for its media driver's heartbeat (five times this),
      *                and (twice this) how long the embedded driver keeps a silent client (default: 2 s, or
      *                {@code -Dkvpool.aeron.driverTimeoutMs}; see {@link AeronTimeouts}).
@@ -488,6 +520,11 @@ public final class ManagerContext
         if (idlePark.toNanos() < 1_000 || idlePark.toMillis() > 1_000)
         {
             throw invalid("idle-park=" + idlePark + " must be 1us..1s");
+        }
+        if (maxSessions < 1 || maxSessionsPerHost < 1)
+        {
+            throw invalid("max-sessions=" + maxSessions + " and max-sessions-per-host=" + maxSessionsPerHost +
+                " must each be at least 1");
         }
         if (dataLanes < 1 || dataLanes > HelloOkFlyweight.MAX_LANES + 1)
         {

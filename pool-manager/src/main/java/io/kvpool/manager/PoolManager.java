@@ -131,6 +131,7 @@ public final class PoolManager implements AutoCloseable
             final RequestDispatcher dispatcher = new RequestDispatcher(pool, sessions,
                 AeronResponseChannel.factory(aeron), metrics, System::nanoTime, context.adminToken(),
                 pool.region().path(), poolContext.reservationLeaseNs(), poolContext.pinLeaseNs());
+            dispatcher.limits(context.sessionLimits());
             final StringBuilder rdmaState = new StringBuilder("RDMA off");
             if (!"off".equals(context.rdmaDevice()))
             {

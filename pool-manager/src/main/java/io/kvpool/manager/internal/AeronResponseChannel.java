@@ -1,7 +1,6 @@
 package io.kvpool.manager.internal;
 
 import io.aeron.Aeron;
-import io.aeron.ChannelUri;
 import io.aeron.ExclusivePublication;
 import io.aeron.Publication;
 import org.agrona.DirectBuffer;
@@ -17,8 +16,6 @@ public final class AeronResponseChannel implements ResponseChannel
 {
     /** Messages queued for a slow or not-yet-connected client before it is considered lost. */
     static final int MAX_PENDING = 256;
-    /** Responses carry up to 64 KiB; Aeron's largest message is a term's eighth. */
-    static final String TERM_LENGTH = "1m";
 
     private final ExclusivePublication publication;
     private final ArrayDeque<byte[]> pending = new ArrayDeque<>();
@@ -35,15 +32,8 @@ public final class AeronResponseChannel implements ResponseChannel
      */
     public static ResponseChannel.Factory factory(final Aeron aeron)
     {
-        return (channel, streamId) ->
-        {
-            final ChannelUri uri = ChannelUri.parse(channel);
-            if (uri.get("term-length") == null)
-            {
-                uri.put("term-length", TERM_LENGTH);
-            }
-            return new AeronResponseChannel(aeron.addExclusivePublication(uri.toString(), streamId));
-        };
+        // The channel is the manager's own (ResponseChannels.managerChannel), parameters and all.
+        return (channel, streamId) -> new AeronResponseChannel(aeron.addExclusivePublication(channel, streamId));
     }
 
     @Override

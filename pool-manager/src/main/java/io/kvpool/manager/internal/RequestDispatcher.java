@@ -56,6 +56,7 @@ public final class RequestDispatcher
     private long requests;
     private boolean shuttingDown;
     private RdmaAcceptor rdma;
+    private SessionLimits limits = SessionLimits.DEFAULTS;
     private List<Integer> dataLanePorts = List.of();
 
     public RequestDispatcher(
@@ -210,37 +211,38 @@ public final class RequestDispatcher
             refuse(null, correlationId, WireError.MALFORMED, "");
             return;
         }
-        final ResponseChannel channel;
+        // Authentication and limits come first, at a fixed small cost: no channel is opened for a HELLO until it is
+        // known what it gets, and every parameter of that channel is the manager's (ResponseChannels).
+        final String clientChannel = hello.responseChannel();
+        final String peer;
         try
         {
-            channel = channels.open(hello.responseChannel(), hello.responseStreamId());
+            ResponseChannels.managerChannel(clientChannel, false);
+            peer = ResponseChannels.peer(clientChannel);
         }
-        catch (final RuntimeException ex)
+        catch (final IllegalArgumentException ex)
         {
-            // No channel to answer on: count it and drop it.
+            // No place to answer: count it and drop it.
             metrics.rejected(WireError.MALFORMED);
-            LOG.log(System.Logger.Level.WARNING, "HELLO from '" + hello.clientName() + "' names an unusable " +
-                "response channel " + hello.responseChannel() + ": " + ex.getMessage());
+            LOG.log(System.Logger.Level.DEBUG, "HELLO names an unusable response channel: " + ex.getMessage());
             return;
         }
         if (shuttingDown)
         {
-            refuseHello(channel, correlationId, WireError.SHUTTING_DOWN, "the manager is shutting down");
+            refuseHello(clientChannel, correlationId, WireError.SHUTTING_DOWN, "the manager is shutting down");
             return;
         }
         final String namespace = hello.namespace();
         final byte[] tokenHash = sha256(hello.token());
-        final SessionRegistry.Session session;
         final NamespaceInfo info;
         if (namespace.isEmpty())
         {
             if (adminTokenHash != null && !MessageDigest.isEqual(adminTokenHash, tokenHash))
             {
-                refuseHello(channel, correlationId, WireError.NOT_AUTHORIZED, "wrong admin token");
+                refuseHello(clientChannel, correlationId, WireError.NOT_AUTHORIZED, "wrong admin token");
                 return;
             }
             info = null;
-            session = sessions.open(0, true, hello.clientName(), channel);
         }
         else
         {
@@ -248,11 +250,37 @@ public final class RequestDispatcher
             if (info == null || !pool.tokenMatches(info.id(), tokenHash))
             {
                 // One answer for both, so a wrong token learns nothing, not even whether the namespace exists.
-                refuseHello(channel, correlationId, WireError.NOT_AUTHORIZED, "unknown namespace or wrong token");
+                refuseHello(clientChannel, correlationId, WireError.NOT_AUTHORIZED, "unknown namespace or wrong token");
                 return;
             }
-            session = sessions.open(info.id(), false, hello.clientName(), channel);
         }
+        if (sessions.size() >= limits.maxSessions())
+        {
+            refuseHello(clientChannel, correlationId, WireError.LIMIT_REACHED, "the manager serves " +
+                limits.maxSessions() + " sessions, its limit (max-sessions): close idle clients or raise it");
+            return;
+        }
+        if (!"ipc".equals(peer) && sessions.sizeOf(peer) >= limits.maxSessionsPerHost())
+        {
+            refuseHello(clientChannel, correlationId, WireError.LIMIT_REACHED, "host " + peer + " has " +
+                limits.maxSessionsPerHost() + " sessions, the limit for one host (max-sessions-per-host)");
+            return;
+        }
+        final ResponseChannel channel;
+        try
+        {
+            channel = channels.open(ResponseChannels.managerChannel(clientChannel, true), hello.responseStreamId());
+        }
+        catch (final RuntimeException ex)
+        {
+            metrics.rejected(WireError.MALFORMED);
+            LOG.log(System.Logger.Level.WARNING, "HELLO from '" + hello.clientName() + "': cannot open its " +
+                "response channel: " + ex.getMessage());
+            return;
+        }
+        final SessionRegistry.Session session = info == null ? sessions.open(0, true, hello.clientName(), channel) :
+            sessions.open(info.id(), false, hello.clientName(), channel);
+        session.peer = peer;
         final SessionDescriptor descriptor = new SessionDescriptor(session.id, session.namespaceId,
             info == null ? 0 : info.blockSizeBytes(), info == null ? 0 : info.blocksPerSlab(),
             pool.recoveryReport().managerEpoch(), pool.regionUuid(), pathHint, pool.geometry(), reservationLeaseNs,
@@ -260,11 +288,38 @@ public final class RequestDispatcher
         send(session, HelloOkFlyweight.encode(out, 0, correlationId, descriptor));
     }
 
-    private void refuseHello(final ResponseChannel channel, final long correlationId, final int code, final String why)
+    /**
+     * Answers a refused HELLO on the smallest publication Aeron has, kept only until the answer is out; beyond
+     * {@link SessionLimits#maxRefusalsInFlight()} such channels at once, a refusal is counted and not answered (a
+     * client times out, as it would against a manager it cannot reach).
+     */
+    private void refuseHello(final String clientChannel, final long correlationId, final int code, final String why)
     {
         metrics.rejected(code);
+        if (sessions.refusalsInFlight() >= limits.maxRefusalsInFlight())
+        {
+            return;
+        }
+        final ResponseChannel channel;
+        try
+        {
+            channel = channels.open(ResponseChannels.managerChannel(clientChannel, false), hello.responseStreamId());
+        }
+        catch (final RuntimeException ex)
+        {
+            LOG.log(System.Logger.Level.DEBUG, "cannot answer a refused HELLO: " + ex.getMessage());
+            return;
+        }
         channel.send(out, 0, ErrorFlyweight.encode(out, 0, correlationId, 0, code, why));
         sessions.openForRefusal(channel);
+    }
+
+    /**
+     * @param limits how many sessions and refusals the dispatcher keeps at once.
+     */
+    public void limits(final SessionLimits limits)
+    {
+        this.limits = limits;
     }
 
     private void onBatch(

@@ -40,7 +40,8 @@ public interface ResponseChannel extends AutoCloseable
     interface Factory
     {
         /**
-         * @param channel  the Aeron channel the client named.
+         * @param channel  the manager's channel to where the client asked to be answered
+         *                 ({@link ResponseChannels#managerChannel}): every parameter the manager's.
          * @param streamId the stream the client named.
          * @return the channel; never blocks for longer than the media driver takes to add a publication.
          * @throws RuntimeException when the channel is invalid.

@@ -35,6 +35,8 @@ public final class SessionRegistry
         long disconnectedSinceNs = -1;
         /** Whether the session writes by one-sided RDMA, for which the manager holds writer intents. */
         boolean remoteWriter;
+        /** Where its answers go, for per-peer limits: a UDP endpoint's host, or "ipc". */
+        String peer = "ipc";
 
         Session(
             final long id, final int namespaceId, final boolean admin, final String clientName,
@@ -143,6 +145,33 @@ public final class SessionRegistry
             session.channel.close();
             closeListener.accept(id);
         }
+    }
+
+    /**
+     * @param peer a peer as {@link ResponseChannels#peer} names it.
+     * @return live sessions answering to it.
+     */
+    public int sizeOf(final String peer)
+    {
+        int count = 0;
+        for (final Session session : sessions.values())
+        {
+            count += !session.closeWhenFlushed && session.peer.equals(peer) ? 1 : 0;
+        }
+        return count;
+    }
+
+    /**
+     * @return channels kept open only until a refusal on them has gone out.
+     */
+    public int refusalsInFlight()
+    {
+        int count = 0;
+        for (final Session session : sessions.values())
+        {
+            count += session.closeWhenFlushed ? 1 : 0;
+        }
+        return count;
     }
 
     /**

@@ -103,6 +103,11 @@ class DecoderFuzzTest
             assertEquals(ns.capacityBlocks(), ns.freeBlocks() + ns.writingBlocks() + ns.sealedBlocks());
         }
         assertTrue(fixture.metrics.rejectedTotal() > 1000, "the mutations were mostly refused");
+        for (final RecordingChannel opened : fixture.channels)
+        {
+            assertTrue(opened.channel.matches("aeron:(ipc|udp\\?endpoint=[^|?]+)[?|]term-length=(1m|64k)\\|sparse=true"),
+                "a channel with a parameter the manager did not choose: " + opened.channel);
+        }
     }
 
     private static void deliverAndCheck(final UnsafeBuffer buffer, final int length)
@@ -181,6 +186,15 @@ class DecoderFuzzTest
         }
         messages.add(copy(buffer, BatchRequestFlyweight.encode(buffer, 0, MessageType.RENEW, 1, 1, session, batch)));
         messages.add(copy(buffer, HelloFlyweight.encode(buffer, 0, 1, 5, "alpha", "alpha-token", "aeron:ipc", "f")));
+        // Hostile response channels: the manager must choose every parameter of what it opens, or open nothing.
+        for (final String channel : new String[]{"aeron:ipc?term-length=256m|sparse=false",
+            "aeron:udp?endpoint=127.0.0.1:9|term-length=64m|sparse=false|mtu=65504",
+            "aeron:udp?control=127.0.0.1:9|control-mode=dynamic", "aeron-spy:aeron:ipc", "aeron:tcp?endpoint=a:1",
+            "aeron:udp?endpoint=h:1|alias=x|tags=1,2|session-id=7|init-term-id=1|term-id=1|term-offset=64"})
+        {
+            messages.add(copy(buffer, HelloFlyweight.encode(buffer, 0, 1, 5, "alpha", "alpha-token", channel, "f")));
+            messages.add(copy(buffer, HelloFlyweight.encode(buffer, 0, 1, 5, "nope", "wrong", channel, "f")));
+        }
         messages.add(copy(buffer, CreateNamespaceFlyweight.encode(buffer, 0, 1, session, "x", 65536, 0, 0, "")));
         messages.add(copy(buffer, MessageHeader.write(buffer, 0, MessageType.STATS, MessageHeader.LENGTH, 1,
             session)));

@@ -50,6 +50,37 @@ class RequestDispatcherTest
     }
 
     @Test
+    void shouldBoundSessionsAndRefusalChannelsAndCountEveryRefusal()
+    {
+        fixture.dispatcher.limits(new SessionLimits(2, 2, 3));
+        assertTrue(fixture.session("alpha", "alpha-token") != 0);
+        assertTrue(fixture.session("beta", "beta-token") != 0);
+        final UnsafeBuffer third = fixture.hello("alpha", "alpha-token").last();
+        final ErrorFlyweight error = new ErrorFlyweight();
+        error.wrap(third, 0, third.capacity());
+        assertEquals(WireError.LIMIT_REACHED, error.code());
+        assertTrue(error.message().contains("max-sessions"), error.message());
+        assertEquals(2, fixture.sessions.size());
+
+        // Refusals: three channels at once, each the manager's smallest; the rest counted and not answered.
+        final int opened = fixture.channels.size();
+        for (int i = 0; i < 10; i++)
+        {
+            fixture.hello("alpha", "wrong");
+        }
+        assertEquals(3, fixture.sessions.refusalsInFlight());
+        assertEquals(opened + 2, fixture.channels.size(), "two more refusal channels (one already open)");
+        for (int i = 1; i < fixture.channels.size(); i++)
+        {
+            final RecordingChannel channel = fixture.channels.get(i);
+            assertTrue(channel.channel.equals("aeron:ipc?term-length=64k|sparse=true") ||
+                channel.channel.equals("aeron:ipc?term-length=1m|sparse=true"), channel.channel);
+        }
+        assertEquals(10, fixture.metrics.rejected("not_authorized"));
+        assertEquals(1, fixture.metrics.rejected("limit_reached"));
+    }
+
+    @Test
     void shouldGiveNothingOfAnotherNamespace()
     {
         final long alpha = fixture.session("alpha", "alpha-token");

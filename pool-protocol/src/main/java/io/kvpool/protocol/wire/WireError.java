@@ -33,6 +33,8 @@ public final class WireError
     public static final int INTERNAL = 5009;
     /** The manager cannot serve this kind of request here (e.g. RDMA_CONNECT without an RDMA device). */
     public static final int UNSUPPORTED = 5010;
+    /** The manager's limit on sessions (in all, or for the client's host) is reached; retry later or close some. */
+    public static final int LIMIT_REACHED = 5011;
 
     private WireError()
     {
@@ -58,6 +60,7 @@ public final class WireError
             case SHUTTING_DOWN -> "SHUTTING_DOWN";
             case INTERNAL -> "INTERNAL";
             case UNSUPPORTED -> "UNSUPPORTED";
+            case LIMIT_REACHED -> "LIMIT_REACHED";
             default ->
             {
                 final ErrorCode known = ErrorCode.of(code);
