@@ -56,6 +56,7 @@ kvpool_udp_port: $udp_port
 kvpool_metrics_port: $metrics_port
 kvpool_characterize_fetch_dir: $work/fetched
 kvpool_characterize_args: [--quick, --no-network, --point-ms, "2", --size, 16m]
+kvpool_engine_group: kvpool-engines
 VARS
 
 recap() { # log -> "changed failed" of localhost's recap line
@@ -95,6 +96,9 @@ PY
 grep -q '^admin-token: "example-admin-token"$' "$work/prefix/etc/manager.yaml"
 grep -q '^    token: "example-llama-token"$' "$work/prefix/etc/manager.yaml"
 grep -q "^manager-endpoint=127.0.0.1:$udp_port$" "$work/prefix/etc/client.properties"
+# The manager's files: its user's and the engine group's only.
+test "$(stat -c '%a %G' "$work/shm/region")" = "660 kvpool-engines"
+test "$(stat -c '%a %G' "$work/shm/aeron")" = "770 kvpool-engines"
 "$work/prefix/bin/kvpool" client-config "$work/prefix/etc/client.properties" | grep -q '^namespace: llama-3-8b$'
 # The AOT cache staged with the distribution is usable where it was installed (AOTMode=on: a JVM that cannot use
 # its cache exits with an error instead of starting without it).

@@ -120,6 +120,11 @@ final class ManagerCommand implements Callable<Integer>
         description = "Client sessions at once answering to one host over UDP (default 512).")
     private Integer maxSessionsPerHost;
 
+    @Option(names = "--group", paramLabel = "NAME",
+        description = "Engine group that may open the region, its index and the media driver's directory besides " +
+            "the service's user (modes 0660/0770); default: the service's user only (0600/0700).")
+    private String group;
+
     @Option(names = "--no-prefault", negatable = false, description = "Do not fault the region in at start.")
     private boolean noPrefault;
 
@@ -150,6 +155,7 @@ final class ManagerCommand implements Callable<Integer>
         flags.put("idle-park", idlePark);
         flags.put("data-lanes", dataLanes);
         flags.put("max-sessions", maxSessions);
+        flags.put("group", group);
         flags.put("max-sessions-per-host", maxSessionsPerHost);
         context.override(flags);
 

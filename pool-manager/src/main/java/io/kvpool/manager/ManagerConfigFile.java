@@ -60,6 +60,7 @@ final class ManagerConfigFile
         Map.entry("idle-park", (c, v) -> c.idlePark(duration(v))),
         Map.entry("data-lanes", (c, v) -> c.dataLanes(Integer.parseInt(text(v)))),
         Map.entry("max-sessions", (c, v) -> c.maxSessions(Integer.parseInt(text(v)))),
+        Map.entry("group", (c, v) -> c.group(text(v))),
         Map.entry("max-sessions-per-host", (c, v) -> c.maxSessionsPerHost(Integer.parseInt(text(v))))));
 
     private ManagerConfigFile()

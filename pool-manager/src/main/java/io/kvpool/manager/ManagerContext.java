@@ -62,6 +62,7 @@ public final class ManagerContext
     private Duration idlePark = Duration.ofNanos(DEFAULT_IDLE_PARK_NS);
     private int dataLanes = 1;
     private int maxSessions = SessionLimits.DEFAULTS.maxSessions();
+    private String group;
     private int maxSessionsPerHost = SessionLimits.DEFAULTS.maxSessionsPerHost();
     private Duration aeronDriverTimeout = Duration.ofMillis(AeronTimeouts.driverTimeoutMs());
     private final List<NamespaceSpec> namespaces = new ArrayList<>();
@@ -423,6 +424,26 @@ public final class ManagerContext
     }
 
     /**
+     * @param group the engine group that may open the region, the index and the media driver's directory besides
+     *              the service's user; {@code null} (default) for the service's user only. Engine users in this group
+     *              need a umask that leaves the group write access (the service unit sets {@code UMask=0007}).
+     * @return this.
+     */
+    public ManagerContext group(final String group)
+    {
+        this.group = group;
+        return this;
+    }
+
+    /**
+     * @return the engine group, or {@code null}.
+     */
+    public String group()
+    {
+        return group;
+    }
+
+    /**
      * @return the session limits, as validated by {@link #conclude()}.
      */
     SessionLimits sessionLimits()
@@ -542,7 +563,8 @@ public final class ManagerContext
             .indexFile(indexFile)
             .reservationLeaseNs(reservationLease.toNanos())
             .pinLeaseNs(pinLease.toNanos())
-            .prefault(prefault);
+            .prefault(prefault)
+            .fileGroup(group);
         if (slabSizeBytes != null)
         {
             pool.slabSizeBytes(slabSizeBytes);

@@ -192,6 +192,13 @@ final class NamespaceRegistry
      * @return whether the token hash matches the namespace's, compared in constant time; a namespace without a
      *         token matches any.
      */
+    byte[] tokenHash(final int id)
+    {
+        state(id);
+        final byte[] stored = NamespaceTableDescriptor.tokenHash(region, geometry.namespaceEntryOffset(id));
+        return isZero(stored) ? null : stored;
+    }
+
     boolean tokenMatches(final int id, final byte[] tokenHash)
     {
         state(id);

@@ -23,6 +23,7 @@ public final class PoolContext
 
     private RegionSource regionSource;
     private Path indexFile;
+    private String fileGroup;
     private boolean format;
     private boolean formatIfEmpty;
     private long slabSizeBytes = RegionGeometry.DEFAULT_SLAB_SIZE_BYTES;
@@ -65,6 +66,26 @@ public final class PoolContext
     public Path indexFile()
     {
         return indexFile;
+    }
+
+    /**
+     * @param fileGroup the engine group that may open the region, the index and the media driver's directory
+     *                  besides the service's user ({@code 0660}/{@code 0770}); {@code null} (default) for the
+     *                  service's user only ({@code 0600}/{@code 0700}).
+     * @return this.
+     */
+    public PoolContext fileGroup(final String fileGroup)
+    {
+        this.fileGroup = fileGroup == null || fileGroup.isBlank() ? null : fileGroup;
+        return this;
+    }
+
+    /**
+     * @return the engine group of the manager's files, or {@code null} for owner-only.
+     */
+    public String fileGroup()
+    {
+        return fileGroup;
     }
 
     /**

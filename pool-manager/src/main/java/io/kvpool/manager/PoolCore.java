@@ -134,6 +134,16 @@ public final class PoolCore implements AutoCloseable
     }
 
     /**
+     * @param namespaceId a namespace.
+     * @return the SHA-256 of its token (the key its clients' HELLO credentials are made with), or {@code null} for a
+     *         namespace without a token.
+     */
+    public byte[] namespaceTokenHash(final int namespaceId)
+    {
+        return namespaces.tokenHash(namespaceId);
+    }
+
+    /**
      * @param name namespace name.
      * @return the namespace.
      * @throws io.kvpool.protocol.PoolException {@code NAMESPACE_UNKNOWN}.

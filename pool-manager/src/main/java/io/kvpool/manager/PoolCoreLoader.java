@@ -2,6 +2,7 @@ package io.kvpool.manager;
 
 import io.kvpool.manager.internal.BlockAllocator;
 import io.kvpool.manager.internal.BlockIndex;
+import io.kvpool.manager.internal.FileModes;
 import io.kvpool.manager.internal.NamespaceState;
 import io.kvpool.manager.internal.Recovery;
 import io.kvpool.protocol.BlockTableDescriptor;
@@ -47,6 +48,8 @@ final class PoolCoreLoader
         try
         {
             region = Region.map(context.regionSource());
+            restrict(Path.of(region.path()), context.fileGroup());
+            restrict(Path.of(indexFile + ".lock"), context.fileGroup());
             final MemorySegment segment = region.segment();
             final boolean format = context.format() || region.created() ||
                 context.formatIfEmpty() && SuperblockDescriptor.isUnformatted(segment);
@@ -83,6 +86,7 @@ final class PoolCoreLoader
             SuperblockDescriptor.managerEpoch(segment, epoch, ProcessHandle.current().pid());
 
             index = openIndex(indexFile, geometry, !clean && !format);
+            restrict(indexFile, context.fileGroup());
             final NamespaceRegistry namespaces = new NamespaceRegistry(segment, geometry);
             namespaces.load();
             final Recovery recovery = new Recovery(segment, geometry, index, namespaces.byId());
@@ -134,6 +138,18 @@ final class PoolCoreLoader
         SuperblockDescriptor.upgradeMinorVersion(segment);
         LOG.log(System.Logger.Level.INFO, "upgraded the region's format to " + SuperblockDescriptor.MAJOR_VERSION +
             "." + SuperblockDescriptor.MINOR_VERSION + " (writer intents in the block table)");
+    }
+
+    /**
+     * The region (a file: a device's mode is udev's), the index and its lock: the service's user and the engine
+     * group only.
+     */
+    private static void restrict(final Path path, final String group)
+    {
+        if (path != null && Files.isRegularFile(path))
+        {
+            FileModes.restrict(path, group);
+        }
     }
 
     private static BlockIndex openIndex(final Path indexFile, final RegionGeometry geometry, final boolean recover)

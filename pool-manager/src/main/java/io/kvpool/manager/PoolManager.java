@@ -8,6 +8,7 @@ import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import io.kvpool.manager.internal.AeronResponseChannel;
 import io.kvpool.manager.internal.DataAgent;
+import io.kvpool.manager.internal.FileModes;
 import io.kvpool.manager.internal.ManagerAgent;
 import io.kvpool.manager.internal.ManagerMetrics;
 import io.kvpool.manager.internal.RequestDispatcher;
@@ -105,6 +106,11 @@ public final class PoolManager implements AutoCloseable
             final long driverTimeoutMs = context.aeronDriverTimeout().toMillis();
             driver = context.externalAeronDir() == null ?
                 launchDriver(context.embeddedAeronDir(), context, driverTimeoutMs) : null;
+            if (driver != null)
+            {
+                // The driver's log buffers carry every request: the service's user and the engine group only.
+                FileModes.restrict(context.embeddedAeronDir(), context.group());
+            }
             aeron = connectAeron(context.aeronDir(), driver, driverTimeoutMs);
             final List<Subscription> subscriptions = new ArrayList<>();
             final List<Subscription> dataSubscriptions = new ArrayList<>();

@@ -11,6 +11,7 @@ import io.kvpool.protocol.wire.CreateNamespaceFlyweight;
 import io.kvpool.protocol.wire.ErrorFlyweight;
 import io.kvpool.protocol.wire.HelloFlyweight;
 import io.kvpool.protocol.wire.HelloOkFlyweight;
+import io.kvpool.protocol.wire.TokenProof;
 import io.kvpool.protocol.wire.MessageHeader;
 import io.kvpool.protocol.wire.MessageType;
 import io.kvpool.protocol.wire.NamespaceOkFlyweight;
@@ -57,6 +58,7 @@ public final class RequestDispatcher
     private boolean shuttingDown;
     private RdmaAcceptor rdma;
     private SessionLimits limits = SessionLimits.DEFAULTS;
+    private final CredentialCheck credentials = new CredentialCheck(System::currentTimeMillis);
     private List<Integer> dataLanePorts = List.of();
 
     public RequestDispatcher(
@@ -232,12 +234,19 @@ public final class RequestDispatcher
             refuseHello(clientChannel, correlationId, WireError.SHUTTING_DOWN, "the manager is shutting down");
             return;
         }
+        if (hello.credentialKind() != HelloFlyweight.CREDENTIAL_PROOF)
+        {
+            refuseHello(clientChannel, correlationId, WireError.NOT_AUTHORIZED, "credential kind " +
+                hello.credentialKind() + " is not accepted: this manager takes token proofs, never tokens in clear " +
+                "(update the client)");
+            return;
+        }
         final String namespace = hello.namespace();
-        final byte[] tokenHash = sha256(hello.token());
+        final byte[] credential = hello.credential();
         final NamespaceInfo info;
         if (namespace.isEmpty())
         {
-            if (adminTokenHash != null && !MessageDigest.isEqual(adminTokenHash, tokenHash))
+            if (adminTokenHash != null && !credentials.accept(credential, adminTokenHash, ""))
             {
                 refuseHello(clientChannel, correlationId, WireError.NOT_AUTHORIZED, "wrong admin token");
                 return;
@@ -247,7 +256,8 @@ public final class RequestDispatcher
         else
         {
             info = pool.namespaces().stream().filter(ns -> ns.name().equals(namespace)).findFirst().orElse(null);
-            if (info == null || !pool.tokenMatches(info.id(), tokenHash))
+            final byte[] key = info == null ? null : pool.namespaceTokenHash(info.id());
+            if (info == null || key != null && !credentials.accept(credential, key, namespace))
             {
                 // One answer for both, so a wrong token learns nothing, not even whether the namespace exists.
                 refuseHello(clientChannel, correlationId, WireError.NOT_AUTHORIZED, "unknown namespace or wrong token");
@@ -373,10 +383,15 @@ public final class RequestDispatcher
             refuse(session, correlationId, WireError.NOT_AUTHORIZED, "only an admin session creates namespaces");
             return;
         }
-        final String token = createNamespace.token();
+        final byte[] tokenHash = createNamespace.tokenHash();
+        if (tokenHash.length != 0 && tokenHash.length != 32)
+        {
+            refuse(session, correlationId, WireError.MALFORMED, "CREATE_NAMESPACE refused: a token hash is 32 bytes");
+            return;
+        }
         final int maxSlabs = createNamespace.maxSlabs() == 0 ? pool.geometry().slabCount() : createNamespace.maxSlabs();
         final NamespaceInfo info = pool.createNamespace(createNamespace.name(), createNamespace.blockSizeBytes(),
-            createNamespace.minSlabs(), maxSlabs, token.isEmpty() ? null : sha256(token));
+            createNamespace.minSlabs(), maxSlabs, tokenHash.length == 0 ? null : tokenHash);
         send(session, NamespaceOkFlyweight.encode(out, 0, correlationId, session.id, info));
     }
 
@@ -425,14 +440,7 @@ public final class RequestDispatcher
      */
     public static byte[] sha256(final String token)
     {
-        try
-        {
-            return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
-        }
-        catch (final NoSuchAlgorithmException ex)
-        {
-            throw new IllegalStateException(ex);
-        }
+        return TokenProof.tokenHash(token);
     }
 
     /**

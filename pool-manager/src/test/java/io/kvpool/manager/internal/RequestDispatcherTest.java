@@ -6,15 +6,19 @@ import io.kvpool.protocol.Status;
 import io.kvpool.protocol.wire.BatchResponseFlyweight;
 import io.kvpool.protocol.wire.CreateNamespaceFlyweight;
 import io.kvpool.protocol.wire.ErrorFlyweight;
+import io.kvpool.protocol.wire.HelloFlyweight;
 import io.kvpool.protocol.wire.MessageHeader;
 import io.kvpool.protocol.wire.MessageType;
 import io.kvpool.protocol.wire.NamespaceOkFlyweight;
 import io.kvpool.protocol.wire.StatsResponseFlyweight;
 import io.kvpool.protocol.wire.StatsSnapshot;
+import io.kvpool.protocol.wire.TokenProof;
 import io.kvpool.protocol.wire.WireError;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
 
 import static io.kvpool.manager.internal.DispatcherFixture.keys;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -78,6 +82,42 @@ class RequestDispatcherTest
         }
         assertEquals(10, fixture.metrics.rejected("not_authorized"));
         assertEquals(1, fixture.metrics.rejected("limit_reached"));
+    }
+
+    @Test
+    void shouldRefuseReplayedStaleOrClearCredentials()
+    {
+        final byte[] credential = TokenProof.create("alpha-token", "alpha", System.currentTimeMillis());
+        assertEquals(MessageType.HELLO_OK, helloWith("alpha", credential, HelloFlyweight.CREDENTIAL_PROOF));
+        assertEquals(WireError.NOT_AUTHORIZED, errorOf(helloWith("alpha", credential,
+            HelloFlyweight.CREDENTIAL_PROOF)), "the same credential again: a replay");
+        final byte[] stale = TokenProof.create("alpha-token", "alpha",
+            System.currentTimeMillis() - TokenProof.MAX_SKEW_MILLIS - 60_000);
+        assertEquals(WireError.NOT_AUTHORIZED, errorOf(helloWith("alpha", stale, HelloFlyweight.CREDENTIAL_PROOF)));
+        final byte[] forBeta = TokenProof.create("alpha-token", "beta", System.currentTimeMillis());
+        assertEquals(WireError.NOT_AUTHORIZED, errorOf(helloWith("alpha", forBeta, HelloFlyweight.CREDENTIAL_PROOF)),
+            "a proof made for another namespace");
+        final byte[] clear = "alpha-token".getBytes(StandardCharsets.UTF_8);
+        assertEquals(WireError.NOT_AUTHORIZED, errorOf(helloWith("alpha", clear, 0)), "a token in clear");
+        assertEquals(1, fixture.sessions.size());
+    }
+
+    private int helloWith(final String namespace, final byte[] credential, final int kind)
+    {
+        final int length = HelloFlyweight.encode(fixture.request, 0, 9, 7, namespace, credential, "aeron:ipc", "t");
+        fixture.request.putInt(MessageHeader.LENGTH + 4, kind, MessageHeader.ORDER);
+        fixture.dispatcher.onMessage(fixture.request, 0, length);
+        final UnsafeBuffer answer = fixture.channels.getLast().last();
+        return MessageHeader.templateId(answer, 0);
+    }
+
+    private int errorOf(final int template)
+    {
+        assertEquals(MessageType.ERROR, template);
+        final UnsafeBuffer answer = fixture.channels.getLast().last();
+        final ErrorFlyweight error = new ErrorFlyweight();
+        error.wrap(answer, 0, answer.capacity());
+        return error.code();
     }
 
     @Test

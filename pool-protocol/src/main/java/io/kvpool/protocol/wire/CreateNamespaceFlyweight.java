@@ -7,7 +7,8 @@ import org.agrona.MutableDirectBuffer;
  * CREATE_NAMESPACE (admin sessions only). Body:
  * <pre>
  *   24 u64 blockSizeBytes   32 u32 minSlabs   36 u32 maxSlabs
- *   40 text name            then text token (the namespace's new token; stored as its SHA-256)
+ *   40 text name            then text tokenHash (SHA-256 of the namespace's new token, 32
+ *                            bytes, or empty for none: the token itself never travels)
  * </pre>
  * Answered NAMESPACE_OK or ERROR. Not thread-safe.
  */
@@ -32,7 +33,8 @@ public final class CreateNamespaceFlyweight
         buffer.putInt(offset + 36, maxSlabs, MessageHeader.ORDER);
         int position = offset + NAME_OFFSET;
         position += WireText.put(buffer, position, name);
-        position += WireText.put(buffer, position, token);
+        position += WireText.putBytes(buffer, position, token == null || token.isEmpty() ? new byte[0] :
+            TokenProof.tokenHash(token));
         final int length = position - offset;
         MessageHeader.frameLength(buffer, offset, length);
         return length;
@@ -74,8 +76,12 @@ public final class CreateNamespaceFlyweight
         return WireText.get(buffer, offset + NAME_OFFSET);
     }
 
-    public String token()
+    /**
+     * @return the new token's SHA-256 (32 bytes), or empty for a namespace without a token; any other length is a
+     *         malformed request.
+     */
+    public byte[] tokenHash()
     {
-        return WireText.get(buffer, tokenOffset);
+        return WireText.getBytes(buffer, tokenOffset);
     }
 }

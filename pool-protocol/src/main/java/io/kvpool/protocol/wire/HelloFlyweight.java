@@ -7,9 +7,10 @@ import org.agrona.MutableDirectBuffer;
  * HELLO: opens a session. Body after the header:
  * <pre>
  *   u32  responseStreamId   stream on which the manager answers
- *   u32  reserved (0)
+ *   u32  credentialKind     1: a {@link TokenProof} (the only kind accepted; 0, a token in clear, is refused)
  *   text namespace          "" for an admin session (CREATE_NAMESPACE, STATS of every namespace)
- *   text token              the namespace's (or the admin) token; "" for none
+ *   text credential         {@link TokenProof#LENGTH} bytes proving the namespace's (or the admin) token; empty
+ *                           for none
  *   text responseChannel    Aeron channel the manager publishes answers to, e.g. aeron:ipc or
  *                           aeron:udp?endpoint=10.0.0.7:40123
  *   text clientName         for logs and metrics
@@ -20,6 +21,8 @@ public final class HelloFlyweight
 {
     private static final int STREAM_OFFSET = MessageHeader.LENGTH;
     private static final int FIRST_TEXT_OFFSET = MessageHeader.LENGTH + 8;
+    /** {@link #credentialKind()} of a {@link TokenProof}. */
+    public static final int CREDENTIAL_PROOF = 1;
 
     private DirectBuffer buffer;
     private int offset;
@@ -28,18 +31,31 @@ public final class HelloFlyweight
     private int clientOffset;
 
     /**
+     * @param token the token, proven by a fresh {@link TokenProof}; it is not written.
      * @return frame length written.
      */
     public static int encode(
         final MutableDirectBuffer buffer, final int offset, final long correlationId, final int responseStreamId,
         final String namespace, final String token, final String responseChannel, final String clientName)
     {
+        return encode(buffer, offset, correlationId, responseStreamId, namespace,
+            TokenProof.create(token, namespace, System.currentTimeMillis()), responseChannel, clientName);
+    }
+
+    /**
+     * @param credential a {@link TokenProof}, or empty for no token.
+     * @return frame length written.
+     */
+    public static int encode(
+        final MutableDirectBuffer buffer, final int offset, final long correlationId, final int responseStreamId,
+        final String namespace, final byte[] credential, final String responseChannel, final String clientName)
+    {
         MessageHeader.write(buffer, offset, MessageType.HELLO, 0, correlationId, 0);
         buffer.putInt(offset + STREAM_OFFSET, responseStreamId, MessageHeader.ORDER);
-        buffer.putInt(offset + STREAM_OFFSET + 4, 0, MessageHeader.ORDER);
+        buffer.putInt(offset + STREAM_OFFSET + 4, CREDENTIAL_PROOF, MessageHeader.ORDER);
         int position = offset + FIRST_TEXT_OFFSET;
         position += WireText.put(buffer, position, namespace);
-        position += WireText.put(buffer, position, token);
+        position += WireText.putBytes(buffer, position, credential);
         position += WireText.put(buffer, position, responseChannel);
         position += WireText.put(buffer, position, clientName);
         final int length = position - offset;
@@ -78,9 +94,21 @@ public final class HelloFlyweight
         return WireText.get(buffer, offset + FIRST_TEXT_OFFSET);
     }
 
-    public String token()
+    /**
+     * @return the credential's kind: {@link #CREDENTIAL_PROOF}, or another number from a client this manager
+     *         refuses.
+     */
+    public int credentialKind()
     {
-        return WireText.get(buffer, tokenOffset);
+        return buffer.getInt(offset + STREAM_OFFSET + 4, MessageHeader.ORDER);
+    }
+
+    /**
+     * @return the credential's bytes.
+     */
+    public byte[] credential()
+    {
+        return WireText.getBytes(buffer, tokenOffset);
     }
 
     public String responseChannel()

@@ -34,6 +34,32 @@ final class WireText
     }
 
     /**
+     * Writes bytes in a text's frame (u16 length, then the bytes): binary fields such as a credential.
+     *
+     * @return bytes written.
+     */
+    static int putBytes(final MutableDirectBuffer buffer, final int offset, final byte[] bytes)
+    {
+        if (bytes.length > MAX_BYTES)
+        {
+            throw new IllegalArgumentException("field of " + bytes.length + " bytes exceeds " + MAX_BYTES);
+        }
+        buffer.putShort(offset, (short)bytes.length, MessageHeader.ORDER);
+        buffer.putBytes(offset + 2, bytes);
+        return 2 + bytes.length;
+    }
+
+    /**
+     * Reads bytes framed as a text, already checked by {@link #skip}.
+     */
+    static byte[] getBytes(final DirectBuffer buffer, final int offset)
+    {
+        final byte[] bytes = new byte[buffer.getShort(offset, MessageHeader.ORDER) & 0xFFFF];
+        buffer.getBytes(offset + 2, bytes);
+        return bytes;
+    }
+
+    /**
      * @param limit offset one past the last byte the text may use.
      * @return offset just past the text, or -1 when it would run past {@code limit} or is too long.
      */

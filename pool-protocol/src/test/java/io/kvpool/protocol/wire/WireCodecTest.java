@@ -9,12 +9,16 @@ import org.agrona.ExpandableArrayBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class WireCodecTest
 {
@@ -31,10 +35,28 @@ class WireCodecTest
         assertEquals(WireError.NONE, hello.wrap(buffer, 0, length));
         assertEquals(4242, hello.responseStreamId());
         assertEquals("llama", hello.namespace());
-        assertEquals("s3cret", hello.token());
+        assertEquals(HelloFlyweight.CREDENTIAL_PROOF, hello.credentialKind());
+        assertEquals(TokenProof.LENGTH, hello.credential().length);
+        assertTrue(TokenProof.verify(hello.credential(), TokenProof.tokenHash("s3cret"), "llama"), "proves the token");
+        assertFalse(TokenProof.verify(hello.credential(), TokenProof.tokenHash("s3cret"), "other"), "not another's");
+        assertFalse(TokenProof.verify(hello.credential(), TokenProof.tokenHash("guess"), "llama"), "nor a guess");
+        assertEquals(-1, indexOf(buffer.byteArray(), length, "s3cret".getBytes(StandardCharsets.UTF_8)),
+            "the token itself never goes on the wire");
         assertEquals("aeron:ipc", hello.responseChannel());
         assertEquals("engine-1", hello.clientName());
         assertEquals(WireError.MALFORMED, hello.wrap(buffer, 0, length - 1));
+    }
+
+    private static int indexOf(final byte[] haystack, final int length, final byte[] needle)
+    {
+        for (int i = 0; i + needle.length <= length; i++)
+        {
+            if (Arrays.equals(haystack, i, i + needle.length, needle, 0, needle.length))
+            {
+                return i;
+            }
+        }
+        return -1;
     }
 
     @Test
