@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
     versionProvider = KvPoolCli.Version.class,
     description = "A rack-scale memory pool for the KV caches of LLM inference engines.",
     subcommands = {DemoCommand.class, ManagerCommand.class, StatsCommand.class, InspectCommand.class,
-        SelfCheckCommand.class, ClientConfigCommand.class, TestCommand.class,
+        SelfCheckCommand.class, ClientConfigCommand.class, KeysCommand.class, TestCommand.class,
         CommandLine.HelpCommand.class},
     footer = {"",
         "Also: kvpool bench COMMAND runs the benchmarks (kvpool bench --help lists them). In a source tree the " +

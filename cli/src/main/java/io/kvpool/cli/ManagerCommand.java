@@ -120,6 +120,15 @@ final class ManagerCommand implements Callable<Integer>
         description = "Client sessions at once answering to one host over UDP (default 512).")
     private Integer maxSessionsPerHost;
 
+    @Option(names = "--control-socket", paramLabel = "PATH",
+        description = "Unix-domain socket serving the control protocol to clients without Aeron (Python): a path, " +
+            "default (the Aeron directory's path + .sock) or off.")
+    private String controlSocket;
+
+    @Option(names = "--control-endpoint", paramLabel = "HOST:PORT",
+        description = "Also serve the control protocol over TCP here, for other hosts of the fabric (default: off).")
+    private String controlEndpoint;
+
     @Option(names = "--group", paramLabel = "NAME",
         description = "Engine group that may open the region, its index and the media driver's directory besides " +
             "the service's user (modes 0660/0770); default: the service's user only (0600/0700).")
@@ -156,6 +165,8 @@ final class ManagerCommand implements Callable<Integer>
         flags.put("data-lanes", dataLanes);
         flags.put("max-sessions", maxSessions);
         flags.put("group", group);
+        flags.put("control-socket", controlSocket);
+        flags.put("control-endpoint", controlEndpoint);
         flags.put("max-sessions-per-host", maxSessionsPerHost);
         context.override(flags);
 

@@ -4,7 +4,6 @@ import io.kvpool.client.internal.LocationCache;
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.BlockProtocol;
 import io.kvpool.protocol.BlockTableDescriptor;
-import io.kvpool.protocol.Checksums;
 import io.kvpool.protocol.RegionGeometry;
 import io.kvpool.protocol.Status;
 import io.kvpool.protocol.SuperblockDescriptor;
@@ -375,8 +374,6 @@ public final class KvNamespace
                     final MemorySegment source = sources[i];
                     transfers.add(batch.blockIndex(i), batch.generation(i), batch.offset(i), (int)source.byteSize(),
                         source);
-                    batch.length(i, (int)source.byteSize());
-                    batch.checksum(i, Checksums.crc32c(source));
                 }
             }
             if (transfers.size() > 0)

@@ -1,6 +1,7 @@
 package io.kvpool.client;
 
 import io.kvpool.protocol.BlockBatch;
+import io.kvpool.protocol.Checksums;
 import io.kvpool.protocol.Status;
 import io.kvpool.protocol.transport.BlockTransport;
 import io.kvpool.protocol.transport.TransferBatch;
@@ -17,8 +18,12 @@ import java.util.function.LongSupplier;
  */
 final class LeasedWriter
 {
-    /** Bytes written between two looks at the clock: small enough that a slice takes well under a lease. */
-    static final long SLICE_BYTES = 32L << 20;
+    /**
+     * Bytes checksummed and written together: small enough to stay in cache between the checksum's read of the
+     * sources and the copy's (a 64 MiB batch checksummed whole before its copy read every source twice from memory:
+     * 2 MiB puts ran ~20 % slower), and far under what a lease allows between two looks at the clock.
+     */
+    static final long SLICE_BYTES = 1L << 20;
 
     private final ManagerClient control;
     private final BlockTransport transport;
@@ -32,7 +37,8 @@ final class LeasedWriter
     }
 
     /**
-     * @param reserved  the reservations, in the order of {@code transfers} (entries with status OK).
+     * @param reserved  the reservations, in the order of {@code transfers} (entries with status OK); each one's
+     *                  length and CRC32C are recorded here, slice by slice, just before its bytes are written.
      * @param transfers one entry per reservation with status OK.
      * @return {@code transfers}, statuses filled.
      */
@@ -55,6 +61,12 @@ final class LeasedWriter
             while (end < transfers.size() && (end == start || bytes + transfers.length(end) <= SLICE_BYTES))
             {
                 bytes += transfers.length(end++);
+            }
+            for (int t = start; t < end; t++)
+            {
+                reserved.length(reservation[t], transfers.length(t));
+                reserved.checksum(reservation[t], Checksums.crc32c(transfers.segment(t).asSlice(0,
+                    transfers.length(t))));
             }
             writeSlice(transfers, start, end);
             start = end;

@@ -61,6 +61,8 @@ final class ManagerConfigFile
         Map.entry("data-lanes", (c, v) -> c.dataLanes(Integer.parseInt(text(v)))),
         Map.entry("max-sessions", (c, v) -> c.maxSessions(Integer.parseInt(text(v)))),
         Map.entry("group", (c, v) -> c.group(text(v))),
+        Map.entry("control-socket", (c, v) -> c.controlSocket(text(v))),
+        Map.entry("control-endpoint", (c, v) -> c.controlEndpoint(text(v))),
         Map.entry("max-sessions-per-host", (c, v) -> c.maxSessionsPerHost(Integer.parseInt(text(v))))));
 
     private ManagerConfigFile()

@@ -63,6 +63,8 @@ public final class ManagerContext
     private int dataLanes = 1;
     private int maxSessions = SessionLimits.DEFAULTS.maxSessions();
     private String group;
+    private String controlSocket = "default";
+    private String controlEndpoint;
     private int maxSessionsPerHost = SessionLimits.DEFAULTS.maxSessionsPerHost();
     private Duration aeronDriverTimeout = Duration.ofMillis(AeronTimeouts.driverTimeoutMs());
     private final List<NamespaceSpec> namespaces = new ArrayList<>();
@@ -436,6 +438,49 @@ public final class ManagerContext
     }
 
     /**
+     * @param controlSocket the Unix-domain socket that serves the control protocol to clients without Aeron (the
+     *                      Python client): a path, "default" (the Aeron directory's path with {@code .sock}, e.g.
+     *                      {@code /dev/shm/kvpool-aeron.sock}), or "off".
+     * @return this.
+     */
+    public ManagerContext controlSocket(final String controlSocket)
+    {
+        this.controlSocket = controlSocket;
+        return this;
+    }
+
+    /**
+     * @return the Unix-domain control socket's path, or {@code null} for none.
+     */
+    public Path controlSocket()
+    {
+        if (controlSocket == null || "off".equals(controlSocket))
+        {
+            return null;
+        }
+        return "default".equals(controlSocket) ? Path.of(aeronDir() + ".sock") : Path.of(controlSocket);
+    }
+
+    /**
+     * @param controlEndpoint host:port of a TCP endpoint serving the control protocol to other hosts of the fabric
+     *                        (port 0: any free port), or {@code null} (default) for none.
+     * @return this.
+     */
+    public ManagerContext controlEndpoint(final String controlEndpoint)
+    {
+        this.controlEndpoint = controlEndpoint;
+        return this;
+    }
+
+    /**
+     * @return the TCP control endpoint, or {@code null}.
+     */
+    public String controlEndpoint()
+    {
+        return controlEndpoint;
+    }
+
+    /**
      * @return the engine group, or {@code null}.
      */
     public String group()
@@ -541,6 +586,10 @@ public final class ManagerContext
         if (idlePark.toNanos() < 1_000 || idlePark.toMillis() > 1_000)
         {
             throw invalid("idle-park=" + idlePark + " must be 1us..1s");
+        }
+        if (controlEndpoint != null && !controlEndpoint.matches("[^:\\s]+:\\d{1,5}"))
+        {
+            throw invalid("control-endpoint=" + controlEndpoint + " must be host:port, e.g. 0.0.0.0:40200");
         }
         if (maxSessions < 1 || maxSessionsPerHost < 1)
         {

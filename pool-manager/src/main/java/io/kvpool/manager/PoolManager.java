@@ -13,6 +13,7 @@ import io.kvpool.manager.internal.ManagerAgent;
 import io.kvpool.manager.internal.ManagerMetrics;
 import io.kvpool.manager.internal.RequestDispatcher;
 import io.kvpool.manager.internal.SessionRegistry;
+import io.kvpool.manager.internal.StreamControlServer;
 import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.AeronTimeouts;
 import io.kvpool.protocol.ErrorCode;
@@ -59,14 +60,17 @@ public final class PoolManager implements AutoCloseable
     private final HTTPServer metricsServer;
     private final String udpEndpoint;
     private final String rdmaState;
+    private final StreamControlServer streamServer;
     private final AtomicLong errors = new AtomicLong();
     private boolean closed;
 
     private PoolManager(
         final ManagerContext context, final PoolCore pool, final MediaDriver driver, final Aeron aeron,
         final AgentRunner runner, final AgentRunner dataRunner, final List<DataLane> lanes,
-        final HTTPServer metricsServer, final String udpEndpoint, final String rdmaState)
+        final HTTPServer metricsServer, final String udpEndpoint, final String rdmaState,
+        final StreamControlServer streamServer)
     {
+        this.streamServer = streamServer;
         this.lanes = lanes;
         this.rdmaState = rdmaState;
         this.dataRunner = dataRunner;
@@ -167,8 +171,12 @@ public final class PoolManager implements AutoCloseable
                         });
                     });
             }
+            final StreamControlServer streamServer = context.controlSocket() == null &&
+                context.controlEndpoint() == null ? null : StreamControlServer.open(dispatcher, sessions, metrics,
+                context.controlSocket(), context.group(), context.controlEndpoint(),
+                context.sessionLimits().maxSessions());
             final ManagerAgent agent = new ManagerAgent(pool, subscriptions, dispatcher, sessions, metrics,
-                System::nanoTime);
+                System::nanoTime, streamServer);
             final DataAgent dataAgent = new DataAgent(aeron, dataSubscriptions, pool.region().segment(),
                 pool.geometry(), sessions.published(), context.dataLanes(), "kvpool-data");
             final PoolManager[] self = new PoolManager[1];
@@ -203,7 +211,7 @@ public final class PoolManager implements AutoCloseable
                     null, dataAgent);
             }
             self[0] = new PoolManager(context, pool, driver, aeron, runner, dataRunner, List.copyOf(lanes),
-                metricsServer, udpEndpoint, rdmaState.toString());
+                metricsServer, udpEndpoint, rdmaState.toString(), streamServer);
             if (dataRunner != null)
             {
                 AgentRunner.startOnThread(dataRunner);
@@ -400,8 +408,27 @@ public final class PoolManager implements AutoCloseable
             (udpEndpoint != null ? "; UDP " + udpEndpoint : "; UDP off") +
             (lanes.isEmpty() ? "" : " (further data lanes on ports " + lanes.stream().map(DataLane::port)
             .map(String::valueOf).collect(java.util.stream.Collectors.joining(",")) + ")") + "; " + rdmaState +
+            (streamServer == null ? "; control socket off" : "; control socket " +
+            (streamServer.socketPath() != null ? streamServer.socketPath() : "off") +
+            (streamServer.tcpEndpoint() != null ? ", TCP " + streamServer.tcpEndpoint() : "")) +
             (metricsServer != null ? "; metrics http://" + context.metricsHost() + ":" + metricsPort() + "/metrics" :
             "; metrics off");
+    }
+
+    /**
+     * @return the Unix-domain control socket's path, or {@code null} when there is none.
+     */
+    public Path controlSocket()
+    {
+        return streamServer == null ? null : streamServer.socketPath();
+    }
+
+    /**
+     * @return the TCP control endpoint as bound (host:port), or {@code null} when there is none.
+     */
+    public String controlEndpoint()
+    {
+        return streamServer == null ? null : streamServer.tcpEndpoint();
     }
 
     /**

@@ -7,6 +7,7 @@ import io.kvpool.manager.internal.LeaseTable;
 import io.kvpool.manager.internal.NamespaceState;
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.BlockTableDescriptor;
+import io.kvpool.protocol.Checksums;
 import io.kvpool.protocol.RegionGeometry;
 import io.kvpool.protocol.Status;
 
@@ -19,6 +20,9 @@ import java.lang.foreign.MemorySegment;
  */
 final class WritePath
 {
+    /** Bit 31 of a COMMIT entry's length: the manager computes the payload's CRC32C (wire-protocol.md). */
+    static final int COMPUTE_CHECKSUM = 1 << 31;
+
     private final PoolContext context;
     private final MemorySegment segment;
     private final RegionGeometry geometry;
@@ -103,15 +107,21 @@ final class WritePath
                 batch.status(i, status);
                 continue;
             }
-            final int length = batch.length(i);
-            if (length < 0 || length > namespace.blockSizeBytes())
+            // Bit 31 of the length: the writer could not compute the CRC32C (the Python client), the manager does.
+            final boolean computeChecksum = (batch.length(i) & COMPUTE_CHECKSUM) != 0;
+            final int length = batch.length(i) & ~COMPUTE_CHECKSUM;
+            if (length > namespace.blockSizeBytes() || length < 0)
             {
                 batch.status(i, Status.INVALID_LENGTH);
                 continue;
             }
             final int block = (int)batch.blockIndex(i);
+            final int checksum = computeChecksum ? Checksums.crc32c(segment.asSlice(
+                geometry.blockDataOffset(block, namespace.blockSizeBytes()), length)) : batch.checksum(i);
+            batch.length(i, length);
+            batch.checksum(i, checksum);
             heldIntents.withdraw(block, batch.generation(i));
-            allocator.seal(block, length, batch.checksum(i));
+            allocator.seal(block, length, checksum);
             leases.endReservation(block, -1);
             batch.status(i, Status.OK);
             batch.offset(i, geometry.blockDataOffset(block, namespace.blockSizeBytes()));

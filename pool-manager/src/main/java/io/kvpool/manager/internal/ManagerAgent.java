@@ -10,7 +10,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
- * The manager's one duty cycle: poll requests from every subscription (IPC, UDP) and dispatch them, retry queued
+ * The manager's one duty cycle: poll requests from every subscription (IPC, UDP) and the stream control sockets,
+ * and dispatch them, retry queued
  * responses, and on a timer reclaim lapsed leases, close lost sessions and publish figures for the metrics
  * endpoint. Everything that touches the pool happens here, on one thread, without locks. Exceptions never escape:
  * the dispatcher answers them, and anything else goes to Aeron's error handler and counter.
@@ -28,13 +29,16 @@ public final class ManagerAgent implements Agent
     private final ManagerMetrics metrics;
     private final LongSupplier nanoClock;
     private final FragmentAssembler assembler;
+    private final StreamControlServer streamServer;
     private long nextHousekeepingNs;
     private long nextSnapshotNs;
 
     public ManagerAgent(
         final PoolCore pool, final List<Subscription> subscriptions, final RequestDispatcher dispatcher,
-        final SessionRegistry sessions, final ManagerMetrics metrics, final LongSupplier nanoClock)
+        final SessionRegistry sessions, final ManagerMetrics metrics, final LongSupplier nanoClock,
+        final StreamControlServer streamServer)
     {
+        this.streamServer = streamServer;
         this.pool = pool;
         this.subscriptions = subscriptions;
         this.dispatcher = dispatcher;
@@ -60,6 +64,10 @@ public final class ManagerAgent implements Agent
             work += subscriptions.get(i).poll(assembler, FRAGMENT_LIMIT);
         }
         final long nowNs = nanoClock.getAsLong();
+        if (streamServer != null)
+        {
+            work += streamServer.poll(nowNs);
+        }
         if (nowNs >= nextHousekeepingNs)
         {
             nextHousekeepingNs = nowNs + HOUSEKEEPING_INTERVAL_NS;
@@ -99,6 +107,10 @@ public final class ManagerAgent implements Agent
             Thread.onSpinWait();
         }
         sessions.closeAll();
+        if (streamServer != null)
+        {
+            streamServer.close();
+        }
         dispatcher.closeRdma();
         pool.close();
     }

@@ -58,6 +58,8 @@ public final class RequestDispatcher
     private boolean shuttingDown;
     private RdmaAcceptor rdma;
     private SessionLimits limits = SessionLimits.DEFAULTS;
+    /** The connection the message being handled came on, or {@code null} (Aeron). */
+    private ResponseChannel origin;
     private final CredentialCheck credentials = new CredentialCheck(System::currentTimeMillis);
     private List<Integer> dataLanePorts = List.of();
 
@@ -134,13 +136,41 @@ public final class RequestDispatcher
      */
     public void onMessage(final DirectBuffer buffer, final int offset, final int length)
     {
+        onMessage(buffer, offset, length, null);
+    }
+
+    /**
+     * Handles one message that arrived on a stream connection ({@code origin}: a Unix-domain or TCP socket), which is
+     * also where its answers go: a HELLO opens a session answering on it (the response channel it names is
+     * ignored), and a request names only sessions opened on the same connection.
+     *
+     * @param origin the connection, or {@code null} for a message from an Aeron subscription.
+     */
+    public void onMessage(final DirectBuffer buffer, final int offset, final int length, final ResponseChannel origin)
+    {
+        this.origin = origin;
+        try
+        {
+            dispatch(buffer, offset, length);
+        }
+        finally
+        {
+            this.origin = null;
+        }
+    }
+
+    private void dispatch(final DirectBuffer buffer, final int offset, final int length)
+    {
         requests++;
         final long startNs = nanoClock.getAsLong();
         final int headerError = MessageHeader.validate(buffer, offset, length);
         final boolean hasHeader = length >= MessageHeader.LENGTH;
         final long correlationId = hasHeader ? MessageHeader.correlationId(buffer, offset) : 0;
         final long sessionId = hasHeader ? MessageHeader.sessionId(buffer, offset) : 0;
-        final SessionRegistry.Session session = hasHeader ? sessions.get(sessionId) : null;
+        final SessionRegistry.Session found = hasHeader ? sessions.get(sessionId) : null;
+        // A connection speaks only for the sessions it opened; an Aeron message only for Aeron sessions.
+        final SessionRegistry.Session session = found != null && (origin == null ? found.streamed :
+            found.channel != origin) ? null : found;
         if (headerError != WireError.NONE)
         {
             refuse(session, correlationId, headerError, "message refused: " + WireError.name(headerError));
@@ -155,7 +185,8 @@ public final class RequestDispatcher
             }
             else if (session == null)
             {
-                refuse(null, correlationId, WireError.UNKNOWN_SESSION, "");
+                refuse(null, correlationId, WireError.UNKNOWN_SESSION, "no such session" +
+                    (origin != null ? " on this connection" : ""));
             }
             else if (shuttingDown)
             {
@@ -215,12 +246,13 @@ public final class RequestDispatcher
         }
         // Authentication and limits come first, at a fixed small cost: no channel is opened for a HELLO until it is
         // known what it gets, and every parameter of that channel is the manager's (ResponseChannels).
-        final String clientChannel = hello.responseChannel();
+        final String clientChannel = origin != null ? "aeron:ipc" : hello.responseChannel();
         final String peer;
         try
         {
             ResponseChannels.managerChannel(clientChannel, false);
-            peer = ResponseChannels.peer(clientChannel);
+            peer = origin instanceof StreamConnection connection ? connection.peer() :
+                ResponseChannels.peer(clientChannel);
         }
         catch (final IllegalArgumentException ex)
         {
@@ -279,7 +311,8 @@ public final class RequestDispatcher
         final ResponseChannel channel;
         try
         {
-            channel = channels.open(ResponseChannels.managerChannel(clientChannel, true), hello.responseStreamId());
+            channel = origin != null ? origin :
+                channels.open(ResponseChannels.managerChannel(clientChannel, true), hello.responseStreamId());
         }
         catch (final RuntimeException ex)
         {
@@ -291,6 +324,7 @@ public final class RequestDispatcher
         final SessionRegistry.Session session = info == null ? sessions.open(0, true, hello.clientName(), channel) :
             sessions.open(info.id(), false, hello.clientName(), channel);
         session.peer = peer;
+        session.streamed = origin != null;
         final SessionDescriptor descriptor = new SessionDescriptor(session.id, session.namespaceId,
             info == null ? 0 : info.blockSizeBytes(), info == null ? 0 : info.blocksPerSlab(),
             pool.recoveryReport().managerEpoch(), pool.regionUuid(), pathHint, pool.geometry(), reservationLeaseNs,
@@ -306,6 +340,12 @@ public final class RequestDispatcher
     private void refuseHello(final String clientChannel, final long correlationId, final int code, final String why)
     {
         metrics.rejected(code);
+        if (origin != null)
+        {
+            // The connection is already there: answer on it, nothing to open.
+            origin.send(out, 0, ErrorFlyweight.encode(out, 0, correlationId, 0, code, why));
+            return;
+        }
         if (sessions.refusalsInFlight() >= limits.maxRefusalsInFlight())
         {
             return;
@@ -427,6 +467,11 @@ public final class RequestDispatcher
         if (session != null)
         {
             send(session, ErrorFlyweight.encode(out, 0, correlationId, session.id, code, message));
+        }
+        else if (origin != null)
+        {
+            // A stream peer is answered even without a session: its connection is where it listens.
+            origin.send(out, 0, ErrorFlyweight.encode(out, 0, correlationId, 0, code, message));
         }
     }
 

@@ -37,6 +37,8 @@ public final class SessionRegistry
         boolean remoteWriter;
         /** Where its answers go, for per-peer limits: a UDP endpoint's host, or "ipc". */
         String peer = "ipc";
+        /** Opened on a stream connection: only that connection speaks for it. */
+        boolean streamed;
 
         Session(
             final long id, final int namespaceId, final boolean admin, final String clientName,
@@ -159,6 +161,40 @@ public final class SessionRegistry
             count += !session.closeWhenFlushed && session.peer.equals(peer) ? 1 : 0;
         }
         return count;
+    }
+
+    /**
+     * @param channel a response channel (a stream connection).
+     * @return whether a live session answers on it.
+     */
+    public boolean hasSessionOn(final ResponseChannel channel)
+    {
+        for (final Session session : sessions.values())
+        {
+            if (!session.closeWhenFlushed && session.channel == channel)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Closes every session answering on a channel (a stream connection that went away).
+     *
+     * @param channel the channel.
+     */
+    public void closeAllOn(final ResponseChannel channel)
+    {
+        final List<Long> ids = new ArrayList<>();
+        for (final Session session : sessions.values())
+        {
+            if (session.channel == channel)
+            {
+                ids.add(session.id);
+            }
+        }
+        ids.forEach(this::close);
     }
 
     /**

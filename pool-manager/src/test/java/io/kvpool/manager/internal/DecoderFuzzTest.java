@@ -110,6 +110,42 @@ class DecoderFuzzTest
         }
     }
 
+    @Test
+    void shouldAnswerEverySeededMutationOnAStreamConnection()
+    {
+        // The same corpus as it arrives on the control socket: the connection is where every answer goes.
+        final long seed = Long.getLong("kvpool.fuzz.seed", System.nanoTime());
+        final Random random = new Random(seed);
+        final List<byte[]> corpus = validMessages();
+        final RecordingChannel connection = new RecordingChannel("stream", 0);
+        final int channelsBefore = fixture.channels.size();
+        try
+        {
+            for (int i = 0; i < 5_000; i++)
+            {
+                final byte[] message = mutate(corpus.get(random.nextInt(corpus.size())), random);
+                final int before = connection.messages.size();
+                fixture.dispatcher.onMessage(new UnsafeBuffer(message), 0, message.length, connection);
+                final boolean goodbye = message.length >= MessageHeader.LENGTH &&
+                    MessageHeader.templateId(new UnsafeBuffer(message), 0) == MessageType.GOODBYE;
+                if (!goodbye)
+                {
+                    assertTrue(connection.messages.size() >= before, "answers never vanish");
+                }
+                for (int m = before; m < connection.messages.size(); m++)
+                {
+                    checkWellFormed(connection.messages.get(m));
+                }
+            }
+        }
+        catch (final AssertionError | RuntimeException ex)
+        {
+            throw new AssertionError("fuzz failure with -Dkvpool.fuzz.seed=" + seed + ": " + ex.getMessage(), ex);
+        }
+        assertTrue(connection.messages.size() > 1000, "most mutations are answered on the connection");
+        assertEquals(channelsBefore, fixture.channels.size(), "no publication is opened for a stream peer");
+    }
+
     private static void deliverAndCheck(final UnsafeBuffer buffer, final int length)
     {
         final boolean forSession = length >= MessageHeader.LENGTH &&

@@ -18,15 +18,17 @@ import java.util.UUID;
  *   88  u32 slabCount          92  u32 maxBlocksPerSlab
  *   96  u64 blockTableOffset  104  u64 dataOffset
  *  112  u64 reservationLeaseNs 120 u64 pinLeaseNs
- *  128  text pathHint
+ *  128  u32 maxNamespaces      132 u32 0
+ *  136  u64 namespaceTableOffset 144 u64 slabTableOffset
+ *  152  text pathHint
  *  then u32 laneCount (at most {@link #MAX_LANES}), laneCount x u32 port: the manager's further data lanes
  * </pre>
- * The namespace table and slab table offsets and the namespace count are read from the mapped superblock.
- * Not thread-safe.
+ * With it a client has the whole geometry: it can map the region and read the block table without recomputing
+ * anything. Stateless.
  */
 public final class HelloOkFlyweight
 {
-    private static final int PATH_OFFSET = 128;
+    private static final int PATH_OFFSET = 152;
     /** Most data lanes a manager offers. */
     public static final int MAX_LANES = 16;
 
@@ -57,6 +59,10 @@ public final class HelloOkFlyweight
         buffer.putLong(offset + 104, geometry.dataOffset(), MessageHeader.ORDER);
         buffer.putLong(offset + 112, session.reservationLeaseNs(), MessageHeader.ORDER);
         buffer.putLong(offset + 120, session.pinLeaseNs(), MessageHeader.ORDER);
+        buffer.putInt(offset + 128, geometry.maxNamespaces(), MessageHeader.ORDER);
+        buffer.putInt(offset + 132, 0, MessageHeader.ORDER);
+        buffer.putLong(offset + 136, geometry.namespaceTableOffset(), MessageHeader.ORDER);
+        buffer.putLong(offset + 144, geometry.slabTableOffset(), MessageHeader.ORDER);
         int length = PATH_OFFSET + WireText.put(buffer, offset + PATH_OFFSET, session.pathHint());
         final List<Integer> lanes = session.dataLanePorts();
         buffer.putInt(offset + length, lanes.size(), MessageHeader.ORDER);
@@ -98,8 +104,10 @@ public final class HelloOkFlyweight
         final long regionLength = buffer.getLong(offset + 64, MessageHeader.ORDER);
         final long slabSize = buffer.getLong(offset + 72, MessageHeader.ORDER);
         final long minBlock = buffer.getLong(offset + 80, MessageHeader.ORDER);
-        final RegionGeometry geometry = new RegionGeometry(regionLength, slabSize, minBlock, 0,
-            buffer.getInt(offset + 88, MessageHeader.ORDER), buffer.getInt(offset + 92, MessageHeader.ORDER), 0, 0,
+        final RegionGeometry geometry = new RegionGeometry(regionLength, slabSize, minBlock,
+            buffer.getInt(offset + 128, MessageHeader.ORDER), buffer.getInt(offset + 88, MessageHeader.ORDER),
+            buffer.getInt(offset + 92, MessageHeader.ORDER), buffer.getLong(offset + 136, MessageHeader.ORDER),
+            buffer.getLong(offset + 144, MessageHeader.ORDER),
             buffer.getLong(offset + 96, MessageHeader.ORDER), buffer.getLong(offset + 104, MessageHeader.ORDER));
         return new SessionDescriptor(
             MessageHeader.sessionId(buffer, offset),

@@ -25,8 +25,11 @@ import java.nio.ByteOrder;
  */
 public final class MessageHeader
 {
-    /** Version of this protocol; a peer of another version is answered {@code PROTOCOL_VERSION}. */
-    public static final int PROTOCOL_VERSION = 1;
+    /**
+     * Version of this protocol; a peer of another version is answered {@code PROTOCOL_VERSION}. 2: HELLO carries a
+     * token proof, CREATE_NAMESPACE a token hash, HELLO_OK the whole geometry.
+     */
+    public static final int PROTOCOL_VERSION = 2;
     public static final int LENGTH = 24;
     public static final int TEMPLATE_ID_OFFSET = 0;
     public static final int VERSION_OFFSET = 2;

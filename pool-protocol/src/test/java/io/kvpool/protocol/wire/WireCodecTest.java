@@ -75,6 +75,7 @@ class WireCodecTest
         assertEquals(session.pathHint(), decoded.pathHint());
         assertEquals(geometry.dataOffset(), decoded.geometry().dataOffset());
         assertEquals(geometry.blockTableOffset(), decoded.geometry().blockTableOffset());
+        assertEquals(geometry, decoded.geometry(), "the whole geometry, table offsets and namespace count too");
         assertEquals(geometry.maxBlocksPerSlab(), decoded.geometry().maxBlocksPerSlab());
         assertEquals(session.pinLeaseNs(), decoded.pinLeaseNs());
         assertEquals(List.of(40_101, 65_535), decoded.dataLanePorts());
@@ -213,7 +214,7 @@ class WireCodecTest
         assertEquals(WireError.UNKNOWN_TEMPLATE, MessageHeader.validate(buffer, 0, MessageHeader.LENGTH));
         MessageHeader.write(buffer, 0, MessageType.STATS, MessageHeader.LENGTH + 8, 1, 1);
         assertEquals(WireError.TRUNCATED, MessageHeader.validate(buffer, 0, MessageHeader.LENGTH));
-        buffer.putShort(MessageHeader.VERSION_OFFSET, (short)2, MessageHeader.ORDER);
+        buffer.putShort(MessageHeader.VERSION_OFFSET, (short)(MessageHeader.PROTOCOL_VERSION + 1), MessageHeader.ORDER);
         assertEquals(WireError.PROTOCOL_VERSION, MessageHeader.validate(buffer, 0, MessageHeader.LENGTH + 8));
     }
 }

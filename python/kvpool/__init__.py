@@ -1,0 +1,329 @@
+"""kvpool for Python engines: the control protocol over the manager's stream socket, block bytes by load/store on
+the mapped region (no compiled extension; the standard library and numpy; torch tensors accepted wherever buffers
+are).
+
+    import kvpool
+    with kvpool.connect() as pool:                         # /dev/shm/kvpool-aeron.sock, the manager's default
+        ns = pool.namespace("llama-3-8b", 2 << 20, "llama-token")
+        keys = kvpool.chain_keys(prompt_tokens, 16)
+        held = ns.exists(keys)                              # leading blocks the pool holds
+        found = ns.get(keys[:held], pages[:held])           # one copy pool -> your memory per block
+        ns.put(keys[held:], computed_pages)                 # one copy your memory -> pool per block
+
+Reads follow the read protocol of docs/spec/region-format.md (a block evicted, reused or written into during its
+copy is a miss, never data), writes the write protocol (announced with a writer intent, made only under a live
+reservation, leases renewed on long batches). Every object here is thread-safe.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import threading
+import time
+from typing import Optional, Sequence
+
+import numpy as np
+
+from . import _wire
+from ._control import ControlConnection
+from ._region import Region, RegionError
+from .errors import ManagerUnreachable, NotAuthorized, PoolError, ProtocolError
+from .keys import chain_keys
+
+__all__ = ["connect", "chain_keys", "Pool", "Namespace", "PoolError", "NotAuthorized", "ManagerUnreachable",
+           "ProtocolError", "RegionError", "STORED", "ALREADY_EXISTS", "WRITE_IN_PROGRESS", "NO_CAPACITY",
+           "LEASE_EXPIRED", "status_name"]
+
+DEFAULT_CONTROL = "/dev/shm/kvpool-aeron.sock"
+STORED = _wire.OK
+ALREADY_EXISTS = _wire.ALREADY_EXISTS
+WRITE_IN_PROGRESS = _wire.WRITE_IN_PROGRESS
+NO_CAPACITY = _wire.INSUFFICIENT_CAPACITY
+LEASE_EXPIRED = _wire.LEASE_EXPIRED
+status_name = _wire.status_name
+
+# COMMIT's length field: bit 31 asks the manager to compute the payload's CRC32C (no CRC32C in Python's standard
+# library, and a numpy one would run at a tenth of a copy's speed).
+_COMPUTE_CHECKSUM = 1 << 31
+
+
+def connect(control: str = DEFAULT_CONTROL, region: Optional[str] = None, timeout_s: float = 10.0,
+            client_name: str = "kvpool-python") -> "Pool":
+    """Connects to a pool manager.
+
+    control: the manager's Unix-domain control socket (default /dev/shm/kvpool-aeron.sock), or host:port of its TCP
+    control endpoint. region: where this host sees the manager's region, when not under the manager's own path."""
+    return Pool(control, region, timeout_s, client_name)
+
+
+def _as_bytes(buffer, writable: bool) -> np.ndarray:
+    """A flat uint8 view of a buffer: numpy array, bytearray, memoryview, or a CPU torch tensor."""
+    if hasattr(buffer, "is_contiguous") and hasattr(buffer, "numpy"):
+        if getattr(buffer, "device", None) is not None and str(buffer.device) != "cpu":
+            raise ValueError(f"a {buffer.device} tensor: get and put move bytes to and from host memory")
+        if not buffer.is_contiguous():
+            raise ValueError("a non-contiguous tensor: pass tensor.contiguous()")
+        view = buffer.detach().view(-1).numpy().view(np.uint8)
+    else:
+        view = np.frombuffer(buffer, dtype=np.uint8) if not isinstance(buffer, np.ndarray) else buffer
+        if not view.flags.c_contiguous:
+            raise ValueError("a non-contiguous array: pass np.ascontiguousarray(buffer)")
+        view = view.reshape(-1).view(np.uint8)
+    if writable and not view.flags.writeable:
+        raise ValueError("a read-only buffer: get needs writable destinations")
+    return view
+
+
+def _check_keys(keys: Sequence[bytes]) -> list[bytes]:
+    keys = list(keys)
+    if len(keys) > _wire.MAX_KEYS:
+        raise ValueError(f"{len(keys)} keys: a batch holds at most {_wire.MAX_KEYS}; split it")
+    for i, key in enumerate(keys):
+        if not isinstance(key, (bytes, bytearray, memoryview)) or len(key) != _wire.KEY_BYTES:
+            raise ValueError(f"key {i} is {len(key) if hasattr(key, '__len__') else type(key).__name__}: a key is "
+                             f"{_wire.KEY_BYTES} bytes (kvpool.chain_keys makes them)")
+    return [bytes(key) for key in keys]
+
+
+class Pool:
+    """A connection to a pool manager: namespaces, and the region mapped once for all of them."""
+
+    def __init__(self, control: str, region: Optional[str], timeout_s: float, client_name: str):
+        self._control = control
+        self._region_path = region
+        self._timeout_s = timeout_s
+        self._client_name = client_name
+        self._lock = threading.Lock()
+        self._region: Optional[Region] = None
+        self._namespaces: list[Namespace] = []
+        self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="kvpool")
+        self._closed = False
+        # Reaching the socket proves the manager is there now, with a clear error if it is not; sessions come with
+        # namespaces (each its own, with its own token).
+        ControlConnection.probe(control, timeout_s)
+
+    def create_namespace(self, name: str, block_bytes: int, token: str, min_slabs: int = 0, max_slabs: int = 0,
+                         admin_token: str = "") -> dict:
+        """Creates a namespace (or finds it with the same layout and token); needs the manager's admin token."""
+        self._check_open()
+        admin = ControlConnection(self._control, "", admin_token, self._client_name, self._timeout_s)
+        try:
+            answer = admin.request(lambda c, s: _wire.encode_create_namespace(c, s, name, block_bytes, min_slabs,
+                                                                              max_slabs, token), repeatable=True)
+            namespace_id, blocks_per_slab, size, minimum, maximum, found = _wire.decode_namespace_ok(answer)
+            return {"id": namespace_id, "name": found, "block_bytes": size, "blocks_per_slab": blocks_per_slab,
+                    "min_slabs": minimum, "max_slabs": maximum}
+        finally:
+            admin.close()
+
+    def namespace(self, name: str, block_bytes: int, token: str) -> "Namespace":
+        """Opens an existing namespace; its block size must be ``block_bytes``."""
+        self._check_open()
+        control = ControlConnection(self._control, name, token, self._client_name, self._timeout_s)
+        if control.session.block_bytes != block_bytes:
+            control.close()
+            raise ValueError(f"namespace {name!r} has blocks of {control.session.block_bytes} bytes, not "
+                             f"{block_bytes}: open it with its own block size (each KV layout is its own namespace)")
+        region = self._map(control.session)
+        namespace = Namespace(self, control, region)
+        with self._lock:
+            self._namespaces.append(namespace)
+        return namespace
+
+    def _map(self, session: _wire.Session) -> Region:
+        with self._lock:
+            if self._region is None:
+                self._region = Region(self._region_path or session.path_hint, session.region_uuid, session.geometry)
+            elif self._region.geometry != session.geometry:
+                raise RegionError("the manager's region changed under this pool (a reformat?): reconnect")
+            return self._region
+
+    def _check_open(self):
+        if self._closed:
+            raise ValueError("the pool is closed")
+
+    def close(self):
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            namespaces = list(self._namespaces)
+        for namespace in namespaces:
+            namespace.close()
+        self._executor.shutdown(wait=True)
+        if self._region is not None:
+            self._region.close()
+
+    def __enter__(self) -> "Pool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class Namespace:
+    """One namespace (a model's KV layout) of the pool: batch exists, contains, get, put and remove on 32-byte keys.
+
+    Repeat hits are served from locations cached here and validated against the shared block table, with no
+    request to the manager."""
+
+    def __init__(self, pool: Pool, control: ControlConnection, region: Region):
+        self._pool = pool
+        self._control = control
+        self._region = region
+        self.block_bytes = control.session.block_bytes
+        self._namespace_id = control.session.namespace_id
+        self._locations: dict[bytes, tuple[int, int, int, int]] = {}  # key -> (block, generation, offset, length)
+        self._locations_lock = threading.Lock()
+        self._closed = False
+
+    # -- probes ------------------------------------------------------------------------------------------------------
+
+    def exists(self, keys: Sequence[bytes]) -> int:
+        """How many leading keys the pool holds (touches nothing)."""
+        keys = _check_keys(keys)
+        if not keys:
+            return 0
+        answer = self._control.request(lambda c, s: _wire.encode_keys(_wire.LONGEST_PREFIX, c, s, keys), True)
+        return _wire.decode_batch_response(answer)[0]
+
+    def contains(self, keys: Sequence[bytes]) -> list[bool]:
+        """Per key whether the pool holds it (touches nothing)."""
+        keys = _check_keys(keys)
+        if not keys:
+            return []
+        answer = self._control.request(lambda c, s: _wire.encode_keys(_wire.CONTAINS, c, s, keys), True)
+        return [entry.status == _wire.OK for entry in _wire.decode_batch_response(answer)[1]]
+
+    # -- get ---------------------------------------------------------------------------------------------------------
+
+    def get(self, keys: Sequence[bytes], buffers: Sequence) -> list[bool]:
+        """Copies each key's block into its buffer (at least ``block_bytes`` long, writable). Per key True, or False
+        for a miss (the buffer's bytes are then undefined)."""
+        keys = _check_keys(keys)
+        views = self._views(buffers, len(keys), writable=True)
+        locations = self._locate(keys)
+        found = []
+        for key, view, location in zip(keys, views, locations):
+            ok = location is not None and self._region.read(location[0], location[1], location[2], view,
+                                                              location[3])
+            if not ok and location is not None:
+                self._forget(key)
+            found.append(ok)
+        return found
+
+    def _locate(self, keys: list[bytes]) -> list[Optional[tuple[int, int, int, int]]]:
+        locations: list[Optional[tuple]] = []
+        missing = []
+        with self._locations_lock:
+            for i, key in enumerate(keys):
+                location = self._locations.get(key)
+                if location is not None and self._region.begin_read(location[0], location[1]) == -1:
+                    del self._locations[key]
+                    location = None
+                locations.append(location)
+                if location is None:
+                    missing.append(i)
+        if missing:
+            asked = [keys[i] for i in missing]
+            answer = self._control.request(lambda c, s: _wire.encode_keys(_wire.LOOKUP, c, s, asked), True)
+            for i, entry in zip(missing, _wire.decode_batch_response(answer)[1]):
+                if entry.status == _wire.OK:
+                    location = (entry.block, entry.generation, entry.offset, entry.length)
+                    locations[i] = location
+                    with self._locations_lock:
+                        self._locations[keys[i]] = location
+        return locations
+
+    def _forget(self, key: bytes):
+        with self._locations_lock:
+            self._locations.pop(key, None)
+
+    # -- put ---------------------------------------------------------------------------------------------------------
+
+    def put(self, keys: Sequence[bytes], buffers: Sequence) -> list[int]:
+        """Stores each buffer (1 to ``block_bytes`` bytes) under its key. Per key a status: kvpool.STORED,
+        ALREADY_EXISTS (skipped), WRITE_IN_PROGRESS (another writer has it), NO_CAPACITY, LEASE_EXPIRED (the write
+        outlived its reservation: put again)."""
+        keys = _check_keys(keys)
+        views = self._views(buffers, len(keys), writable=False)
+        for i, view in enumerate(views):
+            if view.size == 0 or view.size > self.block_bytes:
+                raise ValueError(f"buffer {i} is {view.size} bytes: a block holds 1 to {self.block_bytes}")
+        if not keys:
+            return []
+        answer = self._control.request(lambda c, s: _wire.encode_keys(_wire.RESERVE, c, s, keys), False)
+        entries = _wire.decode_batch_response(answer)[1]
+        statuses = [entry.status for entry in entries]
+        lease_ns = self._control.session.reservation_lease_ns
+        renewed_at = time.monotonic_ns()
+        written = []
+        for i, entry in enumerate(entries):
+            if entry.status != _wire.OK:
+                continue
+            if time.monotonic_ns() - renewed_at > lease_ns // 3:
+                self._renew([entries[j] for j in range(i, len(entries)) if entries[j].status == _wire.OK])
+                renewed_at = time.monotonic_ns()
+            if self._region.write(entry.block, entry.generation, entry.offset, views[i]):
+                written.append(i)
+            else:
+                statuses[i] = _wire.LEASE_EXPIRED
+        if written:
+            commits = [(entries[i].block, entries[i].generation, views[i].size | _COMPUTE_CHECKSUM, 0)
+                       for i in written]
+            answer = self._control.request(
+                lambda c, s: _wire.encode_blocks(_wire.COMMIT, c, s, commits), False)
+            for i, result in zip(written, _wire.decode_batch_response(answer)[1]):
+                statuses[i] = result.status
+                if result.status == _wire.OK:
+                    with self._locations_lock:
+                        self._locations[keys[i]] = (entries[i].block, entries[i].generation, entries[i].offset,
+                                                    views[i].size)
+        return statuses
+
+    def _renew(self, entries):
+        reservations = [(entry.block, entry.generation) for entry in entries]
+        self._control.request(lambda c, s: _wire.encode_blocks(_wire.RENEW, c, s, reservations), True)
+
+    # -- the rest ----------------------------------------------------------------------------------------------------
+
+    def remove(self, keys: Sequence[bytes]) -> list[bool]:
+        """Removes keys; per key whether it was there (a pinned block stays)."""
+        keys = _check_keys(keys)
+        for key in keys:
+            self._forget(key)
+        if not keys:
+            return []
+        answer = self._control.request(lambda c, s: _wire.encode_keys(_wire.REMOVE, c, s, keys), True)
+        return [entry.status == _wire.OK for entry in _wire.decode_batch_response(answer)[1]]
+
+    def get_async(self, keys: Sequence[bytes], buffers: Sequence) -> concurrent.futures.Future:
+        """get on the pool's I/O threads."""
+        return self._pool._executor.submit(self.get, list(keys), list(buffers))
+
+    def put_async(self, keys: Sequence[bytes], buffers: Sequence) -> concurrent.futures.Future:
+        """put on the pool's I/O threads; the buffers must stay untouched until the future is done."""
+        return self._pool._executor.submit(self.put, list(keys), list(buffers))
+
+    def _views(self, buffers: Sequence, count: int, writable: bool) -> list[np.ndarray]:
+        buffers = list(buffers)
+        if len(buffers) != count:
+            raise ValueError(f"{len(buffers)} buffers for {count} keys: one buffer per key")
+        views = [_as_bytes(buffer, writable) for buffer in buffers]
+        if writable:
+            for i, view in enumerate(views):
+                if view.size < self.block_bytes:
+                    raise ValueError(f"buffer {i} is {view.size} bytes: a get destination holds a whole block, "
+                                     f"{self.block_bytes}")
+        return views
+
+    def close(self):
+        if not self._closed:
+            self._closed = True
+            self._control.close()
+
+    def __enter__(self) -> "Namespace":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

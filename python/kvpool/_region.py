@@ -1,0 +1,162 @@
+"""The pool's region as a client on the CXL fabric (or the manager's host) maps it, and the block protocols of
+docs/spec/region-format.md §5 carried out on it: a copy out is valid only if the block was SEALED with the expected
+generation before and after and no writer intent was held; a copy in is announced (writer intent +1, a full fence)
+and made only while the block is still WRITING with the reservation's generation.
+
+Atomics: the writer intent is a 32-bit word other processes add to atomically. Plain Python has no atomic
+read-modify-write on shared memory, so this module calls libatomic's ``__atomic_fetch_add_4`` (GCC's runtime, Debian's
+``libatomic1``) through ctypes, with sequentially consistent ordering. Loads of the stamp and the intent are single
+aligned loads through numpy views; the load-load ordering the read protocol needs is x86-64's own (TSO), which is
+why the data path is refused on other architectures (the control plane works anywhere).
+
+Copies go through numpy, which releases the GIL for them, so SGLang's I/O threads copy in parallel.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import mmap
+import os
+import platform
+import struct
+import uuid
+
+import numpy as np
+
+from ._wire import Geometry
+
+MAGIC = 0x47524C4F4F50564B
+MAJOR_VERSION = 1
+FREE, WRITING, SEALED = 0, 1, 2
+WRITER_INTENT_OFFSET = 28
+KEY_OFFSET = 32
+_SEQ_CST = 5
+
+
+class RegionError(RuntimeError):
+    """The region cannot be mapped or used here; the message says why and what to do."""
+
+
+def _atomic_add():
+    path = ctypes.util.find_library("atomic")
+    if path is None:
+        return None
+    library = ctypes.CDLL(path)
+    function = library.__atomic_fetch_add_4
+    function.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int]
+    function.restype = ctypes.c_uint32
+    return function
+
+
+_FETCH_ADD = _atomic_add()
+
+
+def stamp(generation: int, state: int) -> int:
+    return (generation << 8) | state
+
+
+class Region:
+    """A mapping of the region, shared with the manager and every other client. Thread-safe: holds no mutable
+    state besides the mapping itself; every method is a protocol step on shared memory."""
+
+    def __init__(self, path: str, region_uuid: uuid.UUID, geometry: Geometry):
+        if platform.machine() not in ("x86_64", "AMD64"):
+            raise RegionError(f"the load/store data path needs x86-64's memory ordering; this is "
+                              f"{platform.machine()}: use a Java client here, or an x86-64 host")
+        if _FETCH_ADD is None:
+            raise RegionError("writing blocks needs libatomic (GCC's atomics runtime): apt-get install libatomic1")
+        try:
+            fd = os.open(path, os.O_RDWR)
+        except OSError as error:
+            raise RegionError(f"cannot open the region {path}: {error.strerror}; run on the manager's host (or one "
+                              f"that maps the same device) as a user of the engine group, or pass region=PATH "
+                              f"where this host sees it under another name") from error
+        try:
+            length = os.fstat(fd).st_size if not path.startswith("/dev/dax") else geometry.region_length
+            if length < geometry.region_length:
+                raise RegionError(f"{path} is {length} bytes, the region {geometry.region_length}: not this region")
+            self._map = mmap.mmap(fd, geometry.region_length, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+        finally:
+            os.close(fd)
+        self.path = path
+        self.geometry = geometry
+        self.bytes = np.frombuffer(self._map, dtype=np.uint8)
+        self._u64 = np.frombuffer(self._map, dtype=np.uint64)
+        self._u32 = np.frombuffer(self._map, dtype=np.uint32)
+        self._base = ctypes.addressof(ctypes.c_char.from_buffer(self._map))
+        magic, major = struct.unpack_from("<QI", self._map, 0)
+        msb, lsb = struct.unpack_from("<QQ", self._map, 16)
+        if magic != MAGIC or major != MAJOR_VERSION:
+            self.close()
+            raise RegionError(f"{path} holds no kvpool region of format {MAJOR_VERSION}.x (magic {magic:#x}, "
+                              f"major {major})")
+        found = uuid.UUID(int=(msb << 64) | lsb)
+        if found != region_uuid:
+            self.close()
+            raise RegionError(f"{path} is region {found}, not the manager's {region_uuid}: pass region=PATH where "
+                              f"this host sees the manager's region")
+
+    @property
+    def base_address(self) -> int:
+        return self._base
+
+    def close(self):
+        # numpy views keep the mapping alive; drop them before closing it.
+        self.bytes = self._u64 = self._u32 = None
+        try:
+            self._map.close()
+        except BufferError:
+            # A caller still holds a view of the region (a block view); the mapping goes when it does.
+            pass
+
+    # -- block table words -------------------------------------------------------------------------------------------
+
+    def stamp_of(self, block: int) -> int:
+        return int(self._u64[self.geometry.block_entry_offset(block) // 8])
+
+    def intent_of(self, block: int) -> int:
+        return int(self._u32[(self.geometry.block_entry_offset(block) + WRITER_INTENT_OFFSET) // 4])
+
+    def namespace_of(self, block: int) -> int:
+        return int(self._u32[(self.geometry.block_entry_offset(block) + 8) // 4])
+
+    def key_of(self, block: int) -> bytes:
+        start = self.geometry.block_entry_offset(block) + KEY_OFFSET
+        return bytes(self._map[start:start + 32])
+
+    def _add_intent(self, block: int, delta: int) -> int:
+        address = self._base + self.geometry.block_entry_offset(block) + WRITER_INTENT_OFFSET
+        return _FETCH_ADD(address, delta & 0xFFFFFFFF, _SEQ_CST)
+
+    # -- the read protocol -------------------------------------------------------------------------------------------
+
+    def begin_read(self, block: int, generation: int) -> int:
+        """The stamp to end the read with, or -1 when the block is not that incarnation, sealed (a miss)."""
+        current = self.stamp_of(block)
+        return current if current == stamp(generation, SEALED) else -1
+
+    def end_read(self, block: int, begun: int) -> bool:
+        """After the copy: no writer intent, same stamp. (x86-64 keeps these loads after the copy's.)"""
+        return begun != -1 and self.intent_of(block) == 0 and self.stamp_of(block) == begun
+
+    def read(self, block: int, generation: int, offset: int, destination: np.ndarray, length: int) -> bool:
+        begun = self.begin_read(block, generation)
+        if begun == -1:
+            return False
+        np.copyto(destination[:length], self.bytes[offset:offset + length])
+        return self.end_read(block, begun)
+
+    # -- the write protocol ------------------------------------------------------------------------------------------
+
+    def write(self, block: int, generation: int, offset: int, source: np.ndarray) -> bool:
+        """Stores a payload into a reserved block; False when the reservation is gone (nothing stored)."""
+        self._add_intent(block, 1)
+        try:
+            if self.stamp_of(block) != stamp(generation, WRITING):
+                return False
+            np.copyto(self.bytes[offset:offset + source.size], source)
+            return True
+        finally:
+            # Sequentially consistent: the stores are visible before the intent drops.
+            self._add_intent(block, -1)

@@ -1,0 +1,88 @@
+"""A real pool manager for the Python tests: ``./kvpool manager`` in its own process on a region file in /dev/shm,
+with its control socket beside its Aeron directory. Skipped, with the reason, where the project's launcher cannot run
+(no JDK 25 or Maven)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Manager:
+    def __init__(self, directory: Path, extra: list[str]):
+        self.directory = directory
+        self.extra = extra
+        self.process = None
+        self.log = directory / "manager.log"
+
+    @property
+    def control(self) -> str:
+        return str(self.directory / "aeron.sock")
+
+    @property
+    def aeron_dir(self) -> str:
+        return str(self.directory / "aeron")
+
+    def start(self):
+        command = [str(ROOT / "kvpool"), "manager", "--region-file", str(self.directory / "region"), "--size", "96m",
+                   "--slab-size", "2m", "--min-block-size", "16k", "--embedded-aeron-dir", self.aeron_dir,
+                   "--metrics-port", "-1", "--admin-token", "admin", "--no-prefault", *self.extra]
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + 240
+        while b"\nready" not in self.log.read_bytes():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the manager did not start:\n" + self.log.read_text(errors="replace"))
+            time.sleep(0.05)
+
+    def kill(self):
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(30)
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(60)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def _launcher_missing() -> str | None:
+    if shutil.which("mvn") is None:
+        return "Maven is not installed: the manager the tests run is built with it (apt-get install maven)"
+    probe = subprocess.run([str(ROOT / "kvpool"), "jdk"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        return "no JDK 25 for the manager the tests run: " + probe.stderr.strip()
+    return None
+
+
+@pytest.fixture(scope="session")
+def launcher():
+    why = _launcher_missing()
+    if why:
+        pytest.skip(why)
+    # Build once, before any test's clock starts.
+    subprocess.run([str(ROOT / "kvpool"), "build"], check=True, capture_output=True)
+    return ROOT
+
+
+@pytest.fixture
+def manager(launcher):
+    directory = Path(tempfile.mkdtemp(prefix="kvpool-py-", dir="/dev/shm"))
+    manager = Manager(directory, [])
+    manager.start()
+    try:
+        yield manager
+    finally:
+        manager.stop()
+        shutil.rmtree(directory, ignore_errors=True)
