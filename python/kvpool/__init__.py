@@ -202,11 +202,26 @@ class Namespace:
         for a miss (the buffer's bytes are then undefined)."""
         keys = _check_keys(keys)
         views = self._views(buffers, len(keys), writable=True)
+        return self._get([[view] for view in views], keys)
+
+    def get_pieces(self, keys: Sequence[bytes], pieces: Sequence[Sequence]) -> list[bool]:
+        """Like get, into several buffers per key that take the block's bytes end to end (a paged KV cache's K and V
+        pieces of one page). The pieces of a key must together take exactly the block's stored length."""
+        keys = _check_keys(keys)
+        if len(pieces) != len(keys):
+            raise ValueError(f"{len(pieces)} piece lists for {len(keys)} keys: one list per key")
+        return self._get([[_as_bytes(piece, True) for piece in parts] for parts in pieces], keys)
+
+    def _get(self, pieces: list[list[np.ndarray]], keys: list[bytes]) -> list[bool]:
         locations = self._locate(keys)
         found = []
-        for key, view, location in zip(keys, views, locations):
-            ok = location is not None and self._region.read(location[0], location[1], location[2], view,
-                                                              location[3])
+        for key, parts, location in zip(keys, pieces, locations):
+            ok = location is not None
+            if ok and len(parts) == 1:
+                ok = self._region.read(location[0], location[1], location[2], parts[0], location[3])
+            elif ok:
+                ok = sum(part.size for part in parts) == location[3] and self._region.read_pieces(
+                    location[0], location[1], location[2], parts)
             if not ok and location is not None:
                 self._forget(key)
             found.append(ok)
@@ -247,9 +262,21 @@ class Namespace:
         outlived its reservation: put again)."""
         keys = _check_keys(keys)
         views = self._views(buffers, len(keys), writable=False)
-        for i, view in enumerate(views):
-            if view.size == 0 or view.size > self.block_bytes:
-                raise ValueError(f"buffer {i} is {view.size} bytes: a block holds 1 to {self.block_bytes}")
+        return self._put(keys, [[view] for view in views])
+
+    def put_pieces(self, keys: Sequence[bytes], pieces: Sequence[Sequence]) -> list[int]:
+        """Like put, from several buffers per key stored end to end in one block (a page's K and V, which then
+        live and die together)."""
+        keys = _check_keys(keys)
+        if len(pieces) != len(keys):
+            raise ValueError(f"{len(pieces)} piece lists for {len(keys)} keys: one list per key")
+        return self._put(keys, [[_as_bytes(piece, False) for piece in parts] for parts in pieces])
+
+    def _put(self, keys: list[bytes], pieces: list[list[np.ndarray]]) -> list[int]:
+        sizes = [sum(part.size for part in parts) for parts in pieces]
+        for i, size in enumerate(sizes):
+            if size == 0 or size > self.block_bytes:
+                raise ValueError(f"buffer {i} is {size} bytes: a block holds 1 to {self.block_bytes}")
         if not keys:
             return []
         answer = self._control.request(lambda c, s: _wire.encode_keys(_wire.RESERVE, c, s, keys), False)
@@ -264,12 +291,12 @@ class Namespace:
             if time.monotonic_ns() - renewed_at > lease_ns // 3:
                 self._renew([entries[j] for j in range(i, len(entries)) if entries[j].status == _wire.OK])
                 renewed_at = time.monotonic_ns()
-            if self._region.write(entry.block, entry.generation, entry.offset, views[i]):
+            if self._region.write_pieces(entry.block, entry.generation, entry.offset, pieces[i]):
                 written.append(i)
             else:
                 statuses[i] = _wire.LEASE_EXPIRED
         if written:
-            commits = [(entries[i].block, entries[i].generation, views[i].size | _COMPUTE_CHECKSUM, 0)
+            commits = [(entries[i].block, entries[i].generation, sizes[i] | _COMPUTE_CHECKSUM, 0)
                        for i in written]
             answer = self._control.request(
                 lambda c, s: _wire.encode_blocks(_wire.COMMIT, c, s, commits), False)
@@ -278,7 +305,7 @@ class Namespace:
                 if result.status == _wire.OK:
                     with self._locations_lock:
                         self._locations[keys[i]] = (entries[i].block, entries[i].generation, entries[i].offset,
-                                                    views[i].size)
+                                                    sizes[i])
         return statuses
 
     def _renew(self, entries):

@@ -147,16 +147,34 @@ class Region:
         np.copyto(destination[:length], self.bytes[offset:offset + length])
         return self.end_read(block, begun)
 
+    def read_pieces(self, block: int, generation: int, offset: int, pieces: list[np.ndarray]) -> bool:
+        """A read into several destinations (a page's K and V, say), laid end to end in the block."""
+        begun = self.begin_read(block, generation)
+        if begun == -1:
+            return False
+        position = offset
+        for piece in pieces:
+            np.copyto(piece, self.bytes[position:position + piece.size])
+            position += piece.size
+        return self.end_read(block, begun)
+
     # -- the write protocol ------------------------------------------------------------------------------------------
 
-    def write(self, block: int, generation: int, offset: int, source: np.ndarray) -> bool:
-        """Stores a payload into a reserved block; False when the reservation is gone (nothing stored)."""
+    def write_pieces(self, block: int, generation: int, offset: int, pieces: list[np.ndarray]) -> bool:
+        """A write of several sources laid end to end in the block, under one writer intent."""
         self._add_intent(block, 1)
         try:
             if self.stamp_of(block) != stamp(generation, WRITING):
                 return False
-            np.copyto(self.bytes[offset:offset + source.size], source)
+            position = offset
+            for piece in pieces:
+                np.copyto(self.bytes[position:position + piece.size], piece)
+                position += piece.size
             return True
         finally:
-            # Sequentially consistent: the stores are visible before the intent drops.
             self._add_intent(block, -1)
+
+    def write(self, block: int, generation: int, offset: int, source: np.ndarray) -> bool:
+        """Stores a payload into a reserved block; False when the reservation is gone (nothing stored). The intent
+        is withdrawn with sequentially consistent ordering, after every store."""
+        return self.write_pieces(block, generation, offset, [source])

@@ -241,3 +241,23 @@ def test_bad_frames_on_the_socket_get_an_error_or_a_closed_connection(manager, p
         sock.close()
     ns = pool.namespace("py", BLOCK, "py-token")
     assert ns.exists(kvpool.chain_keys(range(16), 16)) == 0, "still serving"
+
+
+def test_the_package_builds_as_a_wheel_without_an_index(tmp_path):
+    """pip install ./python needs no package index: the in-tree backend packs the package with the standard
+    library alone."""
+    import sys
+    import zipfile
+    sys.path.insert(0, str(ROOT / "python"))
+    try:
+        import build_backend
+    finally:
+        sys.path.pop(0)
+    assert build_backend.get_requires_for_build_wheel() == []
+    name = build_backend.build_wheel(str(tmp_path))
+    assert name == "kvpool-0.1.0-py3-none-any.whl"
+    with zipfile.ZipFile(tmp_path / name) as wheel:
+        names = set(wheel.namelist())
+        assert {"kvpool/__init__.py", "kvpool/sglang.py", "kvpool/_region.py",
+                "kvpool-0.1.0.dist-info/METADATA", "kvpool-0.1.0.dist-info/RECORD"} <= names
+        assert "Requires-Dist: numpy" in wheel.read("kvpool-0.1.0.dist-info/METADATA").decode()
