@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Secrets and data on a shared host: the manager's files admit only the service's user (and the engine group when

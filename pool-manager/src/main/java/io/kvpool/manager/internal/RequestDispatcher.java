@@ -11,20 +11,17 @@ import io.kvpool.protocol.wire.CreateNamespaceFlyweight;
 import io.kvpool.protocol.wire.ErrorFlyweight;
 import io.kvpool.protocol.wire.HelloFlyweight;
 import io.kvpool.protocol.wire.HelloOkFlyweight;
-import io.kvpool.protocol.wire.TokenProof;
 import io.kvpool.protocol.wire.MessageHeader;
 import io.kvpool.protocol.wire.MessageType;
 import io.kvpool.protocol.wire.NamespaceOkFlyweight;
 import io.kvpool.protocol.wire.SessionDescriptor;
 import io.kvpool.protocol.wire.StatsResponseFlyweight;
 import io.kvpool.protocol.wire.StatsSnapshot;
+import io.kvpool.protocol.wire.TokenProof;
 import io.kvpool.protocol.wire.WireError;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableDirectByteBuffer;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import java.util.function.LongSupplier;
 
