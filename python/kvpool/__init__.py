@@ -214,17 +214,23 @@ class Namespace:
 
     def _get(self, pieces: list[list[np.ndarray]], keys: list[bytes]) -> list[bool]:
         locations = self._locate(keys)
-        found = []
-        for key, parts, location in zip(keys, pieces, locations):
-            ok = location is not None
-            if ok and len(parts) == 1:
-                ok = self._region.read(location[0], location[1], location[2], parts[0], location[3])
-            elif ok:
-                ok = sum(part.size for part in parts) == location[3] and self._region.read_pieces(
-                    location[0], location[1], location[2], parts)
-            if not ok and location is not None:
-                self._forget(key)
-            found.append(ok)
+        found = [False] * len(keys)
+        located = [i for i, location in enumerate(locations) if location is not None]
+        for i in located:
+            # Exactly the stored bytes: a single buffer takes the block's length, pieces must add up to it.
+            parts = pieces[i]
+            if len(parts) == 1:
+                pieces[i] = [parts[0][:locations[i][3]]]
+            elif sum(part.size for part in parts) != locations[i][3]:
+                located = [j for j in located if j != i]
+        if located:
+            good = self._region.read_batch([locations[i][0] for i in located], [locations[i][1] for i in located],
+                                           [locations[i][2] for i in located], [pieces[i] for i in located])
+            for i, ok in zip(located, good):
+                found[i] = ok
+        for i, location in enumerate(locations):
+            if location is not None and not found[i]:
+                self._forget(keys[i])
         return found
 
     def _locate(self, keys: list[bytes]) -> list[Optional[tuple[int, int, int, int]]]:

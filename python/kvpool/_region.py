@@ -147,6 +147,24 @@ class Region:
         np.copyto(destination[:length], self.bytes[offset:offset + length])
         return self.end_read(block, begun)
 
+    def read_batch(self, blocks: list[int], generations: list[int], offsets: list[int],
+                   pieces: list[list[np.ndarray]]) -> list[bool]:
+        """The read protocol for a whole batch, its table loads vectorized: every block's stamp is loaded before any
+        copy, every intent and stamp again after all of them, so each copy still lies between its block's two
+        checks. Per block whether its copy is good."""
+        entries = np.asarray(blocks, dtype=np.int64) * 64 + self.geometry.block_table_offset
+        expected = (np.asarray(generations, dtype=np.uint64) << np.uint64(8)) | np.uint64(SEALED)
+        before = self._u64[entries // 8]
+        sealed = before == expected
+        for i in np.flatnonzero(sealed):
+            position = offsets[i]
+            for piece in pieces[i]:
+                np.copyto(piece, self.bytes[position:position + piece.size])
+                position += piece.size
+        # x86-64 keeps these loads after the copies' (the read protocol's load-load fence).
+        good = sealed & (self._u32[(entries + WRITER_INTENT_OFFSET) // 4] == 0) & (self._u64[entries // 8] == before)
+        return good.tolist()
+
     def read_pieces(self, block: int, generation: int, offset: int, pieces: list[np.ndarray]) -> bool:
         """A read into several destinations (a page's K and V, say), laid end to end in the block."""
         begun = self.begin_read(block, generation)

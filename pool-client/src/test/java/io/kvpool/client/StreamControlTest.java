@@ -104,9 +104,10 @@ class StreamControlTest
             // A wrong token: refused on the connection, which stays.
             assertEquals(WireError.NOT_AUTHORIZED, errorCode(helloAnswer(channel, "stream", "wrong")));
         }
-        for (final int frameLength : new int[]{10, MessageHeader.MAX_FRAME_LENGTH + 1})
+        for (final int frameLength : new int[]{10, MessageHeader.MAX_FRAME_LENGTH + 1, 23, Integer.MAX_VALUE})
         {
-            try (SocketChannel channel = unix())
+            // On both sockets: the Unix-domain one and the TCP endpoint.
+            try (SocketChannel channel = frameLength % 2 == 0 ? unix() : tcp())
             {
                 MessageHeader.write(out, 0, MessageType.HELLO, frameLength, 6, 0);
                 send(channel, MessageHeader.LENGTH);
