@@ -322,6 +322,11 @@ public final class RequestDispatcher
             sessions.open(info.id(), false, hello.clientName(), channel);
         session.peer = peer;
         session.streamed = origin != null;
+        if (origin instanceof StreamConnection connection)
+        {
+            // It has a session now: the handshake timeout no longer applies.
+            connection.sessionOpened();
+        }
         final SessionDescriptor descriptor = new SessionDescriptor(session.id, session.namespaceId,
             info == null ? 0 : info.blockSizeBytes(), info == null ? 0 : info.blocksPerSlab(),
             pool.recoveryReport().managerEpoch(), pool.regionUuid(), pathHint, pool.geometry(), reservationLeaseNs,

@@ -164,22 +164,6 @@ public final class SessionRegistry
     }
 
     /**
-     * @param channel a response channel (a stream connection).
-     * @return whether a live session answers on it.
-     */
-    public boolean hasSessionOn(final ResponseChannel channel)
-    {
-        for (final Session session : sessions.values())
-        {
-            if (!session.closeWhenFlushed && session.channel == channel)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
      * Closes every session answering on a channel (a stream connection that went away).
      *
      * @param channel the channel.

@@ -185,10 +185,6 @@ public final class StreamControlServer implements AutoCloseable
         {
             final StreamConnection connection = connections.get(i);
             work += connection.flush();
-            if (!connection.hadSession() && sessions.hasSessionOn(connection))
-            {
-                connection.sessionOpened();
-            }
             final boolean stale = !connection.hadSession() && nowNs - connection.openedAtNs() > HANDSHAKE_TIMEOUT_NS;
             if (!connection.isConnected() || stale)
             {
