@@ -159,6 +159,41 @@ class QuarantineTest
     }
 
     @Test
+    void shouldRefuseRatherThanReuseAnEvictedBlockWithAnIntentHeld()
+    {
+        try (PoolCore pool = PoolCore.open(fixture.context(16 * MIB)))
+        {
+            final int ns = pool.createNamespace("m", BLOCK, 0, 1).id();
+            final BlockBatch sealed = keys(0, 8);
+            assertEquals(8, pool.reserve(ns, sealed));
+            final BlockBatch commits = new BlockBatch();
+            for (int i = 0; i < 8; i++)
+            {
+                final int c = commits.addKey(sealed.keyArray(), i * BlockBatch.KEY_BYTES);
+                commits.blockIndex(c, sealed.blockIndex(i));
+                commits.generation(c, sealed.generation(i));
+                commits.length(c, 10);
+            }
+            assertEquals(8, pool.commit(ns, commits));
+            // Stale writers announcing themselves on every block (each about to find its reservation gone).
+            final MemorySegment region = pool.region().segment();
+            for (int i = 0; i < 8; i++)
+            {
+                BlockTableDescriptor.addWriterIntent(region, entry(pool, sealed, i), BlockTableDescriptor.CLIENT_WRITER);
+            }
+            final BlockBatch next = keys(100, 1);
+            assertEquals(0, pool.reserve(ns, next), "the evicted block is quarantined, not handed out");
+            assertEquals(Status.INSUFFICIENT_CAPACITY, next.status(0));
+            for (int i = 0; i < 8; i++)
+            {
+                BlockTableDescriptor.addWriterIntent(region, entry(pool, sealed, i), -BlockTableDescriptor.CLIENT_WRITER);
+            }
+            pool.reapExpired();
+            assertEquals(1, pool.reserve(ns, keys(200, 1)), "back in use once the intents are withdrawn");
+        }
+    }
+
+    @Test
     void shouldHoldTheIntentOfAWriterItCannotStopUntilItCommitsOrItsSessionCloses()
     {
         try (PoolCore pool = PoolCore.open(fixture.context(16 * MIB)))

@@ -543,9 +543,17 @@ public final class BlockAllocator
         }
     }
 
+    /**
+     * @return a free block of the slab, or -1 when it has none (the block just freed there went to quarantine: a
+     *         writer intent was held on it).
+     */
     private int popFree(final int slab)
     {
         final int block = slabFreeHead[slab];
+        if (block < 0)
+        {
+            return -1;
+        }
         slabFreeHead[slab] = nextFree[block];
         if (--slabFreeCount[slab] == 0)
         {
