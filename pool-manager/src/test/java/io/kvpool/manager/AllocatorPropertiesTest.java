@@ -2,6 +2,7 @@ package io.kvpool.manager;
 
 import io.kvpool.protocol.PoolStats;
 import io.kvpool.protocol.BlockBatch;
+import io.kvpool.protocol.BlockProtocol;
 import io.kvpool.protocol.BlockTableDescriptor;
 import io.kvpool.protocol.RegionGeometry;
 import io.kvpool.protocol.SlabTableDescriptor;
@@ -30,7 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Seeded random operation sequences against a small pool of three namespaces with quotas; after every step the
- * allocator, eviction, quota and lease invariants must hold. Each run draws {@value #CASES} sequences of 300 to 1,200
+ * allocator, eviction, quota and lease invariants must hold, and no block is handed out while a writer that
+ * announced its stores into it (and may have outlived its lease) has not withdrawn. Each run draws {@value #CASES} sequences of 300 to 1,200
  * operations; a failure names its seed and the property that replays it ({@link Seeds}).
  */
 class AllocatorPropertiesTest
@@ -45,11 +47,13 @@ class AllocatorPropertiesTest
     private static final int LOOKUP = 6;
     private static final int ADVANCE = 7;
     private static final int PUT = 8;
+    private static final int BEGIN_WRITE = 9;
+    private static final int END_WRITE = 10;
     /**
      * Relative frequency of each operation, by its number: writes dominate, so that the pool fills and must evict
      * and move slabs; pins are frequent enough that some are always held while it does.
      */
-    private static final int[] WEIGHTS = {6, 6, 1, 6, 1, 1, 2, 1, 10};
+    private static final int[] WEIGHTS = {6, 6, 1, 6, 1, 1, 2, 1, 10, 2, 2};
     private static final long PIN_LEASE_SECONDS = 60;
     private static final long[] BLOCK_SIZES = {64 * 1024, 128 * 1024, 256 * 1024};
     private static final int[] MIN_SLABS = {1, 2, 0};
@@ -144,6 +148,8 @@ class AllocatorPropertiesTest
         private final List<Reservation> reservations = new ArrayList<>();
         private final Map<Long, Long> sealedBlockOfKey = new HashMap<>();
         private final List<Pin> pins = new ArrayList<>();
+        /** Blocks a writer announced stores into and has not withdrawn from (one entry per writer). */
+        private final List<Long> intents = new ArrayList<>();
         private final int[] peakSlabs = new int[3];
         private final BlockBatch batch = new BlockBatch();
 
@@ -185,11 +191,39 @@ class AllocatorPropertiesTest
                         finish(reservations.size() - 1, true);
                     }
                 }
+                case BEGIN_WRITE -> beginWrite(key);
+                case END_WRITE -> endWrite(key);
                 default -> fixture.advanceSeconds(1 + key % 6);
             }
             pool.reapExpired();
             reservations.removeIf(r -> r.deadlineSeconds <= nowSeconds());
             pins.removeIf(p -> p.deadlineSeconds <= nowSeconds());
+        }
+
+        /**
+         * A writer of an open reservation announces its stores (and may then stall across its lease).
+         */
+        private void beginWrite(final int choice)
+        {
+            if (reservations.isEmpty())
+            {
+                return;
+            }
+            final Reservation reservation = reservations.get(choice % reservations.size());
+            if (BlockProtocol.beginWrite(pool.region().segment(), pool.geometry().blockEntryOffset(reservation.block),
+                reservation.generation) == Status.OK)
+            {
+                intents.add(reservation.block);
+            }
+        }
+
+        private void endWrite(final int choice)
+        {
+            if (!intents.isEmpty())
+            {
+                final long block = intents.remove(choice % intents.size());
+                BlockProtocol.endWrite(pool.region().segment(), pool.geometry().blockEntryOffset(block));
+            }
         }
 
         private void reserve(final int n, final long globalKey)
@@ -201,6 +235,7 @@ class AllocatorPropertiesTest
                 return;
             }
             final long block = batch.blockIndex(0);
+            assertFalse(intents.contains(block), "block " + block + " handed out while a writer may still store");
             for (final Reservation open : reservations)
             {
                 assertFalse(open.block == block, "block " + block + " handed out twice (open reservation)");
