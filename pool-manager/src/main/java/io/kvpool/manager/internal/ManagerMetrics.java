@@ -69,6 +69,8 @@ public final class ManagerMetrics
         pool("kvpool_manager_epoch", "Epoch of this manager (attaches of the region so far)",
             StatsSnapshot::managerEpoch);
         namespaceGauge("kvpool_namespace_slabs", "Slabs held by a namespace", PoolStats.Namespace::slabs);
+        namespaceGauge("kvpool_namespace_quarantined_blocks", "Blocks kept from reuse while a writer may still " +
+            "store into them (a writer that died holding one leaves it here)", PoolStats.Namespace::quarantinedBlocks);
         GaugeWithCallback.builder().name("kvpool_namespace_blocks").help("Blocks of a namespace by state")
             .labelNames("namespace", "state").callback(callback ->
             {
