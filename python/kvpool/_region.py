@@ -29,7 +29,9 @@ from ._wire import Geometry
 MAGIC = 0x47524C4F4F50564B
 MAJOR_VERSION = 1
 FREE, WRITING, SEALED = 0, 1, 2
+LAST_ACCESS_TICK_OFFSET = 24
 WRITER_INTENT_OFFSET = 28
+ACCESS_TICK_OFFSET = 144  # the superblock's published access clock
 KEY_OFFSET = 32
 _SEQ_CST = 5
 
@@ -167,7 +169,18 @@ class Region:
                 position += piece.size
         # x86-64 keeps these loads after the copies' (the read protocol's load-load fence).
         good = sealed & (self._u32[(entries + WRITER_INTENT_OFFSET) // 4] == 0) & (self._u64[entries // 8] == before)
+        self._touch(entries[good])
         return good.tolist()
+
+    def _touch(self, entries: np.ndarray) -> None:
+        """Records hits the manager did not see (served from cached locations), so eviction treats the blocks as
+        referenced: a tick newer than the block's and the manager's published clock. Plain stores of the 32-bit
+        tick, as the Java client's; a lost race only ages a hint."""
+        if entries.size == 0:
+            return
+        clock = np.uint32(int(self._u64[ACCESS_TICK_OFFSET // 8]) & 0xFFFFFFFF)
+        ticks = (entries + LAST_ACCESS_TICK_OFFSET) // 4
+        self._u32[ticks] = np.maximum(self._u32[ticks] + np.uint32(1), clock)
 
     def read_pieces(self, block: int, generation: int, offset: int, pieces: list[np.ndarray]) -> bool:
         """A read into several destinations (a page's K and V, say), laid end to end in the block."""

@@ -261,3 +261,17 @@ def test_the_package_builds_as_a_wheel_without_an_index(tmp_path):
         assert {"kvpool/__init__.py", "kvpool/sglang.py", "kvpool/_region.py",
                 "kvpool-0.1.0.dist-info/METADATA", "kvpool-0.1.0.dist-info/RECORD"} <= names
         assert "Requires-Dist: numpy" in wheel.read("kvpool-0.1.0.dist-info/METADATA").decode()
+
+
+def test_hits_served_from_cached_locations_are_seen_by_eviction(pool):
+    ns = pool.namespace("py", BLOCK, "py-token")
+    keys = kvpool.chain_keys(range(50_000, 50_000 + 16), 16)
+    assert ns.put(keys, [payload(1, BLOCK)]) == [kvpool.STORED]
+    out = [np.zeros(BLOCK, dtype=np.uint8)]
+    assert ns.get(keys, out) == [True]
+    block = ns._locations[keys[0]][0]
+    region = pool._region
+    tick_offset = (region.geometry.block_entry_offset(block) + 24) // 4
+    before = int(region._u32[tick_offset])
+    assert ns.get(keys, out) == [True], "a repeat hit, from the cached location: no request to the manager"
+    assert int(region._u32[tick_offset]) > before, "the hit is recorded in the block table's access tick"
