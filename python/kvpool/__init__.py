@@ -58,6 +58,9 @@ def connect(control: str = DEFAULT_CONTROL, region: Optional[str] = None, timeou
 
 def _as_bytes(buffer, writable: bool) -> np.ndarray:
     """A flat uint8 view of a buffer: numpy array, bytearray, memoryview, or a CPU torch tensor."""
+    if type(buffer) is np.ndarray and buffer.dtype == np.uint8 and buffer.ndim == 1 and \
+            buffer.flags.c_contiguous and (buffer.flags.writeable or not writable):
+        return buffer  # the common case, as it is
     if hasattr(buffer, "is_contiguous") and hasattr(buffer, "numpy"):
         if getattr(buffer, "device", None) is not None and str(buffer.device) != "cpu":
             raise ValueError(f"a {buffer.device} tensor: get and put move bytes to and from host memory")
@@ -79,10 +82,13 @@ def _check_keys(keys: Sequence[bytes]) -> list[bytes]:
     if len(keys) > _wire.MAX_KEYS:
         raise ValueError(f"{len(keys)} keys: a batch holds at most {_wire.MAX_KEYS}; split it")
     for i, key in enumerate(keys):
+        if type(key) is bytes and len(key) == _wire.KEY_BYTES:
+            continue
         if not isinstance(key, (bytes, bytearray, memoryview)) or len(key) != _wire.KEY_BYTES:
             raise ValueError(f"key {i} is {len(key) if hasattr(key, '__len__') else type(key).__name__}: a key is "
                              f"{_wire.KEY_BYTES} bytes (kvpool.chain_keys makes them)")
-    return [bytes(key) for key in keys]
+        keys[i] = bytes(key)
+    return keys
 
 
 class Pool:
@@ -213,47 +219,54 @@ class Namespace:
         return self._get([[_as_bytes(piece, True) for piece in parts] for parts in pieces], keys)
 
     def _get(self, pieces: list[list[np.ndarray]], keys: list[bytes]) -> list[bool]:
-        locations = self._locate(keys)
         found = [False] * len(keys)
-        located = [i for i, location in enumerate(locations) if location is not None]
-        for i in located:
-            # Exactly the stored bytes: a single buffer takes the block's length, pieces must add up to it.
-            parts = pieces[i]
-            if len(parts) == 1:
-                pieces[i] = [parts[0][:locations[i][3]]]
-            elif sum(part.size for part in parts) != locations[i][3]:
-                located = [j for j in located if j != i]
-        if located:
-            good = self._region.read_batch([locations[i][0] for i in located], [locations[i][1] for i in located],
-                                           [locations[i][2] for i in located], [pieces[i] for i in located])
-            for i, ok in zip(located, good):
-                found[i] = ok
-        for i, location in enumerate(locations):
-            if location is not None and not found[i]:
-                self._forget(keys[i])
+        # Cached locations are tried as they are (the read protocol checks them); those that fail, and keys never
+        # seen, are looked up once and read again.
+        with self._locations_lock:
+            locations = [self._locations.get(key) for key in keys]
+        cached = [i for i, location in enumerate(locations) if location is not None]
+        self._read(cached, locations, pieces, found)
+        retry = [i for i in range(len(keys)) if not found[i]]
+        if retry:
+            for i in retry:
+                if locations[i] is not None:
+                    self._forget(keys[i])
+            looked = self._lookup([keys[i] for i in retry])
+            for i, location in zip(retry, looked):
+                locations[i] = location
+            self._read([i for i in retry if locations[i] is not None], locations, pieces, found)
+            for i in retry:
+                if locations[i] is not None and not found[i]:
+                    self._forget(keys[i])
         return found
 
-    def _locate(self, keys: list[bytes]) -> list[Optional[tuple[int, int, int, int]]]:
+    def _read(self, indices: list[int], locations: list, pieces: list[list[np.ndarray]], found: list[bool]) -> None:
+        readable = []
+        for i in indices:
+            # Exactly the stored bytes: a single buffer takes the block's length, pieces must add up to it.
+            length = locations[i][3]
+            parts = pieces[i]
+            if len(parts) == 1:
+                readable.append((i, [parts[0][:length]]))
+            elif sum(part.size for part in parts) == length:
+                readable.append((i, parts))
+        if readable:
+            good = self._region.read_batch([locations[i][0] for i, _ in readable],
+                                           [locations[i][1] for i, _ in readable],
+                                           [locations[i][2] for i, _ in readable], [parts for _, parts in readable])
+            for (i, _), ok in zip(readable, good):
+                found[i] = ok
+
+    def _lookup(self, keys: list[bytes]) -> list[Optional[tuple[int, int, int, int]]]:
+        """One LOOKUP; the locations found are cached."""
+        answer = self._control.request(lambda c, s: _wire.encode_keys(_wire.LOOKUP, c, s, keys), True)
         locations: list[Optional[tuple]] = []
-        missing = []
-        with self._locations_lock:
-            for i, key in enumerate(keys):
-                location = self._locations.get(key)
-                if location is not None and self._region.begin_read(location[0], location[1]) == -1:
-                    del self._locations[key]
-                    location = None
-                locations.append(location)
-                if location is None:
-                    missing.append(i)
-        if missing:
-            asked = [keys[i] for i in missing]
-            answer = self._control.request(lambda c, s: _wire.encode_keys(_wire.LOOKUP, c, s, asked), True)
-            for i, entry in zip(missing, _wire.decode_batch_response(answer)[1]):
-                if entry.status == _wire.OK:
-                    location = (entry.block, entry.generation, entry.offset, entry.length)
-                    locations[i] = location
-                    with self._locations_lock:
-                        self._locations[keys[i]] = location
+        for key, entry in zip(keys, _wire.decode_batch_response(answer)[1]):
+            location = (entry.block, entry.generation, entry.offset, entry.length) if entry.status == _wire.OK else None
+            locations.append(location)
+            if location is not None:
+                with self._locations_lock:
+                    self._locations[key] = location
         return locations
 
     def _forget(self, key: bytes):
