@@ -31,7 +31,8 @@ public final class LateWriter
         final int count = Integer.parseInt(args[3]);
         final long blockBytes = Long.parseLong(args[4]);
         final int rounds = Integer.parseInt(args[5]);
-        try (KvPool pool = KvPool.connect(new KvPoolContext().aeronDir(aeronDir).connectTimeout(Duration.ofSeconds(30)));
+        try (KvPool pool = KvPool.connect(new KvPoolContext().aeronDir(aeronDir)
+                 .connectTimeout(Duration.ofSeconds(30)));
              Arena arena = Arena.ofShared())
         {
             final KvNamespace ns = pool.namespace(args[1], blockBytes, args[2]);

@@ -25,7 +25,8 @@ class UsageErrorsTest
     {
         final CommandRun result = run("demo", "--nosuch");
         assertEquals(2, result.exitCode());
-        assertEquals(List.of("kvpool demo: unknown option '--nosuch'", "Try 'kvpool demo --help' for more information."),
+        assertEquals(List.of("kvpool demo: unknown option '--nosuch'",
+            "Try 'kvpool demo --help' for more information."),
             result.errLines(), result.err());
         assertFalse(result.err().contains("Usage:"), "no help page after the error: " + result.err());
     }
@@ -84,7 +85,8 @@ class UsageErrorsTest
     @Test
     void shouldSayTimeoutsAsPeopleWriteThem()
     {
-        final CommandRun stats = run("stats", "--aeron-dir", directory.resolve("no-driver").toString(), "--timeout", "1");
+        final CommandRun stats = run("stats", "--aeron-dir", directory.resolve("no-driver").toString(),
+            "--timeout", "1");
         assertEquals(1, stats.exitCode());
         assertTrue(stats.err().startsWith("kvpool stats: MANAGER_UNREACHABLE: no pool manager answered within 1s (IPC"),
             stats.err());

@@ -11,8 +11,8 @@ import java.util.function.LongSupplier;
 /**
  * Writes a put's reserved blocks through the transport in slices, renewing the reservations still to be written
  * whenever a third of the lease has passed since the last renewal, so a healthy writer of a long batch never loses
- * its reservations to the lease (a writer that stops for longer — frozen, paused — does, and the write protocol keeps
- * its late stores away from blocks given to others: {@link io.kvpool.protocol.BlockProtocol}).
+ * its reservations to the lease (a writer that stops for longer — frozen, paused — does, and the write protocol
+ * keeps its late stores away from blocks given to others: {@link io.kvpool.protocol.BlockProtocol}).
  * <p>
  * Thread-safe: holds no state between calls.
  */

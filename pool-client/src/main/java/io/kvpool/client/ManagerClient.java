@@ -378,8 +378,8 @@ public final class ManagerClient implements AutoCloseable
             }
         }
         throw new PoolException(ErrorCode.MANAGER_UNREACHABLE, "no pool manager answered within " +
-            Durations.format(context.connectTimeout()) + " (" + (context.managerEndpoint() == null ? "IPC via " + context.aeronDir() :
-            "UDP " + context.managerEndpoint()) + "): is it running?" + (last != null ? " Last: " +
+            Durations.format(context.connectTimeout()) + " (" + (context.managerEndpoint() == null ? "IPC via " +
+            context.aeronDir() : "UDP " + context.managerEndpoint()) + "): is it running?" + (last != null ? " Last: " +
             last.getMessage() : ""), last);
     }
 
