@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, as `./kvpool test` runs it (the launcher has chosen JAVA_HOME and checked Maven):
-#  1. Maven Surefire over every module (extra arguments go to Maven and run only that part: no step 2);
+#  1. Maven Surefire over every module (extra arguments go to Maven and run only that part: no steps 2 and 3);
 #  2. the Ansible deployment's test (ansible/test/run.sh), skipped with its reason where ansible is not installed,
 #     unless KVPOOL_REQUIRE_ANSIBLE=1 (.ci/run sets it: CI installs ansible and must run it for real);
 #  3. the Python client's tests (python/tests, pytest against a real manager), skipped with the reason where
