@@ -74,8 +74,7 @@ class LateWriterTest
             final Process writer = freezeMidBatch(manager);
             awaitNoOpenReservations(manager);
             final Verdict verdict = secondWriterThenRelease(manager, writer, false);
-            assertEquals(0, verdict.wrong, verdict.toString());
-            assertEquals(BLOCKS, verdict.exact + verdict.missing, verdict.toString());
+            verdict.assertNoneWrong();
             assertTrue(verdict.exact >= BLOCKS - 1, "at most the block being copied stays quarantined: " + verdict);
         }
     }
@@ -91,9 +90,7 @@ class LateWriterTest
         }
         try (ManagerProcess manager = ManagerProcess.start(directory, MANAGER))
         {
-            final Verdict verdict = secondWriterThenRelease(manager, writer, false);
-            assertEquals(0, verdict.wrong, verdict.toString());
-            assertEquals(BLOCKS, verdict.exact + verdict.missing, verdict.toString());
+            secondWriterThenRelease(manager, writer, false).assertNoneWrong();
         }
     }
 
@@ -105,8 +102,7 @@ class LateWriterTest
             final Process writer = freezeMidBatch(manager);
             awaitNoOpenReservations(manager);
             final Verdict verdict = secondWriterThenRelease(manager, writer, true);
-            assertEquals(0, verdict.wrong, verdict.toString());
-            assertEquals(BLOCKS, verdict.exact + verdict.missing, verdict.toString());
+            verdict.assertNoneWrong();
             // A writer killed while it held an intent leaves that one block quarantined, never reused.
             assertTrue(stats(manager).quarantinedBlocks() <= 1, "quarantined: " + stats(manager));
         }
@@ -286,6 +282,13 @@ class LateWriterTest
         int exact;
         int missing;
         int wrong;
+
+        /** No read returned bytes but the second writer's, and every one of its keys was read. */
+        void assertNoneWrong()
+        {
+            assertEquals(0, wrong, toString());
+            assertEquals(BLOCKS, exact + missing, toString());
+        }
 
         @Override
         public String toString()

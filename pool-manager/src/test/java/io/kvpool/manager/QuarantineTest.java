@@ -9,6 +9,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
+import java.util.stream.IntStream;
 
 import static io.kvpool.manager.PoolFixture.MIB;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -96,18 +97,7 @@ class QuarantineTest
             final int stalled = 31;
             assertEquals(Status.OK, BlockProtocol.beginWrite(region, entry(pool, all, stalled),
                 all.generation(stalled)));
-            final BlockBatch commits = new BlockBatch();
-            for (int i = 0; i < all.size(); i++)
-            {
-                if (i != stalled)
-                {
-                    final int c = commits.addKey(all.keyArray(), i * BlockBatch.KEY_BYTES);
-                    commits.blockIndex(c, all.blockIndex(i));
-                    commits.generation(c, all.generation(i));
-                    commits.length(c, 100);
-                }
-            }
-            pool.commit(small, commits);
+            pool.commit(small, commitsOf(all, 100, IntStream.range(0, all.size()).filter(i -> i != stalled).toArray()));
             fixture.advanceSeconds(60);
             pool.reapExpired();
             assertEquals(1, namespace(pool).quarantinedBlocks());
@@ -166,15 +156,7 @@ class QuarantineTest
             final int ns = pool.createNamespace("m", BLOCK, 0, 1).id();
             final BlockBatch sealed = keys(0, 8);
             assertEquals(8, pool.reserve(ns, sealed));
-            final BlockBatch commits = new BlockBatch();
-            for (int i = 0; i < 8; i++)
-            {
-                final int c = commits.addKey(sealed.keyArray(), i * BlockBatch.KEY_BYTES);
-                commits.blockIndex(c, sealed.blockIndex(i));
-                commits.generation(c, sealed.generation(i));
-                commits.length(c, 10);
-            }
-            assertEquals(8, pool.commit(ns, commits));
+            assertEquals(8, pool.commit(ns, commitsOf(sealed, 10, 0, 1, 2, 3, 4, 5, 6, 7)));
             // Stale writers announcing themselves on every block (each about to find its reservation gone).
             final MemorySegment region = pool.region().segment();
             for (int i = 0; i < 8; i++)
@@ -218,11 +200,7 @@ class QuarantineTest
             assertEquals(Status.INSUFFICIENT_CAPACITY, next.status(1));
 
             // A late commit says the writer is done with that reservation; the session's end ends the rest.
-            final BlockBatch late = new BlockBatch();
-            late.addKey(rdma.keyArray(), BlockBatch.KEY_BYTES);
-            late.blockIndex(0, rdma.blockIndex(1));
-            late.generation(0, rdma.generation(1));
-            late.length(0, 10);
+            final BlockBatch late = commitsOf(rdma, 10, 1);
             pool.commit(ns, late);
             assertEquals(Status.LEASE_EXPIRED, late.status(0));
             pool.reapExpired();
@@ -245,13 +223,26 @@ class QuarantineTest
 
     private static int commitFirst(final PoolCore pool, final int ns, final BlockBatch reserved)
     {
-        final BlockBatch commit = new BlockBatch();
-        commit.addKey(reserved.keyArray(), 0);
-        commit.blockIndex(0, reserved.blockIndex(0));
-        commit.generation(0, reserved.generation(0));
-        commit.length(0, 10);
+        final BlockBatch commit = commitsOf(reserved, 10, 0);
         pool.commit(ns, commit);
         return commit.status(0);
+    }
+
+    /**
+     * @return a commit batch of the given entries of {@code reserved}: each key with its block, generation and
+     *         {@code length} bytes.
+     */
+    private static BlockBatch commitsOf(final BlockBatch reserved, final int length, final int... entries)
+    {
+        final BlockBatch commits = new BlockBatch();
+        for (final int i : entries)
+        {
+            final int c = commits.addKey(reserved.keyArray(), i * BlockBatch.KEY_BYTES);
+            commits.blockIndex(c, reserved.blockIndex(i));
+            commits.generation(c, reserved.generation(i));
+            commits.length(c, length);
+        }
+        return commits;
     }
 
     private static BlockBatch keys(final long first, final int count)
