@@ -558,10 +558,7 @@ public final class ManagerContext
         {
             throw invalid("size=" + regionSizeBytes + " is below the smallest useful region (8 MiB)");
         }
-        if (endpoint != null && !endpoint.matches("[^:\\s]+:\\d{1,5}"))
-        {
-            throw invalid("endpoint=" + endpoint + " must be host:port, e.g. 0.0.0.0:40100 (port 0 picks one)");
-        }
+        requireHostPort("endpoint", endpoint, "0.0.0.0:40100 (port 0 picks one)");
         if (requestStreamId <= 0)
         {
             throw invalid("request-stream=" + requestStreamId + " must be positive");
@@ -587,10 +584,7 @@ public final class ManagerContext
         {
             throw invalid("idle-park=" + idlePark + " must be 1us..1s");
         }
-        if (controlEndpoint != null && !controlEndpoint.matches("[^:\\s]+:\\d{1,5}"))
-        {
-            throw invalid("control-endpoint=" + controlEndpoint + " must be host:port, e.g. 0.0.0.0:40200");
-        }
+        requireHostPort("control-endpoint", controlEndpoint, "0.0.0.0:40200");
         if (maxSessions < 1 || maxSessionsPerHost < 1)
         {
             throw invalid("max-sessions=" + maxSessions + " and max-sessions-per-host=" + maxSessionsPerHost +
@@ -631,6 +625,14 @@ public final class ManagerContext
             throw invalid("slab-size=" + slabSizeBytes + " must be a multiple of 2m");
         }
         return pool.conclude();
+    }
+
+    private static void requireHostPort(final String key, final String endpoint, final String example)
+    {
+        if (endpoint != null && !endpoint.matches("[^:\\s]+:\\d{1,5}"))
+        {
+            throw invalid(key + "=" + endpoint + " must be host:port, e.g. " + example);
+        }
     }
 
     static PoolException invalid(final String message)

@@ -64,7 +64,8 @@ class ManagerContextTest
         assertInvalid("lease: soon\n", "is not a duration");
         assertInvalid("format: maybe\n", "expected true or false");
         assertInvalid("metrics-port: 70000\n", "metrics-port=70000");
-        assertInvalid("endpoint: nowhere\n", "endpoint=nowhere must be host:port");
+        assertInvalid("endpoint: nowhere\n", "endpoint=nowhere must be host:port, e.g. 0.0.0.0:40100 (port 0 picks one)");
+        assertInvalid("control-endpoint: host:tcp\n", "control-endpoint=host:tcp must be host:port, e.g. 0.0.0.0:40200");
         assertInvalid("region: /dev/shm/file\n", "is not a devdax device");
         assertInvalid("namespaces:\n  - name: x\n", "needs at least name and block-size");
         assertInvalid("- just\n- a list\n", "must be a mapping");
