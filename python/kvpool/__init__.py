@@ -214,9 +214,7 @@ class Namespace:
         """Like get, into several buffers per key that take the block's bytes end to end (a paged KV cache's K and V
         pieces of one page). The pieces of a key must together take exactly the block's stored length."""
         keys = _check_keys(keys)
-        if len(pieces) != len(keys):
-            raise ValueError(f"{len(pieces)} piece lists for {len(keys)} keys: one list per key")
-        return self._get([[_as_bytes(piece, True) for piece in parts] for parts in pieces], keys)
+        return self._get(self._piece_views(pieces, len(keys), writable=True), keys)
 
     def _get(self, pieces: list[list[np.ndarray]], keys: list[bytes]) -> list[bool]:
         found = [False] * len(keys)
@@ -287,9 +285,7 @@ class Namespace:
         """Like put, from several buffers per key stored end to end in one block (a page's K and V, which then
         live and die together)."""
         keys = _check_keys(keys)
-        if len(pieces) != len(keys):
-            raise ValueError(f"{len(pieces)} piece lists for {len(keys)} keys: one list per key")
-        return self._put(keys, [[_as_bytes(piece, False) for piece in parts] for parts in pieces])
+        return self._put(keys, self._piece_views(pieces, len(keys), writable=False))
 
     def _put(self, keys: list[bytes], pieces: list[list[np.ndarray]]) -> list[int]:
         sizes = [sum(part.size for part in parts) for parts in pieces]
@@ -362,6 +358,12 @@ class Namespace:
                     raise ValueError(f"buffer {i} is {view.size} bytes: a get destination holds a whole block, "
                                      f"{self.block_bytes}")
         return views
+
+    @staticmethod
+    def _piece_views(pieces: Sequence[Sequence], count: int, writable: bool) -> list[list[np.ndarray]]:
+        if len(pieces) != count:
+            raise ValueError(f"{len(pieces)} piece lists for {count} keys: one list per key")
+        return [[_as_bytes(piece, writable) for piece in parts] for parts in pieces]
 
     def close(self):
         if not self._closed:

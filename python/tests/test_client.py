@@ -114,6 +114,12 @@ def test_errors_name_the_problem_and_the_fix(manager, pool):
         ns.get([bytes(32)], [])
     with pytest.raises(ValueError, match="holds a whole block"):
         ns.get([bytes(32)], [bytearray(10)])
+    with pytest.raises(ValueError, match="2 piece lists for 1 keys: one list per key"):
+        ns.get_pieces([bytes(32)], [[bytearray(BLOCK)], [bytearray(BLOCK)]])
+    with pytest.raises(ValueError, match="0 piece lists for 1 keys"):
+        ns.put_pieces([bytes(32)], [])
+    with pytest.raises(ValueError, match="read-only"):
+        ns.get_pieces([bytes(32)], [[bytes(BLOCK)]])
     with pytest.raises(ValueError, match="read-only"):
         ns.get([bytes(32)], [bytes(BLOCK)])
     with pytest.raises(ValueError, match="1 to 65536"):
