@@ -26,6 +26,7 @@ admin_token, namespace (to name it yourself), max_slabs.
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import logging
 from typing import Any, List, Optional
 
@@ -57,7 +58,6 @@ def _key(value: str) -> bytes:
         except ValueError:
             pass
     # Not a 64-hex page hash (a test's or a custom scheme's key): its SHA-256, so any string names one block.
-    import hashlib
     return hashlib.sha256(value.encode("utf-8")).digest()
 
 
@@ -113,8 +113,7 @@ class KvpoolHiCacheStorage(_Base):
 
     def _meta(self, host_indices):
         """Per page, its pieces as (pointer, size), from the host pool (SGLang's get_page_buffer_meta)."""
-        indices = host_indices
-        pointers, sizes = self.mem_pool_host.get_page_buffer_meta(indices)
+        pointers, sizes = self.mem_pool_host.get_page_buffer_meta(host_indices)
         if isinstance(sizes, int):
             sizes = [sizes] * len(pointers)
         return list(pointers), [int(size) for size in sizes]
@@ -148,16 +147,9 @@ class KvpoolHiCacheStorage(_Base):
             # One copy for all ranks of an MLA model: rank 0 writes it.
             return [True] * len(keys)
         try:
-            block_keys = [_key(key) for key in keys]
-            present = self._namespace.contains(block_keys)
-            pages = self._pages(host_indices)
-            new = [i for i, there in enumerate(present) if not there]
-            results = list(present)
-            if new:
-                statuses = self._namespace.put_pieces([block_keys[i] for i in new], [pages[i] for i in new])
-                for i, status in zip(new, statuses):
-                    results[i] = status in (kvpool.STORED, kvpool.ALREADY_EXISTS, kvpool.WRITE_IN_PROGRESS)
-            return results
+            # One RESERVE answers for pages the pool already holds (ALREADY_EXISTS: nothing is copied) as for new ones.
+            statuses = self._namespace.put_pieces([_key(key) for key in keys], self._pages(host_indices))
+            return [status in (kvpool.STORED, kvpool.ALREADY_EXISTS, kvpool.WRITE_IN_PROGRESS) for status in statuses]
         except Exception:  # noqa: BLE001 - the backup thread goes on; these pages are simply not stored
             logger.exception("kvpool batch_set_v1 failed; reporting the pages unstored")
             return [False] * len(keys)
