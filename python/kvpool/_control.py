@@ -14,6 +14,28 @@ from . import _wire
 from .errors import ManagerUnreachable, NotAuthorized, PoolError, ProtocolError
 
 
+def _open_socket(control: str, timeout_s: float) -> socket.socket:
+    """A connected socket: Unix-domain for a path, TCP for host:port."""
+    if "/" in control or control.endswith(".sock"):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        address = control
+    else:
+        host, _, port = control.rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError(f"control={control!r}: give the manager's Unix socket path or host:port")
+        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        address = (host.strip("[]"), int(port))
+    sock.settimeout(timeout_s)
+    sock.connect(address)
+    return sock
+
+
+def _unreachable(control: str, timeout_s: float, last) -> ManagerUnreachable:
+    return ManagerUnreachable(f"no pool manager answered at {control} within {timeout_s:g}s: is it running, and is "
+                              f"this its control socket? ({last})")
+
+
 class ControlConnection:
     """Thread-safe: one lock serializes requests on the socket."""
 
@@ -36,41 +58,22 @@ class ControlConnection:
     @staticmethod
     def probe(control: str, timeout_s: float) -> None:
         """Raises ManagerUnreachable unless a manager accepts connections at ``control`` within the timeout."""
-        probe = ControlConnection.__new__(ControlConnection)
-        probe._control = control
-        probe._timeout_s = timeout_s
         deadline = time.monotonic() + timeout_s
         while True:
             try:
-                probe._open_socket().close()
+                _open_socket(control, timeout_s).close()
                 return
             except OSError as error:
                 if time.monotonic() > deadline:
-                    raise ManagerUnreachable(f"no pool manager answered at {control} within {timeout_s:g}s: is it "
-                                             f"running, and is this its control socket? ({error})") from error
+                    raise _unreachable(control, timeout_s, error) from error
                 time.sleep(0.05)
-
-    def _open_socket(self):
-        if "/" in self._control or self._control.endswith(".sock"):
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            address = self._control
-        else:
-            host, _, port = self._control.rpartition(":")
-            if not host or not port.isdigit():
-                raise ValueError(f"control={self._control!r}: give the manager's Unix socket path or host:port")
-            sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            address = (host.strip("[]"), int(port))
-        sock.settimeout(self._timeout_s)
-        sock.connect(address)
-        return sock
 
     def _connect(self):
         deadline = time.monotonic() + self._timeout_s
         last = None
         while True:
             try:
-                self._socket = self._open_socket()
+                self._socket = _open_socket(self._control, self._timeout_s)
                 answer = self._exchange(_wire.encode_hello(self._next(), self._namespace, self._token,
                                                            self._client_name))
                 template = _wire.decode_header(answer)[0]
@@ -93,8 +96,7 @@ class ControlConnection:
                 self._close_socket()
                 last = error
             if time.monotonic() > deadline:
-                raise ManagerUnreachable(f"no pool manager answered at {self._control} within {self._timeout_s:g}s: "
-                                         f"is it running, and is this its control socket? Last: {last}")
+                raise _unreachable(self._control, self._timeout_s, last)
             time.sleep(0.05)
 
     def _next(self) -> int:
@@ -149,7 +151,7 @@ class ControlConnection:
                 template = _wire.decode_header(answer)[0]
                 if template == _wire.ERROR:
                     code, message = _wire.decode_error(answer)
-                    if code in (5006, _wire.SHUTTING_DOWN) and attempt == 0:
+                    if code in (_wire.UNKNOWN_SESSION, _wire.SHUTTING_DOWN) and attempt == 0:
                         # The session is gone (a restarted manager): HELLO again.
                         self._close_socket()
                         self._connect()
