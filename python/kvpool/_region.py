@@ -24,7 +24,7 @@ import uuid
 
 import numpy as np
 
-from ._wire import Geometry
+from ._wire import ENTRY_BYTES, Geometry
 
 MAGIC = 0x47524C4F4F50564B
 MAJOR_VERSION = 1
@@ -32,7 +32,6 @@ FREE, WRITING, SEALED = 0, 1, 2
 LAST_ACCESS_TICK_OFFSET = 24
 WRITER_INTENT_OFFSET = 28
 ACCESS_TICK_OFFSET = 144  # the superblock's published access clock
-KEY_OFFSET = 32
 _SEQ_CST = 5
 
 
@@ -103,10 +102,6 @@ class Region:
             raise RegionError(f"{path} is region {found}, not the manager's {region_uuid}: pass region=PATH where "
                               f"this host sees the manager's region")
 
-    @property
-    def base_address(self) -> int:
-        return self._base
-
     def close(self):
         # numpy views keep the mapping alive; drop them before closing it.
         self.bytes = self._u64 = self._u32 = None
@@ -121,44 +116,18 @@ class Region:
     def stamp_of(self, block: int) -> int:
         return int(self._u64[self.geometry.block_entry_offset(block) // 8])
 
-    def intent_of(self, block: int) -> int:
-        return int(self._u32[(self.geometry.block_entry_offset(block) + WRITER_INTENT_OFFSET) // 4])
-
-    def namespace_of(self, block: int) -> int:
-        return int(self._u32[(self.geometry.block_entry_offset(block) + 8) // 4])
-
-    def key_of(self, block: int) -> bytes:
-        start = self.geometry.block_entry_offset(block) + KEY_OFFSET
-        return bytes(self._map[start:start + 32])
-
     def _add_intent(self, block: int, delta: int) -> int:
         address = self._base + self.geometry.block_entry_offset(block) + WRITER_INTENT_OFFSET
         return _FETCH_ADD(address, delta & 0xFFFFFFFF, _SEQ_CST)
 
     # -- the read protocol -------------------------------------------------------------------------------------------
 
-    def begin_read(self, block: int, generation: int) -> int:
-        """The stamp to end the read with, or -1 when the block is not that incarnation, sealed (a miss)."""
-        current = self.stamp_of(block)
-        return current if current == stamp(generation, SEALED) else -1
-
-    def end_read(self, block: int, begun: int) -> bool:
-        """After the copy: no writer intent, same stamp. (x86-64 keeps these loads after the copy's.)"""
-        return begun != -1 and self.intent_of(block) == 0 and self.stamp_of(block) == begun
-
-    def read(self, block: int, generation: int, offset: int, destination: np.ndarray, length: int) -> bool:
-        begun = self.begin_read(block, generation)
-        if begun == -1:
-            return False
-        np.copyto(destination[:length], self.bytes[offset:offset + length])
-        return self.end_read(block, begun)
-
     def read_batch(self, blocks: list[int], generations: list[int], offsets: list[int],
                    pieces: list[list[np.ndarray]]) -> list[bool]:
         """The read protocol for a whole batch, its table loads vectorized: every block's stamp is loaded before any
         copy, every intent and stamp again after all of them, so each copy still lies between its block's two
         checks. Per block whether its copy is good."""
-        entries = np.asarray(blocks, dtype=np.int64) * 64 + self.geometry.block_table_offset
+        entries = np.asarray(blocks, dtype=np.int64) * ENTRY_BYTES + self.geometry.block_table_offset
         expected = (np.asarray(generations, dtype=np.uint64) << np.uint64(8)) | np.uint64(SEALED)
         before = self._u64[entries // 8]
         sealed = before == expected
@@ -182,21 +151,11 @@ class Region:
         ticks = (entries + LAST_ACCESS_TICK_OFFSET) // 4
         self._u32[ticks] = np.maximum(self._u32[ticks] + np.uint32(1), clock)
 
-    def read_pieces(self, block: int, generation: int, offset: int, pieces: list[np.ndarray]) -> bool:
-        """A read into several destinations (a page's K and V, say), laid end to end in the block."""
-        begun = self.begin_read(block, generation)
-        if begun == -1:
-            return False
-        position = offset
-        for piece in pieces:
-            np.copyto(piece, self.bytes[position:position + piece.size])
-            position += piece.size
-        return self.end_read(block, begun)
-
     # -- the write protocol ------------------------------------------------------------------------------------------
 
     def write_pieces(self, block: int, generation: int, offset: int, pieces: list[np.ndarray]) -> bool:
-        """A write of several sources laid end to end in the block, under one writer intent."""
+        """Stores sources laid end to end into a reserved block, under one writer intent; False when the reservation
+        is gone (nothing stored). The intent is withdrawn with sequentially consistent ordering, after every store."""
         self._add_intent(block, 1)
         try:
             if self.stamp_of(block) != stamp(generation, WRITING):
@@ -208,8 +167,3 @@ class Region:
             return True
         finally:
             self._add_intent(block, -1)
-
-    def write(self, block: int, generation: int, offset: int, source: np.ndarray) -> bool:
-        """Stores a payload into a reserved block; False when the reservation is gone (nothing stored). The intent
-        is withdrawn with sequentially consistent ordering, after every store."""
-        return self.write_pieces(block, generation, offset, [source])

@@ -20,6 +20,7 @@ HEADER_LENGTH = HEADER.size
 MAX_FRAME_LENGTH = 64 * 1024
 MAX_KEYS = 1024
 KEY_BYTES = 32
+ENTRY_BYTES = 64  # one block table entry (region-format.md §5)
 
 HELLO, HELLO_OK, ERROR, GOODBYE = 1, 2, 3, 4
 LOOKUP, LONGEST_PREFIX, RESERVE, PIN, REMOVE, COMMIT, ABORT, RENEW, UNPIN, CONTAINS = range(10, 20)
@@ -48,7 +49,7 @@ WIRE_ERRORS = {
     5005: "OUT_OF_RANGE", 5006: "UNKNOWN_SESSION", 5007: "NOT_AUTHORIZED", 5008: "SHUTTING_DOWN", 5009: "INTERNAL",
     5010: "UNSUPPORTED", 5011: "LIMIT_REACHED",
 }
-NOT_AUTHORIZED, SHUTTING_DOWN = 5007, 5008
+UNKNOWN_SESSION, NOT_AUTHORIZED, SHUTTING_DOWN = 5006, 5007, 5008
 
 _BATCH_ENTRY = struct.Struct("<iIIIqqqq")  # status, length, checksum, 0, blockIndex, generation, offset, pinId
 _HELLO_OK = struct.Struct("<IIqqqqqqqIIqqqqIIqq")
@@ -148,7 +149,7 @@ class Geometry:
     data_offset: int
 
     def block_entry_offset(self, block: int) -> int:
-        return self.block_table_offset + block * 64
+        return self.block_table_offset + block * ENTRY_BYTES
 
 
 @dataclass(frozen=True)
@@ -169,8 +170,9 @@ def decode_hello_ok(frame) -> Session:
     (namespace_id, blocks_per_slab, block_bytes, epoch, msb, lsb, region_length, slab_size, min_block, slab_count,
      max_blocks, block_table, data_offset, lease_ns, pin_lease_ns, max_namespaces, _, namespace_table,
      slab_table) = _HELLO_OK.unpack_from(frame, HEADER_LENGTH)
-    (path_length,) = struct.unpack_from("<H", frame, 152)
-    path = bytes(frame[154:154 + path_length]).decode("utf-8")
+    path_at = HEADER_LENGTH + _HELLO_OK.size
+    (path_length,) = struct.unpack_from("<H", frame, path_at)
+    path = bytes(frame[path_at + 2:path_at + 2 + path_length]).decode("utf-8")
     session_id = decode_header(frame)[4]
     region_uuid = uuid.UUID(int=((msb & (2 ** 64 - 1)) << 64) | (lsb & (2 ** 64 - 1)))
     geometry = Geometry(region_length, slab_size, min_block, max_namespaces, slab_count, max_blocks, namespace_table,
@@ -195,7 +197,7 @@ def decode_batch_response(frame) -> tuple[int, list[BatchEntry]]:
     entries = []
     for i in range(count):
         status, length, checksum, _, block, generation, offset, pin_id = _BATCH_ENTRY.unpack_from(
-            frame, HEADER_LENGTH + 8 + 48 * i)
+            frame, HEADER_LENGTH + 8 + _BATCH_ENTRY.size * i)
         entries.append(BatchEntry(status, length, checksum, block, generation, offset, pin_id))
     return result, entries
 
