@@ -107,6 +107,8 @@ class LauncherTest
         throws IOException, InterruptedException
     {
         final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        // The test decides whether a real run is required: CI exports these for the whole suite.
+        builder.environment().keySet().removeIf(name -> name.startsWith("KVPOOL_REQUIRE_"));
         builder.environment().putAll(environment);
         final Process process = builder.start();
         final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
