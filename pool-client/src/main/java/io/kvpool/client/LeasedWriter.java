@@ -9,10 +9,11 @@ import io.kvpool.protocol.transport.TransferBatch;
 import java.util.function.LongSupplier;
 
 /**
- * Writes a put's reserved blocks through the transport in slices, renewing the reservations still to be written
- * whenever a third of the lease has passed since the last renewal, so a healthy writer of a long batch never loses
- * its reservations to the lease (a writer that stops for longer — frozen, paused — does, and the write protocol
- * keeps its late stores away from blocks given to others: {@link io.kvpool.protocol.BlockProtocol}).
+ * Writes a put's reserved blocks through the transport in slices, renewing every reservation of the batch (those
+ * written wait for the commit after the last slice, the rest for their copy) whenever a third of the lease has
+ * passed since the last renewal, so a healthy writer of a long batch never loses its reservations to the lease (a
+ * writer that stops for longer — frozen, paused — does, and the write protocol keeps its late stores away from
+ * blocks given to others: {@link io.kvpool.protocol.BlockProtocol}).
  * <p>
  * Thread-safe: holds no state between calls.
  */
@@ -53,7 +54,7 @@ final class LeasedWriter
             final long nowNs = nanoClock.getAsLong();
             if (nowNs - renewedAtNs >= renewEveryNs)
             {
-                renew(reserved, reservation, start, transfers.size());
+                renew(reserved, reservation, transfers.size());
                 renewedAtNs = nowNs;
             }
             int end = start;
@@ -94,10 +95,10 @@ final class LeasedWriter
         }
     }
 
-    private void renew(final BlockBatch reserved, final int[] reservation, final int from, final int to)
+    private void renew(final BlockBatch reserved, final int[] reservation, final int count)
     {
-        final BlockBatch renewals = new BlockBatch(to - from);
-        for (int t = from; t < to; t++)
+        final BlockBatch renewals = new BlockBatch(count);
+        for (int t = 0; t < count; t++)
         {
             final int i = reservation[t];
             final int r = renewals.addKey(reserved.keyArray(), i * BlockBatch.KEY_BYTES);
