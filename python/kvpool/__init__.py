@@ -45,6 +45,8 @@ status_name = _wire.status_name
 # COMMIT's length field: bit 31 asks the manager to compute the payload's CRC32C (no CRC32C in Python's standard
 # library, and a numpy one would run at a tenth of a copy's speed).
 _COMPUTE_CHECKSUM = 1 << 31
+# A put sends a COMMIT for every this many bytes copied (the last one for the rest).
+_COMMIT_EVERY_BYTES = 8 << 20
 
 
 def connect(control: str = DEFAULT_CONTROL, region: Optional[str] = None, timeout_s: float = 10.0,
@@ -294,38 +296,69 @@ class Namespace:
                 raise ValueError(f"buffer {i} is {size} bytes: a block holds 1 to {self.block_bytes}")
         if not keys:
             return []
-        answer = self._control.request(lambda c, s: _wire.encode_keys(_wire.RESERVE, c, s, keys), False)
+        # RESERVE is repeated once on a lost connection: the lost session's reservations end with it (a key it held
+        # is WRITE_IN_PROGRESS at worst, until then).
+        reserve, answer = self._control.exchange(lambda c, s: _wire.encode_keys(_wire.RESERVE, c, s, keys), True)
         entries = _wire.decode_batch_response(answer)[1]
         statuses = [entry.status for entry in entries]
         lease_ns = self._control.session.reservation_lease_ns
         renewed_at = time.monotonic_ns()
-        written = []
+        # Commits go out while later blocks are still being copied, each for the blocks copied since the one before:
+        # the manager checksums them (and seals them) while this thread copies on. All on the reservation's
+        # connection: once that is lost, the session and its reservations are gone, and the copying stops.
+        commits: list[tuple[list[int], object]] = []
+        written, written_bytes = [], 0
         for i, entry in enumerate(entries):
             if entry.status != _wire.OK:
                 continue
+            if self._control.lost(reserve):
+                break
             if time.monotonic_ns() - renewed_at > lease_ns // 3:
-                self._renew([entries[j] for j in range(i, len(entries)) if entries[j].status == _wire.OK])
+                # Every reservation not yet committed: those copied since the last commit, and those still to copy.
+                self._renew([entries[j] for j in written] +
+                            [entries[j] for j in range(i, len(entries)) if entries[j].status == _wire.OK], reserve)
                 renewed_at = time.monotonic_ns()
             if self._region.write_pieces(entry.block, entry.generation, entry.offset, pieces[i]):
                 written.append(i)
+                written_bytes += sizes[i]
             else:
                 statuses[i] = _wire.LEASE_EXPIRED
+            if written and written_bytes >= _COMMIT_EVERY_BYTES:
+                commits.append((written, self._send_commit(entries, sizes, written, reserve)))
+                written, written_bytes = [], 0
         if written:
-            commits = [(entries[i].block, entries[i].generation, sizes[i] | _COMPUTE_CHECKSUM, 0)
-                       for i in written]
-            answer = self._control.request(
-                lambda c, s: _wire.encode_blocks(_wire.COMMIT, c, s, commits), False)
-            for i, result in zip(written, _wire.decode_batch_response(answer)[1]):
+            commits.append((written, self._send_commit(entries, sizes, written, reserve)))
+        lost = None
+        for indices, ticket in commits:
+            try:
+                answer = self._control.finish(ticket)
+            except (ConnectionError, PoolError) as error:
+                lost = lost or error  # every ticket is still waited for
+                continue
+            for i, result in zip(indices, _wire.decode_batch_response(answer)[1]):
                 statuses[i] = result.status
                 if result.status == _wire.OK:
                     with self._locations_lock:
                         self._locations[keys[i]] = (entries[i].block, entries[i].generation, entries[i].offset,
                                                     sizes[i])
+        if isinstance(lost, ConnectionError):
+            raise ConnectionError("the manager restarted during a put; its outcome is unknown: put again") from lost
+        if lost is not None:
+            raise lost
         return statuses
 
-    def _renew(self, entries):
+    def _send_commit(self, entries, sizes: list[int], indices: list[int], reserve):
+        commits = [(entries[i].block, entries[i].generation, sizes[i] | _COMPUTE_CHECKSUM, 0) for i in indices]
+        return self._control.send(lambda c, s: _wire.encode_blocks(_wire.COMMIT, c, s, commits), since=reserve)
+
+    def _renew(self, entries, reserve):
+        """Extends the leases of reservations still to be written, on their own connection (a lost one ends them)."""
         reservations = [(entry.block, entry.generation) for entry in entries]
-        self._control.request(lambda c, s: _wire.encode_blocks(_wire.RENEW, c, s, reservations), True)
+        try:
+            self._control.finish(self._control.send(
+                lambda c, s: _wire.encode_blocks(_wire.RENEW, c, s, reservations), since=reserve))
+        except ConnectionError:
+            pass  # the put stops copying at its next block and says so
 
     # -- the rest ----------------------------------------------------------------------------------------------------
 

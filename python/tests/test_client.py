@@ -162,22 +162,30 @@ def test_blocks_cross_between_python_and_java(manager, pool):
         assert np.array_equal(out[i][:worker_length(n)], payload(n, worker_length(n))), f"key {n}"
 
 
-def test_threads_share_a_namespace(pool):
+def test_threads_share_a_namespace(pool, monkeypatch):
+    # A commit every three blocks: each put pipelines six COMMITs under its copies while the other threads' requests
+    # share the same connection; every answer must reach the request it answers.
+    monkeypatch.setattr(kvpool, "_COMMIT_EVERY_BYTES", 3 * BLOCK)
     ns = pool.namespace("py", BLOCK, "py-token")
 
     def work(thread: int) -> int:
-        keys = kvpool.chain_keys(range(thread * 10_000, thread * 10_000 + 16 * 16), 16)
-        pages = [payload(thread * 100 + i, BLOCK) for i in range(16)]
-        assert ns.put(keys, pages) == [kvpool.STORED] * 16
         good = 0
-        for _ in range(5):
+        for round_ in range(3):
+            base = (thread * 10 + round_) * 10_000
+            keys = kvpool.chain_keys(range(base, base + 16 * 16), 16)
+            missing = kvpool.chain_keys(range(base + 5_000, base + 5_000 + 16 * (thread + 1)), 16)
+            pages = [payload(thread * 100 + round_ * 20 + i, BLOCK) for i in range(16)]
+            assert ns.put(keys, pages) == [kvpool.STORED] * 16
+            assert ns.exists(keys) == 16
+            assert ns.contains(missing + keys[:2]) == [False] * (thread + 1) + [True, True]
             out = [np.zeros(BLOCK, dtype=np.uint8) for _ in keys]
             assert ns.get(keys, out) == [True] * 16
             good += sum(np.array_equal(o, p) for o, p in zip(out, pages))
+            assert ns.put(keys[:4], pages[:4]) == [kvpool.ALREADY_EXISTS] * 4
         return good
 
     with concurrent.futures.ThreadPoolExecutor(4) as threads:
-        assert list(threads.map(work, range(4))) == [80] * 4
+        assert list(threads.map(work, range(4))) == [48] * 4
 
 
 def test_eviction_during_reads_serves_no_wrong_bytes(manager):
@@ -231,6 +239,76 @@ def test_survives_a_manager_restart(manager):
         assert ns.get(keys, out) == [True] * 8
         assert all(np.array_equal(o, p) for o, p in zip(out, pages))
         assert ns.exists(keys) == 8
+        manager.kill()
+        manager.start()
+        # A put first after a restart: its RESERVE finds the connection gone and goes again on a new session.
+        more = kvpool.chain_keys(range(16 * 8, 16 * 12), 16, parent=keys[-1])
+        assert ns.put(more, pages[:4]) == [kvpool.STORED] * 4
+        assert ns.exists(keys + more) == 12
+
+
+def test_a_put_cut_by_a_manager_kill_says_so_and_loses_nothing_acknowledged(manager, monkeypatch):
+    """SIGKILL while a put still copies, its first commits already sent: the put raises ConnectionError (its outcome
+    unknown), and putting again after the restart stores the rest; every block then reads back byte-exact."""
+    monkeypatch.setattr(kvpool, "_COMMIT_EVERY_BYTES", BLOCK)
+    with kvpool.connect(manager.control) as pool:
+        pool.create_namespace("py", BLOCK, "py-token", admin_token="admin")
+        ns = pool.namespace("py", BLOCK, "py-token")
+        keys = kvpool.chain_keys(range(16 * 8), 16)
+        pages = [payload(50 + i, BLOCK) for i in range(8)]
+        copies = [0]
+        write_pieces = ns._region.write_pieces
+
+        def write_then_kill(*args):
+            copies[0] += 1
+            if copies[0] == 5:
+                manager.kill()  # four commits were sent, each answered or not
+            return write_pieces(*args)
+
+        monkeypatch.setattr(ns._region, "write_pieces", write_then_kill)
+        with pytest.raises(ConnectionError, match="outcome is unknown: put again"):
+            ns.put(keys, pages)
+        monkeypatch.setattr(ns._region, "write_pieces", write_pieces)
+        manager.start()
+        again = ns.put(keys, pages)
+        assert set(again) <= {kvpool.STORED, kvpool.ALREADY_EXISTS}, [kvpool.status_name(s) for s in again]
+        assert again[4:] == [kvpool.STORED] * 4, "the blocks copied after the kill were never committed"
+        out = [np.zeros(BLOCK, dtype=np.uint8) for _ in keys]
+        assert ns.get(keys, out) == [True] * 8
+        assert all(np.array_equal(o, p) for o, p in zip(out, pages))
+
+
+def test_a_put_longer_than_the_lease_renews_it(launcher, monkeypatch):
+    """A manager whose reservations last 1 s, and a put whose copies take 3 s: the put renews its leases as it goes
+    (every third of a lease), so every block is stored; without renewals the late ones would be LEASE_EXPIRED."""
+    from conftest import Manager
+    import shutil
+    import tempfile
+    import time
+    directory = Path(tempfile.mkdtemp(prefix="kvpool-py-", dir="/dev/shm"))
+    manager = Manager(directory, ["--lease", "1s"])
+    manager.start()
+    try:
+        with kvpool.connect(manager.control) as pool:
+            pool.create_namespace("py", BLOCK, "py-token", admin_token="admin")
+            ns = pool.namespace("py", BLOCK, "py-token")
+            assert ns._control.session.reservation_lease_ns == 1_000_000_000
+            write_pieces = ns._region.write_pieces
+
+            def slow_write(*args):
+                time.sleep(0.4)
+                return write_pieces(*args)
+
+            monkeypatch.setattr(ns._region, "write_pieces", slow_write)
+            keys = kvpool.chain_keys(range(16 * 8), 16)
+            pages = [payload(70 + i, BLOCK) for i in range(8)]
+            assert ns.put(keys, pages) == [kvpool.STORED] * 8
+            out = [np.zeros(BLOCK, dtype=np.uint8) for _ in keys]
+            assert ns.get(keys, out) == [True] * 8
+            assert all(np.array_equal(o, p) for o, p in zip(out, pages))
+    finally:
+        manager.stop()
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def test_bad_frames_on_the_socket_get_an_error_or_a_closed_connection(manager, pool):

@@ -18,6 +18,7 @@ import org.agrona.ExpandableArrayBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -87,6 +88,33 @@ class StreamControlTest
                 result.addZeroKey();
                 BatchResponseFlyweight.decodeInto(answer, 0, answer.capacity(), result);
                 assertEquals(Status.NOT_FOUND, result.status(0));
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 30, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void shouldAnswerEveryPipelinedRequestInOrder() throws Exception
+    {
+        try (SocketChannel channel = unix())
+        {
+            final SessionDescriptor session = hello(channel, "stream", "stream-token");
+            // Far more frames in one write than the manager handles in one poll: none may wait for more bytes.
+            final int requests = 300;
+            final BlockBatch keys = new BlockBatch();
+            keys.addKey(new byte[32]);
+            int length = 0;
+            for (int i = 0; i < requests; i++)
+            {
+                length += BatchRequestFlyweight.encode(out, length, MessageType.LOOKUP, 0, 1000 + i,
+                    session.sessionId(), keys);
+            }
+            send(channel, length);
+            for (int i = 0; i < requests; i++)
+            {
+                final UnsafeBuffer answer = receive(channel);
+                assertEquals(MessageType.BATCH_RESPONSE, MessageHeader.templateId(answer, 0));
+                assertEquals(1000 + i, MessageHeader.correlationId(answer, 0), "answered in the order asked");
             }
         }
     }

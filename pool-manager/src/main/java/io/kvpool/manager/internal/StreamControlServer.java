@@ -184,6 +184,7 @@ public final class StreamControlServer implements AutoCloseable
         for (int i = connections.size() - 1; i >= 0; i--)
         {
             final StreamConnection connection = connections.get(i);
+            work += dispatch(connection);
             work += connection.flush();
             final boolean stale = !connection.hadSession() && nowNs - connection.openedAtNs() > HANDSHAKE_TIMEOUT_NS;
             if (!connection.isConnected() || stale)
@@ -219,10 +220,9 @@ public final class StreamControlServer implements AutoCloseable
 
     private int read(final StreamConnection connection)
     {
-        final ByteBuffer in = connection.in();
         try
         {
-            if (connection.channel().read(in) < 0)
+            if (connection.channel().read(connection.in()) < 0)
             {
                 connection.fail();
                 return 1;
@@ -233,18 +233,29 @@ public final class StreamControlServer implements AutoCloseable
             connection.fail();
             return 1;
         }
+        return Math.max(1, dispatch(connection));
+    }
+
+    /**
+     * Handles up to {@link #FRAMES_PER_POLL} whole frames of the connection's receive buffer; those left (a
+     * pipelining peer's) go on the next poll, which calls this for every connection, bytes arriving or not.
+     */
+    private int dispatch(final StreamConnection connection)
+    {
+        final ByteBuffer in = connection.in();
         int frames = 0;
         while (frames < FRAMES_PER_POLL && in.position() >= MessageHeader.LENGTH && connection.isConnected())
         {
-            final int frameLength = in.getInt(4);
+            final int frameLength = in.getInt(MessageHeader.FRAME_LENGTH_OFFSET);
             if (frameLength < MessageHeader.LENGTH || frameLength > MessageHeader.MAX_FRAME_LENGTH)
             {
                 // The stream cannot be resynchronized past a frame of unknown length: answer, then hang up.
                 final int code = frameLength < MessageHeader.LENGTH ? WireError.TRUNCATED : WireError.OVERSIZED;
                 metrics.rejected(code);
-                connection.send(scratch, 0, ErrorFlyweight.encode(scratch, 0, in.getLong(8), 0, code,
-                    "frameLength=" + frameLength + " must be " + MessageHeader.LENGTH + ".." +
-                    MessageHeader.MAX_FRAME_LENGTH + "; closing the connection"));
+                connection.send(scratch, 0, ErrorFlyweight.encode(scratch, 0,
+                    in.getLong(MessageHeader.CORRELATION_ID_OFFSET), 0, code, "frameLength=" + frameLength +
+                    " must be " + MessageHeader.LENGTH + ".." + MessageHeader.MAX_FRAME_LENGTH +
+                    "; closing the connection"));
                 connection.fail();
                 break;
             }
@@ -257,7 +268,7 @@ public final class StreamControlServer implements AutoCloseable
             in.compact();
             frames++;
         }
-        return Math.max(1, frames);
+        return frames;
     }
 
     private void drop(final int index)
