@@ -103,6 +103,7 @@ class Pool:
         self._client_name = client_name
         self._lock = threading.Lock()
         self._region: Optional[Region] = None
+        self._device = None  # the region registered with CUDA, on first use of the GPU path
         self._namespaces: list[Namespace] = []
         self._executor = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="kvpool")
         self._closed = False
@@ -146,6 +147,19 @@ class Pool:
                 raise RegionError("the manager's region changed under this pool (a reformat?): reconnect")
             return self._region
 
+    def device(self, device=None, copier=None):
+        """The region registered with CUDA for this process (done once, on first use; ``register_seconds`` says
+        what it cost), through which Namespace.get_to_device and put_from_device move blocks. ``device``: the CUDA
+        device (default the current one). ``copier``: tests without a GPU pass a host copier instead."""
+        self._check_open()
+        with self._lock:
+            if self._device is None:
+                if self._region is None:
+                    raise ValueError("no region mapped yet: open a namespace first")
+                from ._device import DeviceRegion
+                self._device = DeviceRegion(self._region, device, copier)
+            return self._device
+
     def _check_open(self):
         if self._closed:
             raise ValueError("the pool is closed")
@@ -159,6 +173,8 @@ class Pool:
         for namespace in namespaces:
             namespace.close()
         self._executor.shutdown(wait=True)
+        if self._device is not None:
+            self._device.close()
         if self._region is not None:
             self._region.close()
 
@@ -210,22 +226,22 @@ class Namespace:
         for a miss (the buffer's bytes are then undefined)."""
         keys = _check_keys(keys)
         views = self._views(buffers, len(keys), writable=True)
-        return self._get([[view] for view in views], keys)
+        return self._get([[view] for view in views], keys, self._read)
 
     def get_pieces(self, keys: Sequence[bytes], pieces: Sequence[Sequence]) -> list[bool]:
         """Like get, into several buffers per key that take the block's bytes end to end (a paged KV cache's K and V
         pieces of one page). The pieces of a key must together take exactly the block's stored length."""
         keys = _check_keys(keys)
-        return self._get(self._piece_views(pieces, len(keys), writable=True), keys)
+        return self._get(self._piece_views(pieces, len(keys), writable=True), keys, self._read)
 
-    def _get(self, pieces: list[list[np.ndarray]], keys: list[bytes]) -> list[bool]:
+    def _get(self, pieces: list, keys: list[bytes], read) -> list[bool]:
         found = [False] * len(keys)
         # Cached locations are tried as they are (the read protocol checks them); those that fail, and keys never
         # seen, are looked up once and read again.
         with self._locations_lock:
             locations = [self._locations.get(key) for key in keys]
         cached = [i for i, location in enumerate(locations) if location is not None]
-        self._read(cached, locations, pieces, found)
+        read(cached, locations, pieces, found)
         retry = [i for i in range(len(keys)) if not found[i]]
         if retry:
             for i in retry:
@@ -234,7 +250,7 @@ class Namespace:
             looked = self._lookup([keys[i] for i in retry])
             for i, location in zip(retry, looked):
                 locations[i] = location
-            self._read([i for i in retry if locations[i] is not None], locations, pieces, found)
+            read([i for i in retry if locations[i] is not None], locations, pieces, found)
             for i in retry:
                 if locations[i] is not None and not found[i]:
                     self._forget(keys[i])
@@ -256,6 +272,93 @@ class Namespace:
                                            [locations[i][2] for i, _ in readable], [parts for _, parts in readable])
             for (i, _), ok in zip(readable, good):
                 found[i] = ok
+
+    # -- the GPU path ------------------------------------------------------------------------------------------------
+
+    def get_to_device(self, keys: Sequence[bytes], destinations: Sequence) -> list[bool]:
+        """Copies each key's block into GPU memory: per key a contiguous CUDA tensor (at least the block's stored
+        length), or (address, bytes) pieces that take the block's bytes end to end (a paged KV cache's pages of one
+        block). One copy launch for the batch (Pool.device says how); every block's stamp is checked after the
+        copy, so a block evicted or rewritten meanwhile is False, never used. Per key True, or False for a miss."""
+        keys = _check_keys(keys)
+        if len(destinations) != len(keys):
+            raise ValueError(f"{len(destinations)} destinations for {len(keys)} keys: one per key")
+        from ._device import pieces_of
+        pieces = [pieces_of(value, f"destination {i}") for i, value in enumerate(destinations)]
+        return self._get(pieces, keys, self._read_to_device)
+
+    def _read_to_device(self, indices: list[int], locations: list, pieces: list, found: list[bool]) -> None:
+        from ._device import plan
+        readable = []
+        for i in indices:
+            length = locations[i][3]
+            parts = pieces[i]
+            total = sum(size for _, size in parts)
+            if len(parts) == 1 and total >= length:
+                readable.append((i, [(parts[0][0], length)]))
+            elif total == length:
+                readable.append((i, parts))
+        if not readable:
+            return
+        device = self._pool.device()
+        check = self._region.begin_read([locations[i][0] for i, _ in readable],
+                                        [locations[i][1] for i, _ in readable])
+        copied = [(i, parts) for (i, parts), ok in zip(readable, check.sealed) if ok]
+        region_side, device_side, sizes = plan([locations[i][2] for i, _ in copied], self._region.base,
+                                               [parts for _, parts in copied])
+        device.copy(region_side, device_side, sizes)
+        for (i, _), ok in zip(readable, self._region.end_read(check)):
+            found[i] = ok
+
+    def put_from_device(self, keys: Sequence[bytes], sources: Sequence) -> list[int]:
+        """Stores each key's block from GPU memory: per key a contiguous CUDA tensor (1 to ``block_bytes`` bytes) or
+        (address, bytes) pieces stored end to end. One copy launch for the batch, under the write protocol (each
+        block announced before, withdrawn after the copy completes). Per key a status, as put."""
+        keys = _check_keys(keys)
+        if len(sources) != len(keys):
+            raise ValueError(f"{len(sources)} sources for {len(keys)} keys: one per key")
+        from ._device import pieces_of, plan
+        pieces = [pieces_of(value, f"source {i}") for i, value in enumerate(sources)]
+        sizes = [sum(size for _, size in parts) for parts in pieces]
+        for i, size in enumerate(sizes):
+            if size > self.block_bytes:
+                raise ValueError(f"source {i} is {size} bytes: a block holds 1 to {self.block_bytes}")
+        if not keys:
+            return []
+        device = self._pool.device()
+        reserve, answer = self._control.exchange(lambda c, s: _wire.encode_keys(_wire.RESERVE, c, s, keys), True)
+        entries = _wire.decode_batch_response(answer)[1]
+        statuses = [entry.status for entry in entries]
+        announced = []
+        for i, entry in enumerate(entries):
+            if entry.status == _wire.OK:
+                if self._region.begin_write(entry.block, entry.generation):
+                    announced.append(i)
+                else:
+                    statuses[i] = _wire.LEASE_EXPIRED
+        try:
+            region_side, device_side, copy_sizes = plan([entries[i].offset for i in announced], self._region.base,
+                                                        [pieces[i] for i in announced])
+            # The copy runs region <- device: the region side is the destination.
+            device.copy(device_side, region_side, copy_sizes)
+        finally:
+            for i in announced:
+                self._region.end_write(entries[i].block)
+        if announced:
+            commits = [(entries[i].block, entries[i].generation, sizes[i] | _COMPUTE_CHECKSUM, 0) for i in announced]
+            try:
+                answer = self._control.finish(self._control.send(
+                    lambda c, s: _wire.encode_blocks(_wire.COMMIT, c, s, commits), since=reserve))
+            except ConnectionError:
+                raise ConnectionError("the manager restarted during a put; its outcome is unknown: put again") \
+                    from None
+            for i, result in zip(announced, _wire.decode_batch_response(answer)[1]):
+                statuses[i] = result.status
+                if result.status == _wire.OK:
+                    with self._locations_lock:
+                        self._locations[keys[i]] = (entries[i].block, entries[i].generation, entries[i].offset,
+                                                    sizes[i])
+        return statuses
 
     def _lookup(self, keys: list[bytes]) -> list[Optional[tuple[int, int, int, int]]]:
         """One LOOKUP; the locations found are cached."""

@@ -132,22 +132,37 @@ class Region:
         """The read protocol for a whole batch, its table loads batched: every block's stamp is loaded before any
         copy, every intent and stamp again after all of them, so each copy still lies between its block's two
         checks. Per block whether its copy is good."""
-        table = self.geometry.block_table_offset
-        entries = [table + block * ENTRY_BYTES for block in blocks]
-        words, halves, region = self._u64, self._u32, self.bytes
-        before = [words[entry >> 3] for entry in entries]
-        sealed = [stamp == (generation << 8 | SEALED) for stamp, generation in zip(before, generations)]
-        for i, ok in enumerate(sealed):
+        check = self.begin_read(blocks, generations)
+        region = self.bytes
+        for i, ok in enumerate(check.sealed):
             if ok:
                 position = offsets[i]
                 for piece in pieces[i]:
                     end = position + piece.size
                     np.copyto(piece, region[position:end])
                     position = end
-        # x86-64 keeps these loads after the copies' (the read protocol's load-load fence).
+        return self.end_read(check)
+
+    def begin_read(self, blocks: list[int], generations: list[int]) -> "ReadCheck":
+        """The read protocol's first half for a batch: each block's stamp, and whether it is SEALED with the expected
+        generation (only those may be copied)."""
+        table = self.geometry.block_table_offset
+        entries = [table + block * ENTRY_BYTES for block in blocks]
+        words = self._u64
+        before = [words[entry >> 3] for entry in entries]
+        return ReadCheck(entries, before,
+                         [stamp == (generation << 8 | SEALED) for stamp, generation in zip(before, generations)])
+
+    def end_read(self, check: "ReadCheck") -> list[bool]:
+        """The second half, once every copy of the batch is complete (a device copy: its stream synchronized): per
+        block whether no writer intent is held and the stamp is unchanged, i.e. the copy is good. Good reads are
+        recorded as hits."""
+        # x86-64 keeps these loads after the copies' (the read protocol's load-load fence); a device's copy is
+        # complete before the stream synchronization returns.
+        words, halves = self._u64, self._u32
         good = [ok and halves[(entry + WRITER_INTENT_OFFSET) >> 2] == 0 and words[entry >> 3] == stamp
-                for ok, entry, stamp in zip(sealed, entries, before)]
-        self._touch([entry for entry, ok in zip(entries, good) if ok])
+                for ok, entry, stamp in zip(check.sealed, check.entries, check.before)]
+        self._touch([entry for entry, ok in zip(check.entries, good) if ok])
         return good
 
     def _touch(self, entries: list[int]) -> None:
@@ -167,14 +182,42 @@ class Region:
     def write_pieces(self, block: int, generation: int, offset: int, pieces: list[np.ndarray]) -> bool:
         """Stores sources laid end to end into a reserved block, under one writer intent; False when the reservation
         is gone (nothing stored). The intent is withdrawn with sequentially consistent ordering, after every store."""
-        self._add_intent(block, 1)
+        if not self.begin_write(block, generation):
+            return False
         try:
-            if self.stamp_of(block) != stamp(generation, WRITING):
-                return False
             position = offset
             for piece in pieces:
                 np.copyto(self.bytes[position:position + piece.size], piece)
                 position += piece.size
             return True
         finally:
+            self.end_write(block)
+
+    def begin_write(self, block: int, generation: int) -> bool:
+        """Announces a writer (intent +1, a full fence) and checks the block is still WRITING under the reservation's
+        generation. True: store, then ``end_write``. False: nothing may be stored (the intent is already withdrawn)."""
+        self._add_intent(block, 1)
+        if self.stamp_of(block) != stamp(generation, WRITING):
             self._add_intent(block, -1)
+            return False
+        return True
+
+    def end_write(self, block: int) -> None:
+        """Withdraws the intent, after every store to the block is complete (a device's: its stream synchronized)."""
+        self._add_intent(block, -1)
+
+    @property
+    def base(self) -> int:
+        """The mapping's address in this process."""
+        return self._base
+
+
+class ReadCheck:
+    """What ``begin_read`` saw of a batch: table entry offsets, stamps, and which blocks may be copied."""
+
+    __slots__ = ("entries", "before", "sealed")
+
+    def __init__(self, entries: list[int], before: list[int], sealed: list[bool]):
+        self.entries = entries
+        self.before = before
+        self.sealed = sealed

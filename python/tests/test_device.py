@@ -1,0 +1,121 @@
+"""The GPU path (Namespace.get_to_device / put_from_device) against a real manager process.
+
+Without a GPU (./kvpool test here): the protocol and the planning of the copies run for real, with the one part that
+needs a GPU — the copy itself — done by ``memmove`` between the region and host memory given as (address, bytes)
+pieces, exactly as the GPU copier is handed them. On a CUDA machine (bench/engine/run.sh runs these there) the same
+checks run on CUDA tensors through both copy methods, the Triton kernel and the copy engines."""
+
+from __future__ import annotations
+
+import ctypes
+
+import numpy as np
+import pytest
+
+import kvpool
+from test_client import BLOCK, payload
+
+
+def host_copier(sources, destinations, sizes, method):
+    for source, destination, size in zip(sources, destinations, sizes):
+        ctypes.memmove(destination, source, size)
+
+
+def address(array: np.ndarray) -> int:
+    return array.ctypes.data
+
+
+@pytest.fixture
+def namespace(manager):
+    with kvpool.connect(manager.control) as pool:
+        pool.create_namespace("py", BLOCK, "py-token", admin_token="admin")
+        yield pool, pool.namespace("py", BLOCK, "py-token")
+
+
+def test_blocks_go_to_and_from_device_pieces(namespace):
+    pool, ns = namespace
+    pool.device(copier=host_copier)
+    keys = kvpool.chain_keys(range(16 * 6), 16)
+    pages = [payload(300 + i, BLOCK) for i in range(6)]
+    half = BLOCK // 2
+    # K and V of a page as two pieces (a paged cache's two pools), stored end to end in one block.
+    sources = [[(address(page), half), (address(page) + half, half)] for page in pages]
+    assert ns.put_from_device(keys, sources) == [kvpool.STORED] * 6
+    assert ns.put_from_device(keys[:2], sources[:2]) == [kvpool.ALREADY_EXISTS] * 2
+    # Read back by the host path: the bytes stored are the pieces end to end.
+    out = [np.zeros(BLOCK, dtype=np.uint8) for _ in keys]
+    assert ns.get(keys, out) == [True] * 6
+    assert all(np.array_equal(o, p) for o, p in zip(out, pages))
+    # And by the device path, into pieces of another split.
+    k = [np.zeros(BLOCK // 4, dtype=np.uint8) for _ in keys]
+    v = [np.zeros(3 * BLOCK // 4, dtype=np.uint8) for _ in keys]
+    missing = kvpool.chain_keys(range(5000, 5016), 16)
+    spare = np.zeros(BLOCK, dtype=np.uint8)
+    found = ns.get_to_device(keys + missing, [[(address(a), a.size), (address(b), b.size)] for a, b in zip(k, v)] +
+                             [[(address(spare), BLOCK)]])
+    assert found == [True] * 6 + [False]
+    assert all(np.array_equal(np.concatenate([a, b]), p) for a, b, p in zip(k, v, pages))
+    assert not spare.any(), "a miss copies nothing"
+
+
+def test_a_block_removed_during_its_device_copy_is_a_miss(namespace):
+    pool, ns = namespace
+    keys = kvpool.chain_keys(range(16 * 4), 16)
+    pages = [payload(400 + i, BLOCK) for i in range(4)]
+    assert ns.put(keys, pages) == [kvpool.STORED] * 4
+    removed = []
+
+    def copier_with_a_removal(sources, destinations, sizes, method):
+        # Between the read protocol's two checks the manager frees block 1 (as eviction would), then the copy runs.
+        removed.append(ns.remove([keys[1]]))
+        host_copier(sources, destinations, sizes, method)
+
+    pool.device(copier=copier_with_a_removal)
+    out = [np.zeros(BLOCK, dtype=np.uint8) for _ in keys]
+    assert ns.get_to_device(keys, [[(address(o), BLOCK)] for o in out]) == [True, False, True, True]
+    assert removed == [[True]]
+    assert np.array_equal(out[0], pages[0]) and np.array_equal(out[3], pages[3])
+
+
+def test_device_path_errors_name_the_fix(namespace):
+    pool, ns = namespace
+    keys = kvpool.chain_keys(range(32), 16)
+    with pytest.raises(ValueError, match="2 destinations for 1 keys"):
+        ns.get_to_device(keys[:1], [[(1, 8)], [(2, 8)]])
+    with pytest.raises(ValueError, match="a block holds 1 to 65536"):
+        ns.put_from_device(keys[:1], [[(1, BLOCK), (2, 8)]])
+    with pytest.raises(ValueError, match="piece of 0 bytes"):
+        ns.put_from_device(keys[:1], [[(1, 0)]])
+    torch = pytest.importorskip("torch")
+    with pytest.raises(ValueError, match="the GPU path takes CUDA tensors"):
+        ns.get_to_device(keys[:1], [torch.zeros(BLOCK, dtype=torch.uint8)])
+    if not torch.cuda.is_available():
+        with pytest.raises(RuntimeError, match="need a CUDA GPU"):
+            pool.device()
+
+
+cuda = pytest.mark.skipif(not __import__("importlib").util.find_spec("torch") or
+                          not __import__("torch").cuda.is_available(),
+                          reason="no CUDA GPU here: bench/engine/run.sh runs these on the lent GPU")
+
+
+@cuda
+@pytest.mark.parametrize("method", ["kernel", "engine"])
+def test_cuda_tensors_round_trip_through_both_copy_methods(namespace, method):
+    import torch
+    pool, ns = namespace
+    device = pool.device()
+    assert device.register_seconds > 0
+    copy = device.copy
+    device.copy = lambda s, d, n, m=None: copy(s, d, n, method)
+    keys = kvpool.chain_keys(range(16 * 8, 16 * 16), 16)
+    pages = [torch.from_numpy(payload(500 + i, BLOCK).copy()).cuda() for i in range(8)]
+    half = BLOCK // 2
+    sources = [[(p.data_ptr(), half), (p.data_ptr() + half, half)] for p in pages]
+    assert ns.put_from_device(keys, sources) == [kvpool.STORED] * 8
+    out = [np.zeros(BLOCK, dtype=np.uint8) for _ in keys]
+    assert ns.get(keys, out) == [True] * 8
+    assert all(np.array_equal(o, p.cpu().numpy()) for o, p in zip(out, pages))
+    back = [torch.zeros(BLOCK, dtype=torch.uint8, device="cuda") for _ in keys]
+    assert ns.get_to_device(keys, back) == [True] * 8
+    assert all(torch.equal(b, p) for b, p in zip(back, pages))
