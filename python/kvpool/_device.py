@@ -54,11 +54,13 @@ def _triton_kernel():
 
 
 def _cudart():
-    """libcudart through ctypes, for cudaMemcpyAsync (torch exposes no raw-pointer copy)."""
+    """libcudart through ctypes (torch exposes no raw-pointer copy): the library, or None where none is found."""
+    import sys
     import torch
     names = [ctypes.util.find_library("cudart")]
-    for root in [os.path.dirname(torch.__file__)] + [os.path.join(p, "nvidia") for p in __import__("sys").path]:
-        names += sorted(glob.glob(os.path.join(root, "**", "libcudart.so*"), recursive=True))
+    for root in [os.path.dirname(torch.__file__)] + [os.path.join(path, "nvidia") for path in sys.path]:
+        if os.path.isdir(root):
+            names += sorted(glob.glob(os.path.join(root, "**", "libcudart.so*"), recursive=True))
     for name in names:
         if not name:
             continue
@@ -66,10 +68,12 @@ def _cudart():
             library = ctypes.CDLL(name)
         except OSError:
             continue
-        copy = library.cudaMemcpyAsync
-        copy.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_void_p]
-        copy.restype = ctypes.c_int
-        return copy
+        library.cudaMemcpyAsync.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int,
+                                            ctypes.c_void_p]
+        library.cudaMemcpyAsync.restype = ctypes.c_int
+        library.cudaHostGetDevicePointer.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_void_p, ctypes.c_uint]
+        library.cudaHostGetDevicePointer.restype = ctypes.c_int
+        return library
     return None
 
 
@@ -103,7 +107,18 @@ class DeviceRegion:
             self._stream = torch.cuda.Stream(self.device)
         self.register_seconds = time.perf_counter() - started
         self._registered = True
-        self._memcpy = _cudart()
+        library = _cudart()
+        self._memcpy = library.cudaMemcpyAsync if library is not None else None
+        # Kernels address the region at its device address: the host's wherever the GPU can use host pointers of
+        # registered memory (x86-64 with unified addressing), else the one CUDA names.
+        self._host_base = region.base
+        self._host_end = region.base + region.geometry.region_length
+        self._delta = 0
+        if library is not None:
+            pointer = ctypes.c_void_p()
+            with torch.cuda.device(self.device):
+                if library.cudaHostGetDevicePointer(ctypes.byref(pointer), ctypes.c_void_p(region.base), 0) == 0:
+                    self._delta = pointer.value - region.base
         self._copier = self._gpu_copy
 
     def close(self):
@@ -139,6 +154,10 @@ class DeviceRegion:
         method = method or self.method_for(sources, destinations, sizes)
         with torch.cuda.device(self.device), torch.cuda.stream(self._stream):
             if method == "kernel":
+                low, high, delta = self._host_base, self._host_end, self._delta
+                if delta:
+                    sources = [a + delta if low <= a < high else a for a in sources]
+                    destinations = [a + delta if low <= a < high else a for a in destinations]
                 table = torch.tensor([sources, destinations, [size // _WORD for size in sizes]], dtype=torch.int64,
                                      device="cpu", pin_memory=True).to(self.device, non_blocking=True)
                 chunk = 2048

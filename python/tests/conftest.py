@@ -1,10 +1,12 @@
 """A real pool manager for the Python tests: ``./kvpool manager`` in its own process on a region file in /dev/shm,
 with its control socket beside its Aeron directory. Skipped, with the reason, where the project's launcher cannot run
-(no JDK 25 or Maven)."""
+(no JDK 25 or Maven). KVPOOL_MANAGER names another command that runs the manager's CLI (the GPU machine's carried
+runtime: bench/engine/run.sh sets it)."""
 
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -15,6 +17,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+CARRIED = os.environ.get("KVPOOL_MANAGER")
+
+
+def kvpool_command() -> list[str]:
+    """How the manager's CLI runs here: the project's launcher, or KVPOOL_MANAGER."""
+    return shlex.split(CARRIED) if CARRIED else [str(ROOT / "kvpool")]
 
 
 class Manager:
@@ -33,7 +41,7 @@ class Manager:
         return str(self.directory / "aeron")
 
     def start(self):
-        command = [str(ROOT / "kvpool"), "manager", "--region-file", str(self.directory / "region"), "--size", "96m",
+        command = [*kvpool_command(), "manager", "--region-file", str(self.directory / "region"), "--size", "96m",
                    "--slab-size", "2m", "--min-block-size", "16k", "--embedded-aeron-dir", self.aeron_dir,
                    "--metrics-port", "-1", "--admin-token", "admin", "--no-prefault", *self.extra]
         with open(self.log, "ab") as log:
@@ -58,6 +66,8 @@ class Manager:
 
 
 def _launcher_missing() -> str | None:
+    if CARRIED:
+        return None
     if shutil.which("mvn") is None:
         return "Maven is not installed: the manager the tests run is built with it (apt-get install maven)"
     probe = subprocess.run([str(ROOT / "kvpool"), "jdk"], capture_output=True, text=True)
@@ -72,7 +82,8 @@ def launcher():
     if why:
         pytest.skip(why)
     # Build once, before any test's clock starts.
-    subprocess.run([str(ROOT / "kvpool"), "build"], check=True, capture_output=True)
+    if not CARRIED:
+        subprocess.run([str(ROOT / "kvpool"), "build"], check=True, capture_output=True)
     return ROOT
 
 

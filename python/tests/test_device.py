@@ -106,6 +106,8 @@ def test_cuda_tensors_round_trip_through_both_copy_methods(namespace, method):
     pool, ns = namespace
     device = pool.device()
     assert device.register_seconds > 0
+    if method == "engine" and device._memcpy is None:
+        pytest.skip("no libcudart found beside torch: the copy engines' path is unavailable here")
     copy = device.copy
     device.copy = lambda s, d, n, m=None: copy(s, d, n, method)
     keys = kvpool.chain_keys(range(16 * 8, 16 * 16), 16)

@@ -1,0 +1,425 @@
+"""Time to first token inside a real transformer, with a prompt's cached prefix loaded from kvpool, from the engine's
+own pinned host memory (the host tier engines have today), or recomputed. Runs on the lent GPU (bench/engine/run.sh).
+
+The model is Hugging Face transformers' Llama with random weights, initialized on the GPU in bf16 (nothing can be
+downloaded there): ``llama3-8b`` has Llama-3-8B's shape, ``small`` is a 4-layer model for quick runs. The same seed
+gives both engine processes the same weights.
+
+Two engine processes share one pool: the writer (``--role writer``, started by this script) prefills the longest
+prefix and stores its KV; this process (the reader) then serves requests whose prefixes only the writer computed.
+
+KV layout in the pool: one block per 512-token chunk and layer, holding that layer's K then V for the chunk
+(kv_heads x 512 x head_dim each, bf16): 16 pieces of 128 KiB for Llama-3-8B, copied straight between the pool and the
+model's cache tensors ([1, kv_heads, tokens, head_dim]) with no staging. Keys: kvpool.chain_keys over the tokens
+(512 a block), then SHA-256 of the chunk's key and the layer number.
+
+Per request, as an engine does: keys -> exists -> load the cached chunks (all layers) -> prefill only the rest ->
+first token. Layer-wise: the cache's per-layer update waits only for that layer's copy, so loading layer i+1
+overlaps computing layer i; TTFT is reported with and without that overlap.
+
+    python3 bench/engine/engine_bench.py --control SOCKET --admin-token TOKEN [--config small|llama3-8b]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT / "python"))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+import kvpool  # noqa: E402
+
+CHUNK = 512  # tokens a pool block (the trace's hash_id granularity)
+SUFFIX = 512  # new tokens after the cached prefix
+CONFIGS = {
+    "llama3-8b": dict(hidden_size=4096, intermediate_size=14336, num_hidden_layers=32, num_attention_heads=32,
+                      num_key_value_heads=8, head_dim=128, vocab_size=128256, rope_theta=500000.0,
+                      max_position_embeddings=65536),
+    "small": dict(hidden_size=1024, intermediate_size=3584, num_hidden_layers=4, num_attention_heads=8,
+                  num_key_value_heads=8, head_dim=128, vocab_size=32000, rope_theta=500000.0,
+                  max_position_embeddings=65536),
+}
+TRACE = ROOT / "pool-client" / "src" / "main" / "resources" / "traces" / "mooncake-conversation-sample.jsonl"
+
+
+# -- prompts -----------------------------------------------------------------------------------------------------------
+
+def chunk_tokens(hash_id: int, vocab: int) -> list[int]:
+    """The deterministic 512 tokens a trace hash_id stands for."""
+    rng = np.random.default_rng(hash_id + 1)
+    return rng.integers(3, vocab, CHUNK).tolist()
+
+
+def prompt(hash_ids: list[int], vocab: int) -> list[int]:
+    return [token for hash_id in hash_ids for token in chunk_tokens(hash_id, vocab)]
+
+
+# -- the model and its cache -------------------------------------------------------------------------------------------
+
+def load_model(name: str):
+    from transformers import LlamaConfig, LlamaForCausalLM
+    config = LlamaConfig(**CONFIGS[name], torch_dtype=torch.bfloat16, attn_implementation="sdpa")
+    torch.manual_seed(0)
+    torch.set_default_dtype(torch.bfloat16)
+    with torch.device("cuda"):
+        model = LlamaForCausalLM(config)
+    torch.set_default_dtype(torch.float32)
+    return model.eval(), config
+
+
+class Layout:
+    """Where a chunk's K and V of one layer lie in the model's cache tensors ([1, kv_heads, tokens, head_dim])."""
+
+    def __init__(self, config):
+        self.layers = config.num_hidden_layers
+        self.heads = config.num_key_value_heads
+        self.head_dim = config.head_dim
+        self.piece = CHUNK * self.head_dim * 2  # bf16 bytes of one head's chunk
+        self.block_bytes = 2 * self.heads * self.piece
+
+    def pieces(self, keys_tensor, values_tensor, chunk: int) -> list[tuple[int, int]]:
+        tokens = keys_tensor.shape[2]
+        row = self.head_dim * 2
+        out = []
+        for tensor in (keys_tensor, values_tensor):
+            base = tensor.data_ptr()
+            for head in range(self.heads):
+                out.append((base + (head * tokens + chunk * CHUNK) * row, self.piece))
+        return out
+
+    def empty(self, tokens: int):
+        return [(torch.empty(1, self.heads, tokens, self.head_dim, dtype=torch.bfloat16, device="cuda"),
+                 torch.empty(1, self.heads, tokens, self.head_dim, dtype=torch.bfloat16, device="cuda"))
+                for _ in range(self.layers)]
+
+
+def layer_keys(chunk_keys: list[bytes], layer: int) -> list[bytes]:
+    suffix = b"layer" + layer.to_bytes(2, "little")
+    return [hashlib.sha256(key + suffix).digest() for key in chunk_keys]
+
+
+def preloaded_cache(tensors, ready: list[threading.Event] | None):
+    """A transformers DynamicCache whose layers start as the given K/V tensors (no copy), and whose update of layer
+    i waits until ``ready[i]`` is set: the layer's copy is complete."""
+    from transformers.cache_utils import DynamicCache, DynamicLayer
+
+    class LayerwiseCache(DynamicCache):
+        def update(self, key_states, value_states, layer_idx, cache_kwargs=None):
+            if ready is not None:
+                ready[layer_idx].wait()
+            return super().update(key_states, value_states, layer_idx, cache_kwargs)
+
+    cache = LayerwiseCache()
+    for keys, values in tensors:
+        layer = DynamicLayer()
+        layer.dtype, layer.device = keys.dtype, keys.device
+        layer.keys, layer.values = keys, values
+        layer.is_initialized = True
+        cache.layers.append(layer)
+    return cache
+
+
+@torch.inference_mode()
+def prefill(model, tokens: list[int], cache=None):
+    """Logits of the last position (float32) and the cache."""
+    from transformers.cache_utils import DynamicCache
+    cache = DynamicCache() if cache is None else cache
+    ids = torch.tensor([tokens], device="cuda")
+    out = model(input_ids=ids, past_key_values=cache, use_cache=True, logits_to_keep=1)
+    return out.logits[0, -1].float(), cache
+
+
+# -- the writer engine -------------------------------------------------------------------------------------------------
+
+def writer(args) -> None:
+    model, config = load_model(args.config)
+    layout = Layout(config)
+    with kvpool.connect(args.control) as pool:
+        ns = pool.namespace(args.namespace, layout.block_bytes, "engine")
+        report = {}
+        for document in json.loads(args.documents):
+            tokens = prompt(document, config.vocab_size)
+            torch.cuda.synchronize()
+            started = time.perf_counter()
+            _, cache = prefill(model, tokens)
+            torch.cuda.synchronize()
+            computed = time.perf_counter() - started
+            chunk_keys = kvpool.chain_keys(tokens, CHUNK)
+            started = time.perf_counter()
+            stored = 0
+            for layer in range(layout.layers):
+                keys_tensor = cache.layers[layer].keys.contiguous()
+                values_tensor = cache.layers[layer].values.contiguous()
+                statuses = ns.put_from_device(layer_keys(chunk_keys, layer),
+                                              [layout.pieces(keys_tensor, values_tensor, c)
+                                               for c in range(len(chunk_keys))])
+                stored += sum(status in (kvpool.STORED, kvpool.ALREADY_EXISTS) for status in statuses)
+            elapsed = time.perf_counter() - started
+            report[str(len(tokens))] = dict(prefill_s=computed, store_s=elapsed, blocks=stored,
+                                            store_gbps=stored * layout.block_bytes / elapsed / 1e9)
+        print(json.dumps(report), flush=True)
+
+
+# -- the reader engine: TTFT per path ----------------------------------------------------------------------------------
+
+class Reader:
+    def __init__(self, args, model, config, pool, ns):
+        self.args, self.model, self.config, self.pool, self.ns = args, model, config, pool, ns
+        self.layout = Layout(config)
+        self.load_seconds = []
+        self.load_bytes = []
+
+    def kvpool_ttft(self, tokens: list[int], overlap: bool):
+        """exists -> layer-wise get_to_device -> prefill the rest -> first token."""
+        torch.cuda.synchronize()
+        started = time.perf_counter()
+        chunk_keys = kvpool.chain_keys(tokens[:len(tokens) - SUFFIX], CHUNK)
+        held = self.ns.exists(layer_keys(chunk_keys, self.layout.layers - 1)) if chunk_keys else 0
+        cached = held * CHUNK
+        tensors = self.layout.empty(cached)
+        ready = [threading.Event() for _ in range(self.layout.layers)]
+        failed = []
+
+        def load():
+            begun = time.perf_counter()
+            for layer, (keys_tensor, values_tensor) in enumerate(tensors):
+                found = self.ns.get_to_device(layer_keys(chunk_keys[:held], layer),
+                                              [self.layout.pieces(keys_tensor, values_tensor, c) for c in range(held)])
+                if not all(found):
+                    failed.append(layer)
+                ready[layer].set()
+            self.load_seconds.append(time.perf_counter() - begun)
+            self.load_bytes.append(held * self.layout.layers * self.layout.block_bytes)
+
+        if overlap:
+            loader = threading.Thread(target=load)
+            loader.start()
+        else:
+            load()
+        logits, cache = prefill(self.model, tokens[cached:], preloaded_cache(tensors, ready))
+        first = int(logits.argmax())
+        if overlap:
+            loader.join()
+        elapsed = time.perf_counter() - started
+        if failed:
+            raise RuntimeError(f"layers {failed} missed blocks in the pool: the benchmark's pool is too small")
+        return elapsed, first, logits, cached, cache
+
+    def host_ttft(self, tokens: list[int], host, overlap: bool):
+        """The same from this process's pinned host memory: per layer K and V, one copy each on a side stream."""
+        torch.cuda.synchronize()
+        started = time.perf_counter()
+        cached = host[0][0].shape[2]
+        tensors = self.layout.empty(cached)
+        ready = [threading.Event() for _ in range(self.layout.layers)]
+        stream = torch.cuda.Stream()
+
+        def load():
+            with torch.cuda.stream(stream):
+                for layer, ((keys_tensor, values_tensor), (k_host, v_host)) in enumerate(zip(tensors, host)):
+                    keys_tensor.copy_(k_host, non_blocking=True)
+                    values_tensor.copy_(v_host, non_blocking=True)
+                    stream.synchronize()
+                    ready[layer].set()
+
+        if overlap:
+            loader = threading.Thread(target=load)
+            loader.start()
+        else:
+            load()
+        logits, _ = prefill(self.model, tokens[cached:], preloaded_cache(tensors, ready))
+        first = int(logits.argmax())
+        if overlap:
+            loader.join()
+        return time.perf_counter() - started, first, logits
+
+    def recompute_ttft(self, tokens: list[int]):
+        torch.cuda.synchronize()
+        started = time.perf_counter()
+        logits, _ = prefill(self.model, tokens)
+        first = int(logits.argmax())
+        return time.perf_counter() - started, first, logits
+
+
+def relative_l2(a, b) -> float:
+    return float((a - b).norm() / b.norm())
+
+
+def percentile(values, q):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def reader(args) -> None:
+    model, config = load_model(args.config)
+    layout = Layout(config)
+    prefixes = [int(p) for p in args.prefixes.split(",")]
+    longest = max(prefixes) // CHUNK
+    document = list(range(1_000_000, 1_000_000 + longest))  # hash ids of the shared document
+    suffix_ids = [2_000_000]
+    with kvpool.connect(args.control) as pool:
+        pool.create_namespace(args.namespace, layout.block_bytes, "engine", admin_token=args.admin_token)
+        ns = pool.namespace(args.namespace, layout.block_bytes, "engine")
+        device = pool.device()
+        print(f"region registered with CUDA in {device.register_seconds:.2f} s "
+              f"({pool._region.geometry.region_length / 2**30:.1f} GiB)", flush=True)
+        # The other engine computes the document and stores its KV.
+        started = time.perf_counter()
+        other = subprocess.run([sys.executable, __file__, "--role", "writer", "--config", args.config,
+                                "--control", args.control, "--namespace", args.namespace,
+                                "--documents", json.dumps([document])], capture_output=True, text=True)
+        if other.returncode != 0:
+            raise SystemExit(f"the writer engine failed:\n{other.stdout}\n{other.stderr}")
+        written = json.loads(other.stdout.strip().splitlines()[-1])
+        print(f"writer engine: {written} ({time.perf_counter() - started:.1f} s with its start)", flush=True)
+        bench = Reader(args, model, config, pool, ns)
+        rows = []
+        for prefix in prefixes:
+            tokens = prompt(document[:prefix // CHUNK] + suffix_ids, config.vocab_size)
+            # Warm-up (kernels, allocator), then repeats of each path.
+            bench.recompute_ttft(tokens)
+            _, host_cache = prefill(model, tokens[:prefix])
+            host = [(layer.keys.to("cpu").pin_memory(), layer.values.to("cpu").pin_memory())
+                    for layer in host_cache.layers]
+            del host_cache
+            bench.host_ttft(tokens, host, True)
+            bench.kvpool_ttft(tokens, True)
+            times = {name: [] for name in ("recompute", "host", "host-serial", "kvpool", "kvpool-serial")}
+            errors = {"kvpool": [], "host": [], "recompute": []}
+            argmax = {"kvpool": 0, "host": 0}
+            bench.load_seconds.clear()
+            bench.load_bytes.clear()
+            for run in range(args.repeats):
+                elapsed, reference, reference_logits = bench.recompute_ttft(tokens)
+                times["recompute"].append(elapsed)
+                if run == 0:
+                    # Recompute against recompute: what the same computation varies by from run to run.
+                    _, _, again_logits = bench.recompute_ttft(tokens)
+                    errors["recompute"].append(relative_l2(again_logits, reference_logits))
+                elapsed, first, logits = bench.host_ttft(tokens, host, True)
+                times["host"].append(elapsed)
+                errors["host"].append(relative_l2(logits, reference_logits))
+                argmax["host"] += first == reference
+                times["host-serial"].append(bench.host_ttft(tokens, host, False)[0])
+                elapsed, first, logits, cached, _ = bench.kvpool_ttft(tokens, True)
+                assert cached == prefix, f"the pool held {cached} of the {prefix} cached tokens"
+                times["kvpool"].append(elapsed)
+                errors["kvpool"].append(relative_l2(logits, reference_logits))
+                argmax["kvpool"] += first == reference
+                times["kvpool-serial"].append(bench.kvpool_ttft(tokens, False)[0])
+            del host
+            gbps = statistics.median(b / s for b, s in zip(bench.load_bytes, bench.load_seconds)) / 1e9
+            row = dict(prefix=prefix, suffix=SUFFIX,
+                       **{f"{name}_p50_ms": statistics.median(v) * 1e3 for name, v in times.items()},
+                       **{f"{name}_p90_ms": percentile(v, 0.9) * 1e3 for name, v in times.items()},
+                       load_gbps=gbps, err_kvpool=max(errors["kvpool"]), err_host=max(errors["host"]),
+                       err_recompute=max(errors["recompute"]), argmax_kvpool=argmax["kvpool"],
+                       argmax_host=argmax["host"], repeats=args.repeats)
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+        replay = trace_replay(args, bench) if args.replay else None
+    report(args, rows, replay, written)
+
+
+def trace_replay(args, bench: Reader):
+    """The shipped trace sample's first requests through the kvpool path (hits loaded, misses prefilled and stored
+    after the first token, off the TTFT path): requests/s and block hit rate."""
+    rows = [json.loads(line) for line in TRACE.read_text().splitlines() if line.strip() and not line.startswith("#")]
+    rows = rows[:args.replay]
+    layout = bench.layout
+    hits = total = 0
+    stores = []
+    started = time.perf_counter()
+    ttfts = []
+    for row in rows:
+        chunks = len(row["hash_ids"])
+        tokens = prompt(row["hash_ids"], bench.config.vocab_size) + chunk_tokens(3_000_000 + len(ttfts),
+                                                                               bench.config.vocab_size)
+        elapsed, _, _, cached, cache = bench.kvpool_ttft(tokens, True)
+        ttfts.append(elapsed)
+        hits += cached // CHUNK
+        total += chunks
+        # After the first token, the prompt's new chunks (all layers) go to the pool from the request's own cache.
+        chunk_keys = kvpool.chain_keys(tokens[:chunks * CHUNK], CHUNK)
+        new = range(cached // CHUNK, chunks)
+        for layer in range(layout.layers):
+            k, v = cache.layers[layer].keys.contiguous(), cache.layers[layer].values.contiguous()
+            if new:
+                stores.append(bench.ns.put_from_device(layer_keys([chunk_keys[c] for c in new], layer),
+                                                       [layout.pieces(k, v, c) for c in new]))
+    elapsed = time.perf_counter() - started
+    stored = sum(status == kvpool.STORED for statuses in stores for status in statuses)
+    return dict(requests=len(rows), seconds=round(elapsed, 2), requests_per_s=round(len(rows) / elapsed, 2),
+                block_hit_rate=round(hits / max(1, total), 4), ttft_p50_ms=round(statistics.median(ttfts) * 1e3, 1),
+                blocks_stored=stored)
+
+
+def report(args, rows, replay, written) -> None:
+    gpu = torch.cuda.get_device_name()
+    lines = [f"engine benchmark: {args.config} (random weights, bf16, sdpa), {gpu}, torch {torch.__version__}",
+             f"prompt = cached prefix + {SUFFIX} new tokens; TTFT p50 / p90 in ms over {rows[0]['repeats']} runs; "
+             f"host = the same KV in this process's pinned memory; -serial = load all layers, then compute",
+             "",
+             f"{'prefix':>7} {'recompute':>17} {'host':>17} {'host-serial':>17} {'kvpool':>17} {'kvpool-serial':>17}"
+             f" {'kvpool/recompute':>17} {'kvpool/host':>12} {'pool->GPU GB/s':>15}"]
+    for row in rows:
+        cells = [f"{row[f'{name}_p50_ms']:8.1f}/{row[f'{name}_p90_ms']:8.1f}"
+                 for name in ("recompute", "host", "host-serial", "kvpool", "kvpool-serial")]
+        lines.append(f"{row['prefix']:>7} " + " ".join(f"{cell:>17}" for cell in cells) +
+                     f" {row['kvpool_p50_ms'] / row['recompute_p50_ms']:>16.3f}x"
+                     f" {row['kvpool_p50_ms'] / row['host_p50_ms']:>11.3f}x {row['load_gbps']:>15.2f}")
+    lines += ["", "correctness (last position's logits against a full recompute, max over runs; same argmax of runs):",
+              f"{'prefix':>7} {'recompute again':>16} {'host tier':>10} {'kvpool':>10} {'argmax host':>12} "
+              f"{'argmax kvpool':>14}"]
+    for row in rows:
+        lines.append(f"{row['prefix']:>7} {row['err_recompute']:>16.2e} {row['err_host']:>10.2e} "
+                     f"{row['err_kvpool']:>10.2e} {row['argmax_host']:>9}/{row['repeats']} "
+                     f"{row['argmax_kvpool']:>11}/{row['repeats']}")
+    threshold = max(5e-2, 2 * max(row["err_host"] for row in rows))
+    verdict = all(row["err_kvpool"] <= threshold and row["argmax_kvpool"] == row["repeats"] for row in rows)
+    lines.append(f"threshold: relative L2 <= {threshold:.2e} (twice the host tier's, which splits the same prefill "
+                 f"the same way, or 5e-2) and the same argmax every run: {'met' if verdict else 'NOT met'}")
+    lines += ["", f"writer engine (another process): {json.dumps(written)}"]
+    if replay:
+        lines.append(f"trace replay: {json.dumps(replay)}")
+    text = "\n".join(lines)
+    print(text, flush=True)
+    if args.out:
+        Path(args.out).write_text(text + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--role", choices=["reader", "writer"], default="reader")
+    parser.add_argument("--config", choices=sorted(CONFIGS), default="small")
+    parser.add_argument("--control", required=True, help="the manager's control socket")
+    parser.add_argument("--admin-token", default="", help="the manager's admin token (creates the namespace)")
+    parser.add_argument("--namespace", default=None)
+    parser.add_argument("--prefixes", default="1024,4096,16384,32768", help="cached prefix lengths in tokens")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--replay", type=int, default=0, help="trace sample requests to replay (0: none)")
+    parser.add_argument("--documents", default="[]", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help="write the table here too")
+    args = parser.parse_args()
+    args.namespace = args.namespace or f"engine-{args.config}"
+    for prefix in args.prefixes.split(","):
+        if int(prefix) % CHUNK:
+            parser.error(f"--prefixes: {prefix} is not a multiple of {CHUNK} tokens")
+    (writer if args.role == "writer" else reader)(args)
+
+
+if __name__ == "__main__":
+    main()

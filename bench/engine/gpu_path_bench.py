@@ -1,0 +1,138 @@
+"""The Python GPU path (Namespace.get_to_device / put_from_device) beside torch's pinned-memory copies, in one run on
+the lent GPU: 128 pages of 16 KiB, 64 KiB and 256 KiB scattered into a device pool of 4,096 slots, and 32 blocks of
+2 MiB into one contiguous tensor. Both copy methods of kvpool (one Triton launch; the copy engines) are timed; torch
+copies the same pages from one pinned host tensor, one copy_ a page (as engines swap blocks), and the whole bytes at
+once (the line rate). Every byte is checked once. Needs a running manager (bench/engine/run.sh starts one).
+
+    python3 bench/engine/gpu_path_bench.py --control SOCKET --admin-token TOKEN
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "python"))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+import kvpool  # noqa: E402
+
+PAGES = 128
+SLOTS = 4096
+
+
+def timed(action, repeats: int) -> float:
+    """Median seconds of ``action`` (which returns once its copies are complete), after two warm-ups."""
+    action()
+    action()
+    samples = []
+    for _ in range(repeats):
+        torch.cuda.synchronize()
+        started = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def case(pool, label: str, page: int, count: int, scattered: bool, repeats: int, admin_token: str):
+    name = f"gpu-{label}"
+    pool.create_namespace(name, page, "gpu", admin_token=admin_token)
+    ns = pool.namespace(name, page, "gpu")
+    rng = np.random.default_rng(page)
+    host = rng.integers(0, 256, (count, page), dtype=np.uint8)
+    keys = kvpool.chain_keys(range(count * 4), 4, parent=page.to_bytes(32, "little"))
+    assert ns.put(keys, list(host)) == [kvpool.STORED] * count
+    slots = sorted(rng.choice(SLOTS, count, replace=False).tolist()) if scattered else list(range(count))
+    target = torch.zeros((SLOTS if scattered else count) * page, dtype=torch.uint8, device="cuda")
+    base = target.data_ptr()
+    destinations = [[(base + slot * page, page)] for slot in slots]
+    pinned = torch.from_numpy(host.reshape(-1)).pin_memory()
+    device = pool.device()
+    results = {}
+    for method in ("kernel", "engine"):
+        if method == "engine" and device._memcpy is None:
+            results["kvpool engine"] = results["put engine"] = float("inf")  # no libcudart: shown as 0 GB/s
+            continue
+        copy = device.copy
+        device.copy = lambda s, d, n, m=None, method=method: copy(s, d, n, method)
+        try:
+            target.zero_()
+            assert ns.get_to_device(keys, destinations) == [True] * count
+            check = target.view(-1, page)[torch.tensor(slots, device="cuda")].cpu().numpy()
+            assert np.array_equal(check, host), f"{label} {method}: bytes differ"
+            results[f"kvpool {method}"] = timed(lambda: ns.get_to_device(keys, destinations), repeats)
+            puts = max(3, repeats // 4)
+            fresh = iter([kvpool.chain_keys(range(count * 4), 4, parent=(1 << 200 | page << 20 | len(results) << 10 |
+                                                                          i).to_bytes(32, "little"))
+                          for i in range(puts + 2)])
+            results[f"put {method}"] = timed(lambda: _put(ns, next(fresh), destinations), puts)
+        finally:
+            device.copy = copy
+
+    stream = torch.cuda.Stream()
+
+    def torch_per_page():
+        with torch.cuda.stream(stream):
+            for i, slot in enumerate(slots):
+                target[slot * page:(slot + 1) * page].copy_(pinned[i * page:(i + 1) * page], non_blocking=True)
+        stream.synchronize()
+
+    contiguous = target[:count * page]
+
+    def torch_contiguous():
+        with torch.cuda.stream(stream):
+            contiguous.copy_(pinned, non_blocking=True)
+        stream.synchronize()
+
+    results["torch per page"] = timed(torch_per_page, repeats)
+    results["torch contiguous"] = timed(torch_contiguous, repeats)
+    ns.close()
+    return {name: count * page / seconds / 1e9 for name, seconds in results.items()}
+
+
+def _put(ns, keys, sources):
+    """A put of new keys (the pool evicts old ones as it fills)."""
+    statuses = ns.put_from_device(keys, sources)
+    assert statuses == [kvpool.STORED] * len(keys), [kvpool.status_name(s) for s in statuses]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--control", required=True)
+    parser.add_argument("--admin-token", required=True)
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--out", help="write the table here too")
+    args = parser.parse_args()
+    lines = [f"GPU path: {torch.cuda.get_device_name()}, torch {torch.__version__}; GB/s (median of "
+             f"{args.repeats}); ratios against torch's pinned copy of the same pages"]
+    with kvpool.connect(args.control) as pool:
+        rows = []
+        for label, page, count, scattered in (("16k", 16 << 10, PAGES, True), ("64k", 64 << 10, PAGES, True),
+                                              ("256k", 256 << 10, PAGES, True), ("2m", 2 << 20, 32, False)):
+            rates = case(pool, label, page, count, scattered, args.repeats, args.admin_token)
+            if not rows:
+                lines.append(f"region registered with CUDA in {pool.device().register_seconds * 1e3:.0f} ms "
+                             f"({pool._region.geometry.region_length >> 20} MiB)")
+            rows.append((label, count, scattered, rates))
+    lines.append(f"{'case':<26} {'kernel':>8} {'engine':>8} {'put k':>8} {'put e':>8} {'torch/page':>11} "
+                 f"{'torch contig':>13} {'best/torch page':>16} {'best/contig':>12}")
+    for label, count, scattered, rates in rows:
+        best = max(rates["kvpool kernel"], rates["kvpool engine"])
+        lines.append(f"{f'{count} x {label} ' + ('scattered' if scattered else 'contiguous'):<26} "
+                     f"{rates['kvpool kernel']:>8.2f} {rates['kvpool engine']:>8.2f} {rates['put kernel']:>8.2f} "
+                     f"{rates['put engine']:>8.2f} {rates['torch per page']:>11.2f} {rates['torch contiguous']:>13.2f} "
+                     f"{best / rates['torch per page']:>15.2f}x {best / rates['torch contiguous']:>11.2f}x")
+    text = "\n".join(lines)
+    print(text, flush=True)
+    if args.out:
+        Path(args.out).write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
