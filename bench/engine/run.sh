@@ -23,7 +23,7 @@ mapfile -t OPTIONS < <(grep -v -e '^#' -e '^$' -e 'SimpleFormatter' out/engine/j
 export KVPOOL_MANAGER="$PWD/out/engine/runtime/bin/java ${OPTIONS[*]} -cp $PWD/out/engine/lib/* io.kvpool.cli.KvPoolCli"
 
 step "GPU path tests (python/tests/test_device.py)"
-(cd python && timeout 150 python3 -m pytest -q -rs -p no:cacheprovider tests/test_device.py) 2>&1 | tee "$OUT/tests.txt"
+(cd python && timeout 100 python3 -m pytest -q -rs -p no:cacheprovider tests/test_device.py) 2>&1 | tee "$OUT/tests.txt"
 
 # One manager for the benchmarks: a region of up to 8 GiB in /dev/shm (Llama-3-8B's 32K-token prefix is 4 GiB).
 free_kib=$(df -k --output=avail /dev/shm | tail -1)
@@ -39,16 +39,16 @@ for _ in $(seq 600); do grep -q '^ready' "$work/manager.log" && break; sleep 0.1
 tail -3 "$work/manager.log"
 
 step "GPU path benchmark"
-timeout 150 python3 bench/engine/gpu_path_bench.py --control "$work/aeron.sock" --admin-token bench \
+timeout 100 python3 bench/engine/gpu_path_bench.py --control "$work/aeron.sock" --admin-token bench \
     --out "$OUT/gpu-path.txt"
 
 step "engine benchmark: small model"
-timeout 150 python3 bench/engine/engine_bench.py --config small --control "$work/aeron.sock" --admin-token bench \
+timeout 120 python3 bench/engine/engine_bench.py --config small --control "$work/aeron.sock" --admin-token bench \
     --prefixes 1024,4096,16384 --repeats 5 --replay 40 --out "$OUT/engine-small.txt"
 
 step "engine benchmark: Llama-3-8B shape"
-prefixes=1024,4096,8192,16384,32768
-[ "$region_gib" -lt 6 ] && prefixes=1024,4096,8192,16384
-timeout 280 python3 bench/engine/engine_bench.py --config llama3-8b --control "$work/aeron.sock" \
+prefixes=1024,4096,16384,32768
+[ "$region_gib" -lt 6 ] && prefixes=1024,4096,16384
+timeout 250 python3 bench/engine/engine_bench.py --config llama3-8b --control "$work/aeron.sock" \
     --admin-token bench --prefixes "$prefixes" --repeats 5 --out "$OUT/engine-llama3-8b.txt"
 step done
