@@ -8,9 +8,10 @@ gives both engine processes the same weights.
 Two engine processes share one pool: the writer (``--role writer``, started by this script) prefills the longest
 prefix and stores its KV; this process (the reader) then serves requests whose prefixes only the writer computed.
 
-KV layout in the pool: one block per 512-token chunk and layer, holding that layer's K then V for the chunk
-(kv_heads x 512 x head_dim each, bf16): 16 pieces of 128 KiB for Llama-3-8B, copied straight between the pool and the
-model's cache tensors ([1, kv_heads, tokens, head_dim]) with no staging. Keys: kvpool.chain_keys over the tokens
+KV layout in the pool: one block per 512-token chunk and layer, holding that layer's K then V for the chunk, token-major
+(512 x kv_heads x head_dim each, bf16; 1 MiB each for Llama-3-8B), copied straight between the pool and the cache's
+storage ([1, tokens, kv_heads, head_dim], of which transformers sees the [1, kv_heads, tokens, head_dim] view) with no
+staging. The host tier baseline keeps the same layout. Keys: kvpool.chain_keys over the tokens
 (512 a block), then SHA-256 of the chunk's key and the layer number.
 
 Per request, as an engine does: keys -> exists -> load the cached chunks (all layers) -> prefill only the rest ->
@@ -81,29 +82,33 @@ def load_model(name: str):
 
 
 class Layout:
-    """Where a chunk's K and V of one layer lie in the model's cache tensors ([1, kv_heads, tokens, head_dim])."""
+    """A pool block is one 512-token chunk of one layer: its K rows then its V rows, token-major ([512, kv_heads,
+    head_dim] each, bf16), so that it lies as two contiguous pieces in cache storage of the same order. The cache
+    keeps each layer as [1, tokens, kv_heads, head_dim] storage and hands transformers the [1, kv_heads, tokens,
+    head_dim] view it expects (its first update concatenates it into an ordinary tensor)."""
 
     def __init__(self, config):
         self.layers = config.num_hidden_layers
         self.heads = config.num_key_value_heads
         self.head_dim = config.head_dim
-        self.piece = CHUNK * self.head_dim * 2  # bf16 bytes of one head's chunk
-        self.block_bytes = 2 * self.heads * self.piece
+        self.piece = CHUNK * self.heads * self.head_dim * 2  # bf16 bytes of one chunk's K (or V)
+        self.block_bytes = 2 * self.piece
 
-    def pieces(self, keys_tensor, values_tensor, chunk: int) -> list[tuple[int, int]]:
-        tokens = keys_tensor.shape[2]
-        row = self.head_dim * 2
-        out = []
-        for tensor in (keys_tensor, values_tensor):
-            base = tensor.data_ptr()
-            for head in range(self.heads):
-                out.append((base + (head * tokens + chunk * CHUNK) * row, self.piece))
-        return out
+    def pieces(self, keys_storage, values_storage, chunk: int) -> list[tuple[int, int]]:
+        """The chunk's K and V in token-major storage ([1, tokens, kv_heads, head_dim], contiguous)."""
+        return [(keys_storage.data_ptr() + chunk * self.piece, self.piece),
+                (values_storage.data_ptr() + chunk * self.piece, self.piece)]
 
     def empty(self, tokens: int):
-        return [(torch.empty(1, self.heads, tokens, self.head_dim, dtype=torch.bfloat16, device="cuda"),
-                 torch.empty(1, self.heads, tokens, self.head_dim, dtype=torch.bfloat16, device="cuda"))
+        """Per layer token-major K and V storage for ``tokens`` cached tokens."""
+        return [(torch.empty(1, tokens, self.heads, self.head_dim, dtype=torch.bfloat16, device="cuda"),
+                 torch.empty(1, tokens, self.heads, self.head_dim, dtype=torch.bfloat16, device="cuda"))
                 for _ in range(self.layers)]
+
+
+def token_major(tensor):
+    """[1, kv_heads, tokens, head_dim] as contiguous [1, tokens, kv_heads, head_dim] storage."""
+    return tensor.transpose(1, 2).contiguous()
 
 
 def layer_keys(chunk_keys: list[bytes], layer: int) -> list[bytes]:
@@ -112,8 +117,8 @@ def layer_keys(chunk_keys: list[bytes], layer: int) -> list[bytes]:
 
 
 def preloaded_cache(tensors, ready: list[threading.Event] | None):
-    """A transformers DynamicCache whose layers start as the given K/V tensors (no copy), and whose update of layer
-    i waits until ``ready[i]`` is set: the layer's copy is complete."""
+    """A transformers DynamicCache whose layers start as views of the given token-major K/V storage (no copy), and
+    whose update of layer i waits until ``ready[i]`` is set: the layer's copy is complete."""
     from transformers.cache_utils import DynamicCache, DynamicLayer
 
     class LayerwiseCache(DynamicCache):
@@ -126,7 +131,7 @@ def preloaded_cache(tensors, ready: list[threading.Event] | None):
     for keys, values in tensors:
         layer = DynamicLayer()
         layer.dtype, layer.device = keys.dtype, keys.device
-        layer.keys, layer.values = keys, values
+        layer.keys, layer.values = keys.transpose(1, 2), values.transpose(1, 2)
         layer.is_initialized = True
         cache.layers.append(layer)
     return cache
@@ -161,8 +166,8 @@ def writer(args) -> None:
             started = time.perf_counter()
             stored = 0
             for layer in range(layout.layers):
-                keys_tensor = cache.layers[layer].keys.contiguous()
-                values_tensor = cache.layers[layer].values.contiguous()
+                keys_tensor = token_major(cache.layers[layer].keys)
+                values_tensor = token_major(cache.layers[layer].values)
                 statuses = ns.put_from_device(layer_keys(chunk_keys, layer),
                                               [layout.pieces(keys_tensor, values_tensor, c)
                                                for c in range(len(chunk_keys))])
@@ -222,7 +227,7 @@ class Reader:
         """The same from this process's pinned host memory: per layer K and V, one copy each on a side stream."""
         torch.cuda.synchronize()
         started = time.perf_counter()
-        cached = host[0][0].shape[2]
+        cached = host[0][0].shape[1]
         tensors = self.layout.empty(cached)
         ready = [threading.Event() for _ in range(self.layout.layers)]
         stream = torch.cuda.Stream()
@@ -292,7 +297,8 @@ def reader(args) -> None:
             # Warm-up (kernels, allocator), then repeats of each path.
             bench.recompute_ttft(tokens)
             _, host_cache = prefill(model, tokens[:prefix])
-            host = [(layer.keys.to("cpu").pin_memory(), layer.values.to("cpu").pin_memory())
+            # The host tier keeps the same token-major layout: one contiguous copy per layer's K and V.
+            host = [(token_major(layer.keys).to("cpu").pin_memory(), token_major(layer.values).to("cpu").pin_memory())
                     for layer in host_cache.layers]
             del host_cache
             bench.host_ttft(tokens, host, True)
@@ -356,7 +362,7 @@ def trace_replay(args, bench: Reader):
         chunk_keys = kvpool.chain_keys(tokens[:chunks * CHUNK], CHUNK)
         new = range(cached // CHUNK, chunks)
         for layer in range(layout.layers):
-            k, v = cache.layers[layer].keys.contiguous(), cache.layers[layer].values.contiguous()
+            k, v = token_major(cache.layers[layer].keys), token_major(cache.layers[layer].values)
             if new:
                 stores.append(bench.ns.put_from_device(layer_keys([chunk_keys[c] for c in new], layer),
                                                        [layout.pieces(k, v, c) for c in new]))

@@ -1,6 +1,6 @@
 """The Python GPU path (Namespace.get_to_device / put_from_device) beside torch's pinned-memory copies, in one run on
-the lent GPU: 128 pages of 16 KiB, 64 KiB and 256 KiB scattered into a device pool of 4,096 slots, and 32 blocks of
-2 MiB into one contiguous tensor. Both copy methods of kvpool (one Triton launch; the copy engines) are timed; torch
+the lent GPU: 128 pages of 16 KiB, 64 KiB and 256 KiB scattered into a device pool of 4,096 slots, and 128 blocks of
+2 MiB into one contiguous tensor (256 MiB: two layers' KV of a 32K-token Llama-3-8B prefix). Both copy methods of kvpool (one Triton launch; the copy engines) are timed; torch
 copies the same pages from one pinned host tensor, one copy_ a page (as engines swap blocks), and the whole bytes at
 once (the line rate). Every byte is checked once. Needs a running manager (bench/engine/run.sh starts one).
 
@@ -114,7 +114,7 @@ def main() -> None:
     with kvpool.connect(args.control) as pool:
         rows = []
         for label, page, count, scattered in (("16k", 16 << 10, PAGES, True), ("64k", 64 << 10, PAGES, True),
-                                              ("256k", 256 << 10, PAGES, True), ("2m", 2 << 20, 32, False)):
+                                              ("256k", 256 << 10, PAGES, True), ("2m", 2 << 20, 128, False)):
             rates = case(pool, label, page, count, scattered, args.repeats, args.admin_token)
             if not rows:
                 lines.append(f"region registered with CUDA in {pool.device().register_seconds * 1e3:.0f} ms "

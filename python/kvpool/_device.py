@@ -107,6 +107,7 @@ class DeviceRegion:
             self._stream = torch.cuda.Stream(self.device)
         self.register_seconds = time.perf_counter() - started
         self._registered = True
+        self._staging = self._table = None
         library = _cudart()
         self._memcpy = library.cudaMemcpyAsync if library is not None else None
         # Kernels address the region at its device address: the host's wherever the GPU can use host pointers of
@@ -158,11 +159,23 @@ class DeviceRegion:
                 if delta:
                     sources = [a + delta if low <= a < high else a for a in sources]
                     destinations = [a + delta if low <= a < high else a for a in destinations]
-                table = torch.tensor([sources, destinations, [size // _WORD for size in sizes]], dtype=torch.int64,
-                                     device="cpu", pin_memory=True).to(self.device, non_blocking=True)
+                count = len(sizes)
+                if self._staging is None or self._staging.numel() < 3 * count:
+                    self._staging = torch.empty(3 * max(count, 1024), dtype=torch.int64, pin_memory=True)
+                    self._table = torch.empty(self._staging.numel(), dtype=torch.int64, device=self.device)
+                # The address table through a pinned buffer reused call after call (the stream is synchronized at
+                # the end of each copy, so its last transfer is done).
+                staged = self._staging.numpy()
+                staged[:count] = sources
+                staged[count:2 * count] = destinations
+                staged[2 * count:3 * count] = sizes
+                staged[2 * count:3 * count] //= _WORD
+                table = self._table[:3 * count]
+                table.copy_(self._staging[:3 * count], non_blocking=True)
                 chunk = 2048
-                grid = (len(sizes), (max(sizes) // _WORD + chunk - 1) // chunk)
-                _triton_kernel()[grid](table[0], table[1], table[2], CHUNK=chunk, num_warps=8)
+                grid = (count, (max(sizes) // _WORD + chunk - 1) // chunk)
+                _triton_kernel()[grid](table[:count], table[count:2 * count], table[2 * count:], CHUNK=chunk,
+                                       num_warps=8)
             elif method == "engine":
                 if self._memcpy is None:
                     raise RuntimeError("no libcudart found for the copy engines: use method='kernel'")
