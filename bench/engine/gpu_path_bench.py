@@ -1,6 +1,6 @@
 """The Python GPU path (Namespace.get_to_device / put_from_device) beside torch's pinned-memory copies, in one run on
 the lent GPU: 128 pages of 16 KiB, 64 KiB and 256 KiB scattered into a device pool of 4,096 slots, and 128 blocks of
-2 MiB into one contiguous tensor (256 MiB: two layers' KV of a 32K-token Llama-3-8B prefix). Both copy methods of kvpool (one Triton launch; the copy engines) are timed; torch
+2 MiB into one contiguous tensor (256 MiB: two layers' KV of a 32K-token Llama-3-8B prefix). Every copy method of kvpool (one Triton launch; one cuMemcpyBatchAsync; a cudaMemcpyAsync a piece) is timed; torch
 copies the same pages from one pinned host tensor, one copy_ a page (as engines swap blocks), and the whole bytes at
 once (the line rate). Every byte is checked once. Needs a running manager (bench/engine/run.sh starts one).
 
@@ -55,12 +55,12 @@ def case(pool, label: str, page: int, count: int, scattered: bool, repeats: int,
     pinned = torch.from_numpy(host.reshape(-1)).pin_memory()
     device = pool.device()
     results = {}
-    for method in ("kernel", "engine"):
-        if method == "engine" and device._memcpy is None:
-            results["kvpool engine"] = results["put engine"] = float("inf")  # no libcudart: shown as 0 GB/s
+    for method in ("kernel", "batch", "engine"):
+        if (method == "engine" and device._memcpy is None) or (method == "batch" and device._batch is None):
+            results[f"kvpool {method}"] = results[f"put {method}"] = float("inf")  # unavailable: shown as 0 GB/s
             continue
         copy = device.copy
-        device.copy = lambda s, d, n, m=None, method=method: copy(s, d, n, method)
+        device.copy = lambda s, d, n, m=None, wait=True, method=method: copy(s, d, n, method, wait)
         try:
             target.zero_()
             assert ns.get_to_device(keys, destinations) == [True] * count
@@ -120,13 +120,14 @@ def main() -> None:
                 lines.append(f"region registered with CUDA in {pool.device().register_seconds * 1e3:.0f} ms "
                              f"({pool._region.geometry.region_length >> 20} MiB)")
             rows.append((label, count, scattered, rates))
-    lines.append(f"{'case':<26} {'kernel':>8} {'engine':>8} {'put k':>8} {'put e':>8} {'torch/page':>11} "
-                 f"{'torch contig':>13} {'best/torch page':>16} {'best/contig':>12}")
+    lines.append(f"{'case':<26} {'kernel':>8} {'batch':>8} {'engine':>8} {'put k':>7} {'put b':>7} {'put e':>7} "
+                 f"{'torch/page':>11} {'torch contig':>13} {'best/torch page':>16} {'best/contig':>12}")
     for label, count, scattered, rates in rows:
-        best = max(rates["kvpool kernel"], rates["kvpool engine"])
+        best = max(rates["kvpool kernel"], rates["kvpool batch"], rates["kvpool engine"])
         lines.append(f"{f'{count} x {label} ' + ('scattered' if scattered else 'contiguous'):<26} "
-                     f"{rates['kvpool kernel']:>8.2f} {rates['kvpool engine']:>8.2f} {rates['put kernel']:>8.2f} "
-                     f"{rates['put engine']:>8.2f} {rates['torch per page']:>11.2f} {rates['torch contiguous']:>13.2f} "
+                     f"{rates['kvpool kernel']:>8.2f} {rates['kvpool batch']:>8.2f} {rates['kvpool engine']:>8.2f} "
+                     f"{rates['put kernel']:>7.2f} {rates['put batch']:>7.2f} {rates['put engine']:>7.2f} "
+                     f"{rates['torch per page']:>11.2f} {rates['torch contiguous']:>13.2f} "
                      f"{best / rates['torch per page']:>15.2f}x {best / rates['torch contiguous']:>11.2f}x")
     text = "\n".join(lines)
     print(text, flush=True)

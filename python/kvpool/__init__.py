@@ -226,22 +226,22 @@ class Namespace:
         for a miss (the buffer's bytes are then undefined)."""
         keys = _check_keys(keys)
         views = self._views(buffers, len(keys), writable=True)
-        return self._get([[view] for view in views], keys, self._read)
+        return self._get([[view] for view in views], keys)
 
     def get_pieces(self, keys: Sequence[bytes], pieces: Sequence[Sequence]) -> list[bool]:
         """Like get, into several buffers per key that take the block's bytes end to end (a paged KV cache's K and V
         pieces of one page). The pieces of a key must together take exactly the block's stored length."""
         keys = _check_keys(keys)
-        return self._get(self._piece_views(pieces, len(keys), writable=True), keys, self._read)
+        return self._get(self._piece_views(pieces, len(keys), writable=True), keys)
 
-    def _get(self, pieces: list, keys: list[bytes], read) -> list[bool]:
+    def _get(self, pieces: list[list[np.ndarray]], keys: list[bytes]) -> list[bool]:
         found = [False] * len(keys)
         # Cached locations are tried as they are (the read protocol checks them); those that fail, and keys never
         # seen, are looked up once and read again.
         with self._locations_lock:
             locations = [self._locations.get(key) for key in keys]
         cached = [i for i, location in enumerate(locations) if location is not None]
-        read(cached, locations, pieces, found)
+        self._read(cached, locations, pieces, found)
         retry = [i for i in range(len(keys)) if not found[i]]
         if retry:
             for i in retry:
@@ -250,7 +250,7 @@ class Namespace:
             looked = self._lookup([keys[i] for i in retry])
             for i, location in zip(retry, looked):
                 locations[i] = location
-            read([i for i in retry if locations[i] is not None], locations, pieces, found)
+            self._read([i for i in retry if locations[i] is not None], locations, pieces, found)
             for i in retry:
                 if locations[i] is not None and not found[i]:
                     self._forget(keys[i])
@@ -280,35 +280,41 @@ class Namespace:
         length), or (address, bytes) pieces that take the block's bytes end to end (a paged KV cache's pages of one
         block). One copy launch for the batch (Pool.device says how); every block's stamp is checked after the
         copy, so a block evicted or rewritten meanwhile is False, never used. Per key True, or False for a miss."""
+        return self.start_get_to_device(keys, destinations).wait()
+
+    def start_get_to_device(self, keys: Sequence[bytes], destinations: Sequence) -> "DeviceGet":
+        """get_to_device in two steps: this looks the keys up, checks their blocks and launches the copies; ``wait()``
+        on the result waits for them and answers per key. A caller can so launch the next batch (the next layer of a
+        prompt's KV) before waiting for this one: the copy engines never idle between batches."""
         keys = _check_keys(keys)
         if len(destinations) != len(keys):
             raise ValueError(f"{len(destinations)} destinations for {len(keys)} keys: one per key")
-        from ._device import pieces_of
+        from ._device import pieces_of, plan
         pieces = [pieces_of(value, f"destination {i}") for i, value in enumerate(destinations)]
-        return self._get(pieces, keys, self._read_to_device)
-
-    def _read_to_device(self, indices: list[int], locations: list, pieces: list, found: list[bool]) -> None:
-        from ._device import plan
+        with self._locations_lock:
+            locations = [self._locations.get(key) for key in keys]
+        fresh = [i for i, location in enumerate(locations) if location is None]
+        if fresh:
+            for i, location in zip(fresh, self._lookup([keys[i] for i in fresh])):
+                locations[i] = location
         readable = []
-        for i in indices:
-            length = locations[i][3]
+        for i, location in enumerate(locations):
+            if location is None:
+                continue
             parts = pieces[i]
             total = sum(size for _, size in parts)
-            if len(parts) == 1 and total >= length:
-                readable.append((i, [(parts[0][0], length)]))
-            elif total == length:
+            if len(parts) == 1 and total >= location[3]:
+                readable.append((i, [(parts[0][0], location[3])]))
+            elif total == location[3]:
                 readable.append((i, parts))
-        if not readable:
-            return
         device = self._pool.device()
         check = self._region.begin_read([locations[i][0] for i, _ in readable],
                                         [locations[i][1] for i, _ in readable])
         copied = [(i, parts) for (i, parts), ok in zip(readable, check.sealed) if ok]
         region_side, device_side, sizes = plan([locations[i][2] for i, _ in copied], self._region.base,
                                                [parts for _, parts in copied])
-        device.copy(region_side, device_side, sizes)
-        for (i, _), ok in zip(readable, self._region.end_read(check)):
-            found[i] = ok
+        handle = device.copy(region_side, device_side, sizes, wait=False)
+        return DeviceGet(self, keys, pieces, set(fresh), [i for i, _ in readable], check, handle)
 
     def put_from_device(self, keys: Sequence[bytes], sources: Sequence) -> list[int]:
         """Stores each key's block from GPU memory: per key a contiguous CUDA tensor (1 to ``block_bytes`` bytes) or
@@ -511,3 +517,38 @@ class Namespace:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class DeviceGet:
+    """A get_to_device whose copies are in flight (Namespace.start_get_to_device)."""
+
+    def __init__(self, namespace: Namespace, keys, pieces, fresh: set, readable: list[int], check, handle):
+        self._namespace = namespace
+        self._keys = keys
+        self._pieces = pieces
+        self._fresh = fresh
+        self._readable = readable
+        self._check = check
+        self._handle = handle
+        self._found: Optional[list[bool]] = None
+
+    def wait(self) -> list[bool]:
+        """Waits for the copies and answers per key: True where the block's bytes arrived and it was not evicted or
+        rewritten meanwhile. A location this client had cached that failed is looked up again once."""
+        if self._found is not None:
+            return self._found
+        namespace = self._namespace
+        namespace._pool.device().finish(self._handle)
+        found = [False] * len(self._keys)
+        for i, ok in zip(self._readable, namespace._region.end_read(self._check)):
+            found[i] = ok
+        retry = [i for i in range(len(self._keys)) if not found[i] and i not in self._fresh]
+        for i in range(len(self._keys)):
+            if not found[i]:
+                namespace._forget(self._keys[i])
+        if retry:
+            again = namespace.get_to_device([self._keys[i] for i in retry], [self._pieces[i] for i in retry])
+            for i, ok in zip(retry, again):
+                found[i] = ok
+        self._found = found
+        return found

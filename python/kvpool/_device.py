@@ -2,13 +2,14 @@
 into the GPU's address space, so a kernel or a copy engine reaches a block at its host address), and batches of
 blocks moved between the region and device memory.
 
-Two ways to move a batch, chosen by its pages' size (``DeviceRegion.method_for``):
+Three ways to move a batch, chosen by its pieces' size (``DeviceRegion.method_for``):
 - ``kernel``: one Triton launch for the whole batch, each program copying a slice of one page through the GPU's
   loads and stores over PCIe. Scattered small pages cost one launch, not one call each.
-- ``engine``: one cudaMemcpyAsync per page on the copy engines (DMA), for pages large enough that the per-call cost
-  hides behind the transfer.
-Either way the copies run on this region's own stream and the call returns once it is synchronized, so the read
-protocol's second check (``Region.end_read``) and the write protocol's intent withdrawal follow complete copies.
+- ``batch``: one cuMemcpyBatchAsync (CUDA 12.8+ drivers) for the whole batch, moved by the copy engines (DMA): no
+  multiprocessor is taken from the model, which matters when loads overlap its layers.
+- ``engine``: one cudaMemcpyAsync a piece on the copy engines, where the driver has no batched copy.
+The copies run on this region's own stream; callers wait for them (``finish``) before the read protocol's second
+check (``Region.end_read``) and the write protocol's intent withdrawal.
 
 torch (and, for ``kernel``, Triton) are imported only here, when a GPU path is first used.
 """
@@ -24,7 +25,7 @@ from typing import Optional, Sequence
 
 _REGISTER_PORTABLE_MAPPED = 0x1 | 0x2  # cudaHostRegisterPortable | cudaHostRegisterMapped
 _MEMCPY_DEFAULT = 4  # cudaMemcpyDefault: direction from the unified address space
-_ENGINE_FROM_BYTES = 1 << 20  # pages of at least this size go to the copy engines (bench/engine measures it)
+_ENGINE_FROM_BYTES = 64 << 10  # pieces of at least this size go to the copy engines (bench/engine measures it)
 _WORD = 8  # the kernel moves 8-byte words: pages and addresses must be multiples of it
 
 _kernel = None
@@ -88,7 +89,7 @@ class DeviceRegion:
         if copier is not None:
             # A copier of the caller's (the GPU-free tests': host memory both sides); nothing is registered.
             self._copier = copier
-            self._memcpy = None
+            self._memcpy = self._batch = None
             self.device = None
             self.register_seconds = 0.0
             self._registered = False
@@ -107,9 +108,9 @@ class DeviceRegion:
             self._stream = torch.cuda.Stream(self.device)
         self.register_seconds = time.perf_counter() - started
         self._registered = True
-        self._staging = self._table = None
         library = _cudart()
         self._memcpy = library.cudaMemcpyAsync if library is not None else None
+        self._batch = _batch_copy()
         # Kernels address the region at its device address: the host's wherever the GPU can use host pointers of
         # registered memory (x86-64 with unified addressing), else the one CUDA names.
         self._host_base = region.base
@@ -133,22 +134,43 @@ class DeviceRegion:
 
     # -- copies ------------------------------------------------------------------------------------------------------
 
-    def copy(self, sources: list[int], destinations: list[int], sizes: list[int], method: Optional[str] = None):
+    def copy(self, sources: list[int], destinations: list[int], sizes: list[int], method: Optional[str] = None,
+             wait: bool = True):
         """Copies ``sizes[i]`` bytes from ``sources[i]`` to ``destinations[i]`` (addresses: the region's, host
-        addresses of registered memory, or device addresses) and returns once every copy is complete."""
+        addresses of registered memory, or device addresses). Adjacent copies (both sides continuing where the last
+        ended, as blocks stored in one batch mostly are) go as one. With ``wait`` it returns once every copy is
+        complete; else it returns a handle for ``finish`` (copies go out in order on this region's stream)."""
         if not sizes:
-            return
+            return None
+        sources, destinations, sizes = _coalesce(sources, destinations, sizes)
         with self._lock:
             if self._closed:
                 raise ValueError("the pool's GPU path is closed")
-            self._copier(sources, destinations, sizes, method)
+            handle = self._copier(sources, destinations, sizes, method)
+        if wait:
+            self.finish(handle)
+            return None
+        return handle
+
+    @staticmethod
+    def finish(handle) -> None:
+        """Returns once the copies behind ``handle`` (from ``copy(wait=False)``) are complete."""
+        if handle is not None:
+            handle.synchronize()
 
     def method_for(self, sources: list[int], destinations: list[int], sizes: list[int]) -> str:
+        """``kernel`` for small pieces (one launch beats a copy engine's per-piece cost), ``batch`` (one
+        cuMemcpyBatchAsync: the copy engines, no multiprocessor taken from the model) for the rest where the driver
+        has it, else ``engine`` (a cudaMemcpyAsync a piece). Unaligned pieces never go to the kernel."""
         aligned = all(value % _WORD == 0 for value in sizes) and all(value % _WORD == 0 for value in sources) and \
             all(value % _WORD == 0 for value in destinations)
-        if not aligned or (self._memcpy is not None and min(sizes) >= _ENGINE_FROM_BYTES):
+        if aligned and (max(sizes) < _ENGINE_FROM_BYTES or (self._batch is None and self._memcpy is None)):
+            return "kernel"
+        if self._batch is not None:
+            return "batch"
+        if self._memcpy is not None:
             return "engine"
-        return "kernel"
+        raise ValueError("pieces not aligned to 8 bytes and no copy engine API found (libcuda/libcudart)")
 
     def _gpu_copy(self, sources, destinations, sizes, method):
         torch = self._torch
@@ -160,22 +182,23 @@ class DeviceRegion:
                     sources = [a + delta if low <= a < high else a for a in sources]
                     destinations = [a + delta if low <= a < high else a for a in destinations]
                 count = len(sizes)
-                if self._staging is None or self._staging.numel() < 3 * count:
-                    self._staging = torch.empty(3 * max(count, 1024), dtype=torch.int64, pin_memory=True)
-                    self._table = torch.empty(self._staging.numel(), dtype=torch.int64, device=self.device)
-                # The address table through a pinned buffer reused call after call (the stream is synchronized at
-                # the end of each copy, so its last transfer is done).
-                staged = self._staging.numpy()
+                # The address table through pinned memory of torch's caching host allocator, which keeps it until
+                # the transfer that reads it is done (launches may be in flight, not yet waited for).
+                staging = torch.empty(3 * count, dtype=torch.int64, pin_memory=True)
+                staged = staging.numpy()
                 staged[:count] = sources
                 staged[count:2 * count] = destinations
-                staged[2 * count:3 * count] = sizes
-                staged[2 * count:3 * count] //= _WORD
-                table = self._table[:3 * count]
-                table.copy_(self._staging[:3 * count], non_blocking=True)
+                staged[2 * count:] = sizes
+                staged[2 * count:] //= _WORD
+                table = staging.to(self.device, non_blocking=True)
                 chunk = 2048
                 grid = (count, (max(sizes) // _WORD + chunk - 1) // chunk)
                 _triton_kernel()[grid](table[:count], table[count:2 * count], table[2 * count:], CHUNK=chunk,
                                        num_warps=8)
+            elif method == "batch":
+                if self._batch is None:
+                    raise RuntimeError("this CUDA driver has no cuMemcpyBatchAsync (CUDA 12.8+): use 'engine'")
+                self._batch(sources, destinations, sizes, self._stream.cuda_stream)
             elif method == "engine":
                 if self._memcpy is None:
                     raise RuntimeError("no libcudart found for the copy engines: use method='kernel'")
@@ -185,8 +208,66 @@ class DeviceRegion:
                     if status != 0:
                         raise RuntimeError(f"cudaMemcpyAsync failed: CUDA error {status}")
             else:
-                raise ValueError(f"method={method!r}: 'kernel' or 'engine'")
-        self._stream.synchronize()
+                raise ValueError(f"method={method!r}: 'kernel', 'batch' or 'engine'")
+            event = torch.cuda.Event()
+            event.record(self._stream)
+        return event
+
+
+_MAX_MERGED = 256 << 20  # a merged piece stays within the kernel's grid (65,535 slices of 16 KiB)
+
+
+def _coalesce(sources: list[int], destinations: list[int], sizes: list[int]):
+    merged_sources, merged_destinations, merged_sizes = [sources[0]], [destinations[0]], [sizes[0]]
+    for source, destination, size in zip(sources[1:], destinations[1:], sizes[1:]):
+        last = merged_sizes[-1]
+        if merged_sources[-1] + last == source and merged_destinations[-1] + last == destination and \
+                last + size <= _MAX_MERGED:
+            merged_sizes[-1] = last + size
+        else:
+            merged_sources.append(source)
+            merged_destinations.append(destination)
+            merged_sizes.append(size)
+    return merged_sources, merged_destinations, merged_sizes
+
+
+def _batch_copy():
+    """cuMemcpyBatchAsync from libcuda through ctypes (as gpu-bridge's BatchCopy calls it from Java): CUDA 13
+    drivers export ``_v2`` (no failure index), 12.8 and 12.9 the first form. None where the driver has neither."""
+    import numpy as np
+    try:
+        library = ctypes.CDLL("libcuda.so.1")
+    except OSError:
+        return None
+    pointer, size = ctypes.c_void_p, ctypes.c_size_t
+    with_fail_index = False
+    try:
+        function = library.cuMemcpyBatchAsync_v2
+    except AttributeError:
+        try:
+            function = library.cuMemcpyBatchAsync
+            with_fail_index = True
+        except AttributeError:
+            return None
+    function.argtypes = [pointer, pointer, pointer, size, pointer, pointer, size] + \
+        ([pointer] if with_fail_index else []) + [pointer]
+    function.restype = ctypes.c_int
+    # CUmemcpyAttributes: srcAccessOrder (STREAM = 1), srcLocHint {type, id}, dstLocHint {type, id}, flags.
+    attributes = (ctypes.c_int * 6)(1, 0, 0, 0, 0, 0)
+    attribute_index = (ctypes.c_size_t * 1)(0)
+    fail_index = (ctypes.c_size_t * 1)(0)
+
+    def enqueue(sources, destinations, sizes, stream: int) -> None:
+        table = np.array([destinations, sources, sizes], dtype=np.uint64)  # read by the driver during the call
+        arguments = [table[0].ctypes.data, table[1].ctypes.data, table[2].ctypes.data, len(sizes),
+                     ctypes.addressof(attributes), ctypes.addressof(attribute_index), 1]
+        if with_fail_index:
+            arguments.append(ctypes.addressof(fail_index))
+        status = function(*arguments, stream)
+        if status != 0:
+            raise RuntimeError(f"cuMemcpyBatchAsync failed: CUDA error {status}")
+
+    return enqueue
 
 
 def pieces_of(value, count_label: str) -> list[tuple[int, int]]:

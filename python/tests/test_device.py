@@ -3,7 +3,7 @@
 Without a GPU (./kvpool test here): the protocol and the planning of the copies run for real, with the one part that
 needs a GPU — the copy itself — done by ``memmove`` between the region and host memory given as (address, bytes)
 pieces, exactly as the GPU copier is handed them. On a CUDA machine (bench/engine/run.sh runs these there) the same
-checks run on CUDA tensors through both copy methods, the Triton kernel and the copy engines."""
+checks run on CUDA tensors through every copy method: the Triton kernel, cuMemcpyBatchAsync and cudaMemcpyAsync."""
 
 from __future__ import annotations
 
@@ -77,6 +77,35 @@ def test_a_block_removed_during_its_device_copy_is_a_miss(namespace):
     assert np.array_equal(out[0], pages[0]) and np.array_equal(out[3], pages[3])
 
 
+def test_batches_in_flight_answer_each_for_its_own_keys(namespace):
+    """start_get_to_device launches; wait answers. Two batches launched before either is waited for (a prompt's
+    next layer launched before this one is used), the second with a miss."""
+    pool, ns = namespace
+    pool.device(copier=host_copier)
+    keys = kvpool.chain_keys(range(16 * 6, 16 * 10), 16)
+    pages = [payload(600 + i, BLOCK) for i in range(4)]
+    assert ns.put(keys, pages) == [kvpool.STORED] * 4
+    first = [np.zeros(BLOCK, dtype=np.uint8) for _ in range(2)]
+    second = [np.zeros(BLOCK, dtype=np.uint8) for _ in range(3)]
+    pending_first = ns.start_get_to_device(keys[:2], [[(address(o), BLOCK)] for o in first])
+    pending_second = ns.start_get_to_device(keys[2:] + kvpool.chain_keys(range(9000, 9016), 16),
+                                            [[(address(o), BLOCK)] for o in second])
+    assert pending_second.wait() == [True, True, False]
+    assert pending_first.wait() == [True, True]
+    assert pending_first.wait() == [True, True], "wait answers again, the same"
+    assert all(np.array_equal(o, p) for o, p in zip(first + second[:2], pages))
+
+
+def test_adjacent_copies_go_as_one():
+    from kvpool._device import _coalesce, _MAX_MERGED
+    # Blocks 0-2 adjacent on both sides, then a gap on the device side, then a region-side gap.
+    assert _coalesce([1000, 1100, 1200, 1300, 5000], [0, 100, 200, 900, 1000], [100, 100, 100, 100, 100]) == \
+        ([1000, 1300, 5000], [0, 900, 1000], [300, 100, 100])
+    half = _MAX_MERGED // 2
+    assert _coalesce([0, half, 2 * half], [0, half, 2 * half], [half, half, half]) == \
+        ([0, 2 * half], [0, 2 * half], [2 * half, half]), "a merged piece stops at the kernel's bound"
+
+
 def test_device_path_errors_name_the_fix(namespace):
     pool, ns = namespace
     keys = kvpool.chain_keys(range(32), 16)
@@ -100,16 +129,18 @@ cuda = pytest.mark.skipif(not __import__("importlib").util.find_spec("torch") or
 
 
 @cuda
-@pytest.mark.parametrize("method", ["kernel", "engine"])
-def test_cuda_tensors_round_trip_through_both_copy_methods(namespace, method):
+@pytest.mark.parametrize("method", ["kernel", "batch", "engine"])
+def test_cuda_tensors_round_trip_through_every_copy_method(namespace, method):
     import torch
     pool, ns = namespace
     device = pool.device()
     assert device.register_seconds > 0
     if method == "engine" and device._memcpy is None:
         pytest.skip("no libcudart found beside torch: the copy engines' path is unavailable here")
+    if method == "batch" and device._batch is None:
+        pytest.skip("this CUDA driver has no cuMemcpyBatchAsync (12.8+)")
     copy = device.copy
-    device.copy = lambda s, d, n, m=None: copy(s, d, n, method)
+    device.copy = lambda s, d, n, m=None, wait=True: copy(s, d, n, method, wait)
     keys = kvpool.chain_keys(range(16 * 8, 16 * 16), 16)
     pages = [torch.from_numpy(payload(500 + i, BLOCK).copy()).cuda() for i in range(8)]
     half = BLOCK // 2
