@@ -116,15 +116,38 @@ def layer_keys(chunk_keys: list[bytes], layer: int) -> list[bytes]:
     return [hashlib.sha256(key + suffix).digest() for key in chunk_keys]
 
 
-def preloaded_cache(tensors, ready: list[threading.Event] | None):
+class Loads:
+    """Per-layer readiness of a prompt's cached KV, set by the loader as each layer's copy completes. A loader that
+    fails records why and releases every layer, so the model's thread raises instead of waiting for ever."""
+
+    def __init__(self, layers: int):
+        self.ready = [threading.Event() for _ in range(layers)]
+        self.error: BaseException | None = None
+
+    def run(self, load) -> None:
+        try:
+            load()
+        except BaseException as error:  # surfaced by wait() in the model's thread
+            self.error = error
+        finally:
+            for event in self.ready:
+                event.set()
+
+    def wait(self, layer: int) -> None:
+        if not self.ready[layer].wait(120):
+            raise TimeoutError(f"layer {layer}'s KV did not arrive within 120 s")
+        if self.error is not None:
+            raise RuntimeError(f"loading the cached KV failed: {self.error!r}") from self.error
+
+
+def preloaded_cache(tensors, loads: Loads):
     """A transformers DynamicCache whose layers start as views of the given token-major K/V storage (no copy), and
-    whose update of layer i waits until ``ready[i]`` is set: the layer's copy is complete."""
+    whose update of layer i waits until layer i's copy is complete."""
     from transformers.cache_utils import DynamicCache, DynamicLayer
 
     class LayerwiseCache(DynamicCache):
         def update(self, key_states, value_states, layer_idx, cache_kwargs=None):
-            if ready is not None:
-                ready[layer_idx].wait()
+            loads.wait(layer_idx)
             return super().update(key_states, value_states, layer_idx, cache_kwargs)
 
     cache = LayerwiseCache()
@@ -195,7 +218,7 @@ class Reader:
         held = self.ns.exists(layer_keys(chunk_keys, self.layout.layers - 1)) if chunk_keys else 0
         cached = held * CHUNK
         tensors = self.layout.empty(cached)
-        ready = [threading.Event() for _ in range(self.layout.layers)]
+        loads = Loads(self.layout.layers)
         failed = []
 
         def load():
@@ -210,20 +233,20 @@ class Reader:
                     done, pending = in_flight.pop(0)
                     if not all(pending.wait()):
                         failed.append(done)
-                    ready[done].set()
+                    loads.ready[done].set()
             self.load_seconds.append(time.perf_counter() - begun)
             self.load_bytes.append(held * self.layout.layers * self.layout.block_bytes)
 
-        if overlap:
-            loader = threading.Thread(target=load)
-            loader.start()
-        else:
-            load()
-        logits, cache = prefill(self.model, tokens[cached:], preloaded_cache(tensors, ready))
-        first = int(logits.argmax())
-        if overlap:
+        loader = threading.Thread(target=loads.run, args=(load,))
+        loader.start()
+        if not overlap:
             loader.join()
+        logits, cache = prefill(self.model, tokens[cached:], preloaded_cache(tensors, loads))
+        first = int(logits.argmax())
+        loader.join()
         elapsed = time.perf_counter() - started
+        if loads.error is not None:
+            raise RuntimeError(f"loading the cached KV failed: {loads.error!r}") from loads.error
         if failed:
             raise RuntimeError(f"layers {failed} missed blocks in the pool: the benchmark's pool is too small")
         return elapsed, first, logits, cached, cache
@@ -234,7 +257,7 @@ class Reader:
         started = time.perf_counter()
         cached = host[0][0].shape[1]
         tensors = self.layout.empty(cached)
-        ready = [threading.Event() for _ in range(self.layout.layers)]
+        loads = Loads(self.layout.layers)
         stream = torch.cuda.Stream()
 
         def load():
@@ -248,17 +271,15 @@ class Reader:
                     events[-1].record(stream)
             for layer, event in enumerate(events):
                 event.synchronize()
-                ready[layer].set()
+                loads.ready[layer].set()
 
-        if overlap:
-            loader = threading.Thread(target=load)
-            loader.start()
-        else:
-            load()
-        logits, _ = prefill(self.model, tokens[cached:], preloaded_cache(tensors, ready))
-        first = int(logits.argmax())
-        if overlap:
+        loader = threading.Thread(target=loads.run, args=(load,))
+        loader.start()
+        if not overlap:
             loader.join()
+        logits, _ = prefill(self.model, tokens[cached:], preloaded_cache(tensors, loads))
+        first = int(logits.argmax())
+        loader.join()
         return time.perf_counter() - started, first, logits
 
     def recompute_ttft(self, tokens: list[int]):

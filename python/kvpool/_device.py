@@ -2,7 +2,7 @@
 into the GPU's address space, so a kernel or a copy engine reaches a block at its host address), and batches of
 blocks moved between the region and device memory.
 
-Three ways to move a batch, chosen by its pieces' size (``DeviceRegion.method_for``):
+Three ways to move a batch (``DeviceRegion.method_for`` chooses between the first and the last by piece size):
 - ``kernel``: one Triton launch for the whole batch, each program copying a slice of one page through the GPU's
   loads and stores over PCIe. Scattered small pages cost one launch, not one call each.
 - ``batch``: one cuMemcpyBatchAsync (CUDA 12.8+ drivers) for the whole batch, moved by the copy engines (DMA): no
@@ -74,6 +74,8 @@ def _cudart():
         library.cudaMemcpyAsync.restype = ctypes.c_int
         library.cudaHostGetDevicePointer.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_void_p, ctypes.c_uint]
         library.cudaHostGetDevicePointer.restype = ctypes.c_int
+        library.cudaSetDevice.argtypes = [ctypes.c_int]
+        library.cudaSetDevice.restype = ctypes.c_int
         return library
     return None
 
@@ -89,7 +91,7 @@ class DeviceRegion:
         if copier is not None:
             # A copier of the caller's (the GPU-free tests': host memory both sides); nothing is registered.
             self._copier = copier
-            self._memcpy = self._batch = None
+            self._memcpy = self._batch = self._set_device = None
             self.device = None
             self.register_seconds = 0.0
             self._registered = False
@@ -110,7 +112,11 @@ class DeviceRegion:
         self._registered = True
         library = _cudart()
         self._memcpy = library.cudaMemcpyAsync if library is not None else None
-        self._batch = _batch_copy()
+        self._set_device = library.cudaSetDevice if library is not None else None
+        # cuMemcpyBatchAsync is a driver call: it needs the device's context current on the calling thread, which
+        # the runtime makes so only once that thread has called into it (an engine's loader thread may not have).
+        self._batch = _batch_copy() if library is not None else None
+        self._threads = threading.local()
         # Kernels address the region at its device address: the host's wherever the GPU can use host pointers of
         # registered memory (x86-64 with unified addressing), else the one CUDA names.
         self._host_base = region.base
@@ -159,18 +165,17 @@ class DeviceRegion:
             handle.synchronize()
 
     def method_for(self, sources: list[int], destinations: list[int], sizes: list[int]) -> str:
-        """``kernel`` for small pieces (one launch beats a copy engine's per-piece cost), ``batch`` (one
-        cuMemcpyBatchAsync: the copy engines, no multiprocessor taken from the model) for the rest where the driver
-        has it, else ``engine`` (a cudaMemcpyAsync a piece). Unaligned pieces never go to the kernel."""
+        """``kernel`` for small pieces (one launch beats a copy engine's per-piece cost), ``engine`` (a
+        cudaMemcpyAsync a piece on the copy engines) for the rest. ``batch`` (one cuMemcpyBatchAsync) is asked for
+        by name until it has run from an engine's loader thread on a GPU (bench/engine: its first run there failed
+        with CUDA error 1 before the thread's context was made current). Unaligned pieces never go to the kernel."""
         aligned = all(value % _WORD == 0 for value in sizes) and all(value % _WORD == 0 for value in sources) and \
             all(value % _WORD == 0 for value in destinations)
-        if aligned and (max(sizes) < _ENGINE_FROM_BYTES or (self._batch is None and self._memcpy is None)):
+        if aligned and (max(sizes) < _ENGINE_FROM_BYTES or self._memcpy is None):
             return "kernel"
-        if self._batch is not None:
-            return "batch"
         if self._memcpy is not None:
             return "engine"
-        raise ValueError("pieces not aligned to 8 bytes and no copy engine API found (libcuda/libcudart)")
+        raise ValueError("pieces not aligned to 8 bytes and no libcudart found for the copy engines")
 
     def _gpu_copy(self, sources, destinations, sizes, method):
         torch = self._torch
@@ -198,6 +203,11 @@ class DeviceRegion:
             elif method == "batch":
                 if self._batch is None:
                     raise RuntimeError("this CUDA driver has no cuMemcpyBatchAsync (CUDA 12.8+): use 'engine'")
+                if not getattr(self._threads, "current", False):
+                    status = self._set_device(self.device.index)
+                    if status != 0:
+                        raise RuntimeError(f"cudaSetDevice({self.device.index}) failed: CUDA error {status}")
+                    self._threads.current = True
                 self._batch(sources, destinations, sizes, self._stream.cuda_stream)
             elif method == "engine":
                 if self._memcpy is None:

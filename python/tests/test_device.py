@@ -152,3 +152,28 @@ def test_cuda_tensors_round_trip_through_every_copy_method(namespace, method):
     back = [torch.zeros(BLOCK, dtype=torch.uint8, device="cuda") for _ in keys]
     assert ns.get_to_device(keys, back) == [True] * 8
     assert all(torch.equal(b, p) for b, p in zip(back, pages))
+
+
+@cuda
+@pytest.mark.parametrize("method", ["kernel", "batch", "engine"])
+def test_copies_run_from_a_thread_that_never_called_cuda(namespace, method):
+    """An engine loads KV from a loader thread of its own; a driver call there needs the device's context made
+    current first (the batched copy once failed so, with CUDA error 1)."""
+    import threading
+    import torch
+    pool, ns = namespace
+    device = pool.device()
+    if (method == "batch" and device._batch is None) or (method == "engine" and device._memcpy is None):
+        pytest.skip(f"no {method} copy here")
+    keys = kvpool.chain_keys(range(16 * 20, 16 * 24), 16)
+    pages = [payload(700 + i, BLOCK) for i in range(4)]
+    assert ns.put(keys, pages) == [kvpool.STORED] * 4
+    back = [torch.zeros(BLOCK, dtype=torch.uint8, device="cuda") for _ in keys]
+    copy = device.copy
+    device.copy = lambda s, d, n, m=None, wait=True: copy(s, d, n, method, wait)
+    answer = []
+    thread = threading.Thread(target=lambda: answer.append(ns.get_to_device(keys, back)))
+    thread.start()
+    thread.join(60)
+    assert answer == [[True] * 4]
+    assert all(torch.equal(b.cpu(), torch.from_numpy(p.copy())) for b, p in zip(back, pages))
