@@ -290,7 +290,7 @@ class Namespace:
         if len(destinations) != len(keys):
             raise ValueError(f"{len(destinations)} destinations for {len(keys)} keys: one per key")
         from ._device import pieces_of, plan
-        pieces = [pieces_of(value, f"destination {i}") for i, value in enumerate(destinations)]
+        pieces = [pieces_of(value, lambda: f"destination {i}") for i, value in enumerate(destinations)]
         with self._locations_lock:
             locations = [self._locations.get(key) for key in keys]
         fresh = [i for i, location in enumerate(locations) if location is None]
@@ -302,10 +302,10 @@ class Namespace:
             if location is None:
                 continue
             parts = pieces[i]
-            total = sum(size for _, size in parts)
-            if len(parts) == 1 and total >= location[3]:
-                readable.append((i, [(parts[0][0], location[3])]))
-            elif total == location[3]:
+            if len(parts) == 1:
+                if parts[0][1] >= location[3]:
+                    readable.append((i, [(parts[0][0], location[3])]))
+            elif sum(size for _, size in parts) == location[3]:
                 readable.append((i, parts))
         device = self._pool.device()
         check = self._region.begin_read([locations[i][0] for i, _ in readable],
@@ -324,7 +324,7 @@ class Namespace:
         if len(sources) != len(keys):
             raise ValueError(f"{len(sources)} sources for {len(keys)} keys: one per key")
         from ._device import pieces_of, plan
-        pieces = [pieces_of(value, f"source {i}") for i, value in enumerate(sources)]
+        pieces = [pieces_of(value, lambda: f"source {i}") for i, value in enumerate(sources)]
         sizes = [sum(size for _, size in parts) for parts in pieces]
         for i, size in enumerate(sizes):
             if size > self.block_bytes:

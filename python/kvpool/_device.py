@@ -280,25 +280,35 @@ def _batch_copy():
     return enqueue
 
 
-def pieces_of(value, count_label: str) -> list[tuple[int, int]]:
+def pieces_of(value, label) -> list[tuple[int, int]]:
     """A block's device memory as (address, bytes) pieces: a contiguous CUDA tensor, or a sequence of
-    (address, bytes) pairs (a paged KV cache's K and V pages of one block, per layer)."""
+    (address, bytes) pairs (a paged KV cache's K and V pages of one block, per layer). ``label()`` names the value in
+    an error."""
+    if type(value) is list or type(value) is tuple:
+        # The common case, checked without copying: pairs of positive Python ints.
+        for piece in value:
+            if type(piece) is not tuple or len(piece) != 2 or type(piece[0]) is not int or \
+                    type(piece[1]) is not int or piece[1] <= 0:
+                break
+        else:
+            if value:
+                return value
     if hasattr(value, "data_ptr") and hasattr(value, "is_contiguous"):
         if not value.is_cuda:
-            raise ValueError(f"{count_label} is a {value.device} tensor: the GPU path takes CUDA tensors (host "
+            raise ValueError(f"{label()} is a {value.device} tensor: the GPU path takes CUDA tensors (host "
                              f"buffers go to get/put)")
         if not value.is_contiguous():
-            raise ValueError(f"{count_label} is a non-contiguous tensor: pass tensor.contiguous() or its pages as "
+            raise ValueError(f"{label()} is a non-contiguous tensor: pass tensor.contiguous() or its pages as "
                              f"(address, bytes) pieces")
         return [(value.data_ptr(), value.numel() * value.element_size())]
     pieces = []
     for piece in value:
         address, size = piece
         if int(size) <= 0:
-            raise ValueError(f"{count_label} has a piece of {size} bytes")
+            raise ValueError(f"{label()} has a piece of {size} bytes")
         pieces.append((int(address), int(size)))
     if not pieces:
-        raise ValueError(f"{count_label} has no pieces")
+        raise ValueError(f"{label()} has no pieces")
     return pieces
 
 
