@@ -367,8 +367,43 @@ def reader(args) -> None:
                        argmax_host=argmax["host"], repeats=args.repeats)
             rows.append(row)
             print(json.dumps(row), flush=True)
+        integrity = corruption_check(bench, prompt(document, config.vocab_size))
+        print(f"integrity: {json.dumps(integrity)}", flush=True)
         replay = trace_replay(args, bench) if args.replay else None
-    report(args, rows, replay, written)
+    report(args, rows, replay, written, integrity)
+
+
+def corruption_check(bench: Reader, tokens: list[int]):
+    """One block of the stored document corrupted on purpose in the pool (a byte flipped behind the manager's back):
+    a load with verify=True must report it missing and use none of it, and load it again once the byte is back.
+    Also what verifying a whole layer costs."""
+    layout, ns = bench.layout, bench.ns
+    chunk_keys = kvpool.chain_keys(tokens, CHUNK)
+    storage = layout.empty(len(chunk_keys) * CHUNK)[0]
+    key = layer_keys(chunk_keys[:1], 0)[0]
+    pieces = [layout.pieces(storage[0], storage[1], 0)]
+    assert ns.get_to_device([key], pieces) == [True]
+    block, generation, offset, length = ns._locations[key]
+    region = bench.pool._region.bytes
+    region[offset + 12345] ^= 0x20
+    try:
+        unverified = ns.get_to_device([key], pieces)
+        pending = ns.start_get_to_device([key], pieces, verify=True)
+        caught = pending.wait() == [False] and pending.corrupt == [0]
+    finally:
+        region[offset + 12345] ^= 0x20
+    restored = ns.get_to_device([key], pieces, verify=True) == [True]
+    keys = layer_keys(chunk_keys, 0)
+    destinations = [layout.pieces(storage[0], storage[1], c) for c in range(len(chunk_keys))]
+    timings = {}
+    for verify in (False, True, False, True):
+        torch.cuda.synchronize()
+        started = time.perf_counter()
+        assert all(ns.get_to_device(keys, destinations, verify=verify))
+        timings[verify] = (time.perf_counter() - started) * 1e3
+    return dict(corrupted_block_caught=caught, served_unverified=unverified == [True], clean_after_restore=restored,
+                layer_load_ms=round(timings[False], 2), layer_load_verified_ms=round(timings[True], 2),
+                layer_blocks=len(keys))
 
 
 def trace_replay(args, bench: Reader):
@@ -404,7 +439,7 @@ def trace_replay(args, bench: Reader):
                 blocks_stored=stored)
 
 
-def report(args, rows, replay, written) -> None:
+def report(args, rows, replay, written, integrity) -> None:
     gpu = torch.cuda.get_device_name()
     lines = [f"engine benchmark: {args.config} (random weights, bf16, sdpa), {gpu}, torch {torch.__version__}",
              f"prompt = cached prefix + {SUFFIX} new tokens; TTFT p50 / p90 in ms over {rows[0]['repeats']} runs; "
@@ -429,6 +464,7 @@ def report(args, rows, replay, written) -> None:
     verdict = all(row["err_kvpool"] <= threshold and row["argmax_kvpool"] == row["repeats"] for row in rows)
     lines.append(f"threshold: relative L2 <= {threshold:.2e} (twice the host tier's, which splits the same prefill "
                  f"the same way, or 5e-2) and the same argmax every run: {'met' if verdict else 'NOT met'}")
+    lines += ["", f"integrity: {json.dumps(integrity)}"]
     lines += ["", f"writer engine (another process): {json.dumps(written)}"]
     if replay:
         lines.append(f"trace replay: {json.dumps(replay)}")

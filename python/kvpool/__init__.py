@@ -275,14 +275,17 @@ class Namespace:
 
     # -- the GPU path ------------------------------------------------------------------------------------------------
 
-    def get_to_device(self, keys: Sequence[bytes], destinations: Sequence) -> list[bool]:
+    def get_to_device(self, keys: Sequence[bytes], destinations: Sequence, verify: bool = False) -> list[bool]:
         """Copies each key's block into GPU memory: per key a contiguous CUDA tensor (at least the block's stored
         length), or (address, bytes) pieces that take the block's bytes end to end (a paged KV cache's pages of one
         block). One copy launch for the batch (Pool.device says how); every block's stamp is checked after the
-        copy, so a block evicted or rewritten meanwhile is False, never used. Per key True, or False for a miss."""
-        return self.start_get_to_device(keys, destinations).wait()
+        copy, so a block evicted or rewritten meanwhile is False, never used. With ``verify``, each block's bytes
+        as they landed are checksummed on the GPU (CRC32C, against the block table's) and a block whose bytes were
+        corrupted in the pool is False too. Per key True, or False for a miss."""
+        return self.start_get_to_device(keys, destinations, verify).wait()
 
-    def start_get_to_device(self, keys: Sequence[bytes], destinations: Sequence) -> "DeviceGet":
+    def start_get_to_device(self, keys: Sequence[bytes], destinations: Sequence,
+                            verify: bool = False) -> "DeviceGet":
         """get_to_device in two steps: this looks the keys up, checks their blocks and launches the copies; ``wait()``
         on the result waits for them and answers per key. A caller can so launch the next batch (the next layer of a
         prompt's KV) before waiting for this one: the copy engines never idle between batches."""
@@ -314,7 +317,10 @@ class Namespace:
         region_side, device_side, sizes = plan([locations[i][2] for i, _ in copied], self._region.base,
                                                [parts for _, parts in copied])
         handle = device.copy(region_side, device_side, sizes, wait=False)
-        return DeviceGet(self, keys, pieces, set(fresh), [i for i, _ in readable], check, handle)
+        # What the landed bytes are checked against: each block's recorded CRC32C and length.
+        expected = [(parts, locations[i][3], checksum) for (i, parts), checksum in
+                    zip(readable, self._region.checksums(check))] if verify else None
+        return DeviceGet(self, keys, pieces, set(fresh), [i for i, _ in readable], check, handle, expected)
 
     def put_from_device(self, keys: Sequence[bytes], sources: Sequence) -> list[int]:
         """Stores each key's block from GPU memory: per key a contiguous CUDA tensor (1 to ``block_bytes`` bytes) or
@@ -522,8 +528,11 @@ class Namespace:
 class DeviceGet:
     """A get_to_device whose copies are in flight (Namespace.start_get_to_device)."""
 
-    def __init__(self, namespace: Namespace, keys, pieces, fresh: set, readable: list[int], check, handle):
+    def __init__(self, namespace: Namespace, keys, pieces, fresh: set, readable: list[int], check, handle,
+                 expected=None):
         self._namespace = namespace
+        self._expected = expected
+        self.corrupt: list[int] = []  # keys whose bytes did not match their checksum (verify=True)
         self._keys = keys
         self._pieces = pieces
         self._fresh = fresh
@@ -542,13 +551,38 @@ class DeviceGet:
         found = [False] * len(self._keys)
         for i, ok in zip(self._readable, namespace._region.end_read(self._check)):
             found[i] = ok
-        retry = [i for i in range(len(self._keys)) if not found[i] and i not in self._fresh]
+        if self._expected is not None:
+            self.corrupt = self._verify(found)
+        retry = [i for i in range(len(self._keys)) if not found[i] and i not in self._fresh and
+                 i not in self.corrupt]
         for i in range(len(self._keys)):
             if not found[i]:
                 namespace._forget(self._keys[i])
         if retry:
-            again = namespace.get_to_device([self._keys[i] for i in retry], [self._pieces[i] for i in retry])
+            again = namespace.get_to_device([self._keys[i] for i in retry], [self._pieces[i] for i in retry],
+                                            self._expected is not None)
             for i, ok in zip(retry, again):
                 found[i] = ok
         self._found = found
         return found
+
+    def _verify(self, found: list[bool]) -> list[int]:
+        """CRC32C of each good block's landed bytes (on the device, blocks of one length at a time) against the
+        recorded one; a mismatch is a miss. Returns the keys caught so."""
+        import torch
+        from ._crc import crc32c
+        device = self._namespace._pool.device()
+        by_length: dict[int, list[tuple[int, list, int]]] = {}
+        for i, (parts, length, checksum) in zip(self._readable, self._expected):
+            if found[i]:
+                by_length.setdefault(length, []).append((i, parts, checksum))
+        corrupt = []
+        for length, blocks in by_length.items():
+            rows = torch.stack([torch.cat([device.view(address, size) for address, size in parts])[:length]
+                                for _, parts, _ in blocks])
+            computed = crc32c(rows, length).tolist()
+            for (i, _, checksum), crc in zip(blocks, computed):
+                if crc != checksum:
+                    found[i] = False
+                    corrupt.append(i)
+        return corrupt

@@ -158,6 +158,15 @@ class DeviceRegion:
             return None
         return handle
 
+    def view(self, address: int, size: int):
+        """A uint8 torch tensor over ``size`` bytes at ``address`` (device memory on a GPU, host memory with a host
+        copier), sharing them."""
+        import torch
+        if self._registered:
+            return torch.as_tensor(_CudaBytes(address, size), device=self.device)
+        import numpy as np
+        return torch.from_numpy(np.ctypeslib.as_array((ctypes.c_ubyte * size).from_address(address)))
+
     @staticmethod
     def finish(handle) -> None:
         """Returns once the copies behind ``handle`` (from ``copy(wait=False)``) are complete."""
@@ -222,6 +231,14 @@ class DeviceRegion:
             event = torch.cuda.Event()
             event.record(self._stream)
         return event
+
+
+class _CudaBytes:
+    """Device bytes at an address, for torch.as_tensor (the CUDA array interface)."""
+
+    def __init__(self, address: int, size: int):
+        self.__cuda_array_interface__ = {"shape": (size,), "typestr": "|u1", "data": (address, False),
+                                         "version": 2}
 
 
 _MAX_MERGED = 256 << 20  # a merged piece stays within the kernel's grid (65,535 slices of 16 KiB)

@@ -29,6 +29,7 @@ from ._wire import ENTRY_BYTES, Geometry
 MAGIC = 0x47524C4F4F50564B
 MAJOR_VERSION = 1
 FREE, WRITING, SEALED = 0, 1, 2
+CHECKSUM_OFFSET = 16
 LAST_ACCESS_TICK_OFFSET = 24
 WRITER_INTENT_OFFSET = 28
 ACCESS_TICK_OFFSET = 144  # the superblock's published access clock
@@ -152,6 +153,13 @@ class Region:
         before = [words[entry >> 3] for entry in entries]
         return ReadCheck(entries, before,
                          [stamp == (generation << 8 | SEALED) for stamp, generation in zip(before, generations)])
+
+    def checksums(self, check: "ReadCheck") -> list[int]:
+        """The recorded CRC32C of each block of a batch, loaded between ``begin_read`` and ``end_read``: the manager
+        writes it before sealing and never while the block stays sealed, so it is the block's if ``end_read`` finds
+        the stamp unchanged."""
+        halves = self._u32
+        return [halves[(entry + CHECKSUM_OFFSET) >> 2] for entry in check.entries]
 
     def end_read(self, check: "ReadCheck") -> list[bool]:
         """The second half, once every copy of the batch is complete (a device copy: its stream synchronized): per

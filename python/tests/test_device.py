@@ -96,6 +96,51 @@ def test_batches_in_flight_answer_each_for_its_own_keys(namespace):
     assert all(np.array_equal(o, p) for o, p in zip(first + second[:2], pages))
 
 
+def test_a_block_corrupted_in_the_pool_is_caught_by_verify_not_used(namespace):
+    """Bytes of a sealed block changed behind the manager's back (a bit flip, a rogue writer): the read protocol
+    cannot see it, its checksum can. verify=True checksums the bytes as they landed (CRC32C, the one the manager
+    recorded at commit), so the block is a miss; the others are served."""
+    pool, ns = namespace
+    pool.device(copier=host_copier)
+    keys = kvpool.chain_keys(range(16 * 30, 16 * 34), 16)
+    pages = [payload(800 + i, BLOCK - 100 * i) for i in range(4)]  # lengths differ: checksummed a length at a time
+    assert ns.put(keys, pages) == [kvpool.STORED] * 4
+    out = [np.zeros(BLOCK, dtype=np.uint8) for _ in keys]
+    destinations = [[(address(o), BLOCK)] for o in out]
+    pending = ns.start_get_to_device(keys, destinations, verify=True)
+    assert pending.wait() == [True] * 4 and pending.corrupt == [], "the manager's CRC32C and ours agree"
+    block, generation, offset, length = ns._locations[keys[2]]
+    pool._region.bytes[offset + length // 2] ^= 0x40
+    assert ns.get_to_device(keys, destinations) == [True] * 4, "without verify, corruption goes unseen"
+    pending = ns.start_get_to_device(keys, destinations, verify=True)
+    assert pending.wait() == [True, True, False, True]
+    assert pending.corrupt == [2]
+    assert all(np.array_equal(out[i][:pages[i].size], pages[i]) for i in (0, 1, 3))
+
+
+def test_crc32c_of_many_strings_at_once_matches_the_standard():
+    torch = pytest.importorskip("torch")
+    from kvpool._crc import crc32c
+    assert crc32c(torch.tensor([list(b"123456789")], dtype=torch.uint8), 9).tolist() == [0xE3069283]
+    table = [0] * 256
+    for byte in range(256):
+        crc = byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+        table[byte] = crc
+
+    def bytewise(data: bytes) -> int:
+        crc = 0xFFFFFFFF
+        for value in data:
+            crc = table[(crc ^ value) & 0xFF] ^ (crc >> 8)
+        return crc ^ 0xFFFFFFFF
+
+    rng = np.random.default_rng(5)
+    for length in (1, 255, 256, 257, 16 * 1024 + 3, 300 * 256):  # within, at and past segment and group edges
+        rows = rng.integers(0, 256, (3, length), dtype=np.uint8)
+        assert crc32c(torch.from_numpy(rows), length).tolist() == [bytewise(row.tobytes()) for row in rows], length
+
+
 def test_adjacent_copies_go_as_one():
     from kvpool._device import _coalesce, _MAX_MERGED
     # Blocks 0-2 adjacent on both sides, then a gap on the device side, then a region-side gap.
@@ -152,6 +197,11 @@ def test_cuda_tensors_round_trip_through_every_copy_method(namespace, method):
     back = [torch.zeros(BLOCK, dtype=torch.uint8, device="cuda") for _ in keys]
     assert ns.get_to_device(keys, back) == [True] * 8
     assert all(torch.equal(b, p) for b, p in zip(back, pages))
+    # The same checked on the GPU against the manager's CRC32C, then with one block corrupted in the pool.
+    assert ns.get_to_device(keys, back, verify=True) == [True] * 8
+    block, generation, offset, length = ns._locations[keys[5]]
+    pool._region.bytes[offset + 7] ^= 0x01
+    assert ns.get_to_device(keys, back, verify=True) == [True] * 5 + [False] + [True] * 2
 
 
 @cuda
