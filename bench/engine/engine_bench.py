@@ -8,10 +8,10 @@ gives both engine processes the same weights.
 Two engine processes share one pool: the writer (``--role writer``, started by this script) prefills the longest
 prefix and stores its KV; this process (the reader) then serves requests whose prefixes only the writer computed.
 
-KV layout in the pool: one block per 512-token chunk and layer, holding that layer's K then V for the chunk, token-major
-(512 x kv_heads x head_dim each, bf16; 1 MiB each for Llama-3-8B), copied straight between the pool and the cache's
-storage ([1, tokens, kv_heads, head_dim], of which transformers sees the [1, kv_heads, tokens, head_dim] view) with no
-staging. The host tier baseline keeps the same layout. Keys: kvpool.chain_keys over the tokens
+KV layout in the pool: one block per 512-token chunk and layer, token by token (each token's K, then its V: 2 MiB for
+Llama-3-8B), copied straight between the pool and the cache's storage ([1, tokens, 2, kv_heads, head_dim], of which
+transformers sees K and V as [1, kv_heads, tokens, head_dim] views) with no staging: one piece a block, and a layer's
+blocks stored together load in a few large copies. The host tier baseline keeps the same layout. Keys: kvpool.chain_keys over the tokens
 (512 a block), then SHA-256 of the chunk's key and the layer number.
 
 Per request, as an engine does: keys -> exists -> load the cached chunks (all layers) -> prefill only the rest ->
@@ -82,33 +82,32 @@ def load_model(name: str):
 
 
 class Layout:
-    """A pool block is one 512-token chunk of one layer: its K rows then its V rows, token-major ([512, kv_heads,
-    head_dim] each, bf16), so that it lies as two contiguous pieces in cache storage of the same order. The cache
-    keeps each layer as [1, tokens, kv_heads, head_dim] storage and hands transformers the [1, kv_heads, tokens,
-    head_dim] view it expects (its first update concatenates it into an ordinary tensor)."""
+    """A pool block is one 512-token chunk of one layer, token by token: each token's K (kv_heads x head_dim, bf16)
+    then its V, so that it is one contiguous piece of a layer's cache storage kept the same way ([1, tokens, 2,
+    kv_heads, head_dim]), and a layer's consecutive chunks are consecutive there too: blocks stored together lie
+    together in the pool as well, and a layer loads in a few large copies. transformers sees K and V as the
+    [1, kv_heads, tokens, head_dim] views it expects (its first update concatenates them into ordinary tensors)."""
 
     def __init__(self, config):
         self.layers = config.num_hidden_layers
         self.heads = config.num_key_value_heads
         self.head_dim = config.head_dim
-        self.piece = CHUNK * self.heads * self.head_dim * 2  # bf16 bytes of one chunk's K (or V)
-        self.block_bytes = 2 * self.piece
+        self.block_bytes = CHUNK * 2 * self.heads * self.head_dim * 2  # bf16
 
-    def pieces(self, keys_storage, values_storage, chunk: int) -> list[tuple[int, int]]:
-        """The chunk's K and V in token-major storage ([1, tokens, kv_heads, head_dim], contiguous)."""
-        return [(keys_storage.data_ptr() + chunk * self.piece, self.piece),
-                (values_storage.data_ptr() + chunk * self.piece, self.piece)]
+    def pieces(self, storage, chunk: int) -> list[tuple[int, int]]:
+        """The chunk in a layer's storage ([1, tokens, 2, kv_heads, head_dim], contiguous): one piece."""
+        return [(storage.data_ptr() + chunk * self.block_bytes, self.block_bytes)]
 
     def empty(self, tokens: int):
-        """Per layer token-major K and V storage for ``tokens`` cached tokens."""
-        return [(torch.empty(1, tokens, self.heads, self.head_dim, dtype=torch.bfloat16, device="cuda"),
-                 torch.empty(1, tokens, self.heads, self.head_dim, dtype=torch.bfloat16, device="cuda"))
+        """Per layer storage for ``tokens`` cached tokens."""
+        return [torch.empty(1, tokens, 2, self.heads, self.head_dim, dtype=torch.bfloat16, device="cuda")
                 for _ in range(self.layers)]
 
 
-def token_major(tensor):
-    """[1, kv_heads, tokens, head_dim] as contiguous [1, tokens, kv_heads, head_dim] storage."""
-    return tensor.transpose(1, 2).contiguous()
+def storage_of(layer):
+    """A transformers cache layer's K and V ([1, kv_heads, tokens, head_dim] each) as [1, tokens, 2, kv_heads,
+    head_dim] storage."""
+    return torch.stack([layer.keys.transpose(1, 2), layer.values.transpose(1, 2)], dim=2).contiguous()
 
 
 def layer_keys(chunk_keys: list[bytes], layer: int) -> list[bytes]:
@@ -151,10 +150,10 @@ def preloaded_cache(tensors, loads: Loads):
             return super().update(key_states, value_states, layer_idx, cache_kwargs)
 
     cache = LayerwiseCache()
-    for keys, values in tensors:
+    for storage in tensors:
         layer = DynamicLayer()
-        layer.dtype, layer.device = keys.dtype, keys.device
-        layer.keys, layer.values = keys.transpose(1, 2), values.transpose(1, 2)
+        layer.dtype, layer.device = storage.dtype, storage.device
+        layer.keys, layer.values = storage[:, :, 0].transpose(1, 2), storage[:, :, 1].transpose(1, 2)
         layer.is_initialized = True
         cache.layers.append(layer)
     return cache
@@ -189,11 +188,9 @@ def writer(args) -> None:
             started = time.perf_counter()
             stored = 0
             for layer in range(layout.layers):
-                keys_tensor = token_major(cache.layers[layer].keys)
-                values_tensor = token_major(cache.layers[layer].values)
+                storage = storage_of(cache.layers[layer])
                 statuses = ns.put_from_device(layer_keys(chunk_keys, layer),
-                                              [layout.pieces(keys_tensor, values_tensor, c)
-                                               for c in range(len(chunk_keys))])
+                                              [layout.pieces(storage, c) for c in range(len(chunk_keys))])
                 stored += sum(status in (kvpool.STORED, kvpool.ALREADY_EXISTS) for status in statuses)
             elapsed = time.perf_counter() - started
             report[str(len(tokens))] = dict(prefill_s=computed, store_s=elapsed, blocks=stored,
@@ -225,10 +222,9 @@ class Reader:
             # Layer i+1's copies are launched before layer i's are waited for: the copy engines never idle.
             begun = time.perf_counter()
             in_flight = []
-            for layer, (keys_tensor, values_tensor) in enumerate(tensors):
+            for layer, storage in enumerate(tensors):
                 in_flight.append((layer, self.ns.start_get_to_device(
-                    layer_keys(chunk_keys[:held], layer),
-                    [self.layout.pieces(keys_tensor, values_tensor, c) for c in range(held)])))
+                    layer_keys(chunk_keys[:held], layer), [self.layout.pieces(storage, c) for c in range(held)])))
                 while len(in_flight) > 1 or (in_flight and layer == len(tensors) - 1):
                     done, pending = in_flight.pop(0)
                     if not all(pending.wait()):
@@ -255,7 +251,7 @@ class Reader:
         """The same from this process's pinned host memory: per layer K and V, one copy each on a side stream."""
         torch.cuda.synchronize()
         started = time.perf_counter()
-        cached = host[0][0].shape[1]
+        cached = host[0].shape[1]
         tensors = self.layout.empty(cached)
         loads = Loads(self.layout.layers)
         stream = torch.cuda.Stream()
@@ -264,9 +260,8 @@ class Reader:
             # Every layer's copies queued at once on a side stream, an event after each: as fast as a host tier goes.
             events = []
             with torch.cuda.stream(stream):
-                for (keys_tensor, values_tensor), (k_host, v_host) in zip(tensors, host):
-                    keys_tensor.copy_(k_host, non_blocking=True)
-                    values_tensor.copy_(v_host, non_blocking=True)
+                for storage, pinned in zip(tensors, host):
+                    storage.copy_(pinned, non_blocking=True)
                     events.append(torch.cuda.Event())
                     events[-1].record(stream)
             for layer, event in enumerate(events):
@@ -329,8 +324,7 @@ def reader(args) -> None:
             bench.recompute_ttft(tokens)
             _, host_cache = prefill(model, tokens[:prefix])
             # The host tier keeps the same token-major layout: one contiguous copy per layer's K and V.
-            host = [(token_major(layer.keys).to("cpu").pin_memory(), token_major(layer.values).to("cpu").pin_memory())
-                    for layer in host_cache.layers]
+            host = [storage_of(layer).to("cpu").pin_memory() for layer in host_cache.layers]
             del host_cache
             bench.host_ttft(tokens, host, True)
             bench.kvpool_ttft(tokens, True)
@@ -381,7 +375,7 @@ def corruption_check(bench: Reader, tokens: list[int]):
     chunk_keys = kvpool.chain_keys(tokens, CHUNK)
     storage = layout.empty(len(chunk_keys) * CHUNK)[0]
     key = layer_keys(chunk_keys[:1], 0)[0]
-    pieces = [layout.pieces(storage[0], storage[1], 0)]
+    pieces = [layout.pieces(storage, 0)]
     assert ns.get_to_device([key], pieces) == [True]
     block, generation, offset, length = ns._locations[key]
     region = bench.pool._region.bytes
@@ -394,7 +388,7 @@ def corruption_check(bench: Reader, tokens: list[int]):
         region[offset + 12345] ^= 0x20
     restored = ns.get_to_device([key], pieces, verify=True) == [True]
     keys = layer_keys(chunk_keys, 0)
-    destinations = [layout.pieces(storage[0], storage[1], c) for c in range(len(chunk_keys))]
+    destinations = [layout.pieces(storage, c) for c in range(len(chunk_keys))]
     timings = {}
     for verify in (False, True, False, True):
         torch.cuda.synchronize()
@@ -428,10 +422,10 @@ def trace_replay(args, bench: Reader):
         chunk_keys = kvpool.chain_keys(tokens[:chunks * CHUNK], CHUNK)
         new = range(cached // CHUNK, chunks)
         for layer in range(layout.layers):
-            k, v = token_major(cache.layers[layer].keys), token_major(cache.layers[layer].values)
             if new:
+                storage = storage_of(cache.layers[layer])
                 stores.append(bench.ns.put_from_device(layer_keys([chunk_keys[c] for c in new], layer),
-                                                       [layout.pieces(k, v, c) for c in new]))
+                                                       [layout.pieces(storage, c) for c in new]))
     elapsed = time.perf_counter() - started
     stored = sum(status == kvpool.STORED for statuses in stores for status in statuses)
     return dict(requests=len(rows), seconds=round(elapsed, 2), requests_per_s=round(len(rows) / elapsed, 2),
