@@ -357,19 +357,12 @@ class Namespace:
             for i in announced:
                 self._region.end_write(entries[i].block)
         if announced:
-            commits = [(entries[i].block, entries[i].generation, sizes[i] | _COMPUTE_CHECKSUM, 0) for i in announced]
             try:
-                answer = self._control.finish(self._control.send(
-                    lambda c, s: _wire.encode_blocks(_wire.COMMIT, c, s, commits), since=reserve))
+                answer = self._control.finish(self._send_commit(entries, sizes, announced, reserve))
             except ConnectionError:
                 raise ConnectionError("the manager restarted during a put; its outcome is unknown: put again") \
                     from None
-            for i, result in zip(announced, _wire.decode_batch_response(answer)[1]):
-                statuses[i] = result.status
-                if result.status == _wire.OK:
-                    with self._locations_lock:
-                        self._locations[keys[i]] = (entries[i].block, entries[i].generation, entries[i].offset,
-                                                    sizes[i])
+            self._record_commits(keys, entries, sizes, announced, answer, statuses)
         return statuses
 
     def _lookup(self, keys: list[bytes]) -> list[Optional[tuple[int, int, int, int]]]:
@@ -450,17 +443,22 @@ class Namespace:
             except (ConnectionError, PoolError) as error:
                 lost = lost or error  # every ticket is still waited for
                 continue
-            for i, result in zip(indices, _wire.decode_batch_response(answer)[1]):
-                statuses[i] = result.status
-                if result.status == _wire.OK:
-                    with self._locations_lock:
-                        self._locations[keys[i]] = (entries[i].block, entries[i].generation, entries[i].offset,
-                                                    sizes[i])
+            self._record_commits(keys, entries, sizes, indices, answer, statuses)
         if isinstance(lost, ConnectionError):
             raise ConnectionError("the manager restarted during a put; its outcome is unknown: put again") from lost
         if lost is not None:
             raise lost
         return statuses
+
+    def _record_commits(self, keys, entries, sizes: list[int], indices: list[int], answer: bytes,
+                        statuses: list[int]) -> None:
+        """A COMMIT's answers into the put's statuses; blocks committed are cached as locations."""
+        for i, result in zip(indices, _wire.decode_batch_response(answer)[1]):
+            statuses[i] = result.status
+            if result.status == _wire.OK:
+                with self._locations_lock:
+                    self._locations[keys[i]] = (entries[i].block, entries[i].generation, entries[i].offset,
+                                                sizes[i])
 
     def _send_commit(self, entries, sizes: list[int], indices: list[int], reserve):
         commits = [(entries[i].block, entries[i].generation, sizes[i] | _COMPUTE_CHECKSUM, 0) for i in indices]
