@@ -98,10 +98,10 @@ class Layout:
         """The chunk in a layer's storage ([1, tokens, 2, kv_heads, head_dim], contiguous): one piece."""
         return [(storage.data_ptr() + chunk * self.block_bytes, self.block_bytes)]
 
-    def empty(self, tokens: int):
-        """Per layer storage for ``tokens`` cached tokens."""
+    def empty(self, tokens: int, layers: int | None = None):
+        """Per layer storage for ``tokens`` cached tokens (every layer's, or the first ``layers``)."""
         return [torch.empty(1, tokens, 2, self.heads, self.head_dim, dtype=torch.bfloat16, device="cuda")
-                for _ in range(self.layers)]
+                for _ in range(self.layers if layers is None else layers)]
 
 
 def storage_of(layer):
@@ -389,7 +389,7 @@ def corruption_check(bench: Reader, tokens: list[int]):
     Also what verifying a whole layer costs."""
     layout, ns = bench.layout, bench.ns
     chunk_keys = kvpool.chain_keys(tokens, CHUNK)
-    storage = layout.empty(len(chunk_keys) * CHUNK)[0]
+    storage = layout.empty(len(chunk_keys) * CHUNK, layers=1)[0]
     key = layer_keys(chunk_keys[:1], 0)[0]
     pieces = [layout.pieces(storage, 0)]
     assert ns.get_to_device([key], pieces) == [True]

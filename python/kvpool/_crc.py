@@ -103,10 +103,10 @@ def crc32c(data, length: int):
     if padded != length:
         data = torch.cat([torch.zeros(rows, padded - length, dtype=torch.uint8, device=device), data], dim=1)
     table = torch.as_tensor(TABLE, device=device)
-    parts = data.view(rows, groups, SEGMENT).to(torch.int64)
+    parts = data.view(rows, groups, SEGMENT)
     registers = torch.zeros(rows, groups, dtype=torch.int64, device=device)
     for position in range(SEGMENT):
-        registers = table[(registers ^ parts[:, :, position]) & 0xFF] ^ (registers >> 8)
+        registers = table[(registers ^ parts[:, :, position].to(torch.int64)) & 0xFF] ^ (registers >> 8)
     step = SEGMENT
     bits = torch.arange(32, device=device)
     while registers.shape[1] > 1:
