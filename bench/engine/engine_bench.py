@@ -324,7 +324,7 @@ def reader(args) -> None:
             # Warm-up (kernels, allocator), then repeats of each path.
             bench.recompute_ttft(tokens)
             _, host_cache = prefill(model, tokens[:prefix])
-            # The host tier keeps the same token-major layout: one contiguous copy per layer's K and V.
+            # The host tier keeps the same layout as the pool: one copy a layer.
             host = [storage_of(layer).to("cpu").pin_memory() for layer in host_cache.layers]
             del host_cache
             bench.host_ttft(tokens, host, True)
