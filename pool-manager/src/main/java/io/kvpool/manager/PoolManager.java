@@ -32,7 +32,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The pool manager service: a {@link PoolCore} behind the kvpool wire protocol over Aeron (IPC for clients on
@@ -60,15 +59,16 @@ public final class PoolManager implements AutoCloseable
     private final String udpEndpoint;
     private final String rdmaState;
     private final StreamControlServer streamServer;
-    private final AtomicLong errors = new AtomicLong();
+    private final ManagerMetrics metrics;
     private boolean closed;
 
     private PoolManager(
         final ManagerContext context, final PoolCore pool, final MediaDriver driver, final Aeron aeron,
         final AgentRunner runner, final AgentRunner dataRunner, final List<DataLane> lanes,
         final HTTPServer metricsServer, final String udpEndpoint, final String rdmaState,
-        final StreamControlServer streamServer)
+        final StreamControlServer streamServer, final ManagerMetrics metrics)
     {
+        this.metrics = metrics;
         this.streamServer = streamServer;
         this.lanes = lanes;
         this.rdmaState = rdmaState;
@@ -178,11 +178,10 @@ public final class PoolManager implements AutoCloseable
                 System::nanoTime, streamServer);
             final DataAgent dataAgent = new DataAgent(aeron, dataSubscriptions, pool.region().segment(),
                 pool.geometry(), sessions.published(), context.dataLanes(), "kvpool-data");
-            final PoolManager[] self = new PoolManager[1];
             for (int lane = 1; lane < context.dataLanes(); lane++)
             {
                 lanes.add(DataLane.start(context, lane, udpEndpoint, pool.region().segment(), pool.geometry(),
-                    sessions.published(), errorHandler(self, "data lane " + lane)));
+                    sessions.published(), errorHandler(metrics, "data lane " + lane)));
             }
             dispatcher.dataLanePorts(lanes.stream().map(DataLane::port).toList());
             final AgentRunner runner;
@@ -197,7 +196,7 @@ public final class PoolManager implements AutoCloseable
                 }
                 agents.add(dataAgent);
                 agents.add(agent);
-                runner = new AgentRunner(context.idleStrategy(), errorHandler(self, "manager agents"),
+                runner = new AgentRunner(context.idleStrategy(), errorHandler(metrics, "manager agents"),
                     null, new CompositeAgent(agents));
                 dataRunner = null;
             }
@@ -205,18 +204,18 @@ public final class PoolManager implements AutoCloseable
             {
                 // The control agent always backs off: spinning is for the threads block bytes pass through.
                 runner = new AgentRunner(AeronIdle.BACKOFF.strategy(context.idlePark().toNanos()),
-                    errorHandler(self, "manager agent"), null, agent);
-                dataRunner = new AgentRunner(context.idleStrategy(), errorHandler(self, "data agent"),
+                    errorHandler(metrics, "manager agent"), null, agent);
+                dataRunner = new AgentRunner(context.idleStrategy(), errorHandler(metrics, "data agent"),
                     null, dataAgent);
             }
-            self[0] = new PoolManager(context, pool, driver, aeron, runner, dataRunner, List.copyOf(lanes),
-                metricsServer, udpEndpoint, rdmaState.toString(), streamServer);
+            final PoolManager manager = new PoolManager(context, pool, driver, aeron, runner, dataRunner,
+                List.copyOf(lanes), metricsServer, udpEndpoint, rdmaState.toString(), streamServer, metrics);
             if (dataRunner != null)
             {
                 AgentRunner.startOnThread(dataRunner);
             }
             AgentRunner.startOnThread(runner);
-            return self[0];
+            return manager;
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -234,11 +233,16 @@ public final class PoolManager implements AutoCloseable
         }
     }
 
-    private static ErrorHandler errorHandler(final PoolManager[] self, final String what)
+    /**
+     * An agent's error handler: logs the error and counts it in {@code kvpool_agent_errors}. It needs nothing but
+     * the metrics, which exist before any agent starts (a data lane starts before the manager is built, and its
+     * errors in that window were once an NPE in the handler).
+     */
+    static ErrorHandler errorHandler(final ManagerMetrics metrics, final String what)
     {
         return ex ->
         {
-            self[0].errors.incrementAndGet();
+            metrics.agentError(what);
             LOG.log(System.Logger.Level.ERROR, what + ": " + ex, ex);
         };
     }
@@ -431,11 +435,12 @@ public final class PoolManager implements AutoCloseable
     }
 
     /**
-     * @return errors the agent reported (never thrown out of its duty cycle).
+     * @return errors the agents reported (never thrown out of their duty cycles; also the metric
+     *         {@code kvpool_agent_errors}).
      */
     public long agentErrors()
     {
-        return errors.get();
+        return metrics.agentErrors();
     }
 
     /**

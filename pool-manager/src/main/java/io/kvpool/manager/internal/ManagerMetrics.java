@@ -15,6 +15,7 @@ import io.prometheus.metrics.model.snapshots.Unit;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToDoubleFunction;
 
@@ -41,6 +42,10 @@ public final class ManagerMetrics
     private final Map<Integer, CounterDataPoint> rejected = new HashMap<>();
     private final DistributionDataPoint[] latency = new DistributionDataPoint[64];
     private long rejectedTotal;
+    private final Counter agentErrors = Counter.builder().name("kvpool_agent_errors")
+        .help("Errors an agent's duty cycle reported (logged; never thrown out of the cycle), by agent")
+        .labelNames("agent").register(registry);
+    private final AtomicLong agentErrorsTotal = new AtomicLong();
 
     public ManagerMetrics()
     {
@@ -108,6 +113,25 @@ public final class ManagerMetrics
     public void publish(final StatsSnapshot current)
     {
         snapshot.set(current);
+    }
+
+    /**
+     * Counts an error an agent reported (any thread: agents run on their own).
+     *
+     * @param agent the agent's name, e.g. "manager agent", "data lane 1".
+     */
+    public void agentError(final String agent)
+    {
+        agentErrors.labelValues(agent).inc();
+        agentErrorsTotal.incrementAndGet();
+    }
+
+    /**
+     * @return errors agents reported so far (any thread).
+     */
+    public long agentErrors()
+    {
+        return agentErrorsTotal.get();
     }
 
     /**
