@@ -5,6 +5,7 @@ import io.kvpool.client.KvNamespace;
 import io.kvpool.client.KvPool;
 import io.kvpool.manager.ManagerContext;
 import io.kvpool.protocol.AeronIdle;
+import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.ByteSizes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -129,9 +130,9 @@ final class RemoteCommand implements Callable<Integer>
         {
             sizeBytes[i] = option("--sizes", sizes.get(i), RemoteCommand::parseSize);
         }
-        if (batch < 1 || batch > 1024 || batch > values)
+        if (batch < 1 || batch > BlockBatch.MAX_KEYS || batch > values)
         {
-            throw new IllegalArgumentException("--batch=" + batch + ": expected 1 to 1024, and at most --values (" +
+            throw new IllegalArgumentException("--batch=" + batch + ": expected 1 to " + BlockBatch.MAX_KEYS + ", and at most --values (" +
                 values + ")");
         }
         clientDriversMode = clientDrivers.equals("auto") ? (lanes > 1 ? AeronLoopback.ClientDrivers.PROCESS :

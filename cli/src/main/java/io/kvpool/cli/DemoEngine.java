@@ -7,6 +7,7 @@ import io.kvpool.client.KvPool;
 import io.kvpool.client.KvPoolContext;
 import io.kvpool.client.trace.MooncakeTrace;
 import io.kvpool.client.trace.TraceRequest;
+import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.Payloads;
 import org.HdrHistogram.Histogram;
 
@@ -66,7 +67,7 @@ public final class DemoEngine
         {
             final KvNamespace ns = pool.namespace(namespace, blockBytes);
             System.out.println("T " + pool.transportChoice());
-            final MemorySegment[] buffers = new MemorySegment[1024];
+            final MemorySegment[] buffers = new MemorySegment[BlockBatch.MAX_KEYS];
             for (int i = 0; i < buffers.length; i++)
             {
                 buffers[i] = arena.allocate(blockBytes, 4096);
@@ -75,7 +76,7 @@ public final class DemoEngine
             for (int r = engine; r < all.size(); r += engines)
             {
                 final long[] ids = all.get(r).hashIds();
-                final int blocks = Math.min(ids.length, 1024);
+                final int blocks = Math.min(ids.length, BlockBatch.MAX_KEYS);
                 final BlockKeys keys = MooncakeTrace.keys(ids, blocks);
                 final int leading = blocks == 0 ? 0 : ns.exists(keys);
                 if (leading > 0)

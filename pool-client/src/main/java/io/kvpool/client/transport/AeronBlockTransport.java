@@ -61,7 +61,7 @@ public final class AeronBlockTransport implements BlockTransport
     private TransferBatch inFlight;
     private long deadlineNs;
     private boolean done;
-    private int[] statuses = new int[1024];
+    private int[] statuses = new int[TransferBatch.MAX_ENTRIES];
     private boolean closed;
 
     AeronBlockTransport(final TransportContext context)

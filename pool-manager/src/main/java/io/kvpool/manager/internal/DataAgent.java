@@ -10,6 +10,7 @@ import io.kvpool.protocol.BlockProtocol;
 import io.kvpool.protocol.BlockTableDescriptor;
 import io.kvpool.protocol.RegionGeometry;
 import io.kvpool.protocol.Status;
+import io.kvpool.protocol.transport.TransferBatch;
 import io.kvpool.protocol.wire.DataFlyweight;
 import io.kvpool.protocol.wire.MessageHeader;
 import io.kvpool.protocol.wire.MessageType;
@@ -86,18 +87,18 @@ public final class DataAgent implements Agent
     {
         final ExclusivePublication publication;
         final int namespaceId;
-        final int[] writeStatus = new int[1024];
+        final int[] writeStatus = new int[TransferBatch.MAX_ENTRIES];
         int writesSeen;
         long readCorrelationId = -1;
         int readCount;
         int readEntry;
         long readOffsetInEntry;
         long readStamp;
-        final long[] readBlock = new long[1024];
-        final long[] readGeneration = new long[1024];
-        final long[] readRegionOffset = new long[1024];
-        final int[] readLength = new int[1024];
-        final int[] readStatus = new int[1024];
+        final long[] readBlock = new long[TransferBatch.MAX_ENTRIES];
+        final long[] readGeneration = new long[TransferBatch.MAX_ENTRIES];
+        final long[] readRegionOffset = new long[TransferBatch.MAX_ENTRIES];
+        final int[] readLength = new int[TransferBatch.MAX_ENTRIES];
+        final int[] readStatus = new int[TransferBatch.MAX_ENTRIES];
         byte[] pendingReply;
 
         DataSession(final ExclusivePublication publication, final int namespaceId)

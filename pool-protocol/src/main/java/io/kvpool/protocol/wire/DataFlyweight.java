@@ -1,5 +1,6 @@
 package io.kvpool.protocol.wire;
 
+import io.kvpool.protocol.transport.TransferBatch;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
@@ -122,7 +123,7 @@ public final class DataFlyweight
     }
 
     /**
-     * @return the entry count of a DATA_READ, or -1 when its length disagrees with it or it exceeds 1024.
+     * @return the entry count of a DATA_READ, or -1 when its length disagrees with it or it exceeds {@link TransferBatch#MAX_ENTRIES}.
      */
     public static int readCount(final DirectBuffer buffer, final int offset, final int length)
     {
@@ -131,7 +132,7 @@ public final class DataFlyweight
             return -1;
         }
         final int count = buffer.getInt(offset + 24, MessageHeader.ORDER);
-        return count >= 0 && count <= 1024 && length == 32 + count * READ_ENTRY_LENGTH ? count : -1;
+        return count >= 0 && count <= TransferBatch.MAX_ENTRIES && length == 32 + count * READ_ENTRY_LENGTH ? count : -1;
     }
 
     public static long readBlockIndex(final DirectBuffer buffer, final int offset, final int index)
@@ -213,7 +214,7 @@ public final class DataFlyweight
             return -1;
         }
         final int count = buffer.getInt(offset + 24, MessageHeader.ORDER);
-        return count >= 0 && count <= 1024 && length == 32 + count * 4 ? count : -1;
+        return count >= 0 && count <= TransferBatch.MAX_ENTRIES && length == 32 + count * 4 ? count : -1;
     }
 
     public static int doneStatus(final DirectBuffer buffer, final int offset, final int index)
