@@ -284,12 +284,12 @@ final class RemoteCommand implements Callable<Integer>
             {
                 try
                 {
-                    while (System.nanoTime() < warmupEndNs)
+                    while (System.nanoTime() - warmupEndNs < 0)
                     {
                         worker.get();
                     }
                     long count = 0;
-                    while (System.nanoTime() < endNs)
+                    while (System.nanoTime() - endNs < 0)
                     {
                         count += worker.get();
                     }
@@ -435,7 +435,7 @@ final class RemoteCommand implements Callable<Integer>
             }
             catch (final RuntimeException ex)
             {
-                if (System.nanoTime() > deadlineNs)
+                if (System.nanoTime() - deadlineNs > 0)
                 {
                     throw new IllegalStateException("redis-server did not answer on port " + port, ex);
                 }

@@ -237,7 +237,7 @@ final class ResidentCopier implements AutoCloseable
         long checks = 0;
         while (!isDone(batch))
         {
-            if (System.nanoTime() < spinUntilNs)
+            if (System.nanoTime() - spinUntilNs < 0)
             {
                 Thread.onSpinWait();
                 continue;

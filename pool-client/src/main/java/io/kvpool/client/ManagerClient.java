@@ -314,7 +314,7 @@ public final class ManagerClient implements AutoCloseable
                 break;
             }
             if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED ||
-                System.nanoTime() > deadlineNs)
+                System.nanoTime() - deadlineNs > 0)
             {
                 return -1;
             }
@@ -323,7 +323,7 @@ public final class ManagerClient implements AutoCloseable
         idle.reset();
         while (responseLength < 0)
         {
-            if (aeron.isClosed() || System.nanoTime() > deadlineNs)
+            if (aeron.isClosed() || System.nanoTime() - deadlineNs > 0)
             {
                 return -1;
             }
@@ -347,7 +347,7 @@ public final class ManagerClient implements AutoCloseable
     private void reconnect(final long deadlineNs)
     {
         PoolException last = null;
-        while (System.nanoTime() < deadlineNs)
+        while (System.nanoTime() - deadlineNs < 0)
         {
             try
             {
@@ -450,7 +450,7 @@ public final class ManagerClient implements AutoCloseable
                 responseStreamId);
             final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             String resolved;
-            while ((resolved = subscription.resolvedEndpoint()) == null && System.nanoTime() < deadlineNs)
+            while ((resolved = subscription.resolvedEndpoint()) == null && System.nanoTime() - deadlineNs < 0)
             {
                 sleep(5);
             }

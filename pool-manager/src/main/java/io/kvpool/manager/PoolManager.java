@@ -279,7 +279,7 @@ public final class PoolManager implements AutoCloseable
         while (Files.exists(dir.resolve("cnc.dat")) &&
             CommonContext.isDriverActive(dir.toFile(), driverTimeoutMs, message -> { }))
         {
-            if (System.nanoTime() > deadlineNs)
+            if (System.nanoTime() - deadlineNs > 0)
             {
                 throw new PoolException(ErrorCode.SERVICE_START_FAILED, "a media driver is active in " + dir +
                     ": another manager is running there; stop it, or use --embedded-aeron-dir for another " +
@@ -346,7 +346,7 @@ public final class PoolManager implements AutoCloseable
         String resolved;
         while ((resolved = subscription.resolvedEndpoint()) == null)
         {
-            if (System.nanoTime() > deadlineNs)
+            if (System.nanoTime() - deadlineNs > 0)
             {
                 throw new PoolException(ErrorCode.SERVICE_START_FAILED, "UDP endpoint " +
                     ChannelUri.parse(subscription.channel()).get("endpoint") + " did not bind within 5 s");

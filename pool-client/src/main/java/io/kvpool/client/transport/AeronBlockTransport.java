@@ -265,7 +265,7 @@ public final class AeronBlockTransport implements BlockTransport
     private void failIfDead(final long result, final long deadlineNs)
     {
         if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED ||
-            System.nanoTime() > deadlineNs || aeron.isClosed())
+            System.nanoTime() - deadlineNs > 0 || aeron.isClosed())
         {
             throw new TransferFailed();
         }
@@ -290,7 +290,7 @@ public final class AeronBlockTransport implements BlockTransport
         {
             deadlineNs = System.nanoTime() + TIMEOUT_NS;
         }
-        else if (System.nanoTime() > deadlineNs || aeron.isClosed())
+        else if (System.nanoTime() - deadlineNs > 0 || aeron.isClosed())
         {
             throw new TransferFailed();
         }
@@ -401,7 +401,7 @@ public final class AeronBlockTransport implements BlockTransport
             String resolved;
             while ((resolved = subscription.resolvedEndpoint()) == null)
             {
-                if (System.nanoTime() > deadlineNs)
+                if (System.nanoTime() - deadlineNs > 0)
                 {
                     throw new TransferFailed();
                 }

@@ -121,7 +121,7 @@ public final class DataAgent implements Agent
             work += continueRead(entry.getKey(), entry.getValue());
         }
         final long nowNs = System.nanoTime();
-        if (nowNs >= housekeepingAtNs)
+        if (nowNs - housekeepingAtNs >= 0)
         {
             housekeepingAtNs = nowNs + 100_000_000L;
             sessions.entrySet().removeIf(entry ->

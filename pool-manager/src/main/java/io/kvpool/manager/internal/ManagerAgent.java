@@ -68,14 +68,14 @@ public final class ManagerAgent implements Agent
         {
             work += streamServer.poll(nowNs);
         }
-        if (nowNs >= nextHousekeepingNs)
+        if (nowNs - nextHousekeepingNs >= 0)
         {
             nextHousekeepingNs = nowNs + HOUSEKEEPING_INTERVAL_NS;
             work += pool.reapExpired();
             pool.publishAccessTick();
             work += sessions.poll(nowNs);
         }
-        if (nowNs >= nextSnapshotNs)
+        if (nowNs - nextSnapshotNs >= 0)
         {
             nextSnapshotNs = nowNs + SNAPSHOT_INTERVAL_NS;
             metrics.publish(dispatcher.snapshot(null));
@@ -102,7 +102,7 @@ public final class ManagerAgent implements Agent
         while (drained > 0);
         dispatcher.shutDown();
         final long deadlineNs = nanoClock.getAsLong() + TimeUnit.MILLISECONDS.toNanos(500);
-        while (nanoClock.getAsLong() < deadlineNs && sessions.poll(nanoClock.getAsLong()) > 0)
+        while (nanoClock.getAsLong() - deadlineNs < 0 && sessions.poll(nanoClock.getAsLong()) > 0)
         {
             Thread.onSpinWait();
         }

@@ -208,7 +208,7 @@ public final class QueuePair implements AutoCloseable
             return false;
         }
         final long deadline = System.nanoTime() + timeoutNs;
-        while (System.nanoTime() < deadline)
+        while (System.nanoTime() - deadline < 0)
         {
             final int polled = verbs.pollCq(cq, 1, completion);
             if (polled < 0)
