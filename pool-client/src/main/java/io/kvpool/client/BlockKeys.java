@@ -159,14 +159,6 @@ public final class BlockKeys
         }
     }
 
-    /**
-     * @return whether key {@code index} equals the 32 bytes at {@code offset} of {@code other}.
-     */
-    boolean keyEquals(final int index, final byte[] other, final int offset)
-    {
-        return Arrays.equals(keys, index * KEY_BYTES, (index + 1) * KEY_BYTES, other, offset, offset + KEY_BYTES);
-    }
-
     byte[] packed()
     {
         return keys;

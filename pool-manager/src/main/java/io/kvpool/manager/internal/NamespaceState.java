@@ -139,9 +139,4 @@ public final class NamespaceState
     {
         leaseExpiries++;
     }
-
-    public void recordCapacityRejection()
-    {
-        capacityRejections++;
-    }
 }

@@ -33,10 +33,9 @@ public final class BatchRequestFlyweight
 
     /**
      * @param templateId a batch request template.
-     * @param kind       RENEW's kind, else 0.
-     * @return bytes per entry.
+     * @return bytes per entry (RENEW's are the same for both kinds).
      */
-    public static int entryLength(final int templateId, final int kind)
+    public static int entryLength(final int templateId)
     {
         if (MessageType.isKeyBatch(templateId))
         {
@@ -48,9 +47,9 @@ public final class BatchRequestFlyweight
     /**
      * @return frame length of a request of {@code count} entries.
      */
-    public static int frameLength(final int templateId, final int kind, final int count)
+    public static int frameLength(final int templateId, final int count)
     {
-        return ENTRIES_OFFSET + count * entryLength(templateId, kind);
+        return ENTRIES_OFFSET + count * entryLength(templateId);
     }
 
     /**
@@ -63,7 +62,7 @@ public final class BatchRequestFlyweight
         final long correlationId, final long sessionId, final BlockBatch batch)
     {
         final int count = batch.size();
-        final int length = frameLength(templateId, kind, count);
+        final int length = frameLength(templateId, count);
         MessageHeader.write(buffer, offset, templateId, length, correlationId, sessionId);
         buffer.putInt(offset + COUNT_OFFSET, count, MessageHeader.ORDER);
         buffer.putInt(offset + KIND_OFFSET, kind, MessageHeader.ORDER);
@@ -117,7 +116,7 @@ public final class BatchRequestFlyweight
         {
             return WireError.OUT_OF_RANGE;
         }
-        return length == frameLength(templateId, kind, count) ? WireError.NONE : WireError.MALFORMED;
+        return length == frameLength(templateId, count) ? WireError.NONE : WireError.MALFORMED;
     }
 
     public static int count(final DirectBuffer buffer, final int offset)
