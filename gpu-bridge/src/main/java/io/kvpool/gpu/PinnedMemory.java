@@ -3,6 +3,7 @@ package io.kvpool.gpu;
 import jcuda.Pointer;
 import jcuda.driver.JCudaDriver;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,14 +17,15 @@ import java.util.List;
  */
 public final class PinnedMemory implements AutoCloseable
 {
-    private final java.lang.foreign.MemorySegment memory;
+    private final MemorySegment memory;
     private final RegistrationPlan plan;
     private final Runnable beforeUnregister;
     private final List<RegistrationPlan.Chunk> registered = new ArrayList<>();
-    private boolean closed;
+    /** Written by close, read by covers from any thread. */
+    private volatile boolean closed;
 
     private PinnedMemory(
-        final java.lang.foreign.MemorySegment memory, final RegistrationPlan plan, final Runnable beforeUnregister)
+        final MemorySegment memory, final RegistrationPlan plan, final Runnable beforeUnregister)
     {
         this.memory = memory;
         this.plan = plan;
@@ -35,7 +37,7 @@ public final class PinnedMemory implements AutoCloseable
      *                         the bridge stops its resident kernel there).
      */
     static PinnedMemory register(
-        final java.lang.foreign.MemorySegment segment, final RegistrationPlan plan, final Runnable beforeUnregister)
+        final MemorySegment segment, final RegistrationPlan plan, final Runnable beforeUnregister)
     {
         final PinnedMemory memory = new PinnedMemory(segment, plan, beforeUnregister);
         try

@@ -160,7 +160,9 @@ public final class SuperblockDescriptor
             throw new PoolException(ErrorCode.REGION_NOT_FORMATTED,
                 "the region has no superblock (all zero): format it first with kvpool manager --format (or --format-if-empty)");
         }
+        // Acquire, pairing with format's release: the fields read after it are the ones written before it.
         final long magic = region.get(U64, MAGIC_OFFSET);
+        VarHandle.acquireFence();
         if (magic != MAGIC)
         {
             throw new PoolException(ErrorCode.REGION_BAD_MAGIC, "field=magic expected=0x" + Long.toHexString(MAGIC) +
