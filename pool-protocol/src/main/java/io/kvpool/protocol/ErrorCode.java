@@ -11,7 +11,9 @@ package io.kvpool.protocol;
  *   6000-6999  client connection
  * </pre>
  * Codes are never renumbered. A code from a newer peer that this version does not know is kept as its number by
- * {@link PoolException#code()}, and {@link #of(int)} answers {@code null} for it.
+ * {@link PoolException#code()}, and {@link #of(int)} answers {@code null} for it. Retired codes, never produced and
+ * never to be reused: 1006 (prefaulting fails over to touching pages instead), 6001 (a request without an answer is
+ * {@link #MANAGER_UNREACHABLE} or {@link #OUTCOME_UNKNOWN}).
  */
 public enum ErrorCode
 {
@@ -28,8 +30,6 @@ public enum ErrorCode
     REGION_TRUNCATED(1004),
     /** Formatting was not requested but the region is empty, or formatting would destroy an existing pool. */
     REGION_NOT_FORMATTED(1005),
-    /** Prefaulting the mapping failed. */
-    REGION_PREFAULT_FAILED(1006),
 
     /** A namespace with this name already exists with a different block size or quota. */
     NAMESPACE_CONFLICT(2000),
@@ -52,8 +52,6 @@ public enum ErrorCode
 
     /** No manager answered within the connect timeout. */
     MANAGER_UNREACHABLE(6000),
-    /** A request got no answer within its timeout, and it was not safe to retry. */
-    REQUEST_TIMED_OUT(6001),
     /** The manager restarted while a request that is not safe to repeat was in flight: its outcome is unknown. */
     OUTCOME_UNKNOWN(6002),
     /** The manager refused the request as a whole (the message carries its wire error). */

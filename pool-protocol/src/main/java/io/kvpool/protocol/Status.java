@@ -26,8 +26,7 @@ public final class Status
     public static final int WRITE_IN_PROGRESS = -6;
     /** The block is pinned by a reader and cannot be removed now. */
     public static final int PINNED = -7;
-    /** The pool is closed. */
-    public static final int CLOSED = -8;
+    // -8 is retired (CLOSED: never sent; a closed client throws CLIENT_CLOSED) and is not reused.
     /** The pin named by the request was never issued or has already been released. */
     public static final int UNKNOWN_PIN = -9;
     /** The committed payload length is negative or larger than the namespace's block size. */
@@ -61,7 +60,6 @@ public final class Status
             case ALREADY_EXISTS -> "ALREADY_EXISTS";
             case WRITE_IN_PROGRESS -> "WRITE_IN_PROGRESS";
             case PINNED -> "PINNED";
-            case CLOSED -> "CLOSED";
             case UNKNOWN_PIN -> "UNKNOWN_PIN";
             case INVALID_LENGTH -> "INVALID_LENGTH";
             case PIN_CAPACITY_EXHAUSTED -> "PIN_CAPACITY_EXHAUSTED";
