@@ -47,7 +47,7 @@ final class InspectCommand implements Callable<Integer>
         try (Region region = Region.map(RegionSource.forPath(path, 0, false)))
         {
             final MemorySegment segment = region.segment();
-            final RegionGeometry geometry = SuperblockDescriptor.validate(segment, null);
+            final RegionGeometry geometry = SuperblockDescriptor.validate(segment);
             out.printf("region      %s%n", region.description());
             out.printf("uuid        %s%n", SuperblockDescriptor.uuid(segment));
             out.printf("format      %d.%d, formatted %s%n", SuperblockDescriptor.MAJOR_VERSION,

@@ -64,7 +64,7 @@ final class PoolCoreLoader
             }
             else
             {
-                geometry = SuperblockDescriptor.validate(segment, null);
+                geometry = SuperblockDescriptor.validate(segment);
                 if (context.geometryGiven())
                 {
                     requireSame("slabSizeBytes", context.slabSizeBytes(), geometry.slabSizeBytes());

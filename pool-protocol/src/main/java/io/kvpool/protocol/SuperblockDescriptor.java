@@ -139,16 +139,16 @@ public final class SuperblockDescriptor
     }
 
     /**
-     * Validates a superblock and reads its geometry. Reads only; never writes.
+     * Validates a superblock and reads its geometry. Reads only; never writes. Whether the geometry is the one a
+     * caller asked for is the caller's check (the manager's names the options that disagree).
      *
-     * @param region           mapped region as attached.
-     * @param expectedGeometry geometry the caller asked for, or {@code null} to accept what is recorded.
+     * @param region mapped region as attached.
      * @return the recorded geometry.
      * @throws PoolException {@link ErrorCode#REGION_TRUNCATED}, {@link ErrorCode#REGION_NOT_FORMATTED},
      *                       {@link ErrorCode#REGION_BAD_MAGIC}, {@link ErrorCode#REGION_BAD_VERSION} or
      *                       {@link ErrorCode#REGION_BAD_GEOMETRY}, naming the field and both values.
      */
-    public static RegionGeometry validate(final MemorySegment region, final RegionGeometry expectedGeometry)
+    public static RegionGeometry validate(final MemorySegment region)
     {
         if (region.byteSize() < LENGTH_BYTES)
         {
@@ -194,10 +194,6 @@ public final class SuperblockDescriptor
                 recorded.regionLengthBytes() + " mapped=" + region.byteSize() +
                 ": the region's file or device is shorter than when it was formatted");
         }
-        if (expectedGeometry != null)
-        {
-            requireEqualGeometry(expectedGeometry, recorded, "expected", "found");
-        }
         return recorded;
     }
 
@@ -223,8 +219,8 @@ public final class SuperblockDescriptor
         if (expected != found)
         {
             throw new PoolException(ErrorCode.REGION_BAD_GEOMETRY, "field=" + field + " " + expectedName + "=" +
-                expected + " " + foundName + "=" + found + ": attach with the region's own geometry (omit the " +
-                "geometry options) or reformat it explicitly with kvpool manager --format");
+                expected + " " + foundName + "=" + found + ": the superblock disagrees with itself (corrupt); " +
+                "reformat the region explicitly with kvpool manager --format (destroys its contents)");
         }
     }
 
