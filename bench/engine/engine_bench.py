@@ -53,7 +53,7 @@ CONFIGS = {
                   num_key_value_heads=8, head_dim=128, vocab_size=32000, rope_theta=500000.0,
                   max_position_embeddings=65536),
 }
-TRACE = ROOT / "pool-client" / "src" / "main" / "resources" / "traces" / "mooncake-conversation-sample.jsonl"
+TRACE = ROOT / "cli" / "src" / "main" / "resources" / "traces" / "mooncake-conversation-sample.jsonl"
 
 
 # -- prompts -----------------------------------------------------------------------------------------------------------

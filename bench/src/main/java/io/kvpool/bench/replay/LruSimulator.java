@@ -1,6 +1,6 @@
 package io.kvpool.bench.replay;
 
-import io.kvpool.client.trace.TraceRequest;
+import io.kvpool.cli.trace.TraceRequest;
 
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.kvpool.bench.replay;
 
-import io.kvpool.client.trace.TraceRequest;
+import io.kvpool.cli.trace.TraceRequest;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

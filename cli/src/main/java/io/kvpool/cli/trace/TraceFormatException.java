@@ -1,4 +1,4 @@
-package io.kvpool.client.trace;
+package io.kvpool.cli.trace;
 
 /**
  * A trace that cannot be read as Mooncake JSON lines: a malformed line (which a reader may skip), or a file that is

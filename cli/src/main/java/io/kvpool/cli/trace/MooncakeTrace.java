@@ -1,4 +1,4 @@
-package io.kvpool.client.trace;
+package io.kvpool.cli.trace;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;

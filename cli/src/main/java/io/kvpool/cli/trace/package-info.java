@@ -1,4 +1,4 @@
 /**
  * Reading the Mooncake-format request traces that the demo and the benchmarks replay.
  */
-package io.kvpool.client.trace;
+package io.kvpool.cli.trace;

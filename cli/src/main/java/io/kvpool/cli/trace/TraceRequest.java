@@ -1,4 +1,4 @@
-package io.kvpool.client.trace;
+package io.kvpool.cli.trace;
 
 /**
  * One request of a Mooncake-format trace.
