@@ -1,7 +1,6 @@
 package io.kvpool.manager;
 
 import io.kvpool.manager.internal.BlockAllocator;
-import io.kvpool.manager.internal.BlockIndex;
 import io.kvpool.manager.internal.LeaseTable;
 import io.kvpool.manager.internal.NamespaceState;
 import io.kvpool.protocol.BlockBatch;
@@ -21,19 +20,16 @@ final class LeaseKeeper implements LeaseTable.ExpiryHandler
 {
     private final MemorySegment segment;
     private final RegionGeometry geometry;
-    private final BlockIndex index;
     private final BlockAllocator allocator;
     private final LeaseTable leases;
     private final LongSupplier nanoClock;
-    private final byte[] keyScratch = new byte[BlockBatch.KEY_BYTES];
 
     LeaseKeeper(
-        final MemorySegment segment, final RegionGeometry geometry, final BlockIndex index,
-        final BlockAllocator allocator, final LeaseTable leases, final LongSupplier nanoClock)
+        final MemorySegment segment, final RegionGeometry geometry, final BlockAllocator allocator,
+        final LeaseTable leases, final LongSupplier nanoClock)
     {
         this.segment = segment;
         this.geometry = geometry;
-        this.index = index;
         this.allocator = allocator;
         this.leases = leases;
         this.nanoClock = nanoClock;
@@ -52,11 +48,9 @@ final class LeaseKeeper implements LeaseTable.ExpiryHandler
     public void reservationExpired(final int block)
     {
         final NamespaceState namespace = allocator.ownerOf(block);
-        final long entry = geometry.blockEntryOffset(block);
-        final long generation = BlockTableDescriptor.generation(BlockTableDescriptor.stampAcquire(segment, entry));
-        BlockTableDescriptor.key(segment, entry, keyScratch, 0);
-        index.remove(namespace.id(), keyScratch, 0, block, generation);
-        allocator.release(block);
+        final long generation = BlockTableDescriptor.generation(
+            BlockTableDescriptor.stampAcquire(segment, geometry.blockEntryOffset(block)));
+        allocator.discard(block);
         leases.endReservation(block, generation);
         namespace.recordLeaseExpiry();
     }

@@ -68,7 +68,7 @@ public final class PoolCore implements AutoCloseable
         this.onClose = onClose;
         this.nanoClock = context.nanoClock();
         this.leases = new LeaseTable((int)geometry.blockTableEntries(), context.pinCapacity());
-        this.leaseKeeper = new LeaseKeeper(segment, geometry, index, allocator, leases, nanoClock);
+        this.leaseKeeper = new LeaseKeeper(segment, geometry, allocator, leases, nanoClock);
         this.heldIntents = new HeldIntents(segment, geometry);
         this.writes = new WritePath(context, segment, geometry, index, allocator, leases, leaseKeeper, heldIntents);
     }
@@ -453,8 +453,7 @@ public final class PoolCore implements AutoCloseable
             }
             else
             {
-                index.remove(namespace.id(), keys, keyOffset, indexed, generation);
-                allocator.release((int)indexed);
+                allocator.discard((int)indexed);
                 batch.status(i, Status.OK);
                 removed++;
             }

@@ -146,8 +146,7 @@ final class WritePath
             {
                 final int block = (int)batch.blockIndex(i);
                 heldIntents.withdraw(block, batch.generation(i));
-                index.remove(namespace.id(), batch.keyArray(), i * BlockBatch.KEY_BYTES, block, batch.generation(i));
-                allocator.release(block);
+                allocator.discard(block);
                 leases.endReservation(block, -1);
                 aborted++;
             }

@@ -202,10 +202,23 @@ public final class BlockAllocator
     }
 
     /**
-     * WRITING or SEALED -> FREE, back on its slab's free list. The caller has removed (or never made) the index
-     * entry.
+     * Frees a WRITING or SEALED block and forgets its key: the index entry naming this incarnation goes first (so
+     * that no lookup finds a block on its way to reuse), then the block ({@link #release}). The one way a block
+     * holding a key is freed: remove, abort, a lapsed reservation and eviction all come here.
      */
-    public void release(final int block)
+    public void discard(final int block)
+    {
+        final long entry = geometry.blockEntryOffset(block);
+        final long generation = BlockTableDescriptor.generation(BlockTableDescriptor.stampAcquire(region, entry));
+        BlockTableDescriptor.key(region, entry, keyScratch, 0);
+        index.remove(ownerOf(block).id, keyScratch, 0, block, generation);
+        release(block);
+    }
+
+    /**
+     * WRITING or SEALED -> FREE, back on its slab's free list, its index entry already gone ({@link #discard}).
+     */
+    private void release(final int block)
     {
         final long entry = geometry.blockEntryOffset(block);
         final long stamp = BlockTableDescriptor.stampAcquire(region, entry);
@@ -375,13 +388,8 @@ public final class BlockAllocator
 
     private void evict(final int block)
     {
-        final long entry = geometry.blockEntryOffset(block);
-        final long stamp = BlockTableDescriptor.stampAcquire(region, entry);
-        final NamespaceState owner = ownerOf(block);
-        BlockTableDescriptor.key(region, entry, keyScratch, 0);
-        index.remove(owner.id, keyScratch, 0, block, BlockTableDescriptor.generation(stamp));
-        owner.evictions++;
-        release(block);
+        ownerOf(block).evictions++;
+        discard(block);
     }
 
     /**
