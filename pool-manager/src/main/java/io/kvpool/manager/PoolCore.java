@@ -36,6 +36,8 @@ import java.util.function.LongSupplier;
  */
 public final class PoolCore implements AutoCloseable
 {
+    private static final HitAction LOOKUP_HIT = (batch, i, block, generation) -> true;
+
     private final PoolContext context;
     private final Region region;
     private final MemorySegment segment;
@@ -48,6 +50,9 @@ public final class PoolCore implements AutoCloseable
     private final RecoveryReport recoveryReport;
     private final Runnable onClose;
     private final LeaseKeeper leaseKeeper;
+    private final HitAction pinHit = this::pin;
+    /** The lease deadline of the pins of the pin request being served (the manager's thread). */
+    private long pinDeadlineNs;
     private final WritePath writes;
     private final HeldIntents heldIntents;
     private boolean closed;
@@ -171,24 +176,7 @@ public final class PoolCore implements AutoCloseable
      */
     public int lookup(final int namespaceId, final BlockBatch batch)
     {
-        final NamespaceState namespace = begin(namespaceId);
-        int found = 0;
-        final byte[] keys = batch.keyArray();
-        for (int i = 0; i < batch.size(); i++)
-        {
-            final int block = sealedBlock(namespace, keys, i);
-            if (block < 0)
-            {
-                batch.status(i, Status.NOT_FOUND);
-                namespace.recordMiss();
-                continue;
-            }
-            fillLocation(batch, i, namespace, block, index.lastGeneration());
-            allocator.touch(block);
-            namespace.recordHit();
-            found++;
-        }
-        return found;
+        return serveHits(begin(namespaceId), batch, LOOKUP_HIT);
     }
 
     /**
@@ -335,9 +323,20 @@ public final class PoolCore implements AutoCloseable
     public int pin(final int namespaceId, final BlockBatch batch)
     {
         final NamespaceState namespace = begin(namespaceId);
-        final long deadlineNs = nanoClock.getAsLong() + context.pinLeaseNs();
+        pinDeadlineNs = nanoClock.getAsLong() + context.pinLeaseNs();
+        return serveHits(namespace, batch, pinHit);
+    }
+
+    /**
+     * The loop lookup and pin share: per key its sealed block or a miss; a hit the action accepts gets its location
+     * filled, is touched for eviction and counted.
+     *
+     * @return hits served.
+     */
+    private int serveHits(final NamespaceState namespace, final BlockBatch batch, final HitAction action)
+    {
         final byte[] keys = batch.keyArray();
-        int pinned = 0;
+        int served = 0;
         for (int i = 0; i < batch.size(); i++)
         {
             final int block = sealedBlock(namespace, keys, i);
@@ -348,20 +347,29 @@ public final class PoolCore implements AutoCloseable
                 continue;
             }
             final long generation = index.lastGeneration();
-            final long pinId = leases.pin(block, generation, deadlineNs);
-            if (pinId < 0)
+            if (!action.accept(batch, i, block, generation))
             {
-                batch.status(i, Status.PIN_CAPACITY_EXHAUSTED);
                 continue;
             }
-            leaseKeeper.addPins(block, 1);
             fillLocation(batch, i, namespace, block, generation);
-            batch.pinId(i, pinId);
             allocator.touch(block);
             namespace.recordHit();
-            pinned++;
+            served++;
         }
-        return pinned;
+        return served;
+    }
+
+    private boolean pin(final BlockBatch batch, final int i, final int block, final long generation)
+    {
+        final long pinId = leases.pin(block, generation, pinDeadlineNs);
+        if (pinId < 0)
+        {
+            batch.status(i, Status.PIN_CAPACITY_EXHAUSTED);
+            return false;
+        }
+        leaseKeeper.addPins(block, 1);
+        batch.pinId(i, pinId);
+        return true;
     }
 
     /**
@@ -591,5 +599,14 @@ public final class PoolCore implements AutoCloseable
         batch.offset(i, geometry.blockDataOffset(block, namespace.blockSizeBytes()));
         batch.length(i, BlockTableDescriptor.payloadLengthBytes(segment, entry));
         batch.checksum(i, BlockTableDescriptor.checksum(segment, entry));
+    }
+
+    /**
+     * What lookup or pin does with a hit before it is served; false (status set) leaves it unserved.
+     */
+    @FunctionalInterface
+    private interface HitAction
+    {
+        boolean accept(BlockBatch batch, int i, int block, long generation);
     }
 }
