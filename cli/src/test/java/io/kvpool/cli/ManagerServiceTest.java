@@ -275,7 +275,7 @@ class ManagerServiceTest
                 final long stamp = BlockTableDescriptor.stampAcquire(region.segment(), entry);
                 final byte[] copy = new byte[batch.length(i)];
                 MemorySegment.copy(region.segment(), ValueLayout.JAVA_BYTE, batch.offset(i), copy, 0, copy.length);
-                assertTrue(BlockTableDescriptor.validateAfterCopy(region.segment(), entry, stamp));
+                assertTrue(BlockTableDescriptor.unchangedSince(region.segment(), entry, stamp));
                 assertEquals((int)keys.get(all[start + i]), batch.checksum(i));
                 assertEquals(batch.checksum(i), crc(MemorySegment.ofArray(copy)), "bytes of " + all[start + i]);
                 verified++;

@@ -454,7 +454,7 @@ public final class KvNamespace
                 if (misses.status(m) == Status.OK)
                 {
                     final int i = positions[m];
-                    locations[i] = location(misses, m);
+                    locations[i] = LocationCache.Location.of(misses, m);
                     cache.put(keys.packed(), i * BlockKeys.KEY_BYTES, locations[i]);
                 }
             }
@@ -462,11 +462,6 @@ public final class KvNamespace
         return locations;
     }
 
-    private static LocationCache.Location location(final BlockBatch batch, final int i)
-    {
-        return new LocationCache.Location(batch.blockIndex(i), batch.generation(i), batch.offset(i),
-            batch.length(i), batch.checksum(i));
-    }
 
     /**
      * @return the cached location of key {@code i} if the block table still says it is that key's sealed block (a

@@ -101,7 +101,7 @@ final class RemotePath
             }
             else if (found.status(i) == Status.OK)
             {
-                cache.put(keys.packed(), i * BlockKeys.KEY_BYTES, location(found, i));
+                cache.put(keys.packed(), i * BlockKeys.KEY_BYTES, LocationCache.Location.of(found, i));
             }
         }
         final BatchResult looked = readLocated(keys, found, destinations);
@@ -146,11 +146,5 @@ final class RemotePath
             lengths[i] = ok ? found.length(i) : 0;
         }
         return new BatchResult(statuses, lengths);
-    }
-
-    private static LocationCache.Location location(final BlockBatch batch, final int i)
-    {
-        return new LocationCache.Location(batch.blockIndex(i), batch.generation(i), batch.offset(i),
-            batch.length(i), batch.checksum(i));
     }
 }

@@ -54,7 +54,7 @@ public final class BlockProtocol
      */
     public static boolean endRead(final MemorySegment region, final long entryOffset, final long stamp)
     {
-        return stamp != -1 && BlockTableDescriptor.validateAfterCopy(region, entryOffset, stamp);
+        return stamp != -1 && BlockTableDescriptor.unchangedSince(region, entryOffset, stamp);
     }
 
     /**

@@ -143,15 +143,16 @@ public final class BlockTableDescriptor
     }
 
     /**
-     * Second half of a read: after copying a block's bytes, checks that the block did not change and that no writer
-     * could have stored into it meanwhile. {@link BlockProtocol} is the one caller on every data path.
+     * Whether a block is still the incarnation a stamp named and no writer may be storing into it: the second half of
+     * a read, after the copy ({@link BlockProtocol#endRead} is the one caller on every data path), or a check that
+     * nothing happened to a block at all.
      *
      * @param region          mapped region.
      * @param entryOffset     offset of the block's entry.
      * @param stampBeforeCopy stamp loaded (with acquire) before the copy; must have been SEALED.
      * @return {@code true} when the copy is of the incarnation named by {@code stampBeforeCopy}, untouched.
      */
-    public static boolean validateAfterCopy(
+    public static boolean unchangedSince(
         final MemorySegment region, final long entryOffset, final long stampBeforeCopy)
     {
         // Keeps the loads of the copy from moving below the loads that follow (pairs with the manager's volatile
@@ -175,7 +176,7 @@ public final class BlockTableDescriptor
     /**
      * Adds to the writer intent atomically, with volatile (full fence) ordering: an increment is globally visible
      * before any store that follows it and before the stamp load that follows it (the writer's side of
-     * {@link #validateAfterCopy}).
+     * {@link #unchangedSince}).
      *
      * @param region      mapped region.
      * @param entryOffset offset of the block's entry.

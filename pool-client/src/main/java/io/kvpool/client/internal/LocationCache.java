@@ -1,5 +1,7 @@
 package io.kvpool.client.internal;
 
+import io.kvpool.protocol.BlockBatch;
+
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -25,6 +27,14 @@ public final class LocationCache
      */
     public record Location(long blockIndex, long generation, long offset, int length, int checksum)
     {
+        /**
+         * @return entry {@code i} of a batch the manager answered (LOOKUP, PIN) as a location.
+         */
+        public static Location of(final BlockBatch batch, final int i)
+        {
+            return new Location(batch.blockIndex(i), batch.generation(i), batch.offset(i), batch.length(i),
+                batch.checksum(i));
+        }
     }
 
     public LocationCache(final int capacity)
