@@ -306,9 +306,9 @@ public final class AeronBlockTransport implements BlockTransport
         final int template = MessageHeader.templateId(buffer, offset);
         if (template == MessageType.DATA_CHUNK && reading != null && length >= DataFlyweight.CHUNK_HEADER_LENGTH)
         {
-            final int entry = buffer.getInt(offset + 24, MessageHeader.ORDER);
-            final int bytes = buffer.getInt(offset + 28, MessageHeader.ORDER);
-            final long at = buffer.getLong(offset + 32, MessageHeader.ORDER);
+            final int entry = DataFlyweight.chunkEntry(buffer, offset);
+            final int bytes = DataFlyweight.chunkLength(buffer, offset);
+            final long at = DataFlyweight.chunkEntryOffset(buffer, offset);
             if (entry >= 0 && entry < reading.size() && bytes == length - DataFlyweight.CHUNK_HEADER_LENGTH &&
                 at >= 0 && at + bytes <= reading.length(entry))
             {

@@ -298,11 +298,11 @@ public final class DataAgent implements Agent
         {
             return;
         }
-        final long blockIndex = buffer.getLong(offset + 24, MessageHeader.ORDER);
-        final long generation = buffer.getLong(offset + 32, MessageHeader.ORDER);
-        final long regionOffset = buffer.getLong(offset + 40, MessageHeader.ORDER);
-        final int entry = buffer.getInt(offset + 48, MessageHeader.ORDER);
-        final int bytes = buffer.getInt(offset + 52, MessageHeader.ORDER);
+        final long blockIndex = DataFlyweight.writeBlockIndex(buffer, offset);
+        final long generation = DataFlyweight.writeGeneration(buffer, offset);
+        final long regionOffset = DataFlyweight.writeRegionOffset(buffer, offset);
+        final int entry = DataFlyweight.writeEntry(buffer, offset);
+        final int bytes = DataFlyweight.writeLength(buffer, offset);
         if (entry < 0 || entry >= session.writeStatus.length || bytes != length - DataFlyweight.WRITE_HEADER_LENGTH)
         {
             return;
@@ -337,11 +337,11 @@ public final class DataAgent implements Agent
         final DirectBuffer buffer, final int offset, final int length, final long sessionId, final long correlationId)
     {
         final DataSession session = sessions.get(sessionId);
-        if (session == null || length != 32)
+        if (session == null || length != DataFlyweight.COUNTED_HEADER_LENGTH)
         {
             return;
         }
-        final int count = Math.min(buffer.getInt(offset + 24, MessageHeader.ORDER), session.writeStatus.length);
+        final int count = Math.min(DataFlyweight.writeEndCount(buffer, offset), session.writeStatus.length);
         for (int i = session.writesSeen; i < count; i++)
         {
             session.writeStatus[i] = Status.TRANSPORT_FAILED;

@@ -14,6 +14,9 @@ import org.agrona.MutableDirectBuffer;
  */
 public final class CreateNamespaceFlyweight
 {
+    private static final int BLOCK_SIZE_OFFSET = MessageHeader.LENGTH;
+    private static final int MIN_SLABS_OFFSET = 32;
+    private static final int MAX_SLABS_OFFSET = 36;
     private static final int NAME_OFFSET = 40;
 
     private DirectBuffer buffer;
@@ -28,9 +31,9 @@ public final class CreateNamespaceFlyweight
         final String name, final long blockSizeBytes, final int minSlabs, final int maxSlabs, final String token)
     {
         MessageHeader.write(buffer, offset, MessageType.CREATE_NAMESPACE, 0, correlationId, sessionId);
-        buffer.putLong(offset + 24, blockSizeBytes, MessageHeader.ORDER);
-        buffer.putInt(offset + 32, minSlabs, MessageHeader.ORDER);
-        buffer.putInt(offset + 36, maxSlabs, MessageHeader.ORDER);
+        buffer.putLong(offset + BLOCK_SIZE_OFFSET, blockSizeBytes, MessageHeader.ORDER);
+        buffer.putInt(offset + MIN_SLABS_OFFSET, minSlabs, MessageHeader.ORDER);
+        buffer.putInt(offset + MAX_SLABS_OFFSET, maxSlabs, MessageHeader.ORDER);
         int position = offset + NAME_OFFSET;
         position += WireText.put(buffer, position, name);
         position += WireText.putBytes(buffer, position, token == null || token.isEmpty() ? new byte[0] :
@@ -58,17 +61,17 @@ public final class CreateNamespaceFlyweight
 
     public long blockSizeBytes()
     {
-        return buffer.getLong(offset + 24, MessageHeader.ORDER);
+        return buffer.getLong(offset + BLOCK_SIZE_OFFSET, MessageHeader.ORDER);
     }
 
     public int minSlabs()
     {
-        return buffer.getInt(offset + 32, MessageHeader.ORDER);
+        return buffer.getInt(offset + MIN_SLABS_OFFSET, MessageHeader.ORDER);
     }
 
     public int maxSlabs()
     {
-        return buffer.getInt(offset + 36, MessageHeader.ORDER);
+        return buffer.getInt(offset + MAX_SLABS_OFFSET, MessageHeader.ORDER);
     }
 
     public String name()

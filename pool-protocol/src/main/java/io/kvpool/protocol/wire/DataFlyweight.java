@@ -67,6 +67,29 @@ public final class DataFlyweight
     public static final int READ_ENTRY_LENGTH = 32;
     public static final int WRITE_HEADER_LENGTH = 56;
     public static final int CHUNK_HEADER_LENGTH = 40;
+    /** Length of a DATA_WRITE_END, and of the fixed part of DATA_READ and DATA_DONE. */
+    public static final int COUNTED_HEADER_LENGTH = 32;
+
+    // DATA_OPEN, DATA_READ, DATA_DONE, DATA_WRITE_END: a u32 (stream id or count), a u32 0, then the rest.
+    private static final int FIRST_OFFSET = MessageHeader.LENGTH;
+    private static final int PAD_OFFSET = 28;
+    private static final int REST_OFFSET = COUNTED_HEADER_LENGTH;
+    // Within a DATA_READ entry:
+    private static final int ENTRY_BLOCK_AT = 0;
+    private static final int ENTRY_GENERATION_AT = 8;
+    private static final int ENTRY_REGION_OFFSET_AT = 16;
+    private static final int ENTRY_LENGTH_AT = 24;
+    private static final int ENTRY_PAD_AT = 28;
+    // DATA_WRITE:
+    private static final int WRITE_BLOCK_OFFSET = MessageHeader.LENGTH;
+    private static final int WRITE_GENERATION_OFFSET = 32;
+    private static final int WRITE_REGION_OFFSET_OFFSET = 40;
+    private static final int WRITE_ENTRY_OFFSET = 48;
+    private static final int WRITE_LENGTH_OFFSET = 52;
+    // DATA_CHUNK:
+    private static final int CHUNK_ENTRY_OFFSET = MessageHeader.LENGTH;
+    private static final int CHUNK_LENGTH_OFFSET = 28;
+    private static final int CHUNK_AT_OFFSET = 32;
 
     private DataFlyweight()
     {
@@ -77,9 +100,9 @@ public final class DataFlyweight
         final String channel)
     {
         MessageHeader.write(buffer, 0, MessageType.DATA_OPEN, 0, correlationId, sessionId);
-        buffer.putInt(24, streamId, MessageHeader.ORDER);
-        buffer.putInt(28, 0, MessageHeader.ORDER);
-        final int length = 32 + WireText.put(buffer, 32, channel);
+        buffer.putInt(FIRST_OFFSET, streamId, MessageHeader.ORDER);
+        buffer.putInt(PAD_OFFSET, 0, MessageHeader.ORDER);
+        final int length = REST_OFFSET + WireText.put(buffer, REST_OFFSET, channel);
         MessageHeader.frameLength(buffer, 0, length);
         return length;
     }
@@ -89,13 +112,14 @@ public final class DataFlyweight
      */
     public static String openChannel(final DirectBuffer buffer, final int offset, final int length)
     {
-        return length >= 34 && WireText.skip(buffer, offset + 32, offset + length) == offset + length ?
-            WireText.get(buffer, offset + 32) : null;
+        return length >= REST_OFFSET + Short.BYTES &&
+            WireText.skip(buffer, offset + REST_OFFSET, offset + length) == offset + length ?
+            WireText.get(buffer, offset + REST_OFFSET) : null;
     }
 
     public static int openStreamId(final DirectBuffer buffer, final int offset)
     {
-        return buffer.getInt(offset + 24, MessageHeader.ORDER);
+        return buffer.getInt(offset + FIRST_OFFSET, MessageHeader.ORDER);
     }
 
     /**
@@ -104,55 +128,59 @@ public final class DataFlyweight
     public static void encodeReadHeader(
         final MutableDirectBuffer buffer, final long correlationId, final long sessionId, final int count)
     {
-        MessageHeader.write(buffer, 0, MessageType.DATA_READ, 32 + count * READ_ENTRY_LENGTH, correlationId,
+        MessageHeader.write(buffer, 0, MessageType.DATA_READ, REST_OFFSET + count * READ_ENTRY_LENGTH, correlationId,
             sessionId);
-        buffer.putInt(24, count, MessageHeader.ORDER);
-        buffer.putInt(28, 0, MessageHeader.ORDER);
+        buffer.putInt(FIRST_OFFSET, count, MessageHeader.ORDER);
+        buffer.putInt(PAD_OFFSET, 0, MessageHeader.ORDER);
     }
 
     public static void putReadEntry(
         final MutableDirectBuffer buffer, final int index, final long blockIndex, final long generation,
         final long regionOffset, final int length)
     {
-        final int at = 32 + index * READ_ENTRY_LENGTH;
-        buffer.putLong(at, blockIndex, MessageHeader.ORDER);
-        buffer.putLong(at + 8, generation, MessageHeader.ORDER);
-        buffer.putLong(at + 16, regionOffset, MessageHeader.ORDER);
-        buffer.putInt(at + 24, length, MessageHeader.ORDER);
-        buffer.putInt(at + 28, 0, MessageHeader.ORDER);
+        final int at = REST_OFFSET + index * READ_ENTRY_LENGTH;
+        buffer.putLong(at + ENTRY_BLOCK_AT, blockIndex, MessageHeader.ORDER);
+        buffer.putLong(at + ENTRY_GENERATION_AT, generation, MessageHeader.ORDER);
+        buffer.putLong(at + ENTRY_REGION_OFFSET_AT, regionOffset, MessageHeader.ORDER);
+        buffer.putInt(at + ENTRY_LENGTH_AT, length, MessageHeader.ORDER);
+        buffer.putInt(at + ENTRY_PAD_AT, 0, MessageHeader.ORDER);
     }
 
     /**
-     * @return the entry count of a DATA_READ, or -1 when its length disagrees with it or it exceeds {@link TransferBatch#MAX_ENTRIES}.
+     * @return the entry count of a DATA_READ, or -1 when its length disagrees with it or it exceeds
+     *         {@link TransferBatch#MAX_ENTRIES}.
      */
     public static int readCount(final DirectBuffer buffer, final int offset, final int length)
     {
-        if (length < 32)
+        if (length < REST_OFFSET)
         {
             return -1;
         }
-        final int count = buffer.getInt(offset + 24, MessageHeader.ORDER);
-        return count >= 0 && count <= TransferBatch.MAX_ENTRIES && length == 32 + count * READ_ENTRY_LENGTH ? count : -1;
+        final int count = buffer.getInt(offset + FIRST_OFFSET, MessageHeader.ORDER);
+        return count >= 0 && count <= TransferBatch.MAX_ENTRIES &&
+            length == REST_OFFSET + count * READ_ENTRY_LENGTH ? count : -1;
     }
 
     public static long readBlockIndex(final DirectBuffer buffer, final int offset, final int index)
     {
-        return buffer.getLong(offset + 32 + index * READ_ENTRY_LENGTH, MessageHeader.ORDER);
+        return buffer.getLong(offset + REST_OFFSET + index * READ_ENTRY_LENGTH + ENTRY_BLOCK_AT, MessageHeader.ORDER);
     }
 
     public static long readGeneration(final DirectBuffer buffer, final int offset, final int index)
     {
-        return buffer.getLong(offset + 32 + index * READ_ENTRY_LENGTH + 8, MessageHeader.ORDER);
+        return buffer.getLong(offset + REST_OFFSET + index * READ_ENTRY_LENGTH + ENTRY_GENERATION_AT,
+            MessageHeader.ORDER);
     }
 
     public static long readRegionOffset(final DirectBuffer buffer, final int offset, final int index)
     {
-        return buffer.getLong(offset + 32 + index * READ_ENTRY_LENGTH + 16, MessageHeader.ORDER);
+        return buffer.getLong(offset + REST_OFFSET + index * READ_ENTRY_LENGTH + ENTRY_REGION_OFFSET_AT,
+            MessageHeader.ORDER);
     }
 
     public static int readLength(final DirectBuffer buffer, final int offset, final int index)
     {
-        return buffer.getInt(offset + 32 + index * READ_ENTRY_LENGTH + 24, MessageHeader.ORDER);
+        return buffer.getInt(offset + REST_OFFSET + index * READ_ENTRY_LENGTH + ENTRY_LENGTH_AT, MessageHeader.ORDER);
     }
 
     /**
@@ -165,11 +193,11 @@ public final class DataFlyweight
     {
         MessageHeader.write(buffer, 0, MessageType.DATA_WRITE, WRITE_HEADER_LENGTH + length, correlationId,
             sessionId);
-        buffer.putLong(24, blockIndex, MessageHeader.ORDER);
-        buffer.putLong(32, generation, MessageHeader.ORDER);
-        buffer.putLong(40, regionOffset, MessageHeader.ORDER);
-        buffer.putInt(48, entry, MessageHeader.ORDER);
-        buffer.putInt(52, length, MessageHeader.ORDER);
+        buffer.putLong(WRITE_BLOCK_OFFSET, blockIndex, MessageHeader.ORDER);
+        buffer.putLong(WRITE_GENERATION_OFFSET, generation, MessageHeader.ORDER);
+        buffer.putLong(WRITE_REGION_OFFSET_OFFSET, regionOffset, MessageHeader.ORDER);
+        buffer.putInt(WRITE_ENTRY_OFFSET, entry, MessageHeader.ORDER);
+        buffer.putInt(WRITE_LENGTH_OFFSET, length, MessageHeader.ORDER);
     }
 
     /**
@@ -181,9 +209,9 @@ public final class DataFlyweight
     {
         MessageHeader.write(buffer, 0, MessageType.DATA_CHUNK, CHUNK_HEADER_LENGTH + length, correlationId,
             sessionId);
-        buffer.putInt(24, entry, MessageHeader.ORDER);
-        buffer.putInt(28, length, MessageHeader.ORDER);
-        buffer.putLong(32, entryOffset, MessageHeader.ORDER);
+        buffer.putInt(CHUNK_ENTRY_OFFSET, entry, MessageHeader.ORDER);
+        buffer.putInt(CHUNK_LENGTH_OFFSET, length, MessageHeader.ORDER);
+        buffer.putLong(CHUNK_AT_OFFSET, entryOffset, MessageHeader.ORDER);
     }
 
     /**
@@ -193,13 +221,13 @@ public final class DataFlyweight
         final MutableDirectBuffer buffer, final long correlationId, final long sessionId, final int[] statuses,
         final int count)
     {
-        final int length = 32 + count * 4;
+        final int length = REST_OFFSET + count * Integer.BYTES;
         MessageHeader.write(buffer, 0, MessageType.DATA_DONE, length, correlationId, sessionId);
-        buffer.putInt(24, count, MessageHeader.ORDER);
-        buffer.putInt(28, 0, MessageHeader.ORDER);
+        buffer.putInt(FIRST_OFFSET, count, MessageHeader.ORDER);
+        buffer.putInt(PAD_OFFSET, 0, MessageHeader.ORDER);
         for (int i = 0; i < count; i++)
         {
-            buffer.putInt(32 + i * 4, statuses[i], MessageHeader.ORDER);
+            buffer.putInt(REST_OFFSET + i * Integer.BYTES, statuses[i], MessageHeader.ORDER);
         }
         return length;
     }
@@ -209,25 +237,80 @@ public final class DataFlyweight
      */
     public static int doneCount(final DirectBuffer buffer, final int offset, final int length)
     {
-        if (length < 32)
+        if (length < REST_OFFSET)
         {
             return -1;
         }
-        final int count = buffer.getInt(offset + 24, MessageHeader.ORDER);
-        return count >= 0 && count <= TransferBatch.MAX_ENTRIES && length == 32 + count * 4 ? count : -1;
+        final int count = buffer.getInt(offset + FIRST_OFFSET, MessageHeader.ORDER);
+        return count >= 0 && count <= TransferBatch.MAX_ENTRIES && length == REST_OFFSET + count * Integer.BYTES ?
+            count : -1;
     }
 
     public static int doneStatus(final DirectBuffer buffer, final int offset, final int index)
     {
-        return buffer.getInt(offset + 32 + index * 4, MessageHeader.ORDER);
+        return buffer.getInt(offset + REST_OFFSET + index * Integer.BYTES, MessageHeader.ORDER);
     }
 
     public static int encodeWriteEnd(
         final MutableDirectBuffer buffer, final long correlationId, final long sessionId, final int count)
     {
-        MessageHeader.write(buffer, 0, MessageType.DATA_WRITE_END, 32, correlationId, sessionId);
-        buffer.putInt(24, count, MessageHeader.ORDER);
-        buffer.putInt(28, 0, MessageHeader.ORDER);
-        return 32;
+        MessageHeader.write(buffer, 0, MessageType.DATA_WRITE_END, COUNTED_HEADER_LENGTH, correlationId, sessionId);
+        buffer.putInt(FIRST_OFFSET, count, MessageHeader.ORDER);
+        buffer.putInt(PAD_OFFSET, 0, MessageHeader.ORDER);
+        return COUNTED_HEADER_LENGTH;
+    }
+
+    /** @return a DATA_WRITE_END's count of the writes it closes. */
+    public static int writeEndCount(final DirectBuffer buffer, final int offset)
+    {
+        return buffer.getInt(offset + FIRST_OFFSET, MessageHeader.ORDER);
+    }
+
+    /** @return a DATA_WRITE's block index. */
+    public static long writeBlockIndex(final DirectBuffer buffer, final int offset)
+    {
+        return buffer.getLong(offset + WRITE_BLOCK_OFFSET, MessageHeader.ORDER);
+    }
+
+    /** @return a DATA_WRITE's generation. */
+    public static long writeGeneration(final DirectBuffer buffer, final int offset)
+    {
+        return buffer.getLong(offset + WRITE_GENERATION_OFFSET, MessageHeader.ORDER);
+    }
+
+    /** @return a DATA_WRITE's region offset (of its chunk). */
+    public static long writeRegionOffset(final DirectBuffer buffer, final int offset)
+    {
+        return buffer.getLong(offset + WRITE_REGION_OFFSET_OFFSET, MessageHeader.ORDER);
+    }
+
+    /** @return a DATA_WRITE's entry (its place in the transfer batch). */
+    public static int writeEntry(final DirectBuffer buffer, final int offset)
+    {
+        return buffer.getInt(offset + WRITE_ENTRY_OFFSET, MessageHeader.ORDER);
+    }
+
+    /** @return a DATA_WRITE's byte count. */
+    public static int writeLength(final DirectBuffer buffer, final int offset)
+    {
+        return buffer.getInt(offset + WRITE_LENGTH_OFFSET, MessageHeader.ORDER);
+    }
+
+    /** @return a DATA_CHUNK's entry. */
+    public static int chunkEntry(final DirectBuffer buffer, final int offset)
+    {
+        return buffer.getInt(offset + CHUNK_ENTRY_OFFSET, MessageHeader.ORDER);
+    }
+
+    /** @return a DATA_CHUNK's byte count. */
+    public static int chunkLength(final DirectBuffer buffer, final int offset)
+    {
+        return buffer.getInt(offset + CHUNK_LENGTH_OFFSET, MessageHeader.ORDER);
+    }
+
+    /** @return a DATA_CHUNK's offset within its entry. */
+    public static long chunkEntryOffset(final DirectBuffer buffer, final int offset)
+    {
+        return buffer.getLong(offset + CHUNK_AT_OFFSET, MessageHeader.ORDER);
     }
 }

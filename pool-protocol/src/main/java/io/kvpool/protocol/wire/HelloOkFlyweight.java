@@ -28,6 +28,25 @@ import java.util.UUID;
  */
 public final class HelloOkFlyweight
 {
+    private static final int NAMESPACE_ID_OFFSET = MessageHeader.LENGTH;
+    private static final int BLOCKS_PER_SLAB_OFFSET = 28;
+    private static final int BLOCK_SIZE_OFFSET = 32;
+    private static final int MANAGER_EPOCH_OFFSET = 40;
+    private static final int UUID_MSB_OFFSET = 48;
+    private static final int UUID_LSB_OFFSET = 56;
+    private static final int REGION_LENGTH_OFFSET = 64;
+    private static final int SLAB_SIZE_OFFSET = 72;
+    private static final int MIN_BLOCK_SIZE_OFFSET = 80;
+    private static final int SLAB_COUNT_OFFSET = 88;
+    private static final int MAX_BLOCKS_PER_SLAB_OFFSET = 92;
+    private static final int BLOCK_TABLE_OFFSET_OFFSET = 96;
+    private static final int DATA_OFFSET_OFFSET = 104;
+    private static final int RESERVATION_LEASE_OFFSET = 112;
+    private static final int PIN_LEASE_OFFSET = 120;
+    private static final int MAX_NAMESPACES_OFFSET = 128;
+    private static final int RESERVED_OFFSET = 132;
+    private static final int NAMESPACE_TABLE_OFFSET_OFFSET = 136;
+    private static final int SLAB_TABLE_OFFSET_OFFSET = 144;
     private static final int PATH_OFFSET = 152;
     /** Most data lanes a manager offers. */
     public static final int MAX_LANES = 16;
@@ -44,25 +63,25 @@ public final class HelloOkFlyweight
     {
         MessageHeader.write(buffer, offset, MessageType.HELLO_OK, 0, correlationId, session.sessionId());
         final RegionGeometry geometry = session.geometry();
-        buffer.putInt(offset + 24, session.namespaceId(), MessageHeader.ORDER);
-        buffer.putInt(offset + 28, session.blocksPerSlab(), MessageHeader.ORDER);
-        buffer.putLong(offset + 32, session.blockSizeBytes(), MessageHeader.ORDER);
-        buffer.putLong(offset + 40, session.managerEpoch(), MessageHeader.ORDER);
-        buffer.putLong(offset + 48, session.regionUuid().getMostSignificantBits(), MessageHeader.ORDER);
-        buffer.putLong(offset + 56, session.regionUuid().getLeastSignificantBits(), MessageHeader.ORDER);
-        buffer.putLong(offset + 64, geometry.regionLengthBytes(), MessageHeader.ORDER);
-        buffer.putLong(offset + 72, geometry.slabSizeBytes(), MessageHeader.ORDER);
-        buffer.putLong(offset + 80, geometry.minBlockSizeBytes(), MessageHeader.ORDER);
-        buffer.putInt(offset + 88, geometry.slabCount(), MessageHeader.ORDER);
-        buffer.putInt(offset + 92, geometry.maxBlocksPerSlab(), MessageHeader.ORDER);
-        buffer.putLong(offset + 96, geometry.blockTableOffset(), MessageHeader.ORDER);
-        buffer.putLong(offset + 104, geometry.dataOffset(), MessageHeader.ORDER);
-        buffer.putLong(offset + 112, session.reservationLeaseNs(), MessageHeader.ORDER);
-        buffer.putLong(offset + 120, session.pinLeaseNs(), MessageHeader.ORDER);
-        buffer.putInt(offset + 128, geometry.maxNamespaces(), MessageHeader.ORDER);
-        buffer.putInt(offset + 132, 0, MessageHeader.ORDER);
-        buffer.putLong(offset + 136, geometry.namespaceTableOffset(), MessageHeader.ORDER);
-        buffer.putLong(offset + 144, geometry.slabTableOffset(), MessageHeader.ORDER);
+        buffer.putInt(offset + NAMESPACE_ID_OFFSET, session.namespaceId(), MessageHeader.ORDER);
+        buffer.putInt(offset + BLOCKS_PER_SLAB_OFFSET, session.blocksPerSlab(), MessageHeader.ORDER);
+        buffer.putLong(offset + BLOCK_SIZE_OFFSET, session.blockSizeBytes(), MessageHeader.ORDER);
+        buffer.putLong(offset + MANAGER_EPOCH_OFFSET, session.managerEpoch(), MessageHeader.ORDER);
+        buffer.putLong(offset + UUID_MSB_OFFSET, session.regionUuid().getMostSignificantBits(), MessageHeader.ORDER);
+        buffer.putLong(offset + UUID_LSB_OFFSET, session.regionUuid().getLeastSignificantBits(), MessageHeader.ORDER);
+        buffer.putLong(offset + REGION_LENGTH_OFFSET, geometry.regionLengthBytes(), MessageHeader.ORDER);
+        buffer.putLong(offset + SLAB_SIZE_OFFSET, geometry.slabSizeBytes(), MessageHeader.ORDER);
+        buffer.putLong(offset + MIN_BLOCK_SIZE_OFFSET, geometry.minBlockSizeBytes(), MessageHeader.ORDER);
+        buffer.putInt(offset + SLAB_COUNT_OFFSET, geometry.slabCount(), MessageHeader.ORDER);
+        buffer.putInt(offset + MAX_BLOCKS_PER_SLAB_OFFSET, geometry.maxBlocksPerSlab(), MessageHeader.ORDER);
+        buffer.putLong(offset + BLOCK_TABLE_OFFSET_OFFSET, geometry.blockTableOffset(), MessageHeader.ORDER);
+        buffer.putLong(offset + DATA_OFFSET_OFFSET, geometry.dataOffset(), MessageHeader.ORDER);
+        buffer.putLong(offset + RESERVATION_LEASE_OFFSET, session.reservationLeaseNs(), MessageHeader.ORDER);
+        buffer.putLong(offset + PIN_LEASE_OFFSET, session.pinLeaseNs(), MessageHeader.ORDER);
+        buffer.putInt(offset + MAX_NAMESPACES_OFFSET, geometry.maxNamespaces(), MessageHeader.ORDER);
+        buffer.putInt(offset + RESERVED_OFFSET, 0, MessageHeader.ORDER);
+        buffer.putLong(offset + NAMESPACE_TABLE_OFFSET_OFFSET, geometry.namespaceTableOffset(), MessageHeader.ORDER);
+        buffer.putLong(offset + SLAB_TABLE_OFFSET_OFFSET, geometry.slabTableOffset(), MessageHeader.ORDER);
         int length = PATH_OFFSET + WireText.put(buffer, offset + PATH_OFFSET, session.pathHint());
         final List<Integer> lanes = session.dataLanePorts();
         buffer.putInt(offset + length, lanes.size(), MessageHeader.ORDER);
@@ -101,25 +120,25 @@ public final class HelloOkFlyweight
             }
             lanes.add(port);
         }
-        final long regionLength = buffer.getLong(offset + 64, MessageHeader.ORDER);
-        final long slabSize = buffer.getLong(offset + 72, MessageHeader.ORDER);
-        final long minBlock = buffer.getLong(offset + 80, MessageHeader.ORDER);
+        final long regionLength = buffer.getLong(offset + REGION_LENGTH_OFFSET, MessageHeader.ORDER);
+        final long slabSize = buffer.getLong(offset + SLAB_SIZE_OFFSET, MessageHeader.ORDER);
+        final long minBlock = buffer.getLong(offset + MIN_BLOCK_SIZE_OFFSET, MessageHeader.ORDER);
         final RegionGeometry geometry = new RegionGeometry(regionLength, slabSize, minBlock,
-            buffer.getInt(offset + 128, MessageHeader.ORDER), buffer.getInt(offset + 88, MessageHeader.ORDER),
-            buffer.getInt(offset + 92, MessageHeader.ORDER), buffer.getLong(offset + 136, MessageHeader.ORDER),
-            buffer.getLong(offset + 144, MessageHeader.ORDER),
-            buffer.getLong(offset + 96, MessageHeader.ORDER), buffer.getLong(offset + 104, MessageHeader.ORDER));
+            buffer.getInt(offset + MAX_NAMESPACES_OFFSET, MessageHeader.ORDER), buffer.getInt(offset + SLAB_COUNT_OFFSET, MessageHeader.ORDER),
+            buffer.getInt(offset + MAX_BLOCKS_PER_SLAB_OFFSET, MessageHeader.ORDER), buffer.getLong(offset + NAMESPACE_TABLE_OFFSET_OFFSET, MessageHeader.ORDER),
+            buffer.getLong(offset + SLAB_TABLE_OFFSET_OFFSET, MessageHeader.ORDER),
+            buffer.getLong(offset + BLOCK_TABLE_OFFSET_OFFSET, MessageHeader.ORDER), buffer.getLong(offset + DATA_OFFSET_OFFSET, MessageHeader.ORDER));
         return new SessionDescriptor(
             MessageHeader.sessionId(buffer, offset),
-            buffer.getInt(offset + 24, MessageHeader.ORDER),
-            buffer.getLong(offset + 32, MessageHeader.ORDER),
-            buffer.getInt(offset + 28, MessageHeader.ORDER),
-            buffer.getLong(offset + 40, MessageHeader.ORDER),
-            new UUID(buffer.getLong(offset + 48, MessageHeader.ORDER), buffer.getLong(offset + 56, MessageHeader.ORDER)),
+            buffer.getInt(offset + NAMESPACE_ID_OFFSET, MessageHeader.ORDER),
+            buffer.getLong(offset + BLOCK_SIZE_OFFSET, MessageHeader.ORDER),
+            buffer.getInt(offset + BLOCKS_PER_SLAB_OFFSET, MessageHeader.ORDER),
+            buffer.getLong(offset + MANAGER_EPOCH_OFFSET, MessageHeader.ORDER),
+            new UUID(buffer.getLong(offset + UUID_MSB_OFFSET, MessageHeader.ORDER), buffer.getLong(offset + UUID_LSB_OFFSET, MessageHeader.ORDER)),
             WireText.get(buffer, offset + PATH_OFFSET),
             geometry,
-            buffer.getLong(offset + 112, MessageHeader.ORDER),
-            buffer.getLong(offset + 120, MessageHeader.ORDER),
+            buffer.getLong(offset + RESERVATION_LEASE_OFFSET, MessageHeader.ORDER),
+            buffer.getLong(offset + PIN_LEASE_OFFSET, MessageHeader.ORDER),
             lanes);
     }
 }

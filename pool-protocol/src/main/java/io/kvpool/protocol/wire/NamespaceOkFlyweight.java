@@ -11,6 +11,11 @@ import org.agrona.MutableDirectBuffer;
  */
 public final class NamespaceOkFlyweight
 {
+    private static final int NAMESPACE_ID_OFFSET = MessageHeader.LENGTH;
+    private static final int BLOCKS_PER_SLAB_OFFSET = 28;
+    private static final int BLOCK_SIZE_OFFSET = 32;
+    private static final int MIN_SLABS_OFFSET = 40;
+    private static final int MAX_SLABS_OFFSET = 44;
     private static final int NAME_OFFSET = 48;
 
     private NamespaceOkFlyweight()
@@ -25,11 +30,11 @@ public final class NamespaceOkFlyweight
         final NamespaceInfo info)
     {
         MessageHeader.write(buffer, offset, MessageType.NAMESPACE_OK, 0, correlationId, sessionId);
-        buffer.putInt(offset + 24, info.id(), MessageHeader.ORDER);
-        buffer.putInt(offset + 28, info.blocksPerSlab(), MessageHeader.ORDER);
-        buffer.putLong(offset + 32, info.blockSizeBytes(), MessageHeader.ORDER);
-        buffer.putInt(offset + 40, info.minSlabs(), MessageHeader.ORDER);
-        buffer.putInt(offset + 44, info.maxSlabs(), MessageHeader.ORDER);
+        buffer.putInt(offset + NAMESPACE_ID_OFFSET, info.id(), MessageHeader.ORDER);
+        buffer.putInt(offset + BLOCKS_PER_SLAB_OFFSET, info.blocksPerSlab(), MessageHeader.ORDER);
+        buffer.putLong(offset + BLOCK_SIZE_OFFSET, info.blockSizeBytes(), MessageHeader.ORDER);
+        buffer.putInt(offset + MIN_SLABS_OFFSET, info.minSlabs(), MessageHeader.ORDER);
+        buffer.putInt(offset + MAX_SLABS_OFFSET, info.maxSlabs(), MessageHeader.ORDER);
         final int length = NAME_OFFSET + WireText.put(buffer, offset + NAME_OFFSET, info.name());
         MessageHeader.frameLength(buffer, offset, length);
         return length;
@@ -44,9 +49,9 @@ public final class NamespaceOkFlyweight
         {
             return null;
         }
-        return new NamespaceInfo(buffer.getInt(offset + 24, MessageHeader.ORDER),
-            WireText.get(buffer, offset + NAME_OFFSET), buffer.getLong(offset + 32, MessageHeader.ORDER),
-            buffer.getInt(offset + 28, MessageHeader.ORDER), buffer.getInt(offset + 40, MessageHeader.ORDER),
-            buffer.getInt(offset + 44, MessageHeader.ORDER));
+        return new NamespaceInfo(buffer.getInt(offset + NAMESPACE_ID_OFFSET, MessageHeader.ORDER),
+            WireText.get(buffer, offset + NAME_OFFSET), buffer.getLong(offset + BLOCK_SIZE_OFFSET, MessageHeader.ORDER),
+            buffer.getInt(offset + BLOCKS_PER_SLAB_OFFSET, MessageHeader.ORDER), buffer.getInt(offset + MIN_SLABS_OFFSET, MessageHeader.ORDER),
+            buffer.getInt(offset + MAX_SLABS_OFFSET, MessageHeader.ORDER));
     }
 }

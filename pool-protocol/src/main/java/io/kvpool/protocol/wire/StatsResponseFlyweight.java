@@ -5,6 +5,7 @@ import io.kvpool.protocol.PoolStats;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -23,6 +24,29 @@ import java.util.List;
  */
 public final class StatsResponseFlyweight
 {
+    private static final int MANAGER_EPOCH_OFFSET = MessageHeader.LENGTH;
+    private static final int REQUESTS_OFFSET = 32;
+    private static final int REJECTED_OFFSET = 40;
+    private static final int REGION_LENGTH_OFFSET = 48;
+    private static final int SLAB_SIZE_OFFSET = 56;
+    private static final int INDEX_ENTRIES_OFFSET = 64;
+    private static final int ACCESS_TICK_OFFSET = 72;
+    private static final int SLAB_COUNT_OFFSET = 80;
+    private static final int FREE_SLABS_OFFSET = 84;
+    private static final int OPEN_RESERVATIONS_OFFSET = 88;
+    private static final int ACTIVE_PINS_OFFSET = 92;
+    private static final int SESSIONS_OFFSET = 96;
+    private static final int COUNT_OFFSET = 100;
+    // Within a namespace entry:
+    private static final int SLABS_AT = 4;
+    private static final int MIN_SLABS_AT = 8;
+    private static final int MAX_SLABS_AT = 12;
+    private static final int BLOCKS_PER_SLAB_AT = 16;
+    private static final int QUARANTINED_AT = 20;
+    private static final int FIGURES_AT = 24;
+    private static final int NAME_LENGTH_AT = 120;
+    private static final int NAME_AT = 121;
+    private static final int FIGURES = 12;
     private static final int ENTRIES_OFFSET = 104;
     private static final int ENTRY_LENGTH = 184;
     private static final int NAME_BYTES = 63;
@@ -42,40 +66,40 @@ public final class StatsResponseFlyweight
         final int count = pool.namespaces().size();
         final int length = ENTRIES_OFFSET + count * ENTRY_LENGTH;
         MessageHeader.write(buffer, offset, MessageType.STATS_RESPONSE, length, correlationId, sessionId);
-        buffer.putLong(offset + 24, snapshot.managerEpoch(), MessageHeader.ORDER);
-        buffer.putLong(offset + 32, snapshot.requests(), MessageHeader.ORDER);
-        buffer.putLong(offset + 40, snapshot.rejectedRequests(), MessageHeader.ORDER);
-        buffer.putLong(offset + 48, pool.regionLengthBytes(), MessageHeader.ORDER);
-        buffer.putLong(offset + 56, pool.slabSizeBytes(), MessageHeader.ORDER);
-        buffer.putLong(offset + 64, pool.indexEntries(), MessageHeader.ORDER);
-        buffer.putLong(offset + 72, pool.accessTick(), MessageHeader.ORDER);
-        buffer.putInt(offset + 80, pool.slabCount(), MessageHeader.ORDER);
-        buffer.putInt(offset + 84, pool.freeSlabs(), MessageHeader.ORDER);
-        buffer.putInt(offset + 88, pool.openReservations(), MessageHeader.ORDER);
-        buffer.putInt(offset + 92, pool.activePins(), MessageHeader.ORDER);
-        buffer.putInt(offset + 96, snapshot.sessions(), MessageHeader.ORDER);
-        buffer.putInt(offset + 100, count, MessageHeader.ORDER);
+        buffer.putLong(offset + MANAGER_EPOCH_OFFSET, snapshot.managerEpoch(), MessageHeader.ORDER);
+        buffer.putLong(offset + REQUESTS_OFFSET, snapshot.requests(), MessageHeader.ORDER);
+        buffer.putLong(offset + REJECTED_OFFSET, snapshot.rejectedRequests(), MessageHeader.ORDER);
+        buffer.putLong(offset + REGION_LENGTH_OFFSET, pool.regionLengthBytes(), MessageHeader.ORDER);
+        buffer.putLong(offset + SLAB_SIZE_OFFSET, pool.slabSizeBytes(), MessageHeader.ORDER);
+        buffer.putLong(offset + INDEX_ENTRIES_OFFSET, pool.indexEntries(), MessageHeader.ORDER);
+        buffer.putLong(offset + ACCESS_TICK_OFFSET, pool.accessTick(), MessageHeader.ORDER);
+        buffer.putInt(offset + SLAB_COUNT_OFFSET, pool.slabCount(), MessageHeader.ORDER);
+        buffer.putInt(offset + FREE_SLABS_OFFSET, pool.freeSlabs(), MessageHeader.ORDER);
+        buffer.putInt(offset + OPEN_RESERVATIONS_OFFSET, pool.openReservations(), MessageHeader.ORDER);
+        buffer.putInt(offset + ACTIVE_PINS_OFFSET, pool.activePins(), MessageHeader.ORDER);
+        buffer.putInt(offset + SESSIONS_OFFSET, snapshot.sessions(), MessageHeader.ORDER);
+        buffer.putInt(offset + COUNT_OFFSET, count, MessageHeader.ORDER);
         int position = offset + ENTRIES_OFFSET;
         for (final PoolStats.Namespace ns : pool.namespaces())
         {
             final NamespaceInfo info = ns.info();
             buffer.putInt(position, info.id(), MessageHeader.ORDER);
-            buffer.putInt(position + 4, ns.slabs(), MessageHeader.ORDER);
-            buffer.putInt(position + 8, info.minSlabs(), MessageHeader.ORDER);
-            buffer.putInt(position + 12, info.maxSlabs(), MessageHeader.ORDER);
-            buffer.putInt(position + 16, info.blocksPerSlab(), MessageHeader.ORDER);
-            buffer.putInt(position + 20, ns.quarantinedBlocks(), MessageHeader.ORDER);
+            buffer.putInt(position + SLABS_AT, ns.slabs(), MessageHeader.ORDER);
+            buffer.putInt(position + MIN_SLABS_AT, info.minSlabs(), MessageHeader.ORDER);
+            buffer.putInt(position + MAX_SLABS_AT, info.maxSlabs(), MessageHeader.ORDER);
+            buffer.putInt(position + BLOCKS_PER_SLAB_AT, info.blocksPerSlab(), MessageHeader.ORDER);
+            buffer.putInt(position + QUARANTINED_AT, ns.quarantinedBlocks(), MessageHeader.ORDER);
             final long[] figures = {info.blockSizeBytes(), ns.capacityBlocks(), ns.freeBlocks(), ns.writingBlocks(),
                 ns.sealedBlocks(), ns.hits(), ns.misses(), ns.evictions(), ns.leaseExpiries(),
                 ns.capacityRejections(), ns.slabsAcquired(), ns.slabsSurrendered()};
             for (int i = 0; i < figures.length; i++)
             {
-                buffer.putLong(position + 24 + i * 8, figures[i], MessageHeader.ORDER);
+                buffer.putLong(position + FIGURES_AT + i * Long.BYTES, figures[i], MessageHeader.ORDER);
             }
             final byte[] name = truncatedName(info.name());
-            buffer.putByte(position + 120, (byte)name.length);
-            buffer.setMemory(position + 121, NAME_BYTES, (byte)0);
-            buffer.putBytes(position + 121, name);
+            buffer.putByte(position + NAME_LENGTH_AT, (byte)name.length);
+            buffer.setMemory(position + NAME_AT, NAME_BYTES, (byte)0);
+            buffer.putBytes(position + NAME_AT, name);
             position += ENTRY_LENGTH;
         }
         return length;
@@ -90,7 +114,7 @@ public final class StatsResponseFlyweight
         {
             return null;
         }
-        final int count = buffer.getInt(offset + 100, MessageHeader.ORDER);
+        final int count = buffer.getInt(offset + COUNT_OFFSET, MessageHeader.ORDER);
         if (count < 0 || count > 65535 || length != ENTRIES_OFFSET + count * ENTRY_LENGTH)
         {
             return null;
@@ -99,34 +123,34 @@ public final class StatsResponseFlyweight
         int position = offset + ENTRIES_OFFSET;
         for (int n = 0; n < count; n++, position += ENTRY_LENGTH)
         {
-            final long[] f = new long[12];
+            final long[] f = new long[FIGURES];
             for (int i = 0; i < f.length; i++)
             {
-                f[i] = buffer.getLong(position + 24 + i * 8, MessageHeader.ORDER);
+                f[i] = buffer.getLong(position + FIGURES_AT + i * Long.BYTES, MessageHeader.ORDER);
             }
-            final int nameLength = Math.min(NAME_BYTES, buffer.getByte(position + 120) & 0xFF);
+            final int nameLength = Math.min(NAME_BYTES, buffer.getByte(position + NAME_LENGTH_AT) & 0xFF);
             final byte[] name = new byte[nameLength];
-            buffer.getBytes(position + 121, name);
+            buffer.getBytes(position + NAME_AT, name);
             final NamespaceInfo info = new NamespaceInfo(buffer.getInt(position, MessageHeader.ORDER),
-                new String(name, java.nio.charset.StandardCharsets.UTF_8), f[0],
-                buffer.getInt(position + 16, MessageHeader.ORDER), buffer.getInt(position + 8, MessageHeader.ORDER),
-                buffer.getInt(position + 12, MessageHeader.ORDER));
-            namespaces.add(new PoolStats.Namespace(info, buffer.getInt(position + 4, MessageHeader.ORDER), f[1], f[2],
-                f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], buffer.getInt(position + 20, MessageHeader.ORDER)));
+                new String(name, StandardCharsets.UTF_8), f[0],
+                buffer.getInt(position + BLOCKS_PER_SLAB_AT, MessageHeader.ORDER), buffer.getInt(position + MIN_SLABS_AT, MessageHeader.ORDER),
+                buffer.getInt(position + MAX_SLABS_AT, MessageHeader.ORDER));
+            namespaces.add(new PoolStats.Namespace(info, buffer.getInt(position + SLABS_AT, MessageHeader.ORDER), f[1], f[2],
+                f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], buffer.getInt(position + QUARANTINED_AT, MessageHeader.ORDER)));
         }
-        final PoolStats pool = new PoolStats(buffer.getLong(offset + 48, MessageHeader.ORDER),
-            buffer.getLong(offset + 56, MessageHeader.ORDER), buffer.getInt(offset + 80, MessageHeader.ORDER),
-            buffer.getInt(offset + 84, MessageHeader.ORDER), buffer.getInt(offset + 88, MessageHeader.ORDER),
-            buffer.getInt(offset + 92, MessageHeader.ORDER), buffer.getLong(offset + 64, MessageHeader.ORDER),
-            buffer.getLong(offset + 72, MessageHeader.ORDER), List.copyOf(namespaces));
-        return new StatsSnapshot(buffer.getLong(offset + 24, MessageHeader.ORDER),
-            buffer.getInt(offset + 96, MessageHeader.ORDER), buffer.getLong(offset + 32, MessageHeader.ORDER),
-            buffer.getLong(offset + 40, MessageHeader.ORDER), pool);
+        final PoolStats pool = new PoolStats(buffer.getLong(offset + REGION_LENGTH_OFFSET, MessageHeader.ORDER),
+            buffer.getLong(offset + SLAB_SIZE_OFFSET, MessageHeader.ORDER), buffer.getInt(offset + SLAB_COUNT_OFFSET, MessageHeader.ORDER),
+            buffer.getInt(offset + FREE_SLABS_OFFSET, MessageHeader.ORDER), buffer.getInt(offset + OPEN_RESERVATIONS_OFFSET, MessageHeader.ORDER),
+            buffer.getInt(offset + ACTIVE_PINS_OFFSET, MessageHeader.ORDER), buffer.getLong(offset + INDEX_ENTRIES_OFFSET, MessageHeader.ORDER),
+            buffer.getLong(offset + ACCESS_TICK_OFFSET, MessageHeader.ORDER), List.copyOf(namespaces));
+        return new StatsSnapshot(buffer.getLong(offset + MANAGER_EPOCH_OFFSET, MessageHeader.ORDER),
+            buffer.getInt(offset + SESSIONS_OFFSET, MessageHeader.ORDER), buffer.getLong(offset + REQUESTS_OFFSET, MessageHeader.ORDER),
+            buffer.getLong(offset + REJECTED_OFFSET, MessageHeader.ORDER), pool);
     }
 
     private static byte[] truncatedName(final String name)
     {
-        byte[] bytes = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
         if (bytes.length > NAME_BYTES)
         {
             bytes = java.util.Arrays.copyOf(bytes, NAME_BYTES);
