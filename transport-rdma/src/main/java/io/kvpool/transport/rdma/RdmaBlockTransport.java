@@ -271,7 +271,7 @@ public final class RdmaBlockTransport implements BlockTransport
             throw new IllegalArgumentException("RDMA needs native memory; got a heap segment");
         }
         MemorySegment mr = registrations.get(segment.address());
-        if (mr == null || mr.get(ValueLayout.JAVA_LONG, 24) < segment.byteSize())
+        if (mr == null || RdmaDevice.registeredLength(mr) < segment.byteSize())
         {
             if (registrations.size() >= MAX_REGISTRATIONS)
             {

@@ -112,6 +112,14 @@ public final class RdmaDevice implements AutoCloseable
         }
     }
 
+    /**
+     * @return the length an ibv_mr registers (its {@code length} field, at its checked offset).
+     */
+    public static long registeredLength(final MemorySegment mr)
+    {
+        return mr.get(ValueLayout.JAVA_LONG, VerbsLayouts.IBV_MR.byteOffset(groupElement("length")));
+    }
+
     public static int lkey(final MemorySegment mr)
     {
         return mr.get(ValueLayout.JAVA_INT, VerbsLayouts.IBV_MR.byteOffset(groupElement("lkey")));
