@@ -28,6 +28,7 @@ import io.kvpool.protocol.wire.NamespaceOkFlyweight;
 import io.kvpool.protocol.wire.SessionDescriptor;
 import io.kvpool.protocol.wire.StatsResponseFlyweight;
 import io.kvpool.protocol.wire.StatsSnapshot;
+import io.kvpool.protocol.wire.Streams;
 import io.kvpool.protocol.wire.WireError;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
@@ -434,13 +435,13 @@ public final class ManagerClient implements AutoCloseable
             .aeronDirectoryName(context.aeronDir().toString())
             .driverTimeoutMs(context.driverTimeout().toMillis())
             .errorHandler(ex -> LOG.log(System.Logger.Level.DEBUG, "aeron: " + ex)));
-        final String managerChannel = context.managerEndpoint() == null ? "aeron:ipc?term-length=1m" :
+        final String managerChannel = context.managerEndpoint() == null ? Streams.IPC_CHANNEL :
             "aeron:udp?endpoint=" + context.managerEndpoint() + "|term-length=1m";
         publication = aeron.addExclusivePublication(managerChannel, context.requestStreamId());
         if (context.managerEndpoint() == null)
         {
             responseStreamId = 100_000 + random.nextInt(1_000_000_000);
-            responseChannel = "aeron:ipc?term-length=1m";
+            responseChannel = Streams.IPC_CHANNEL;
             subscription = aeron.addSubscription(responseChannel, responseStreamId);
         }
         else

@@ -3,6 +3,7 @@ package io.kvpool.client;
 import io.kvpool.protocol.AeronTimeouts;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
+import io.kvpool.protocol.wire.Streams;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,7 +16,7 @@ import java.time.Duration;
 public final class ManagerClientContext
 {
     /** Stream the manager receives requests on (its default). */
-    public static final int DEFAULT_REQUEST_STREAM_ID = 1001;
+    public static final int DEFAULT_REQUEST_STREAM_ID = Streams.REQUEST_STREAM_ID;
 
     private Path aeronDir = Path.of("/dev/shm/kvpool-aeron");
     private Path embeddedDriverDir;

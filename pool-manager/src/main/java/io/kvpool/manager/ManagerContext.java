@@ -9,6 +9,7 @@ import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
 import io.kvpool.protocol.RegionGeometry;
 import io.kvpool.protocol.wire.HelloOkFlyweight;
+import io.kvpool.protocol.wire.Streams;
 import io.kvpool.transport.cxl.RegionSource;
 
 import java.nio.file.Path;
@@ -31,7 +32,7 @@ public final class ManagerContext
     public static final Path DEFAULT_REGION_FILE = Path.of("/dev/shm/kvpool-region");
     public static final long DEFAULT_REGION_SIZE_BYTES = 1L << 30;
     /** Stream on which the manager receives requests, on IPC and on UDP alike. */
-    public static final int DEFAULT_REQUEST_STREAM_ID = 1001;
+    public static final int DEFAULT_REQUEST_STREAM_ID = Streams.REQUEST_STREAM_ID;
     public static final int DEFAULT_METRICS_PORT = 9470;
     /** The default {@link #idlePark(Duration)}. */
     public static final long DEFAULT_IDLE_PARK_NS = 200_000;

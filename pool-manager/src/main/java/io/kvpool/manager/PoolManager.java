@@ -18,6 +18,7 @@ import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.AeronTimeouts;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
+import io.kvpool.protocol.wire.Streams;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import org.agrona.CloseHelper;
 import org.agrona.ErrorHandler;
@@ -42,9 +43,9 @@ import java.util.concurrent.TimeUnit;
 public final class PoolManager implements AutoCloseable
 {
     /** Stream of the data path (block bytes for hosts that cannot map the region), on IPC and UDP alike. */
-    public static final int DATA_STREAM_ID = 1002;
+    public static final int DATA_STREAM_ID = Streams.DATA_STREAM_ID;
     /** Channel on which clients of this host send requests. */
-    public static final String IPC_CHANNEL = "aeron:ipc?term-length=1m";
+    public static final String IPC_CHANNEL = Streams.IPC_CHANNEL;
 
     private static final System.Logger LOG = System.getLogger("io.kvpool.manager");
 

@@ -18,6 +18,7 @@ import io.kvpool.protocol.transport.TransportContext;
 import io.kvpool.protocol.wire.DataFlyweight;
 import io.kvpool.protocol.wire.MessageHeader;
 import io.kvpool.protocol.wire.MessageType;
+import io.kvpool.protocol.wire.Streams;
 import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
@@ -39,7 +40,7 @@ import java.util.function.LongConsumer;
  */
 public final class AeronBlockTransport implements BlockTransport
 {
-    static final int DATA_STREAM_ID = 1002;
+    static final int DATA_STREAM_ID = Streams.DATA_STREAM_ID;
     private static final System.Logger LOG = System.getLogger("io.kvpool.client.aeron");
     private static final long TIMEOUT_NS = TimeUnit.SECONDS.toNanos(5);
 
