@@ -54,12 +54,13 @@ public final class KvPool implements AutoCloseable
     /**
      * Connects to a manager. Sessions are opened per namespace by {@link #namespace}.
      *
-     * @param context configuration.
+     * @param context configuration; concluded here.
      * @return the pool handle.
+     * @throws io.kvpool.protocol.PoolException {@code CONFIG_INVALID} for a bad setting, before anything connects.
      */
     public static KvPool connect(final KvPoolContext context)
     {
-        return new KvPool(context);
+        return new KvPool(context.conclude());
     }
 
     /**

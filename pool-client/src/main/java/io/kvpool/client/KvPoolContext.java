@@ -1,6 +1,8 @@
 package io.kvpool.client;
 
 import io.kvpool.protocol.AeronIdle;
+import io.kvpool.protocol.PoolException;
+import io.kvpool.protocol.ErrorCode;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,18 +65,30 @@ public final class KvPoolContext
         return this;
     }
 
+    /**
+     * @param clientName how this engine names itself to the manager (logs, stats; default kvpool-engine-PID).
+     * @return this.
+     */
     public KvPoolContext clientName(final String clientName)
     {
         this.clientName = clientName;
         return this;
     }
 
+    /**
+     * @param timeout how long a control request waits for its answer (default 2 s).
+     * @return this.
+     */
     public KvPoolContext requestTimeout(final Duration timeout)
     {
         this.requestTimeout = timeout;
         return this;
     }
 
+    /**
+     * @param timeout how long connecting (or reconnecting) to the manager may take (default 15 s).
+     * @return this.
+     */
     public KvPoolContext connectTimeout(final Duration timeout)
     {
         this.connectTimeout = timeout;
@@ -201,6 +215,24 @@ public final class KvPoolContext
     /**
      * @return a manager-client configuration for one namespace.
      */
+    /**
+     * Validates the configuration once, before anything connects (the control sessions' settings as
+     * {@link ManagerClientContext#conclude()} checks them, and the transport's name).
+     *
+     * @return this, validated.
+     * @throws PoolException {@code CONFIG_INVALID} naming the value.
+     */
+    public KvPoolContext conclude()
+    {
+        managerClientContext("", "").conclude();
+        if (transport != null && transport.isBlank())
+        {
+            throw new PoolException(ErrorCode.CONFIG_INVALID, "transport is blank: name a data path (cxl, rdma, " +
+                "aeron, or a list of them) or leave it unset to let the client choose");
+        }
+        return this;
+    }
+
     ManagerClientContext managerClientContext(final String namespace, final String token)
     {
         final ManagerClientContext context = new ManagerClientContext().aeronDir(aeronDir)

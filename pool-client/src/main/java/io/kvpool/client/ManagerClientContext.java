@@ -87,6 +87,10 @@ public final class ManagerClientContext
         return responseHost;
     }
 
+    /**
+     * @param streamId the Aeron stream the manager takes requests on (default {@link #DEFAULT_REQUEST_STREAM_ID}).
+     * @return this.
+     */
     public ManagerClientContext requestStreamId(final int streamId)
     {
         this.requestStreamId = streamId;
@@ -112,6 +116,10 @@ public final class ManagerClientContext
         return namespace;
     }
 
+    /**
+     * @param token the namespace's token (or the admin token for an admin session); proved in HELLO, never sent.
+     * @return this.
+     */
     public ManagerClientContext token(final String token)
     {
         this.token = token == null ? "" : token;
@@ -123,6 +131,10 @@ public final class ManagerClientContext
         return token;
     }
 
+    /**
+     * @param clientName how this client names itself to the manager (logs, stats; default kvpool-client-PID).
+     * @return this.
+     */
     public ManagerClientContext clientName(final String clientName)
     {
         this.clientName = clientName;

@@ -1,6 +1,8 @@
 package io.kvpool.client;
 
 import io.kvpool.protocol.AeronIdle;
+import io.kvpool.protocol.ErrorCode;
+import io.kvpool.protocol.PoolException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,6 +76,22 @@ class ClientConfigTest
             () -> ClientConfig.load(directory.resolve("absent.properties")));
         assertEquals("cannot read client configuration " + directory.resolve("absent.properties") +
             ": no such file", missing.getMessage());
+    }
+
+    @Test
+    void shouldRefuseABadPoolContextBeforeConnecting()
+    {
+        final PoolException endpoint = assertThrows(PoolException.class,
+            () -> KvPool.connect(new KvPoolContext().managerEndpoint("no-port-here")));
+        assertEquals(ErrorCode.CONFIG_INVALID, endpoint.errorCode());
+        assertTrue(endpoint.getMessage().contains("managerEndpoint=no-port-here must be host:port"),
+            endpoint.getMessage());
+        final PoolException timeouts = assertThrows(PoolException.class, () -> KvPool.connect(new KvPoolContext()
+            .requestTimeout(Duration.ofSeconds(30)).connectTimeout(Duration.ofSeconds(5))));
+        assertTrue(timeouts.getMessage().contains("at most connectTimeout"), timeouts.getMessage());
+        final PoolException transport = assertThrows(PoolException.class,
+            () -> KvPool.connect(new KvPoolContext().transport(" ")));
+        assertTrue(transport.getMessage().contains("transport is blank"), transport.getMessage());
     }
 
     private void assertProblem(final String text, final String expected) throws IOException

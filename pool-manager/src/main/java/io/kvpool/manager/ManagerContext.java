@@ -119,6 +119,10 @@ public final class ManagerContext
         return ManagerConfigFile.read(file, new ManagerContext());
     }
 
+    /**
+     * @param device the pool's devdax device ({@code /dev/daxX.Y}), mapped whole.
+     * @return this.
+     */
     public ManagerContext region(final Path device)
     {
         this.regionPath = device;
@@ -126,6 +130,11 @@ public final class ManagerContext
         return this;
     }
 
+    /**
+     * @param file a file on tmpfs or hugetlbfs that emulates the pool; created (sized {@link #regionSizeBytes}) when
+     *             absent.
+     * @return this.
+     */
     public ManagerContext regionFile(final Path file)
     {
         this.regionPath = file;
@@ -138,30 +147,54 @@ public final class ManagerContext
         return regionPath;
     }
 
+    /**
+     * @param regionSizeBytes size of a region file the manager creates (default {@link #DEFAULT_REGION_SIZE_BYTES});
+     *                        an existing file or a device keeps its own.
+     * @return this.
+     */
     public ManagerContext regionSizeBytes(final long regionSizeBytes)
     {
         this.regionSizeBytes = regionSizeBytes;
         return this;
     }
 
+    /**
+     * @param slabSizeBytes slab size for a region being formatted; for an existing region it must match the recorded
+     *                      one (unset: the recorded one, or the default when formatting).
+     * @return this.
+     */
     public ManagerContext slabSizeBytes(final long slabSizeBytes)
     {
         this.slabSizeBytes = slabSizeBytes;
         return this;
     }
 
+    /**
+     * @param minBlockSizeBytes smallest block size of a region being formatted (it sizes the block table); for an
+     *                          existing region it must match the recorded one.
+     * @return this.
+     */
     public ManagerContext minBlockSizeBytes(final long minBlockSizeBytes)
     {
         this.minBlockSizeBytes = minBlockSizeBytes;
         return this;
     }
 
+    /**
+     * @param maxNamespaces namespace table slots of a region being formatted; for an existing region it must match
+     *                      the recorded count.
+     * @return this.
+     */
     public ManagerContext maxNamespaces(final int maxNamespaces)
     {
         this.maxNamespaces = maxNamespaces;
         return this;
     }
 
+    /**
+     * @param format format the region at start, destroying any pool in it (default false: attach and recover).
+     * @return this.
+     */
     public ManagerContext format(final boolean format)
     {
         this.format = format;
@@ -179,6 +212,11 @@ public final class ManagerContext
         return this;
     }
 
+    /**
+     * @param indexFile the persistent index's file (default: beside a file region, {@code <file>.index}, or
+     *                  {@code /var/lib/kvpool/<device>.index} for a devdax device).
+     * @return this.
+     */
     public ManagerContext indexFile(final Path indexFile)
     {
         this.indexFile = indexFile;
@@ -236,6 +274,10 @@ public final class ManagerContext
         return endpoint;
     }
 
+    /**
+     * @param requestStreamId the Aeron stream control requests arrive on (default {@link #DEFAULT_REQUEST_STREAM_ID}).
+     * @return this.
+     */
     public ManagerContext requestStreamId(final int requestStreamId)
     {
         this.requestStreamId = requestStreamId;
@@ -261,6 +303,10 @@ public final class ManagerContext
         return metricsPort;
     }
 
+    /**
+     * @param metricsHost the address the Prometheus endpoint binds (default 0.0.0.0).
+     * @return this.
+     */
     public ManagerContext metricsHost(final String metricsHost)
     {
         this.metricsHost = metricsHost;
@@ -287,24 +333,41 @@ public final class ManagerContext
         return adminToken;
     }
 
+    /**
+     * @param lease how long a reservation lives without a renewal (default 10 s).
+     * @return this.
+     */
     public ManagerContext reservationLease(final Duration lease)
     {
         this.reservationLease = lease;
         return this;
     }
 
+    /**
+     * @param lease how long a read pin lives without a renewal (default 10 s).
+     * @return this.
+     */
     public ManagerContext pinLease(final Duration lease)
     {
         this.pinLease = lease;
         return this;
     }
 
+    /**
+     * @param prefault fault the whole region in at start (default true).
+     * @return this.
+     */
     public ManagerContext prefault(final boolean prefault)
     {
         this.prefault = prefault;
         return this;
     }
 
+    /**
+     * @param sessionTimeout how long a session whose client is gone (its response channel disconnected) is kept
+     *                       before the manager closes it (default 10 s).
+     * @return this.
+     */
     public ManagerContext sessionTimeout(final Duration sessionTimeout)
     {
         this.sessionTimeout = sessionTimeout;
@@ -513,6 +576,10 @@ public final class ManagerContext
         return aeronDriverTimeout;
     }
 
+    /**
+     * @param spec a namespace to create at start (or find with the same layout and token).
+     * @return this.
+     */
     public ManagerContext addNamespace(final NamespaceSpec spec)
     {
         namespaces.add(spec);

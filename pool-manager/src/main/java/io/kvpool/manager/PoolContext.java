@@ -33,7 +33,7 @@ public final class PoolContext
     private long reservationLeaseNs = DEFAULT_LEASE_NS;
     private long pinLeaseNs = DEFAULT_LEASE_NS;
     private int pinCapacity = DEFAULT_PIN_CAPACITY;
-    private boolean prefault;
+    private boolean prefault = true;
     private LongSupplier nanoClock = System::nanoTime;
     private boolean concluded;
 
@@ -223,7 +223,8 @@ public final class PoolContext
     }
 
     /**
-     * @param prefault whether to fault the whole region in at open.
+     * @param prefault whether to fault the whole region in at open (default true, as {@link ManagerContext}'s: the
+     *                 first writes then cost no page faults).
      * @return this.
      */
     public PoolContext prefault(final boolean prefault)
@@ -232,6 +233,9 @@ public final class PoolContext
         return this;
     }
 
+    /**
+     * @return whether the region is faulted in at open.
+     */
     public boolean prefault()
     {
         return prefault;
