@@ -4,6 +4,7 @@ import io.aeron.Aeron;
 import io.aeron.driver.MediaDriver;
 import io.kvpool.manager.internal.DataAgent;
 import io.kvpool.protocol.RegionGeometry;
+import io.kvpool.protocol.wire.Streams;
 import org.agrona.CloseHelper;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.Agent;
@@ -51,13 +52,13 @@ record DataLane(int port, MediaDriver driver, Aeron aeron, AgentRunner runner) i
         Aeron aeron = null;
         try
         {
-            driver = PoolManager.launchDriver(dir, context, driverTimeoutMs);
-            aeron = PoolManager.connectAeron(dir, driver, driverTimeoutMs);
+            driver = AeronStart.launchDriver(dir, context, driverTimeoutMs);
+            aeron = AeronStart.connectAeron(dir, driver, driverTimeoutMs);
             final DataAgent agent = new DataAgent(aeron, List.of(aeron.addSubscription("aeron:udp?endpoint=" +
-                udpEndpoint.substring(0, colon) + ":" + port, PoolManager.DATA_STREAM_ID)),
+                udpEndpoint.substring(0, colon) + ":" + port, Streams.DATA_STREAM_ID)),
                 region, geometry, liveSessions, context.dataLanes(), "kvpool-data-lane" + lane);
             final Agent work = context.threading() == ManagerContext.Threading.SHARED ?
-                new CompositeAgent(new PoolManager.InvokedDriver(driver.sharedAgentInvoker()), agent) : agent;
+                new CompositeAgent(new AeronStart.InvokedDriver(driver.sharedAgentInvoker()), agent) : agent;
             final AgentRunner runner = new AgentRunner(context.idleStrategy(), errors, null,
                 work);
             AgentRunner.startOnThread(runner);

@@ -1,38 +1,34 @@
 package io.kvpool.manager;
 
 import io.aeron.Aeron;
-import io.aeron.ChannelUri;
-import io.aeron.CommonContext;
 import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
-import io.aeron.driver.ThreadingMode;
 import io.kvpool.manager.internal.AeronResponseChannel;
 import io.kvpool.manager.internal.DataAgent;
 import io.kvpool.manager.internal.FileModes;
 import io.kvpool.manager.internal.ManagerAgent;
 import io.kvpool.manager.internal.ManagerMetrics;
+import io.kvpool.manager.internal.RdmaAcceptor;
 import io.kvpool.manager.internal.RequestDispatcher;
 import io.kvpool.manager.internal.SessionRegistry;
 import io.kvpool.manager.internal.StreamControlServer;
 import io.kvpool.protocol.AeronIdle;
-import io.kvpool.protocol.AeronTimeouts;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
 import io.kvpool.protocol.wire.Streams;
+import io.kvpool.transport.rdma.RdmaResponder;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import org.agrona.CloseHelper;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.Agent;
-import org.agrona.concurrent.AgentInvoker;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CompositeAgent;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * The pool manager service: a {@link PoolCore} behind the kvpool wire protocol over Aeron (IPC for clients on
@@ -100,22 +96,17 @@ public final class PoolManager implements AutoCloseable
         final List<DataLane> lanes = new ArrayList<>();
         try
         {
-            for (final ManagerContext.NamespaceSpec spec : context.namespaces())
-            {
-                pool.createNamespace(spec.name(), spec.blockSizeBytes(), spec.minSlabs(),
-                    spec.maxSlabs() == 0 ? pool.geometry().slabCount() : spec.maxSlabs(),
-                    spec.token().isEmpty() ? null : RequestDispatcher.sha256(spec.token()));
-            }
+            createNamespaces(context, pool);
             final boolean shared = context.threading() == ManagerContext.Threading.SHARED;
             final long driverTimeoutMs = context.aeronDriverTimeout().toMillis();
             driver = context.externalAeronDir() == null ?
-                launchDriver(context.embeddedAeronDir(), context, driverTimeoutMs) : null;
+                AeronStart.launchDriver(context.embeddedAeronDir(), context, driverTimeoutMs) : null;
             if (driver != null)
             {
                 // The driver's log buffers carry every request: the service's user and the engine group only.
                 FileModes.restrict(context.embeddedAeronDir(), context.group());
             }
-            aeron = connectAeron(context.aeronDir(), driver, driverTimeoutMs);
+            aeron = AeronStart.connectAeron(context.aeronDir(), driver, driverTimeoutMs);
             final List<Subscription> subscriptions = new ArrayList<>();
             final List<Subscription> dataSubscriptions = new ArrayList<>();
             subscriptions.add(aeron.addSubscription(IPC_CHANNEL, context.requestStreamId()));
@@ -125,11 +116,11 @@ public final class PoolManager implements AutoCloseable
             {
                 // One receive endpoint carries both streams, so both subscriptions name it identically; an ephemeral
                 // port is chosen here rather than by the driver so that the second subscription can name it too.
-                final String channel = "aeron:udp?endpoint=" + concretePort(context.endpoint());
+                final String channel = "aeron:udp?endpoint=" + AeronStart.concretePort(context.endpoint());
                 final Subscription udp = aeron.addSubscription(channel, context.requestStreamId());
                 subscriptions.add(udp);
                 dataSubscriptions.add(aeron.addSubscription(channel, DATA_STREAM_ID));
-                udpEndpoint = awaitResolvedEndpoint(udp);
+                udpEndpoint = AeronStart.awaitResolvedEndpoint(udp);
             }
             final ManagerMetrics metrics = new ManagerMetrics();
             if (context.metricsPort() >= 0)
@@ -142,35 +133,7 @@ public final class PoolManager implements AutoCloseable
                 AeronResponseChannel.factory(aeron), metrics, System::nanoTime, context.adminToken(),
                 pool.region().path(), poolContext.reservationLeaseNs(), poolContext.pinLeaseNs());
             dispatcher.limits(context.sessionLimits());
-            final StringBuilder rdmaState = new StringBuilder("RDMA off");
-            if (!"off".equals(context.rdmaDevice()))
-            {
-                io.kvpool.transport.rdma.RdmaResponder.open(pool.region().segment(),
-                    "auto".equals(context.rdmaDevice()) ? null : context.rdmaDevice(),
-                    why -> rdmaState.append(": ").append(why))
-                    .ifPresent(responder ->
-                    {
-                        rdmaState.setLength(0);
-                        rdmaState.append("RDMA on");
-                        dispatcher.rdma(new io.kvpool.manager.internal.RdmaAcceptor()
-                        {
-                            public byte[] accept(final long sessionId, final byte[] endpoint)
-                            {
-                                return responder.accept(sessionId, endpoint);
-                            }
-
-                            public void disconnect(final long sessionId)
-                            {
-                                responder.disconnect(sessionId);
-                            }
-
-                            public void close()
-                            {
-                                responder.close();
-                            }
-                        });
-                    });
-            }
+            final String rdmaState = startRdma(context, pool, dispatcher);
             final StreamControlServer streamServer = context.controlSocket() == null &&
                 context.controlEndpoint() == null ? null : StreamControlServer.open(dispatcher, sessions, metrics,
                 context.controlSocket(), context.group(), context.controlEndpoint(),
@@ -189,16 +152,7 @@ public final class PoolManager implements AutoCloseable
             final AgentRunner dataRunner;
             if (shared)
             {
-                // Closed in this order: the data agent first, as it reads the region the control agent unmaps.
-                final List<Agent> agents = new ArrayList<>();
-                if (driver != null)
-                {
-                    agents.add(new InvokedDriver(driver.sharedAgentInvoker()));
-                }
-                agents.add(dataAgent);
-                agents.add(agent);
-                runner = new AgentRunner(context.idleStrategy(), errorHandler(metrics, "manager agents"),
-                    null, new CompositeAgent(agents));
+                runner = sharedRunner(context, driver, dataAgent, agent, metrics);
                 dataRunner = null;
             }
             else
@@ -210,7 +164,7 @@ public final class PoolManager implements AutoCloseable
                     null, dataAgent);
             }
             final PoolManager manager = new PoolManager(context, pool, driver, aeron, runner, dataRunner,
-                List.copyOf(lanes), metricsServer, udpEndpoint, rdmaState.toString(), streamServer, metrics);
+                List.copyOf(lanes), metricsServer, udpEndpoint, rdmaState, streamServer, metrics);
             if (dataRunner != null)
             {
                 AgentRunner.startOnThread(dataRunner);
@@ -234,6 +188,74 @@ public final class PoolManager implements AutoCloseable
         }
     }
 
+    private static void createNamespaces(final ManagerContext context, final PoolCore pool)
+    {
+        for (final ManagerContext.NamespaceSpec spec : context.namespaces())
+        {
+            pool.createNamespace(spec.name(), spec.blockSizeBytes(), spec.minSlabs(),
+                spec.maxSlabs() == 0 ? pool.geometry().slabCount() : spec.maxSlabs(),
+                spec.token().isEmpty() ? null : RequestDispatcher.sha256(spec.token()));
+        }
+    }
+
+    /**
+     * Threading SHARED: one thread for the embedded driver (when there is one), the data agent and the control agent,
+     * closed in that order after the driver: the data agent first, as it reads the region the control agent unmaps.
+     */
+    private static AgentRunner sharedRunner(
+        final ManagerContext context, final MediaDriver driver, final DataAgent dataAgent, final ManagerAgent agent,
+        final ManagerMetrics metrics)
+    {
+        final List<Agent> agents = new ArrayList<>();
+        if (driver != null)
+        {
+            agents.add(new AeronStart.InvokedDriver(driver.sharedAgentInvoker()));
+        }
+        agents.add(dataAgent);
+        agents.add(agent);
+        return new AgentRunner(context.idleStrategy(), errorHandler(metrics, "manager agents"), null,
+            new CompositeAgent(agents));
+    }
+
+    /**
+     * Serves one-sided RDMA where the context asks for it and a device answers.
+     *
+     * @return "RDMA on", or "RDMA off" with the reason.
+     */
+    private static String startRdma(
+        final ManagerContext context, final PoolCore pool, final RequestDispatcher dispatcher)
+    {
+        final StringBuilder state = new StringBuilder("RDMA off");
+        if ("off".equals(context.rdmaDevice()))
+        {
+            return state.toString();
+        }
+        RdmaResponder.open(pool.region().segment(), "auto".equals(context.rdmaDevice()) ? null : context.rdmaDevice(),
+            why -> state.append(": ").append(why)).ifPresent(responder ->
+            {
+                state.setLength(0);
+                state.append("RDMA on");
+                dispatcher.rdma(new RdmaAcceptor()
+                {
+                    public byte[] accept(final long sessionId, final byte[] endpoint)
+                    {
+                        return responder.accept(sessionId, endpoint);
+                    }
+
+                    public void disconnect(final long sessionId)
+                    {
+                        responder.disconnect(sessionId);
+                    }
+
+                    public void close()
+                    {
+                        responder.close();
+                    }
+                });
+            });
+        return state.toString();
+    }
+
     /**
      * An agent's error handler: logs the error and counts it in {@code kvpool_agent_errors}. It needs nothing but
      * the metrics, which exist before any agent starts (a data lane starts before the manager is built, and its
@@ -246,128 +268,6 @@ public final class PoolManager implements AutoCloseable
             metrics.agentError(what);
             LOG.log(System.Logger.Level.ERROR, what + ": " + ex, ex);
         };
-    }
-
-    /** The embedded media driver's duty cycle as one of the manager thread's agents (threading SHARED). */
-    record InvokedDriver(AgentInvoker invoker) implements Agent
-    {
-        @Override
-        public int doWork()
-        {
-            return invoker.invoke();
-        }
-
-        @Override
-        public String roleName()
-        {
-            return "media-driver";
-        }
-    }
-
-    /**
-     * @param context         threading SHARED: the driver runs on the caller's thread ({@link ThreadingMode#INVOKER});
-     *                        DEDICATED: on a thread each for its conductor, sender and receiver, the sender and
-     *                        receiver waiting as {@link ManagerContext#idleStrategy()}, the conductor backing off.
-     * @param driverTimeoutMs how long a client or the next manager waits for this one's media driver heartbeat
-     *                        before calling it dead.
-     */
-    static MediaDriver launchDriver(
-        final Path dir, final ManagerContext context, final long driverTimeoutMs)
-    {
-        final long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(driverTimeoutMs * 2 + 1000);
-        // A driver killed with the previous manager leaves its directory behind with a heartbeat that goes stale
-        // within the driver timeout: wait that long before calling the directory busy.
-        while (Files.exists(dir.resolve("cnc.dat")) &&
-            CommonContext.isDriverActive(dir.toFile(), driverTimeoutMs, message -> { }))
-        {
-            if (System.nanoTime() - deadlineNs > 0)
-            {
-                throw new PoolException(ErrorCode.SERVICE_START_FAILED, "a media driver is active in " + dir +
-                    ": another manager is running there; stop it, or use --embedded-aeron-dir for another " +
-                    "directory, or --aeron-dir to use that driver as an external one");
-            }
-            sleep(100);
-        }
-        // A client silent for two driver timeouts is gone (not Aeron's 10 s: a lost client's resources go sooner).
-        final long livenessNs = AeronTimeouts.clientLivenessTimeoutNs(driverTimeoutMs, 0);
-        return MediaDriver.launch(new MediaDriver.Context()
-            .aeronDirectoryName(dir.toString())
-            .dirDeleteOnStart(true)
-            .dirDeleteOnShutdown(true)
-            .driverTimeoutMs(driverTimeoutMs)
-            .clientLivenessTimeoutNs(livenessNs)
-            .publicationUnblockTimeoutNs(AeronTimeouts.publicationUnblockTimeoutNs(livenessNs))
-            .threadingMode(context.threading() == ManagerContext.Threading.SHARED ? ThreadingMode.INVOKER :
-                ThreadingMode.DEDICATED)
-            .conductorIdleStrategy(AeronIdle.BACKOFF.strategy(context.idlePark().toNanos()))
-            .senderIdleStrategy(context.idleStrategy())
-            .receiverIdleStrategy(context.idleStrategy())
-            .termBufferSparseFile(true)
-            .warnIfDirectoryExists(false));
-    }
-
-    /**
-     * @return an Aeron client of the driver in {@code dir}; one of an invoked driver (threading SHARED) drives it
-     *         while it waits at start, as the driver has no thread of its own.
-     */
-    static Aeron connectAeron(final Path dir, final MediaDriver driver, final long driverTimeoutMs)
-    {
-        return Aeron.connect(new Aeron.Context()
-            .aeronDirectoryName(dir.toString())
-            .driverAgentInvoker(driver == null ? null : driver.sharedAgentInvoker())
-            .driverTimeoutMs(driverTimeoutMs * 5)
-            .errorHandler(ex -> LOG.log(System.Logger.Level.ERROR, "aeron: " + ex, ex)));
-    }
-
-    /**
-     * @return {@code host:port}, with port 0 replaced by a port free now.
-     */
-    private static String concretePort(final String endpoint)
-    {
-        final int colon = endpoint.lastIndexOf(':');
-        if (!endpoint.endsWith(":0"))
-        {
-            return endpoint;
-        }
-        final String host = endpoint.substring(0, colon);
-        try (java.net.DatagramSocket socket = new java.net.DatagramSocket(new java.net.InetSocketAddress(host, 0)))
-        {
-            return host + ":" + socket.getLocalPort();
-        }
-        catch (final java.io.IOException ex)
-        {
-            throw new PoolException(ErrorCode.SERVICE_START_FAILED, "cannot find a free UDP port on " + host + ": " +
-                ex);
-        }
-    }
-
-    private static String awaitResolvedEndpoint(final Subscription subscription)
-    {
-        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        String resolved;
-        while ((resolved = subscription.resolvedEndpoint()) == null)
-        {
-            if (System.nanoTime() - deadlineNs > 0)
-            {
-                throw new PoolException(ErrorCode.SERVICE_START_FAILED, "UDP endpoint " +
-                    ChannelUri.parse(subscription.channel()).get("endpoint") + " did not bind within 5 s");
-            }
-            sleep(10);
-        }
-        return resolved;
-    }
-
-    private static void sleep(final long millis)
-    {
-        try
-        {
-            Thread.sleep(millis);
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-            throw new PoolException(ErrorCode.SERVICE_START_FAILED, "interrupted while starting");
-        }
     }
 
     /**
@@ -411,7 +311,7 @@ public final class PoolManager implements AutoCloseable
         return pool.region().description() + "; IPC stream " + context.requestStreamId() + " via " + aeronDir() +
             (udpEndpoint != null ? "; UDP " + udpEndpoint : "; UDP off") +
             (lanes.isEmpty() ? "" : " (further data lanes on ports " + lanes.stream().map(DataLane::port)
-            .map(String::valueOf).collect(java.util.stream.Collectors.joining(",")) + ")") + "; " + rdmaState +
+            .map(String::valueOf).collect(Collectors.joining(",")) + ")") + "; " + rdmaState +
             (streamServer == null ? "; control socket off" : "; control socket " +
             (streamServer.socketPath() != null ? streamServer.socketPath() : "off") +
             (streamServer.tcpEndpoint() != null ? ", TCP " + streamServer.tcpEndpoint() : "")) +
