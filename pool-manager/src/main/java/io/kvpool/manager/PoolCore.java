@@ -17,6 +17,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -48,7 +49,7 @@ public final class PoolCore implements AutoCloseable
     private final NamespaceRegistry namespaces;
     private final LongSupplier nanoClock;
     private final RecoveryReport recoveryReport;
-    private final Runnable onClose;
+    private final Consumer<PoolCore> onClose;
     private final LeaseKeeper leaseKeeper;
     private final HitAction pinHit = this::pin;
     /** The lease deadline of the pins of the pin request being served (the manager's thread). */
@@ -60,7 +61,7 @@ public final class PoolCore implements AutoCloseable
     PoolCore(
         final PoolContext context, final Region region, final RegionGeometry geometry, final BlockIndex index,
         final BlockAllocator allocator, final NamespaceRegistry namespaces, final RecoveryReport recoveryReport,
-        final Runnable onClose)
+        final Consumer<PoolCore> onClose)
     {
         this.context = context;
         this.region = region;
@@ -553,7 +554,7 @@ public final class PoolCore implements AutoCloseable
         if (!closed)
         {
             closed = true;
-            onClose.run();
+            onClose.accept(this);
         }
     }
 

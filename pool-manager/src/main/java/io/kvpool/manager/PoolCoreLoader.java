@@ -107,10 +107,8 @@ final class PoolCoreLoader
 
             final Region mapped = region;
             final BlockIndex opened = index;
-            final PoolCore[] core = new PoolCore[1];
-            core[0] = new PoolCore(context, region, geometry, index, allocator, namespaces, report,
-                () -> closeAll(core[0], mapped, opened, lock));
-            return core[0];
+            return new PoolCore(context, region, geometry, index, allocator, namespaces, report,
+                core -> closeAll(core, mapped, opened, lock));
         }
         catch (final IOException ex)
         {
