@@ -69,6 +69,7 @@ public final class ManagerContext
     private int maxSessionsPerHost = SessionLimits.DEFAULTS.maxSessionsPerHost();
     private Duration aeronDriverTimeout = Duration.ofMillis(AeronTimeouts.driverTimeoutMs());
     private final List<NamespaceSpec> namespaces = new ArrayList<>();
+    private PoolContext poolContext;
 
     /**
      * How the manager's work maps onto threads. Aeron's agents poll; on a host with few cores every extra poller
@@ -610,14 +611,20 @@ public final class ManagerContext
     }
 
     /**
-     * Validates every value and builds the pool configuration.
+     * Validates every value and fills the defaults that depend on others, in place (as Aeron's contexts conclude),
+     * then builds the pool core's configuration ({@link #poolContext()}).
      *
-     * @return the configuration of the pool core.
+     * @return this, concluded.
      * @throws PoolException {@link ErrorCode#CONFIG_INVALID} naming the value, its allowed range and the fix.
      */
-    public PoolContext conclude()
+    public ManagerContext conclude()
     {
-        final Path region = regionPath == null ? DEFAULT_REGION_FILE : regionPath;
+        if (regionPath == null)
+        {
+            regionPath = DEFAULT_REGION_FILE;
+            regionIsDevice = false;
+        }
+        final Path region = regionPath;
         if (regionIsDevice && !region.getFileName().toString().matches("dax\\d+\\.\\d+"))
         {
             throw invalid("region=" + region + " is not a devdax device (/dev/daxX.Y); use region-file for a file");
@@ -692,7 +699,21 @@ public final class ManagerContext
         {
             throw invalid("slab-size=" + slabSizeBytes + " must be a multiple of 2m");
         }
-        return pool.conclude();
+        poolContext = pool.conclude();
+        return this;
+    }
+
+    /**
+     * @return the pool core's configuration, as {@link #conclude()} built it.
+     * @throws IllegalStateException before {@link #conclude()}.
+     */
+    public PoolContext poolContext()
+    {
+        if (poolContext == null)
+        {
+            throw new IllegalStateException("conclude() the manager context first");
+        }
+        return poolContext;
     }
 
     private static void requireHostPort(final String key, final String endpoint, final String example)

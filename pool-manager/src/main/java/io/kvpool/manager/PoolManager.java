@@ -88,7 +88,7 @@ public final class PoolManager implements AutoCloseable
      */
     public static PoolManager launch(final ManagerContext context)
     {
-        final PoolContext poolContext = context.conclude();
+        final PoolContext poolContext = context.conclude().poolContext();
         final PoolCore pool = PoolCore.open(poolContext);
         MediaDriver driver = null;
         Aeron aeron = null;

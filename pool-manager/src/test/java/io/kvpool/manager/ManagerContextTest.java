@@ -29,7 +29,7 @@ class ManagerContextTest
         final Path example = Path.of(System.getProperty("kvpool.jvm.options")).getParent()
             .resolve("config/manager.example.yaml");
         final ManagerContext context = ManagerContext.fromYaml(example);
-        final PoolContext pool = context.conclude();
+        final PoolContext pool = context.conclude().poolContext();
         assertEquals(new RegionSource.SharedFile(Path.of("/dev/shm/kvpool-region"), 1L << 30, false),
             pool.regionSource());
         assertEquals(64L << 20, pool.slabSizeBytes());
@@ -50,7 +50,7 @@ class ManagerContextTest
         flags.put("lease", "500ms");
         flags.put("endpoint", null);
         final ManagerContext context = ManagerContext.fromYaml(file).override(flags);
-        final PoolContext pool = context.conclude();
+        final PoolContext pool = context.conclude().poolContext();
         assertEquals(4321, context.metricsPort());
         assertEquals(Duration.ofMillis(500).toNanos(), pool.reservationLeaseNs());
         assertEquals(Path.of("/dev/shm/a"), ((RegionSource.SharedFile)pool.regionSource()).path());
