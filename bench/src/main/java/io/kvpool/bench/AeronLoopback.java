@@ -22,6 +22,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A pool reached as a host off the CXL fabric reaches it, all on this machine: a manager (region in /dev/shm,
@@ -39,7 +40,7 @@ public final class AeronLoopback implements AutoCloseable
     private final MediaDriver clientDriver;
     private final long blockBytes;
     private final AeronIdle clientIdle;
-    private final java.util.concurrent.atomic.AtomicInteger clients = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger clients = new AtomicInteger();
 
     /**
      * @param blockBytes size of every value.

@@ -17,8 +17,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.net.ServerSocket;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
@@ -26,6 +28,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * {@code ./kvpool bench remote}: GET throughput of the remote data path (kvpool's Aeron transport over UDP on
@@ -237,7 +240,7 @@ final class RemoteCommand implements Callable<Integer>
                         for (int i = 0; i < batch; i++)
                         {
                             keys[i] = AeronLoopback.key((first + i) % values);
-                            destination[i].set(java.lang.foreign.ValueLayout.JAVA_BYTE, size - 1, (byte)0);
+                            destination[i].set(ValueLayout.JAVA_BYTE, size - 1, (byte)0);
                         }
                         if (ns.get(BlockKeys.of(keys), destination).okCount() != batch)
                         {
@@ -246,7 +249,7 @@ final class RemoteCommand implements Callable<Integer>
                         long verified = 0;
                         for (final MemorySegment got : destination)
                         {
-                            verified += got.get(java.lang.foreign.ValueLayout.JAVA_BYTE, size - 1) == 7 ? 1 : 0;
+                            verified += got.get(ValueLayout.JAVA_BYTE, size - 1) == 7 ? 1 : 0;
                         }
                         return verified;
                     }
@@ -277,7 +280,7 @@ final class RemoteCommand implements Callable<Integer>
         final long warmupEndNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
         final long endNs = warmupEndNs + TimeUnit.SECONDS.toNanos(seconds);
         final List<Thread> running = new ArrayList<>();
-        final List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        final List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
         for (final Worker worker : workers)
         {
             final Thread thread = new Thread(() ->
@@ -336,7 +339,7 @@ final class RemoteCommand implements Callable<Integer>
      * @throws IllegalArgumentException naming the option and its value when the parser refuses it.
      */
     private static <T> T option(
-        final String name, final String text, final java.util.function.Function<String, T> parse)
+        final String name, final String text, final Function<String, T> parse)
     {
         try
         {

@@ -17,17 +17,20 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.DataFormatException;
 
 /**
  * {@code kvpool demo}: the main job, end to end. Starts a pool manager on a 1 GiB emulated CXL region in /dev/shm,
@@ -194,7 +197,7 @@ final class DemoCommand implements Callable<Integer>
                     synchronized (progress)
                     {
                         progress[engine] = Long.parseLong(line.substring(2));
-                        bar.stepTo(java.util.Arrays.stream(progress).sum());
+                        bar.stepTo(Arrays.stream(progress).sum());
                     }
                 }
                 else if (line.startsWith("T ") && engine == 0)
@@ -209,7 +212,7 @@ final class DemoCommand implements Callable<Integer>
         }
         catch (final IOException ex)
         {
-            throw new java.io.UncheckedIOException(ex);
+            throw new UncheckedIOException(ex);
         }
     }
 
@@ -283,7 +286,7 @@ final class DemoCommand implements Callable<Integer>
                 latency.add(Histogram.decodeFromCompressedByteBuffer(
                     ByteBuffer.wrap(Base64.getDecoder().decode(fields[7])), 0));
             }
-            catch (final java.util.zip.DataFormatException ex)
+            catch (final DataFormatException ex)
             {
                 throw new IllegalStateException("engine sent a corrupt histogram", ex);
             }

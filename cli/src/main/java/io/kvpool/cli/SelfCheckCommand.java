@@ -22,6 +22,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -278,7 +279,7 @@ final class SelfCheckCommand implements Callable<Integer>
         try
         {
             final MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(model.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            sha.update(model.getBytes(StandardCharsets.UTF_8));
             sha.update(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, block));
             return sha.digest();
         }

@@ -10,8 +10,10 @@ import io.kvpool.protocol.Payloads;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 
 /**
  * An engine-like client process for system tests: writes blocks whose bytes derive from their key numbers, or
@@ -48,7 +50,7 @@ public final class ClientWorker
             {
                 final int n = (int)Math.min(32, first + count - start);
                 final BlockKeys keys = keys(start, n);
-                final MemorySegment[] batch = java.util.Arrays.copyOf(segments, n);
+                final MemorySegment[] batch = Arrays.copyOf(segments, n);
                 if (write)
                 {
                     for (int i = 0; i < n; i++)
@@ -89,7 +91,7 @@ public final class ClientWorker
         final byte[][] keys = new byte[count][];
         for (int i = 0; i < count; i++)
         {
-            keys[i] = java.nio.ByteBuffer.allocate(32).putLong(first + i).putLong(0x7B7B).array();
+            keys[i] = ByteBuffer.allocate(32).putLong(first + i).putLong(0x7B7B).array();
         }
         return BlockKeys.of(keys);
     }

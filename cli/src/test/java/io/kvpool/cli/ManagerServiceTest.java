@@ -1,5 +1,7 @@
 package io.kvpool.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kvpool.client.ManagerClient;
 import io.kvpool.client.ManagerClientContext;
 import io.kvpool.protocol.BlockBatch;
@@ -20,6 +22,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.URI;
@@ -87,19 +91,19 @@ class ManagerServiceTest
                 assertEquals(100, llama.sealedBlocks());
                 assertEquals(100, llama.hits());
             }
-            final java.io.StringWriter table = new java.io.StringWriter();
+            final StringWriter table = new StringWriter();
             final picocli.CommandLine stats = KvPoolCli.commandLine();
-            stats.setOut(new java.io.PrintWriter(table, true));
+            stats.setOut(new PrintWriter(table, true));
             assertEquals(0, stats.execute("stats", "--endpoint", manager.udpEndpoint, "--admin-token", "admin"));
             assertTrue(table.toString().matches("(?s).*\\nllama\\s+64 KiB\\s+\\d+ \\[1-31\\]\\s+\\d+\\s+0\\s+100\\s+" +
                 "100\\.0\\s+100\\s+0\\s.*"), table.toString());
-            final java.io.StringWriter json = new java.io.StringWriter();
+            final StringWriter json = new StringWriter();
             final picocli.CommandLine statsJson = KvPoolCli.commandLine();
-            statsJson.setOut(new java.io.PrintWriter(json, true));
+            statsJson.setOut(new PrintWriter(json, true));
             assertEquals(0, statsJson.execute("stats", "--aeron-dir", ManagerProcess.aeronDir(directory).toString(),
                 "--admin-token", "admin", "--json"));
-            final com.fasterxml.jackson.databind.JsonNode tree =
-                new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toString());
+            final JsonNode tree =
+                new ObjectMapper().readTree(json.toString());
             assertEquals(100, tree.at("/pool/namespaces/0/sealedBlocks").asLong(), json.toString());
             assertEquals("llama", tree.at("/pool/namespaces/0/info/name").asText());
 

@@ -14,10 +14,12 @@ import jcuda.driver.CUstream;
 import jcuda.driver.CUstream_flags;
 import jcuda.driver.JCudaDriver;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -109,7 +111,7 @@ public final class GpuBridge implements AutoCloseable
     /** {@link Method#RESIDENT}'s kernel and ring (null before Hopper or with the vector kernel). */
     private final ResidentCopier resident;
     private final int multiprocessors;
-    private final java.util.Optional<BatchCopy> batchCopy = BatchCopy.find();
+    private final Optional<BatchCopy> batchCopy = BatchCopy.find();
     private final Slot[] slots = new Slot[SLOTS];
     private final Completions completions;
     private int nextSlot;
@@ -177,7 +179,7 @@ public final class GpuBridge implements AutoCloseable
             // The kernel reads the page list from it directly.
             Cuda.allocateMapped(slot.host, slotBytes, "page list");
             slot.staging = slot.host.getByteBuffer(0, slotBytes).order(ByteOrder.nativeOrder());
-            slot.hostAddress = java.lang.foreign.MemorySegment.ofBuffer(slot.staging).address();
+            slot.hostAddress = MemorySegment.ofBuffer(slot.staging).address();
             slots[i] = slot;
         }
         completions = new Completions(this, context, resident);
@@ -272,7 +274,7 @@ public final class GpuBridge implements AutoCloseable
      * @param memory the mapping (page aligned, whole pages), e.g. {@code Region.segment()}.
      * @return the registration; close it to unregister.
      */
-    public synchronized PinnedMemory register(final java.lang.foreign.MemorySegment memory)
+    public synchronized PinnedMemory register(final MemorySegment memory)
     {
         ensureOpen();
         return PinnedMemory.register(memory, new RegistrationPlan(memory.address(), memory.byteSize(),

@@ -9,6 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
+import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -69,7 +70,7 @@ class GpuBridgeTest
             final long stride = 64 * 1024;
             final int pages = 300;
             final MemorySegment host = arena.allocate(2 * pages * stride, 4096);
-            final java.util.Random random = new java.util.Random(5);
+            final Random random = new Random(5);
             for (long i = 0; i < pages * stride; i += 8)
             {
                 host.set(ValueLayout.JAVA_LONG, i, random.nextLong());

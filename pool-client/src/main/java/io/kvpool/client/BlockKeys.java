@@ -6,6 +6,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.Objects;
 
 /**
  * An ordered list of up to {@link BlockBatch#MAX_KEYS} 32-byte block keys. Made from tokens by {@link #chain}, as
@@ -126,7 +127,7 @@ public final class BlockKeys
      */
     public byte[] key(final int index)
     {
-        java.util.Objects.checkIndex(index, count);
+        Objects.checkIndex(index, count);
         return Arrays.copyOfRange(keys, index * KEY_BYTES, (index + 1) * KEY_BYTES);
     }
 
@@ -135,7 +136,7 @@ public final class BlockKeys
      */
     public BlockKeys prefix(final int n)
     {
-        java.util.Objects.checkFromToIndex(0, n, count);
+        Objects.checkFromToIndex(0, n, count);
         return new BlockKeys(Arrays.copyOf(keys, n * KEY_BYTES), n);
     }
 
@@ -144,7 +145,7 @@ public final class BlockKeys
      */
     public BlockKeys suffix(final int from)
     {
-        java.util.Objects.checkFromToIndex(from, count, count);
+        Objects.checkFromToIndex(from, count, count);
         return new BlockKeys(Arrays.copyOfRange(keys, from * KEY_BYTES, count * KEY_BYTES), count - from);
     }
 

@@ -1,6 +1,7 @@
 package io.kvpool.client;
 
 import io.kvpool.client.internal.LocationCache;
+import io.kvpool.gpu.GpuBridge;
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.BlockProtocol;
 import io.kvpool.protocol.BlockTableDescriptor;
@@ -237,7 +238,7 @@ public final class KvNamespace
      */
     public CompletableFuture<BatchResult> getToDevice(final BlockKeys keys, final long[] devicePointers)
     {
-        final io.kvpool.gpu.GpuBridge gpu = checkDevice(keys, devicePointers);
+        final GpuBridge gpu = checkDevice(keys, devicePointers);
         return devicePath.get(gpu, pool.gpuMethod(), keys, locate(keys), devicePointers);
     }
 
@@ -264,19 +265,19 @@ public final class KvNamespace
                 throw new IllegalArgumentException("lengths[" + i + "]=" + lengths[i] + " must be 1 to " + blockBytes);
             }
         }
-        final io.kvpool.gpu.GpuBridge gpu = checkDevice(keys, devicePointers);
+        final GpuBridge gpu = checkDevice(keys, devicePointers);
         return devicePath.put(gpu, pool.gpuMethod(), keys, devicePointers, lengths).thenApply(batch ->
             commit(keys, batch));
     }
 
-    private io.kvpool.gpu.GpuBridge checkDevice(final BlockKeys keys, final long[] devicePointers)
+    private GpuBridge checkDevice(final BlockKeys keys, final long[] devicePointers)
     {
         checkKeys(keys);
         if (devicePointers == null || devicePointers.length != keys.size())
         {
             throw new IllegalArgumentException("devicePointers must hold one address per key (" + keys.size() + ")");
         }
-        final io.kvpool.gpu.GpuBridge gpu = pool.gpu();
+        final GpuBridge gpu = pool.gpu();
         if (region == null || gpu == null)
         {
             throw new IllegalStateException("the region is not registered with a GPU: call KvPool.registerWith" +

@@ -1,5 +1,7 @@
 package io.kvpool.client;
 
+import io.kvpool.gpu.GpuBridge;
+import io.kvpool.gpu.PinnedMemory;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
 import io.kvpool.protocol.transport.BlockTransport;
@@ -33,9 +35,9 @@ public final class KvPool implements AutoCloseable
     private final List<BlockTransport> transports = new ArrayList<>();
     private MappedBlockTransport mapped;
     private String transportChoice = "none";
-    private io.kvpool.gpu.GpuBridge gpu;
-    private io.kvpool.gpu.GpuBridge.Method gpuMethod = io.kvpool.gpu.GpuBridge.Method.AUTO;
-    private io.kvpool.gpu.PinnedMemory pinned;
+    private GpuBridge gpu;
+    private GpuBridge.Method gpuMethod = GpuBridge.Method.AUTO;
+    private PinnedMemory pinned;
     private boolean closed;
 
     private KvPool(final KvPoolContext context)
@@ -125,9 +127,9 @@ public final class KvPool implements AutoCloseable
      * @param bridge the GPU; the caller keeps owning it and closes it after this pool.
      * @throws IllegalStateException when no namespace maps the region (remote data paths have nothing to register).
      */
-    public synchronized void registerWith(final io.kvpool.gpu.GpuBridge bridge)
+    public synchronized void registerWith(final GpuBridge bridge)
     {
-        registerWith(bridge, io.kvpool.gpu.GpuBridge.Method.AUTO);
+        registerWith(bridge, GpuBridge.Method.AUTO);
     }
 
     /**
@@ -139,7 +141,7 @@ public final class KvPool implements AutoCloseable
      * @throws IllegalArgumentException when the GPU cannot use {@code method}.
      */
     public synchronized void registerWith(
-        final io.kvpool.gpu.GpuBridge bridge, final io.kvpool.gpu.GpuBridge.Method method)
+        final GpuBridge bridge, final GpuBridge.Method method)
     {
         ensureOpen();
         java.util.Objects.requireNonNull(method, "method");
@@ -165,7 +167,7 @@ public final class KvPool implements AutoCloseable
     /**
      * @return the GPU the region is registered with, or {@code null}.
      */
-    synchronized io.kvpool.gpu.GpuBridge gpu()
+    synchronized GpuBridge gpu()
     {
         return gpu;
     }
@@ -174,7 +176,7 @@ public final class KvPool implements AutoCloseable
      * @return how blocks move to and from the GPU ({@link #registerWith(io.kvpool.gpu.GpuBridge,
      *         io.kvpool.gpu.GpuBridge.Method)}).
      */
-    synchronized io.kvpool.gpu.GpuBridge.Method gpuMethod()
+    synchronized GpuBridge.Method gpuMethod()
     {
         return gpuMethod;
     }

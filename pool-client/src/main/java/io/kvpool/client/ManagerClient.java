@@ -8,6 +8,7 @@ import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
+import io.aeron.logbuffer.Header;
 import io.kvpool.client.internal.EmbeddedDrivers;
 import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.AeronTimeouts;
@@ -25,6 +26,7 @@ import io.kvpool.protocol.wire.HelloOkFlyweight;
 import io.kvpool.protocol.wire.MessageHeader;
 import io.kvpool.protocol.wire.MessageType;
 import io.kvpool.protocol.wire.NamespaceOkFlyweight;
+import io.kvpool.protocol.wire.OpaqueFlyweight;
 import io.kvpool.protocol.wire.SessionDescriptor;
 import io.kvpool.protocol.wire.StatsResponseFlyweight;
 import io.kvpool.protocol.wire.StatsSnapshot;
@@ -212,10 +214,10 @@ public final class ManagerClient implements AutoCloseable
      */
     public synchronized byte[] rdmaConnect(final byte[] endpoint)
     {
-        final int length = exchange(() -> io.kvpool.protocol.wire.OpaqueFlyweight.encode(request, 0,
+        final int length = exchange(() -> OpaqueFlyweight.encode(request, 0,
             MessageType.RDMA_CONNECT, nextCorrelationId, session.sessionId(), endpoint), false);
         final byte[] accepted = MessageHeader.templateId(response, 0) == MessageType.RDMA_ACCEPT ?
-            io.kvpool.protocol.wire.OpaqueFlyweight.decode(response, 0, length) : null;
+            OpaqueFlyweight.decode(response, 0, length) : null;
         if (accepted == null)
         {
             throw malformed();
@@ -333,7 +335,7 @@ public final class ManagerClient implements AutoCloseable
         return responseLength;
     }
 
-    private void onFragment(final DirectBuffer buffer, final int offset, final int length, final io.aeron.logbuffer.Header header)
+    private void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
     {
         if (length >= MessageHeader.LENGTH && MessageHeader.correlationId(buffer, offset) == awaitedCorrelationId)
         {

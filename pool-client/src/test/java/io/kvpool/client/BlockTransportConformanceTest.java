@@ -8,12 +8,14 @@ import io.kvpool.protocol.Payloads;
 import io.kvpool.protocol.transport.BlockTransport;
 import io.kvpool.protocol.transport.TransferBatch;
 import io.kvpool.protocol.transport.TransportContext;
+import org.agrona.CloseHelper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -107,7 +109,7 @@ abstract class BlockTransportConformanceTest
     @AfterEach
     void tearDown()
     {
-        org.agrona.CloseHelper.closeAll(transport, control, arena, fixture, remote);
+        CloseHelper.closeAll(transport, control, arena, fixture, remote);
     }
 
     @Test
@@ -134,7 +136,7 @@ abstract class BlockTransportConformanceTest
         {
             assertEquals(Status.OK, reads.status(i), "read of " + sizes[i] + " bytes");
             assertEquals(-1, reads.segment(i).asSlice(0, sizes[i]).mismatch(sources[i]), sizes[i] + " bytes");
-            assertEquals((byte)0x5A, reads.segment(i).get(java.lang.foreign.ValueLayout.JAVA_BYTE, sizes[i]),
+            assertEquals((byte)0x5A, reads.segment(i).get(ValueLayout.JAVA_BYTE, sizes[i]),
                 "nothing written past the range");
         }
     }

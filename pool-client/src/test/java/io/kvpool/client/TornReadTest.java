@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -44,8 +45,8 @@ class TornReadTest
         final AtomicBoolean stop = new AtomicBoolean();
         final AtomicLong hits = new AtomicLong();
         final AtomicLong misses = new AtomicLong();
-        final List<String> torn = java.util.Collections.synchronizedList(new ArrayList<>());
-        final List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        final List<String> torn = Collections.synchronizedList(new ArrayList<>());
+        final List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
 
         final Thread writer = new Thread(() ->
         {

@@ -114,7 +114,7 @@ final class AeronStart
             return endpoint;
         }
         final String host = endpoint.substring(0, colon);
-        try (java.net.DatagramSocket socket = new DatagramSocket(new InetSocketAddress(host, 0)))
+        try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(host, 0)))
         {
             return host + ":" + socket.getLocalPort();
         }

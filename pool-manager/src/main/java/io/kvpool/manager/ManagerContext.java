@@ -11,6 +11,7 @@ import io.kvpool.protocol.RegionGeometry;
 import io.kvpool.protocol.wire.HelloOkFlyweight;
 import io.kvpool.protocol.wire.Streams;
 import io.kvpool.transport.cxl.RegionSource;
+import org.agrona.concurrent.IdleStrategy;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -446,7 +447,7 @@ public final class ManagerContext
      * @return a fresh strategy for one of the manager's threads: {@link #idle()}, parking at most
      *         {@link #idlePark()} when backing off.
      */
-    org.agrona.concurrent.IdleStrategy idleStrategy()
+    IdleStrategy idleStrategy()
     {
         return idle.strategy(idlePark.toNanos());
     }

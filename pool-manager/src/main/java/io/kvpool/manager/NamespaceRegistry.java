@@ -10,6 +10,7 @@ import io.kvpool.protocol.RegionGeometry;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -203,7 +204,7 @@ final class NamespaceRegistry
     {
         state(id);
         final byte[] stored = NamespaceTableDescriptor.tokenHash(region, geometry.namespaceEntryOffset(id));
-        return isZero(stored) || java.security.MessageDigest.isEqual(stored, tokenHash);
+        return isZero(stored) || MessageDigest.isEqual(stored, tokenHash);
     }
 
     private boolean isOpen(final int id)

@@ -11,6 +11,7 @@ import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.BlockTableDescriptor;
 import io.kvpool.protocol.RegionGeometry;
 import io.kvpool.protocol.Status;
+import io.kvpool.protocol.SuperblockDescriptor;
 import io.kvpool.transport.cxl.Region;
 
 import java.lang.foreign.MemorySegment;
@@ -490,7 +491,7 @@ public final class PoolCore implements AutoCloseable
     public void publishAccessTick()
     {
         ensureOpen();
-        io.kvpool.protocol.SuperblockDescriptor.accessTick(segment, allocator.tick());
+        SuperblockDescriptor.accessTick(segment, allocator.tick());
     }
 
     /**
@@ -534,7 +535,7 @@ public final class PoolCore implements AutoCloseable
      */
     public UUID regionUuid()
     {
-        return io.kvpool.protocol.SuperblockDescriptor.uuid(segment);
+        return SuperblockDescriptor.uuid(segment);
     }
 
     /**

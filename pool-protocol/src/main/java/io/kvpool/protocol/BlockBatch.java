@@ -1,5 +1,7 @@
 package io.kvpool.protocol;
 
+import org.agrona.DirectBuffer;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -134,7 +136,7 @@ public final class BlockBatch
      * @param offset of the key's first byte.
      * @return index of the new entry.
      */
-    public int addKey(final org.agrona.DirectBuffer buffer, final int offset)
+    public int addKey(final DirectBuffer buffer, final int offset)
     {
         ensureRoom();
         buffer.getBytes(offset, keys, size * KEY_BYTES, KEY_BYTES);

@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -45,7 +46,7 @@ final class GpuProbe
     static List<Point> measure(final MemorySegment region, final long[] sizes, final Runnable step)
     {
         final List<Point> points = new ArrayList<>();
-        final long largest = java.util.Arrays.stream(sizes).max().orElse(0);
+        final long largest = Arrays.stream(sizes).max().orElse(0);
         try (GpuBridge bridge = GpuBridge.open(0);
              PinnedMemory pinned = bridge.register(region))
         {

@@ -2,7 +2,9 @@ package io.kvpool.bench.characterize;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.kvpool.protocol.ByteSizes;
 
+import java.awt.AWTError;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,7 +54,7 @@ public final class Reports
             Charts.save(Charts.latencyVsSize(points), directory.resolve("latency-vs-size.png"));
             Charts.save(Charts.bandwidthVsThreads(points), directory.resolve("bandwidth-vs-threads.png"));
         }
-        catch (final RuntimeException | java.awt.AWTError ex)
+        catch (final RuntimeException | AWTError ex)
         {
             // AWT draws the charts' text: a machine without fontconfig or fonts cannot. The numbers stand alone.
             notMeasured.put("charts", "not drawn: " + ex + " (install fontconfig and a font, e.g. " +
@@ -137,6 +139,6 @@ public final class Reports
 
     static String sizeText(final long bytes)
     {
-        return io.kvpool.protocol.ByteSizes.format(bytes);
+        return ByteSizes.format(bytes);
     }
 }

@@ -10,14 +10,19 @@ import io.kvpool.transport.cxl.RegionSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 
@@ -307,7 +312,7 @@ public final class GpuBench
     {
         static Batches of(
             final Random random, final Region region, final long device, final long stride, final int count,
-            final java.util.function.LongSupplier length)
+            final LongSupplier length)
         {
             final long[] slots = ADJACENT ? adjacent(random, region.lengthBytes() / stride, count) :
                 scattered(random, region.lengthBytes() / stride, PAGES * count);
@@ -376,7 +381,7 @@ public final class GpuBench
     /**
      * @return milliseconds of one batch, timed alone; each call takes the next batch.
      */
-    private static java.util.function.DoubleSupplier oneAtATime(
+    private static DoubleSupplier oneAtATime(
         final GpuBridge bridge, final PageList[] batches, final GpuBridge.Method method)
     {
         final int[] next = {0};
@@ -483,7 +488,7 @@ public final class GpuBench
     /**
      * @return GB/s of the median of 20 timed runs after 5 warm-ups.
      */
-    private static double median(final java.util.function.DoubleSupplier milliseconds, final long bytes)
+    private static double median(final DoubleSupplier milliseconds, final long bytes)
     {
         for (int i = 0; i < 5; i++)
         {
@@ -505,7 +510,7 @@ public final class GpuBench
             throw new IllegalArgumentException(count + " distinct pages wanted from " + slots + " slots: give a " +
                 "larger --region-bytes, fewer -Dkvpool.gpu.pages or smaller -Dkvpool.gpu.pageKib");
         }
-        final java.util.Set<Long> chosen = new java.util.LinkedHashSet<>();
+        final Set<Long> chosen = new LinkedHashSet<>();
         while (chosen.size() < count)
         {
             chosen.add(Math.floorMod(random.nextLong(), slots));
@@ -542,7 +547,7 @@ public final class GpuBench
     {
         for (long at = 0; at < after.byteSize(); at++)
         {
-            if (after.get(java.lang.foreign.ValueLayout.JAVA_BYTE, at) != POISON)
+            if (after.get(ValueLayout.JAVA_BYTE, at) != POISON)
             {
                 throw new IllegalStateException(what + " (byte " + at + " past it differs)");
             }

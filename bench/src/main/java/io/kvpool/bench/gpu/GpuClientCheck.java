@@ -63,7 +63,7 @@ public final class GpuClientCheck
                 try (GpuBridge bridge = GpuBridge.open(0))
                 {
                     // -Dkvpool.gpu.method=RESIDENT (or KERNEL, BATCH) checks that way of moving blocks.
-                    pool.registerWith(bridge, io.kvpool.gpu.GpuBridge.Method.valueOf(
+                    pool.registerWith(bridge, GpuBridge.Method.valueOf(
                         System.getProperty("kvpool.gpu.method", "AUTO")));
                     check(ns, bridge, arena);
                 }

@@ -5,6 +5,7 @@ import io.kvpool.protocol.Status;
 import io.kvpool.protocol.wire.BatchRequestFlyweight;
 import io.kvpool.protocol.wire.BatchResponseFlyweight;
 import io.kvpool.protocol.wire.MessageType;
+import io.kvpool.protocol.wire.WireError;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -64,7 +65,7 @@ public class ProtocolBenchmark
     @Benchmark
     public int decodeRequest()
     {
-        if (BatchRequestFlyweight.validate(request, 0, requestLength) != io.kvpool.protocol.wire.WireError.NONE)
+        if (BatchRequestFlyweight.validate(request, 0, requestLength) != WireError.NONE)
         {
             throw new IllegalStateException("the request does not validate");
         }

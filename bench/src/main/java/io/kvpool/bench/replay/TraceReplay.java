@@ -13,6 +13,8 @@ import org.HdrHistogram.Histogram;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -21,6 +23,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -74,7 +77,7 @@ public final class TraceReplay
      */
     public ReplayReport run(
         final Supplier<KvPool> connect, final String namespace, final String traceName, final long capacityBlocks,
-        final java.util.function.LongSupplier evictions, final LongConsumer progress) throws InterruptedException
+        final LongSupplier evictions, final LongConsumer progress) throws InterruptedException
     {
         final int clients = Math.min(settings.clients(), Math.max(1, requests.size()));
         final List<Client> running = new ArrayList<>();
@@ -255,9 +258,9 @@ public final class TraceReplay
     /**
      * @return a connection factory for a manager reached through the media driver in {@code aeronDir}.
      */
-    public static Supplier<KvPool> connectTo(final java.nio.file.Path aeronDir)
+    public static Supplier<KvPool> connectTo(final Path aeronDir)
     {
         return () -> KvPool.connect(new KvPoolContext().aeronDir(aeronDir).clientName("replay")
-            .connectTimeout(java.time.Duration.ofSeconds(30)));
+            .connectTimeout(Duration.ofSeconds(30)));
     }
 }

@@ -7,6 +7,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
+import java.util.HashSet;
+import java.util.Set;
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -162,7 +164,7 @@ class CharacterizeTest
 
     private static int colours(final BufferedImage image)
     {
-        final java.util.Set<Integer> seen = new java.util.HashSet<>();
+        final Set<Integer> seen = new HashSet<>();
         for (int x = 0; x < image.getWidth(); x += 3)
         {
             for (int y = 0; y < image.getHeight(); y += 3)

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -219,10 +220,10 @@ public final class MooncakeTrace
             }
             if (count == ids.length)
             {
-                ids = java.util.Arrays.copyOf(ids, count * 2);
+                ids = Arrays.copyOf(ids, count * 2);
             }
             ids[count++] = parser.getLongValue();
         }
-        return java.util.Arrays.copyOf(ids, count);
+        return Arrays.copyOf(ids, count);
     }
 }

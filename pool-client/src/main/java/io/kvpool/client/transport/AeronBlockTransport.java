@@ -8,6 +8,7 @@ import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
+import io.aeron.logbuffer.Header;
 import io.kvpool.client.internal.EmbeddedDrivers;
 import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.AeronTimeouts;
@@ -26,6 +27,7 @@ import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.security.SecureRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -237,7 +239,7 @@ public final class AeronBlockTransport implements BlockTransport
         else
         {
             final byte[] copy = new byte[length];
-            MemorySegment.copy(source, java.lang.foreign.ValueLayout.JAVA_BYTE, at, copy, 0, length);
+            MemorySegment.copy(source, ValueLayout.JAVA_BYTE, at, copy, 0, length);
             payload = new UnsafeBuffer(copy);
         }
         final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
@@ -298,7 +300,7 @@ public final class AeronBlockTransport implements BlockTransport
         return fragments;
     }
 
-    private void onFragment(final DirectBuffer buffer, final int offset, final int length, final io.aeron.logbuffer.Header h)
+    private void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header h)
     {
         if (length < MessageHeader.LENGTH || MessageHeader.correlationId(buffer, offset) != awaited)
         {
@@ -325,7 +327,7 @@ public final class AeronBlockTransport implements BlockTransport
                 {
                     final byte[] copy = new byte[bytes];
                     buffer.getBytes(from, copy);
-                    MemorySegment.copy(copy, 0, destination, java.lang.foreign.ValueLayout.JAVA_BYTE, at, bytes);
+                    MemorySegment.copy(copy, 0, destination, ValueLayout.JAVA_BYTE, at, bytes);
                 }
             }
         }

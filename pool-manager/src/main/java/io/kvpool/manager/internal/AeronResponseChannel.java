@@ -4,6 +4,7 @@ import io.aeron.Aeron;
 import io.aeron.ExclusivePublication;
 import io.aeron.Publication;
 import org.agrona.DirectBuffer;
+import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.ArrayDeque;
 
@@ -19,7 +20,7 @@ public final class AeronResponseChannel implements ResponseChannel
 
     private final ExclusivePublication publication;
     private final ArrayDeque<byte[]> pending = new ArrayDeque<>();
-    private final org.agrona.concurrent.UnsafeBuffer scratch = new org.agrona.concurrent.UnsafeBuffer(new byte[0]);
+    private final UnsafeBuffer scratch = new UnsafeBuffer(new byte[0]);
     private boolean overflowed;
 
     private AeronResponseChannel(final ExclusivePublication publication)

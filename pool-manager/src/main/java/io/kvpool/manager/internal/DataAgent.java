@@ -6,6 +6,7 @@ import io.aeron.ExclusivePublication;
 import io.aeron.FragmentAssembler;
 import io.aeron.Publication;
 import io.aeron.Subscription;
+import io.aeron.logbuffer.Header;
 import io.kvpool.protocol.BlockProtocol;
 import io.kvpool.protocol.BlockTableDescriptor;
 import io.kvpool.protocol.RegionGeometry;
@@ -24,6 +25,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -137,7 +139,7 @@ public final class DataAgent implements Agent
         return work;
     }
 
-    private void onMessage(final DirectBuffer buffer, final int offset, final int length, final io.aeron.logbuffer.Header h)
+    private void onMessage(final DirectBuffer buffer, final int offset, final int length, final Header h)
     {
         if (length < MessageHeader.LENGTH || MessageHeader.version(buffer, offset) != MessageHeader.PROTOCOL_VERSION ||
             MessageHeader.frameLength(buffer, offset) != length || length > DataFlyweight.MAX_FRAME_LENGTH)
@@ -348,7 +350,7 @@ public final class DataAgent implements Agent
         }
         offerWithin(session, reply, DataFlyweight.encodeDone(reply, correlationId, sessionId, session.writeStatus,
             Math.max(0, count)));
-        java.util.Arrays.fill(session.writeStatus, Status.OK);
+        Arrays.fill(session.writeStatus, Status.OK);
         session.writesSeen = 0;
     }
 

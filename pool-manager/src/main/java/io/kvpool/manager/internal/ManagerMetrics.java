@@ -14,6 +14,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
 
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -62,7 +63,7 @@ public final class ManagerMetrics
             .register(registry);
         for (final int template : TEMPLATES)
         {
-            latency[template] = histogram.labelValues(MessageType.name(template).toLowerCase(java.util.Locale.ROOT));
+            latency[template] = histogram.labelValues(MessageType.name(template).toLowerCase(Locale.ROOT));
         }
         pool("kvpool_region_bytes", "Length of the pool region", s -> s.pool().regionLengthBytes());
         pool("kvpool_slabs", "Slabs in the data area", s -> s.pool().slabCount());

@@ -14,6 +14,7 @@ import io.kvpool.protocol.wire.HelloOkFlyweight;
 import io.kvpool.protocol.wire.MessageHeader;
 import io.kvpool.protocol.wire.MessageType;
 import io.kvpool.protocol.wire.NamespaceOkFlyweight;
+import io.kvpool.protocol.wire.OpaqueFlyweight;
 import io.kvpool.protocol.wire.SessionDescriptor;
 import io.kvpool.protocol.wire.StatsResponseFlyweight;
 import io.kvpool.protocol.wire.StatsSnapshot;
@@ -441,7 +442,7 @@ public final class RequestDispatcher
         final SessionRegistry.Session session, final DirectBuffer buffer, final int offset, final int length,
         final long correlationId)
     {
-        final byte[] endpoint = io.kvpool.protocol.wire.OpaqueFlyweight.decode(buffer, offset, length);
+        final byte[] endpoint = OpaqueFlyweight.decode(buffer, offset, length);
         if (endpoint == null)
         {
             refuse(session, correlationId, WireError.MALFORMED, "RDMA_CONNECT refused: MALFORMED");
@@ -457,7 +458,7 @@ public final class RequestDispatcher
         else
         {
             session.remoteWriter = true;
-            send(session, io.kvpool.protocol.wire.OpaqueFlyweight.encode(out, 0, MessageType.RDMA_ACCEPT,
+            send(session, OpaqueFlyweight.encode(out, 0, MessageType.RDMA_ACCEPT,
                 correlationId, session.id, rdma.accept(session.id, endpoint)));
         }
     }

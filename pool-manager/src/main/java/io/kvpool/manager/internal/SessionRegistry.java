@@ -5,6 +5,9 @@ import org.agrona.collections.Long2ObjectHashMap;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongConsumer;
 
 /**
  * Open client sessions by id. Session ids are random 64-bit numbers, so a client cannot act in another's session
@@ -18,8 +21,8 @@ public final class SessionRegistry
     private final long timeoutNs;
     private final List<Session> scratch = new ArrayList<>();
     /** Live namespace sessions, for the data agent's thread: session id -> namespace id. */
-    private final java.util.concurrent.ConcurrentHashMap<Long, Integer> published =
-        new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Integer> published =
+        new ConcurrentHashMap<>();
 
     /**
      * One client session.
@@ -73,7 +76,7 @@ public final class SessionRegistry
         }
     }
 
-    private java.util.function.LongConsumer closeListener = id -> { };
+    private LongConsumer closeListener = id -> { };
 
     public SessionRegistry(final long timeoutNs)
     {
@@ -83,7 +86,7 @@ public final class SessionRegistry
     /**
      * @param listener told the id of every session that closes (GOODBYE, lost, shutdown).
      */
-    public void onClose(final java.util.function.LongConsumer listener)
+    public void onClose(final LongConsumer listener)
     {
         this.closeListener = listener;
     }
@@ -259,7 +262,7 @@ public final class SessionRegistry
     /**
      * @return live namespace sessions (id -> namespace), safe to read from another thread.
      */
-    public java.util.Map<Long, Integer> published()
+    public Map<Long, Integer> published()
     {
         return published;
     }

@@ -184,23 +184,23 @@ public class VanillaGlobalMutableState$$Native implements VanillaGlobalMutableSt
     int hashCode = 1;
     hashCode *= 1000003;
      {
-      hashCode ^= java.lang.Integer.hashCode(getAllocatedExtraTierBulks());
+      hashCode ^= Integer.hashCode(getAllocatedExtraTierBulks());
     }
     hashCode *= 1000003;
      {
-      hashCode ^= java.lang.Long.hashCode(getFirstFreeTierIndex());
+      hashCode ^= Long.hashCode(getFirstFreeTierIndex());
     }
     hashCode *= 1000003;
      {
-      hashCode ^= java.lang.Long.hashCode(getExtraTiersInUse());
+      hashCode ^= Long.hashCode(getExtraTiersInUse());
     }
     hashCode *= 1000003;
      {
-      hashCode ^= java.lang.Long.hashCode(getSegmentHeadersOffset());
+      hashCode ^= Long.hashCode(getSegmentHeadersOffset());
     }
     hashCode *= 1000003;
      {
-      hashCode ^= java.lang.Long.hashCode(getDataStoreSize());
+      hashCode ^= Long.hashCode(getDataStoreSize());
     }
     return hashCode;
   }

@@ -8,6 +8,7 @@ import io.kvpool.protocol.wire.BatchResponseFlyweight;
 import io.kvpool.protocol.wire.CreateNamespaceFlyweight;
 import io.kvpool.protocol.wire.ErrorFlyweight;
 import io.kvpool.protocol.wire.HelloFlyweight;
+import io.kvpool.protocol.wire.HelloOkFlyweight;
 import io.kvpool.protocol.wire.MessageHeader;
 import io.kvpool.protocol.wire.MessageType;
 import io.kvpool.protocol.wire.NamespaceOkFlyweight;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
@@ -194,7 +196,7 @@ class DecoderFuzzTest
                 }
                 assertTrue(BatchResponseFlyweight.decodeInto(answer, 0, length, batch) != Integer.MIN_VALUE);
             }
-            case MessageType.HELLO_OK -> assertNotNull(io.kvpool.protocol.wire.HelloOkFlyweight.decode(answer, 0,
+            case MessageType.HELLO_OK -> assertNotNull(HelloOkFlyweight.decode(answer, 0,
                 length));
             case MessageType.NAMESPACE_OK -> assertNotNull(NamespaceOkFlyweight.decode(answer, 0, length));
             case MessageType.STATS_RESPONSE -> assertNotNull(StatsResponseFlyweight.decode(answer, 0, length));
@@ -247,8 +249,8 @@ class DecoderFuzzTest
             switch (random.nextInt(6))
             {
                 case 0 -> message[random.nextInt(message.length)] ^= (byte)(1 << random.nextInt(8));
-                case 1 -> message = java.util.Arrays.copyOf(message, random.nextInt(message.length + 1));
-                case 2 -> message = java.util.Arrays.copyOf(message, message.length + random.nextInt(64));
+                case 1 -> message = Arrays.copyOf(message, random.nextInt(message.length + 1));
+                case 2 -> message = Arrays.copyOf(message, message.length + random.nextInt(64));
                 case 3 ->
                 {
                     if (message.length >= 8)

@@ -4,6 +4,7 @@ import io.kvpool.manager.PoolContext;
 import io.kvpool.manager.PoolCore;
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.FileTrees;
+import io.kvpool.protocol.wire.BatchRequestFlyweight;
 import io.kvpool.protocol.wire.HelloFlyweight;
 import io.kvpool.protocol.wire.HelloOkFlyweight;
 import io.kvpool.protocol.wire.MessageHeader;
@@ -90,7 +91,7 @@ final class DispatcherFixture implements AutoCloseable
      */
     UnsafeBuffer batch(final long sessionId, final int templateId, final int kind, final BlockBatch batch)
     {
-        final int length = io.kvpool.protocol.wire.BatchRequestFlyweight.encode(request, 0, templateId, kind,
+        final int length = BatchRequestFlyweight.encode(request, 0, templateId, kind,
             correlationId++, sessionId, batch);
         final RecordingChannel channel = channelOf(sessionId);
         final int before = channel.messages.size();

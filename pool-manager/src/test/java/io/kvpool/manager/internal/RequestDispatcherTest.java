@@ -3,6 +3,7 @@ package io.kvpool.manager.internal;
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.Status;
+import io.kvpool.protocol.wire.BatchRequestFlyweight;
 import io.kvpool.protocol.wire.BatchResponseFlyweight;
 import io.kvpool.protocol.wire.CreateNamespaceFlyweight;
 import io.kvpool.protocol.wire.ErrorFlyweight;
@@ -190,7 +191,7 @@ class RequestDispatcherTest
         final long alpha = fixture.session("alpha", "alpha-token");
         final RecordingChannel channel = fixture.channelOf(alpha);
         final BlockBatch batch = keys(1, 2);
-        final int length = io.kvpool.protocol.wire.BatchRequestFlyweight.encode(fixture.request, 0,
+        final int length = BatchRequestFlyweight.encode(fixture.request, 0,
             MessageType.LOOKUP, 0, 42, alpha, batch);
         fixture.dispatcher.onMessage(fixture.request, 0, length - 5);
         assertEquals(WireError.TRUNCATED, errorCode(channel.last()));

@@ -5,6 +5,7 @@ import io.kvpool.protocol.wire.SessionDescriptor;
 
 import java.nio.file.Path;
 import java.util.function.LongSupplier;
+import java.util.function.UnaryOperator;
 
 /**
  * What a transport provider needs to probe and open a transport for a session.
@@ -29,7 +30,7 @@ public record TransportContext(
     Path aeronDir,
     Path embeddedDriverDir,
     Path regionPath,
-    java.util.function.UnaryOperator<byte[]> rdmaConnect,
+    UnaryOperator<byte[]> rdmaConnect,
     AeronIdle aeronIdle)
 {
 }

@@ -7,6 +7,7 @@ import org.agrona.MutableDirectBuffer;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -153,7 +154,7 @@ public final class StatsResponseFlyweight
         byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
         if (bytes.length > NAME_BYTES)
         {
-            bytes = java.util.Arrays.copyOf(bytes, NAME_BYTES);
+            bytes = Arrays.copyOf(bytes, NAME_BYTES);
         }
         return bytes;
     }

@@ -11,6 +11,7 @@ import io.kvpool.transport.rdma.internal.QueuePair;
 import io.kvpool.transport.rdma.internal.RdmaDevice;
 import io.kvpool.transport.rdma.internal.Verbs;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.LinkedHashMap;
@@ -66,7 +67,7 @@ public final class RdmaBlockTransport implements BlockTransport
         {
             this.geometry = context.session().geometry();
             this.blockSizeBytes = context.session().blockSizeBytes();
-            this.stamps = java.lang.foreign.Arena.ofAuto().allocate(2L * STAMP_BYTES * TransferBatch.MAX_ENTRIES, 64);
+            this.stamps = Arena.ofAuto().allocate(2L * STAMP_BYTES * TransferBatch.MAX_ENTRIES, 64);
             this.stampsMr = device.register(stamps, Verbs.IBV_ACCESS_LOCAL_WRITE);
             connect();
         }

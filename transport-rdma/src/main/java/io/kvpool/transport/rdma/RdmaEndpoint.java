@@ -1,5 +1,8 @@
 package io.kvpool.transport.rdma;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
 /**
  * What one side of a reliable-connected queue pair tells the other over the control plane before RDMA can flow:
  * its queue pair number, LID (InfiniBand) or GID (RoCE), port, and initial packet sequence number; the side that
@@ -42,8 +45,8 @@ public record RdmaEndpoint(int qpNumber, int lid, byte[] gid, int gidIndex, int 
      */
     public byte[] encode()
     {
-        final java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(ENCODED_LENGTH)
-            .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        final ByteBuffer buffer = ByteBuffer.allocate(ENCODED_LENGTH)
+            .order(ByteOrder.LITTLE_ENDIAN);
         buffer.putInt(qpNumber).putShort((short)lid).put((byte)port).put((byte)gidIndex).putInt(psn).put(gid)
             .putInt(rkey).putLong(baseAddress).putLong(lengthBytes);
         return buffer.array();
@@ -58,7 +61,7 @@ public record RdmaEndpoint(int qpNumber, int lid, byte[] gid, int gidIndex, int 
         {
             return null;
         }
-        final java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        final ByteBuffer buffer = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         final int qp = buffer.getInt();
         final int lid = Short.toUnsignedInt(buffer.getShort());
         final int port = Byte.toUnsignedInt(buffer.get());

@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The manager's side of the one-sided RDMA data path: registers the whole region once (remote read and write),
@@ -42,7 +43,7 @@ public final class RdmaResponder implements AutoCloseable
      *         few words where {@code deviceName} is {@code null}, what to install where a device was named).
      */
     public static Optional<RdmaResponder> open(
-        final MemorySegment region, final String deviceName, final java.util.function.Consumer<String> why)
+        final MemorySegment region, final String deviceName, final Consumer<String> why)
     {
         final Optional<Verbs> verbs = Verbs.load();
         if (verbs.isEmpty())

@@ -1,5 +1,6 @@
 package io.kvpool.transport.rdma.internal;
 
+import java.lang.foreign.AddressLayout;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -34,7 +35,7 @@ public final class Verbs
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
-    private static final java.lang.foreign.AddressLayout ADDRESS = ValueLayout.ADDRESS;
+    private static final AddressLayout ADDRESS = ValueLayout.ADDRESS;
     private static volatile Verbs instance;
     private static volatile String unavailable;
 
