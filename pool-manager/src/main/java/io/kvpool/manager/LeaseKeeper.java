@@ -12,8 +12,8 @@ import java.lang.foreign.MemorySegment;
 import java.util.function.LongSupplier;
 
 /**
- * Enforces leases for {@link PoolCore}: checks that a reservation or pin named by a request is live (reclaiming it
- * on the spot when its deadline has passed), and reclaims lapsed ones in bulk. A lapsed reservation's block is
+ * Enforces leases for {@link PoolCore}: checks that a reservation or pin named by a request is live (changing
+ * nothing), and reclaims lapsed ones in bulk. A lapsed reservation's block is
  * freed and its index entry removed; a lapsed pin's count is released. Not thread-safe: the manager's thread.
  */
 final class LeaseKeeper implements LeaseTable.ExpiryHandler
@@ -65,9 +65,10 @@ final class LeaseKeeper implements LeaseTable.ExpiryHandler
     }
 
     /**
+     * A check only: it changes nothing (a lapsed reservation is freed by {@link #reapExpired}).
+     *
      * @return {@link Status#OK} when (block, generation) is an open reservation of the namespace within its lease;
-     *         else {@link Status#LEASE_EXPIRED} (reclaiming it now if its deadline passed) or
-     *         {@link Status#UNKNOWN_RESERVATION}.
+     *         else {@link Status#LEASE_EXPIRED} or {@link Status#UNKNOWN_RESERVATION}.
      */
     int checkReservation(final NamespaceState namespace, final long block, final long generation)
     {
@@ -82,17 +83,17 @@ final class LeaseKeeper implements LeaseTable.ExpiryHandler
             return leases.reservationExpired((int)block, generation) ? Status.LEASE_EXPIRED :
                 Status.UNKNOWN_RESERVATION;
         }
-        if (leases.reservationDeadline((int)block) <= nanoClock.getAsLong())
+        if (leases.reservationDeadline((int)block) - nanoClock.getAsLong() <= 0)
         {
-            reservationExpired((int)block);
+            // Lapsed since this operation's reap: the next reap frees it (every operation reaps first).
             return Status.LEASE_EXPIRED;
         }
         return Status.OK;
     }
 
     /**
-     * Checks entry {@code i}'s pin id and sets its status: {@link Status#OK}, {@link Status#LEASE_EXPIRED}
-     * (reclaiming it now if its deadline passed) or {@link Status#UNKNOWN_PIN}.
+     * Checks entry {@code i}'s pin id and sets its status: {@link Status#OK}, {@link Status#LEASE_EXPIRED} or
+     * {@link Status#UNKNOWN_PIN}. A check only: a lapsed pin is released by {@link #reapExpired}.
      *
      * @return the pin's slot, or -1 when it is not live.
      */
@@ -105,9 +106,9 @@ final class LeaseKeeper implements LeaseTable.ExpiryHandler
             batch.status(i, slot < 0 && leases.pinExpired(pinId) ? Status.LEASE_EXPIRED : Status.UNKNOWN_PIN);
             return -1;
         }
-        if (leases.pinDeadline(slot) <= nanoClock.getAsLong())
+        if (leases.pinDeadline(slot) - nanoClock.getAsLong() <= 0)
         {
-            pinExpired(slot);
+            // Lapsed since this operation's reap: the next reap releases it.
             batch.status(i, Status.LEASE_EXPIRED);
             return -1;
         }

@@ -184,23 +184,23 @@ public class VanillaGlobalMutableState$$Native implements VanillaGlobalMutableSt
     int hashCode = 1;
     hashCode *= 1000003;
      {
-      hashCode ^= Integer.hashCode(getAllocatedExtraTierBulks());
+      hashCode ^= java.lang.Integer.hashCode(getAllocatedExtraTierBulks());
     }
     hashCode *= 1000003;
      {
-      hashCode ^= Long.hashCode(getFirstFreeTierIndex());
+      hashCode ^= java.lang.Long.hashCode(getFirstFreeTierIndex());
     }
     hashCode *= 1000003;
      {
-      hashCode ^= Long.hashCode(getExtraTiersInUse());
+      hashCode ^= java.lang.Long.hashCode(getExtraTiersInUse());
     }
     hashCode *= 1000003;
      {
-      hashCode ^= Long.hashCode(getSegmentHeadersOffset());
+      hashCode ^= java.lang.Long.hashCode(getSegmentHeadersOffset());
     }
     hashCode *= 1000003;
      {
-      hashCode ^= Long.hashCode(getDataStoreSize());
+      hashCode ^= java.lang.Long.hashCode(getDataStoreSize());
     }
     return hashCode;
   }
