@@ -76,7 +76,7 @@ final class WritePath
                 batch.status(i, Status.INSUFFICIENT_CAPACITY);
                 continue;
             }
-            final long generation = generationOf(block);
+            final long generation = allocator.reservedGeneration();
             index.put(namespace.id(), keys, keyOffset, block, generation);
             leases.reserve(block, deadlineNs);
             if (writer != 0)
@@ -181,11 +181,5 @@ final class WritePath
         {
             heldIntents.withdraw(batch.blockIndex(i), batch.generation(i));
         }
-    }
-
-    private long generationOf(final long block)
-    {
-        return BlockTableDescriptor.generation(
-            BlockTableDescriptor.stampAcquire(segment, geometry.blockEntryOffset(block)));
     }
 }

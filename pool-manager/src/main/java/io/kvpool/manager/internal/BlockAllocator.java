@@ -51,6 +51,7 @@ public final class BlockAllocator
     private final int[] slabQuarantined;
     private final IntList quarantined = new IntList(16);
     private final byte[] keyScratch = new byte[BlockTableDescriptor.KEY_LENGTH];
+    private long reservedGeneration;
     private long tick;
 
     public BlockAllocator(final MemorySegment region, final RegionGeometry geometry, final BlockIndex index)
@@ -159,7 +160,8 @@ public final class BlockAllocator
      * @param namespace who writes.
      * @param keys      array holding the key.
      * @param keyOffset offset of the key.
-     * @return the block index, or -1 when no block can be found or freed.
+     * @return the block index, or -1 when no block can be found or freed; the generation it was given is
+     *         {@link #reservedGeneration()}.
      */
     public int reserve(final NamespaceState namespace, final byte[] keys, final int keyOffset)
     {
@@ -179,7 +181,16 @@ public final class BlockAllocator
         BlockTableDescriptor.stampVolatile(region, entry, BlockTableDescriptor.stamp(generation,
             BlockTableDescriptor.WRITING));
         namespace.writingBlocks++;
+        reservedGeneration = generation;
         return block;
+    }
+
+    /**
+     * @return the generation the last successful {@link #reserve} gave its block (the manager's thread).
+     */
+    public long reservedGeneration()
+    {
+        return reservedGeneration;
     }
 
     /**
