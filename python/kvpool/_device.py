@@ -81,7 +81,8 @@ def _cudart():
 
 
 class DeviceRegion:
-    """The region as one GPU sees it. Thread-safe: copies go out on one stream under a lock, one batch at a time."""
+    """The region as one GPU sees it. Thread-safe: batches are launched under a lock, in order on one stream; several
+    may be in flight until their callers ``finish`` them."""
 
     def __init__(self, region, device=None, copier=None):
         import threading
@@ -176,8 +177,8 @@ class DeviceRegion:
     def method_for(self, sources: list[int], destinations: list[int], sizes: list[int]) -> str:
         """``kernel`` for small pieces (one launch beats a copy engine's per-piece cost), ``engine`` (a
         cudaMemcpyAsync a piece on the copy engines) for the rest. ``batch`` (one cuMemcpyBatchAsync) is asked for
-        by name until it has run from an engine's loader thread on a GPU (bench/engine: its first run there failed
-        with CUDA error 1 before the thread's context was made current). Unaligned pieces never go to the kernel."""
+        by name until it has run from an engine's loader thread on a GPU (bench/engine/RESULTS-h100.txt says why).
+        Unaligned pieces never go to the kernel."""
         aligned = all(value % _WORD == 0 for value in sizes) and all(value % _WORD == 0 for value in sources) and \
             all(value % _WORD == 0 for value in destinations)
         if aligned and (max(sizes) < _ENGINE_FROM_BYTES or self._memcpy is None):
