@@ -91,8 +91,8 @@ def launcher():
 def manager(launcher):
     directory = Path(tempfile.mkdtemp(prefix="kvpool-py-", dir="/dev/shm"))
     manager = Manager(directory, [])
-    manager.start()
     try:
+        manager.start()
         yield manager
     finally:
         manager.stop()

@@ -287,8 +287,8 @@ def test_a_put_longer_than_the_lease_renews_it(launcher, monkeypatch):
     import time
     directory = Path(tempfile.mkdtemp(prefix="kvpool-py-", dir="/dev/shm"))
     manager = Manager(directory, ["--lease", "1s"])
-    manager.start()
     try:
+        manager.start()
         with kvpool.connect(manager.control) as pool:
             pool.create_namespace("py", BLOCK, "py-token", admin_token="admin")
             ns = pool.namespace("py", BLOCK, "py-token")
