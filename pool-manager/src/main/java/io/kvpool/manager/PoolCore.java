@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Consumer;
-import java.util.function.LongSupplier;
 
 /**
  * The pool manager's state machine, in process: namespaces, the slab allocator, the persistent index, two-phase
@@ -38,8 +37,6 @@ import java.util.function.LongSupplier;
  */
 public final class PoolCore implements AutoCloseable
 {
-    private static final HitAction LOOKUP_HIT = (batch, i, block, generation) -> true;
-
     private final PoolContext context;
     private final Region region;
     private final MemorySegment segment;
@@ -48,14 +45,11 @@ public final class PoolCore implements AutoCloseable
     private final BlockAllocator allocator;
     private final LeaseTable leases;
     private final NamespaceRegistry namespaces;
-    private final LongSupplier nanoClock;
     private final RecoveryReport recoveryReport;
     private final Consumer<PoolCore> onClose;
     private final LeaseKeeper leaseKeeper;
-    private final HitAction pinHit = this::pin;
-    /** The lease deadline of the pins of the pin request being served (the manager's thread). */
-    private long pinDeadlineNs;
     private final WritePath writes;
+    private final ReadPath reads;
     private final HeldIntents heldIntents;
     private boolean closed;
 
@@ -73,11 +67,11 @@ public final class PoolCore implements AutoCloseable
         this.namespaces = namespaces;
         this.recoveryReport = recoveryReport;
         this.onClose = onClose;
-        this.nanoClock = context.nanoClock();
         this.leases = new LeaseTable((int)geometry.blockTableEntries(), context.pinCapacity());
-        this.leaseKeeper = new LeaseKeeper(segment, geometry, allocator, leases, nanoClock);
+        this.leaseKeeper = new LeaseKeeper(segment, geometry, allocator, leases, context.nanoClock());
         this.heldIntents = new HeldIntents(segment, geometry);
         this.writes = new WritePath(context, segment, geometry, index, allocator, leases, leaseKeeper, heldIntents);
+        this.reads = new ReadPath(context, segment, geometry, index, allocator, leases, leaseKeeper);
     }
 
     /**
@@ -178,7 +172,7 @@ public final class PoolCore implements AutoCloseable
      */
     public int lookup(final int namespaceId, final BlockBatch batch)
     {
-        return serveHits(begin(namespaceId), batch, LOOKUP_HIT);
+        return reads.lookup(begin(namespaceId), batch);
     }
 
     /**
@@ -191,16 +185,7 @@ public final class PoolCore implements AutoCloseable
      */
     public int contains(final int namespaceId, final BlockBatch batch)
     {
-        final NamespaceState namespace = begin(namespaceId);
-        final byte[] keys = batch.keyArray();
-        int present = 0;
-        for (int i = 0; i < batch.size(); i++)
-        {
-            final boolean found = sealedBlock(namespace, keys, i) >= 0;
-            batch.status(i, found ? Status.OK : Status.NOT_FOUND);
-            present += found ? 1 : 0;
-        }
-        return present;
+        return reads.contains(begin(namespaceId), batch);
     }
 
     /**
@@ -214,18 +199,7 @@ public final class PoolCore implements AutoCloseable
      */
     public int longestPrefix(final int namespaceId, final BlockBatch batch)
     {
-        final NamespaceState namespace = begin(namespaceId);
-        final byte[] keys = batch.keyArray();
-        for (int i = 0; i < batch.size(); i++)
-        {
-            if (sealedBlock(namespace, keys, i) < 0)
-            {
-                batch.status(i, Status.NOT_FOUND);
-                return i;
-            }
-            batch.status(i, Status.OK);
-        }
-        return batch.size();
+        return reads.longestPrefix(begin(namespaceId), batch);
     }
 
     /**
@@ -324,54 +298,7 @@ public final class PoolCore implements AutoCloseable
      */
     public int pin(final int namespaceId, final BlockBatch batch)
     {
-        final NamespaceState namespace = begin(namespaceId);
-        pinDeadlineNs = nanoClock.getAsLong() + context.pinLeaseNs();
-        return serveHits(namespace, batch, pinHit);
-    }
-
-    /**
-     * The loop lookup and pin share: per key its sealed block or a miss; a hit the action accepts gets its location
-     * filled, is touched for eviction and counted.
-     *
-     * @return hits served.
-     */
-    private int serveHits(final NamespaceState namespace, final BlockBatch batch, final HitAction action)
-    {
-        final byte[] keys = batch.keyArray();
-        int served = 0;
-        for (int i = 0; i < batch.size(); i++)
-        {
-            final int block = sealedBlock(namespace, keys, i);
-            if (block < 0)
-            {
-                batch.status(i, Status.NOT_FOUND);
-                namespace.recordMiss();
-                continue;
-            }
-            final long generation = index.lastGeneration();
-            if (!action.accept(batch, i, block, generation))
-            {
-                continue;
-            }
-            fillLocation(batch, i, namespace, block, generation);
-            allocator.touch(block);
-            namespace.recordHit();
-            served++;
-        }
-        return served;
-    }
-
-    private boolean pin(final BlockBatch batch, final int i, final int block, final long generation)
-    {
-        final long pinId = leases.pin(block, generation, pinDeadlineNs);
-        if (pinId < 0)
-        {
-            batch.status(i, Status.PIN_CAPACITY_EXHAUSTED);
-            return false;
-        }
-        leaseKeeper.addPins(block, 1);
-        batch.pinId(i, pinId);
-        return true;
+        return reads.pin(begin(namespaceId), batch);
     }
 
     /**
@@ -384,19 +311,7 @@ public final class PoolCore implements AutoCloseable
      */
     public int unpin(final int namespaceId, final BlockBatch batch)
     {
-        final NamespaceState namespace = begin(namespaceId);
-        int released = 0;
-        for (int i = 0; i < batch.size(); i++)
-        {
-            final int slot = leaseKeeper.livePin(namespace, batch, i);
-            if (slot >= 0)
-            {
-                leaseKeeper.addPins(leases.pinBlock(slot), -1);
-                leases.endPin(slot, false);
-                released++;
-            }
-        }
-        return released;
+        return reads.unpin(begin(namespaceId), batch);
     }
 
     /**
@@ -409,19 +324,7 @@ public final class PoolCore implements AutoCloseable
      */
     public int renewPins(final int namespaceId, final BlockBatch batch)
     {
-        final NamespaceState namespace = begin(namespaceId);
-        final long deadlineNs = nanoClock.getAsLong() + context.pinLeaseNs();
-        int renewed = 0;
-        for (int i = 0; i < batch.size(); i++)
-        {
-            final int slot = leaseKeeper.livePin(namespace, batch, i);
-            if (slot >= 0)
-            {
-                leases.renewPin(slot, deadlineNs);
-                renewed++;
-            }
-        }
-        return renewed;
+        return reads.renewPins(begin(namespaceId), batch);
     }
 
     /**
@@ -578,37 +481,5 @@ public final class PoolCore implements AutoCloseable
         {
             throw new IllegalStateException("the pool is closed");
         }
-    }
-
-    private int sealedBlock(final NamespaceState namespace, final byte[] keys, final int i)
-    {
-        final long block = index.get(namespace.id(), keys, i * BlockBatch.KEY_BYTES);
-        if (block < 0 || BlockTableDescriptor.stampAcquire(segment, geometry.blockEntryOffset(block)) !=
-            BlockTableDescriptor.stamp(index.lastGeneration(), BlockTableDescriptor.SEALED))
-        {
-            return -1;
-        }
-        return (int)block;
-    }
-
-    private void fillLocation(
-        final BlockBatch batch, final int i, final NamespaceState namespace, final int block, final long generation)
-    {
-        final long entry = geometry.blockEntryOffset(block);
-        batch.status(i, Status.OK);
-        batch.blockIndex(i, block);
-        batch.generation(i, generation);
-        batch.offset(i, geometry.blockDataOffset(block, namespace.blockSizeBytes()));
-        batch.length(i, BlockTableDescriptor.payloadLengthBytes(segment, entry));
-        batch.checksum(i, BlockTableDescriptor.checksum(segment, entry));
-    }
-
-    /**
-     * What lookup or pin does with a hit before it is served; false (status set) leaves it unserved.
-     */
-    @FunctionalInterface
-    private interface HitAction
-    {
-        boolean accept(BlockBatch batch, int i, int block, long generation);
     }
 }
