@@ -19,8 +19,6 @@ import java.util.function.LongSupplier;
  */
 final class ReadPath
 {
-    private static final HitAction LOOKUP_HIT = (batch, i, block, generation) -> true;
-
     private final PoolContext context;
     private final MemorySegment segment;
     private final RegionGeometry geometry;
@@ -29,9 +27,6 @@ final class ReadPath
     private final LeaseTable leases;
     private final LeaseKeeper leaseKeeper;
     private final LongSupplier nanoClock;
-    private final HitAction pinHit = this::pin;
-    /** The lease deadline of the pins of the pin request being served. */
-    private long pinDeadlineNs;
 
     ReadPath(
         final PoolContext context, final MemorySegment segment, final RegionGeometry geometry, final BlockIndex index,
@@ -49,7 +44,7 @@ final class ReadPath
 
     int lookup(final NamespaceState namespace, final BlockBatch batch)
     {
-        return serveHits(namespace, batch, LOOKUP_HIT);
+        return serveHits(namespace, batch, false, 0);
     }
 
     int contains(final NamespaceState namespace, final BlockBatch batch)
@@ -82,8 +77,7 @@ final class ReadPath
 
     int pin(final NamespaceState namespace, final BlockBatch batch)
     {
-        pinDeadlineNs = nanoClock.getAsLong() + context.pinLeaseNs();
-        return serveHits(namespace, batch, pinHit);
+        return serveHits(namespace, batch, true, nanoClock.getAsLong() + context.pinLeaseNs());
     }
 
     int unpin(final NamespaceState namespace, final BlockBatch batch)
@@ -119,12 +113,16 @@ final class ReadPath
     }
 
     /**
-     * The loop lookup and pin share: per key its sealed block or a miss; a hit the action accepts gets its location
-     * filled, is touched for eviction and counted.
+     * The loop lookup and pin share: per key its sealed block or a miss; a hit is pinned when asked (a full pin table
+     * leaves it unserved, {@link Status#PIN_CAPACITY_EXHAUSTED}), then gets its location filled, is touched for
+     * eviction and counted.
      *
+     * @param pin           whether each hit is pinned (pin) or only reported (lookup).
+     * @param pinDeadlineNs the pins' lease deadline.
      * @return hits served.
      */
-    private int serveHits(final NamespaceState namespace, final BlockBatch batch, final HitAction action)
+    private int serveHits(
+        final NamespaceState namespace, final BlockBatch batch, final boolean pin, final long pinDeadlineNs)
     {
         final byte[] keys = batch.keyArray();
         int served = 0;
@@ -138,9 +136,16 @@ final class ReadPath
                 continue;
             }
             final long generation = index.lastGeneration();
-            if (!action.accept(batch, i, block, generation))
+            if (pin)
             {
-                continue;
+                final long pinId = leases.pin(block, generation, pinDeadlineNs);
+                if (pinId < 0)
+                {
+                    batch.status(i, Status.PIN_CAPACITY_EXHAUSTED);
+                    continue;
+                }
+                leaseKeeper.addPins(block, 1);
+                batch.pinId(i, pinId);
             }
             fillLocation(batch, i, namespace, block, generation);
             allocator.touch(block);
@@ -148,19 +153,6 @@ final class ReadPath
             served++;
         }
         return served;
-    }
-
-    private boolean pin(final BlockBatch batch, final int i, final int block, final long generation)
-    {
-        final long pinId = leases.pin(block, generation, pinDeadlineNs);
-        if (pinId < 0)
-        {
-            batch.status(i, Status.PIN_CAPACITY_EXHAUSTED);
-            return false;
-        }
-        leaseKeeper.addPins(block, 1);
-        batch.pinId(i, pinId);
-        return true;
     }
 
     private int sealedBlock(final NamespaceState namespace, final byte[] keys, final int i)
@@ -184,14 +176,5 @@ final class ReadPath
         batch.offset(i, geometry.blockDataOffset(block, namespace.blockSizeBytes()));
         batch.length(i, BlockTableDescriptor.payloadLengthBytes(segment, entry));
         batch.checksum(i, BlockTableDescriptor.checksum(segment, entry));
-    }
-
-    /**
-     * What lookup or pin does with a hit before it is served; false (status set) leaves it unserved.
-     */
-    @FunctionalInterface
-    private interface HitAction
-    {
-        boolean accept(BlockBatch batch, int i, int block, long generation);
     }
 }
