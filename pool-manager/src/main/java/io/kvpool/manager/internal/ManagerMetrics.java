@@ -11,12 +11,12 @@ import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.Unit;
 
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.ToDoubleFunction;
 
@@ -46,7 +46,6 @@ public final class ManagerMetrics
     private final Counter agentErrors = Counter.builder().name("kvpool_agent_errors")
         .help("Errors an agent's duty cycle reported (logged; never thrown out of the cycle), by agent")
         .labelNames("agent").register(registry);
-    private final AtomicLong agentErrorsTotal = new AtomicLong();
 
     public ManagerMetrics()
     {
@@ -124,7 +123,6 @@ public final class ManagerMetrics
     public void agentError(final String agent)
     {
         agentErrors.labelValues(agent).inc();
-        agentErrorsTotal.incrementAndGet();
     }
 
     /**
@@ -132,7 +130,12 @@ public final class ManagerMetrics
      */
     public long agentErrors()
     {
-        return agentErrorsTotal.get();
+        long total = 0;
+        for (final CounterSnapshot.CounterDataPointSnapshot point : agentErrors.collect().getDataPoints())
+        {
+            total += (long)point.getValue();
+        }
+        return total;
     }
 
     /**
