@@ -1,8 +1,10 @@
 """The Python GPU path (Namespace.get_to_device / put_from_device) beside torch's pinned-memory copies, in one run on
 the lent GPU: 128 pages of 16 KiB, 64 KiB and 256 KiB scattered into a device pool of 4,096 slots, and 128 blocks of
-2 MiB into one contiguous tensor (256 MiB: two layers' KV of a 32K-token Llama-3-8B prefix). Every copy method of kvpool (one Triton launch; one cuMemcpyBatchAsync; a cudaMemcpyAsync a piece) is timed; torch
-copies the same pages from one pinned host tensor, one copy_ a page (as engines swap blocks), and the whole bytes at
-once (the line rate). Every byte is checked once. Needs a running manager (bench/engine/run.sh starts one).
+2 MiB into one contiguous tensor (256 MiB: two layers' KV of a 32K-token Llama-3-8B prefix). The default copy
+(get_to_device choosing) and each copy method of kvpool (one Triton launch; one cuMemcpyBatchAsync; a
+cudaMemcpyAsync a piece) are timed beside torch copying the same pages from one pinned host tensor, one copy_ a page
+(as engines swap blocks), and the whole bytes at once (the line rate), all taking turns within every repeat. Every
+byte is checked once. Needs a running manager (bench/engine/run.sh starts one).
 
     python3 bench/engine/gpu_path_bench.py --control SOCKET --admin-token TOKEN
 """
@@ -29,15 +31,23 @@ SLOTS = 4096
 
 def timed(action, repeats: int) -> float:
     """Median seconds of ``action`` (which returns once its copies are complete), after two warm-ups."""
-    action()
-    action()
-    samples = []
-    for _ in range(repeats):
-        torch.cuda.synchronize()
-        started = time.perf_counter()
+    return interleaved({"action": action}, repeats)["action"]
+
+
+def interleaved(actions: dict, repeats: int) -> dict:
+    """Median seconds of each action, the actions taking turns within every repeat (so that a drift in the machine
+    touches them all alike), after two warm-ups each."""
+    for action in actions.values():
         action()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+        action()
+    samples = {name: [] for name in actions}
+    for _ in range(repeats):
+        for name, action in actions.items():
+            torch.cuda.synchronize()
+            started = time.perf_counter()
+            action()
+            samples[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def case(pool, label: str, page: int, count: int, scattered: bool, repeats: int, admin_token: str):
@@ -54,26 +64,25 @@ def case(pool, label: str, page: int, count: int, scattered: bool, repeats: int,
     destinations = [[(base + slot * page, page)] for slot in slots]
     pinned = torch.from_numpy(host.reshape(-1)).pin_memory()
     device = pool.device()
-    results = {}
-    for method in ("kernel", "batch", "engine"):
-        if (method == "engine" and device._memcpy is None) or (method == "batch" and device._batch is None):
-            results[f"kvpool {method}"] = results[f"put {method}"] = float("inf")  # unavailable: shown as 0 GB/s
-            continue
-        copy = device.copy
-        device.copy = lambda s, d, n, m=None, wait=True, method=method: copy(s, d, n, method, wait)
-        try:
-            target.zero_()
-            assert ns.get_to_device(keys, destinations) == [True] * count
-            check = target.view(-1, page)[torch.tensor(slots, device="cuda")].cpu().numpy()
-            assert np.array_equal(check, host), f"{label} {method}: bytes differ"
-            results[f"kvpool {method}"] = timed(lambda: ns.get_to_device(keys, destinations), repeats)
-            puts = max(3, repeats // 4)
-            fresh = iter([kvpool.chain_keys(range(count * 4), 4, parent=(1 << 200 | page << 20 | len(results) << 10 |
-                                                                          i).to_bytes(32, "little"))
-                          for i in range(puts + 2)])
-            results[f"put {method}"] = timed(lambda: _put(ns, next(fresh), destinations), puts)
-        finally:
-            device.copy = copy
+    copy = device.copy
+    methods = [None] + [method for method, there in (("kernel", True), ("batch", device._batch is not None),
+                                                     ("engine", device._memcpy is not None)) if there]
+
+    def get_with(method):
+        def get():
+            # method None: get_to_device chooses (the default engines get); else every copy goes by the one named.
+            device.copy = lambda s, d, n, m=None, wait=True: copy(s, d, n, method or m, wait)
+            try:
+                return ns.get_to_device(keys, destinations)
+            finally:
+                device.copy = copy
+        return get
+
+    for method in methods:
+        target.zero_()
+        assert get_with(method)() == [True] * count
+        check = target.view(-1, page)[torch.tensor(slots, device="cuda")].cpu().numpy()
+        assert np.array_equal(check, host), f"{label} {method or 'default'} copy: bytes differ"
 
     stream = torch.cuda.Stream()
 
@@ -90,8 +99,21 @@ def case(pool, label: str, page: int, count: int, scattered: bool, repeats: int,
             contiguous.copy_(pinned, non_blocking=True)
         stream.synchronize()
 
-    results["torch per page"] = timed(torch_per_page, repeats)
-    results["torch contiguous"] = timed(torch_contiguous, repeats)
+    actions = {f"kvpool {method or 'auto'}": get_with(method) for method in methods}
+    actions.update({"torch per page": torch_per_page, "torch contiguous": torch_contiguous})
+    results = {f"kvpool {method}": float("inf") for method in ("kernel", "batch", "engine")}  # absent: 0 GB/s
+    results.update({f"put {method}": float("inf") for method in ("kernel", "batch", "engine")})
+    results.update(interleaved(actions, repeats))
+    puts = max(3, repeats // 4)
+    for number, method in enumerate(methods[1:]):
+        fresh = iter([kvpool.chain_keys(range(count * 4), 4, parent=(1 << 200 | page << 20 | number << 10 |
+                                                                      i).to_bytes(32, "little"))
+                      for i in range(puts + 2)])
+        device.copy = lambda s, d, n, m=None, wait=True, method=method: copy(s, d, n, method, wait)
+        try:
+            results[f"put {method}"] = timed(lambda: _put(ns, next(fresh), destinations), puts)
+        finally:
+            device.copy = copy
     ns.close()
     return {name: count * page / seconds / 1e9 for name, seconds in results.items()}
 
@@ -120,15 +142,21 @@ def main() -> None:
                 lines.append(f"region registered with CUDA in {pool.device().register_seconds * 1e3:.0f} ms "
                              f"({pool._region.geometry.region_length >> 20} MiB)")
             rows.append((label, count, scattered, rates))
-    lines.append(f"{'case':<26} {'kernel':>8} {'batch':>8} {'engine':>8} {'put k':>7} {'put b':>7} {'put e':>7} "
-                 f"{'torch/page':>11} {'torch contig':>13} {'best/torch page':>16} {'best/contig':>12}")
+    lines.append(f"{'case':<26} {'default':>8} {'kernel':>8} {'batch':>8} {'engine':>8} {'put k':>7} {'put b':>7} "
+                 f"{'put e':>7} {'torch/page':>11} {'torch contig':>13} {'default/torch page':>19} "
+                 f"{'default/contig':>15} {'best/torch page':>16}")
     for label, count, scattered, rates in rows:
         best = max(rates["kvpool kernel"], rates["kvpool batch"], rates["kvpool engine"])
+        default = rates["kvpool auto"]
         lines.append(f"{f'{count} x {label} ' + ('scattered' if scattered else 'contiguous'):<26} "
-                     f"{rates['kvpool kernel']:>8.2f} {rates['kvpool batch']:>8.2f} {rates['kvpool engine']:>8.2f} "
+                     f"{default:>8.2f} {rates['kvpool kernel']:>8.2f} {rates['kvpool batch']:>8.2f} "
+                     f"{rates['kvpool engine']:>8.2f} "
                      f"{rates['put kernel']:>7.2f} {rates['put batch']:>7.2f} {rates['put engine']:>7.2f} "
                      f"{rates['torch per page']:>11.2f} {rates['torch contiguous']:>13.2f} "
-                     f"{best / rates['torch per page']:>15.2f}x {best / rates['torch contiguous']:>11.2f}x")
+                     f"{default / rates['torch per page']:>18.2f}x {default / rates['torch contiguous']:>14.2f}x "
+                     f"{best / rates['torch per page']:>15.2f}x")
+    lines.append("default = get_to_device choosing its copy itself (kvpool._device.choose_method); kernel, batch, "
+                 "engine = each copy named")
     text = "\n".join(lines)
     print(text, flush=True)
     if args.out:

@@ -43,8 +43,8 @@ timeout 100 python3 bench/engine/gpu_path_bench.py --control "$work/aeron.sock" 
     --out "$OUT/gpu-path.txt"
 
 step "engine benchmark: small model"
-timeout 120 python3 bench/engine/engine_bench.py --config small --control "$work/aeron.sock" --admin-token bench \
-    --prefixes 1024,4096,16384 --repeats 5 --replay 40 --out "$OUT/engine-small.txt"
+timeout 220 python3 bench/engine/engine_bench.py --config small --control "$work/aeron.sock" --admin-token bench \
+    --prefixes 1024,4096,16384 --repeats 5 --replay 500 --out "$OUT/engine-small.txt"
 
 step "engine benchmark: Llama-3-8B shape"
 prefixes=1024,4096,16384,32768

@@ -151,6 +151,24 @@ def test_adjacent_copies_go_as_one():
         ([0, 2 * half], [0, 2 * half], [2 * half, half]), "a merged piece stops at the kernel's bound"
 
 
+def test_the_default_copy_follows_piece_size_and_what_the_driver_has():
+    from kvpool._device import choose_method
+    small, large = [16 << 10] * 3, [16 << 10, 64 << 10]
+    addresses = [0, 1 << 20, 2 << 20]
+    assert choose_method(addresses, addresses, small, batch=True, engine=True) == "kernel"
+    assert choose_method(addresses[:2], addresses[:2], large, batch=True, engine=True) == "engine", "few pieces"
+    assert choose_method(addresses[:2], addresses[:2], large, batch=True, engine=False) == "batch"
+    many = [i << 20 for i in range(5)]
+    assert choose_method(many, many, [64 << 10] * 5, batch=True, engine=True) == "batch"
+    assert choose_method(many, many, [64 << 10] * 5, batch=False, engine=True) == "engine"
+    assert choose_method(addresses[:2], addresses[:2], large, batch=False, engine=False) == "kernel"
+    unaligned = [addresses[0] + 4]
+    assert choose_method(unaligned, addresses[:1], [4096], batch=False, engine=True) == "engine"
+    assert choose_method(addresses[:1], addresses[:1], [4100], batch=True, engine=False) == "batch"
+    with pytest.raises(ValueError, match="not aligned to 8 bytes"):
+        choose_method(unaligned, addresses[:1], [4096], batch=False, engine=False)
+
+
 def test_device_path_errors_name_the_fix(namespace):
     pool, ns = namespace
     keys = kvpool.chain_keys(range(32), 16)
