@@ -36,10 +36,14 @@ import org.agrona.CloseHelper;
 import org.agrona.DirectBuffer;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.ExpandableDirectByteBuffer;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Long2ObjectHashMap;
 import org.agrona.concurrent.IdleStrategy;
 
 import java.security.SecureRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The control-plane connection to a pool manager: opens a session (HELLO) for one namespace and sends batch
@@ -49,31 +53,53 @@ import java.util.concurrent.TimeUnit;
  * across a restart is not repeated; it fails with {@link ErrorCode#OUTCOME_UNKNOWN} (reservations of a dead
  * manager are reclaimed; look keys up to learn whether a commit landed).
  * <p>
- * Thread-safe: requests are serialized (one in flight at a time).
+ * Thread-safe and pipelined: threads sharing a client each have a request in flight at the same time, answered by
+ * correlation id in whatever order the answers come. Whichever waiting thread holds the poll lock reads the
+ * answers for all of them and wakes their threads; the others back off. A reconnect (one thread does it, under
+ * the connection lock) fails every request still in flight on the old session, which each thread then repeats or
+ * reports as above.
  */
 public final class ManagerClient implements AutoCloseable
 {
     private static final System.Logger LOG = System.getLogger("io.kvpool.client");
+    private static final int NO_ANSWER = -1;
+    private static final int LOST = -2; // the session the request went out on was replaced before it was answered
 
     private final ManagerClientContext context;
     private final SecureRandom random = new SecureRandom();
-    private final ExpandableDirectByteBuffer request = new ExpandableDirectByteBuffer(MessageHeader.MAX_FRAME_LENGTH);
-    private final ExpandableArrayBuffer response = new ExpandableArrayBuffer(MessageHeader.MAX_FRAME_LENGTH);
-    private final IdleStrategy idle = AeronIdle.BACKOFF.strategy(100_000);
+    // Lock order: connectionLock, then sendLock, then pollLock; the inFlight monitor is a leaf.
+    private final ReentrantLock connectionLock = new ReentrantLock(); // reconnect and close: one at a time
+    private final ReentrantLock sendLock = new ReentrantLock(); // the (exclusive) publication, ids, the epoch
+    private final ReentrantLock pollLock = new ReentrantLock(); // the subscription and the assembler
+    private final Long2ObjectHashMap<Call> inFlight = new Long2ObjectHashMap<>(); // guarded by its own monitor
+    private final ThreadLocal<Call> calls = ThreadLocal.withInitial(Call::new);
     private final FragmentAssembler assembler = new FragmentAssembler(this::onFragment);
-    private final ErrorFlyweight error = new ErrorFlyweight();
     private EmbeddedDrivers.Lease driver;
-    private Aeron aeron;
+    private volatile Aeron aeron;
     private ExclusivePublication publication;
-    private Subscription subscription;
+    private volatile Subscription subscription;
     private String responseChannel;
     private int responseStreamId;
-    private SessionDescriptor session;
-    private long nextCorrelationId = 1;
-    private long awaitedCorrelationId;
-    private int responseLength = -1;
-    private long reconnects;
-    private boolean closed;
+    private volatile SessionDescriptor session;
+    private long epoch; // bumped under sendLock by each re-established session
+    private long nextCorrelationId = 1; // under sendLock
+    private volatile long reconnects;
+    private volatile boolean closed;
+
+    /**
+     * One thread's request and its answer: the buffers are the thread's own, so requests of different threads are
+     * encoded and decoded side by side.
+     */
+    private static final class Call
+    {
+        final ExpandableDirectByteBuffer request = new ExpandableDirectByteBuffer(MessageHeader.MAX_FRAME_LENGTH);
+        final ExpandableArrayBuffer response = new ExpandableArrayBuffer(MessageHeader.MAX_FRAME_LENGTH);
+        final IdleStrategy idle = AeronIdle.BACKOFF.strategy(100_000);
+        final ErrorFlyweight error = new ErrorFlyweight();
+        Thread thread;
+        long epoch;
+        int responseLength; // written under the inFlight monitor by the poller, read by the owner after it
+    }
 
     private ManagerClient(final ManagerClientContext context)
     {
@@ -94,7 +120,7 @@ public final class ManagerClient implements AutoCloseable
         final ManagerClient client = new ManagerClient(context.conclude());
         try
         {
-            client.reconnect(System.nanoTime() + context.connectTimeout().toNanos());
+            client.reconnect(System.nanoTime() + context.connectTimeout().toNanos(), 0);
             return client;
         }
         catch (final RuntimeException ex)
@@ -107,7 +133,7 @@ public final class ManagerClient implements AutoCloseable
     /**
      * @return the current session: id, namespace, region descriptor.
      */
-    public synchronized SessionDescriptor session()
+    public SessionDescriptor session()
     {
         return session;
     }
@@ -115,7 +141,7 @@ public final class ManagerClient implements AutoCloseable
     /**
      * @return how many times the client re-established its session since connecting.
      */
-    public synchronized long reconnects()
+    public long reconnects()
     {
         return reconnects;
     }
@@ -191,16 +217,17 @@ public final class ManagerClient implements AutoCloseable
      *
      * @param maxSlabs 0 for every slab.
      */
-    public synchronized NamespaceInfo createNamespace(
+    public NamespaceInfo createNamespace(
         final String name, final long blockSizeBytes, final int minSlabs, final int maxSlabs, final String token)
     {
-        final int length = exchange(() -> CreateNamespaceFlyweight.encode(request, 0, nextCorrelationId,
-            session.sessionId(), name, blockSizeBytes, minSlabs, maxSlabs, token), true);
-        final NamespaceInfo info = MessageHeader.templateId(response, 0) == MessageType.NAMESPACE_OK ?
-            NamespaceOkFlyweight.decode(response, 0, length) : null;
+        final Call call = calls.get();
+        final int length = exchange(call, (buffer, correlationId, sessionId) -> CreateNamespaceFlyweight.encode(
+            buffer, 0, correlationId, sessionId, name, blockSizeBytes, minSlabs, maxSlabs, token), true);
+        final NamespaceInfo info = MessageHeader.templateId(call.response, 0) == MessageType.NAMESPACE_OK ?
+            NamespaceOkFlyweight.decode(call.response, 0, length) : null;
         if (info == null)
         {
-            throw malformed();
+            throw malformed(call);
         }
         return info;
     }
@@ -212,15 +239,16 @@ public final class ManagerClient implements AutoCloseable
      * @param endpoint the encoded endpoint (opaque here; see transport-rdma).
      * @return the manager's encoded endpoint.
      */
-    public synchronized byte[] rdmaConnect(final byte[] endpoint)
+    public byte[] rdmaConnect(final byte[] endpoint)
     {
-        final int length = exchange(() -> OpaqueFlyweight.encode(request, 0,
-            MessageType.RDMA_CONNECT, nextCorrelationId, session.sessionId(), endpoint), false);
-        final byte[] accepted = MessageHeader.templateId(response, 0) == MessageType.RDMA_ACCEPT ?
-            OpaqueFlyweight.decode(response, 0, length) : null;
+        final Call call = calls.get();
+        final int length = exchange(call, (buffer, correlationId, sessionId) -> OpaqueFlyweight.encode(buffer, 0,
+            MessageType.RDMA_CONNECT, correlationId, sessionId, endpoint), false);
+        final byte[] accepted = MessageHeader.templateId(call.response, 0) == MessageType.RDMA_ACCEPT ?
+            OpaqueFlyweight.decode(call.response, 0, length) : null;
         if (accepted == null)
         {
-            throw malformed();
+            throw malformed(call);
         }
         return accepted;
     }
@@ -228,65 +256,60 @@ public final class ManagerClient implements AutoCloseable
     /**
      * @return the manager's figures (every namespace for an admin session, this namespace otherwise).
      */
-    public synchronized StatsSnapshot stats()
+    public StatsSnapshot stats()
     {
-        final int length = exchange(() -> encodeEmpty(MessageType.STATS), true);
-        final StatsSnapshot snapshot = MessageHeader.templateId(response, 0) == MessageType.STATS_RESPONSE ?
-            StatsResponseFlyweight.decode(response, 0, length) : null;
+        final Call call = calls.get();
+        final int length = exchange(call, (buffer, correlationId, sessionId) -> MessageHeader.write(buffer, 0,
+            MessageType.STATS, MessageHeader.LENGTH, correlationId, sessionId), true);
+        final StatsSnapshot snapshot = MessageHeader.templateId(call.response, 0) == MessageType.STATS_RESPONSE ?
+            StatsResponseFlyweight.decode(call.response, 0, length) : null;
         if (snapshot == null)
         {
-            throw malformed();
+            throw malformed(call);
         }
         return snapshot;
     }
 
-    private int encodeEmpty(final int templateId)
+    private int batch(final int templateId, final int kind, final BlockBatch batch, final boolean safe)
     {
-        return MessageHeader.write(request, 0, templateId, MessageHeader.LENGTH, nextCorrelationId,
-            session.sessionId());
-    }
-
-    private synchronized int batch(final int templateId, final int kind, final BlockBatch batch, final boolean safe)
-    {
-        final int length = exchange(() -> BatchRequestFlyweight.encode(request, 0, templateId, kind,
-            nextCorrelationId, session.sessionId(), batch), safe);
-        final int result = MessageHeader.templateId(response, 0) == MessageType.BATCH_RESPONSE ?
-            BatchResponseFlyweight.decodeInto(response, 0, length, batch) : Integer.MIN_VALUE;
+        final Call call = calls.get();
+        final int length = exchange(call, (buffer, correlationId, sessionId) -> BatchRequestFlyweight.encode(
+            buffer, 0, templateId, kind, correlationId, sessionId, batch), safe);
+        final int result = MessageHeader.templateId(call.response, 0) == MessageType.BATCH_RESPONSE ?
+            BatchResponseFlyweight.decodeInto(call.response, 0, length, batch) : Integer.MIN_VALUE;
         if (result == Integer.MIN_VALUE)
         {
-            throw malformed();
+            throw malformed(call);
         }
         return result;
     }
 
     /**
-     * Sends a request and waits for its answer; on timeout reconnects and, if safe, repeats it.
+     * Sends a request and waits for its answer; when none comes (timeout, or the session was replaced meanwhile)
+     * re-establishes the session and, if safe, repeats it.
      *
-     * @return length of the answer in {@link #response}; an ERROR answer is thrown.
+     * @return length of the answer in the call's response buffer; an ERROR answer is thrown.
      */
-    private int exchange(final Encoder encoder, final boolean safe)
+    private int exchange(final Call call, final Encoder encoder, final boolean safe)
     {
         ensureOpen();
         final long deadlineNs = System.nanoTime() + context.connectTimeout().toNanos();
         while (true)
         {
-            final long correlationId = nextCorrelationId;
-            final int length = encoder.encode();
-            nextCorrelationId++;
-            final int answer = sendAndAwait(correlationId, length);
-            if (answer > 0 && MessageHeader.templateId(response, 0) == MessageType.ERROR)
+            final int answer = sendAndAwait(call, encoder);
+            if (answer > 0 && MessageHeader.templateId(call.response, 0) == MessageType.ERROR)
             {
-                error.wrap(response, 0, answer);
-                if (error.code() != WireError.SHUTTING_DOWN)
+                call.error.wrap(call.response, 0, answer);
+                if (call.error.code() != WireError.SHUTTING_DOWN)
                 {
-                    throw new PoolException(error.code(), error.message(), null);
+                    throw new PoolException(call.error.code(), call.error.message(), null);
                 }
             }
             else if (answer > 0)
             {
                 return answer;
             }
-            reconnect(deadlineNs);
+            reconnect(deadlineNs, call.epoch);
             if (!safe)
             {
                 throw new PoolException(ErrorCode.OUTCOME_UNKNOWN, "the manager did not answer (it restarted or " +
@@ -297,64 +320,192 @@ public final class ManagerClient implements AutoCloseable
     }
 
     /**
-     * @return the answer's length, or -1 when none came within the request timeout.
+     * Encodes and sends the call's request, then waits for its answer, polling for every thread's answers while
+     * it holds the poll lock.
+     *
+     * @return the answer's length; {@link #NO_ANSWER} when none came within the request timeout or the connection
+     *         is gone; {@link #LOST} when the session was re-established while the request was in flight.
      */
-    private int sendAndAwait(final long correlationId, final int length)
+    private int sendAndAwait(final Call call, final Encoder encoder)
     {
         final long deadlineNs = System.nanoTime() + context.requestTimeout().toNanos();
-        awaitedCorrelationId = correlationId;
-        responseLength = -1;
-        idle.reset();
-        while (true)
+        final long correlationId;
+        sendLock.lock();
+        try
         {
-            if (aeron.isClosed())
+            final Aeron aeron = this.aeron;
+            if (closed || aeron == null || aeron.isClosed())
             {
-                return -1;
+                return NO_ANSWER;
             }
-            final long result = publication.offer(request, 0, length);
-            if (result > 0)
+            correlationId = nextCorrelationId++;
+            final SessionDescriptor current = session;
+            final int length = encoder.encode(call.request, correlationId, current == null ? 0 : current.sessionId());
+            call.epoch = epoch;
+            call.thread = Thread.currentThread();
+            synchronized (inFlight)
             {
-                break;
+                call.responseLength = NO_ANSWER;
+                inFlight.put(correlationId, call);
             }
-            if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED ||
-                System.nanoTime() - deadlineNs > 0)
+            call.idle.reset();
+            while (true)
             {
-                return -1;
+                final long result = publication.offer(call.request, 0, length);
+                if (result > 0)
+                {
+                    break;
+                }
+                if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED ||
+                    System.nanoTime() - deadlineNs > 0)
+                {
+                    forget(correlationId);
+                    return NO_ANSWER;
+                }
+                call.idle.idle();
             }
-            idle.idle();
         }
-        idle.reset();
-        while (responseLength < 0)
+        finally
         {
-            if (aeron.isClosed() || System.nanoTime() - deadlineNs > 0)
-            {
-                return -1;
-            }
-            idle.idle(subscription.poll(assembler, 16));
+            sendLock.unlock();
         }
-        return responseLength;
+        try
+        {
+            call.idle.reset();
+            while (true)
+            {
+                final int answer = answerOf(call);
+                if (answer != NO_ANSWER)
+                {
+                    return answer;
+                }
+                final Aeron aeron = this.aeron;
+                if (aeron == null || aeron.isClosed() || System.nanoTime() - deadlineNs > 0)
+                {
+                    return NO_ANSWER;
+                }
+                int work = 0;
+                if (pollLock.tryLock())
+                {
+                    try
+                    {
+                        final Subscription current = subscription;
+                        work = current == null ? 0 : current.poll(assembler, 16);
+                    }
+                    finally
+                    {
+                        pollLock.unlock();
+                    }
+                }
+                call.idle.idle(work);
+            }
+        }
+        finally
+        {
+            forget(correlationId);
+            wakeAnotherWaiter();
+        }
     }
 
-    private void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
+    private int answerOf(final Call call)
     {
-        if (length >= MessageHeader.LENGTH && MessageHeader.correlationId(buffer, offset) == awaitedCorrelationId)
+        synchronized (inFlight)
         {
-            response.putBytes(0, buffer, offset, length);
-            responseLength = length;
+            return call.responseLength;
+        }
+    }
+
+    private void forget(final long correlationId)
+    {
+        synchronized (inFlight)
+        {
+            inFlight.remove(correlationId);
         }
     }
 
     /**
-     * (Re)establishes Aeron, the publication, the response subscription and the session, until the deadline.
+     * A thread leaving with its answer may have been the one polling: another waiting thread takes over at once
+     * rather than at the end of its back-off.
      */
-    private void reconnect(final long deadlineNs)
+    private void wakeAnotherWaiter()
+    {
+        synchronized (inFlight)
+        {
+            if (!inFlight.isEmpty())
+            {
+                LockSupport.unpark(inFlight.values().iterator().next().thread);
+            }
+        }
+    }
+
+    /**
+     * Runs on the polling thread: hands the answer to the thread waiting for its correlation id. Under the
+     * inFlight monitor, so that a thread that gave up on an answer (and took itself out) never has a late one
+     * written into its buffers.
+     */
+    private void onFragment(final DirectBuffer buffer, final int offset, final int length, final Header header)
+    {
+        if (length < MessageHeader.LENGTH)
+        {
+            return;
+        }
+        synchronized (inFlight)
+        {
+            final Call call = inFlight.get(MessageHeader.correlationId(buffer, offset));
+            if (call != null && call.responseLength == NO_ANSWER)
+            {
+                call.response.putBytes(0, buffer, offset, length);
+                call.responseLength = length;
+                LockSupport.unpark(call.thread);
+            }
+        }
+    }
+
+    /**
+     * (Re)establishes Aeron, the publication, the response subscription and the session, until the deadline;
+     * nothing to do when another thread has done it since the caller's request went out ({@code seenEpoch}).
+     * Sending waits meanwhile; requests still in flight on the old session come back {@link #LOST}.
+     */
+    private void reconnect(final long deadlineNs, final long seenEpoch)
+    {
+        connectionLock.lock();
+        sendLock.lock();
+        try
+        {
+            if (epoch != seenEpoch)
+            {
+                return;
+            }
+            ensureOpen();
+            establish(deadlineNs);
+            epoch++;
+            synchronized (inFlight)
+            {
+                for (final Call call : inFlight.values())
+                {
+                    call.responseLength = LOST;
+                    LockSupport.unpark(call.thread);
+                }
+                inFlight.clear();
+            }
+        }
+        finally
+        {
+            sendLock.unlock();
+            connectionLock.unlock();
+        }
+    }
+
+    private void establish(final long deadlineNs)
     {
         PoolException last = null;
         while (System.nanoTime() - deadlineNs < 0)
         {
+            ensureOpen();
             try
             {
-                if (aeron == null || aeron.isClosed())
+                final Aeron current = aeron;
+                if (current == null || current.isClosed())
                 {
                     openAeron();
                 }
@@ -386,25 +537,26 @@ public final class ManagerClient implements AutoCloseable
             last.getMessage() : ""), last);
     }
 
+    /** Under sendLock (reconnect): no other request goes out until the session is established. */
     private boolean hello()
     {
-        final long correlationId = nextCorrelationId++;
-        final int length = HelloFlyweight.encode(request, 0, correlationId, responseStreamId, context.namespace(),
-            context.token(), responseChannel, context.clientName());
-        final int answer = sendAndAwait(correlationId, length);
+        final Call call = calls.get();
+        final int answer = sendAndAwait(call, (buffer, correlationId, sessionId) -> HelloFlyweight.encode(buffer,
+            0, correlationId, responseStreamId, context.namespace(), context.token(), responseChannel,
+            context.clientName()));
         if (answer < 0)
         {
             return false;
         }
-        if (MessageHeader.templateId(response, 0) == MessageType.ERROR)
+        if (MessageHeader.templateId(call.response, 0) == MessageType.ERROR)
         {
-            error.wrap(response, 0, answer);
-            throw new PoolException(error.code(), error.message(), null);
+            call.error.wrap(call.response, 0, answer);
+            throw new PoolException(call.error.code(), call.error.message(), null);
         }
-        final SessionDescriptor descriptor = HelloOkFlyweight.decode(response, 0, answer);
+        final SessionDescriptor descriptor = HelloOkFlyweight.decode(call.response, 0, answer);
         if (descriptor == null)
         {
-            throw malformed();
+            throw malformed(call);
         }
         if (session != null)
         {
@@ -466,12 +618,21 @@ public final class ManagerClient implements AutoCloseable
         }
     }
 
+    /** Under sendLock; takes the poll lock so that no thread polls a closing subscription. */
     private void closeAeron()
     {
-        CloseHelper.quietCloseAll(publication, subscription, aeron);
-        publication = null;
-        subscription = null;
-        aeron = null;
+        pollLock.lock();
+        try
+        {
+            CloseHelper.quietCloseAll(publication, subscription, aeron);
+            publication = null;
+            subscription = null;
+            aeron = null;
+        }
+        finally
+        {
+            pollLock.unlock();
+        }
     }
 
     private void ensureOpen()
@@ -482,10 +643,10 @@ public final class ManagerClient implements AutoCloseable
         }
     }
 
-    private PoolException malformed()
+    private static PoolException malformed(final Call call)
     {
         return new PoolException(WireError.MALFORMED, "the manager's answer was malformed or of the wrong type: " +
-            MessageType.name(MessageHeader.templateId(response, 0)), null);
+            MessageType.name(MessageHeader.templateId(call.response, 0)), null);
     }
 
     private static void sleep(final long millis)
@@ -502,29 +663,44 @@ public final class ManagerClient implements AutoCloseable
     }
 
     /**
-     * Says GOODBYE (best effort) and releases Aeron. Idempotent.
+     * Says GOODBYE (best effort) and releases Aeron; requests still waiting fail with
+     * {@link ErrorCode#CLIENT_CLOSED}. Idempotent.
      */
     @Override
-    public synchronized void close()
+    public void close()
     {
-        if (closed)
+        connectionLock.lock();
+        sendLock.lock();
+        try
         {
-            return;
+            if (closed)
+            {
+                return;
+            }
+            closed = true;
+            final SessionDescriptor current = session;
+            final Aeron client = aeron;
+            if (current != null && publication != null && client != null && !client.isClosed())
+            {
+                final Call call = calls.get();
+                final int length = MessageHeader.write(call.request, 0, MessageType.GOODBYE, MessageHeader.LENGTH,
+                    nextCorrelationId++, current.sessionId());
+                publication.offer(call.request, 0, length);
+            }
+            closeAeron();
+            CloseHelper.quietClose(driver);
         }
-        closed = true;
-        if (session != null && publication != null && aeron != null && !aeron.isClosed())
+        finally
         {
-            final int length = MessageHeader.write(request, 0, MessageType.GOODBYE, MessageHeader.LENGTH,
-                nextCorrelationId++, session.sessionId());
-            publication.offer(request, 0, length);
+            sendLock.unlock();
+            connectionLock.unlock();
         }
-        closeAeron();
-        CloseHelper.quietClose(driver);
     }
 
     @FunctionalInterface
     private interface Encoder
     {
-        int encode();
+        /** @return the request's length, encoded at offset 0 of {@code buffer}. */
+        int encode(MutableDirectBuffer buffer, long correlationId, long sessionId);
     }
 }
