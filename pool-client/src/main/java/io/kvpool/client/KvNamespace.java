@@ -55,7 +55,7 @@ public final class KvNamespace
         this.blockBytes = blockBytes;
         this.namespaceId = control.session().namespaceId();
         this.verifyChecksums = context.verifyChecksums();
-        this.cache = new LocationCache((int)Math.min(1 << 20, geometry.blockTableEntries()));
+        this.cache = new LocationCache((int)Math.min(context.locationCacheEntries(), geometry.blockTableEntries()));
         this.remote = new RemotePath(control, transport, cache, verifyChecksums);
         this.writer = new LeasedWriter(control, transport, System::nanoTime);
         this.devicePath = region == null ? null : new DevicePath(region, geometry, control);

@@ -21,6 +21,7 @@ public final class KvPoolContext
     private Duration requestTimeout = Duration.ofSeconds(2);
     private Duration connectTimeout = Duration.ofSeconds(15);
     private boolean verifyChecksums;
+    private int locationCacheEntries = 1 << 20;
     private int asyncThreads = 2;
     private Path regionPath;
     private boolean prefault = true;
@@ -108,6 +109,27 @@ public final class KvPoolContext
     public boolean verifyChecksums()
     {
         return verifyChecksums;
+    }
+
+    /**
+     * @param entries how many blocks' locations each namespace handle remembers (default 1,048,576, at most one
+     *                per block of the region): a get of a remembered key checks the shared block table and asks the
+     *                manager nothing. 0 remembers none: every get asks the manager (a first get each time).
+     * @return this.
+     */
+    public KvPoolContext locationCacheEntries(final int entries)
+    {
+        if (entries < 0)
+        {
+            throw new IllegalArgumentException("locationCacheEntries=" + entries + " must be 0 or more");
+        }
+        this.locationCacheEntries = entries;
+        return this;
+    }
+
+    public int locationCacheEntries()
+    {
+        return locationCacheEntries;
     }
 
     /**

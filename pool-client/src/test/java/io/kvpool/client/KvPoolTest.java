@@ -109,6 +109,38 @@ class KvPoolTest
     }
 
     @Test
+    void shouldAskTheManagerOnEveryGetWhenItRemembersNoLocations()
+    {
+        final String name = namespace();
+        try (KvPool pool = KvPool.connect(fixture.poolContext().locationCacheEntries(0));
+             Arena arena = Arena.ofConfined())
+        {
+            final KvNamespace ns = pool.namespace(name, BLOCK, "t-" + name);
+            final BlockKeys keys = keys(0, 32);
+            final MemorySegment[] blocks = segments(arena, 32, BLOCK);
+            for (int i = 0; i < blocks.length; i++)
+            {
+                Payloads.fill(blocks[i], 70 + i);
+            }
+            ns.put(keys, blocks);
+            final MemorySegment[] back = segments(arena, 32, BLOCK);
+            try (ManagerClient admin = ManagerClient.connect(fixture.clientContext("", "admin")))
+            {
+                final long before = admin.stats().requests();
+                assertEquals(32, ns.get(keys, back).okCount());
+                assertEquals(32, ns.get(keys, back).okCount());
+                final long after = admin.stats().requests();
+                assertEquals(3, after - before, "two lookups and the second stats request reached the manager");
+            }
+            for (int i = 0; i < blocks.length; i++)
+            {
+                assertEquals(-1, back[i].mismatch(blocks[i]), "block " + i);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> fixture.poolContext().locationCacheEntries(-1));
+    }
+
+    @Test
     void shouldFilterTokensIntoHeldAndToCompute()
     {
         final String name = namespace();

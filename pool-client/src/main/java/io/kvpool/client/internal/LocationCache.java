@@ -9,7 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Where this client last saw each key's block: (block index, generation, offset, length, checksum). An entry is a
  * hint, never trusted: before use it is validated against the shared block table (stamp SEALED with the same
  * generation, same key), so a hit on a cached location costs no request to the manager, and a stale one costs
- * only the lookup it would have cost anyway. Bounded; cleared wholesale when full. Thread-safe.
+ * only the lookup it would have cost anyway. Bounded; cleared wholesale when full; of capacity 0, remembers nothing.
+ * Thread-safe.
  */
 public final class LocationCache
 {
@@ -47,11 +48,15 @@ public final class LocationCache
      */
     public Location get(final byte[] keys, final int offset)
     {
-        return locations.get(new Key(keys, offset));
+        return capacity == 0 ? null : locations.get(new Key(keys, offset));
     }
 
     public void put(final byte[] keys, final int offset, final Location location)
     {
+        if (capacity == 0)
+        {
+            return;
+        }
         if (locations.size() >= capacity)
         {
             locations.clear();

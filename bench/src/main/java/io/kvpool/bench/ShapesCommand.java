@@ -1,0 +1,496 @@
+package io.kvpool.bench;
+
+import io.kvpool.client.BatchResult;
+import io.kvpool.client.BlockKeys;
+import io.kvpool.client.KvNamespace;
+import io.kvpool.client.KvPool;
+import io.kvpool.client.KvPoolContext;
+import io.kvpool.client.ManagerClient;
+import io.kvpool.client.ManagerClientContext;
+import io.kvpool.manager.ManagerContext;
+import io.kvpool.manager.PoolManager;
+import io.kvpool.protocol.BlockBatch;
+import io.kvpool.protocol.ByteSizes;
+import io.kvpool.protocol.FileTrees;
+import io.kvpool.protocol.Payloads;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code ./kvpool bench shapes}: the client's data paths in every shape an engine uses them, beside a plain copy of
+ * the same bytes, in one run: mapped (load/store on the region, control over IPC) and network (Aeron UDP on
+ * loopback); first gets (the handle remembers no locations, so every get asks the manager) and repeat gets (the
+ * locations remembered, checked against the shared block table); puts of new keys; batches of 1 and 32 keys;
+ * 1 and 4 threads sharing one handle. Every get is checked (each block's first and last 8 bytes per get, every
+ * byte of the last batch at the end).
+ */
+@Command(
+    name = "shapes",
+    mixinStandardHelpOptions = true,
+    header = "Gets (first, repeat) and puts, mapped and over the network, beside a plain copy.",
+    description = "Get (first, repeat) and put throughput of the mapped and network paths, by block size, batch " +
+        "and threads sharing one handle, beside a plain copy of the same bytes, with a manager in this process " +
+        "(region in /dev/shm, UDP on 127.0.0.1). First gets come from a handle that remembers no locations " +
+        "(every get asks the manager); repeat gets from one that does.")
+final class ShapesCommand implements Callable<Integer>
+{
+    private static final long SLAB_BYTES = 64L << 20;
+
+    @Spec
+    private CommandSpec spec;
+
+    @Option(names = "--paths", split = ",", defaultValue = "mapped,network", paramLabel = "PATH",
+        description = "mapped, network or both (default: ${DEFAULT-VALUE}).")
+    private List<String> paths;
+
+    @Option(names = "--sizes", split = ",", defaultValue = "64k,2m", paramLabel = "SIZE",
+        description = "Block sizes, 4k to 64m (default: ${DEFAULT-VALUE}).")
+    private List<String> sizes;
+
+    @Option(names = "--batches", split = ",", defaultValue = "1,32", paramLabel = "N",
+        description = "Keys per request (default: ${DEFAULT-VALUE}).")
+    private List<Integer> batches;
+
+    @Option(names = "--threads", split = ",", defaultValue = "1,4", paramLabel = "N",
+        description = "Threads sharing one handle (default: ${DEFAULT-VALUE}).")
+    private List<Integer> threads;
+
+    @Option(names = "--ops", split = ",", defaultValue = "copy,get-first,get-repeat,put", paramLabel = "OP",
+        description = "copy (the baseline), get-first, get-repeat, put (default: ${DEFAULT-VALUE}).")
+    private List<String> ops;
+
+    @Option(names = "--seconds", defaultValue = "2", paramLabel = "N",
+        description = "Measured seconds per row, after half a second of warm-up (default: ${DEFAULT-VALUE}).")
+    private double seconds;
+
+    private int maxThreads;
+    private int maxBatch;
+    /** Per block size, the stored values' bytes (value i at index i), to check gets against and to put from. */
+    private final Map<Long, MemorySegment[]> valueSegments = new LinkedHashMap<>();
+
+    @Override
+    public Integer call() throws Exception
+    {
+        final PrintWriter out = spec.commandLine().getOut();
+        final long[] blockSizes = parseSizes();
+        check(batches, "--batches", BlockBatch.MAX_KEYS);
+        check(threads, "--threads", 256);
+        for (final String path : paths)
+        {
+            if (!path.equals("mapped") && !path.equals("network"))
+            {
+                throw new IllegalArgumentException("--paths=" + path + ": expected mapped or network");
+            }
+        }
+        for (final String op : ops)
+        {
+            if (!List.of("copy", "get-first", "get-repeat", "put").contains(op))
+            {
+                throw new IllegalArgumentException("--ops=" + op + ": expected copy, get-first, get-repeat or put");
+            }
+        }
+        if (!(seconds > 0))
+        {
+            throw new IllegalArgumentException("--seconds=" + seconds + ": expected more than 0");
+        }
+        maxThreads = Collections.max(threads);
+        maxBatch = Collections.max(batches);
+        java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
+        final Path directory = Files.createTempDirectory(Path.of("/dev/shm"), "kvpool-shapes-");
+        try (Setup setup = new Setup(directory, blockSizes))
+        {
+            out.printf("kvpool bench shapes: %d cores, manager in this process (region %s in %s), %s s a row%n",
+                Runtime.getRuntime().availableProcessors(), ByteSizes.format(setup.regionBytes), directory,
+                seconds);
+            out.printf("%-8s %-6s %5s %7s %-10s %10s %9s %10s %10s %9s%n", "path", "size", "batch", "threads",
+                "op", "blocks/s", "GB/s", "p50 us", "p99 us", "vs copy");
+            for (final String path : paths)
+            {
+                for (final long size : blockSizes)
+                {
+                    for (final int batch : batches)
+                    {
+                        for (final int count : threads)
+                        {
+                            double copy = Double.NaN;
+                            for (final String op : ops)
+                            {
+                                final Row row = run(setup, path, size, batch, count, op);
+                                if (op.equals("copy"))
+                                {
+                                    copy = row.gbps();
+                                }
+                                out.printf(Locale.ROOT, "%-8s %-6s %5d %7d %-10s %10.0f %9.2f %10.1f %10.1f %9s%n",
+                                    path, ByteSizes.format(size), batch, count, op, row.blocksPerSecond(),
+                                    row.gbps(), row.p50Us(), row.p99Us(), Double.isNaN(copy) || op.equals("copy") ?
+                                        "" : String.format(Locale.ROOT, "%.2fx", row.gbps() / copy));
+                                out.flush();
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        finally
+        {
+            FileTrees.delete(directory);
+        }
+        return 0;
+    }
+
+    private Row run(final Setup setup, final String path, final long size, final int batch, final int count,
+        final String op) throws Exception
+    {
+        final KvNamespace handle = switch (op)
+        {
+            case "get-first" -> setup.handle(path, false, "get", size);
+            case "get-repeat" -> setup.handle(path, true, "get", size);
+            case "put" -> setup.handle(path, true, "put", size);
+            default -> null;
+        };
+        final CyclicBarrier start = new CyclicBarrier(count);
+        final List<Thread> running = new ArrayList<>();
+        final List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
+        final long[] blocks = new long[count];
+        final Histogram[] latencies = new Histogram[count];
+        for (int t = 0; t < count; t++)
+        {
+            final int thread = t;
+            latencies[t] = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+            running.add(Thread.ofPlatform().name("shapes-" + t).start(() ->
+            {
+                try (Arena arena = Arena.ofConfined())
+                {
+                    final Worker worker = new Worker(handle, op, size, batch, thread, arena);
+                    start.await();
+                    final long warmEndNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+                    while (System.nanoTime() - warmEndNs < 0)
+                    {
+                        worker.once();
+                    }
+                    final long endNs = System.nanoTime() + (long)(seconds * 1e9);
+                    long done = 0;
+                    long now;
+                    while ((now = System.nanoTime()) - endNs < 0)
+                    {
+                        done += worker.once();
+                        latencies[thread].recordValue(Math.min(System.nanoTime() - now,
+                            latencies[thread].getHighestTrackableValue()));
+                    }
+                    worker.checkEveryByte();
+                    blocks[thread] = done;
+                }
+                catch (final Throwable ex)
+                {
+                    failures.add(ex);
+                }
+            }));
+        }
+        for (final Thread thread : running)
+        {
+            thread.join();
+        }
+        if (!failures.isEmpty())
+        {
+            throw new IllegalStateException(path + " " + op + " " + ByteSizes.format(size) + " batch " + batch +
+                " threads " + count + ": " + failures.getFirst(), failures.getFirst());
+        }
+        final Histogram all = new Histogram(TimeUnit.SECONDS.toNanos(10), 3);
+        long total = 0;
+        for (int t = 0; t < count; t++)
+        {
+            all.add(latencies[t]);
+            total += blocks[t];
+        }
+        final double perSecond = total / seconds;
+        return new Row(perSecond, perSecond * size / 1e9, all.getValueAtPercentile(50) / 1e3,
+            all.getValueAtPercentile(99) / 1e3);
+    }
+
+    private record Row(double blocksPerSecond, double gbps, double p50Us, double p99Us)
+    {
+    }
+
+    /**
+     * One thread's work: its own slice of the stored values (keys {@code thread x maxBatch} on), its own
+     * destinations, and for puts its own new keys.
+     */
+    private final class Worker
+    {
+        private final KvNamespace handle;
+        private final String op;
+        private final long size;
+        private final int batch;
+        private final int thread;
+        private final MemorySegment[] destinations;
+        private final MemorySegment[] sources;
+        private final int[] values;
+        private final byte[][] keys;
+        private long nextPut;
+        private int next;
+
+        Worker(final KvNamespace handle, final String op, final long size, final int batch,
+            final int thread, final Arena arena)
+        {
+            this.handle = handle;
+            this.op = op;
+            this.size = size;
+            this.batch = batch;
+            this.thread = thread;
+            destinations = new MemorySegment[batch];
+            sources = new MemorySegment[batch];
+            values = new int[batch];
+            keys = new byte[batch][];
+            for (int i = 0; i < batch; i++)
+            {
+                destinations[i] = arena.allocate(size, 4096);
+            }
+        }
+
+        /** @return blocks moved (and checked). */
+        long once()
+        {
+            for (int i = 0; i < batch; i++)
+            {
+                values[i] = thread * maxBatch + (next + i) % maxBatch;
+            }
+            next = (next + batch) % maxBatch;
+            switch (op)
+            {
+                case "copy" ->
+                {
+                    // The same values, in the same turn, as the gets read (and as many bytes out of cache).
+                    for (int i = 0; i < batch; i++)
+                    {
+                        MemorySegment.copy(valueOf(values[i]), 0, destinations[i], 0, size);
+                    }
+                    return batch;
+                }
+                case "put" ->
+                {
+                    for (int i = 0; i < batch; i++)
+                    {
+                        keys[i] = key(2, size, ((long)thread << 40) | nextPut++);
+                        sources[i] = valueOf(values[i]);
+                    }
+                    return handle.put(BlockKeys.of(keys), sources).okCount();
+                }
+                default ->
+                {
+                    for (int i = 0; i < batch; i++)
+                    {
+                        keys[i] = key(1, size, values[i]);
+                        destinations[i].set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 0);
+                    }
+                    final BatchResult result = handle.get(BlockKeys.of(keys), destinations);
+                    if (result.okCount() != batch)
+                    {
+                        throw new IllegalStateException("a get missed: " + result);
+                    }
+                    for (int i = 0; i < batch; i++)
+                    {
+                        final MemorySegment expected = valueOf(values[i]);
+                        if (!sameEnds(destinations[i], expected))
+                        {
+                            throw new IllegalStateException("value " + values[i] + ": wrong bytes");
+                        }
+                    }
+                    return batch;
+                }
+            }
+        }
+
+        private MemorySegment valueOf(final int value)
+        {
+            return valueSegments.get(size)[value];
+        }
+
+        void checkEveryByte()
+        {
+            if (op.startsWith("get"))
+            {
+                for (int i = 0; i < batch; i++)
+                {
+                    if (destinations[i].mismatch(valueOf(values[i])) != -1)
+                    {
+                        throw new IllegalStateException("value " + values[i] + ": bytes differ");
+                    }
+                }
+            }
+        }
+
+        private boolean sameEnds(final MemorySegment got, final MemorySegment expected)
+        {
+            return got.get(ValueLayout.JAVA_LONG_UNALIGNED, 0) == expected.get(ValueLayout.JAVA_LONG_UNALIGNED, 0) &&
+                got.get(ValueLayout.JAVA_LONG_UNALIGNED, size - 8) ==
+                    expected.get(ValueLayout.JAVA_LONG_UNALIGNED, size - 8);
+        }
+    }
+
+    /**
+     * The manager, the stored values, and the handles: per path and size, one remembering locations and one not
+     * (first gets), each shared by every thread of a row.
+     */
+    private final class Setup implements AutoCloseable
+    {
+        final long regionBytes;
+        private final Path directory;
+        private final PoolManager manager;
+        private final Arena arena = Arena.ofShared();
+        private final Map<String, KvPool> pools = new LinkedHashMap<>();
+        private final Map<String, KvNamespace> handles = new LinkedHashMap<>();
+
+        Setup(final Path directory, final long[] blockSizes)
+        {
+            this.directory = directory;
+            final int values = maxThreads * maxBatch;
+            long slabs = 2;
+            for (final long size : blockSizes)
+            {
+                slabs += getSlabs(size, values) + putSlabs(size);
+            }
+            regionBytes = slabs * SLAB_BYTES;
+            manager = PoolManager.launch(new ManagerContext().regionFile(directory.resolve("region"))
+                .regionSizeBytes(regionBytes).slabSizeBytes(SLAB_BYTES).minBlockSizeBytes(4096)
+                .embeddedAeronDir(directory.resolve("aeron")).endpoint("127.0.0.1:0").metricsPort(-1));
+            try (ManagerClient admin = ManagerClient.connect(new ManagerClientContext().aeronDir(manager.aeronDir())
+                .connectTimeout(Duration.ofSeconds(20))))
+            {
+                for (final long size : blockSizes)
+                {
+                    admin.createNamespace(name("get", size), size, getSlabs(size, values), 0, "");
+                    admin.createNamespace(name("put", size), size, 0, putSlabs(size), "");
+                }
+            }
+            for (final long size : blockSizes)
+            {
+                final MemorySegment[] stored = new MemorySegment[values];
+                final byte[][] keys = new byte[values][];
+                for (int i = 0; i < values; i++)
+                {
+                    stored[i] = arena.allocate(size, 4096);
+                    Payloads.fill(stored[i], size * 1000 + i);
+                    keys[i] = key(1, size, i);
+                }
+                valueSegments.put(size, stored);
+                final KvNamespace loader = handle("mapped", true, "get", size);
+                for (int first = 0; first < values; first += BlockBatch.MAX_KEYS)
+                {
+                    final int count = Math.min(BlockBatch.MAX_KEYS, values - first);
+                    final byte[][] slice = Arrays.copyOfRange(keys, first, first + count);
+                    final MemorySegment[] sources = Arrays.copyOfRange(stored, first, first + count);
+                    if (loader.put(BlockKeys.of(slice), sources).okCount() != count)
+                    {
+                        throw new IllegalStateException("could not store the values of " + ByteSizes.format(size));
+                    }
+                }
+            }
+        }
+
+        KvNamespace handle(final String path, final boolean remember, final String kind, final long size)
+        {
+            final String pool = path + (remember ? "" : "-first");
+            return handles.computeIfAbsent(pool + "/" + name(kind, size), key ->
+                pools.computeIfAbsent(pool, p -> connect(path, remember)).namespace(name(kind, size), size));
+        }
+
+        private KvPool connect(final String path, final boolean remember)
+        {
+            final KvPoolContext context = new KvPoolContext().aeronDir(manager.aeronDir())
+                .connectTimeout(Duration.ofSeconds(20)).locationCacheEntries(remember ? 1 << 20 : 0);
+            if (path.equals("network"))
+            {
+                context.transport("aeron").managerEndpoint(manager.udpEndpoint()).responseHost("127.0.0.1")
+                    .embeddedDriverDir(directory.resolve("client-" + (remember ? "repeat" : "first")));
+            }
+            return KvPool.connect(context);
+        }
+
+        private int getSlabs(final long size, final int values)
+        {
+            return (int)((values * size + SLAB_BYTES - 1) / SLAB_BYTES) + 1;
+        }
+
+        private int putSlabs(final long size)
+        {
+            // Twice what the threads have reserved at once, so puts evict their own older blocks, never fail.
+            return (int)Math.max(2, (2L * maxThreads * maxBatch * size + SLAB_BYTES - 1) / SLAB_BYTES);
+        }
+
+        @Override
+        public void close()
+        {
+            pools.values().forEach(KvPool::close);
+            manager.close();
+            arena.close();
+        }
+    }
+
+    private static String name(final String kind, final long size)
+    {
+        return kind + "-" + ByteSizes.format(size);
+    }
+
+    /** @return key {@code i} of a kind (1 stored values, 2 puts) and size. */
+    private static byte[] key(final int kind, final long size, final long i)
+    {
+        return ByteBuffer.allocate(32).putInt(kind).putLong(size).putLong(i).putInt(0x73686170).array();
+    }
+
+    private long[] parseSizes()
+    {
+        final long[] parsed = new long[sizes.size()];
+        for (int i = 0; i < parsed.length; i++)
+        {
+            final long size;
+            try
+            {
+                size = ByteSizes.parse(sizes.get(i));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw new IllegalArgumentException("--sizes=" + sizes.get(i) + ": " + ex.getMessage(), ex);
+            }
+            if (size < 4096 || size > SLAB_BYTES || size % 64 != 0)
+            {
+                throw new IllegalArgumentException("--sizes=" + sizes.get(i) + ": expected a multiple of 64 bytes " +
+                    "from 4k to 64m");
+            }
+            parsed[i] = size;
+        }
+        return parsed;
+    }
+
+    private static void check(final List<Integer> values, final String name, final int max)
+    {
+        for (final int value : values)
+        {
+            if (value < 1 || value > max)
+            {
+                throw new IllegalArgumentException(name + "=" + value + ": expected 1 to " + max);
+            }
+        }
+    }
+}
