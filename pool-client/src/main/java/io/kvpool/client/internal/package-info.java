@@ -1,4 +1,5 @@
 /**
- * Implementation of the client library: the location cache and the copy loops. Not API.
+ * Implementation of the client library: the control channel (requests in flight, by correlation id), the location
+ * cache, the embedded media drivers. Not API.
  */
 package io.kvpool.client.internal;
