@@ -38,21 +38,21 @@ public final class AeronLoopback implements AutoCloseable
     private final Path directory;
     private final PoolManager manager;
     private final MediaDriver clientDriver;
-    private final long blockBytes;
+    private final long blockSizeBytes;
     private final AeronIdle clientIdle;
     private final AtomicInteger clients = new AtomicInteger();
 
     /**
-     * @param blockBytes size of every value.
+     * @param blockSizeBytes size of every value.
      * @param values     distinct values stored (keys {@link #key(int)} 0 to values - 1; every byte 7).
      */
-    public AeronLoopback(final long blockBytes, final int values)
+    public AeronLoopback(final long blockSizeBytes, final int values)
     {
-        this(blockBytes, values, ManagerContext.Threading.SHARED, AeronIdle.BACKOFF, AeronIdle.BACKOFF, 1);
+        this(blockSizeBytes, values, ManagerContext.Threading.SHARED, AeronIdle.BACKOFF, AeronIdle.BACKOFF, 1);
     }
 
     /**
-     * @param blockBytes size of every value.
+     * @param blockSizeBytes size of every value.
      * @param values     distinct values stored (keys {@link #key(int)} 0 to values - 1; every byte 7).
      * @param threading  the manager's threading, and the client-side media driver's: SHARED runs each side's
      *                   driver on one thread (with the manager's agents), DEDICATED gives the driver's conductor,
@@ -63,10 +63,10 @@ public final class AeronLoopback implements AutoCloseable
      * @param dataLanes  the manager's data lanes (clients split their transfers across them).
      */
     public AeronLoopback(
-        final long blockBytes, final int values, final ManagerContext.Threading threading, final AeronIdle idle,
+        final long blockSizeBytes, final int values, final ManagerContext.Threading threading, final AeronIdle idle,
         final AeronIdle clientIdle, final int dataLanes)
     {
-        this.blockBytes = blockBytes;
+        this.blockSizeBytes = blockSizeBytes;
         this.clientIdle = clientIdle;
         try
         {
@@ -76,20 +76,20 @@ public final class AeronLoopback implements AutoCloseable
         {
             throw new UncheckedIOException(ex);
         }
-        final long slab = Math.max(2L << 20, blockBytes * 4);
+        final long slab = Math.max(2L << 20, blockSizeBytes * 4);
         manager = PoolManager.launch(new ManagerContext().regionFile(directory.resolve("region"))
-            .regionSizeBytes(Math.max(256L << 20, values * blockBytes * 4)).slabSizeBytes(slab)
+            .regionSizeBytes(Math.max(256L << 20, values * blockSizeBytes * 4)).slabSizeBytes(slab)
             .embeddedAeronDir(directory.resolve("aeron")).endpoint("127.0.0.1:0").metricsPort(-1)
             .threading(threading).idle(idle).dataLanes(dataLanes));
         try (ManagerClient admin = ManagerClient.connect(new ManagerClientContext().aeronDir(manager.aeronDir())))
         {
-            admin.createNamespace(NAMESPACE, blockBytes, 0, 0, "");
+            admin.createNamespace(NAMESPACE, blockSizeBytes, 0, 0, "");
         }
         try (KvPool loader = KvPool.connect(new KvPoolContext().aeronDir(manager.aeronDir()));
              Arena arena = Arena.ofConfined())
         {
-            final KvNamespace ns = loader.namespace(NAMESPACE, blockBytes);
-            final MemorySegment block = arena.allocate(blockBytes);
+            final KvNamespace ns = loader.namespace(NAMESPACE, blockSizeBytes);
+            final MemorySegment block = arena.allocate(blockSizeBytes);
             block.fill((byte)7);
             for (int i = 0; i < values; i++)
             {
@@ -155,9 +155,9 @@ public final class AeronLoopback implements AutoCloseable
         }
     }
 
-    public long blockBytes()
+    public long blockSizeBytes()
     {
-        return blockBytes;
+        return blockSizeBytes;
     }
 
     /**

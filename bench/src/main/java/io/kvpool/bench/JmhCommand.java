@@ -71,7 +71,7 @@ final class JmhCommand implements Callable<Integer>
         for (final RunResult result : results)
         {
             final String name = shortName(result.getParams().getBenchmark());
-            final String block = result.getParams().getParam("blockBytes");
+            final String block = result.getParams().getParam("blockSizeBytes");
             final double opsPerSecond = result.getPrimaryResult().getScore();
             if (block == null)
             {
@@ -81,7 +81,7 @@ final class JmhCommand implements Callable<Integer>
             final double gbPerSecond = opsPerSecond * Long.parseLong(block) / 1e9;
             final double baseline = results.stream()
                 .filter(r -> r.getParams().getBenchmark().endsWith("copyBaseline") &&
-                    block.equals(r.getParams().getParam("blockBytes")))
+                    block.equals(r.getParams().getParam("blockSizeBytes")))
                 .mapToDouble(r -> r.getPrimaryResult().getScore()).findFirst().orElse(Double.NaN);
             writer.printf(Locale.ROOT, "%-36s %10s %10.2f %9.1f%%%n", name, block, gbPerSecond,
                 100 * opsPerSecond / baseline);

@@ -64,7 +64,7 @@ class ReplayOptionsTest
         final CommandRun clients = run("replay", "--clients", "0");
         assertEquals(2, clients.exitCode());
         assertEquals("kvpool bench replay: --clients=0 must be between 1 and 256", clients.errLines().getFirst());
-        assertFalse(clients.err().contains("blockBytes="), "no internal record: " + clients.err());
+        assertFalse(clients.err().contains("blockSizeBytes="), "no internal record: " + clients.err());
         final CommandRun rate = run("replay", "--prefill-rate", "0");
         assertEquals(2, rate.exitCode());
         assertEquals("kvpool bench replay: --prefill-rate=0.0 must be positive (tokens/s)",

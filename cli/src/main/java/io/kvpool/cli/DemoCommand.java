@@ -73,7 +73,7 @@ final class DemoCommand implements Callable<Integer>
 
     @Option(names = "--block-size", paramLabel = "SIZE", converter = SizeConverter.class, defaultValue = "64k",
         description = "Bytes of KV per 512-token block (default: ${DEFAULT-VALUE}).")
-    private long blockBytes;
+    private long blockSizeBytes;
 
     @Option(names = "--size", paramLabel = "SIZE", converter = SizeConverter.class, defaultValue = "1g",
         description = "Region size (default: ${DEFAULT-VALUE}).")
@@ -127,13 +127,13 @@ final class DemoCommand implements Callable<Integer>
             try (ManagerClient admin = ManagerClient.connect(new ManagerClientContext()
                 .aeronDir(manager.aeronDir()).connectTimeout(Duration.ofSeconds(20))))
             {
-                admin.createNamespace(NAMESPACE, blockBytes, 0, 0, "");
+                admin.createNamespace(NAMESPACE, blockSizeBytes, 0, 0, "");
             }
             final String traceArg = trace == null ? "-sample" : trace.toString();
             final int total = DemoEngine.load(traceArg, requests).size();
             out.printf("kvpool demo: %d requests of %s, %d engine processes, %s blocks, on %s%n", total,
                 trace == null ? "the Mooncake conversation trace (sample)" : trace.getFileName(), engines,
-                ByteSizes.format(blockBytes), manager.description());
+                ByteSizes.format(blockSizeBytes), manager.description());
             out.flush();
             final Totals totals = replay(manager.aeronDir(), traceArg, total);
             report(out, totals, total, (System.nanoTime() - start) / 1e9);
@@ -222,7 +222,7 @@ final class DemoCommand implements Callable<Integer>
         final String options = System.getProperty("kvpool.jvm.options", home + "/jvm.options");
         return List.of(ProcessHandle.current().info().command().orElse("java"), "@" + options,
             "-cp", System.getProperty("java.class.path"), DemoEngine.class.getName(), aeronDir.toString(), NAMESPACE,
-            Long.toString(blockBytes), traceArg, Integer.toString(engine), Integer.toString(engines),
+            Long.toString(blockSizeBytes), traceArg, Integer.toString(engine), Integer.toString(engines),
             Integer.toString(requests), transport);
     }
 

@@ -30,7 +30,7 @@ import java.util.List;
  * get the leading hits (every byte checked against what their writer put), put the rest. Prints progress lines
  * ({@code P <requests done>}) and a final {@code RESULT} line the demo aggregates.
  * <p>
- * Arguments: aeronDir namespace blockBytes trace(|-sample) engineId engines limit transport(|auto).
+ * Arguments: aeronDir namespace blockSizeBytes trace(|-sample) engineId engines limit transport(|auto).
  */
 public final class DemoEngine
 {
@@ -45,7 +45,7 @@ public final class DemoEngine
     {
         final Path aeronDir = Path.of(args[0]);
         final String namespace = args[1];
-        final long blockBytes = Long.parseLong(args[2]);
+        final long blockSizeBytes = Long.parseLong(args[2]);
         final String trace = args[3];
         final int engine = Integer.parseInt(args[4]);
         final int engines = Integer.parseInt(args[5]);
@@ -65,14 +65,14 @@ public final class DemoEngine
             .connectTimeout(Duration.ofSeconds(30)).transport(transport));
              Arena arena = Arena.ofConfined())
         {
-            final KvNamespace ns = pool.namespace(namespace, blockBytes);
+            final KvNamespace ns = pool.namespace(namespace, blockSizeBytes);
             System.out.println("T " + pool.transportChoice());
             final MemorySegment[] buffers = new MemorySegment[BlockBatch.MAX_KEYS];
             for (int i = 0; i < buffers.length; i++)
             {
-                buffers[i] = arena.allocate(blockBytes, 4096);
+                buffers[i] = arena.allocate(blockSizeBytes, 4096);
             }
-            final MemorySegment expected = arena.allocate(blockBytes, 4096);
+            final MemorySegment expected = arena.allocate(blockSizeBytes, 4096);
             for (int r = engine; r < all.size(); r += engines)
             {
                 final long[] ids = all.get(r).hashIds();

@@ -18,7 +18,7 @@ import java.util.Arrays;
 /**
  * An engine-like client process for system tests: writes blocks whose bytes derive from their key numbers, or
  * reads them back and compares every byte. Arguments: aeronDir namespace token write|read firstKey count
- * blockBytes. Prints "wrote N" or "verified N"; exits 1 on any difference.
+ * blockSizeBytes. Prints "wrote N" or "verified N"; exits 1 on any difference.
  */
 public final class ClientWorker
 {
@@ -34,18 +34,18 @@ public final class ClientWorker
         final boolean write = "write".equals(args[3]);
         final long first = Long.parseLong(args[4]);
         final int count = Integer.parseInt(args[5]);
-        final long blockBytes = Long.parseLong(args[6]);
+        final long blockSizeBytes = Long.parseLong(args[6]);
         int done = 0;
         try (KvPool pool = KvPool.connect(new KvPoolContext().aeronDir(aeronDir).connectTimeout(Duration.ofSeconds(30)));
              Arena arena = Arena.ofConfined())
         {
-            final KvNamespace ns = pool.namespace(namespace, blockBytes, token);
+            final KvNamespace ns = pool.namespace(namespace, blockSizeBytes, token);
             final MemorySegment[] segments = new MemorySegment[32];
             for (int i = 0; i < segments.length; i++)
             {
-                segments[i] = arena.allocate(blockBytes, 64);
+                segments[i] = arena.allocate(blockSizeBytes, 64);
             }
-            final MemorySegment expected = arena.allocate(blockBytes, 64);
+            final MemorySegment expected = arena.allocate(blockSizeBytes, 64);
             for (long start = first; start < first + count; start += 32)
             {
                 final int n = (int)Math.min(32, first + count - start);
@@ -55,7 +55,7 @@ public final class ClientWorker
                 {
                     for (int i = 0; i < n; i++)
                     {
-                        batch[i] = segments[i].asSlice(0, length(start + i, blockBytes));
+                        batch[i] = segments[i].asSlice(0, length(start + i, blockSizeBytes));
                         Payloads.fill(batch[i], start + i);
                     }
                     done += ns.put(keys, batch).presentCount();
@@ -64,7 +64,7 @@ public final class ClientWorker
                 final BatchResult result = ns.get(keys, batch);
                 for (int i = 0; i < n; i++)
                 {
-                    final int length = length(start + i, blockBytes);
+                    final int length = length(start + i, blockSizeBytes);
                     final MemorySegment want = expected.asSlice(0, length);
                     Payloads.fill(want, start + i);
                     if (result.status(i) != Status.OK || result.length(i) != length ||
@@ -81,9 +81,9 @@ public final class ClientWorker
         System.exit(0);
     }
 
-    static int length(final long key, final long blockBytes)
+    static int length(final long key, final long blockSizeBytes)
     {
-        return (int)(blockBytes - key % 1024);
+        return (int)(blockSizeBytes - key % 1024);
     }
 
     static BlockKeys keys(final long first, final int count)

@@ -17,7 +17,7 @@ import java.time.Duration;
  * batches of {@code count} blocks on the mapped path, round after round with fresh keys ({@code round * count}
  * onwards), each block's bytes derived from its key ({@link Payloads#fill}); prints "round R stored N" after each.
  * A failed put (the manager restarting under it) is printed and the next round goes on. Arguments: aeronDir namespace
- * token count blockBytes rounds.
+ * token count blockSizeBytes rounds.
  */
 public final class LateWriter
 {
@@ -29,13 +29,13 @@ public final class LateWriter
     {
         final Path aeronDir = Path.of(args[0]);
         final int count = Integer.parseInt(args[3]);
-        final long blockBytes = Long.parseLong(args[4]);
+        final long blockSizeBytes = Long.parseLong(args[4]);
         final int rounds = Integer.parseInt(args[5]);
         try (KvPool pool = KvPool.connect(new KvPoolContext().aeronDir(aeronDir)
                  .connectTimeout(Duration.ofSeconds(30)));
              Arena arena = Arena.ofShared())
         {
-            final KvNamespace ns = pool.namespace(args[1], blockBytes, args[2]);
+            final KvNamespace ns = pool.namespace(args[1], blockSizeBytes, args[2]);
             final MemorySegment[] sources = new MemorySegment[count];
             for (int round = 0; round < rounds; round++)
             {
@@ -44,7 +44,7 @@ public final class LateWriter
                 {
                     if (sources[i] == null)
                     {
-                        sources[i] = arena.allocate(blockBytes, 64);
+                        sources[i] = arena.allocate(blockSizeBytes, 64);
                     }
                     Payloads.fill(sources[i], first + i);
                 }

@@ -41,7 +41,7 @@ import java.util.concurrent.CompletableFuture;
  * System properties, for diagnosis (the defaults measured best on H100 and H200 machines; bench/gpu/sweep.sh
  * varies them): {@code kvpool.gpu.streams} (copy streams, 2), {@code kvpool.gpu.kernel=vector} (pages.cu on
  * Hopper too), {@code kvpool.gpu.bulkBlocksPerSm} (6), {@code kvpool.gpu.residentBlocks} (the resident kernel's
- * moving blocks: one per multiprocessor; half and twice that measured alike).
+ * moving blocks: one per multiprocessor).
  */
 public final class GpuBridge implements AutoCloseable
 {
@@ -81,9 +81,9 @@ public final class GpuBridge implements AutoCloseable
         RESIDENT,
         /**
          * {@link #BATCH} where the driver has it and every page is at least {@link #BATCH_MIN_PAGE_BYTES}, else
-         * {@link #KERNEL}. On H100 hosts the copy engines moved 128 pages of 64 KiB or more at 91-100 % of the
-         * contiguous rate on every host tried, while the kernel's host-to-device rate depended on the host
-         * (92-94 % on some, 59 % on another); below 64 KiB the batched copy engines fall to a few GB/s.
+         * {@link #KERNEL}: the copy engines' rate for pages of 64 KiB and more held on every host tried, the
+         * kernel's depended on the host, and below 64 KiB the batched copy engines fall to a few GB/s
+         * (bench/gpu/RESULTS-h100-sweep.txt).
          */
         AUTO
     }

@@ -30,10 +30,10 @@ import java.util.TreeSet;
  *
  * @param context    connection settings.
  * @param namespace  the namespace engines use.
- * @param blockBytes its block size.
+ * @param blockSizeBytes its block size.
  * @param token      its token ("" for none).
  */
-public record ClientConfig(KvPoolContext context, String namespace, long blockBytes, String token)
+public record ClientConfig(KvPoolContext context, String namespace, long blockSizeBytes, String token)
 {
     private static final Set<String> KEYS = new TreeSet<>(Set.of("namespace", "block-size", "token",
         "manager-endpoint", "response-host", "aeron-dir", "transport", "client-name", "connect-timeout",
@@ -89,8 +89,8 @@ public record ClientConfig(KvPoolContext context, String namespace, long blockBy
             }
             current = "block-size";
             final String namespace = required(properties, "namespace", file);
-            final long blockBytes = ByteSizes.parse(required(properties, "block-size", file));
-            return new ClientConfig(context, namespace, blockBytes, properties.getProperty("token", "").trim());
+            final long blockSizeBytes = ByteSizes.parse(required(properties, "block-size", file));
+            return new ClientConfig(context, namespace, blockSizeBytes, properties.getProperty("token", "").trim());
         }
         catch (final IllegalArgumentException ex)
         {
@@ -103,7 +103,7 @@ public record ClientConfig(KvPoolContext context, String namespace, long blockBy
      */
     public KvNamespace open(final KvPool pool)
     {
-        return pool.namespace(namespace, blockBytes, token);
+        return pool.namespace(namespace, blockSizeBytes, token);
     }
 
     /**
@@ -111,7 +111,7 @@ public record ClientConfig(KvPoolContext context, String namespace, long blockBy
      */
     public String describe()
     {
-        return "namespace: " + namespace + "\nblock size: " + ByteSizes.format(blockBytes) + "\ntoken: " +
+        return "namespace: " + namespace + "\nblock size: " + ByteSizes.format(blockSizeBytes) + "\ntoken: " +
             (token.isEmpty() ? "none" : "set") + "\nmanager: " + (context.managerEndpoint() == null ?
             "this host, IPC through " + context.aeronDirectory() : "UDP " + context.managerEndpoint() +
             " (responses to " + context.responseHost() + ")") + "\ntransport: " +

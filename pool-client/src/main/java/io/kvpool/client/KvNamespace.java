@@ -35,7 +35,7 @@ public final class KvNamespace
     /** The mapped region when the transport is load/store; {@code null} for remote transports. */
     private final MemorySegment region;
     private final RegionGeometry geometry;
-    private final long blockBytes;
+    private final long blockSizeBytes;
     private final int namespaceId;
     private final boolean verifyChecksums;
     private final LocationCache cache;
@@ -44,7 +44,7 @@ public final class KvNamespace
     private final DevicePath devicePath;
 
     KvNamespace(
-        final KvPool pool, final ManagerClient control, final BlockTransport transport, final long blockBytes,
+        final KvPool pool, final ManagerClient control, final BlockTransport transport, final long blockSizeBytes,
         final KvPoolContext context)
     {
         this.pool = pool;
@@ -52,7 +52,7 @@ public final class KvNamespace
         this.transport = transport;
         this.region = transport.mappedRegion();
         this.geometry = region != null ? SuperblockDescriptor.read(region) : control.session().geometry();
-        this.blockBytes = blockBytes;
+        this.blockSizeBytes = blockSizeBytes;
         this.namespaceId = control.session().namespaceId();
         this.verifyChecksums = context.verifyChecksums();
         this.cache = new LocationCache((int)Math.min(context.locationCacheEntries(), geometry.blockTableEntries()));
@@ -65,9 +65,9 @@ public final class KvNamespace
      * @return the namespace's block size: every get destination must hold this many bytes, and no put source may
      *         exceed it.
      */
-    public long blockBytes()
+    public long blockSizeBytes()
     {
-        return blockBytes;
+        return blockSizeBytes;
     }
 
     /**
@@ -123,7 +123,7 @@ public final class KvNamespace
      * Copies blocks from the pool into the caller's memory, each exactly once.
      *
      * @param keys         blocks to get.
-     * @param destinations one per key, each at least {@link #blockBytes()} long and writable.
+     * @param destinations one per key, each at least {@link #blockSizeBytes()} long and writable.
      * @return per key {@link Status#OK} with the payload length, or {@link Status#NOT_FOUND}.
      * @throws IllegalArgumentException when a destination is missing, short or read-only.
      */
@@ -159,7 +159,7 @@ public final class KvNamespace
      * Copies blocks from the caller's memory into the pool, each exactly once, and commits them.
      *
      * @param keys    blocks to put.
-     * @param sources one per key, 1 to {@link #blockBytes()} bytes each.
+     * @param sources one per key, 1 to {@link #blockSizeBytes()} bytes each.
      * @return per key {@link Status#OK}, {@link Status#ALREADY_EXISTS}, {@link Status#WRITE_IN_PROGRESS} or
      *         {@link Status#INSUFFICIENT_CAPACITY}.
      * @throws IllegalArgumentException when a source is missing, empty or longer than a block.
@@ -246,7 +246,7 @@ public final class KvNamespace
      * Copies blocks from GPU memory into the pool by DMA (one scatter launch) and commits them.
      *
      * @param devicePointers one per key: 16-byte aligned device addresses.
-     * @param lengths        bytes of each block, 1 to {@link #blockBytes()}.
+     * @param lengths        bytes of each block, 1 to {@link #blockSizeBytes()}.
      * @return completes with per key {@link Status#OK}, {@link Status#ALREADY_EXISTS},
      *         {@link Status#WRITE_IN_PROGRESS} or {@link Status#INSUFFICIENT_CAPACITY}.
      */
@@ -260,9 +260,9 @@ public final class KvNamespace
         }
         for (int i = 0; i < lengths.length; i++)
         {
-            if (lengths[i] <= 0 || lengths[i] > blockBytes)
+            if (lengths[i] <= 0 || lengths[i] > blockSizeBytes)
             {
-                throw new IllegalArgumentException("lengths[" + i + "]=" + lengths[i] + " must be 1 to " + blockBytes);
+                throw new IllegalArgumentException("lengths[" + i + "]=" + lengths[i] + " must be 1 to " + blockSizeBytes);
             }
         }
         final GpuBridge gpu = checkDevice(keys, devicePointers);
@@ -528,16 +528,16 @@ public final class KvNamespace
             {
                 throw new IllegalArgumentException(role + "[" + i + "] is null");
             }
-            if (destination && (segment.byteSize() < blockBytes || segment.isReadOnly()))
+            if (destination && (segment.byteSize() < blockSizeBytes || segment.isReadOnly()))
             {
                 throw new IllegalArgumentException("destinations[" + i + "] is " + segment.byteSize() + " bytes" +
                     (segment.isReadOnly() ? " and read-only" : "") + "; it must be writable and hold a whole block (" +
-                    blockBytes + " bytes)");
+                    blockSizeBytes + " bytes)");
             }
-            if (!destination && (segment.byteSize() == 0 || segment.byteSize() > blockBytes))
+            if (!destination && (segment.byteSize() == 0 || segment.byteSize() > blockSizeBytes))
             {
                 throw new IllegalArgumentException("sources[" + i + "] is " + segment.byteSize() + " bytes; it " +
-                    "must be 1 to " + blockBytes + " bytes (the namespace's block size)");
+                    "must be 1 to " + blockSizeBytes + " bytes (the namespace's block size)");
             }
         }
     }

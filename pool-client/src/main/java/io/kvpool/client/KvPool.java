@@ -70,16 +70,16 @@ public final class KvPool implements AutoCloseable
      *
      * @see #namespace(String, long, String)
      */
-    public KvNamespace namespace(final String name, final long blockBytes)
+    public KvNamespace namespace(final String name, final long blockSizeBytes)
     {
-        return namespace(name, blockBytes, "");
+        return namespace(name, blockSizeBytes, "");
     }
 
     /**
      * Opens a session for a namespace and checks that its block size is the one the engine expects.
      *
      * @param name       namespace name.
-     * @param blockBytes the engine's block size; must equal the namespace's.
+     * @param blockSizeBytes the engine's block size; must equal the namespace's.
      * @param token      the namespace's token.
      * @return the namespace handle.
      * @throws IllegalArgumentException when the block size differs from the namespace's.
@@ -87,21 +87,21 @@ public final class KvPool implements AutoCloseable
      *                                  {@code MANAGER_UNREACHABLE}, or {@code REGION_MAP_FAILED} when this host
      *                                  cannot map the region.
      */
-    public synchronized KvNamespace namespace(final String name, final long blockBytes, final String token)
+    public synchronized KvNamespace namespace(final String name, final long blockSizeBytes, final String token)
     {
         ensureOpen();
         final ManagerClient control = ManagerClient.connect(context.managerClientContext(name, token));
         try
         {
             final SessionDescriptor session = control.session();
-            if (session.blockSizeBytes() != blockBytes)
+            if (session.blockSizeBytes() != blockSizeBytes)
             {
                 throw new IllegalArgumentException("namespace '" + name + "' has blockSizeBytes=" +
-                    session.blockSizeBytes() + ", not " + blockBytes + ": use the namespace's block size, or a " +
+                    session.blockSizeBytes() + ", not " + blockSizeBytes + ": use the namespace's block size, or a " +
                     "namespace made for this layout");
             }
             final BlockTransport transport = transportFor(control);
-            final KvNamespace namespace = new KvNamespace(this, control, transport, blockBytes, context);
+            final KvNamespace namespace = new KvNamespace(this, control, transport, blockSizeBytes, context);
             namespaces.add(namespace);
             return namespace;
         }

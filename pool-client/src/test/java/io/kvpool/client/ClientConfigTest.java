@@ -37,7 +37,7 @@ class ClientConfigTest
             aeron-idle=spin
             """));
         assertEquals("llama-3-8b", config.namespace());
-        assertEquals(2L << 20, config.blockBytes());
+        assertEquals(2L << 20, config.blockSizeBytes());
         assertEquals("secret", config.token());
         assertEquals("10.0.0.10:40100", config.context().managerEndpoint());
         assertEquals("10.0.0.21", config.context().responseHost());

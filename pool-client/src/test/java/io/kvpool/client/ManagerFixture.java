@@ -103,11 +103,11 @@ final class ManagerFixture implements AutoCloseable
         manager = PoolManager.launch(context().endpoint(manager.udpEndpoint()));
     }
 
-    void createNamespace(final String name, final long blockBytes, final int maxSlabs, final String token)
+    void createNamespace(final String name, final long blockSizeBytes, final int maxSlabs, final String token)
     {
         try (ManagerClient admin = ManagerClient.connect(clientContext("", "admin")))
         {
-            admin.createNamespace(name, blockBytes, 0, maxSlabs, token);
+            admin.createNamespace(name, blockSizeBytes, 0, maxSlabs, token);
         }
     }
 
@@ -135,22 +135,22 @@ final class ManagerFixture implements AutoCloseable
      * through a remote client (Aeron over UDP, through media drivers of its own as a host off the fabric runs them)
      * and asserts every byte.
      */
-    void assertPutLocallyGetOverUdp(final String namespace, final int blockBytes, final int blocks)
+    void assertPutLocallyGetOverUdp(final String namespace, final int blockSizeBytes, final int blocks)
     {
-        createNamespace(namespace, blockBytes, 0, "");
+        createNamespace(namespace, blockSizeBytes, 0, "");
         try (Arena arena = Arena.ofConfined();
              KvPool local = KvPool.connect(poolContext());
              KvPool remote = KvPool.connect(poolContext().transport("aeron").managerEndpoint(manager.udpEndpoint())
                  .responseHost("127.0.0.1").aeronIdle(idle).embeddedDriverDir(directory.resolve("remote-host"))))
         {
-            final MemorySegment[] sources = segments(arena, blocks, blockBytes);
+            final MemorySegment[] sources = segments(arena, blocks, blockSizeBytes);
             for (int i = 0; i < sources.length; i++)
             {
                 Payloads.fill(sources[i], 31 + i);
             }
-            assertEquals(blocks, local.namespace(namespace, blockBytes).put(keys(1, blocks), sources).okCount());
-            final MemorySegment[] destinations = segments(arena, blocks, blockBytes);
-            assertEquals(blocks, remote.namespace(namespace, blockBytes).get(keys(1, blocks), destinations)
+            assertEquals(blocks, local.namespace(namespace, blockSizeBytes).put(keys(1, blocks), sources).okCount());
+            final MemorySegment[] destinations = segments(arena, blocks, blockSizeBytes);
+            assertEquals(blocks, remote.namespace(namespace, blockSizeBytes).get(keys(1, blocks), destinations)
                 .okCount());
             for (int i = 0; i < sources.length; i++)
             {

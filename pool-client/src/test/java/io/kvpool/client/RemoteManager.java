@@ -97,11 +97,11 @@ final class RemoteManager implements AutoCloseable
         return drivers.resolve("driver-" + ++driversOpened);
     }
 
-    void createNamespace(final String name, final long blockBytes, final int maxSlabs, final String token)
+    void createNamespace(final String name, final long blockSizeBytes, final int maxSlabs, final String token)
     {
         try (ManagerClient admin = ManagerClient.connect(clientContext("", adminToken)))
         {
-            admin.createNamespace(name, blockBytes, 0, maxSlabs, token);
+            admin.createNamespace(name, blockSizeBytes, 0, maxSlabs, token);
         }
     }
 

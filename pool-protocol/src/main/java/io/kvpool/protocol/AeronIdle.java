@@ -31,9 +31,7 @@ public enum AeronIdle
      * Spin, offering the core to other runnable threads between polls ({@code Thread.yield}): nearly as quick as
      * SPIN while each has a core, and where there are more such threads than cores they take turns instead of
      * starving one another (busy spinners then lose the core for whole scheduler slices). For clients that run
-     * more data-path threads than the host has cores: 256 KiB GETs from four client threads over four lanes on 16
-     * cores (24 such threads with the manager's), 9.1 GB/s where BACKOFF, while it still spun 100 times before
-     * yielding, gave 6.1.
+     * more data-path threads than the host has cores (measured against BACKOFF: bench/RESULTS-remote.txt).
      */
     YIELD;
 

@@ -45,7 +45,7 @@ final class NetworkProbe
     private static Point measure(final AeronLoopback pool, final int threads, final long nanos)
         throws InterruptedException
     {
-        final long size = pool.blockBytes();
+        final long size = pool.blockSizeBytes();
         final Histogram latency = new Histogram(60_000_000_000L, 3);
         final double gbPerSecond = ParallelRun.gigabytesPerSecond("probe-aeron", threads, (id, start) ->
         {

@@ -35,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  * Client get and put of a batch of 32 blocks (64 KiB and 2 MiB) through {@link KvNamespace} on an emulated region
  * (/dev/shm) with a real manager in process, beside a plain {@code MemorySegment.copy} of the same 32 blocks from
  * the same region addresses into the same destinations. Throughput is in batches per second; bytes per second =
- * score x 32 x blockBytes, and the ratio of get to copy is the client's overhead. One block = one operation.
+ * score x 32 x blockSizeBytes, and the ratio of get to copy is the client's overhead. One block = one operation.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -45,7 +45,7 @@ public class ClientCopyBenchmark
     static final int BATCH = 32;
 
     @Param({"65536", "2097152"})
-    public int blockBytes;
+    public int blockSizeBytes;
 
     private Path directory;
     private PoolManager manager;
@@ -62,24 +62,24 @@ public class ClientCopyBenchmark
     public void setUp() throws IOException
     {
         directory = Files.createTempDirectory(Path.of("/dev/shm"), "kvpool-jmh-");
-        final long regionBytes = Math.max(512L << 20, 8L * BATCH * blockBytes);
+        final long regionBytes = Math.max(512L << 20, 8L * BATCH * blockSizeBytes);
         manager = PoolManager.launch(new ManagerContext().regionFile(directory.resolve("region"))
-            .regionSizeBytes(regionBytes).slabSizeBytes(Math.max(2L << 20, 4L * blockBytes))
+            .regionSizeBytes(regionBytes).slabSizeBytes(Math.max(2L << 20, 4L * blockSizeBytes))
             .embeddedAeronDir(directory.resolve("aeron")).metricsPort(-1));
         try (ManagerClient admin = ManagerClient.connect(new ManagerClientContext().aeronDir(manager.aeronDir())
             .connectTimeout(Duration.ofSeconds(20))))
         {
-            admin.createNamespace("bench", blockBytes, 0, 0, "");
+            admin.createNamespace("bench", blockSizeBytes, 0, 0, "");
         }
         pool = KvPool.connect(new KvPoolContext().aeronDir(manager.aeronDir()));
-        namespace = pool.namespace("bench", blockBytes);
+        namespace = pool.namespace("bench", blockSizeBytes);
         arena = Arena.ofShared();
         destinations = new MemorySegment[BATCH];
         sources = new MemorySegment[BATCH];
         for (int i = 0; i < BATCH; i++)
         {
-            destinations[i] = arena.allocate(blockBytes, 4096);
-            sources[i] = arena.allocate(blockBytes, 4096);
+            destinations[i] = arena.allocate(blockSizeBytes, 4096);
+            sources[i] = arena.allocate(blockSizeBytes, 4096);
             sources[i].fill((byte)i);
         }
         keys = keys(0);
@@ -96,7 +96,7 @@ public class ClientCopyBenchmark
             try (var view = namespace.view(keys.key(i)))
             {
                 final long offset = view.segment().address() - pool.region().segment().address();
-                poolBlocks[i] = pool.region().segment().asSlice(offset, blockBytes);
+                poolBlocks[i] = pool.region().segment().asSlice(offset, blockSizeBytes);
             }
             namespace.get(BlockKeys.of(keys.key(i)), one);
         }
@@ -121,8 +121,8 @@ public class ClientCopyBenchmark
         long bytes = 0;
         for (int i = 0; i < BATCH; i++)
         {
-            MemorySegment.copy(poolBlocks[i], 0, destinations[i], 0, blockBytes);
-            bytes += blockBytes;
+            MemorySegment.copy(poolBlocks[i], 0, destinations[i], 0, blockSizeBytes);
+            bytes += blockSizeBytes;
         }
         return bytes;
     }

@@ -27,12 +27,12 @@ final class PoolSizes
 
     /**
      * @param blocks     blocks the pool must hold, at least 1.
-     * @param blockBytes bytes of each block: a multiple of 64 that is at most a slab.
+     * @param blockSizeBytes bytes of each block: a multiple of 64 that is at most a slab.
      * @return the smallest region (a multiple of 2 MiB) whose slabs hold at least {@code blocks} such blocks.
      */
-    static long regionBytesForBlocks(final long blocks, final long blockBytes)
+    static long regionBytesForBlocks(final long blocks, final long blockSizeBytes)
     {
-        final long blocksPerSlab = RegionGeometry.DEFAULT_SLAB_SIZE_BYTES / blockBytes;
+        final long blocksPerSlab = RegionGeometry.DEFAULT_SLAB_SIZE_BYTES / blockSizeBytes;
         return regionBytesForSlabs((blocks + blocksPerSlab - 1) / blocksPerSlab);
     }
 

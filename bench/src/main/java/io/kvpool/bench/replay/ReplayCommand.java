@@ -71,7 +71,7 @@ public final class ReplayCommand implements Callable<Integer>
 
     @Option(names = "--block-bytes", paramLabel = "SIZE", defaultValue = "64k",
         description = "Bytes of KV per 512-token block (default: ${DEFAULT-VALUE}).")
-    private String blockBytes;
+    private String blockSizeBytes;
 
     @Option(names = "--capacity", paramLabel = "SIZE", defaultValue = "1g",
         description = "Size in bytes (4096, 64k, 512m, 1g) of the embedded pool's region; the replay namespace may " +
@@ -176,11 +176,11 @@ public final class ReplayCommand implements Callable<Integer>
         {
             throw new IllegalArgumentException("--capacity and --capacity-blocks both size the pool: give one");
         }
-        final long block = parseOption("--block-bytes", blockBytes);
+        final long block = parseOption("--block-bytes", blockSizeBytes);
         if (block < RegionGeometry.DEFAULT_MIN_BLOCK_SIZE_BYTES || block % RegionGeometry.BLOCK_ALIGNMENT_BYTES != 0 ||
             block > RegionGeometry.DEFAULT_SLAB_SIZE_BYTES)
         {
-            throw new IllegalArgumentException("--block-bytes=" + blockBytes + " must be a multiple of 64 bytes " +
+            throw new IllegalArgumentException("--block-bytes=" + blockSizeBytes + " must be a multiple of 64 bytes " +
                 "from 16k to 64m (a pool block)");
         }
         if (clients < 1 || clients > 256)
@@ -250,14 +250,14 @@ public final class ReplayCommand implements Callable<Integer>
     }
 
     /**
-     * @param blockBytes the replay's block size.
+     * @param blockSizeBytes the replay's block size.
      * @return the embedded pool's region size: {@code --capacity}, or what {@code --capacity-blocks} needs.
      * @throws IllegalArgumentException naming the option, its unit and the smallest pool, when it is too small.
      */
-    private long regionBytes(final long blockBytes)
+    private long regionBytes(final long blockSizeBytes)
     {
         final long smallest = PoolSizes.smallestRegionBytes();
-        final long blocksPerSlab = RegionGeometry.DEFAULT_SLAB_SIZE_BYTES / blockBytes;
+        final long blocksPerSlab = RegionGeometry.DEFAULT_SLAB_SIZE_BYTES / blockSizeBytes;
         if (capacityBlocks != null)
         {
             if (capacityBlocks < 1 || capacityBlocks > PoolSizes.MAX_BLOCKS)
@@ -265,14 +265,14 @@ public final class ReplayCommand implements Callable<Integer>
                 throw new IllegalArgumentException("--capacity-blocks=" + capacityBlocks + " must be between 1 and " +
                     PoolSizes.MAX_BLOCKS);
             }
-            return PoolSizes.regionBytesForBlocks(capacityBlocks, blockBytes);
+            return PoolSizes.regionBytesForBlocks(capacityBlocks, blockSizeBytes);
         }
         final long bytes = parseOption("--capacity", capacity);
         if (bytes < smallest)
         {
             throw new IllegalArgumentException("--capacity=" + capacity + " is " + ByteSizes.format(bytes) +
                 ": below the smallest pool, " + ByteSizes.format(smallest) + " (one 64 MiB slab, " + blocksPerSlab +
-                " blocks of " + ByteSizes.format(blockBytes) + ", and the tables). --capacity takes bytes " +
+                " blocks of " + ByteSizes.format(blockSizeBytes) + ", and the tables). --capacity takes bytes " +
                 "(e.g. 1g); for a pool of N blocks give --capacity-blocks N");
         }
         return bytes;
@@ -390,7 +390,7 @@ public final class ReplayCommand implements Callable<Integer>
         final long capacityBlocks;
         try (ManagerClient client = ManagerClient.connect(admin))
         {
-            final NamespaceInfo info = client.createNamespace(NAMESPACE, settings.blockBytes(), 0, 0, "");
+            final NamespaceInfo info = client.createNamespace(NAMESPACE, settings.blockSizeBytes(), 0, 0, "");
             final PoolStats pool = client.stats().pool();
             capacityBlocks = (long)Math.min(info.maxSlabs() == 0 ? pool.slabCount() : info.maxSlabs(),
                 pool.slabCount()) * info.blocksPerSlab();
@@ -422,7 +422,7 @@ public final class ReplayCommand implements Callable<Integer>
     private static void print(final PrintWriter out, final ReplayReport r)
     {
         out.printf(Locale.ROOT, "replay of %s: %,d requests, %d client(s), %s blocks, capacity %,d blocks, %s%n",
-            r.trace(), r.requests(), r.clients(), ByteSizes.format(r.blockBytes()), r.capacityBlocks(),
+            r.trace(), r.requests(), r.clients(), ByteSizes.format(r.blockSizeBytes()), r.capacityBlocks(),
             r.transport());
         out.printf(Locale.ROOT, "block hit rate   %.2f %%  (%,d of %,d blocks; leading run only)%n", 100 * r.hitRate(),
             r.blocksHit(), r.blocksRequested());

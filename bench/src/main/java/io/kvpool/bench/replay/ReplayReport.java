@@ -8,7 +8,7 @@ import java.util.Map;
  * @param trace                 the trace's name.
  * @param requests              requests replayed.
  * @param clients               client threads, each with its own connection.
- * @param blockBytes            bytes of KV per prefix block.
+ * @param blockSizeBytes            bytes of KV per prefix block.
  * @param tokensPerBlock        tokens per prefix block (512 in Mooncake's traces).
  * @param capacityBlocks        blocks the namespace may hold (slabs it may take times blocks per slab).
  * @param transport             the data path the clients chose, with the reason.
@@ -36,7 +36,7 @@ public record ReplayReport(
     String trace,
     int requests,
     int clients,
-    long blockBytes,
+    long blockSizeBytes,
     int tokensPerBlock,
     long capacityBlocks,
     String transport,

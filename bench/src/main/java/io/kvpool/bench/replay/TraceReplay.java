@@ -39,22 +39,22 @@ public final class TraceReplay
     private final Settings settings;
 
     /**
-     * @param blockBytes     bytes of KV per prefix block.
+     * @param blockSizeBytes     bytes of KV per prefix block.
      * @param clients        client threads.
      * @param speed          0: as fast as possible; else trace time / speed.
      * @param prefillRate    prefill tokens per second the saving is stated at.
      * @param tokensPerBlock tokens per prefix block.
      */
-    public record Settings(long blockBytes, int clients, double speed, double prefillRate, int tokensPerBlock)
+    public record Settings(long blockSizeBytes, int clients, double speed, double prefillRate, int tokensPerBlock)
     {
         public Settings
         {
-            if (blockBytes < 1 || clients < 1 || clients > 256 || speed < 0 || !(prefillRate > 0) ||
+            if (blockSizeBytes < 1 || clients < 1 || clients > 256 || speed < 0 || !(prefillRate > 0) ||
                 tokensPerBlock < 1)
             {
-                throw new IllegalArgumentException("blockBytes=" + blockBytes + " clients=" + clients + " speed=" +
+                throw new IllegalArgumentException("blockSizeBytes=" + blockSizeBytes + " clients=" + clients + " speed=" +
                     speed + " prefillRate=" + prefillRate + " tokensPerBlock=" + tokensPerBlock +
-                    ": need blockBytes >= 1, 1 <= clients <= 256, speed >= 0, prefillRate > 0, tokensPerBlock >= 1");
+                    ": need blockSizeBytes >= 1, 1 <= clients <= 256, speed >= 0, prefillRate > 0, tokensPerBlock >= 1");
             }
         }
     }
@@ -69,7 +69,7 @@ public final class TraceReplay
      * Runs the replay.
      *
      * @param connect        opens one client connection (called once per client thread).
-     * @param namespace      the namespace to use (it must exist with {@link Settings#blockBytes()}).
+     * @param namespace      the namespace to use (it must exist with {@link Settings#blockSizeBytes()}).
      * @param traceName      for the report.
      * @param capacityBlocks the namespace's capacity, for the report and the LRU reference.
      * @param evictions      reads the pool's eviction count (called before and after).
@@ -108,7 +108,7 @@ public final class TraceReplay
             total.add(client);
         }
         final LruSimulator.Result lru = LruSimulator.simulate(requests, capacityBlocks);
-        return new ReplayReport(traceName, requests.size(), clients, settings.blockBytes(),
+        return new ReplayReport(traceName, requests.size(), clients, settings.blockSizeBytes(),
             settings.tokensPerBlock(), capacityBlocks, total.transport, total.blocksRequested, total.blocksHit,
             total.blocksRequested == 0 ? 0 : (double)total.blocksHit / total.blocksRequested, lru.hitRate(),
             total.blocksStored, Map.copyOf(total.putFailures), evictions.getAsLong() - evictionsBefore,
@@ -163,14 +163,14 @@ public final class TraceReplay
             try (KvPool pool = connect.get();
                  Arena arena = Arena.ofConfined())
             {
-                final KvNamespace ns = pool.namespace(namespace, settings.blockBytes());
+                final KvNamespace ns = pool.namespace(namespace, settings.blockSizeBytes());
                 transport = pool.transportChoice();
                 final MemorySegment[] buffers = new MemorySegment[Math.max(1, longest)];
                 for (int i = 0; i < buffers.length; i++)
                 {
-                    buffers[i] = arena.allocate(settings.blockBytes(), 4096);
+                    buffers[i] = arena.allocate(settings.blockSizeBytes(), 4096);
                 }
-                final MemorySegment expected = arena.allocate(settings.blockBytes(), 4096);
+                final MemorySegment expected = arena.allocate(settings.blockSizeBytes(), 4096);
                 for (int r = id; r < requests.size(); r += clients)
                 {
                     final TraceRequest request = requests.get(r);
@@ -235,7 +235,7 @@ public final class TraceReplay
                     }
                 }
                 blocksStored += stored;
-                bytesWritten += stored * settings.blockBytes();
+                bytesWritten += stored * settings.blockSizeBytes();
             }
             blocksRequested += blocks;
             blocksHit += served;

@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Each transfer starts dealing one lane further on than the one before it in this process, so that transfers with
  * fewer chunks than there are lanes (a 16 KiB block has one) spread over all of them instead of queueing on one.
  * (Dealing a transfer over only a share of the lanes when others are in flight, to save each lane's request, reply
- * and wake-ups, was measured slower: 4 client threads over 6 lanes, 256 KiB, 6.1 GB/s against 7.7 over all lanes.)
+ * and wake-ups, was slower: bench/RESULTS-remote.txt.)
  * Thread-safe: transfers are serialized; the lanes' requests of one transfer are in flight together.
  */
 final class AeronLanesTransport implements BlockTransport

@@ -32,9 +32,8 @@ public final class DataFlyweight
      * Term length of the data channels' publications, both ways, where the manager serves several lanes (see
      * {@link #termLength}). Small on purpose: a publication's three terms (and the image's three on the far side)
      * are written and read by several threads per chunk (the data agent, the sender, the receiver, the subscriber,
-     * Aeron's cleaning), and the less of them there is, the more of it stays in cache: 16 MiB terms to 1 MiB made
-     * single 256 KiB GETs over UDP 1.7x faster on a 16-core host, and 1 MiB to 512 KiB 10-30 % faster again with
-     * six lanes and two or four client threads (docs/spec/transports.md). The largest message is a term's eighth
+     * Aeron's cleaning), and the less of them there is, the more of it stays in cache (bench/RESULTS-remote.txt has
+     * the sizes measured). The largest message is a term's eighth
      * (64 KiB): one chunk with its header, {@link #MAX_FRAME_LENGTH}.
      */
     public static final String TERM_LENGTH = "512k";
