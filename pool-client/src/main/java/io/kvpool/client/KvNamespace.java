@@ -1,15 +1,11 @@
 package io.kvpool.client;
 
 import io.kvpool.client.internal.LocationCache;
-import io.kvpool.gpu.GpuBridge;
 import io.kvpool.protocol.BlockBatch;
-import io.kvpool.protocol.BlockProtocol;
-import io.kvpool.protocol.BlockTableDescriptor;
 import io.kvpool.protocol.RegionGeometry;
 import io.kvpool.protocol.Status;
 import io.kvpool.protocol.SuperblockDescriptor;
 import io.kvpool.protocol.transport.BlockTransport;
-import io.kvpool.protocol.transport.TransferBatch;
 
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletableFuture;
@@ -24,40 +20,40 @@ import java.util.concurrent.CompletableFuture;
  * its CRC32C. Hits on locations this client has seen cost no request to the manager: the location is validated
  * against the shared block table instead.
  * <p>
- * Thread-safe: shared by all engine threads. Requests to the manager are serialized per namespace; copies run in
- * the calling threads in parallel.
+ * Thread-safe: shared by all engine threads. Their requests to the manager are in flight together (one session,
+ * answers matched by correlation id); copies run in the calling threads in parallel.
  */
 public final class KvNamespace
 {
-    private final KvPool pool;
+    private final PoolState pool;
     private final ManagerClient control;
     private final BlockTransport transport;
     /** The mapped region when the transport is load/store; {@code null} for remote transports. */
     private final MemorySegment region;
-    private final RegionGeometry geometry;
     private final long blockSizeBytes;
-    private final int namespaceId;
-    private final boolean verifyChecksums;
     private final LocationCache cache;
+    /** Where keys are on the load/store path; {@code null} for remote transports. */
+    private final Locator locator;
     private final RemotePath remote;
-    private final LeasedWriter writer;
+    private final PutPath puts;
     private final DevicePath devicePath;
 
     KvNamespace(
-        final KvPool pool, final ManagerClient control, final BlockTransport transport, final long blockSizeBytes,
+        final PoolState pool, final ManagerClient control, final BlockTransport transport, final long blockSizeBytes,
         final KvPoolContext context)
     {
         this.pool = pool;
         this.control = control;
         this.transport = transport;
         this.region = transport.mappedRegion();
-        this.geometry = region != null ? SuperblockDescriptor.read(region) : control.session().geometry();
+        final RegionGeometry geometry = region != null ? SuperblockDescriptor.read(region) :
+            control.session().geometry();
         this.blockSizeBytes = blockSizeBytes;
-        this.namespaceId = control.session().namespaceId();
-        this.verifyChecksums = context.verifyChecksums();
         this.cache = new LocationCache((int)Math.min(context.locationCacheEntries(), geometry.blockTableEntries()));
-        this.remote = new RemotePath(control, transport, cache, verifyChecksums);
-        this.writer = new LeasedWriter(control, transport, System::nanoTime);
+        this.locator = region == null ? null :
+            new Locator(region, geometry, control.session().namespaceId(), cache, control);
+        this.remote = new RemotePath(control, transport, cache, context.verifyChecksums());
+        this.puts = new PutPath(control, new LeasedWriter(control, transport, System::nanoTime), remote, cache);
         this.devicePath = region == null ? null : new DevicePath(region, geometry, control);
     }
 
@@ -87,7 +83,7 @@ public final class KvNamespace
     {
         checkKeys(keys);
         int local = 0;
-        while (region != null && local < keys.size() && validLocation(keys, local) != null)
+        while (locator != null && local < keys.size() && locator.validLocation(keys, local) != null)
         {
             local++;
         }
@@ -135,7 +131,7 @@ public final class KvNamespace
         {
             return remote.getRemote(keys, destinations);
         }
-        final LocationCache.Location[] locations = locate(keys);
+        final LocationCache.Location[] locations = locator.locate(keys);
         final BlockBatch found = new BlockBatch(keys.size());
         keys.addTo(found);
         for (int i = 0; i < keys.size(); i++)
@@ -167,7 +163,7 @@ public final class KvNamespace
     public BatchResult put(final BlockKeys keys, final MemorySegment[] sources)
     {
         final BlockBatch batch = reserveAndCopy(keys, sources);
-        return commit(keys, batch);
+        return puts.commit(keys, batch);
     }
 
     /**
@@ -179,7 +175,7 @@ public final class KvNamespace
     public CompletableFuture<BatchResult> putWriteBack(final BlockKeys keys, final MemorySegment[] sources)
     {
         final BlockBatch batch = reserveAndCopy(keys, sources);
-        return CompletableFuture.supplyAsync(() -> commit(keys, batch), pool.executor());
+        return CompletableFuture.supplyAsync(() -> puts.commit(keys, batch), pool.executor());
     }
 
     /**
@@ -238,8 +234,8 @@ public final class KvNamespace
      */
     public CompletableFuture<BatchResult> getToDevice(final BlockKeys keys, final long[] devicePointers)
     {
-        final GpuBridge gpu = checkDevice(keys, devicePointers);
-        return devicePath.get(gpu, pool.gpuMethod(), keys, locate(keys), devicePointers);
+        final PoolState.GpuRegistration gpu = checkDevice(keys, devicePointers);
+        return devicePath.get(gpu.bridge(), gpu.method(), keys, locator.locate(keys), devicePointers);
     }
 
     /**
@@ -265,19 +261,19 @@ public final class KvNamespace
                 throw new IllegalArgumentException("lengths[" + i + "]=" + lengths[i] + " must be 1 to " + blockSizeBytes);
             }
         }
-        final GpuBridge gpu = checkDevice(keys, devicePointers);
-        return devicePath.put(gpu, pool.gpuMethod(), keys, devicePointers, lengths).thenApply(batch ->
-            commit(keys, batch));
+        final PoolState.GpuRegistration gpu = checkDevice(keys, devicePointers);
+        return devicePath.put(gpu.bridge(), gpu.method(), keys, devicePointers, lengths).thenApply(batch ->
+            puts.commit(keys, batch));
     }
 
-    private GpuBridge checkDevice(final BlockKeys keys, final long[] devicePointers)
+    private PoolState.GpuRegistration checkDevice(final BlockKeys keys, final long[] devicePointers)
     {
         checkKeys(keys);
         if (devicePointers == null || devicePointers.length != keys.size())
         {
             throw new IllegalArgumentException("devicePointers must hold one address per key (" + keys.size() + ")");
         }
-        final GpuBridge gpu = pool.gpu();
+        final PoolState.GpuRegistration gpu = pool.gpu();
         if (region == null || gpu == null)
         {
             throw new IllegalStateException("the region is not registered with a GPU: call KvPool.registerWith" +
@@ -361,147 +357,7 @@ public final class KvNamespace
     {
         checkKeys(keys);
         checkSegments(sources, keys.size(), false);
-        final BlockBatch batch = new BlockBatch();
-        keys.addTo(batch);
-        control.reserve(batch);
-        try
-        {
-            final TransferBatch transfers = new TransferBatch(keys.size());
-            for (int i = 0; i < keys.size(); i++)
-            {
-                if (batch.status(i) == Status.OK)
-                {
-                    final MemorySegment source = sources[i];
-                    transfers.add(batch.blockIndex(i), batch.generation(i), batch.offset(i), (int)source.byteSize(),
-                        source);
-                }
-            }
-            if (transfers.size() > 0)
-            {
-                remote.failWhereTransferFailed(batch, writer.write(batch, transfers));
-            }
-        }
-        catch (final RuntimeException ex)
-        {
-            control.abort(batch);
-            throw ex;
-        }
-        return batch;
-    }
-
-    private BatchResult commit(final BlockKeys keys, final BlockBatch reserved)
-    {
-        final int[] statuses = new int[keys.size()];
-        final int[] lengths = new int[keys.size()];
-        final BlockBatch commits = new BlockBatch();
-        final int[] positions = new int[keys.size()];
-        for (int i = 0; i < keys.size(); i++)
-        {
-            statuses[i] = reserved.status(i);
-            if (reserved.status(i) == Status.OK)
-            {
-                positions[commits.size()] = i;
-                final int c = commits.addKey(reserved.keyArray(), i * BlockKeys.KEY_BYTES);
-                commits.blockIndex(c, reserved.blockIndex(i));
-                commits.generation(c, reserved.generation(i));
-                commits.length(c, reserved.length(i));
-                commits.checksum(c, reserved.checksum(i));
-            }
-        }
-        if (commits.size() > 0)
-        {
-            control.commit(commits);
-        }
-        for (int c = 0; c < commits.size(); c++)
-        {
-            final int i = positions[c];
-            statuses[i] = commits.status(c);
-            lengths[i] = commits.status(c) == Status.OK ? commits.length(c) : 0;
-            if (commits.status(c) == Status.OK)
-            {
-                cache.put(keys.packed(), i * BlockKeys.KEY_BYTES, new LocationCache.Location(commits.blockIndex(c),
-                    commits.generation(c), reserved.offset(i), commits.length(c), commits.checksum(c)));
-            }
-        }
-        return new BatchResult(statuses, lengths);
-    }
-
-    /**
-     * Locations of every key: validated cached ones, the rest from one LOOKUP.
-     */
-    private LocationCache.Location[] locate(final BlockKeys keys)
-    {
-        final LocationCache.Location[] locations = new LocationCache.Location[keys.size()];
-        final BlockBatch misses = new BlockBatch();
-        final int[] positions = new int[keys.size()];
-        for (int i = 0; i < keys.size(); i++)
-        {
-            locations[i] = validLocation(keys, i);
-            if (locations[i] == null)
-            {
-                positions[misses.size()] = i;
-                misses.addKey(keys.packed(), i * BlockKeys.KEY_BYTES);
-            }
-            else
-            {
-                touch(locations[i].blockIndex());
-            }
-        }
-        if (misses.size() > 0)
-        {
-            control.lookup(misses);
-            for (int m = 0; m < misses.size(); m++)
-            {
-                if (misses.status(m) == Status.OK)
-                {
-                    final int i = positions[m];
-                    locations[i] = LocationCache.Location.of(misses, m);
-                    cache.put(keys.packed(), i * BlockKeys.KEY_BYTES, locations[i]);
-                }
-            }
-        }
-        return locations;
-    }
-
-
-    /**
-     * @return the cached location of key {@code i} if the block table still says it is that key's sealed block (a
-     *         cheap check before any copy; the transfer validates the copy itself).
-     */
-    private LocationCache.Location validLocation(final BlockKeys keys, final int i)
-    {
-        final LocationCache.Location location = cache.get(keys.packed(), i * BlockKeys.KEY_BYTES);
-        if (location == null)
-        {
-            return null;
-        }
-        final long entry = geometry.blockEntryOffset(location.blockIndex());
-        if (BlockProtocol.beginRead(region, entry, location.generation()) == -1 ||
-            BlockTableDescriptor.namespaceId(region, entry) != namespaceId || !sameKey(keys, i, entry))
-        {
-            cache.remove(keys.packed(), i * BlockKeys.KEY_BYTES);
-            return null;
-        }
-        return location;
-    }
-
-    private boolean sameKey(final BlockKeys keys, final int i, final long entry)
-    {
-        return MemorySegment.mismatch(region, entry + BlockTableDescriptor.KEY_OFFSET,
-            entry + BlockTableDescriptor.KEY_OFFSET + BlockKeys.KEY_BYTES, MemorySegment.ofArray(keys.packed()),
-            (long)i * BlockKeys.KEY_BYTES, (long)(i + 1) * BlockKeys.KEY_BYTES) == -1;
-    }
-
-    /**
-     * Records a hit the manager did not see, so eviction treats the block as referenced: a tick newer than both
-     * the block's and the manager's published clock. A plain store; a lost race only ages a hint.
-     */
-    private void touch(final long blockIndex)
-    {
-        final long entry = geometry.blockEntryOffset(blockIndex);
-        final long tick = Math.max(SuperblockDescriptor.accessTick(region),
-            BlockTableDescriptor.lastAccessTick(region, entry) + 1);
-        BlockTableDescriptor.lastAccessTick(region, entry, tick);
+        return puts.reserveAndCopy(keys, sources);
     }
 
     private void checkKeys(final BlockKeys keys)

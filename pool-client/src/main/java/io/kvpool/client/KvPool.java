@@ -35,10 +35,8 @@ public final class KvPool implements AutoCloseable
     private final List<BlockTransport> transports = new ArrayList<>();
     private MappedBlockTransport mapped;
     private String transportChoice = "none";
-    private GpuBridge gpu;
-    private GpuBridge.Method gpuMethod = GpuBridge.Method.AUTO;
+    private final PoolState state;
     private PinnedMemory pinned;
-    private boolean closed;
 
     private KvPool(final KvPoolContext context)
     {
@@ -51,6 +49,7 @@ public final class KvPool implements AutoCloseable
             return thread;
         };
         this.executor = Executors.newFixedThreadPool(context.asyncThreads(), factory);
+        this.state = new PoolState(executor);
     }
 
     /**
@@ -101,7 +100,7 @@ public final class KvPool implements AutoCloseable
                     "namespace made for this layout");
             }
             final BlockTransport transport = transportFor(control);
-            final KvNamespace namespace = new KvNamespace(this, control, transport, blockSizeBytes, context);
+            final KvNamespace namespace = new KvNamespace(state, control, transport, blockSizeBytes, context);
             namespaces.add(namespace);
             return namespace;
         }
@@ -160,43 +159,17 @@ public final class KvPool implements AutoCloseable
             pinned.close();
         }
         pinned = bridge.register(mapped.region().segment());
-        gpu = bridge;
-        gpuMethod = method;
-    }
-
-    /**
-     * @return the GPU the region is registered with, or {@code null}.
-     */
-    synchronized GpuBridge gpu()
-    {
-        return gpu;
-    }
-
-    /**
-     * @return how blocks move to and from the GPU ({@link #registerWith(io.kvpool.gpu.GpuBridge,
-     *         io.kvpool.gpu.GpuBridge.Method)}).
-     */
-    synchronized GpuBridge.Method gpuMethod()
-    {
-        return gpuMethod;
-    }
-
-    ExecutorService executor()
-    {
-        return executor;
+        state.gpu(new PoolState.GpuRegistration(bridge, method));
     }
 
     void ensureOpen()
     {
-        if (closed)
-        {
-            throw new IllegalStateException("the KvPool is closed");
-        }
+        state.ensureOpen();
     }
 
     boolean isClosed()
     {
-        return closed;
+        return state.isClosed();
     }
 
     /**
@@ -274,7 +247,7 @@ public final class KvPool implements AutoCloseable
         final List<KvNamespace> open;
         synchronized (this)
         {
-            if (closed)
+            if (state.isClosed())
             {
                 return;
             }
@@ -291,7 +264,7 @@ public final class KvPool implements AutoCloseable
         }
         synchronized (this)
         {
-            closed = true;
+            state.close();
             open.forEach(KvNamespace::closeSession);
             if (pinned != null)
             {

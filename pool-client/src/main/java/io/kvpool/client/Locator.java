@@ -1,0 +1,121 @@
+package io.kvpool.client;
+
+import io.kvpool.client.internal.LocationCache;
+import io.kvpool.protocol.BlockBatch;
+import io.kvpool.protocol.BlockProtocol;
+import io.kvpool.protocol.BlockTableDescriptor;
+import io.kvpool.protocol.RegionGeometry;
+import io.kvpool.protocol.Status;
+import io.kvpool.protocol.SuperblockDescriptor;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Where a namespace's keys are, for the load/store path: a remembered location checked against the shared block
+ * table (no request), else one LOOKUP for every key not remembered. A remembered hit is recorded in the block's
+ * access tick, since the manager never saw it. Thread-safe (the cache is; the region is read and the tick written
+ * with plain accesses, as region-format.md allows for hints).
+ */
+final class Locator
+{
+    private final MemorySegment region;
+    private final RegionGeometry geometry;
+    private final int namespaceId;
+    private final LocationCache cache;
+    private final ManagerClient control;
+
+    /**
+     * @param region      the mapped region.
+     * @param geometry    its layout.
+     * @param namespaceId the namespace whose blocks a remembered location must name.
+     * @param cache       the namespace handle's remembered locations.
+     * @param control     the handle's manager session, for LOOKUPs.
+     */
+    Locator(
+        final MemorySegment region, final RegionGeometry geometry, final int namespaceId, final LocationCache cache,
+        final ManagerClient control)
+    {
+        this.region = region;
+        this.geometry = geometry;
+        this.namespaceId = namespaceId;
+        this.cache = cache;
+        this.control = control;
+    }
+
+    /**
+     * Locations of every key: validated cached ones, the rest from one LOOKUP.
+     */
+    LocationCache.Location[] locate(final BlockKeys keys)
+    {
+        final LocationCache.Location[] locations = new LocationCache.Location[keys.size()];
+        final BlockBatch misses = new BlockBatch();
+        final int[] positions = new int[keys.size()];
+        for (int i = 0; i < keys.size(); i++)
+        {
+            locations[i] = validLocation(keys, i);
+            if (locations[i] == null)
+            {
+                positions[misses.size()] = i;
+                misses.addKey(keys.packed(), i * BlockKeys.KEY_BYTES);
+            }
+            else
+            {
+                touch(locations[i].blockIndex());
+            }
+        }
+        if (misses.size() > 0)
+        {
+            control.lookup(misses);
+            for (int m = 0; m < misses.size(); m++)
+            {
+                if (misses.status(m) == Status.OK)
+                {
+                    final int i = positions[m];
+                    locations[i] = LocationCache.Location.of(misses, m);
+                    cache.put(keys.packed(), i * BlockKeys.KEY_BYTES, locations[i]);
+                }
+            }
+        }
+        return locations;
+    }
+
+    /**
+     * @return the cached location of key {@code i} if the block table still says it is that key's sealed block (a
+     *         cheap check before any copy; the transfer validates the copy itself).
+     */
+    LocationCache.Location validLocation(final BlockKeys keys, final int i)
+    {
+        final LocationCache.Location location = cache.get(keys.packed(), i * BlockKeys.KEY_BYTES);
+        if (location == null)
+        {
+            return null;
+        }
+        final long entry = geometry.blockEntryOffset(location.blockIndex());
+        if (BlockProtocol.beginRead(region, entry, location.generation()) == -1 ||
+            BlockTableDescriptor.namespaceId(region, entry) != namespaceId || !sameKey(keys, i, entry))
+        {
+            cache.remove(keys.packed(), i * BlockKeys.KEY_BYTES);
+            return null;
+        }
+        return location;
+    }
+
+    private boolean sameKey(final BlockKeys keys, final int i, final long entry)
+    {
+        return MemorySegment.mismatch(region, entry + BlockTableDescriptor.KEY_OFFSET,
+            entry + BlockTableDescriptor.KEY_OFFSET + BlockKeys.KEY_BYTES, MemorySegment.ofArray(keys.packed()),
+            (long)i * BlockKeys.KEY_BYTES, (long)(i + 1) * BlockKeys.KEY_BYTES) == -1;
+    }
+
+    /**
+     * Records a hit the manager did not see, so eviction treats the block as referenced: a tick newer than both
+     * the block's and the manager's published clock. A plain store; a lost race only ages a hint.
+     */
+    private void touch(final long blockIndex)
+    {
+        final long entry = geometry.blockEntryOffset(blockIndex);
+        final long tick = Math.max(SuperblockDescriptor.accessTick(region),
+            BlockTableDescriptor.lastAccessTick(region, entry) + 1);
+        BlockTableDescriptor.lastAccessTick(region, entry, tick);
+    }
+}
