@@ -1,13 +1,9 @@
 package io.kvpool.bench;
 
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code bench remote}'s choices that need no Redis: the lanes {@code --lanes auto} gives, the client-driver words,
@@ -63,16 +59,6 @@ class RemoteCommandTest
 
     private static void assertRefused(final String message, final String... args)
     {
-        final StringWriter err = new StringWriter();
-        final StringWriter out = new StringWriter();
-        final CommandLine command = new CommandLine(new RemoteCommand()).setErr(new PrintWriter(err))
-            .setOut(new PrintWriter(out)).setExecutionExceptionHandler((ex, line, parsed) ->
-            {
-                line.getErr().println(ex.getMessage());
-                return 1;
-            });
-        assertEquals(1, command.execute(args), out.toString());
-        assertTrue(err.toString().contains(message), err.toString());
-        assertEquals("", out.toString(), "refused before anything is printed or started");
+        Refusals.assertRefused(new RemoteCommand(), message, args);
     }
 }

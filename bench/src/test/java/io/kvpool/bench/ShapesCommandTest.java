@@ -54,16 +54,6 @@ class ShapesCommandTest
 
     private static void assertRefused(final String message, final String... args)
     {
-        final StringWriter err = new StringWriter();
-        final StringWriter out = new StringWriter();
-        final CommandLine command = new CommandLine(new ShapesCommand()).setErr(new PrintWriter(err))
-            .setOut(new PrintWriter(out)).setExecutionExceptionHandler((ex, line, parsed) ->
-            {
-                line.getErr().println(ex.getMessage());
-                return 1;
-            });
-        assertEquals(1, command.execute(args), out.toString());
-        assertTrue(err.toString().contains(message), err.toString());
-        assertEquals("", out.toString(), "refused before anything is printed or started");
+        Refusals.assertRefused(new ShapesCommand(), message, args);
     }
 }
