@@ -2,7 +2,6 @@ package io.kvpool.bench;
 
 import org.junit.jupiter.api.Test;
 
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
