@@ -6,18 +6,19 @@ import io.kvpool.protocol.Durations;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.NamespaceInfo;
 import io.kvpool.protocol.PoolException;
-import io.kvpool.protocol.wire.BatchRequestFlyweight;
-import io.kvpool.protocol.wire.BatchResponseFlyweight;
+import io.kvpool.protocol.wire.BatchRequestEncoder;
+import io.kvpool.protocol.wire.BatchResponseDecoder;
 import io.kvpool.protocol.wire.CreateNamespaceFlyweight;
 import io.kvpool.protocol.wire.ErrorFlyweight;
 import io.kvpool.protocol.wire.HelloFlyweight;
-import io.kvpool.protocol.wire.HelloOkFlyweight;
+import io.kvpool.protocol.wire.HelloOkDecoder;
 import io.kvpool.protocol.wire.MessageHeader;
 import io.kvpool.protocol.wire.MessageType;
-import io.kvpool.protocol.wire.NamespaceOkFlyweight;
-import io.kvpool.protocol.wire.OpaqueFlyweight;
+import io.kvpool.protocol.wire.NamespaceOkDecoder;
+import io.kvpool.protocol.wire.OpaqueDecoder;
+import io.kvpool.protocol.wire.OpaqueEncoder;
 import io.kvpool.protocol.wire.SessionDescriptor;
-import io.kvpool.protocol.wire.StatsResponseFlyweight;
+import io.kvpool.protocol.wire.StatsResponseDecoder;
 import io.kvpool.protocol.wire.StatsSnapshot;
 import io.kvpool.protocol.wire.WireError;
 import org.agrona.MutableDirectBuffer;
@@ -140,13 +141,13 @@ public final class ManagerClient implements AutoCloseable
     /** Extends reservation leases. @return leases renewed. */
     public int renewReservations(final BlockBatch batch)
     {
-        return batch(MessageType.RENEW, BatchRequestFlyweight.RENEW_RESERVATIONS, batch, true);
+        return batch(MessageType.RENEW, BatchRequestEncoder.RENEW_RESERVATIONS, batch, true);
     }
 
     /** Extends pin leases. @return leases renewed. */
     public int renewPins(final BlockBatch batch)
     {
-        return batch(MessageType.RENEW, BatchRequestFlyweight.RENEW_PINS, batch, true);
+        return batch(MessageType.RENEW, BatchRequestEncoder.RENEW_PINS, batch, true);
     }
 
     /** Removes keys. @return keys removed. */
@@ -167,7 +168,7 @@ public final class ManagerClient implements AutoCloseable
         final int length = exchange(call, (buffer, correlationId) -> CreateNamespaceFlyweight.encode(
             buffer, 0, correlationId, sessionId(), name, blockSizeBytes, minSlabs, maxSlabs, token), true);
         final NamespaceInfo info = MessageHeader.templateId(call.response(), 0) == MessageType.NAMESPACE_OK ?
-            NamespaceOkFlyweight.decode(call.response(), 0, length) : null;
+            NamespaceOkDecoder.decode(call.response(), 0, length) : null;
         if (info == null)
         {
             throw malformed(call);
@@ -185,10 +186,10 @@ public final class ManagerClient implements AutoCloseable
     public byte[] rdmaConnect(final byte[] endpoint)
     {
         final ControlChannel.Call call = channel.call();
-        final int length = exchange(call, (buffer, correlationId) -> OpaqueFlyweight.encode(buffer, 0,
+        final int length = exchange(call, (buffer, correlationId) -> OpaqueEncoder.encode(buffer, 0,
             MessageType.RDMA_CONNECT, correlationId, sessionId(), endpoint), false);
         final byte[] accepted = MessageHeader.templateId(call.response(), 0) == MessageType.RDMA_ACCEPT ?
-            OpaqueFlyweight.decode(call.response(), 0, length) : null;
+            OpaqueDecoder.decode(call.response(), 0, length) : null;
         if (accepted == null)
         {
             throw malformed(call);
@@ -205,7 +206,7 @@ public final class ManagerClient implements AutoCloseable
         final int length = exchange(call, (buffer, correlationId) -> MessageHeader.write(buffer, 0,
             MessageType.STATS, MessageHeader.LENGTH, correlationId, sessionId()), true);
         final StatsSnapshot snapshot = MessageHeader.templateId(call.response(), 0) == MessageType.STATS_RESPONSE ?
-            StatsResponseFlyweight.decode(call.response(), 0, length) : null;
+            StatsResponseDecoder.decode(call.response(), 0, length) : null;
         if (snapshot == null)
         {
             throw malformed(call);
@@ -216,10 +217,10 @@ public final class ManagerClient implements AutoCloseable
     private int batch(final int templateId, final int kind, final BlockBatch batch, final boolean safe)
     {
         final ControlChannel.Call call = channel.call();
-        final int length = exchange(call, (buffer, correlationId) -> BatchRequestFlyweight.encode(
+        final int length = exchange(call, (buffer, correlationId) -> BatchRequestEncoder.encode(
             buffer, 0, templateId, kind, correlationId, sessionId(), batch), safe);
         final int result = MessageHeader.templateId(call.response(), 0) == MessageType.BATCH_RESPONSE ?
-            BatchResponseFlyweight.decodeInto(call.response(), 0, length, batch) : Integer.MIN_VALUE;
+            BatchResponseDecoder.decodeInto(call.response(), 0, length, batch) : Integer.MIN_VALUE;
         if (result == Integer.MIN_VALUE)
         {
             throw malformed(call);
@@ -335,7 +336,7 @@ public final class ManagerClient implements AutoCloseable
             call.error().wrap(call.response(), 0, answer);
             throw new PoolException(call.error().code(), call.error().message(), null);
         }
-        final SessionDescriptor descriptor = HelloOkFlyweight.decode(call.response(), 0, answer);
+        final SessionDescriptor descriptor = HelloOkDecoder.decode(call.response(), 0, answer);
         if (descriptor == null)
         {
             throw malformed(call);

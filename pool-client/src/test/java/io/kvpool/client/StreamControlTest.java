@@ -5,11 +5,11 @@ import io.kvpool.manager.PoolManager;
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.FileTrees;
 import io.kvpool.protocol.Status;
-import io.kvpool.protocol.wire.BatchRequestFlyweight;
-import io.kvpool.protocol.wire.BatchResponseFlyweight;
+import io.kvpool.protocol.wire.BatchRequestEncoder;
+import io.kvpool.protocol.wire.BatchResponseDecoder;
 import io.kvpool.protocol.wire.ErrorFlyweight;
 import io.kvpool.protocol.wire.HelloFlyweight;
-import io.kvpool.protocol.wire.HelloOkFlyweight;
+import io.kvpool.protocol.wire.HelloOkDecoder;
 import io.kvpool.protocol.wire.MessageHeader;
 import io.kvpool.protocol.wire.MessageType;
 import io.kvpool.protocol.wire.SessionDescriptor;
@@ -80,13 +80,13 @@ class StreamControlTest
                     "HELLO_OK carries the whole geometry: " + session.geometry());
                 final BlockBatch keys = new BlockBatch();
                 keys.addKey(new byte[32]);
-                send(channel, BatchRequestFlyweight.encode(out, 0, MessageType.LOOKUP, 0, 2, session.sessionId(),
+                send(channel, BatchRequestEncoder.encode(out, 0, MessageType.LOOKUP, 0, 2, session.sessionId(),
                     keys));
                 final UnsafeBuffer answer = receive(channel);
                 assertEquals(MessageType.BATCH_RESPONSE, MessageHeader.templateId(answer, 0));
                 final BlockBatch result = new BlockBatch();
                 result.addZeroKey();
-                BatchResponseFlyweight.decodeInto(answer, 0, answer.capacity(), result);
+                BatchResponseDecoder.decodeInto(answer, 0, answer.capacity(), result);
                 assertEquals(Status.NOT_FOUND, result.status(0));
             }
         }
@@ -106,7 +106,7 @@ class StreamControlTest
             int length = 0;
             for (int i = 0; i < requests; i++)
             {
-                length += BatchRequestFlyweight.encode(out, length, MessageType.LOOKUP, 0, 1000 + i,
+                length += BatchRequestEncoder.encode(out, length, MessageType.LOOKUP, 0, 1000 + i,
                     session.sessionId(), keys);
             }
             send(channel, length);
@@ -258,7 +258,7 @@ class StreamControlTest
     {
         final UnsafeBuffer answer = helloAnswer(channel, namespace, token);
         assertEquals(MessageType.HELLO_OK, MessageHeader.templateId(answer, 0));
-        return HelloOkFlyweight.decode(answer, 0, answer.capacity());
+        return HelloOkDecoder.decode(answer, 0, answer.capacity());
     }
 
     private UnsafeBuffer helloAnswer(final SocketChannel channel, final String namespace, final String token)

@@ -8,7 +8,7 @@ import io.kvpool.protocol.Durations;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
 import io.kvpool.protocol.RegionGeometry;
-import io.kvpool.protocol.wire.HelloOkFlyweight;
+import io.kvpool.protocol.wire.HelloOkEncoder;
 import io.kvpool.protocol.wire.Streams;
 import io.kvpool.transport.cxl.RegionSource;
 import org.agrona.concurrent.IdleStrategy;
@@ -457,7 +457,7 @@ public final class ManagerContext
      *              port and data agent: remote clients split every transfer across them, so that no one driver's
      *              sender or receiver thread carries every byte. Lane k (from 1) listens on the UDP endpoint's
      *              port (as bound, when 0 was asked) plus k. At most
-     *              {@link HelloOkFlyweight#MAX_LANES} + 1; more than 1 needs a UDP endpoint and the embedded driver.
+     *              {@link HelloOkEncoder#MAX_LANES} + 1; more than 1 needs a UDP endpoint and the embedded driver.
      */
     public ManagerContext dataLanes(final int lanes)
     {
@@ -666,9 +666,9 @@ public final class ManagerContext
             throw invalid("max-sessions=" + maxSessions + " and max-sessions-per-host=" + maxSessionsPerHost +
                 " must each be at least 1");
         }
-        if (dataLanes < 1 || dataLanes > HelloOkFlyweight.MAX_LANES + 1)
+        if (dataLanes < 1 || dataLanes > HelloOkEncoder.MAX_LANES + 1)
         {
-            throw invalid("data-lanes=" + dataLanes + " must be 1.." + (HelloOkFlyweight.MAX_LANES + 1));
+            throw invalid("data-lanes=" + dataLanes + " must be 1.." + (HelloOkEncoder.MAX_LANES + 1));
         }
         if (dataLanes > 1 && (endpoint == null || externalAeronDir != null))
         {

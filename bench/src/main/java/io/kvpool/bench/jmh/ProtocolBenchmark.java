@@ -2,8 +2,10 @@ package io.kvpool.bench.jmh;
 
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.Status;
-import io.kvpool.protocol.wire.BatchRequestFlyweight;
-import io.kvpool.protocol.wire.BatchResponseFlyweight;
+import io.kvpool.protocol.wire.BatchRequestDecoder;
+import io.kvpool.protocol.wire.BatchRequestEncoder;
+import io.kvpool.protocol.wire.BatchResponseDecoder;
+import io.kvpool.protocol.wire.BatchResponseEncoder;
 import io.kvpool.protocol.wire.MessageType;
 import io.kvpool.protocol.wire.WireError;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -52,37 +54,37 @@ public class ProtocolBenchmark
             batch.offset(i, (1000L + i) << 16);
             batch.length(i, 65536);
         }
-        requestLength = BatchRequestFlyweight.encode(request, 0, MessageType.LOOKUP, 0, 1, 2, batch);
-        responseLength = BatchResponseFlyweight.encode(response, 0, 1, 2, KEYS, batch);
+        requestLength = BatchRequestEncoder.encode(request, 0, MessageType.LOOKUP, 0, 1, 2, batch);
+        responseLength = BatchResponseEncoder.encode(response, 0, 1, 2, KEYS, batch);
     }
 
     @Benchmark
     public int encodeRequest()
     {
-        return BatchRequestFlyweight.encode(request, 0, MessageType.LOOKUP, 0, 1, 2, batch);
+        return BatchRequestEncoder.encode(request, 0, MessageType.LOOKUP, 0, 1, 2, batch);
     }
 
     @Benchmark
     public int decodeRequest()
     {
-        if (BatchRequestFlyweight.validate(request, 0, requestLength) != WireError.NONE)
+        if (BatchRequestDecoder.validate(request, 0, requestLength) != WireError.NONE)
         {
             throw new IllegalStateException("the request does not validate");
         }
         decoded.clear();
-        BatchRequestFlyweight.decode(request, 0, decoded);
+        BatchRequestDecoder.decode(request, 0, decoded);
         return decoded.size();
     }
 
     @Benchmark
     public int encodeResponse()
     {
-        return BatchResponseFlyweight.encode(response, 0, 1, 2, KEYS, batch);
+        return BatchResponseEncoder.encode(response, 0, 1, 2, KEYS, batch);
     }
 
     @Benchmark
     public int decodeResponse()
     {
-        return BatchResponseFlyweight.decodeInto(response, 0, responseLength, batch);
+        return BatchResponseDecoder.decodeInto(response, 0, responseLength, batch);
     }
 }

@@ -16,7 +16,8 @@ import io.kvpool.protocol.Status;
 import io.kvpool.protocol.transport.BlockTransport;
 import io.kvpool.protocol.transport.TransferBatch;
 import io.kvpool.protocol.transport.TransportContext;
-import io.kvpool.protocol.wire.DataFlyweight;
+import io.kvpool.protocol.wire.DataDecoder;
+import io.kvpool.protocol.wire.DataEncoder;
 import io.kvpool.protocol.wire.MessageHeader;
 import io.kvpool.protocol.wire.MessageType;
 import io.kvpool.protocol.wire.Streams;
@@ -110,13 +111,13 @@ public final class AeronBlockTransport implements BlockTransport
     {
         return begin(batch, true, id ->
         {
-            DataFlyweight.encodeReadHeader(request, id, openSessionId, batch.size());
+            DataEncoder.encodeReadHeader(request, id, openSessionId, batch.size());
             for (int i = 0; i < batch.size(); i++)
             {
-                DataFlyweight.putReadEntry(request, i, batch.blockIndex(i), batch.generation(i),
+                DataEncoder.putReadEntry(request, i, batch.blockIndex(i), batch.generation(i),
                     batch.regionOffset(i), batch.length(i));
             }
-            send(request, 32 + batch.size() * DataFlyweight.READ_ENTRY_LENGTH);
+            send(request, 32 + batch.size() * DataEncoder.READ_ENTRY_LENGTH);
         });
     }
 
@@ -130,15 +131,15 @@ public final class AeronBlockTransport implements BlockTransport
             for (int i = 0; i < batch.size(); i++)
             {
                 final MemorySegment source = batch.segment(i);
-                for (long at = 0; at < batch.length(i); at += DataFlyweight.CHUNK_BYTES)
+                for (long at = 0; at < batch.length(i); at += DataEncoder.CHUNK_BYTES)
                 {
-                    final int length = (int)Math.min(DataFlyweight.CHUNK_BYTES, batch.length(i) - at);
-                    DataFlyweight.encodeWriteHeader(request, id, openSessionId, batch.blockIndex(i),
+                    final int length = (int)Math.min(DataEncoder.CHUNK_BYTES, batch.length(i) - at);
+                    DataEncoder.encodeWriteHeader(request, id, openSessionId, batch.blockIndex(i),
                         batch.generation(i), batch.regionOffset(i) + at, i, length);
                     sendWithPayload(source, at, length);
                 }
             }
-            send(request, DataFlyweight.encodeWriteEnd(request, id, openSessionId, batch.size()));
+            send(request, DataEncoder.encodeWriteEnd(request, id, openSessionId, batch.size()));
         });
     }
 
@@ -245,7 +246,7 @@ public final class AeronBlockTransport implements BlockTransport
         final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
         idle.reset();
         long result;
-        while ((result = publication.offer(request, 0, DataFlyweight.WRITE_HEADER_LENGTH, payload, 0, length)) < 0)
+        while ((result = publication.offer(request, 0, DataEncoder.WRITE_HEADER_LENGTH, payload, 0, length)) < 0)
         {
             failIfDead(result, deadlineNs);
             subscription.poll(assembler, 4);
@@ -307,16 +308,16 @@ public final class AeronBlockTransport implements BlockTransport
             return;
         }
         final int template = MessageHeader.templateId(buffer, offset);
-        if (template == MessageType.DATA_CHUNK && reading != null && length >= DataFlyweight.CHUNK_HEADER_LENGTH)
+        if (template == MessageType.DATA_CHUNK && reading != null && length >= DataEncoder.CHUNK_HEADER_LENGTH)
         {
-            final int entry = DataFlyweight.chunkEntry(buffer, offset);
-            final int bytes = DataFlyweight.chunkLength(buffer, offset);
-            final long at = DataFlyweight.chunkEntryOffset(buffer, offset);
-            if (entry >= 0 && entry < reading.size() && bytes == length - DataFlyweight.CHUNK_HEADER_LENGTH &&
+            final int entry = DataDecoder.chunkEntry(buffer, offset);
+            final int bytes = DataDecoder.chunkLength(buffer, offset);
+            final long at = DataDecoder.chunkEntryOffset(buffer, offset);
+            if (entry >= 0 && entry < reading.size() && bytes == length - DataEncoder.CHUNK_HEADER_LENGTH &&
                 at >= 0 && at + bytes <= reading.length(entry))
             {
                 final MemorySegment destination = reading.segment(entry);
-                final int from = offset + DataFlyweight.CHUNK_HEADER_LENGTH;
+                final int from = offset + DataEncoder.CHUNK_HEADER_LENGTH;
                 if (destination.isNative())
                 {
                     // Term buffer (or reassembly buffer) -> caller memory, one copy.
@@ -333,10 +334,10 @@ public final class AeronBlockTransport implements BlockTransport
         }
         else if (template == MessageType.DATA_DONE)
         {
-            final int count = DataFlyweight.doneCount(buffer, offset, length);
+            final int count = DataDecoder.doneCount(buffer, offset, length);
             for (int i = 0; i < Math.max(count, 0); i++)
             {
-                statuses[i] = DataFlyweight.doneStatus(buffer, offset, i);
+                statuses[i] = DataDecoder.doneStatus(buffer, offset, i);
             }
             done = count >= 0;
         }
@@ -380,8 +381,8 @@ public final class AeronBlockTransport implements BlockTransport
                 .errorHandler(ex -> LOG.log(System.Logger.Level.DEBUG, "aeron: " + ex)));
             final String target = (context.managerEndpoint() == null ? "aeron:ipc?" :
                 "aeron:udp?endpoint=" + context.managerEndpoint() + "|") + "term-length=" +
-                DataFlyweight.termLength(context.session().dataLanePorts().size() + 1) +
-                "|mtu=" + DataFlyweight.MTU;
+                DataEncoder.termLength(context.session().dataLanePorts().size() + 1) +
+                "|mtu=" + DataEncoder.MTU;
             publication = aeron.addExclusivePublication(target, DATA_STREAM_ID);
         }
         final int streamId;
@@ -399,7 +400,7 @@ public final class AeronBlockTransport implements BlockTransport
             CloseHelper.quietClose(subscription);
             // The whole window in flight, and a socket buffer that holds a 2 MiB block.
             subscription = aeron.addSubscription("aeron:udp?endpoint=" + context.responseHost() + ":0" +
-                "|rcv-wnd=" + DataFlyweight.RECEIVE_WINDOW + "|so-rcvbuf=4m", streamId);
+                "|rcv-wnd=" + DataEncoder.RECEIVE_WINDOW + "|so-rcvbuf=4m", streamId);
             final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
             String resolved;
             while ((resolved = subscription.resolvedEndpoint()) == null)
@@ -415,7 +416,7 @@ public final class AeronBlockTransport implements BlockTransport
         openSessionId = sessionId;
         final long id = correlationId++;
         expect(id);
-        send(request, DataFlyweight.encodeOpen(request, id, sessionId, streamId, channel));
+        send(request, DataEncoder.encodeOpen(request, id, sessionId, streamId, channel));
         idle.reset();
         while (!done)
         {

@@ -4,7 +4,7 @@ import io.kvpool.protocol.Status;
 import io.kvpool.protocol.transport.BlockTransport;
 import io.kvpool.protocol.transport.TransferBatch;
 import io.kvpool.protocol.transport.TransportContext;
-import io.kvpool.protocol.wire.DataFlyweight;
+import io.kvpool.protocol.wire.DataEncoder;
 import org.agrona.CloseHelper;
 import org.agrona.concurrent.IdleStrategy;
 
@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The Aeron data path over several lanes, for managers that serve more than one ({@code data-lanes}): one
  * {@link AeronBlockTransport} per lane, each to its own manager port through its own media driver (where the client
  * embeds them), and every transfer split across them so that each lane's driver threads carry a share of the bytes.
- * The batch's chunks (entries cut at {@link DataFlyweight#CHUNK_BYTES}) are dealt out in contiguous, near-equal
+ * The batch's chunks (entries cut at {@link DataEncoder#CHUNK_BYTES}) are dealt out in contiguous, near-equal
  * spans, so a lane carries at most one part of any entry and a single 256 KiB block still uses every lane it can.
  * An entry is OK only when every part of it is; a lane that fails fails the entries it carried.
  * <p>
@@ -151,8 +151,8 @@ final class AeronLanesTransport implements BlockTransport
                 if (from < to)
                 {
                     final int k = (int)((first + n) % parts.length);
-                    final long start = (from - firstChunk) * DataFlyweight.CHUNK_BYTES;
-                    final long end = Math.min(batch.length(i), (to - firstChunk) * DataFlyweight.CHUNK_BYTES);
+                    final long start = (from - firstChunk) * DataEncoder.CHUNK_BYTES;
+                    final long end = Math.min(batch.length(i), (to - firstChunk) * DataEncoder.CHUNK_BYTES);
                     final int j = parts[k].add(batch.blockIndex(i), batch.generation(i), batch.regionOffset(i) + start,
                         (int)(end - start), batch.segment(i).asSlice(start, end - start));
                     partEntry[k][j] = i;
@@ -183,7 +183,7 @@ final class AeronLanesTransport implements BlockTransport
 
     private static long chunks(final int length)
     {
-        return (length + DataFlyweight.CHUNK_BYTES - 1) / DataFlyweight.CHUNK_BYTES;
+        return (length + DataEncoder.CHUNK_BYTES - 1) / DataEncoder.CHUNK_BYTES;
     }
 
     @Override

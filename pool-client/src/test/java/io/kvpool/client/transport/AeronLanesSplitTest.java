@@ -2,7 +2,7 @@ package io.kvpool.client.transport;
 
 import io.kvpool.protocol.Status;
 import io.kvpool.protocol.transport.TransferBatch;
-import io.kvpool.protocol.wire.DataFlyweight;
+import io.kvpool.protocol.wire.DataEncoder;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class AeronLanesSplitTest
 {
-    private static final int CHUNK = DataFlyweight.CHUNK_BYTES;
+    private static final int CHUNK = DataEncoder.CHUNK_BYTES;
 
     @Test
     void shouldDealChunksOutInContiguousNearEqualSpans()

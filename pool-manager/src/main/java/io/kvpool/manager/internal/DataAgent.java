@@ -12,7 +12,8 @@ import io.kvpool.protocol.BlockTableDescriptor;
 import io.kvpool.protocol.RegionGeometry;
 import io.kvpool.protocol.Status;
 import io.kvpool.protocol.transport.TransferBatch;
-import io.kvpool.protocol.wire.DataFlyweight;
+import io.kvpool.protocol.wire.DataDecoder;
+import io.kvpool.protocol.wire.DataEncoder;
 import io.kvpool.protocol.wire.MessageHeader;
 import io.kvpool.protocol.wire.MessageType;
 import io.kvpool.transport.cxl.MappedBlockTransport;
@@ -67,7 +68,7 @@ public final class DataAgent implements Agent
      * @param subscriptions the data streams to serve (IPC, UDP).
      * @param liveSessions  the sessions the control agent has open, by id, with their namespace ids.
      * @param dataLanes     the data lanes the manager serves: they set the term length of the sessions'
-     *                      publications ({@link DataFlyweight#termLength}).
+     *                      publications ({@link DataEncoder#termLength}).
      * @param roleName      the agent's name (its thread's, when it has one).
      */
     public DataAgent(
@@ -76,7 +77,7 @@ public final class DataAgent implements Agent
         final String roleName)
     {
         this.roleName = roleName;
-        this.termLength = DataFlyweight.termLength(dataLanes);
+        this.termLength = DataEncoder.termLength(dataLanes);
         this.aeron = aeron;
         this.subscriptions = subscriptions;
         this.region = region;
@@ -142,7 +143,7 @@ public final class DataAgent implements Agent
     private void onMessage(final DirectBuffer buffer, final int offset, final int length, final Header h)
     {
         if (length < MessageHeader.LENGTH || MessageHeader.version(buffer, offset) != MessageHeader.PROTOCOL_VERSION ||
-            MessageHeader.frameLength(buffer, offset) != length || length > DataFlyweight.MAX_FRAME_LENGTH)
+            MessageHeader.frameLength(buffer, offset) != length || length > DataEncoder.MAX_FRAME_LENGTH)
         {
             return;
         }
@@ -170,7 +171,7 @@ public final class DataAgent implements Agent
         final DirectBuffer buffer, final int offset, final int length, final long sessionId, final int namespaceId,
         final long correlationId)
     {
-        final String channel = DataFlyweight.openChannel(buffer, offset, length);
+        final String channel = DataDecoder.openChannel(buffer, offset, length);
         if (channel == null)
         {
             return;
@@ -181,11 +182,11 @@ public final class DataAgent implements Agent
         {
             final ChannelUri uri = ChannelUri.parse(channel);
             uri.put("term-length", termLength);
-            uri.put("mtu", DataFlyweight.MTU);
+            uri.put("mtu", DataEncoder.MTU);
             final DataSession session = new DataSession(
-                aeron.addExclusivePublication(uri.toString(), DataFlyweight.openStreamId(buffer, offset)), namespaceId);
+                aeron.addExclusivePublication(uri.toString(), DataDecoder.openStreamId(buffer, offset)), namespaceId);
             sessions.put(sessionId, session);
-            offerWithin(session, reply, DataFlyweight.encodeDone(reply, correlationId, sessionId, new int[0], 0));
+            offerWithin(session, reply, DataEncoder.encodeDone(reply, correlationId, sessionId, new int[0], 0));
         }
         catch (final RuntimeException ex)
         {
@@ -197,7 +198,7 @@ public final class DataAgent implements Agent
         final DirectBuffer buffer, final int offset, final int length, final long sessionId, final long correlationId)
     {
         final DataSession session = sessions.get(sessionId);
-        final int count = DataFlyweight.readCount(buffer, offset, length);
+        final int count = DataDecoder.readCount(buffer, offset, length);
         if (session == null || count < 0 || session.readCorrelationId >= 0)
         {
             return;
@@ -207,10 +208,10 @@ public final class DataAgent implements Agent
         session.readEntry = -1;
         for (int i = 0; i < count; i++)
         {
-            session.readBlock[i] = DataFlyweight.readBlockIndex(buffer, offset, i);
-            session.readGeneration[i] = DataFlyweight.readGeneration(buffer, offset, i);
-            session.readRegionOffset[i] = DataFlyweight.readRegionOffset(buffer, offset, i);
-            session.readLength[i] = DataFlyweight.readLength(buffer, offset, i);
+            session.readBlock[i] = DataDecoder.readBlockIndex(buffer, offset, i);
+            session.readGeneration[i] = DataDecoder.readGeneration(buffer, offset, i);
+            session.readRegionOffset[i] = DataDecoder.readRegionOffset(buffer, offset, i);
+            session.readLength[i] = DataDecoder.readLength(buffer, offset, i);
         }
         nextEntry(session);
     }
@@ -259,11 +260,11 @@ public final class DataAgent implements Agent
                 return sent;
             }
             final int i = session.readEntry;
-            final int length = (int)Math.min(DataFlyweight.CHUNK_BYTES, session.readLength[i] - session.readOffsetInEntry);
-            DataFlyweight.encodeChunkHeader(header, session.readCorrelationId, sessionId, i, length,
+            final int length = (int)Math.min(DataEncoder.CHUNK_BYTES, session.readLength[i] - session.readOffsetInEntry);
+            DataEncoder.encodeChunkHeader(header, session.readCorrelationId, sessionId, i, length,
                 session.readOffsetInEntry);
             regionView.wrap(region.address() + session.readRegionOffset[i] + session.readOffsetInEntry, length);
-            final long result = session.publication.offer(header, 0, DataFlyweight.CHUNK_HEADER_LENGTH, regionView,
+            final long result = session.publication.offer(header, 0, DataEncoder.CHUNK_HEADER_LENGTH, regionView,
                 0, length);
             if (result < 0)
             {
@@ -283,7 +284,7 @@ public final class DataAgent implements Agent
                 nextEntry(session);
             }
         }
-        final int length = DataFlyweight.encodeDone(reply, session.readCorrelationId, sessionId, session.readStatus,
+        final int length = DataEncoder.encodeDone(reply, session.readCorrelationId, sessionId, session.readStatus,
             session.readCount);
         if (session.publication.offer(reply, 0, length) > 0)
         {
@@ -296,16 +297,16 @@ public final class DataAgent implements Agent
     private void write(final DirectBuffer buffer, final int offset, final int length, final long sessionId)
     {
         final DataSession session = sessions.get(sessionId);
-        if (session == null || length < DataFlyweight.WRITE_HEADER_LENGTH)
+        if (session == null || length < DataEncoder.WRITE_HEADER_LENGTH)
         {
             return;
         }
-        final long blockIndex = DataFlyweight.writeBlockIndex(buffer, offset);
-        final long generation = DataFlyweight.writeGeneration(buffer, offset);
-        final long regionOffset = DataFlyweight.writeRegionOffset(buffer, offset);
-        final int entry = DataFlyweight.writeEntry(buffer, offset);
-        final int bytes = DataFlyweight.writeLength(buffer, offset);
-        if (entry < 0 || entry >= session.writeStatus.length || bytes != length - DataFlyweight.WRITE_HEADER_LENGTH)
+        final long blockIndex = DataDecoder.writeBlockIndex(buffer, offset);
+        final long generation = DataDecoder.writeGeneration(buffer, offset);
+        final long regionOffset = DataDecoder.writeRegionOffset(buffer, offset);
+        final int entry = DataDecoder.writeEntry(buffer, offset);
+        final int bytes = DataDecoder.writeLength(buffer, offset);
+        if (entry < 0 || entry >= session.writeStatus.length || bytes != length - DataEncoder.WRITE_HEADER_LENGTH)
         {
             return;
         }
@@ -330,7 +331,7 @@ public final class DataAgent implements Agent
             // This agent stores on the remote writer's behalf, under the same write protocol as a mapped client:
             // a pause of this thread (GC) between the check and the store cannot land the bytes in a reused block.
             regionView.wrap(region.address() + regionOffset, bytes);
-            regionView.putBytes(0, buffer, offset + DataFlyweight.WRITE_HEADER_LENGTH, bytes);
+            regionView.putBytes(0, buffer, offset + DataEncoder.WRITE_HEADER_LENGTH, bytes);
             BlockProtocol.endWrite(region, tableEntry);
         }
     }
@@ -339,16 +340,16 @@ public final class DataAgent implements Agent
         final DirectBuffer buffer, final int offset, final int length, final long sessionId, final long correlationId)
     {
         final DataSession session = sessions.get(sessionId);
-        if (session == null || length != DataFlyweight.COUNTED_HEADER_LENGTH)
+        if (session == null || length != DataEncoder.COUNTED_HEADER_LENGTH)
         {
             return;
         }
-        final int count = Math.min(DataFlyweight.writeEndCount(buffer, offset), session.writeStatus.length);
+        final int count = Math.min(DataDecoder.writeEndCount(buffer, offset), session.writeStatus.length);
         for (int i = session.writesSeen; i < count; i++)
         {
             session.writeStatus[i] = Status.TRANSPORT_FAILED;
         }
-        offerWithin(session, reply, DataFlyweight.encodeDone(reply, correlationId, sessionId, session.writeStatus,
+        offerWithin(session, reply, DataEncoder.encodeDone(reply, correlationId, sessionId, session.writeStatus,
             Math.max(0, count)));
         Arrays.fill(session.writeStatus, Status.OK);
         session.writesSeen = 0;

@@ -5,18 +5,20 @@ import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.NamespaceInfo;
 import io.kvpool.protocol.PoolException;
 import io.kvpool.protocol.PoolStats;
-import io.kvpool.protocol.wire.BatchRequestFlyweight;
-import io.kvpool.protocol.wire.BatchResponseFlyweight;
+import io.kvpool.protocol.wire.BatchRequestDecoder;
+import io.kvpool.protocol.wire.BatchRequestEncoder;
+import io.kvpool.protocol.wire.BatchResponseEncoder;
 import io.kvpool.protocol.wire.CreateNamespaceFlyweight;
 import io.kvpool.protocol.wire.ErrorFlyweight;
 import io.kvpool.protocol.wire.HelloFlyweight;
-import io.kvpool.protocol.wire.HelloOkFlyweight;
+import io.kvpool.protocol.wire.HelloOkEncoder;
 import io.kvpool.protocol.wire.MessageHeader;
 import io.kvpool.protocol.wire.MessageType;
-import io.kvpool.protocol.wire.NamespaceOkFlyweight;
-import io.kvpool.protocol.wire.OpaqueFlyweight;
+import io.kvpool.protocol.wire.NamespaceOkEncoder;
+import io.kvpool.protocol.wire.OpaqueDecoder;
+import io.kvpool.protocol.wire.OpaqueEncoder;
 import io.kvpool.protocol.wire.SessionDescriptor;
-import io.kvpool.protocol.wire.StatsResponseFlyweight;
+import io.kvpool.protocol.wire.StatsResponseEncoder;
 import io.kvpool.protocol.wire.StatsSnapshot;
 import io.kvpool.protocol.wire.TokenProof;
 import io.kvpool.protocol.wire.WireError;
@@ -200,7 +202,7 @@ public final class RequestDispatcher
                 {
                     case MessageType.CREATE_NAMESPACE -> onCreateNamespace(session, buffer, offset, length,
                         correlationId);
-                    case MessageType.STATS -> send(session, StatsResponseFlyweight.encode(out, 0, correlationId,
+                    case MessageType.STATS -> send(session, StatsResponseEncoder.encode(out, 0, correlationId,
                         session.id, snapshot(session)));
                     case MessageType.GOODBYE -> sessions.close(session.id);
                     case MessageType.RDMA_CONNECT -> onRdmaConnect(session, buffer, offset, length, correlationId);
@@ -332,7 +334,7 @@ public final class RequestDispatcher
             info == null ? 0 : info.blockSizeBytes(), info == null ? 0 : info.blocksPerSlab(),
             pool.recoveryReport().managerEpoch(), pool.regionUuid(), pathHint, pool.geometry(), reservationLeaseNs,
             pinLeaseNs, dataLanePorts);
-        send(session, HelloOkFlyweight.encode(out, 0, correlationId, descriptor));
+        send(session, HelloOkEncoder.encode(out, 0, correlationId, descriptor));
     }
 
     /**
@@ -379,7 +381,7 @@ public final class RequestDispatcher
         final SessionRegistry.Session session, final DirectBuffer buffer, final int offset, final int length,
         final int templateId, final long correlationId)
     {
-        final int error = BatchRequestFlyweight.validate(buffer, offset, length);
+        final int error = BatchRequestDecoder.validate(buffer, offset, length);
         if (error != WireError.NONE)
         {
             refuse(session, correlationId, error, MessageType.name(templateId) + " refused: " +
@@ -392,7 +394,7 @@ public final class RequestDispatcher
                 "an admin session has no namespace: HELLO with a namespace and its token for block operations");
             return;
         }
-        BatchRequestFlyweight.decode(buffer, offset, batch);
+        BatchRequestDecoder.decode(buffer, offset, batch);
         final int ns = session.namespaceId;
         final int result = switch (templateId)
         {
@@ -406,10 +408,10 @@ public final class RequestDispatcher
             case MessageType.COMMIT -> pool.commit(ns, batch);
             case MessageType.ABORT -> pool.abort(ns, batch);
             case MessageType.UNPIN -> pool.unpin(ns, batch);
-            default -> BatchRequestFlyweight.kind(buffer, offset) == BatchRequestFlyweight.RENEW_PINS ?
+            default -> BatchRequestDecoder.kind(buffer, offset) == BatchRequestEncoder.RENEW_PINS ?
                 pool.renewPins(ns, batch) : pool.renewReservations(ns, batch);
         };
-        send(session, BatchResponseFlyweight.encode(out, 0, correlationId, session.id, result, batch));
+        send(session, BatchResponseEncoder.encode(out, 0, correlationId, session.id, result, batch));
     }
 
     private void onCreateNamespace(
@@ -435,14 +437,14 @@ public final class RequestDispatcher
         final int maxSlabs = createNamespace.maxSlabs() == 0 ? pool.geometry().slabCount() : createNamespace.maxSlabs();
         final NamespaceInfo info = pool.createNamespace(createNamespace.name(), createNamespace.blockSizeBytes(),
             createNamespace.minSlabs(), maxSlabs, tokenHash.length == 0 ? null : tokenHash);
-        send(session, NamespaceOkFlyweight.encode(out, 0, correlationId, session.id, info));
+        send(session, NamespaceOkEncoder.encode(out, 0, correlationId, session.id, info));
     }
 
     private void onRdmaConnect(
         final SessionRegistry.Session session, final DirectBuffer buffer, final int offset, final int length,
         final long correlationId)
     {
-        final byte[] endpoint = OpaqueFlyweight.decode(buffer, offset, length);
+        final byte[] endpoint = OpaqueDecoder.decode(buffer, offset, length);
         if (endpoint == null)
         {
             refuse(session, correlationId, WireError.MALFORMED, "RDMA_CONNECT refused: MALFORMED");
@@ -458,7 +460,7 @@ public final class RequestDispatcher
         else
         {
             session.remoteWriter = true;
-            send(session, OpaqueFlyweight.encode(out, 0, MessageType.RDMA_ACCEPT,
+            send(session, OpaqueEncoder.encode(out, 0, MessageType.RDMA_ACCEPT,
                 correlationId, session.id, rdma.accept(session.id, endpoint)));
         }
     }

@@ -3,16 +3,16 @@ package io.kvpool.manager.internal;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.PoolStats;
-import io.kvpool.protocol.wire.BatchRequestFlyweight;
-import io.kvpool.protocol.wire.BatchResponseFlyweight;
+import io.kvpool.protocol.wire.BatchRequestEncoder;
+import io.kvpool.protocol.wire.BatchResponseDecoder;
 import io.kvpool.protocol.wire.CreateNamespaceFlyweight;
 import io.kvpool.protocol.wire.ErrorFlyweight;
 import io.kvpool.protocol.wire.HelloFlyweight;
-import io.kvpool.protocol.wire.HelloOkFlyweight;
+import io.kvpool.protocol.wire.HelloOkDecoder;
 import io.kvpool.protocol.wire.MessageHeader;
 import io.kvpool.protocol.wire.MessageType;
-import io.kvpool.protocol.wire.NamespaceOkFlyweight;
-import io.kvpool.protocol.wire.StatsResponseFlyweight;
+import io.kvpool.protocol.wire.NamespaceOkDecoder;
+import io.kvpool.protocol.wire.StatsResponseDecoder;
 import io.kvpool.protocol.wire.WireError;
 import org.agrona.ExpandableArrayBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -194,12 +194,12 @@ class DecoderFuzzTest
                 {
                     batch.addZeroKey();
                 }
-                assertTrue(BatchResponseFlyweight.decodeInto(answer, 0, length, batch) != Integer.MIN_VALUE);
+                assertTrue(BatchResponseDecoder.decodeInto(answer, 0, length, batch) != Integer.MIN_VALUE);
             }
-            case MessageType.HELLO_OK -> assertNotNull(HelloOkFlyweight.decode(answer, 0,
+            case MessageType.HELLO_OK -> assertNotNull(HelloOkDecoder.decode(answer, 0,
                 length));
-            case MessageType.NAMESPACE_OK -> assertNotNull(NamespaceOkFlyweight.decode(answer, 0, length));
-            case MessageType.STATS_RESPONSE -> assertNotNull(StatsResponseFlyweight.decode(answer, 0, length));
+            case MessageType.NAMESPACE_OK -> assertNotNull(NamespaceOkDecoder.decode(answer, 0, length));
+            case MessageType.STATS_RESPONSE -> assertNotNull(StatsResponseDecoder.decode(answer, 0, length));
             default -> throw new AssertionError("unexpected answer " +
                 MessageType.name(MessageHeader.templateId(answer, 0)));
         }
@@ -220,9 +220,9 @@ class DecoderFuzzTest
         for (final int template : new int[]{MessageType.LOOKUP, MessageType.LONGEST_PREFIX, MessageType.RESERVE,
             MessageType.PIN, MessageType.REMOVE, MessageType.COMMIT, MessageType.ABORT, MessageType.UNPIN})
         {
-            messages.add(copy(buffer, BatchRequestFlyweight.encode(buffer, 0, template, 0, 1, session, batch)));
+            messages.add(copy(buffer, BatchRequestEncoder.encode(buffer, 0, template, 0, 1, session, batch)));
         }
-        messages.add(copy(buffer, BatchRequestFlyweight.encode(buffer, 0, MessageType.RENEW, 1, 1, session, batch)));
+        messages.add(copy(buffer, BatchRequestEncoder.encode(buffer, 0, MessageType.RENEW, 1, 1, session, batch)));
         messages.add(copy(buffer, HelloFlyweight.encode(buffer, 0, 1, 5, "alpha", "alpha-token", "aeron:ipc", "f")));
         // Hostile response channels: the manager must choose every parameter of what it opens, or open nothing.
         for (final String channel : new String[]{"aeron:ipc?term-length=256m|sparse=false",

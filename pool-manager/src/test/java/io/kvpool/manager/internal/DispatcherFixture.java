@@ -4,9 +4,9 @@ import io.kvpool.manager.PoolContext;
 import io.kvpool.manager.PoolCore;
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.FileTrees;
-import io.kvpool.protocol.wire.BatchRequestFlyweight;
+import io.kvpool.protocol.wire.BatchRequestEncoder;
 import io.kvpool.protocol.wire.HelloFlyweight;
-import io.kvpool.protocol.wire.HelloOkFlyweight;
+import io.kvpool.protocol.wire.HelloOkDecoder;
 import io.kvpool.protocol.wire.MessageHeader;
 import io.kvpool.protocol.wire.MessageType;
 import io.kvpool.transport.cxl.RegionSource;
@@ -78,7 +78,7 @@ final class DispatcherFixture implements AutoCloseable
         {
             throw new AssertionError("HELLO refused: " + MessageType.name(MessageHeader.templateId(answer, 0)));
         }
-        return HelloOkFlyweight.decode(answer, 0, answer.capacity()).sessionId();
+        return HelloOkDecoder.decode(answer, 0, answer.capacity()).sessionId();
     }
 
     RecordingChannel channelOf(final long sessionId)
@@ -91,7 +91,7 @@ final class DispatcherFixture implements AutoCloseable
      */
     UnsafeBuffer batch(final long sessionId, final int templateId, final int kind, final BlockBatch batch)
     {
-        final int length = BatchRequestFlyweight.encode(request, 0, templateId, kind,
+        final int length = BatchRequestEncoder.encode(request, 0, templateId, kind,
             correlationId++, sessionId, batch);
         final RecordingChannel channel = channelOf(sessionId);
         final int before = channel.messages.size();

@@ -3,15 +3,15 @@ package io.kvpool.manager.internal;
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.Status;
-import io.kvpool.protocol.wire.BatchRequestFlyweight;
-import io.kvpool.protocol.wire.BatchResponseFlyweight;
+import io.kvpool.protocol.wire.BatchRequestEncoder;
+import io.kvpool.protocol.wire.BatchResponseDecoder;
 import io.kvpool.protocol.wire.CreateNamespaceFlyweight;
 import io.kvpool.protocol.wire.ErrorFlyweight;
 import io.kvpool.protocol.wire.HelloFlyweight;
 import io.kvpool.protocol.wire.MessageHeader;
 import io.kvpool.protocol.wire.MessageType;
-import io.kvpool.protocol.wire.NamespaceOkFlyweight;
-import io.kvpool.protocol.wire.StatsResponseFlyweight;
+import io.kvpool.protocol.wire.NamespaceOkDecoder;
+import io.kvpool.protocol.wire.StatsResponseDecoder;
 import io.kvpool.protocol.wire.StatsSnapshot;
 import io.kvpool.protocol.wire.TokenProof;
 import io.kvpool.protocol.wire.WireError;
@@ -159,7 +159,7 @@ class RequestDispatcherTest
         assertEquals(1, decode(fixture.batch(beta, MessageType.LOOKUP, 0, stillThere), stillThere));
 
         final UnsafeBuffer stats = stats(alpha);
-        final StatsSnapshot snapshot = StatsResponseFlyweight.decode(stats, 0, stats.capacity());
+        final StatsSnapshot snapshot = StatsResponseDecoder.decode(stats, 0, stats.capacity());
         assertEquals(1, snapshot.pool().namespaces().size(), "a namespace session sees only its own figures");
         assertEquals("alpha", snapshot.pool().namespaces().getFirst().info().name());
     }
@@ -177,9 +177,9 @@ class RequestDispatcherTest
         assertEquals(WireError.NOT_AUTHORIZED, errorCode(refused));
         final UnsafeBuffer created = createNamespace(admin, "delta");
         assertEquals(MessageType.NAMESPACE_OK, MessageHeader.templateId(created, 0));
-        assertEquals("delta", NamespaceOkFlyweight.decode(created, 0, created.capacity()).name());
+        assertEquals("delta", NamespaceOkDecoder.decode(created, 0, created.capacity()).name());
         assertEquals(ErrorCode.NAMESPACE_CONFLICT.code(), errorCode(createNamespace(admin, "alpha")));
-        final StatsSnapshot all = StatsResponseFlyweight.decode(stats(admin), 0, stats(admin).capacity());
+        final StatsSnapshot all = StatsResponseDecoder.decode(stats(admin), 0, stats(admin).capacity());
         assertEquals(3, all.pool().namespaces().size());
         assertEquals(3, fixture.metrics.rejected("not_authorized"));
         assertEquals(1, fixture.metrics.rejected("refused"));
@@ -191,7 +191,7 @@ class RequestDispatcherTest
         final long alpha = fixture.session("alpha", "alpha-token");
         final RecordingChannel channel = fixture.channelOf(alpha);
         final BlockBatch batch = keys(1, 2);
-        final int length = BatchRequestFlyweight.encode(fixture.request, 0,
+        final int length = BatchRequestEncoder.encode(fixture.request, 0,
             MessageType.LOOKUP, 0, 42, alpha, batch);
         fixture.dispatcher.onMessage(fixture.request, 0, length - 5);
         assertEquals(WireError.TRUNCATED, errorCode(channel.last()));
@@ -244,7 +244,7 @@ class RequestDispatcherTest
     {
         assertEquals(MessageType.BATCH_RESPONSE, MessageHeader.templateId(answer, 0), "got " +
             MessageType.name(MessageHeader.templateId(answer, 0)));
-        return BatchResponseFlyweight.decodeInto(answer, 0, answer.capacity(), batch);
+        return BatchResponseDecoder.decodeInto(answer, 0, answer.capacity(), batch);
     }
 
     private static int errorCode(final UnsafeBuffer answer)

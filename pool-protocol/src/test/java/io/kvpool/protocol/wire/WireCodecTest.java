@@ -65,8 +65,8 @@ class WireCodecTest
         final RegionGeometry geometry = RegionGeometry.layout(64L << 20, 2L << 20, 4096, 8);
         final SessionDescriptor session = new SessionDescriptor(-5L, 3, 65536, 32, 7, UUID.randomUUID(),
             "/dev/shm/pool", geometry, 10_000_000_000L, 5_000_000_000L, List.of(40_101, 65_535));
-        final int length = HelloOkFlyweight.encode(buffer, 0, 9, session);
-        final SessionDescriptor decoded = HelloOkFlyweight.decode(buffer, 0, length);
+        final int length = HelloOkEncoder.encode(buffer, 0, 9, session);
+        final SessionDescriptor decoded = HelloOkDecoder.decode(buffer, 0, length);
         assertEquals(session.sessionId(), decoded.sessionId());
         assertEquals(session.namespaceId(), decoded.namespaceId());
         assertEquals(session.blockSizeBytes(), decoded.blockSizeBytes());
@@ -79,13 +79,13 @@ class WireCodecTest
         assertEquals(geometry.maxBlocksPerSlab(), decoded.geometry().maxBlocksPerSlab());
         assertEquals(session.pinLeaseNs(), decoded.pinLeaseNs());
         assertEquals(List.of(40_101, 65_535), decoded.dataLanePorts());
-        assertNull(HelloOkFlyweight.decode(buffer, 0, length + 3));
-        assertNull(HelloOkFlyweight.decode(buffer, 0, length - 4), "a lane cut off");
+        assertNull(HelloOkDecoder.decode(buffer, 0, length + 3));
+        assertNull(HelloOkDecoder.decode(buffer, 0, length - 4), "a lane cut off");
         buffer.putInt(length - 4, 0, MessageHeader.ORDER);
-        assertNull(HelloOkFlyweight.decode(buffer, 0, length), "port 0");
+        assertNull(HelloOkDecoder.decode(buffer, 0, length), "port 0");
         final SessionDescriptor oneLane = new SessionDescriptor(1L, 3, 65536, 32, 7, UUID.randomUUID(), "", geometry,
             1, 1, List.of());
-        assertEquals(List.of(), HelloOkFlyweight.decode(buffer, 0, HelloOkFlyweight.encode(buffer, 0, 9, oneLane))
+        assertEquals(List.of(), HelloOkDecoder.decode(buffer, 0, HelloOkEncoder.encode(buffer, 0, 9, oneLane))
             .dataLanePorts());
     }
 
@@ -108,12 +108,12 @@ class WireCodecTest
         for (final int template : new int[]{MessageType.LOOKUP, MessageType.RESERVE, MessageType.COMMIT,
             MessageType.ABORT, MessageType.UNPIN, MessageType.RENEW})
         {
-            final int kind = template == MessageType.RENEW ? BatchRequestFlyweight.RENEW_PINS : 0;
-            final int length = BatchRequestFlyweight.encode(buffer, 0, template, kind, 1, 2, batch);
+            final int kind = template == MessageType.RENEW ? BatchRequestEncoder.RENEW_PINS : 0;
+            final int length = BatchRequestEncoder.encode(buffer, 0, template, kind, 1, 2, batch);
             assertEquals(WireError.NONE, MessageHeader.validate(buffer, 0, length), MessageType.name(template));
-            assertEquals(WireError.NONE, BatchRequestFlyweight.validate(buffer, 0, length));
+            assertEquals(WireError.NONE, BatchRequestDecoder.validate(buffer, 0, length));
             final BlockBatch decoded = new BlockBatch();
-            BatchRequestFlyweight.decode(buffer, 0, decoded);
+            BatchRequestDecoder.decode(buffer, 0, decoded);
             assertEquals(1024, decoded.size());
             for (int i = 0; i < 1024; i += 97)
             {
@@ -144,13 +144,13 @@ class WireCodecTest
     {
         final BlockBatch batch = new BlockBatch();
         batch.addKey(new byte[32]);
-        final int length = BatchRequestFlyweight.encode(buffer, 0, MessageType.LOOKUP, 0, 1, 2, batch);
-        assertEquals(WireError.MALFORMED, BatchRequestFlyweight.validate(buffer, 0, length - 1));
+        final int length = BatchRequestEncoder.encode(buffer, 0, MessageType.LOOKUP, 0, 1, 2, batch);
+        assertEquals(WireError.MALFORMED, BatchRequestDecoder.validate(buffer, 0, length - 1));
         buffer.putInt(MessageHeader.LENGTH, 1025, MessageHeader.ORDER);
-        assertEquals(WireError.OUT_OF_RANGE, BatchRequestFlyweight.validate(buffer, 0, length));
+        assertEquals(WireError.OUT_OF_RANGE, BatchRequestDecoder.validate(buffer, 0, length));
         buffer.putInt(MessageHeader.LENGTH, 1, MessageHeader.ORDER);
         buffer.putInt(MessageHeader.LENGTH + 4, 3, MessageHeader.ORDER);
-        assertEquals(WireError.OUT_OF_RANGE, BatchRequestFlyweight.validate(buffer, 0, length));
+        assertEquals(WireError.OUT_OF_RANGE, BatchRequestDecoder.validate(buffer, 0, length));
     }
 
     @Test
@@ -166,20 +166,20 @@ class WireCodecTest
         batch.status(1, Status.NOT_FOUND);
         batch.status(2, Status.LEASE_EXPIRED);
         batch.pinId(2, 99);
-        final int length = BatchResponseFlyweight.encode(buffer, 0, 5, 6, 1, batch);
+        final int length = BatchResponseEncoder.encode(buffer, 0, 5, 6, 1, batch);
         final BlockBatch decoded = new BlockBatch();
         for (int i = 0; i < 3; i++)
         {
             decoded.addKey(new byte[32]);
         }
-        assertEquals(1, BatchResponseFlyweight.decodeInto(buffer, 0, length, decoded));
+        assertEquals(1, BatchResponseDecoder.decodeInto(buffer, 0, length, decoded));
         assertEquals(Status.OK, decoded.status(0));
         assertEquals(1L << 33, decoded.offset(0));
         assertEquals(Status.NOT_FOUND, decoded.status(1));
         assertEquals(Status.LEASE_EXPIRED, decoded.status(2));
         assertEquals(99, decoded.pinId(2));
         decoded.clear();
-        assertEquals(Integer.MIN_VALUE, BatchResponseFlyweight.decodeInto(buffer, 0, length, decoded),
+        assertEquals(Integer.MIN_VALUE, BatchResponseDecoder.decodeInto(buffer, 0, length, decoded),
             "a response for another batch size is refused");
     }
 
@@ -194,14 +194,14 @@ class WireCodecTest
         assertEquals("from a newer peer", error.message());
 
         final NamespaceInfo info = new NamespaceInfo(4, "mistral-7b", 131072, 16, 1, 9);
-        length = NamespaceOkFlyweight.encode(buffer, 0, 1, 2, info);
-        assertEquals(info, NamespaceOkFlyweight.decode(buffer, 0, length));
+        length = NamespaceOkEncoder.encode(buffer, 0, 1, 2, info);
+        assertEquals(info, NamespaceOkDecoder.decode(buffer, 0, length));
 
         final PoolStats.Namespace ns = new PoolStats.Namespace(info, 3, 48, 10, 2, 36, 100, 20, 5, 1, 0, 4, 1, 6);
         final PoolStats pool = new PoolStats(1L << 30, 64L << 20, 15, 2, 2, 7, 38, 1234, List.of(ns));
         final StatsSnapshot snapshot = new StatsSnapshot(3, 2, 999, 4, pool);
-        length = StatsResponseFlyweight.encode(buffer, 0, 1, 2, snapshot);
-        assertEquals(snapshot, StatsResponseFlyweight.decode(buffer, 0, length));
+        length = StatsResponseEncoder.encode(buffer, 0, 1, 2, snapshot);
+        assertEquals(snapshot, StatsResponseDecoder.decode(buffer, 0, length));
     }
 
     @Test

@@ -1,7 +1,6 @@
 package io.kvpool.protocol.wire;
 
 import io.kvpool.protocol.BlockBatch;
-import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
 /**
@@ -16,18 +15,19 @@ import org.agrona.MutableDirectBuffer;
  *     UNPIN, RENEW(pins)          16 B: u64 pinId, u64 reserved
  * </pre>
  * Encodes from and decodes into a {@link BlockBatch}; allocates nothing. Stateless.
+ * <p>
+ * The writing side, and the layout both sides share; {@link BatchRequestDecoder} reads.
  */
-public final class BatchRequestFlyweight
+public final class BatchRequestEncoder
 {
     public static final int BODY_HEADER_LENGTH = 8;
     public static final int RENEW_RESERVATIONS = 0;
     public static final int RENEW_PINS = 1;
+    static final int COUNT_OFFSET = MessageHeader.LENGTH;
+    static final int KIND_OFFSET = MessageHeader.LENGTH + 4;
+    static final int ENTRIES_OFFSET = MessageHeader.LENGTH + BODY_HEADER_LENGTH;
 
-    private static final int COUNT_OFFSET = MessageHeader.LENGTH;
-    private static final int KIND_OFFSET = MessageHeader.LENGTH + 4;
-    private static final int ENTRIES_OFFSET = MessageHeader.LENGTH + BODY_HEADER_LENGTH;
-
-    private BatchRequestFlyweight()
+    private BatchRequestEncoder()
     {
     }
 
@@ -94,75 +94,5 @@ public final class BatchRequestFlyweight
             }
         }
         return length;
-    }
-
-    /**
-     * Checks a received batch request whose header was validated.
-     *
-     * @return {@link WireError#NONE}, {@link WireError#OUT_OF_RANGE} (count or kind) or
-     *         {@link WireError#MALFORMED} (length disagrees with the count).
-     */
-    public static int validate(final DirectBuffer buffer, final int offset, final int length)
-    {
-        if (length < ENTRIES_OFFSET)
-        {
-            return WireError.MALFORMED;
-        }
-        final int templateId = MessageHeader.templateId(buffer, offset);
-        final int count = buffer.getInt(offset + COUNT_OFFSET, MessageHeader.ORDER);
-        final int kind = buffer.getInt(offset + KIND_OFFSET, MessageHeader.ORDER);
-        if (count < 0 || count > BlockBatch.MAX_KEYS ||
-            (templateId == MessageType.RENEW ? kind != RENEW_RESERVATIONS && kind != RENEW_PINS : kind != 0))
-        {
-            return WireError.OUT_OF_RANGE;
-        }
-        return length == frameLength(templateId, count) ? WireError.NONE : WireError.MALFORMED;
-    }
-
-    public static int count(final DirectBuffer buffer, final int offset)
-    {
-        return buffer.getInt(offset + COUNT_OFFSET, MessageHeader.ORDER);
-    }
-
-    public static int kind(final DirectBuffer buffer, final int offset)
-    {
-        return buffer.getInt(offset + KIND_OFFSET, MessageHeader.ORDER);
-    }
-
-    /**
-     * Decodes a validated request into a cleared batch.
-     */
-    public static void decode(final DirectBuffer buffer, final int offset, final BlockBatch batch)
-    {
-        batch.clear();
-        final int templateId = MessageHeader.templateId(buffer, offset);
-        final int kind = kind(buffer, offset);
-        final int count = count(buffer, offset);
-        int position = offset + ENTRIES_OFFSET;
-        for (int i = 0; i < count; i++)
-        {
-            if (MessageType.isKeyBatch(templateId))
-            {
-                batch.addKey(buffer, position);
-                position += BlockBatch.KEY_BYTES;
-                continue;
-            }
-            batch.addZeroKey();
-            if (templateId == MessageType.UNPIN || (templateId == MessageType.RENEW && kind == RENEW_PINS))
-            {
-                batch.pinId(i, buffer.getLong(position, MessageHeader.ORDER));
-                position += 16;
-                continue;
-            }
-            batch.blockIndex(i, buffer.getLong(position, MessageHeader.ORDER));
-            batch.generation(i, buffer.getLong(position + 8, MessageHeader.ORDER));
-            position += 16;
-            if (templateId == MessageType.COMMIT)
-            {
-                batch.length(i, buffer.getInt(position, MessageHeader.ORDER));
-                batch.checksum(i, buffer.getInt(position + 4, MessageHeader.ORDER));
-                position += 8;
-            }
-        }
     }
 }

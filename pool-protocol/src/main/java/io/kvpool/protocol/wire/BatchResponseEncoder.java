@@ -1,7 +1,6 @@
 package io.kvpool.protocol.wire;
 
 import io.kvpool.protocol.BlockBatch;
-import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
 /**
@@ -13,15 +12,17 @@ import org.agrona.MutableDirectBuffer;
  *    16  u64 blockIndex   24  u64 generation   32  u64 offset (bytes from the region start)   40  u64 pinId
  * </pre>
  * Encodes from and decodes into a {@link BlockBatch}; allocates nothing. Stateless.
+ * <p>
+ * The writing side, and the layout both sides share; {@link BatchResponseDecoder} reads.
  */
-public final class BatchResponseFlyweight
+public final class BatchResponseEncoder
 {
     public static final int ENTRY_LENGTH = 48;
-    private static final int COUNT_OFFSET = MessageHeader.LENGTH;
-    private static final int RESULT_OFFSET = MessageHeader.LENGTH + 4;
-    private static final int ENTRIES_OFFSET = MessageHeader.LENGTH + 8;
+    static final int COUNT_OFFSET = MessageHeader.LENGTH;
+    static final int RESULT_OFFSET = MessageHeader.LENGTH + 4;
+    static final int ENTRIES_OFFSET = MessageHeader.LENGTH + 8;
 
-    private BatchResponseFlyweight()
+    private BatchResponseEncoder()
     {
     }
 
@@ -58,37 +59,5 @@ public final class BatchResponseFlyweight
             buffer.putLong(position + 40, batch.pinId(i), MessageHeader.ORDER);
         }
         return length;
-    }
-
-    /**
-     * Copies a response's entries into the batch the request was made from (same order and size).
-     *
-     * @return the operation's result, or {@link Integer#MIN_VALUE} when the response is malformed or its count
-     *         differs from the batch's size.
-     */
-    public static int decodeInto(
-        final DirectBuffer buffer, final int offset, final int length, final BlockBatch batch)
-    {
-        if (length < ENTRIES_OFFSET)
-        {
-            return Integer.MIN_VALUE;
-        }
-        final int count = buffer.getInt(offset + COUNT_OFFSET, MessageHeader.ORDER);
-        if (count != batch.size() || length != frameLength(count))
-        {
-            return Integer.MIN_VALUE;
-        }
-        int position = offset + ENTRIES_OFFSET;
-        for (int i = 0; i < count; i++, position += ENTRY_LENGTH)
-        {
-            batch.status(i, buffer.getInt(position, MessageHeader.ORDER));
-            batch.length(i, buffer.getInt(position + 4, MessageHeader.ORDER));
-            batch.checksum(i, buffer.getInt(position + 8, MessageHeader.ORDER));
-            batch.blockIndex(i, buffer.getLong(position + 16, MessageHeader.ORDER));
-            batch.generation(i, buffer.getLong(position + 24, MessageHeader.ORDER));
-            batch.offset(i, buffer.getLong(position + 32, MessageHeader.ORDER));
-            batch.pinId(i, buffer.getLong(position + 40, MessageHeader.ORDER));
-        }
-        return buffer.getInt(offset + RESULT_OFFSET, MessageHeader.ORDER);
     }
 }

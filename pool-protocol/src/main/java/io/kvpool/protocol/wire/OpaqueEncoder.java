@@ -1,18 +1,19 @@
 package io.kvpool.protocol.wire;
 
-import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
 /**
  * A message whose body is one opaque byte string ({@code u16 length, bytes}), for exchanges whose content belongs
  * to a transport rather than to the protocol: RDMA_CONNECT and RDMA_ACCEPT carry RDMA endpoints. Stateless.
+ * <p>
+ * The writing side, and the layout both sides share; {@link OpaqueDecoder} reads.
  */
-public final class OpaqueFlyweight
+public final class OpaqueEncoder
 {
     /** Longest body. */
     public static final int MAX_BYTES = 1024;
 
-    private OpaqueFlyweight()
+    private OpaqueEncoder()
     {
     }
 
@@ -32,24 +33,5 @@ public final class OpaqueFlyweight
         buffer.putShort(offset + MessageHeader.LENGTH, (short)body.length, MessageHeader.ORDER);
         buffer.putBytes(offset + MessageHeader.LENGTH + 2, body);
         return MessageHeader.LENGTH + 2 + body.length;
-    }
-
-    /**
-     * @return the body, or {@code null} when malformed.
-     */
-    public static byte[] decode(final DirectBuffer buffer, final int offset, final int length)
-    {
-        if (length < MessageHeader.LENGTH + 2)
-        {
-            return null;
-        }
-        final int bytes = buffer.getShort(offset + MessageHeader.LENGTH, MessageHeader.ORDER) & 0xFFFF;
-        if (bytes > MAX_BYTES || length != MessageHeader.LENGTH + 2 + bytes)
-        {
-            return null;
-        }
-        final byte[] body = new byte[bytes];
-        buffer.getBytes(offset + MessageHeader.LENGTH + 2, body);
-        return body;
     }
 }

@@ -2,13 +2,9 @@ package io.kvpool.protocol.wire;
 
 import io.kvpool.protocol.NamespaceInfo;
 import io.kvpool.protocol.PoolStats;
-import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
-
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * STATS_RESPONSE. Body: a 72-byte pool part, then {@code count} namespace entries of 184 bytes.
@@ -22,37 +18,39 @@ import java.util.List;
  *                name (u8 length + 63 bytes UTF-8)
  * </pre>
  * Stateless.
+ * <p>
+ * The writing side, and the layout both sides share; {@link StatsResponseDecoder} reads.
  */
-public final class StatsResponseFlyweight
+public final class StatsResponseEncoder
 {
-    private static final int MANAGER_EPOCH_OFFSET = MessageHeader.LENGTH;
-    private static final int REQUESTS_OFFSET = 32;
-    private static final int REJECTED_OFFSET = 40;
-    private static final int REGION_LENGTH_OFFSET = 48;
-    private static final int SLAB_SIZE_OFFSET = 56;
-    private static final int INDEX_ENTRIES_OFFSET = 64;
-    private static final int ACCESS_TICK_OFFSET = 72;
-    private static final int SLAB_COUNT_OFFSET = 80;
-    private static final int FREE_SLABS_OFFSET = 84;
-    private static final int OPEN_RESERVATIONS_OFFSET = 88;
-    private static final int ACTIVE_PINS_OFFSET = 92;
-    private static final int SESSIONS_OFFSET = 96;
-    private static final int COUNT_OFFSET = 100;
+    static final int MANAGER_EPOCH_OFFSET = MessageHeader.LENGTH;
+    static final int REQUESTS_OFFSET = 32;
+    static final int REJECTED_OFFSET = 40;
+    static final int REGION_LENGTH_OFFSET = 48;
+    static final int SLAB_SIZE_OFFSET = 56;
+    static final int INDEX_ENTRIES_OFFSET = 64;
+    static final int ACCESS_TICK_OFFSET = 72;
+    static final int SLAB_COUNT_OFFSET = 80;
+    static final int FREE_SLABS_OFFSET = 84;
+    static final int OPEN_RESERVATIONS_OFFSET = 88;
+    static final int ACTIVE_PINS_OFFSET = 92;
+    static final int SESSIONS_OFFSET = 96;
+    static final int COUNT_OFFSET = 100;
     // Within a namespace entry:
-    private static final int SLABS_AT = 4;
-    private static final int MIN_SLABS_AT = 8;
-    private static final int MAX_SLABS_AT = 12;
-    private static final int BLOCKS_PER_SLAB_AT = 16;
-    private static final int QUARANTINED_AT = 20;
-    private static final int FIGURES_AT = 24;
-    private static final int NAME_LENGTH_AT = 120;
-    private static final int NAME_AT = 121;
-    private static final int FIGURES = 12;
-    private static final int ENTRIES_OFFSET = 104;
-    private static final int ENTRY_LENGTH = 184;
-    private static final int NAME_BYTES = 63;
+    static final int SLABS_AT = 4;
+    static final int MIN_SLABS_AT = 8;
+    static final int MAX_SLABS_AT = 12;
+    static final int BLOCKS_PER_SLAB_AT = 16;
+    static final int QUARANTINED_AT = 20;
+    static final int FIGURES_AT = 24;
+    static final int NAME_LENGTH_AT = 120;
+    static final int NAME_AT = 121;
+    static final int FIGURES = 12;
+    static final int ENTRIES_OFFSET = 104;
+    static final int ENTRY_LENGTH = 184;
+    static final int NAME_BYTES = 63;
 
-    private StatsResponseFlyweight()
+    private StatsResponseEncoder()
     {
     }
 
@@ -104,49 +102,6 @@ public final class StatsResponseFlyweight
             position += ENTRY_LENGTH;
         }
         return length;
-    }
-
-    /**
-     * @return the snapshot, or {@code null} when malformed.
-     */
-    public static StatsSnapshot decode(final DirectBuffer buffer, final int offset, final int length)
-    {
-        if (length < ENTRIES_OFFSET)
-        {
-            return null;
-        }
-        final int count = buffer.getInt(offset + COUNT_OFFSET, MessageHeader.ORDER);
-        if (count < 0 || count > 65535 || length != ENTRIES_OFFSET + count * ENTRY_LENGTH)
-        {
-            return null;
-        }
-        final List<PoolStats.Namespace> namespaces = new ArrayList<>(count);
-        int position = offset + ENTRIES_OFFSET;
-        for (int n = 0; n < count; n++, position += ENTRY_LENGTH)
-        {
-            final long[] f = new long[FIGURES];
-            for (int i = 0; i < f.length; i++)
-            {
-                f[i] = buffer.getLong(position + FIGURES_AT + i * Long.BYTES, MessageHeader.ORDER);
-            }
-            final int nameLength = Math.min(NAME_BYTES, buffer.getByte(position + NAME_LENGTH_AT) & 0xFF);
-            final byte[] name = new byte[nameLength];
-            buffer.getBytes(position + NAME_AT, name);
-            final NamespaceInfo info = new NamespaceInfo(buffer.getInt(position, MessageHeader.ORDER),
-                new String(name, StandardCharsets.UTF_8), f[0],
-                buffer.getInt(position + BLOCKS_PER_SLAB_AT, MessageHeader.ORDER), buffer.getInt(position + MIN_SLABS_AT, MessageHeader.ORDER),
-                buffer.getInt(position + MAX_SLABS_AT, MessageHeader.ORDER));
-            namespaces.add(new PoolStats.Namespace(info, buffer.getInt(position + SLABS_AT, MessageHeader.ORDER), f[1], f[2],
-                f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], buffer.getInt(position + QUARANTINED_AT, MessageHeader.ORDER)));
-        }
-        final PoolStats pool = new PoolStats(buffer.getLong(offset + REGION_LENGTH_OFFSET, MessageHeader.ORDER),
-            buffer.getLong(offset + SLAB_SIZE_OFFSET, MessageHeader.ORDER), buffer.getInt(offset + SLAB_COUNT_OFFSET, MessageHeader.ORDER),
-            buffer.getInt(offset + FREE_SLABS_OFFSET, MessageHeader.ORDER), buffer.getInt(offset + OPEN_RESERVATIONS_OFFSET, MessageHeader.ORDER),
-            buffer.getInt(offset + ACTIVE_PINS_OFFSET, MessageHeader.ORDER), buffer.getLong(offset + INDEX_ENTRIES_OFFSET, MessageHeader.ORDER),
-            buffer.getLong(offset + ACCESS_TICK_OFFSET, MessageHeader.ORDER), List.copyOf(namespaces));
-        return new StatsSnapshot(buffer.getLong(offset + MANAGER_EPOCH_OFFSET, MessageHeader.ORDER),
-            buffer.getInt(offset + SESSIONS_OFFSET, MessageHeader.ORDER), buffer.getLong(offset + REQUESTS_OFFSET, MessageHeader.ORDER),
-            buffer.getLong(offset + REJECTED_OFFSET, MessageHeader.ORDER), pool);
     }
 
     private static byte[] truncatedName(final String name)

@@ -1,7 +1,5 @@
 package io.kvpool.protocol.wire;
 
-import io.kvpool.protocol.transport.TransferBatch;
-import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
 /**
@@ -18,8 +16,10 @@ import org.agrona.MutableDirectBuffer;
  *   DATA_WRITE_END  24 u32 count, 28 u32 0
  * </pre>
  * Chunks carry at most {@link #CHUNK_BYTES}; a read's chunks arrive in order, then its DATA_DONE. Stateless.
+ * <p>
+ * The writing side, and the layout both sides share; {@link DataDecoder} reads.
  */
-public final class DataFlyweight
+public final class DataEncoder
 {
     /**
      * Largest payload in one DATA_CHUNK or DATA_WRITE: with the message header it fits one frame of the data
@@ -50,16 +50,6 @@ public final class DataFlyweight
      * 256 KiB; either way all of it is in flight.
      */
     public static final String RECEIVE_WINDOW = "512k";
-    /**
-     * @param lanes the data lanes the manager serves (1 without {@code data-lanes}).
-     * @return the term length of the data channels' publications, both ways: {@link #SINGLE_LANE_TERM_LENGTH} for
-     *         one lane, else {@link #TERM_LENGTH}. Each side sets it on the publications it creates.
-     */
-    public static String termLength(final int lanes)
-    {
-        return lanes > 1 ? TERM_LENGTH : SINGLE_LANE_TERM_LENGTH;
-    }
-
     /** Largest data-path message. */
     public static final int MAX_FRAME_LENGTH = 64 * 1024;
     /** Bytes of a DATA_READ entry. */
@@ -68,30 +58,39 @@ public final class DataFlyweight
     public static final int CHUNK_HEADER_LENGTH = 40;
     /** Length of a DATA_WRITE_END, and of the fixed part of DATA_READ and DATA_DONE. */
     public static final int COUNTED_HEADER_LENGTH = 32;
-
     // DATA_OPEN, DATA_READ, DATA_DONE, DATA_WRITE_END: a u32 (stream id or count), a u32 0, then the rest.
-    private static final int FIRST_OFFSET = MessageHeader.LENGTH;
-    private static final int PAD_OFFSET = 28;
-    private static final int REST_OFFSET = COUNTED_HEADER_LENGTH;
+    static final int FIRST_OFFSET = MessageHeader.LENGTH;
+    static final int PAD_OFFSET = 28;
+    static final int REST_OFFSET = COUNTED_HEADER_LENGTH;
     // Within a DATA_READ entry:
-    private static final int ENTRY_BLOCK_AT = 0;
-    private static final int ENTRY_GENERATION_AT = 8;
-    private static final int ENTRY_REGION_OFFSET_AT = 16;
-    private static final int ENTRY_LENGTH_AT = 24;
-    private static final int ENTRY_PAD_AT = 28;
+    static final int ENTRY_BLOCK_AT = 0;
+    static final int ENTRY_GENERATION_AT = 8;
+    static final int ENTRY_REGION_OFFSET_AT = 16;
+    static final int ENTRY_LENGTH_AT = 24;
+    static final int ENTRY_PAD_AT = 28;
     // DATA_WRITE:
-    private static final int WRITE_BLOCK_OFFSET = MessageHeader.LENGTH;
-    private static final int WRITE_GENERATION_OFFSET = 32;
-    private static final int WRITE_REGION_OFFSET_OFFSET = 40;
-    private static final int WRITE_ENTRY_OFFSET = 48;
-    private static final int WRITE_LENGTH_OFFSET = 52;
+    static final int WRITE_BLOCK_OFFSET = MessageHeader.LENGTH;
+    static final int WRITE_GENERATION_OFFSET = 32;
+    static final int WRITE_REGION_OFFSET_OFFSET = 40;
+    static final int WRITE_ENTRY_OFFSET = 48;
+    static final int WRITE_LENGTH_OFFSET = 52;
     // DATA_CHUNK:
-    private static final int CHUNK_ENTRY_OFFSET = MessageHeader.LENGTH;
-    private static final int CHUNK_LENGTH_OFFSET = 28;
-    private static final int CHUNK_AT_OFFSET = 32;
+    static final int CHUNK_ENTRY_OFFSET = MessageHeader.LENGTH;
+    static final int CHUNK_LENGTH_OFFSET = 28;
+    static final int CHUNK_AT_OFFSET = 32;
 
-    private DataFlyweight()
+    private DataEncoder()
     {
+    }
+
+    /**
+     * @param lanes the data lanes the manager serves (1 without {@code data-lanes}).
+     * @return the term length of the data channels' publications, both ways: {@link #SINGLE_LANE_TERM_LENGTH} for
+     *         one lane, else {@link #TERM_LENGTH}. Each side sets it on the publications it creates.
+     */
+    public static String termLength(final int lanes)
+    {
+        return lanes > 1 ? TERM_LENGTH : SINGLE_LANE_TERM_LENGTH;
     }
 
     public static int encodeOpen(
@@ -104,21 +103,6 @@ public final class DataFlyweight
         final int length = REST_OFFSET + WireText.put(buffer, REST_OFFSET, channel);
         MessageHeader.frameLength(buffer, 0, length);
         return length;
-    }
-
-    /**
-     * @return the channel of a DATA_OPEN, or {@code null} when malformed.
-     */
-    public static String openChannel(final DirectBuffer buffer, final int offset, final int length)
-    {
-        return length >= REST_OFFSET + Short.BYTES &&
-            WireText.skip(buffer, offset + REST_OFFSET, offset + length) == offset + length ?
-            WireText.get(buffer, offset + REST_OFFSET) : null;
-    }
-
-    public static int openStreamId(final DirectBuffer buffer, final int offset)
-    {
-        return buffer.getInt(offset + FIRST_OFFSET, MessageHeader.ORDER);
     }
 
     /**
@@ -143,43 +127,6 @@ public final class DataFlyweight
         buffer.putLong(at + ENTRY_REGION_OFFSET_AT, regionOffset, MessageHeader.ORDER);
         buffer.putInt(at + ENTRY_LENGTH_AT, length, MessageHeader.ORDER);
         buffer.putInt(at + ENTRY_PAD_AT, 0, MessageHeader.ORDER);
-    }
-
-    /**
-     * @return the entry count of a DATA_READ, or -1 when its length disagrees with it or it exceeds
-     *         {@link TransferBatch#MAX_ENTRIES}.
-     */
-    public static int readCount(final DirectBuffer buffer, final int offset, final int length)
-    {
-        if (length < REST_OFFSET)
-        {
-            return -1;
-        }
-        final int count = buffer.getInt(offset + FIRST_OFFSET, MessageHeader.ORDER);
-        return count >= 0 && count <= TransferBatch.MAX_ENTRIES &&
-            length == REST_OFFSET + count * READ_ENTRY_LENGTH ? count : -1;
-    }
-
-    public static long readBlockIndex(final DirectBuffer buffer, final int offset, final int index)
-    {
-        return buffer.getLong(offset + REST_OFFSET + index * READ_ENTRY_LENGTH + ENTRY_BLOCK_AT, MessageHeader.ORDER);
-    }
-
-    public static long readGeneration(final DirectBuffer buffer, final int offset, final int index)
-    {
-        return buffer.getLong(offset + REST_OFFSET + index * READ_ENTRY_LENGTH + ENTRY_GENERATION_AT,
-            MessageHeader.ORDER);
-    }
-
-    public static long readRegionOffset(final DirectBuffer buffer, final int offset, final int index)
-    {
-        return buffer.getLong(offset + REST_OFFSET + index * READ_ENTRY_LENGTH + ENTRY_REGION_OFFSET_AT,
-            MessageHeader.ORDER);
-    }
-
-    public static int readLength(final DirectBuffer buffer, final int offset, final int index)
-    {
-        return buffer.getInt(offset + REST_OFFSET + index * READ_ENTRY_LENGTH + ENTRY_LENGTH_AT, MessageHeader.ORDER);
     }
 
     /**
@@ -231,25 +178,6 @@ public final class DataFlyweight
         return length;
     }
 
-    /**
-     * @return entries in a DATA_DONE, or -1 when malformed.
-     */
-    public static int doneCount(final DirectBuffer buffer, final int offset, final int length)
-    {
-        if (length < REST_OFFSET)
-        {
-            return -1;
-        }
-        final int count = buffer.getInt(offset + FIRST_OFFSET, MessageHeader.ORDER);
-        return count >= 0 && count <= TransferBatch.MAX_ENTRIES && length == REST_OFFSET + count * Integer.BYTES ?
-            count : -1;
-    }
-
-    public static int doneStatus(final DirectBuffer buffer, final int offset, final int index)
-    {
-        return buffer.getInt(offset + REST_OFFSET + index * Integer.BYTES, MessageHeader.ORDER);
-    }
-
     public static int encodeWriteEnd(
         final MutableDirectBuffer buffer, final long correlationId, final long sessionId, final int count)
     {
@@ -257,59 +185,5 @@ public final class DataFlyweight
         buffer.putInt(FIRST_OFFSET, count, MessageHeader.ORDER);
         buffer.putInt(PAD_OFFSET, 0, MessageHeader.ORDER);
         return COUNTED_HEADER_LENGTH;
-    }
-
-    /** @return a DATA_WRITE_END's count of the writes it closes. */
-    public static int writeEndCount(final DirectBuffer buffer, final int offset)
-    {
-        return buffer.getInt(offset + FIRST_OFFSET, MessageHeader.ORDER);
-    }
-
-    /** @return a DATA_WRITE's block index. */
-    public static long writeBlockIndex(final DirectBuffer buffer, final int offset)
-    {
-        return buffer.getLong(offset + WRITE_BLOCK_OFFSET, MessageHeader.ORDER);
-    }
-
-    /** @return a DATA_WRITE's generation. */
-    public static long writeGeneration(final DirectBuffer buffer, final int offset)
-    {
-        return buffer.getLong(offset + WRITE_GENERATION_OFFSET, MessageHeader.ORDER);
-    }
-
-    /** @return a DATA_WRITE's region offset (of its chunk). */
-    public static long writeRegionOffset(final DirectBuffer buffer, final int offset)
-    {
-        return buffer.getLong(offset + WRITE_REGION_OFFSET_OFFSET, MessageHeader.ORDER);
-    }
-
-    /** @return a DATA_WRITE's entry (its place in the transfer batch). */
-    public static int writeEntry(final DirectBuffer buffer, final int offset)
-    {
-        return buffer.getInt(offset + WRITE_ENTRY_OFFSET, MessageHeader.ORDER);
-    }
-
-    /** @return a DATA_WRITE's byte count. */
-    public static int writeLength(final DirectBuffer buffer, final int offset)
-    {
-        return buffer.getInt(offset + WRITE_LENGTH_OFFSET, MessageHeader.ORDER);
-    }
-
-    /** @return a DATA_CHUNK's entry. */
-    public static int chunkEntry(final DirectBuffer buffer, final int offset)
-    {
-        return buffer.getInt(offset + CHUNK_ENTRY_OFFSET, MessageHeader.ORDER);
-    }
-
-    /** @return a DATA_CHUNK's byte count. */
-    public static int chunkLength(final DirectBuffer buffer, final int offset)
-    {
-        return buffer.getInt(offset + CHUNK_LENGTH_OFFSET, MessageHeader.ORDER);
-    }
-
-    /** @return a DATA_CHUNK's offset within its entry. */
-    public static long chunkEntryOffset(final DirectBuffer buffer, final int offset)
-    {
-        return buffer.getLong(offset + CHUNK_AT_OFFSET, MessageHeader.ORDER);
     }
 }

@@ -1,0 +1,96 @@
+package io.kvpool.protocol.wire;
+
+import io.kvpool.protocol.BlockBatch;
+import org.agrona.DirectBuffer;
+
+/**
+ * A batch request: LOOKUP, LONGEST_PREFIX, RESERVE, PIN, REMOVE (keys), COMMIT, ABORT, RENEW, UNPIN. Body after the
+ * header:
+ * <pre>
+ *   u32 count (0..1024)   u32 kind (RENEW: 0 reservations, 1 pins; otherwise 0)
+ *   count entries of a size fixed by the template:
+ *     key batches  32 B: key
+ *     COMMIT       24 B: u64 blockIndex, u64 generation, u32 length, u32 checksum
+ *     ABORT, RENEW(reservations)  16 B: u64 blockIndex, u64 generation
+ *     UNPIN, RENEW(pins)          16 B: u64 pinId, u64 reserved
+ * </pre>
+ * Encodes from and decodes into a {@link BlockBatch}; allocates nothing. Stateless.
+ * <p>
+ * The reading side; the layout is {@link BatchRequestEncoder}'s.
+ */
+public final class BatchRequestDecoder
+{
+    private BatchRequestDecoder()
+    {
+    }
+
+    /**
+     * Checks a received batch request whose header was validated.
+     *
+     * @return {@link WireError#NONE}, {@link WireError#OUT_OF_RANGE} (count or kind) or
+     *         {@link WireError#MALFORMED} (length disagrees with the count).
+     */
+    public static int validate(final DirectBuffer buffer, final int offset, final int length)
+    {
+        if (length < BatchRequestEncoder.ENTRIES_OFFSET)
+        {
+            return WireError.MALFORMED;
+        }
+        final int templateId = MessageHeader.templateId(buffer, offset);
+        final int count = buffer.getInt(offset + BatchRequestEncoder.COUNT_OFFSET, MessageHeader.ORDER);
+        final int kind = buffer.getInt(offset + BatchRequestEncoder.KIND_OFFSET, MessageHeader.ORDER);
+        if (count < 0 || count > BlockBatch.MAX_KEYS ||
+            (templateId == MessageType.RENEW ? kind != BatchRequestEncoder.RENEW_RESERVATIONS && kind != BatchRequestEncoder.RENEW_PINS : kind != 0))
+        {
+            return WireError.OUT_OF_RANGE;
+        }
+        return length == BatchRequestEncoder.frameLength(templateId, count) ? WireError.NONE : WireError.MALFORMED;
+    }
+
+    public static int count(final DirectBuffer buffer, final int offset)
+    {
+        return buffer.getInt(offset + BatchRequestEncoder.COUNT_OFFSET, MessageHeader.ORDER);
+    }
+
+    public static int kind(final DirectBuffer buffer, final int offset)
+    {
+        return buffer.getInt(offset + BatchRequestEncoder.KIND_OFFSET, MessageHeader.ORDER);
+    }
+
+    /**
+     * Decodes a validated request into a cleared batch.
+     */
+    public static void decode(final DirectBuffer buffer, final int offset, final BlockBatch batch)
+    {
+        batch.clear();
+        final int templateId = MessageHeader.templateId(buffer, offset);
+        final int kind = kind(buffer, offset);
+        final int count = count(buffer, offset);
+        int position = offset + BatchRequestEncoder.ENTRIES_OFFSET;
+        for (int i = 0; i < count; i++)
+        {
+            if (MessageType.isKeyBatch(templateId))
+            {
+                batch.addKey(buffer, position);
+                position += BlockBatch.KEY_BYTES;
+                continue;
+            }
+            batch.addZeroKey();
+            if (templateId == MessageType.UNPIN || (templateId == MessageType.RENEW && kind == BatchRequestEncoder.RENEW_PINS))
+            {
+                batch.pinId(i, buffer.getLong(position, MessageHeader.ORDER));
+                position += 16;
+                continue;
+            }
+            batch.blockIndex(i, buffer.getLong(position, MessageHeader.ORDER));
+            batch.generation(i, buffer.getLong(position + 8, MessageHeader.ORDER));
+            position += 16;
+            if (templateId == MessageType.COMMIT)
+            {
+                batch.length(i, buffer.getInt(position, MessageHeader.ORDER));
+                batch.checksum(i, buffer.getInt(position + 4, MessageHeader.ORDER));
+                position += 8;
+            }
+        }
+    }
+}
