@@ -44,7 +44,7 @@ public final class AeronLoopback implements AutoCloseable
 
     /**
      * @param blockSizeBytes size of every value.
-     * @param values     distinct values stored (keys {@link #key(int)} 0 to values - 1; every byte 7).
+     * @param values         distinct values stored (keys {@link #key(int)} 0 to values - 1; every byte 7).
      */
     public AeronLoopback(final long blockSizeBytes, final int values)
     {
@@ -53,14 +53,14 @@ public final class AeronLoopback implements AutoCloseable
 
     /**
      * @param blockSizeBytes size of every value.
-     * @param values     distinct values stored (keys {@link #key(int)} 0 to values - 1; every byte 7).
-     * @param threading  the manager's threading, and the client-side media driver's: SHARED runs each side's
-     *                   driver on one thread (with the manager's agents), DEDICATED gives the driver's conductor,
-     *                   sender and receiver a thread each (hosts with cores to spare).
-     * @param idle       how the manager's data path waits.
-     * @param clientIdle how the client side's waits: the shared client-side driver's, and the clients' of
-     *                   {@link #connect()} (with their own drivers, if they run them).
-     * @param dataLanes  the manager's data lanes (clients split their transfers across them).
+     * @param values         distinct values stored (keys {@link #key(int)} 0 to values - 1; every byte 7).
+     * @param threading      the manager's threading, and the client-side media driver's: SHARED runs each side's
+     *                       driver on one thread (with the manager's agents), DEDICATED gives the driver's conductor,
+     *                       sender and receiver a thread each (hosts with cores to spare).
+     * @param idle           how the manager's data path waits.
+     * @param clientIdle     how the client side's waits: the shared client-side driver's, and the clients' of
+     *                       {@link #connect()} (with their own drivers, if they run them).
+     * @param dataLanes      the manager's data lanes (clients split their transfers across them).
      */
     public AeronLoopback(
         final long blockSizeBytes, final int values, final ManagerContext.Threading threading, final AeronIdle idle,

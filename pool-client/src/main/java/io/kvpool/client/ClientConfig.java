@@ -28,10 +28,10 @@ import java.util.TreeSet;
  * }
  * }</pre>
  *
- * @param context    connection settings.
- * @param namespace  the namespace engines use.
+ * @param context        connection settings.
+ * @param namespace      the namespace engines use.
  * @param blockSizeBytes its block size.
- * @param token      its token ("" for none).
+ * @param token          its token ("" for none).
  */
 public record ClientConfig(KvPoolContext context, String namespace, long blockSizeBytes, String token)
 {

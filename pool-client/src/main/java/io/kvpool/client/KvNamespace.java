@@ -258,7 +258,8 @@ public final class KvNamespace
         {
             if (lengths[i] <= 0 || lengths[i] > blockSizeBytes)
             {
-                throw new IllegalArgumentException("lengths[" + i + "]=" + lengths[i] + " must be 1 to " + blockSizeBytes);
+                throw new IllegalArgumentException("lengths[" + i + "]=" + lengths[i] + " must be 1 to " +
+                    blockSizeBytes);
             }
         }
         final PoolState.GpuRegistration gpu = checkDevice(keys, devicePointers);

@@ -77,9 +77,9 @@ public final class KvPool implements AutoCloseable
     /**
      * Opens a session for a namespace and checks that its block size is the one the engine expects.
      *
-     * @param name       namespace name.
+     * @param name           namespace name.
      * @param blockSizeBytes the engine's block size; must equal the namespace's.
-     * @param token      the namespace's token.
+     * @param token          the namespace's token.
      * @return the namespace handle.
      * @throws IllegalArgumentException when the block size differs from the namespace's.
      * @throws PoolException            {@code REQUEST_REFUSED} (wrong token, unknown namespace),

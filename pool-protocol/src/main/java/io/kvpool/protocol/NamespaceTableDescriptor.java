@@ -52,15 +52,15 @@ public final class NamespaceTableDescriptor
     /**
      * Writes an entry and publishes it (state=active, with release) last.
      *
-     * @param region      mapped region.
-     * @param entryOffset from {@link RegionGeometry#namespaceEntryOffset(int)}.
-     * @param namespaceId id of the namespace, 1-based.
-     * @param name        name, at most {@link #MAX_NAME_BYTES} UTF-8 bytes.
+     * @param region         mapped region.
+     * @param entryOffset    from {@link RegionGeometry#namespaceEntryOffset(int)}.
+     * @param namespaceId    id of the namespace, 1-based.
+     * @param name           name, at most {@link #MAX_NAME_BYTES} UTF-8 bytes.
      * @param blockSizeBytes size of every block of the namespace.
-     * @param minSlabs    slabs guaranteed to the namespace.
-     * @param maxSlabs    most slabs the namespace may hold.
-     * @param tokenHash   SHA-256 of the namespace token, or {@code null} for none.
-     * @param nowMillis   creation time.
+     * @param minSlabs       slabs guaranteed to the namespace.
+     * @param maxSlabs       most slabs the namespace may hold.
+     * @param tokenHash      SHA-256 of the namespace token, or {@code null} for none.
+     * @param nowMillis      creation time.
      */
     public static void write(
         final MemorySegment region, final long entryOffset, final int namespaceId, final String name,

@@ -26,7 +26,7 @@ final class PoolSizes
     }
 
     /**
-     * @param blocks     blocks the pool must hold, at least 1.
+     * @param blocks         blocks the pool must hold, at least 1.
      * @param blockSizeBytes bytes of each block: a multiple of 64 that is at most a slab.
      * @return the smallest region (a multiple of 2 MiB) whose slabs hold at least {@code blocks} such blocks.
      */

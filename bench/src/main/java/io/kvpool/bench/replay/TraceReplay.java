@@ -39,7 +39,7 @@ public final class TraceReplay
     private final Settings settings;
 
     /**
-     * @param blockSizeBytes     bytes of KV per prefix block.
+     * @param blockSizeBytes bytes of KV per prefix block.
      * @param clients        client threads.
      * @param speed          0: as fast as possible; else trace time / speed.
      * @param prefillRate    prefill tokens per second the saving is stated at.
@@ -52,9 +52,10 @@ public final class TraceReplay
             if (blockSizeBytes < 1 || clients < 1 || clients > 256 || speed < 0 || !(prefillRate > 0) ||
                 tokensPerBlock < 1)
             {
-                throw new IllegalArgumentException("blockSizeBytes=" + blockSizeBytes + " clients=" + clients + " speed=" +
-                    speed + " prefillRate=" + prefillRate + " tokensPerBlock=" + tokensPerBlock +
-                    ": need blockSizeBytes >= 1, 1 <= clients <= 256, speed >= 0, prefillRate > 0, tokensPerBlock >= 1");
+                throw new IllegalArgumentException("blockSizeBytes=" + blockSizeBytes + " clients=" + clients +
+                    " speed=" + speed + " prefillRate=" + prefillRate + " tokensPerBlock=" + tokensPerBlock +
+                    ": need blockSizeBytes >= 1, 1 <= clients <= 256, speed >= 0, prefillRate > 0, " +
+                    "tokensPerBlock >= 1");
             }
         }
     }

@@ -3,6 +3,12 @@ package io.kvpool.protocol.wire;
 import io.kvpool.protocol.BlockBatch;
 import org.agrona.DirectBuffer;
 
+import static io.kvpool.protocol.wire.BatchRequestEncoder.COUNT_OFFSET;
+import static io.kvpool.protocol.wire.BatchRequestEncoder.ENTRIES_OFFSET;
+import static io.kvpool.protocol.wire.BatchRequestEncoder.KIND_OFFSET;
+import static io.kvpool.protocol.wire.BatchRequestEncoder.RENEW_PINS;
+import static io.kvpool.protocol.wire.BatchRequestEncoder.RENEW_RESERVATIONS;
+
 /**
  * A batch request: LOOKUP, LONGEST_PREFIX, RESERVE, PIN, REMOVE (keys), COMMIT, ABORT, RENEW, UNPIN. Body after the
  * header:
@@ -32,15 +38,15 @@ public final class BatchRequestDecoder
      */
     public static int validate(final DirectBuffer buffer, final int offset, final int length)
     {
-        if (length < BatchRequestEncoder.ENTRIES_OFFSET)
+        if (length < ENTRIES_OFFSET)
         {
             return WireError.MALFORMED;
         }
         final int templateId = MessageHeader.templateId(buffer, offset);
-        final int count = buffer.getInt(offset + BatchRequestEncoder.COUNT_OFFSET, MessageHeader.ORDER);
-        final int kind = buffer.getInt(offset + BatchRequestEncoder.KIND_OFFSET, MessageHeader.ORDER);
+        final int count = buffer.getInt(offset + COUNT_OFFSET, MessageHeader.ORDER);
+        final int kind = buffer.getInt(offset + KIND_OFFSET, MessageHeader.ORDER);
         if (count < 0 || count > BlockBatch.MAX_KEYS ||
-            (templateId == MessageType.RENEW ? kind != BatchRequestEncoder.RENEW_RESERVATIONS && kind != BatchRequestEncoder.RENEW_PINS : kind != 0))
+            (templateId == MessageType.RENEW ? kind != RENEW_RESERVATIONS && kind != RENEW_PINS : kind != 0))
         {
             return WireError.OUT_OF_RANGE;
         }
@@ -49,12 +55,12 @@ public final class BatchRequestDecoder
 
     public static int count(final DirectBuffer buffer, final int offset)
     {
-        return buffer.getInt(offset + BatchRequestEncoder.COUNT_OFFSET, MessageHeader.ORDER);
+        return buffer.getInt(offset + COUNT_OFFSET, MessageHeader.ORDER);
     }
 
     public static int kind(final DirectBuffer buffer, final int offset)
     {
-        return buffer.getInt(offset + BatchRequestEncoder.KIND_OFFSET, MessageHeader.ORDER);
+        return buffer.getInt(offset + KIND_OFFSET, MessageHeader.ORDER);
     }
 
     /**
@@ -66,7 +72,7 @@ public final class BatchRequestDecoder
         final int templateId = MessageHeader.templateId(buffer, offset);
         final int kind = kind(buffer, offset);
         final int count = count(buffer, offset);
-        int position = offset + BatchRequestEncoder.ENTRIES_OFFSET;
+        int position = offset + ENTRIES_OFFSET;
         for (int i = 0; i < count; i++)
         {
             if (MessageType.isKeyBatch(templateId))
@@ -76,7 +82,7 @@ public final class BatchRequestDecoder
                 continue;
             }
             batch.addZeroKey();
-            if (templateId == MessageType.UNPIN || (templateId == MessageType.RENEW && kind == BatchRequestEncoder.RENEW_PINS))
+            if (templateId == MessageType.UNPIN || (templateId == MessageType.RENEW && kind == RENEW_PINS))
             {
                 batch.pinId(i, buffer.getLong(position, MessageHeader.ORDER));
                 position += 16;

@@ -3,6 +3,11 @@ package io.kvpool.protocol.wire;
 import io.kvpool.protocol.BlockBatch;
 import org.agrona.DirectBuffer;
 
+import static io.kvpool.protocol.wire.BatchResponseEncoder.COUNT_OFFSET;
+import static io.kvpool.protocol.wire.BatchResponseEncoder.ENTRIES_OFFSET;
+import static io.kvpool.protocol.wire.BatchResponseEncoder.ENTRY_LENGTH;
+import static io.kvpool.protocol.wire.BatchResponseEncoder.RESULT_OFFSET;
+
 /**
  * BATCH_RESPONSE: the answer to any batch request, one 48-byte entry per request entry, in order. Body:
  * <pre>
@@ -30,17 +35,17 @@ public final class BatchResponseDecoder
     public static int decodeInto(
         final DirectBuffer buffer, final int offset, final int length, final BlockBatch batch)
     {
-        if (length < BatchResponseEncoder.ENTRIES_OFFSET)
+        if (length < ENTRIES_OFFSET)
         {
             return Integer.MIN_VALUE;
         }
-        final int count = buffer.getInt(offset + BatchResponseEncoder.COUNT_OFFSET, MessageHeader.ORDER);
+        final int count = buffer.getInt(offset + COUNT_OFFSET, MessageHeader.ORDER);
         if (count != batch.size() || length != BatchResponseEncoder.frameLength(count))
         {
             return Integer.MIN_VALUE;
         }
-        int position = offset + BatchResponseEncoder.ENTRIES_OFFSET;
-        for (int i = 0; i < count; i++, position += BatchResponseEncoder.ENTRY_LENGTH)
+        int position = offset + ENTRIES_OFFSET;
+        for (int i = 0; i < count; i++, position += ENTRY_LENGTH)
         {
             batch.status(i, buffer.getInt(position, MessageHeader.ORDER));
             batch.length(i, buffer.getInt(position + 4, MessageHeader.ORDER));
@@ -50,6 +55,6 @@ public final class BatchResponseDecoder
             batch.offset(i, buffer.getLong(position + 32, MessageHeader.ORDER));
             batch.pinId(i, buffer.getLong(position + 40, MessageHeader.ORDER));
         }
-        return buffer.getInt(offset + BatchResponseEncoder.RESULT_OFFSET, MessageHeader.ORDER);
+        return buffer.getInt(offset + RESULT_OFFSET, MessageHeader.ORDER);
     }
 }

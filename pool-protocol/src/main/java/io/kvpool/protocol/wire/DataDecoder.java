@@ -3,6 +3,22 @@ package io.kvpool.protocol.wire;
 import io.kvpool.protocol.transport.TransferBatch;
 import org.agrona.DirectBuffer;
 
+import static io.kvpool.protocol.wire.DataEncoder.CHUNK_AT_OFFSET;
+import static io.kvpool.protocol.wire.DataEncoder.CHUNK_ENTRY_OFFSET;
+import static io.kvpool.protocol.wire.DataEncoder.CHUNK_LENGTH_OFFSET;
+import static io.kvpool.protocol.wire.DataEncoder.ENTRY_BLOCK_AT;
+import static io.kvpool.protocol.wire.DataEncoder.ENTRY_GENERATION_AT;
+import static io.kvpool.protocol.wire.DataEncoder.ENTRY_LENGTH_AT;
+import static io.kvpool.protocol.wire.DataEncoder.ENTRY_REGION_OFFSET_AT;
+import static io.kvpool.protocol.wire.DataEncoder.FIRST_OFFSET;
+import static io.kvpool.protocol.wire.DataEncoder.READ_ENTRY_LENGTH;
+import static io.kvpool.protocol.wire.DataEncoder.REST_OFFSET;
+import static io.kvpool.protocol.wire.DataEncoder.WRITE_BLOCK_OFFSET;
+import static io.kvpool.protocol.wire.DataEncoder.WRITE_ENTRY_OFFSET;
+import static io.kvpool.protocol.wire.DataEncoder.WRITE_GENERATION_OFFSET;
+import static io.kvpool.protocol.wire.DataEncoder.WRITE_LENGTH_OFFSET;
+import static io.kvpool.protocol.wire.DataEncoder.WRITE_REGION_OFFSET_OFFSET;
+
 /**
  * The data-path messages (Aeron stream 1002), for hosts that cannot map the region. Layouts after the 24-byte
  * header, little-endian:
@@ -31,14 +47,14 @@ public final class DataDecoder
      */
     public static String openChannel(final DirectBuffer buffer, final int offset, final int length)
     {
-        return length >= DataEncoder.REST_OFFSET + Short.BYTES &&
-            WireText.skip(buffer, offset + DataEncoder.REST_OFFSET, offset + length) == offset + length ?
-            WireText.get(buffer, offset + DataEncoder.REST_OFFSET) : null;
+        return length >= REST_OFFSET + Short.BYTES &&
+            WireText.skip(buffer, offset + REST_OFFSET, offset + length) == offset + length ?
+            WireText.get(buffer, offset + REST_OFFSET) : null;
     }
 
     public static int openStreamId(final DirectBuffer buffer, final int offset)
     {
-        return buffer.getInt(offset + DataEncoder.FIRST_OFFSET, MessageHeader.ORDER);
+        return buffer.getInt(offset + FIRST_OFFSET, MessageHeader.ORDER);
     }
 
     /**
@@ -47,35 +63,35 @@ public final class DataDecoder
      */
     public static int readCount(final DirectBuffer buffer, final int offset, final int length)
     {
-        if (length < DataEncoder.REST_OFFSET)
+        if (length < REST_OFFSET)
         {
             return -1;
         }
-        final int count = buffer.getInt(offset + DataEncoder.FIRST_OFFSET, MessageHeader.ORDER);
+        final int count = buffer.getInt(offset + FIRST_OFFSET, MessageHeader.ORDER);
         return count >= 0 && count <= TransferBatch.MAX_ENTRIES &&
-            length == DataEncoder.REST_OFFSET + count * DataEncoder.READ_ENTRY_LENGTH ? count : -1;
+            length == REST_OFFSET + count * READ_ENTRY_LENGTH ? count : -1;
     }
 
     public static long readBlockIndex(final DirectBuffer buffer, final int offset, final int index)
     {
-        return buffer.getLong(offset + DataEncoder.REST_OFFSET + index * DataEncoder.READ_ENTRY_LENGTH + DataEncoder.ENTRY_BLOCK_AT, MessageHeader.ORDER);
+        return buffer.getLong(offset + REST_OFFSET + index * READ_ENTRY_LENGTH + ENTRY_BLOCK_AT, MessageHeader.ORDER);
     }
 
     public static long readGeneration(final DirectBuffer buffer, final int offset, final int index)
     {
-        return buffer.getLong(offset + DataEncoder.REST_OFFSET + index * DataEncoder.READ_ENTRY_LENGTH + DataEncoder.ENTRY_GENERATION_AT,
+        return buffer.getLong(offset + REST_OFFSET + index * READ_ENTRY_LENGTH + ENTRY_GENERATION_AT,
             MessageHeader.ORDER);
     }
 
     public static long readRegionOffset(final DirectBuffer buffer, final int offset, final int index)
     {
-        return buffer.getLong(offset + DataEncoder.REST_OFFSET + index * DataEncoder.READ_ENTRY_LENGTH + DataEncoder.ENTRY_REGION_OFFSET_AT,
+        return buffer.getLong(offset + REST_OFFSET + index * READ_ENTRY_LENGTH + ENTRY_REGION_OFFSET_AT,
             MessageHeader.ORDER);
     }
 
     public static int readLength(final DirectBuffer buffer, final int offset, final int index)
     {
-        return buffer.getInt(offset + DataEncoder.REST_OFFSET + index * DataEncoder.READ_ENTRY_LENGTH + DataEncoder.ENTRY_LENGTH_AT, MessageHeader.ORDER);
+        return buffer.getInt(offset + REST_OFFSET + index * READ_ENTRY_LENGTH + ENTRY_LENGTH_AT, MessageHeader.ORDER);
     }
 
     /**
@@ -83,71 +99,71 @@ public final class DataDecoder
      */
     public static int doneCount(final DirectBuffer buffer, final int offset, final int length)
     {
-        if (length < DataEncoder.REST_OFFSET)
+        if (length < REST_OFFSET)
         {
             return -1;
         }
-        final int count = buffer.getInt(offset + DataEncoder.FIRST_OFFSET, MessageHeader.ORDER);
-        return count >= 0 && count <= TransferBatch.MAX_ENTRIES && length == DataEncoder.REST_OFFSET + count * Integer.BYTES ?
+        final int count = buffer.getInt(offset + FIRST_OFFSET, MessageHeader.ORDER);
+        return count >= 0 && count <= TransferBatch.MAX_ENTRIES && length == REST_OFFSET + count * Integer.BYTES ?
             count : -1;
     }
 
     public static int doneStatus(final DirectBuffer buffer, final int offset, final int index)
     {
-        return buffer.getInt(offset + DataEncoder.REST_OFFSET + index * Integer.BYTES, MessageHeader.ORDER);
+        return buffer.getInt(offset + REST_OFFSET + index * Integer.BYTES, MessageHeader.ORDER);
     }
 
     /** @return a DATA_WRITE_END's count of the writes it closes. */
     public static int writeEndCount(final DirectBuffer buffer, final int offset)
     {
-        return buffer.getInt(offset + DataEncoder.FIRST_OFFSET, MessageHeader.ORDER);
+        return buffer.getInt(offset + FIRST_OFFSET, MessageHeader.ORDER);
     }
 
     /** @return a DATA_WRITE's block index. */
     public static long writeBlockIndex(final DirectBuffer buffer, final int offset)
     {
-        return buffer.getLong(offset + DataEncoder.WRITE_BLOCK_OFFSET, MessageHeader.ORDER);
+        return buffer.getLong(offset + WRITE_BLOCK_OFFSET, MessageHeader.ORDER);
     }
 
     /** @return a DATA_WRITE's generation. */
     public static long writeGeneration(final DirectBuffer buffer, final int offset)
     {
-        return buffer.getLong(offset + DataEncoder.WRITE_GENERATION_OFFSET, MessageHeader.ORDER);
+        return buffer.getLong(offset + WRITE_GENERATION_OFFSET, MessageHeader.ORDER);
     }
 
     /** @return a DATA_WRITE's region offset (of its chunk). */
     public static long writeRegionOffset(final DirectBuffer buffer, final int offset)
     {
-        return buffer.getLong(offset + DataEncoder.WRITE_REGION_OFFSET_OFFSET, MessageHeader.ORDER);
+        return buffer.getLong(offset + WRITE_REGION_OFFSET_OFFSET, MessageHeader.ORDER);
     }
 
     /** @return a DATA_WRITE's entry (its place in the transfer batch). */
     public static int writeEntry(final DirectBuffer buffer, final int offset)
     {
-        return buffer.getInt(offset + DataEncoder.WRITE_ENTRY_OFFSET, MessageHeader.ORDER);
+        return buffer.getInt(offset + WRITE_ENTRY_OFFSET, MessageHeader.ORDER);
     }
 
     /** @return a DATA_WRITE's byte count. */
     public static int writeLength(final DirectBuffer buffer, final int offset)
     {
-        return buffer.getInt(offset + DataEncoder.WRITE_LENGTH_OFFSET, MessageHeader.ORDER);
+        return buffer.getInt(offset + WRITE_LENGTH_OFFSET, MessageHeader.ORDER);
     }
 
     /** @return a DATA_CHUNK's entry. */
     public static int chunkEntry(final DirectBuffer buffer, final int offset)
     {
-        return buffer.getInt(offset + DataEncoder.CHUNK_ENTRY_OFFSET, MessageHeader.ORDER);
+        return buffer.getInt(offset + CHUNK_ENTRY_OFFSET, MessageHeader.ORDER);
     }
 
     /** @return a DATA_CHUNK's byte count. */
     public static int chunkLength(final DirectBuffer buffer, final int offset)
     {
-        return buffer.getInt(offset + DataEncoder.CHUNK_LENGTH_OFFSET, MessageHeader.ORDER);
+        return buffer.getInt(offset + CHUNK_LENGTH_OFFSET, MessageHeader.ORDER);
     }
 
     /** @return a DATA_CHUNK's offset within its entry. */
     public static long chunkEntryOffset(final DirectBuffer buffer, final int offset)
     {
-        return buffer.getLong(offset + DataEncoder.CHUNK_AT_OFFSET, MessageHeader.ORDER);
+        return buffer.getLong(offset + CHUNK_AT_OFFSET, MessageHeader.ORDER);
     }
 }

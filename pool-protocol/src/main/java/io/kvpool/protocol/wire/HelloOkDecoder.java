@@ -6,6 +6,27 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
+import static io.kvpool.protocol.wire.HelloOkEncoder.BLOCKS_PER_SLAB_OFFSET;
+import static io.kvpool.protocol.wire.HelloOkEncoder.BLOCK_SIZE_OFFSET;
+import static io.kvpool.protocol.wire.HelloOkEncoder.BLOCK_TABLE_OFFSET_OFFSET;
+import static io.kvpool.protocol.wire.HelloOkEncoder.DATA_OFFSET_OFFSET;
+import static io.kvpool.protocol.wire.HelloOkEncoder.MANAGER_EPOCH_OFFSET;
+import static io.kvpool.protocol.wire.HelloOkEncoder.MAX_BLOCKS_PER_SLAB_OFFSET;
+import static io.kvpool.protocol.wire.HelloOkEncoder.MAX_LANES;
+import static io.kvpool.protocol.wire.HelloOkEncoder.MAX_NAMESPACES_OFFSET;
+import static io.kvpool.protocol.wire.HelloOkEncoder.MIN_BLOCK_SIZE_OFFSET;
+import static io.kvpool.protocol.wire.HelloOkEncoder.NAMESPACE_ID_OFFSET;
+import static io.kvpool.protocol.wire.HelloOkEncoder.NAMESPACE_TABLE_OFFSET_OFFSET;
+import static io.kvpool.protocol.wire.HelloOkEncoder.PATH_OFFSET;
+import static io.kvpool.protocol.wire.HelloOkEncoder.PIN_LEASE_OFFSET;
+import static io.kvpool.protocol.wire.HelloOkEncoder.REGION_LENGTH_OFFSET;
+import static io.kvpool.protocol.wire.HelloOkEncoder.RESERVATION_LEASE_OFFSET;
+import static io.kvpool.protocol.wire.HelloOkEncoder.SLAB_COUNT_OFFSET;
+import static io.kvpool.protocol.wire.HelloOkEncoder.SLAB_SIZE_OFFSET;
+import static io.kvpool.protocol.wire.HelloOkEncoder.SLAB_TABLE_OFFSET_OFFSET;
+import static io.kvpool.protocol.wire.HelloOkEncoder.UUID_LSB_OFFSET;
+import static io.kvpool.protocol.wire.HelloOkEncoder.UUID_MSB_OFFSET;
+
 /**
  * HELLO_OK: the session is open. The header's sessionId is the new session's id. Body:
  * <pre>
@@ -37,13 +58,13 @@ public final class HelloOkDecoder
      */
     public static SessionDescriptor decode(final DirectBuffer buffer, final int offset, final int length)
     {
-        final int lanesAt = length < HelloOkEncoder.PATH_OFFSET ? -1 : WireText.skip(buffer, offset + HelloOkEncoder.PATH_OFFSET, offset + length);
+        final int lanesAt = length < PATH_OFFSET ? -1 : WireText.skip(buffer, offset + PATH_OFFSET, offset + length);
         if (lanesAt < 0 || lanesAt + 4 > offset + length)
         {
             return null;
         }
         final int laneCount = buffer.getInt(lanesAt, MessageHeader.ORDER);
-        if (laneCount < 0 || laneCount > HelloOkEncoder.MAX_LANES || lanesAt + 4 + 4 * laneCount != offset + length)
+        if (laneCount < 0 || laneCount > MAX_LANES || lanesAt + 4 + 4 * laneCount != offset + length)
         {
             return null;
         }
@@ -57,25 +78,25 @@ public final class HelloOkDecoder
             }
             lanes.add(port);
         }
-        final long regionLength = buffer.getLong(offset + HelloOkEncoder.REGION_LENGTH_OFFSET, MessageHeader.ORDER);
-        final long slabSize = buffer.getLong(offset + HelloOkEncoder.SLAB_SIZE_OFFSET, MessageHeader.ORDER);
-        final long minBlock = buffer.getLong(offset + HelloOkEncoder.MIN_BLOCK_SIZE_OFFSET, MessageHeader.ORDER);
+        final long regionLength = buffer.getLong(offset + REGION_LENGTH_OFFSET, MessageHeader.ORDER);
+        final long slabSize = buffer.getLong(offset + SLAB_SIZE_OFFSET, MessageHeader.ORDER);
+        final long minBlock = buffer.getLong(offset + MIN_BLOCK_SIZE_OFFSET, MessageHeader.ORDER);
         final RegionGeometry geometry = new RegionGeometry(regionLength, slabSize, minBlock,
-            buffer.getInt(offset + HelloOkEncoder.MAX_NAMESPACES_OFFSET, MessageHeader.ORDER), buffer.getInt(offset + HelloOkEncoder.SLAB_COUNT_OFFSET, MessageHeader.ORDER),
-            buffer.getInt(offset + HelloOkEncoder.MAX_BLOCKS_PER_SLAB_OFFSET, MessageHeader.ORDER), buffer.getLong(offset + HelloOkEncoder.NAMESPACE_TABLE_OFFSET_OFFSET, MessageHeader.ORDER),
-            buffer.getLong(offset + HelloOkEncoder.SLAB_TABLE_OFFSET_OFFSET, MessageHeader.ORDER),
-            buffer.getLong(offset + HelloOkEncoder.BLOCK_TABLE_OFFSET_OFFSET, MessageHeader.ORDER), buffer.getLong(offset + HelloOkEncoder.DATA_OFFSET_OFFSET, MessageHeader.ORDER));
+            buffer.getInt(offset + MAX_NAMESPACES_OFFSET, MessageHeader.ORDER), buffer.getInt(offset + SLAB_COUNT_OFFSET, MessageHeader.ORDER),
+            buffer.getInt(offset + MAX_BLOCKS_PER_SLAB_OFFSET, MessageHeader.ORDER), buffer.getLong(offset + NAMESPACE_TABLE_OFFSET_OFFSET, MessageHeader.ORDER),
+            buffer.getLong(offset + SLAB_TABLE_OFFSET_OFFSET, MessageHeader.ORDER),
+            buffer.getLong(offset + BLOCK_TABLE_OFFSET_OFFSET, MessageHeader.ORDER), buffer.getLong(offset + DATA_OFFSET_OFFSET, MessageHeader.ORDER));
         return new SessionDescriptor(
             MessageHeader.sessionId(buffer, offset),
-            buffer.getInt(offset + HelloOkEncoder.NAMESPACE_ID_OFFSET, MessageHeader.ORDER),
-            buffer.getLong(offset + HelloOkEncoder.BLOCK_SIZE_OFFSET, MessageHeader.ORDER),
-            buffer.getInt(offset + HelloOkEncoder.BLOCKS_PER_SLAB_OFFSET, MessageHeader.ORDER),
-            buffer.getLong(offset + HelloOkEncoder.MANAGER_EPOCH_OFFSET, MessageHeader.ORDER),
-            new UUID(buffer.getLong(offset + HelloOkEncoder.UUID_MSB_OFFSET, MessageHeader.ORDER), buffer.getLong(offset + HelloOkEncoder.UUID_LSB_OFFSET, MessageHeader.ORDER)),
-            WireText.get(buffer, offset + HelloOkEncoder.PATH_OFFSET),
+            buffer.getInt(offset + NAMESPACE_ID_OFFSET, MessageHeader.ORDER),
+            buffer.getLong(offset + BLOCK_SIZE_OFFSET, MessageHeader.ORDER),
+            buffer.getInt(offset + BLOCKS_PER_SLAB_OFFSET, MessageHeader.ORDER),
+            buffer.getLong(offset + MANAGER_EPOCH_OFFSET, MessageHeader.ORDER),
+            new UUID(buffer.getLong(offset + UUID_MSB_OFFSET, MessageHeader.ORDER), buffer.getLong(offset + UUID_LSB_OFFSET, MessageHeader.ORDER)),
+            WireText.get(buffer, offset + PATH_OFFSET),
             geometry,
-            buffer.getLong(offset + HelloOkEncoder.RESERVATION_LEASE_OFFSET, MessageHeader.ORDER),
-            buffer.getLong(offset + HelloOkEncoder.PIN_LEASE_OFFSET, MessageHeader.ORDER),
+            buffer.getLong(offset + RESERVATION_LEASE_OFFSET, MessageHeader.ORDER),
+            buffer.getLong(offset + PIN_LEASE_OFFSET, MessageHeader.ORDER),
             lanes);
     }
 }

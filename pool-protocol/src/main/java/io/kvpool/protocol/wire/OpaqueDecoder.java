@@ -2,6 +2,8 @@ package io.kvpool.protocol.wire;
 
 import org.agrona.DirectBuffer;
 
+import static io.kvpool.protocol.wire.OpaqueEncoder.MAX_BYTES;
+
 /**
  * A message whose body is one opaque byte string ({@code u16 length, bytes}), for exchanges whose content belongs
  * to a transport rather than to the protocol: RDMA_CONNECT and RDMA_ACCEPT carry RDMA endpoints. Stateless.
@@ -24,7 +26,7 @@ public final class OpaqueDecoder
             return null;
         }
         final int bytes = buffer.getShort(offset + MessageHeader.LENGTH, MessageHeader.ORDER) & 0xFFFF;
-        if (bytes > OpaqueEncoder.MAX_BYTES || length != MessageHeader.LENGTH + 2 + bytes)
+        if (bytes > MAX_BYTES || length != MessageHeader.LENGTH + 2 + bytes)
         {
             return null;
         }
