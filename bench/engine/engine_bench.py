@@ -209,20 +209,7 @@ class Reader:
 
     def kvpool_ttft(self, tokens: list[int], overlap: bool, method: str | None = None):
         """exists -> layer-wise get_to_device -> prefill the rest -> first token; every copy by ``method`` where one
-        is named (kvpool._device.choose_method chooses otherwise)."""
-        if method is None:
-            return self._kvpool_ttft(tokens, overlap)
-        device = self.pool.device()
-        copy = device.copy
-        device.copy = lambda s, d, n, m=None, wait=True: copy(s, d, n, method, wait)
-        measured = len(self.load_seconds)
-        try:
-            return self._kvpool_ttft(tokens, overlap)
-        finally:
-            device.copy = copy
-            del self.load_seconds[measured:], self.load_bytes[measured:]  # the GB/s column is the default's
-
-    def _kvpool_ttft(self, tokens: list[int], overlap: bool):
+        is named (kvpool._device.choose_method chooses otherwise), and then not counted in the GB/s column."""
         torch.cuda.synchronize()
         started = time.perf_counter()
         chunk_keys = kvpool.chain_keys(tokens[:len(tokens) - SUFFIX], CHUNK)
@@ -238,14 +225,16 @@ class Reader:
             in_flight = []
             for layer, storage in enumerate(tensors):
                 in_flight.append((layer, self.ns.start_get_to_device(
-                    layer_keys(chunk_keys[:held], layer), [self.layout.pieces(storage, c) for c in range(held)])))
+                    layer_keys(chunk_keys[:held], layer), [self.layout.pieces(storage, c) for c in range(held)],
+                    copy=method)))
                 while len(in_flight) > 1 or (in_flight and layer == len(tensors) - 1):
                     done, pending = in_flight.pop(0)
                     if not all(pending.wait()):
                         failed.append(done)
                     loads.ready[done].set()
-            self.load_seconds.append(time.perf_counter() - begun)
-            self.load_bytes.append(held * self.layout.layers * self.layout.block_bytes)
+            if method is None:  # the GB/s column is the default's
+                self.load_seconds.append(time.perf_counter() - begun)
+                self.load_bytes.append(held * self.layout.layers * self.layout.block_bytes)
 
         loader = threading.Thread(target=loads.run, args=(load,))
         loader.start()

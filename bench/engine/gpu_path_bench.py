@@ -64,19 +64,12 @@ def case(pool, label: str, page: int, count: int, scattered: bool, repeats: int,
     destinations = [[(base + slot * page, page)] for slot in slots]
     pinned = torch.from_numpy(host.reshape(-1)).pin_memory()
     device = pool.device()
-    copy = device.copy
     methods = [None] + [method for method, there in (("kernel", True), ("batch", device._batch is not None),
                                                      ("engine", device._memcpy is not None)) if there]
 
     def get_with(method):
-        def get():
-            # method None: get_to_device chooses (the default engines get); else every copy goes by the one named.
-            device.copy = lambda s, d, n, m=None, wait=True: copy(s, d, n, method or m, wait)
-            try:
-                return ns.get_to_device(keys, destinations)
-            finally:
-                device.copy = copy
-        return get
+        # method None: get_to_device chooses (the default engines get); else every copy goes by the one named.
+        return lambda: ns.get_to_device(keys, destinations, copy=method)
 
     for method in methods:
         target.zero_()
@@ -109,18 +102,14 @@ def case(pool, label: str, page: int, count: int, scattered: bool, repeats: int,
         fresh = iter([kvpool.chain_keys(range(count * 4), 4, parent=(1 << 200 | page << 20 | number << 10 |
                                                                       i).to_bytes(32, "little"))
                       for i in range(puts + 2)])
-        device.copy = lambda s, d, n, m=None, wait=True, method=method: copy(s, d, n, method, wait)
-        try:
-            results[f"put {method}"] = timed(lambda: _put(ns, next(fresh), destinations), puts)
-        finally:
-            device.copy = copy
+        results[f"put {method}"] = timed(lambda: _put(ns, next(fresh), destinations, method), puts)
     ns.close()
     return {name: count * page / seconds / 1e9 for name, seconds in results.items()}
 
 
-def _put(ns, keys, sources):
-    """A put of new keys (the pool evicts old ones as it fills)."""
-    statuses = ns.put_from_device(keys, sources)
+def _put(ns, keys, sources, method):
+    """A put of new keys (the pool evicts old ones as it fills), every copy by ``method``."""
+    statuses = ns.put_from_device(keys, sources, copy=method)
     assert statuses == [kvpool.STORED] * len(keys), [kvpool.status_name(s) for s in statuses]
 
 

@@ -275,17 +275,19 @@ class Namespace:
 
     # -- the GPU path ------------------------------------------------------------------------------------------------
 
-    def get_to_device(self, keys: Sequence[bytes], destinations: Sequence, verify: bool = False) -> list[bool]:
+    def get_to_device(self, keys: Sequence[bytes], destinations: Sequence, verify: bool = False,
+                      copy: Optional[str] = None) -> list[bool]:
         """Copies each key's block into GPU memory: per key a contiguous CUDA tensor (at least the block's stored
         length), or (address, bytes) pieces that take the block's bytes end to end (a paged KV cache's pages of one
         block). One copy launch for the batch (Pool.device says how); every block's stamp is checked after the
         copy, so a block evicted or rewritten meanwhile is False, never used. With ``verify``, each block's bytes
         as they landed are checksummed on the GPU (CRC32C, against the block table's) and a block whose bytes were
-        corrupted in the pool is False too. Per key True, or False for a miss."""
-        return self.start_get_to_device(keys, destinations, verify).wait()
+        corrupted in the pool is False too. ``copy`` names the copy ('kernel', 'batch' or 'engine'; None: chosen by
+        piece size and count, kvpool._device.choose_method). Per key True, or False for a miss."""
+        return self.start_get_to_device(keys, destinations, verify, copy).wait()
 
-    def start_get_to_device(self, keys: Sequence[bytes], destinations: Sequence,
-                            verify: bool = False) -> "DeviceGet":
+    def start_get_to_device(self, keys: Sequence[bytes], destinations: Sequence, verify: bool = False,
+                            copy: Optional[str] = None) -> "DeviceGet":
         """get_to_device in two steps: this looks the keys up, checks their blocks and launches the copies; ``wait()``
         on the result waits for them and answers per key. A caller can so launch the next batch (the next layer of a
         prompt's KV) before waiting for this one: the copy engines never idle between batches."""
@@ -316,16 +318,17 @@ class Namespace:
         copied = [(i, parts) for (i, parts), ok in zip(readable, check.sealed) if ok]
         region_side, device_side, sizes = plan([locations[i][2] for i, _ in copied], self._region.base,
                                                [parts for _, parts in copied])
-        handle = device.copy(region_side, device_side, sizes, wait=False)
+        handle = device.copy(region_side, device_side, sizes, copy, wait=False)
         # What the landed bytes are checked against: each block's recorded CRC32C and length.
         expected = [(parts, locations[i][3], checksum) for (i, parts), checksum in
                     zip(readable, self._region.checksums(check))] if verify else None
         return DeviceGet(self, keys, pieces, set(fresh), [i for i, _ in readable], check, handle, expected)
 
-    def put_from_device(self, keys: Sequence[bytes], sources: Sequence) -> list[int]:
+    def put_from_device(self, keys: Sequence[bytes], sources: Sequence, copy: Optional[str] = None) -> list[int]:
         """Stores each key's block from GPU memory: per key a contiguous CUDA tensor (1 to ``block_bytes`` bytes) or
         (address, bytes) pieces stored end to end. One copy launch for the batch, under the write protocol (each
-        block announced before, withdrawn after the copy completes). Per key a status, as put."""
+        block announced before, withdrawn after the copy completes); ``copy`` as get_to_device's. Per key a status,
+        as put."""
         keys = _check_keys(keys)
         if len(sources) != len(keys):
             raise ValueError(f"{len(sources)} sources for {len(keys)} keys: one per key")
@@ -352,7 +355,7 @@ class Namespace:
             region_side, device_side, copy_sizes = plan([entries[i].offset for i in announced], self._region.base,
                                                         [pieces[i] for i in announced])
             # The copy runs region <- device: the region side is the destination.
-            device.copy(device_side, region_side, copy_sizes)
+            device.copy(device_side, region_side, copy_sizes, copy)
         finally:
             for i in announced:
                 self._region.end_write(entries[i].block)

@@ -151,6 +151,26 @@ def test_adjacent_copies_go_as_one():
         ([0, 2 * half], [0, 2 * half], [2 * half, half]), "a merged piece stops at the kernel's bound"
 
 
+def test_a_named_copy_reaches_the_copier_and_none_leaves_the_choice_to_it(namespace):
+    pool, ns = namespace
+    named = []
+
+    def recording_copier(sources, destinations, sizes, method):
+        named.append(method)
+        host_copier(sources, destinations, sizes, method)
+
+    pool.device(copier=recording_copier)
+    keys = kvpool.chain_keys(range(16 * 30, 16 * 32), 16)
+    pages = [payload(900 + i, BLOCK) for i in range(2)]
+    assert ns.put_from_device(keys, [[(address(p), BLOCK)] for p in pages], copy="engine") == [kvpool.STORED] * 2
+    back = [np.zeros(BLOCK, dtype=np.uint8) for _ in keys]
+    assert ns.get_to_device(keys, [[(address(b), BLOCK)] for b in back], copy="kernel") == [True] * 2
+    assert ns.start_get_to_device(keys, [[(address(b), BLOCK)] for b in back], copy="batch").wait() == [True] * 2
+    assert ns.get_to_device(keys, [[(address(b), BLOCK)] for b in back]) == [True] * 2
+    assert named == ["engine", "kernel", "batch", None]
+    assert all(np.array_equal(b, p) for b, p in zip(back, pages))
+
+
 def test_the_default_copy_follows_piece_size_and_what_the_driver_has():
     from kvpool._device import choose_method
     small, large = [16 << 10] * 3, [16 << 10, 64 << 10]
@@ -202,24 +222,22 @@ def test_cuda_tensors_round_trip_through_every_copy_method(namespace, method):
         pytest.skip("no libcudart found beside torch: the copy engines' path is unavailable here")
     if method == "batch" and device._batch is None:
         pytest.skip("this CUDA driver has no cuMemcpyBatchAsync (12.8+)")
-    copy = device.copy
-    device.copy = lambda s, d, n, m=None, wait=True: copy(s, d, n, method, wait)
     keys = kvpool.chain_keys(range(16 * 8, 16 * 16), 16)
     pages = [torch.from_numpy(payload(500 + i, BLOCK).copy()).cuda() for i in range(8)]
     half = BLOCK // 2
     sources = [[(p.data_ptr(), half), (p.data_ptr() + half, half)] for p in pages]
-    assert ns.put_from_device(keys, sources) == [kvpool.STORED] * 8
+    assert ns.put_from_device(keys, sources, copy=method) == [kvpool.STORED] * 8
     out = [np.zeros(BLOCK, dtype=np.uint8) for _ in keys]
     assert ns.get(keys, out) == [True] * 8
     assert all(np.array_equal(o, p.cpu().numpy()) for o, p in zip(out, pages))
     back = [torch.zeros(BLOCK, dtype=torch.uint8, device="cuda") for _ in keys]
-    assert ns.get_to_device(keys, back) == [True] * 8
+    assert ns.get_to_device(keys, back, copy=method) == [True] * 8
     assert all(torch.equal(b, p) for b, p in zip(back, pages))
     # The same checked on the GPU against the manager's CRC32C, then with one block corrupted in the pool.
-    assert ns.get_to_device(keys, back, verify=True) == [True] * 8
+    assert ns.get_to_device(keys, back, verify=True, copy=method) == [True] * 8
     block, generation, offset, length = ns._locations[keys[5]]
     pool._region.bytes[offset + 7] ^= 0x01
-    assert ns.get_to_device(keys, back, verify=True) == [True] * 5 + [False] + [True] * 2
+    assert ns.get_to_device(keys, back, verify=True, copy=method) == [True] * 5 + [False] + [True] * 2
 
 
 @cuda
@@ -237,10 +255,8 @@ def test_copies_run_from_a_thread_that_never_called_cuda(namespace, method):
     pages = [payload(700 + i, BLOCK) for i in range(4)]
     assert ns.put(keys, pages) == [kvpool.STORED] * 4
     back = [torch.zeros(BLOCK, dtype=torch.uint8, device="cuda") for _ in keys]
-    copy = device.copy
-    device.copy = lambda s, d, n, m=None, wait=True: copy(s, d, n, method, wait)
     answer = []
-    thread = threading.Thread(target=lambda: answer.append(ns.get_to_device(keys, back)))
+    thread = threading.Thread(target=lambda: answer.append(ns.get_to_device(keys, back, copy=method)))
     thread.start()
     thread.join(60)
     assert answer == [[True] * 4]
