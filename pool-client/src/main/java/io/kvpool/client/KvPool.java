@@ -30,7 +30,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class KvPool implements AutoCloseable
 {
     private final KvPoolContext context;
-    private final ExecutorService executor;
     private final List<KvNamespace> namespaces = new ArrayList<>();
     private final List<BlockTransport> transports = new ArrayList<>();
     private MappedBlockTransport mapped;
@@ -48,8 +47,7 @@ public final class KvPool implements AutoCloseable
             thread.setDaemon(true);
             return thread;
         };
-        this.executor = Executors.newFixedThreadPool(context.asyncThreads(), factory);
-        this.state = new PoolState(executor);
+        this.state = new PoolState(Executors.newFixedThreadPool(context.asyncThreads(), factory));
     }
 
     /**
@@ -253,6 +251,7 @@ public final class KvPool implements AutoCloseable
             }
             open = List.copyOf(namespaces);
         }
+        final ExecutorService executor = state.executor();
         executor.shutdown();
         try
         {
