@@ -205,6 +205,7 @@ final class ShapesCommand implements Callable<Integer>
                 catch (final Throwable ex)
                 {
                     failures.add(ex);
+                    start.reset(); // a thread that failed before the start: the others stop waiting for it
                 }
             }));
         }
