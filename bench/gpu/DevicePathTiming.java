@@ -7,6 +7,7 @@ import io.kvpool.client.ManagerClientContext;
 import io.kvpool.gpu.GpuBridge;
 import io.kvpool.gpu.PinnedMemory;
 import io.kvpool.manager.ManagerContext;
+import io.kvpool.manager.PoolContext;
 import io.kvpool.manager.PoolManager;
 import io.kvpool.protocol.FileTrees;
 
@@ -30,9 +31,9 @@ public final class DevicePathTiming
         final long block = Long.parseLong(args[0]);
         final int blocks = 32;
         final Path directory = Files.createTempDirectory(Path.of("/dev/shm"), "kvpool-timing-");
-        try (PoolManager manager = PoolManager.launch(new ManagerContext().regionFile(directory.resolve("region"))
-                 .regionSizeBytes(1L << 30).slabSizeBytes(64L << 20).embeddedAeronDir(directory.resolve("aeron"))
-                 .metricsPort(-1).adminToken("admin"));
+        try (PoolManager manager = PoolManager.launch(new ManagerContext().pool(new PoolContext()
+                     .regionFile(directory.resolve("region")).regionSizeBytes(1L << 30).slabSizeBytes(64L << 20))
+                 .embeddedAeronDir(directory.resolve("aeron")).metricsPort(-1).adminToken("admin"));
              Arena arena = Arena.ofConfined())
         {
             try (ManagerClient admin = ManagerClient.connect(new ManagerClientContext()

@@ -9,6 +9,7 @@ import io.kvpool.client.KvPoolContext;
 import io.kvpool.client.ManagerClient;
 import io.kvpool.client.ManagerClientContext;
 import io.kvpool.manager.ManagerContext;
+import io.kvpool.manager.PoolContext;
 import io.kvpool.manager.PoolManager;
 import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.Choices;
@@ -77,8 +78,8 @@ public final class AeronLoopback implements AutoCloseable
             throw new UncheckedIOException(ex);
         }
         final long slab = Math.max(2L << 20, blockSizeBytes * 4);
-        manager = PoolManager.launch(new ManagerContext().regionFile(directory.resolve("region"))
-            .regionSizeBytes(Math.max(256L << 20, values * blockSizeBytes * 4)).slabSizeBytes(slab)
+        manager = PoolManager.launch(new ManagerContext().pool(new PoolContext().regionFile(directory.resolve("region"))
+                .regionSizeBytes(Math.max(256L << 20, values * blockSizeBytes * 4)).slabSizeBytes(slab))
             .embeddedAeronDir(directory.resolve("aeron")).endpoint("127.0.0.1:0").metricsPort(-1)
             .threading(threading).idle(idle).dataLanes(dataLanes));
         try (ManagerClient admin = ManagerClient.connect(new ManagerClientContext().aeronDir(manager.aeronDir())))

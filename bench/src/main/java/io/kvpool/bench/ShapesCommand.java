@@ -8,6 +8,7 @@ import io.kvpool.client.KvPoolContext;
 import io.kvpool.client.ManagerClient;
 import io.kvpool.client.ManagerClientContext;
 import io.kvpool.manager.ManagerContext;
+import io.kvpool.manager.PoolContext;
 import io.kvpool.manager.PoolManager;
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.ByteSizes;
@@ -373,8 +374,9 @@ final class ShapesCommand implements Callable<Integer>
                 slabs += getSlabs(size, values) + putSlabs(size);
             }
             regionBytes = slabs * SLAB_BYTES;
-            manager = PoolManager.launch(new ManagerContext().regionFile(directory.resolve("region"))
-                .regionSizeBytes(regionBytes).slabSizeBytes(SLAB_BYTES).minBlockSizeBytes(4096)
+            manager = PoolManager.launch(new ManagerContext().pool(new PoolContext()
+                    .regionFile(directory.resolve("region")).regionSizeBytes(regionBytes).slabSizeBytes(SLAB_BYTES)
+                    .minBlockSizeBytes(4096))
                 .embeddedAeronDir(directory.resolve("aeron")).endpoint("127.0.0.1:0").metricsPort(-1));
             try (ManagerClient admin = ManagerClient.connect(new ManagerClientContext().aeronDir(manager.aeronDir())
                 .connectTimeout(Duration.ofSeconds(20))))

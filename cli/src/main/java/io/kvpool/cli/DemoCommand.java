@@ -3,6 +3,7 @@ package io.kvpool.cli;
 import io.kvpool.client.ManagerClient;
 import io.kvpool.client.ManagerClientContext;
 import io.kvpool.manager.ManagerContext;
+import io.kvpool.manager.PoolContext;
 import io.kvpool.manager.PoolManager;
 import io.kvpool.protocol.ByteSizes;
 import io.kvpool.protocol.FileTrees;
@@ -120,9 +121,9 @@ final class DemoCommand implements Callable<Integer>
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
         final Path directory = Files.createTempDirectory(shm(), "kvpool-demo-");
         final long start = System.nanoTime();
-        try (PoolManager manager = PoolManager.launch(new ManagerContext().regionFile(directory.resolve("region"))
-            .regionSizeBytes(regionBytes).format(true).embeddedAeronDir(directory.resolve("aeron"))
-            .metricsPort(-1)))
+        try (PoolManager manager = PoolManager.launch(new ManagerContext().pool(new PoolContext()
+                .regionFile(directory.resolve("region")).regionSizeBytes(regionBytes).format(true))
+            .embeddedAeronDir(directory.resolve("aeron")).metricsPort(-1)))
         {
             try (ManagerClient admin = ManagerClient.connect(new ManagerClientContext()
                 .aeronDir(manager.aeronDir()).connectTimeout(Duration.ofSeconds(20))))

@@ -3,6 +3,7 @@ package io.kvpool.client;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import io.kvpool.manager.ManagerContext;
+import io.kvpool.manager.PoolContext;
 import io.kvpool.manager.PoolManager;
 import io.kvpool.protocol.Payloads;
 import org.junit.jupiter.api.Test;
@@ -32,9 +33,10 @@ class ExternalDriverTest
         final Path aeronDir = directory.resolve("external-aeron");
         try (MediaDriver driver = MediaDriver.launch(new MediaDriver.Context().aeronDirectoryName(aeronDir.toString())
             .threadingMode(ThreadingMode.SHARED).dirDeleteOnStart(true).dirDeleteOnShutdown(true));
-             PoolManager manager = PoolManager.launch(new ManagerContext().regionFile(directory.resolve("region"))
-                 .regionSizeBytes(32L << 20).slabSizeBytes(2L << 20).externalAeronDir(aeronDir)
-                 .embeddedAeronDir(directory.resolve("unused")).metricsPort(-1).prefault(false)
+             PoolManager manager = PoolManager.launch(new ManagerContext().pool(new PoolContext()
+                     .regionFile(directory.resolve("region")).regionSizeBytes(32L << 20).slabSizeBytes(2L << 20)
+                     .prefault(false))
+                 .externalAeronDir(aeronDir).embeddedAeronDir(directory.resolve("unused")).metricsPort(-1)
                  .addNamespace(new ManagerContext.NamespaceSpec("ext", 65536, 0, 0, ""))))
         {
             assertEquals(aeronDir, manager.aeronDir());

@@ -1,6 +1,7 @@
 package io.kvpool.client;
 
 import io.kvpool.manager.ManagerContext;
+import io.kvpool.manager.PoolContext;
 import io.kvpool.manager.PoolManager;
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.FileTrees;
@@ -35,9 +36,10 @@ class LeasedWriterTest
     void shouldKeepEveryReservationOfABatchLongerThanTheLeaseAlive() throws Exception
     {
         final Path directory = Files.createTempDirectory(Path.of("/dev/shm"), "kvpool-lease-");
-        final ManagerContext context = new ManagerContext().regionFile(directory.resolve("region"))
-            .regionSizeBytes(32L << 20).slabSizeBytes(8L << 20).embeddedAeronDir(directory.resolve("aeron"))
-            .metricsPort(-1).prefault(false).adminToken("admin").reservationLease(Duration.ofMillis(600))
+        final ManagerContext context = new ManagerContext().pool(new PoolContext()
+                .regionFile(directory.resolve("region")).regionSizeBytes(32L << 20).slabSizeBytes(8L << 20)
+                .prefault(false).reservationLeaseNs(Duration.ofMillis(600).toNanos()))
+            .embeddedAeronDir(directory.resolve("aeron")).metricsPort(-1).adminToken("admin")
             .addNamespace(new ManagerContext.NamespaceSpec("lease", BLOCK, 0, 0, "lease-token"));
         try (PoolManager manager = PoolManager.launch(context);
             ManagerClient control = ManagerClient.connect(new ManagerClientContext()

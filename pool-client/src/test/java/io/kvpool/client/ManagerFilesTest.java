@@ -1,6 +1,7 @@
 package io.kvpool.client;
 
 import io.kvpool.manager.ManagerContext;
+import io.kvpool.manager.PoolContext;
 import io.kvpool.manager.PoolManager;
 import io.kvpool.protocol.FileTrees;
 import org.junit.jupiter.api.AfterEach;
@@ -81,9 +82,9 @@ class ManagerFilesTest
 
     private ManagerContext context(final String group)
     {
-        return new ManagerContext().regionFile(directory.resolve("region")).regionSizeBytes(32L << 20)
-            .slabSizeBytes(2L << 20).embeddedAeronDir(directory.resolve("aeron")).metricsPort(-1).prefault(false)
-            .adminToken(ADMIN_TOKEN).group(group);
+        return new ManagerContext().pool(new PoolContext().regionFile(directory.resolve("region"))
+                .regionSizeBytes(32L << 20).slabSizeBytes(2L << 20).prefault(false).fileGroup(group))
+            .embeddedAeronDir(directory.resolve("aeron")).metricsPort(-1).adminToken(ADMIN_TOKEN);
     }
 
     private void useTheNamespace()

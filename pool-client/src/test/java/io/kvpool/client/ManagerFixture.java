@@ -1,6 +1,7 @@
 package io.kvpool.client;
 
 import io.kvpool.manager.ManagerContext;
+import io.kvpool.manager.PoolContext;
 import io.kvpool.manager.PoolManager;
 import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.FileTrees;
@@ -87,10 +88,10 @@ final class ManagerFixture implements AutoCloseable
 
     private ManagerContext context()
     {
-        return new ManagerContext().regionFile(directory.resolve("region")).regionSizeBytes(regionBytes)
-            .slabSizeBytes(slabBytes).endpoint("127.0.0.1:0")
-            .minBlockSizeBytes(4096).embeddedAeronDir(directory.resolve("aeron")).metricsPort(-1)
-            .prefault(false).adminToken("admin").threading(threading).idle(idle)
+        return new ManagerContext().pool(new PoolContext().regionFile(directory.resolve("region"))
+                .regionSizeBytes(regionBytes).slabSizeBytes(slabBytes).minBlockSizeBytes(4096).prefault(false))
+            .endpoint("127.0.0.1:0").embeddedAeronDir(directory.resolve("aeron")).metricsPort(-1)
+            .adminToken("admin").threading(threading).idle(idle)
             .aeronDriverTimeout(aeronDriverTimeout).dataLanes(dataLanes);
     }
 

@@ -1,6 +1,7 @@
 package io.kvpool.client;
 
 import io.kvpool.manager.ManagerContext;
+import io.kvpool.manager.PoolContext;
 import io.kvpool.manager.PoolManager;
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.FileTrees;
@@ -50,9 +51,10 @@ class StreamControlTest
     StreamControlTest() throws IOException
     {
         directory = Files.createTempDirectory(Path.of("/dev/shm"), "kvpool-stream-");
-        manager = PoolManager.launch(new ManagerContext().regionFile(directory.resolve("region"))
-            .regionSizeBytes(32L << 20).slabSizeBytes(2L << 20).embeddedAeronDir(directory.resolve("aeron"))
-            .metricsPort(-1).prefault(false).adminToken("admin").controlEndpoint("127.0.0.1:0").maxSessions(40)
+        manager = PoolManager.launch(new ManagerContext().pool(new PoolContext()
+                .regionFile(directory.resolve("region")).regionSizeBytes(32L << 20).slabSizeBytes(2L << 20)
+                .prefault(false))
+            .embeddedAeronDir(directory.resolve("aeron")).metricsPort(-1).adminToken("admin").controlEndpoint("127.0.0.1:0").maxSessions(40)
             .addNamespace(new ManagerContext.NamespaceSpec("stream", 64 * 1024, 0, 0, "stream-token")));
     }
 

@@ -7,10 +7,8 @@ import io.kvpool.manager.internal.SessionLimits;
 import io.kvpool.protocol.Durations;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
-import io.kvpool.protocol.RegionGeometry;
 import io.kvpool.protocol.wire.HelloOkEncoder;
 import io.kvpool.protocol.wire.Streams;
-import io.kvpool.transport.cxl.RegionSource;
 import org.agrona.concurrent.IdleStrategy;
 
 import java.nio.file.Path;
@@ -29,24 +27,14 @@ public final class ManagerContext
 {
     /** Where the embedded media driver lives unless told otherwise; clients on the host connect through it. */
     public static final Path DEFAULT_EMBEDDED_AERON_DIR = Path.of("/dev/shm/kvpool-aeron");
-    /** Default region when none is named: a 1 GiB file in /dev/shm. */
+    /** Default region when none is named: a file in /dev/shm ({@link PoolContext#DEFAULT_REGION_SIZE_BYTES}). */
     public static final Path DEFAULT_REGION_FILE = Path.of("/dev/shm/kvpool-region");
-    public static final long DEFAULT_REGION_SIZE_BYTES = 1L << 30;
     /** Stream on which the manager receives requests, on IPC and on UDP alike. */
     public static final int DEFAULT_REQUEST_STREAM_ID = Streams.REQUEST_STREAM_ID;
     public static final int DEFAULT_METRICS_PORT = 9470;
     /** The default {@link #idlePark(Duration)}. */
     public static final long DEFAULT_IDLE_PARK_NS = 200_000;
 
-    private Path regionPath;
-    private boolean regionIsDevice;
-    private long regionSizeBytes = DEFAULT_REGION_SIZE_BYTES;
-    private Long slabSizeBytes;
-    private Long minBlockSizeBytes;
-    private Integer maxNamespaces;
-    private boolean format;
-    private boolean formatIfEmpty;
-    private Path indexFile;
     private Path externalAeronDir;
     private Path embeddedAeronDir = DEFAULT_EMBEDDED_AERON_DIR;
     private String endpoint;
@@ -54,9 +42,6 @@ public final class ManagerContext
     private int metricsPort = DEFAULT_METRICS_PORT;
     private String metricsHost = "0.0.0.0";
     private String adminToken = "";
-    private Duration reservationLease = Duration.ofNanos(PoolContext.DEFAULT_LEASE_NS);
-    private Duration pinLease = Duration.ofNanos(PoolContext.DEFAULT_LEASE_NS);
-    private boolean prefault = true;
     private Duration sessionTimeout = Duration.ofSeconds(10);
     private String rdmaDevice = "auto";
     private Threading threading = Threading.SHARED;
@@ -64,13 +49,12 @@ public final class ManagerContext
     private Duration idlePark = Duration.ofNanos(DEFAULT_IDLE_PARK_NS);
     private int dataLanes = 1;
     private int maxSessions = SessionLimits.DEFAULTS.maxSessions();
-    private String group;
     private String controlSocket = "default";
     private String controlEndpoint;
     private int maxSessionsPerHost = SessionLimits.DEFAULTS.maxSessionsPerHost();
     private Duration aeronDriverTimeout = Duration.ofMillis(AeronTimeouts.driverTimeoutMs());
     private final List<NamespaceSpec> namespaces = new ArrayList<>();
-    private PoolContext poolContext;
+    private PoolContext pool = new PoolContext();
 
     /**
      * How the manager's work maps onto threads. Aeron's agents poll; on a host with few cores every extra poller
@@ -122,107 +106,23 @@ public final class ManagerContext
     }
 
     /**
-     * @param device the pool's devdax device ({@code /dev/daxX.Y}), mapped whole.
+     * @param pool the pool itself: its region, geometry, index file, file group, leases and whether to format or
+     *             prefault it (default: a fresh {@link PoolContext}; with no region given, {@link #conclude()} uses
+     *             {@link #DEFAULT_REGION_FILE}).
      * @return this.
      */
-    public ManagerContext region(final Path device)
+    public ManagerContext pool(final PoolContext pool)
     {
-        this.regionPath = device;
-        this.regionIsDevice = true;
+        this.pool = pool;
         return this;
     }
 
     /**
-     * @param file a file on tmpfs or hugetlbfs that emulates the pool; created (sized {@link #regionSizeBytes}) when
-     *             absent.
-     * @return this.
+     * @return the pool's configuration, concluded by {@link #conclude()}.
      */
-    public ManagerContext regionFile(final Path file)
+    public PoolContext pool()
     {
-        this.regionPath = file;
-        this.regionIsDevice = false;
-        return this;
-    }
-
-    public Path regionPath()
-    {
-        return regionPath;
-    }
-
-    /**
-     * @param regionSizeBytes size of a region file the manager creates (default {@link #DEFAULT_REGION_SIZE_BYTES});
-     *                        an existing file or a device keeps its own.
-     * @return this.
-     */
-    public ManagerContext regionSizeBytes(final long regionSizeBytes)
-    {
-        this.regionSizeBytes = regionSizeBytes;
-        return this;
-    }
-
-    /**
-     * @param slabSizeBytes slab size for a region being formatted; for an existing region it must match the recorded
-     *                      one (unset: the recorded one, or the default when formatting).
-     * @return this.
-     */
-    public ManagerContext slabSizeBytes(final long slabSizeBytes)
-    {
-        this.slabSizeBytes = slabSizeBytes;
-        return this;
-    }
-
-    /**
-     * @param minBlockSizeBytes smallest block size of a region being formatted (it sizes the block table); for an
-     *                          existing region it must match the recorded one.
-     * @return this.
-     */
-    public ManagerContext minBlockSizeBytes(final long minBlockSizeBytes)
-    {
-        this.minBlockSizeBytes = minBlockSizeBytes;
-        return this;
-    }
-
-    /**
-     * @param maxNamespaces namespace table slots of a region being formatted; for an existing region it must match
-     *                      the recorded count.
-     * @return this.
-     */
-    public ManagerContext maxNamespaces(final int maxNamespaces)
-    {
-        this.maxNamespaces = maxNamespaces;
-        return this;
-    }
-
-    /**
-     * @param format format the region at start, destroying any pool in it (default false: attach and recover).
-     * @return this.
-     */
-    public ManagerContext format(final boolean format)
-    {
-        this.format = format;
-        return this;
-    }
-
-    /**
-     * @param formatIfEmpty format the region only if it was never formatted (superblock all zero); see
-     *                      {@link PoolContext#formatIfEmpty(boolean)}.
-     * @return this.
-     */
-    public ManagerContext formatIfEmpty(final boolean formatIfEmpty)
-    {
-        this.formatIfEmpty = formatIfEmpty;
-        return this;
-    }
-
-    /**
-     * @param indexFile the persistent index's file (default: beside a file region, {@code <file>.index}, or
-     *                  {@code /var/lib/kvpool/<device>.index} for a devdax device).
-     * @return this.
-     */
-    public ManagerContext indexFile(final Path indexFile)
-    {
-        this.indexFile = indexFile;
-        return this;
+        return pool;
     }
 
     /**
@@ -333,36 +233,6 @@ public final class ManagerContext
     public String adminToken()
     {
         return adminToken;
-    }
-
-    /**
-     * @param lease how long a reservation lives without a renewal (default 10 s).
-     * @return this.
-     */
-    public ManagerContext reservationLease(final Duration lease)
-    {
-        this.reservationLease = lease;
-        return this;
-    }
-
-    /**
-     * @param lease how long a read pin lives without a renewal (default 10 s).
-     * @return this.
-     */
-    public ManagerContext pinLease(final Duration lease)
-    {
-        this.pinLease = lease;
-        return this;
-    }
-
-    /**
-     * @param prefault fault the whole region in at start (default true).
-     * @return this.
-     */
-    public ManagerContext prefault(final boolean prefault)
-    {
-        this.prefault = prefault;
-        return this;
     }
 
     /**
@@ -492,18 +362,6 @@ public final class ManagerContext
     }
 
     /**
-     * @param group the engine group that may open the region, the index and the media driver's directory besides
-     *              the service's user; {@code null} (default) for the service's user only. Engine users in this group
-     *              need a umask that leaves the group write access (the service unit sets {@code UMask=0007}).
-     * @return this.
-     */
-    public ManagerContext group(final String group)
-    {
-        this.group = group;
-        return this;
-    }
-
-    /**
      * @param controlSocket the Unix-domain socket that serves the control protocol to clients without Aeron (the
      *                      Python client): a path, "default" (the Aeron directory's path with {@code .sock}, e.g.
      *                      {@code /dev/shm/kvpool-aeron.sock}), or "off".
@@ -544,14 +402,6 @@ public final class ManagerContext
     public String controlEndpoint()
     {
         return controlEndpoint;
-    }
-
-    /**
-     * @return the engine group, or {@code null}.
-     */
-    public String group()
-    {
-        return group;
     }
 
     /**
@@ -613,27 +463,13 @@ public final class ManagerContext
 
     /**
      * Validates every value and fills the defaults that depend on others, in place (as Aeron's contexts conclude),
-     * then builds the pool core's configuration ({@link #poolContext()}).
+     * the {@link #pool()}'s included.
      *
      * @return this, concluded.
      * @throws PoolException {@link ErrorCode#CONFIG_INVALID} naming the value, its allowed range and the fix.
      */
     public ManagerContext conclude()
     {
-        if (regionPath == null)
-        {
-            regionPath = DEFAULT_REGION_FILE;
-            regionIsDevice = false;
-        }
-        final Path region = regionPath;
-        if (regionIsDevice && !region.getFileName().toString().matches("dax\\d+\\.\\d+"))
-        {
-            throw invalid("region=" + region + " is not a devdax device (/dev/daxX.Y); use region-file for a file");
-        }
-        if (regionSizeBytes < 8L << 20)
-        {
-            throw invalid("size=" + regionSizeBytes + " is below the smallest useful region (8 MiB)");
-        }
         requireHostPort("endpoint", endpoint, "0.0.0.0:40100 (port 0 picks one)");
         if (requestStreamId <= 0)
         {
@@ -642,10 +478,6 @@ public final class ManagerContext
         if (metricsPort < -1 || metricsPort > 65535)
         {
             throw invalid("metrics-port=" + metricsPort + " must be 0..65535 (0 picks a free port) or -1 (off)");
-        }
-        if (reservationLease.isNegative() || reservationLease.isZero() || pinLease.isNegative() || pinLease.isZero())
-        {
-            throw invalid("lease=" + reservationLease + " pin-lease=" + pinLease + " must be positive");
         }
         if (sessionTimeout.toMillis() < 100)
         {
@@ -675,46 +507,12 @@ public final class ManagerContext
             throw invalid("data-lanes=" + dataLanes + " needs a UDP endpoint and the embedded media driver (lanes " +
                 "are for remote clients, and each runs a driver of its own)");
         }
-        final PoolContext pool = new PoolContext()
-            .regionSource(RegionSource.forPath(region, regionSizeBytes, format))
-            .format(format)
-            .formatIfEmpty(formatIfEmpty)
-            .indexFile(indexFile)
-            .reservationLeaseNs(reservationLease.toNanos())
-            .pinLeaseNs(pinLease.toNanos())
-            .prefault(prefault)
-            .fileGroup(group);
-        if (slabSizeBytes != null)
+        if (pool.regionSource() == null && pool.regionPath() == null)
         {
-            pool.slabSizeBytes(slabSizeBytes);
+            pool.regionFile(DEFAULT_REGION_FILE);
         }
-        if (minBlockSizeBytes != null)
-        {
-            pool.minBlockSizeBytes(minBlockSizeBytes);
-        }
-        if (maxNamespaces != null)
-        {
-            pool.maxNamespaces(maxNamespaces);
-        }
-        if (slabSizeBytes != null && (slabSizeBytes % RegionGeometry.SLAB_ALIGNMENT_BYTES != 0))
-        {
-            throw invalid("slab-size=" + slabSizeBytes + " must be a multiple of 2m");
-        }
-        poolContext = pool.conclude();
+        pool.conclude();
         return this;
-    }
-
-    /**
-     * @return the pool core's configuration, as {@link #conclude()} built it.
-     * @throws IllegalStateException before {@link #conclude()}.
-     */
-    public PoolContext poolContext()
-    {
-        if (poolContext == null)
-        {
-            throw new IllegalStateException("conclude() the manager context first");
-        }
-        return poolContext;
     }
 
     private static void requireHostPort(final String key, final String endpoint, final String example)

@@ -11,7 +11,9 @@ import java.util.function.LongSupplier;
 
 /**
  * Configuration of a {@link PoolCore}: where the region is, whether to format it, its geometry, where the index
- * lives, lease lengths and capacities. Set fields fluently, then {@link #conclude()} validates them once.
+ * lives, who may open its files, lease lengths and capacities. Set fields fluently, then {@link #conclude()}
+ * validates them once. The manager service composes one ({@link ManagerContext#pool()}); its errors name the
+ * configuration file's keys ({@code slab-size}, {@code lease}), which are the setters' names in words.
  * Not thread-safe; not to be changed after {@link PoolCore#open(PoolContext)}.
  */
 public final class PoolContext
@@ -20,8 +22,15 @@ public final class PoolContext
     public static final long DEFAULT_LEASE_NS = TimeUnit.SECONDS.toNanos(10);
     /** Default number of concurrent read pins. */
     public static final int DEFAULT_PIN_CAPACITY = 65536;
+    /** Size of a region file created when no size is given: 1 GiB. */
+    public static final long DEFAULT_REGION_SIZE_BYTES = 1L << 30;
+    /** The smallest region worth a pool: 8 MiB. */
+    public static final long MIN_REGION_SIZE_BYTES = 8L << 20;
 
     private RegionSource regionSource;
+    private Path regionPath;
+    private boolean regionIsDevice;
+    private long regionSizeBytes = DEFAULT_REGION_SIZE_BYTES;
     private Path indexFile;
     private String fileGroup;
     private boolean format;
@@ -38,18 +47,62 @@ public final class PoolContext
     private boolean concluded;
 
     /**
-     * @param regionSource where the region's memory comes from.
+     * @param regionSource where the region's memory comes from (replaces a {@link #region(Path)} or
+     *                     {@link #regionFile(Path)} given before).
      * @return this.
      */
     public PoolContext regionSource(final RegionSource regionSource)
     {
         this.regionSource = regionSource;
+        this.regionPath = null;
         return this;
     }
 
+    /**
+     * @return where the region's memory comes from: as given, or as {@link #conclude()} built it from
+     *         {@link #region(Path)} or {@link #regionFile(Path)}; {@code null} before either.
+     */
     public RegionSource regionSource()
     {
         return regionSource;
+    }
+
+    /**
+     * @param device the pool's devdax device ({@code /dev/daxX.Y}), mapped whole.
+     * @return this.
+     */
+    public PoolContext region(final Path device)
+    {
+        return regionPath(device, true);
+    }
+
+    /**
+     * @param file a file on tmpfs or hugetlbfs that emulates the pool; created (sized {@link #regionSizeBytes(long)})
+     *             when absent.
+     * @return this.
+     */
+    public PoolContext regionFile(final Path file)
+    {
+        return regionPath(file, false);
+    }
+
+    /**
+     * @return the device or file given by {@link #region(Path)} or {@link #regionFile(Path)}, or {@code null}.
+     */
+    public Path regionPath()
+    {
+        return regionPath;
+    }
+
+    /**
+     * @param regionSizeBytes size of a region file created at open (default {@link #DEFAULT_REGION_SIZE_BYTES});
+     *                        an existing file or a device keeps its own.
+     * @return this.
+     */
+    public PoolContext regionSizeBytes(final long regionSizeBytes)
+    {
+        this.regionSizeBytes = regionSizeBytes;
+        return this;
     }
 
     /**
@@ -268,18 +321,34 @@ public final class PoolContext
         {
             return this;
         }
+        if (regionSource == null && regionPath == null)
+        {
+            throw invalid("no region is set: give a devdax device, a region file or anonymous memory");
+        }
         if (regionSource == null)
         {
-            throw invalid("regionSource is not set: give a devdax device, a region file or anonymous memory");
+            if (regionIsDevice && !regionPath.getFileName().toString().matches("dax\\d+\\.\\d+"))
+            {
+                throw invalid("region=" + regionPath + " is not a devdax device (/dev/daxX.Y); use region-file for " +
+                    "a file");
+            }
+            if (regionSizeBytes < MIN_REGION_SIZE_BYTES)
+            {
+                throw invalid("size=" + regionSizeBytes + " is below the smallest useful region (8 MiB)");
+            }
+            regionSource = RegionSource.forPath(regionPath, regionSizeBytes, format);
+        }
+        if (geometryGiven && slabSizeBytes % RegionGeometry.SLAB_ALIGNMENT_BYTES != 0)
+        {
+            throw invalid("slab-size=" + slabSizeBytes + " must be a multiple of 2m");
         }
         if (reservationLeaseNs <= 0 || pinLeaseNs <= 0)
         {
-            throw invalid("reservationLeaseNs=" + reservationLeaseNs + " pinLeaseNs=" + pinLeaseNs +
-                " must be positive");
+            throw invalid("lease=" + reservationLeaseNs + "ns pin-lease=" + pinLeaseNs + "ns must be positive");
         }
         if (pinCapacity < 1)
         {
-            throw invalid("pinCapacity=" + pinCapacity + " must be at least 1");
+            throw invalid("pin-capacity=" + pinCapacity + " must be at least 1");
         }
         if (nanoClock == null)
         {
@@ -299,6 +368,14 @@ public final class PoolContext
             }
         }
         concluded = true;
+        return this;
+    }
+
+    private PoolContext regionPath(final Path path, final boolean isDevice)
+    {
+        this.regionPath = path;
+        this.regionIsDevice = isDevice;
+        this.regionSource = null;
         return this;
     }
 

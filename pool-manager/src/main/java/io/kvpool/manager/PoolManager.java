@@ -88,7 +88,7 @@ public final class PoolManager implements AutoCloseable
      */
     public static PoolManager launch(final ManagerContext context)
     {
-        final PoolContext poolContext = context.conclude().poolContext();
+        final PoolContext poolContext = context.conclude().pool();
         final PoolCore pool = PoolCore.open(poolContext);
         MediaDriver driver = null;
         Aeron aeron = null;
@@ -104,7 +104,7 @@ public final class PoolManager implements AutoCloseable
             if (driver != null)
             {
                 // The driver's log buffers carry every request: the service's user and the engine group only.
-                FileModes.restrict(context.embeddedAeronDir(), context.group());
+                FileModes.restrict(context.embeddedAeronDir(), poolContext.fileGroup());
             }
             aeron = AeronStart.connectAeron(context.aeronDir(), driver, driverTimeoutMs);
             final List<Subscription> subscriptions = new ArrayList<>();
@@ -136,7 +136,7 @@ public final class PoolManager implements AutoCloseable
             final String rdmaState = startRdma(context, pool, dispatcher);
             final StreamControlServer streamServer = context.controlSocket() == null &&
                 context.controlEndpoint() == null ? null : StreamControlServer.open(dispatcher, sessions, metrics,
-                context.controlSocket(), context.group(), context.controlEndpoint(),
+                context.controlSocket(), poolContext.fileGroup(), context.controlEndpoint(),
                 context.sessionLimits().maxSessions());
             final ManagerAgent agent = new ManagerAgent(pool, subscriptions, dispatcher, sessions, metrics,
                 System::nanoTime, streamServer);

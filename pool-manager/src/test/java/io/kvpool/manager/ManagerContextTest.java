@@ -29,7 +29,7 @@ class ManagerContextTest
         final Path example = Path.of(System.getProperty("kvpool.jvm.options")).getParent()
             .resolve("config/manager.example.yaml");
         final ManagerContext context = ManagerContext.fromYaml(example);
-        final PoolContext pool = context.conclude().poolContext();
+        final PoolContext pool = context.conclude().pool();
         assertEquals(new RegionSource.SharedFile(Path.of("/dev/shm/kvpool-region"), 1L << 30, false),
             pool.regionSource());
         assertEquals(64L << 20, pool.slabSizeBytes());
@@ -50,7 +50,7 @@ class ManagerContextTest
         flags.put("lease", "500ms");
         flags.put("endpoint", null);
         final ManagerContext context = ManagerContext.fromYaml(file).override(flags);
-        final PoolContext pool = context.conclude().poolContext();
+        final PoolContext pool = context.conclude().pool();
         assertEquals(4321, context.metricsPort());
         assertEquals(Duration.ofMillis(500).toNanos(), pool.reservationLeaseNs());
         assertEquals(Path.of("/dev/shm/a"), ((RegionSource.SharedFile)pool.regionSource()).path());
@@ -106,6 +106,62 @@ class ManagerContextTest
             .contains("maxParkPeriodNs=5000000"));
         assertEquals(1, new ManagerContext().dataLanes());
         assertEquals(4, ManagerContext.fromYaml(write("data-lanes: 4\n")).dataLanes());
+    }
+
+    @Test
+    void shouldSetThePoolsOwnValuesOnItsContext() throws IOException
+    {
+        final ManagerContext context = ManagerContext.fromYaml(write("""
+            region-file: /dev/shm/b
+            size: 64m
+            slab-size: 4m
+            min-block-size: 8k
+            max-namespaces: 7
+            format-if-empty: true
+            index-file: /tmp/b.index
+            lease: 2s
+            pin-lease: 3s
+            prefault: false
+            group: engines
+            """)).conclude();
+        final PoolContext pool = context.pool();
+        assertEquals(new RegionSource.SharedFile(Path.of("/dev/shm/b"), 64L << 20, false), pool.regionSource());
+        assertEquals(4L << 20, pool.slabSizeBytes());
+        assertEquals(8L << 10, pool.minBlockSizeBytes());
+        assertEquals(7, pool.maxNamespaces());
+        assertTrue(pool.geometryGiven());
+        assertTrue(pool.formatIfEmpty());
+        assertEquals(Path.of("/tmp/b.index"), pool.indexFile());
+        assertEquals(Duration.ofSeconds(2).toNanos(), pool.reservationLeaseNs());
+        assertEquals(Duration.ofSeconds(3).toNanos(), pool.pinLeaseNs());
+        assertEquals(false, pool.prefault());
+        assertEquals("engines", pool.fileGroup());
+    }
+
+    @Test
+    void shouldDefaultTheRegionAndAgreeWithThePoolOnDefaults()
+    {
+        final PoolContext pool = new ManagerContext().conclude().pool();
+        assertEquals(new RegionSource.SharedFile(ManagerContext.DEFAULT_REGION_FILE,
+            PoolContext.DEFAULT_REGION_SIZE_BYTES, false), pool.regionSource());
+        assertEquals(Path.of(ManagerContext.DEFAULT_REGION_FILE + ".index"), pool.indexFile());
+        assertTrue(pool.prefault(), "the manager prefaults by default, as a bare pool context does");
+        assertEquals(false, pool.geometryGiven());
+        final PoolContext formatting = new ManagerContext().pool(new PoolContext().regionFile(Path.of("/dev/shm/c"))
+            .format(true)).conclude().pool();
+        assertEquals(new RegionSource.SharedFile(Path.of("/dev/shm/c"), PoolContext.DEFAULT_REGION_SIZE_BYTES, true),
+            formatting.regionSource(), "a region being formatted is resized to the size asked");
+    }
+
+    @Test
+    void shouldNameTheKeyOfBadPoolValues() throws IOException
+    {
+        assertInvalid("region-file: /dev/shm/x\nsize: 4m\n", "size=4194304 is below the smallest useful region");
+        assertInvalid("region-file: /dev/shm/x\nslab-size: 3m\n", "slab-size=3145728 must be a multiple of 2m");
+        assertInvalid("region-file: /dev/shm/x\nlease: 0s\n", "lease=0ns pin-lease=10000000000ns must be positive");
+        assertInvalid("region: /dev/dax0.1x\n", "region=/dev/dax0.1x is not a devdax device");
+        final PoolException none = assertThrows(PoolException.class, () -> new PoolContext().conclude());
+        assertTrue(none.getMessage().contains("no region is set"), none.getMessage());
     }
 
     private void assertInvalid(final String yaml, final String expected) throws IOException

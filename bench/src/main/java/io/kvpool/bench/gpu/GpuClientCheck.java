@@ -10,6 +10,7 @@ import io.kvpool.client.ManagerClientContext;
 import io.kvpool.gpu.GpuBridge;
 import io.kvpool.gpu.PinnedMemory;
 import io.kvpool.manager.ManagerContext;
+import io.kvpool.manager.PoolContext;
 import io.kvpool.manager.PoolManager;
 import io.kvpool.protocol.FileTrees;
 import io.kvpool.protocol.Payloads;
@@ -44,9 +45,10 @@ public final class GpuClientCheck
     {
         final Path directory = Files.createTempDirectory(Path.of("/dev/shm"), "kvpool-gpu-client-");
         try (PoolManager manager = PoolManager.launch(new ManagerContext()
-                 .regionFile(directory.resolve("region")).regionSizeBytes(64L << 20).slabSizeBytes(2L << 20)
-                 .endpoint("127.0.0.1:0").minBlockSizeBytes(4096).embeddedAeronDir(directory.resolve("aeron"))
-                 .metricsPort(-1).prefault(false).adminToken("admin")))
+                 .pool(new PoolContext().regionFile(directory.resolve("region")).regionSizeBytes(64L << 20)
+                     .slabSizeBytes(2L << 20).minBlockSizeBytes(4096).prefault(false))
+                 .endpoint("127.0.0.1:0").embeddedAeronDir(directory.resolve("aeron")).metricsPort(-1)
+                 .adminToken("admin")))
         {
             try (ManagerClient admin = ManagerClient.connect(new ManagerClientContext()
                 .aeronDir(directory.resolve("aeron")).namespace("").token("admin")

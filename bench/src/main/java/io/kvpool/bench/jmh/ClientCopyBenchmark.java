@@ -8,6 +8,7 @@ import io.kvpool.client.KvPoolContext;
 import io.kvpool.client.ManagerClient;
 import io.kvpool.client.ManagerClientContext;
 import io.kvpool.manager.ManagerContext;
+import io.kvpool.manager.PoolContext;
 import io.kvpool.manager.PoolManager;
 import io.kvpool.protocol.FileTrees;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -63,8 +64,8 @@ public class ClientCopyBenchmark
     {
         directory = Files.createTempDirectory(Path.of("/dev/shm"), "kvpool-jmh-");
         final long regionBytes = Math.max(512L << 20, 8L * BATCH * blockSizeBytes);
-        manager = PoolManager.launch(new ManagerContext().regionFile(directory.resolve("region"))
-            .regionSizeBytes(regionBytes).slabSizeBytes(Math.max(2L << 20, 4L * blockSizeBytes))
+        manager = PoolManager.launch(new ManagerContext().pool(new PoolContext().regionFile(directory.resolve("region"))
+                .regionSizeBytes(regionBytes).slabSizeBytes(Math.max(2L << 20, 4L * blockSizeBytes)))
             .embeddedAeronDir(directory.resolve("aeron")).metricsPort(-1));
         try (ManagerClient admin = ManagerClient.connect(new ManagerClientContext().aeronDir(manager.aeronDir())
             .connectTimeout(Duration.ofSeconds(20))))

@@ -11,6 +11,7 @@ import io.kvpool.cli.trace.MooncakeTrace;
 import io.kvpool.cli.trace.TraceFormatException;
 import io.kvpool.cli.trace.TraceRequest;
 import io.kvpool.manager.ManagerContext;
+import io.kvpool.manager.PoolContext;
 import io.kvpool.manager.PoolManager;
 import io.kvpool.protocol.ByteSizes;
 import io.kvpool.protocol.Durations;
@@ -219,9 +220,9 @@ public final class ReplayCommand implements Callable<Integer>
         else
         {
             final Path directory = Files.createTempDirectory(Path.of("/dev/shm"), "kvpool-replay-");
-            try (PoolManager manager = PoolManager.launch(new ManagerContext().regionFile(directory.resolve("region"))
-                .regionSizeBytes(regionBytes).format(true).embeddedAeronDir(directory.resolve("aeron"))
-                .metricsPort(-1)))
+            try (PoolManager manager = PoolManager.launch(new ManagerContext().pool(new PoolContext()
+                    .regionFile(directory.resolve("region")).regionSizeBytes(regionBytes).format(true))
+                .embeddedAeronDir(directory.resolve("aeron")).metricsPort(-1)))
             {
                 replayEach(requests, settings, new Connection(manager.aeronDir(), null, null), reports);
             }

@@ -6,6 +6,7 @@ import io.kvpool.client.ManagerClientContext;
 import io.kvpool.cli.trace.MooncakeTrace;
 import io.kvpool.cli.trace.TraceRequest;
 import io.kvpool.manager.ManagerContext;
+import io.kvpool.manager.PoolContext;
 import io.kvpool.manager.PoolManager;
 import io.kvpool.protocol.FileTrees;
 import org.junit.jupiter.api.AfterEach;
@@ -106,9 +107,9 @@ class TraceReplayTest
     @Test
     void shouldReplayAgainstARunningManager() throws IOException
     {
-        try (PoolManager manager = PoolManager.launch(new ManagerContext().regionFile(directory.resolve("region"))
-            .regionSizeBytes(256L << 20).format(true).embeddedAeronDir(directory.resolve("aeron")).metricsPort(-1)
-            .prefault(false).adminToken("secret")))
+        try (PoolManager manager = PoolManager.launch(new ManagerContext().pool(new PoolContext()
+                .regionFile(directory.resolve("region")).regionSizeBytes(256L << 20).format(true).prefault(false))
+            .embeddedAeronDir(directory.resolve("aeron")).metricsPort(-1).adminToken("secret")))
         {
             final StringWriter text = new StringWriter();
             final CommandLine command = new CommandLine(new ReplayCommand());
@@ -131,9 +132,10 @@ class TraceReplayTest
     @Test
     void shouldReplayAgainstAManagerReachedOverUdpAsAnotherHostWould() throws IOException
     {
-        try (PoolManager manager = PoolManager.launch(new ManagerContext().regionFile(directory.resolve("region"))
-            .regionSizeBytes(256L << 20).format(true).embeddedAeronDir(directory.resolve("aeron")).metricsPort(-1)
-            .endpoint("127.0.0.1:0").prefault(false).adminToken("secret")))
+        try (PoolManager manager = PoolManager.launch(new ManagerContext().pool(new PoolContext()
+                .regionFile(directory.resolve("region")).regionSizeBytes(256L << 20).format(true).prefault(false))
+            .embeddedAeronDir(directory.resolve("aeron")).metricsPort(-1).endpoint("127.0.0.1:0")
+            .adminToken("secret")))
         {
             // Off the manager's host, two passes in one process (--transport aeron,cxl). First blocks go both ways
             // over Aeron UDP, through this process's own media driver. Then the control plane over UDP, bytes by
@@ -223,9 +225,9 @@ class TraceReplayTest
     private ReplayReport replay(final List<TraceRequest> requests, final long regionBytes, final int clients)
         throws InterruptedException
     {
-        try (PoolManager manager = PoolManager.launch(new ManagerContext().regionFile(directory.resolve("region"))
-            .regionSizeBytes(regionBytes).format(true).embeddedAeronDir(directory.resolve("aeron")).metricsPort(-1)
-            .prefault(false)))
+        try (PoolManager manager = PoolManager.launch(new ManagerContext().pool(new PoolContext()
+                .regionFile(directory.resolve("region")).regionSizeBytes(regionBytes).format(true).prefault(false))
+            .embeddedAeronDir(directory.resolve("aeron")).metricsPort(-1)))
         {
             final ManagerClientContext admin = new ManagerClientContext().aeronDir(manager.aeronDir())
                 .connectTimeout(Duration.ofSeconds(20));
