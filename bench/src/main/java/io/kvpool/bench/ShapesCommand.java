@@ -82,6 +82,11 @@ final class ShapesCommand implements Callable<Integer>
         description = "copy (the baseline), get-first, get-repeat, put (default: ${DEFAULT-VALUE}).")
     private List<String> ops;
 
+    @Option(names = "--checksum-threads", split = ",", paramLabel = "N",
+        description = "Put rows once per count of the client's checksum threads (KvPoolContext.checksumThreads; " +
+            "0: each put checksums its sources before copying them); default: the client's default only.")
+    private List<Integer> checksumThreads = List.of();
+
     @Option(names = "--seconds", defaultValue = "2", paramLabel = "N",
         description = "Measured seconds per row, after half a second of warm-up (default: ${DEFAULT-VALUE}).")
     private double seconds;
@@ -98,6 +103,13 @@ final class ShapesCommand implements Callable<Integer>
         final long[] blockSizes = parseSizes();
         check(batches, "--batches", BlockBatch.MAX_KEYS);
         check(threads, "--threads", 256);
+        for (final int count : checksumThreads)
+        {
+            if (count < 0 || count > 64)
+            {
+                throw new IllegalArgumentException("--checksum-threads=" + count + ": expected 0 to 64");
+            }
+        }
         for (final String path : paths)
         {
             if (!path.equals("mapped") && !path.equals("network"))
@@ -138,16 +150,21 @@ final class ShapesCommand implements Callable<Integer>
                             double copy = Double.NaN;
                             for (final String op : ops)
                             {
-                                final Row row = run(setup, path, size, batch, count, op);
-                                if (op.equals("copy"))
+                                for (final int helpers : op.equals("put") && !checksumThreads.isEmpty() ?
+                                    checksumThreads : List.of(-1))
                                 {
-                                    copy = row.gbps();
+                                    final Row row = run(setup, path, size, batch, count, op, helpers);
+                                    if (op.equals("copy"))
+                                    {
+                                        copy = row.gbps();
+                                    }
+                                    out.printf(Locale.ROOT, "%-8s %-6s %5d %7d %-10s %10.0f %9.2f %10.1f %10.1f %9s%n",
+                                        path, ByteSizes.format(size), batch, count, helpers < 0 ? op : op + " c=" +
+                                        helpers, row.blocksPerSecond(), row.gbps(), row.p50Us(), row.p99Us(),
+                                        Double.isNaN(copy) || op.equals("copy") ? "" :
+                                            String.format(Locale.ROOT, "%.2fx", row.gbps() / copy));
+                                    out.flush();
                                 }
-                                out.printf(Locale.ROOT, "%-8s %-6s %5d %7d %-10s %10.0f %9.2f %10.1f %10.1f %9s%n",
-                                    path, ByteSizes.format(size), batch, count, op, row.blocksPerSecond(),
-                                    row.gbps(), row.p50Us(), row.p99Us(), Double.isNaN(copy) || op.equals("copy") ?
-                                        "" : String.format(Locale.ROOT, "%.2fx", row.gbps() / copy));
-                                out.flush();
                             }
                         }
                     }
@@ -161,14 +178,17 @@ final class ShapesCommand implements Callable<Integer>
         return 0;
     }
 
+    /**
+     * @param helpers the put handle's checksum threads, or -1 for the client's default.
+     */
     private Row run(final Setup setup, final String path, final long size, final int batch, final int count,
-        final String op) throws Exception
+        final String op, final int helpers) throws Exception
     {
         final KvNamespace handle = switch (op)
         {
-            case "get-first" -> setup.handle(path, false, "get", size);
-            case "get-repeat" -> setup.handle(path, true, "get", size);
-            case "put" -> setup.handle(path, true, "put", size);
+            case "get-first" -> setup.handle(path, false, "get", size, -1);
+            case "get-repeat" -> setup.handle(path, true, "get", size, -1);
+            case "put" -> setup.handle(path, true, "put", size, helpers);
             default -> null;
         };
         final CyclicBarrier start = new CyclicBarrier(count);
@@ -398,7 +418,7 @@ final class ShapesCommand implements Callable<Integer>
                     keys[i] = key(1, size, i);
                 }
                 valueSegments.put(size, stored);
-                final KvNamespace loader = handle("mapped", true, "get", size);
+                final KvNamespace loader = handle("mapped", true, "get", size, -1);
                 for (int first = 0; first < values; first += BlockBatch.MAX_KEYS)
                 {
                     final int count = Math.min(BlockBatch.MAX_KEYS, values - first);
@@ -412,17 +432,22 @@ final class ShapesCommand implements Callable<Integer>
             }
         }
 
-        KvNamespace handle(final String path, final boolean remember, final String kind, final long size)
+        KvNamespace handle(final String path, final boolean remember, final String kind, final long size,
+            final int helpers)
         {
-            final String pool = path + (remember ? "" : "-first");
+            final String pool = path + (remember ? "" : "-first") + (helpers < 0 ? "" : "-c" + helpers);
             return handles.computeIfAbsent(pool + "/" + name(kind, size), key ->
-                pools.computeIfAbsent(pool, p -> connect(path, remember)).namespace(name(kind, size), size));
+                pools.computeIfAbsent(pool, p -> connect(path, remember, helpers)).namespace(name(kind, size), size));
         }
 
-        private KvPool connect(final String path, final boolean remember)
+        private KvPool connect(final String path, final boolean remember, final int helpers)
         {
             final KvPoolContext context = new KvPoolContext().aeronDir(manager.aeronDir())
                 .connectTimeout(Duration.ofSeconds(20)).locationCacheEntries(remember ? 1 << 20 : 0);
+            if (helpers >= 0)
+            {
+                context.checksumThreads(helpers);
+            }
             if (path.equals("network"))
             {
                 context.transport("aeron").managerEndpoint(manager.udpEndpoint()).responseHost("127.0.0.1")

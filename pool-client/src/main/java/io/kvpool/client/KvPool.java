@@ -1,5 +1,6 @@
 package io.kvpool.client;
 
+import io.kvpool.client.internal.SourceChecksums;
 import io.kvpool.gpu.GpuBridge;
 import io.kvpool.gpu.PinnedMemory;
 import io.kvpool.protocol.ErrorCode;
@@ -47,7 +48,8 @@ public final class KvPool implements AutoCloseable
             thread.setDaemon(true);
             return thread;
         };
-        this.state = new PoolState(Executors.newFixedThreadPool(context.asyncThreads(), factory));
+        this.state = new PoolState(Executors.newFixedThreadPool(context.asyncThreads(), factory),
+            new SourceChecksums(context.checksumThreads()));
     }
 
     /**

@@ -23,6 +23,7 @@ public final class KvPoolContext
     private boolean verifyChecksums;
     private int locationCacheEntries = 1 << 20;
     private int asyncThreads = 2;
+    private int checksumThreads = Math.min(2, Runtime.getRuntime().availableProcessors() - 1);
     private Path regionPath;
     private boolean prefault = true;
     private String transport;
@@ -148,6 +149,26 @@ public final class KvPoolContext
     public int asyncThreads()
     {
         return asyncThreads;
+    }
+
+    /**
+     * @param threads threads that compute a put's CRC32C checksums while the putting thread copies the same bytes
+     *                (puts of 256 KiB and more); 0 leaves each put's checksums to its own thread, a pass over the
+     *                sources before their copy. Default: 2, or one fewer than the host's cores when that is less.
+     */
+    public KvPoolContext checksumThreads(final int threads)
+    {
+        if (threads < 0)
+        {
+            throw new IllegalArgumentException("checksumThreads=" + threads + " must be 0 or more");
+        }
+        this.checksumThreads = threads;
+        return this;
+    }
+
+    public int checksumThreads()
+    {
+        return checksumThreads;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.kvpool.client;
 
+import io.kvpool.client.internal.SourceChecksums;
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.Checksums;
 import io.kvpool.protocol.Status;
@@ -13,7 +14,9 @@ import java.util.function.LongSupplier;
  * written wait for the commit after the last slice, the rest for their copy) whenever a third of the lease has
  * passed since the last renewal, so a healthy writer of a long batch never loses its reservations to the lease (a
  * writer that stops for longer — frozen, paused — does, and the write protocol keeps its late stores away from
- * blocks given to others: {@link io.kvpool.protocol.BlockProtocol}).
+ * blocks given to others: {@link io.kvpool.protocol.BlockProtocol}). Each block's CRC32C is recorded for its
+ * commit: computed by the checksum threads while the slices are written ({@link SourceChecksums}), or, for small
+ * puts and where there are none, slice by slice just before the slice is written.
  * <p>
  * Thread-safe: holds no state between calls.
  */
@@ -28,26 +31,53 @@ final class LeasedWriter
 
     private final ManagerClient control;
     private final BlockTransport transport;
+    private final SourceChecksums checksums;
     private final LongSupplier nanoClock;
 
-    LeasedWriter(final ManagerClient control, final BlockTransport transport, final LongSupplier nanoClock)
+    LeasedWriter(
+        final ManagerClient control, final BlockTransport transport, final SourceChecksums checksums,
+        final LongSupplier nanoClock)
     {
         this.control = control;
         this.transport = transport;
+        this.checksums = checksums;
         this.nanoClock = nanoClock;
     }
 
     /**
      * @param reserved  the reservations, in the order of {@code transfers} (entries with status OK); each one's
-     *                  length and CRC32C are recorded here, slice by slice, just before its bytes are written.
+     *                  length and CRC32C are recorded here.
      * @param transfers one entry per reservation with status OK.
      * @return {@code transfers}, statuses filled.
      */
     TransferBatch write(final BlockBatch reserved, final TransferBatch transfers)
     {
+        final int[] reservation = reservationsOf(reserved, transfers.size());
+        try (SourceChecksums.Job sums = checksums.start(transfers))
+        {
+            writeSlices(reserved, transfers, reservation, sums);
+            if (sums != null)
+            {
+                sums.finish();
+                for (int t = 0; t < transfers.size(); t++)
+                {
+                    reserved.checksum(reservation[t], sums.checksum(t));
+                }
+            }
+        }
+        return transfers;
+    }
+
+    /**
+     * Writes the transfers slice by slice, renewing the reservations as the lease asks, and records each block's
+     * length (and its CRC32C, when {@code sums} is {@code null}) before its slice is written.
+     */
+    private void writeSlices(
+        final BlockBatch reserved, final TransferBatch transfers, final int[] reservation,
+        final SourceChecksums.Job sums)
+    {
         final long renewEveryNs = Math.max(1, control.session().reservationLeaseNs() / 3);
         long renewedAtNs = nanoClock.getAsLong();
-        final int[] reservation = reservationsOf(reserved, transfers.size());
         int start = 0;
         while (start < transfers.size())
         {
@@ -66,13 +96,15 @@ final class LeasedWriter
             for (int t = start; t < end; t++)
             {
                 reserved.length(reservation[t], transfers.length(t));
-                reserved.checksum(reservation[t], Checksums.crc32c(transfers.segment(t).asSlice(0,
-                    transfers.length(t))));
+                if (sums == null)
+                {
+                    reserved.checksum(reservation[t], Checksums.crc32c(transfers.segment(t).asSlice(0,
+                        transfers.length(t))));
+                }
             }
             writeSlice(transfers, start, end);
             start = end;
         }
-        return transfers;
     }
 
     private void writeSlice(final TransferBatch transfers, final int start, final int end)

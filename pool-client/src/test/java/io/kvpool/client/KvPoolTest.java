@@ -246,6 +246,49 @@ class KvPoolTest
     }
 
     @Test
+    void shouldRecordEachBlocksChecksumWhoeverComputesIt()
+    {
+        // Checksum threads and the putting thread alone, sources any thread may read and sources confined to the
+        // putter (which only the putter checksums): a reader that verifies finds every block's recorded CRC32C
+        // right, for lengths that end inside a piece of SourceChecksums and on its edges.
+        final String name = namespace();
+        final int count = 12;
+        final long[] lengths = {BLOCK, 1, BLOCK - 1, 4096, 65_000, BLOCK, 7, BLOCK / 2, BLOCK, 33_333, BLOCK, 2};
+        int put = 0;
+        try (KvPool reader = KvPool.connect(fixture.poolContext().verifyChecksums(true));
+             Arena shared = Arena.ofShared(); Arena confined = Arena.ofConfined())
+        {
+            final KvNamespace verifying = reader.namespace(name, BLOCK, "t-" + name);
+            for (final int helpers : new int[]{0, 1, 3})
+            {
+                for (final Arena arena : new Arena[]{shared, confined})
+                {
+                    try (KvPool pool = KvPool.connect(fixture.poolContext().checksumThreads(helpers)))
+                    {
+                        final KvNamespace ns = pool.namespace(name, BLOCK, "t-" + name);
+                        final MemorySegment[] sources = new MemorySegment[count];
+                        for (int i = 0; i < count; i++)
+                        {
+                            sources[i] = arena.allocate(lengths[i]);
+                            Payloads.fill(sources[i], 1000L * put + i);
+                        }
+                        final int first = 100 + count * put++;
+                        assertEquals(count, ns.put(keys(first, count), sources).okCount());
+                        final MemorySegment[] got = segments(shared, count, BLOCK);
+                        final BatchResult result = verifying.get(keys(first, count), got);
+                        for (int i = 0; i < count; i++)
+                        {
+                            assertEquals(Status.OK, result.status(i), helpers + " helpers, block " + i);
+                            assertEquals(-1, got[i].asSlice(0, lengths[i]).mismatch(sources[i]), "block " + i);
+                        }
+                    }
+                }
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> fixture.poolContext().checksumThreads(-1));
+    }
+
+    @Test
     void shouldRefuseBadInputClearlyAndChangeNothing()
     {
         final String name = namespace();

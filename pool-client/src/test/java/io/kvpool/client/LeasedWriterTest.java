@@ -1,5 +1,6 @@
 package io.kvpool.client;
 
+import io.kvpool.client.internal.SourceChecksums;
 import io.kvpool.manager.ManagerContext;
 import io.kvpool.manager.PoolContext;
 import io.kvpool.manager.PoolManager;
@@ -94,7 +95,7 @@ class LeasedWriterTest
                 {
                 }
             };
-            new LeasedWriter(control, slow, System::nanoTime).write(batch, transfers);
+            new LeasedWriter(control, slow, new SourceChecksums(0), System::nanoTime).write(batch, transfers);
             for (int i = 0; i < BLOCKS; i++)
             {
                 assertEquals(Status.OK, transfers.status(i), "block " + i + " written");

@@ -1,0 +1,237 @@
+package io.kvpool.client.internal;
+
+import io.kvpool.protocol.Checksums;
+import io.kvpool.protocol.transport.TransferBatch;
+
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The CRC32C of a put's sources, computed by helper threads while the caller copies the same bytes into the pool.
+ * A pass of CRC32C over memory runs at about the speed of a copy, so a put that checksummed every source before its
+ * copy took about twice a copy; with the checksums beside the copy it takes about one.
+ * <p>
+ * A job cuts the sources into pieces of at most {@link #PIECE_BYTES}. Helpers claim pieces in order while the caller
+ * copies; once its copy is done the caller claims what is left (the pieces it copied last, still in its cache) and
+ * waits for those in a helper's hands; the pieces of a block are folded into its CRC with
+ * {@link Checksums#crc32cCombine}. The caller never depends on a helper: with every helper busy elsewhere it
+ * computes them all itself, as a pool with no helpers does. Small puts, and sources no other thread may read
+ * (memory of a confined arena), are the caller's alone.
+ * <p>
+ * Thread-safe: one instance serves every put of a pool; each job belongs to one put.
+ */
+public final class SourceChecksums implements AutoCloseable
+{
+    /** The most one piece holds: small enough that helpers share a 2 MiB block, large enough to cost nothing. */
+    public static final long PIECE_BYTES = 256 * 1024;
+    /** Puts smaller than this are checksummed by the caller alone: a helper's wake-up costs more than it saves. */
+    public static final long PARALLEL_MIN_BYTES = 256 * 1024;
+    /** A thread that owns no confined arena: a source it may not read is confined to the caller. */
+    private static final Thread NO_OWNER = Thread.ofVirtual().unstarted(() -> { });
+
+    private final ExecutorService helpers;
+    private final int helperCount;
+
+    /**
+     * @param helperCount threads that checksum beside the caller's copy; 0 for none (the caller checksums each
+     *                    slice before copying it).
+     */
+    public SourceChecksums(final int helperCount)
+    {
+        if (helperCount < 0)
+        {
+            throw new IllegalArgumentException("helperCount=" + helperCount + " must be 0 or more");
+        }
+        this.helperCount = helperCount;
+        this.helpers = helperCount == 0 ? null : Executors.newFixedThreadPool(helperCount, Thread.ofPlatform()
+            .daemon(true).name("kvpool-checksum-", 0).factory());
+    }
+
+    /**
+     * Starts checksumming a put's sources on the helpers, when that pays.
+     *
+     * @param transfers the put's blocks (lengths and sources).
+     * @return the job, or {@code null} where the caller should checksum alone.
+     */
+    public Job start(final TransferBatch transfers)
+    {
+        if (helpers == null || !parallelizable(transfers))
+        {
+            return null;
+        }
+        final Job job = new Job(transfers);
+        final int wanted = Math.min(helperCount, job.pieces - 1);
+        try
+        {
+            for (int h = 0; h < wanted; h++)
+            {
+                helpers.execute(job::help);
+            }
+        }
+        catch (final RejectedExecutionException ex)
+        {
+            // Closed pool: the caller computes what no helper took.
+        }
+        return job;
+    }
+
+    private static boolean parallelizable(final TransferBatch transfers)
+    {
+        long bytes = 0;
+        for (int t = 0; t < transfers.size(); t++)
+        {
+            if (!transfers.segment(t).isAccessibleBy(NO_OWNER))
+            {
+                return false;
+            }
+            bytes += transfers.length(t);
+        }
+        return bytes >= PARALLEL_MIN_BYTES;
+    }
+
+    @Override
+    public void close()
+    {
+        if (helpers != null)
+        {
+            helpers.shutdownNow();
+        }
+    }
+
+    /**
+     * One put's checksums. The caller calls {@link #finish()} after its copy, then reads {@link #checksum(int)};
+     * on any path out of the put it calls {@link #close()}, which returns only once no helper reads the sources.
+     */
+    public static final class Job implements AutoCloseable
+    {
+        private final TransferBatch transfers;
+        private final int pieces;
+        private final int[] pieceEntry;
+        private final long[] pieceOffset;
+        private final int[] pieceCrc;
+        private final boolean[] pieceFailed;
+        private final int[] entryCrc;
+        private final AtomicInteger next = new AtomicInteger();
+        private final AtomicInteger done = new AtomicInteger();
+
+        Job(final TransferBatch transfers)
+        {
+            this.transfers = transfers;
+            int count = 0;
+            for (int t = 0; t < transfers.size(); t++)
+            {
+                count += piecesOf(transfers.length(t));
+            }
+            this.pieces = count;
+            this.pieceEntry = new int[count];
+            this.pieceOffset = new long[count];
+            this.pieceCrc = new int[count];
+            this.pieceFailed = new boolean[count];
+            this.entryCrc = new int[transfers.size()];
+            int p = 0;
+            for (int t = 0; t < transfers.size(); t++)
+            {
+                for (int k = 0; k < piecesOf(transfers.length(t)); k++, p++)
+                {
+                    pieceEntry[p] = t;
+                    pieceOffset[p] = k * PIECE_BYTES;
+                }
+            }
+        }
+
+        private static int piecesOf(final int length)
+        {
+            return Math.max(1, (int)((length + PIECE_BYTES - 1) / PIECE_BYTES));
+        }
+
+        /** A helper's loop: claims pieces until none is left. */
+        void help()
+        {
+            int p;
+            while ((p = next.getAndIncrement()) < pieces)
+            {
+                try
+                {
+                    pieceCrc[p] = crcOf(p);
+                }
+                catch (final RuntimeException ex)
+                {
+                    // The source went away under the helper (or may not be read here): the caller computes it.
+                    pieceFailed[p] = true;
+                }
+                finally
+                {
+                    done.incrementAndGet();
+                }
+            }
+        }
+
+        /**
+         * The caller's part, after its copy: computes the pieces no helper claimed, waits for those claimed, and
+         * folds each entry's pieces into its CRC.
+         */
+        public void finish()
+        {
+            int p;
+            while ((p = next.getAndIncrement()) < pieces)
+            {
+                pieceCrc[p] = crcOf(p);
+                done.incrementAndGet();
+            }
+            awaitDone(pieces);
+            for (int q = 0; q < pieces; q++)
+            {
+                if (pieceFailed[q])
+                {
+                    pieceCrc[q] = crcOf(q);
+                }
+                final int entry = pieceEntry[q];
+                entryCrc[entry] = pieceOffset[q] == 0 ? pieceCrc[q] :
+                    Checksums.crc32cCombine(entryCrc[entry], pieceCrc[q], pieceLength(q));
+            }
+        }
+
+        /**
+         * @param entry a transfer of the job.
+         * @return its source's CRC32C, once {@link #finish()} returned.
+         */
+        public int checksum(final int entry)
+        {
+            return entryCrc[entry];
+        }
+
+        /**
+         * Stops the helpers from claiming more and waits for the pieces they hold: after this, no helper reads the
+         * caller's sources (which the caller may then free).
+         */
+        @Override
+        public void close()
+        {
+            awaitDone(Math.min(next.getAndSet(pieces), pieces));
+        }
+
+        private void awaitDone(final int claimed)
+        {
+            // At most one piece per helper is in flight: a quarter megabyte's CRC, some tens of microseconds.
+            while (done.get() < claimed)
+            {
+                Thread.onSpinWait();
+                Thread.yield();
+            }
+        }
+
+        private int crcOf(final int piece)
+        {
+            final MemorySegment source = transfers.segment(pieceEntry[piece]);
+            return Checksums.crc32c(source.asSlice(pieceOffset[piece], pieceLength(piece)));
+        }
+
+        private long pieceLength(final int piece)
+        {
+            return Math.min(PIECE_BYTES, transfers.length(pieceEntry[piece]) - pieceOffset[piece]);
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package io.kvpool.client.internal;
+
+import io.kvpool.protocol.Checksums;
+import io.kvpool.protocol.transport.TransferBatch;
+import io.kvpool.protocol.test.Seeds;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
+import java.util.stream.LongStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class SourceChecksumsTest
+{
+    static LongStream seeds()
+    {
+        return Seeds.of(20);
+    }
+
+    @ParameterizedTest
+    @MethodSource("seeds")
+    void shouldGiveEachSourceItsOwnCrcWhoeverComputesThePieces(final long seed)
+    {
+        Seeds.run(seed, s ->
+        {
+            final SplittableRandom random = new SplittableRandom(s);
+            final int helpers = random.nextInt(1, 5);
+            try (SourceChecksums checksums = new SourceChecksums(helpers); Arena arena = Arena.ofShared())
+            {
+                final TransferBatch transfers = new TransferBatch(64);
+                final int count = random.nextInt(1, 40);
+                final int largest = random.nextBoolean() ? 3 << 20 : 80_000;
+                long total = 0;
+                for (int i = 0; i < count || total < SourceChecksums.PARALLEL_MIN_BYTES; i++)
+                {
+                    // Lengths on and around the piece size too: a block that ends exactly on a piece's edge.
+                    final int length = switch (random.nextInt(4))
+                    {
+                        case 0 -> (int)SourceChecksums.PIECE_BYTES * random.nextInt(1, 5);
+                        case 1 -> (int)SourceChecksums.PIECE_BYTES * random.nextInt(1, 5) + random.nextInt(-1, 2);
+                        default -> random.nextInt(1, largest);
+                    };
+                    final MemorySegment source = arena.allocate(length);
+                    for (long at = 0; at + 8 <= length; at += 8)
+                    {
+                        source.set(ValueLayout.JAVA_LONG_UNALIGNED, at, random.nextLong());
+                    }
+                    transfers.add(i, 1, 0, length, source);
+                    total += length;
+                }
+                try (SourceChecksums.Job job = checksums.start(transfers))
+                {
+                    assertNotNull(job, total + " bytes from a shared arena go to the helpers");
+                    job.finish();
+                    for (int t = 0; t < transfers.size(); t++)
+                    {
+                        assertEquals(Checksums.crc32c(transfers.segment(t).asSlice(0, transfers.length(t))),
+                            job.checksum(t), "transfer " + t + " of " + transfers.length(t) + " bytes");
+                    }
+                }
+            }
+        });
+    }
+
+    @Test
+    void shouldLeaveToTheCallerWhatHelpersCannotOrNeedNotDo()
+    {
+        try (SourceChecksums none = new SourceChecksums(0); SourceChecksums two = new SourceChecksums(2);
+             Arena shared = Arena.ofShared(); Arena confined = Arena.ofConfined())
+        {
+            final long large = SourceChecksums.PARALLEL_MIN_BYTES;
+            assertNull(none.start(batch(shared.allocate(large))), "no helpers");
+            assertNull(two.start(batch(shared.allocate(large - 1))), "too small to share");
+            assertNull(two.start(batch(confined.allocate(large))), "confined to the caller's thread");
+            try (SourceChecksums.Job job = two.start(batch(MemorySegment.ofArray(new byte[(int)large]))))
+            {
+                assertNotNull(job, "heap memory any thread may read");
+                job.finish();
+                assertEquals(Checksums.crc32c(MemorySegment.ofArray(new byte[(int)large])), job.checksum(0));
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> new SourceChecksums(-1));
+    }
+
+    @Test
+    void shouldLetTheCallerFreeItsSourcesOnceAJobIsClosedUnfinished()
+    {
+        try (SourceChecksums checksums = new SourceChecksums(3))
+        {
+            for (int round = 0; round < 50; round++)
+            {
+                final Arena arena = Arena.ofShared();
+                final TransferBatch transfers = new TransferBatch(16);
+                for (int i = 0; i < 16; i++)
+                {
+                    transfers.add(i, 1, 0, 1 << 20, arena.allocate(1 << 20));
+                }
+                checksums.start(transfers).close();
+                // No helper holds the memory now: a shared arena refuses to close while another thread reads it.
+                arena.close();
+            }
+        }
+    }
+
+    private static TransferBatch batch(final MemorySegment source)
+    {
+        final TransferBatch transfers = new TransferBatch(1);
+        transfers.add(0, 1, 0, (int)source.byteSize(), source);
+        return transfers;
+    }
+}
