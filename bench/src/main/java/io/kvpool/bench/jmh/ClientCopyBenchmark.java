@@ -48,6 +48,10 @@ public class ClientCopyBenchmark
     @Param({"65536", "2097152"})
     public int blockSizeBytes;
 
+    /** The client's checksum threads (0: each put checksums its sources before copying them). */
+    @Param({"0", "2"})
+    public int checksumThreads;
+
     private Path directory;
     private PoolManager manager;
     private KvPool pool;
@@ -72,7 +76,7 @@ public class ClientCopyBenchmark
         {
             admin.createNamespace("bench", blockSizeBytes, 0, 0, "");
         }
-        pool = KvPool.connect(new KvPoolContext().aeronDir(manager.aeronDir()));
+        pool = KvPool.connect(new KvPoolContext().aeronDir(manager.aeronDir()).checksumThreads(checksumThreads));
         namespace = pool.namespace("bench", blockSizeBytes);
         arena = Arena.ofShared();
         destinations = new MemorySegment[BATCH];
@@ -145,7 +149,8 @@ public class ClientCopyBenchmark
     }
 
     /**
-     * A batch put of 32 new blocks: reserve and commit at the manager, one copy and a CRC32C per block.
+     * A batch put of 32 new blocks: reserve and commit at the manager, one copy and a CRC32C per block (beside the
+     * copy, on the checksum threads, unless there are none).
      */
     @Benchmark
     @OperationsPerInvocation(BATCH)
