@@ -38,6 +38,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@code ./kvpool bench shapes}: the client's data paths in every shape an engine uses them, beside a plain copy of
@@ -58,6 +59,8 @@ import java.util.concurrent.TimeUnit;
 final class ShapesCommand implements Callable<Integer>
 {
     private static final long SLAB_BYTES = 64L << 20;
+    /** Per thread, the least memory copy-cold writes in turn: more than a last-level cache holds. */
+    private static final long COLD_RING_BYTES = 256L << 20;
 
     @Spec
     private CommandSpec spec;
@@ -78,8 +81,10 @@ final class ShapesCommand implements Callable<Integer>
         description = "Threads sharing one handle (default: ${DEFAULT-VALUE}).")
     private List<Integer> threads;
 
-    @Option(names = "--ops", split = ",", defaultValue = "copy,get-first,get-repeat,put", paramLabel = "OP",
-        description = "copy (the baseline), get-first, get-repeat, put (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--ops", split = ",", defaultValue = "copy,copy-cold,get-first,get-repeat,put", paramLabel = "OP",
+        description = "copy (the baseline: the values into the same destinations each time), copy-cold (into " +
+            "memory not in cache, as a put writes new blocks), get-first, get-repeat, put " +
+            "(default: ${DEFAULT-VALUE}).")
     private List<String> ops;
 
     @Option(names = "--checksum-threads", split = ",", paramLabel = "N",
@@ -95,6 +100,8 @@ final class ShapesCommand implements Callable<Integer>
     private int maxBatch;
     /** Per block size, the stored values' bytes (value i at index i), to check gets against and to put from. */
     private final Map<Long, MemorySegment[]> valueSegments = new LinkedHashMap<>();
+    /** Every put's keys are new, across threads, rows and handles. */
+    private final AtomicLong putKeys = new AtomicLong();
 
     @Override
     public Integer call() throws Exception
@@ -119,9 +126,10 @@ final class ShapesCommand implements Callable<Integer>
         }
         for (final String op : ops)
         {
-            if (!List.of("copy", "get-first", "get-repeat", "put").contains(op))
+            if (!List.of("copy", "copy-cold", "get-first", "get-repeat", "put").contains(op))
             {
-                throw new IllegalArgumentException("--ops=" + op + ": expected copy, get-first, get-repeat or put");
+                throw new IllegalArgumentException("--ops=" + op + ": expected copy, copy-cold, get-first, " +
+                    "get-repeat or put");
             }
         }
         if (!(seconds > 0))
@@ -137,8 +145,8 @@ final class ShapesCommand implements Callable<Integer>
             out.printf("kvpool bench shapes: %d cores, manager in this process (region %s in %s), %s s a row%n",
                 Runtime.getRuntime().availableProcessors(), ByteSizes.format(setup.regionBytes), directory,
                 seconds);
-            out.printf("%-8s %-6s %5s %7s %-10s %10s %9s %10s %10s %9s%n", "path", "size", "batch", "threads",
-                "op", "blocks/s", "GB/s", "p50 us", "p99 us", "vs copy");
+            out.printf("%-8s %-6s %5s %7s %-10s %10s %9s %10s %10s %9s %9s%n", "path", "size", "batch", "threads",
+                "op", "blocks/s", "GB/s", "p50 us", "p99 us", "vs copy", "vs cold");
             for (final String path : paths)
             {
                 for (final long size : blockSizes)
@@ -148,21 +156,22 @@ final class ShapesCommand implements Callable<Integer>
                         for (final int count : threads)
                         {
                             double copy = Double.NaN;
+                            double cold = Double.NaN;
                             for (final String op : ops)
                             {
                                 for (final int helpers : op.equals("put") && !checksumThreads.isEmpty() ?
                                     checksumThreads : List.of(-1))
                                 {
                                     final Row row = run(setup, path, size, batch, count, op, helpers);
-                                    if (op.equals("copy"))
-                                    {
-                                        copy = row.gbps();
-                                    }
-                                    out.printf(Locale.ROOT, "%-8s %-6s %5d %7d %-10s %10.0f %9.2f %10.1f %10.1f %9s%n",
+                                    final boolean baseline = op.startsWith("copy");
+                                    copy = op.equals("copy") ? row.gbps() : copy;
+                                    cold = op.equals("copy-cold") ? row.gbps() : cold;
+                                    out.printf(Locale.ROOT,
+                                        "%-8s %-6s %5d %7d %-10s %10.0f %9.2f %10.1f %10.1f %9s %9s%n",
                                         path, ByteSizes.format(size), batch, count, helpers < 0 ? op : op + " c=" +
                                         helpers, row.blocksPerSecond(), row.gbps(), row.p50Us(), row.p99Us(),
-                                        Double.isNaN(copy) || op.equals("copy") ? "" :
-                                            String.format(Locale.ROOT, "%.2fx", row.gbps() / copy));
+                                        baseline ? "" : ratio(row.gbps(), copy),
+                                        baseline ? "" : ratio(row.gbps(), cold));
                                     out.flush();
                                 }
                             }
@@ -251,13 +260,18 @@ final class ShapesCommand implements Callable<Integer>
             all.getValueAtPercentile(99) / 1e3);
     }
 
+    private static String ratio(final double value, final double baseline)
+    {
+        return Double.isNaN(baseline) ? "" : String.format(Locale.ROOT, "%.2fx", value / baseline);
+    }
+
     private record Row(double blocksPerSecond, double gbps, double p50Us, double p99Us)
     {
     }
 
     /**
      * One thread's work: its own slice of the stored values (keys {@code thread x maxBatch} on), its own
-     * destinations, and for puts its own new keys.
+     * destinations, and for puts new keys.
      */
     private final class Worker
     {
@@ -270,7 +284,9 @@ final class ShapesCommand implements Callable<Integer>
         private final MemorySegment[] sources;
         private final int[] values;
         private final byte[][] keys;
-        private long nextPut;
+        /** copy-cold's destinations: more memory than a cache holds, written in turn. */
+        private final MemorySegment coldRing;
+        private long coldAt;
         private int next;
 
         Worker(final KvNamespace handle, final String op, final long size, final int batch,
@@ -289,6 +305,8 @@ final class ShapesCommand implements Callable<Integer>
             {
                 destinations[i] = arena.allocate(size, 4096);
             }
+            coldRing = op.equals("copy-cold") ? arena.allocate(Math.max(COLD_RING_BYTES, 2L * batch * size) /
+                size * size, 4096) : null;
         }
 
         /** @return blocks moved (and checked). */
@@ -310,11 +328,20 @@ final class ShapesCommand implements Callable<Integer>
                     }
                     return batch;
                 }
+                case "copy-cold" ->
+                {
+                    for (int i = 0; i < batch; i++)
+                    {
+                        MemorySegment.copy(valueOf(values[i]), 0, coldRing, coldAt, size);
+                        coldAt = (coldAt + size) % coldRing.byteSize();
+                    }
+                    return batch;
+                }
                 case "put" ->
                 {
                     for (int i = 0; i < batch; i++)
                     {
-                        keys[i] = key(2, size, ((long)thread << 40) | nextPut++);
+                        keys[i] = key(2, size, putKeys.getAndIncrement());
                         sources[i] = valueOf(values[i]);
                     }
                     return handle.put(BlockKeys.of(keys), sources).okCount();

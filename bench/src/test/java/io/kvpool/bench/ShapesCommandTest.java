@@ -25,18 +25,25 @@ class ShapesCommandTest
         final CommandLine command = new CommandLine(new ShapesCommand()).setOut(new PrintWriter(out))
             .setErr(new PrintWriter(err));
         assertEquals(0, command.execute("--paths", "mapped,network", "--sizes", "64k", "--batches", "1,4",
-            "--threads", "2", "--seconds", "0.2"), err.toString());
+            "--threads", "2", "--seconds", "0.2", "--checksum-threads", "0,1"), err.toString());
         final List<String[]> rows = Arrays.stream(out.toString().split("\n"))
             .filter(line -> line.startsWith("mapped") || line.startsWith("network"))
             .map(line -> line.trim().split("\\s+")).toList();
-        assertEquals(2 * 2 * 4, rows.size(), out.toString());
+        // copy, copy-cold, get-first, get-repeat, and put once per count of checksum threads.
+        assertEquals(2 * 2 * 6, rows.size(), out.toString());
+        assertEquals(List.of("copy", "copy-cold", "get-first", "get-repeat", "put c=0", "put c=1"), rows.subList(0, 6)
+            .stream().map(row -> row[5].equals("put") ? "put " + row[6] : row[5]).toList());
         for (final String[] row : rows)
         {
-            // path, size (two words), batch, threads, op, blocks/s, GB/s, p50, p99[, vs copy]
-            assertEquals("2", row[4], String.join(" ", row));
-            assertTrue(Double.parseDouble(row[6]) > 0, "blocks/s: " + String.join(" ", row));
-            assertTrue(Double.parseDouble(row[7]) > 0, "GB/s: " + String.join(" ", row));
-            assertEquals(!row[5].equals("copy"), row.length == 11 && row[10].endsWith("x"), String.join(" ", row));
+            // path, size (two words), batch, threads, op[, c=N], blocks/s, GB/s, p50, p99[, vs copy, vs cold]
+            final int numbers = row[5].equals("put") ? 7 : 6;
+            final String text = String.join(" ", row);
+            assertEquals("2", row[4], text);
+            assertTrue(Double.parseDouble(row[numbers]) > 0, "blocks/s: " + text);
+            assertTrue(Double.parseDouble(row[numbers + 1]) > 0, "GB/s: " + text);
+            final boolean baseline = row[5].startsWith("copy");
+            assertEquals(baseline ? numbers + 4 : numbers + 6, row.length, text);
+            assertTrue(baseline || row[numbers + 4].endsWith("x") && row[numbers + 5].endsWith("x"), text);
         }
     }
 
@@ -44,7 +51,8 @@ class ShapesCommandTest
     void shouldRefuseBadOptionsNamingThem()
     {
         assertRefused("--paths=disk: expected mapped or network", "--paths", "disk");
-        assertRefused("--ops=delete: expected copy, get-first, get-repeat or put", "--ops", "delete");
+        assertRefused("--ops=delete: expected copy, copy-cold, get-first, get-repeat or put", "--ops", "delete");
+        assertRefused("--checksum-threads=-1: expected 0 to 64", "--checksum-threads", "-1");
         assertRefused("--batches=0: expected 1 to 1024", "--batches", "0");
         assertRefused("--threads=0: expected 1 to 256", "--threads", "1,0");
         assertRefused("--seconds=0.0: expected more than 0", "--seconds", "0");

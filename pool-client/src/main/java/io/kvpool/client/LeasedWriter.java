@@ -28,6 +28,12 @@ final class LeasedWriter
      * 2 MiB puts ran ~20 % slower), and far under what a lease allows between two looks at the clock.
      */
     static final long SLICE_BYTES = 1L << 20;
+    /**
+     * The slice of a remote transport, where each slice is a request and its answer (a round trip that stalls the
+     * stream of bytes): whole batches of up to 16 MiB, which the slowest remote path moves in tens of
+     * milliseconds, far under a lease.
+     */
+    static final long REMOTE_SLICE_BYTES = 16L << 20;
 
     private final ManagerClient control;
     private final BlockTransport transport;
@@ -77,6 +83,7 @@ final class LeasedWriter
         final SourceChecksums.Job sums)
     {
         final long renewEveryNs = Math.max(1, control.session().reservationLeaseNs() / 3);
+        final long sliceBytes = transport.mappedRegion() != null ? SLICE_BYTES : REMOTE_SLICE_BYTES;
         long renewedAtNs = nanoClock.getAsLong();
         int start = 0;
         while (start < transfers.size())
@@ -89,7 +96,7 @@ final class LeasedWriter
             }
             int end = start;
             long bytes = 0;
-            while (end < transfers.size() && (end == start || bytes + transfers.length(end) <= SLICE_BYTES))
+            while (end < transfers.size() && (end == start || bytes + transfers.length(end) <= sliceBytes))
             {
                 bytes += transfers.length(end++);
             }
@@ -101,6 +108,10 @@ final class LeasedWriter
                     reserved.checksum(reservation[t], Checksums.crc32c(transfers.segment(t).asSlice(0,
                         transfers.length(t))));
                 }
+            }
+            if (sums != null)
+            {
+                sums.computeUpTo(end);
             }
             writeSlice(transfers, start, end);
             start = end;

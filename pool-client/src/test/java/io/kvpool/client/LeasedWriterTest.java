@@ -5,6 +5,7 @@ import io.kvpool.manager.ManagerContext;
 import io.kvpool.manager.PoolContext;
 import io.kvpool.manager.PoolManager;
 import io.kvpool.protocol.BlockBatch;
+import io.kvpool.protocol.Checksums;
 import io.kvpool.protocol.FileTrees;
 import io.kvpool.protocol.Payloads;
 import io.kvpool.protocol.Status;
@@ -13,7 +14,8 @@ import io.kvpool.protocol.transport.TransferBatch;
 import io.kvpool.transport.cxl.MappedBlockTransport;
 import io.kvpool.transport.cxl.Region;
 import io.kvpool.transport.cxl.RegionSource;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -21,24 +23,31 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * A put whose copies take longer than the reservation lease: every reservation of the batch — those already written
- * and waiting for the commit as much as those still to write — stays alive, so every block commits.
+ * and waiting for the commit as much as those still to write — stays alive, so every block commits. Through a
+ * mapped transport (slices of 1 MiB) and a remote one (slices of 16 MiB, each a round trip), with checksums by the
+ * putting thread and by helpers.
  */
 class LeasedWriterTest
 {
     private static final int BLOCK = 1 << 20;
-    private static final int BLOCKS = 6;
 
-    @Test
-    void shouldKeepEveryReservationOfABatchLongerThanTheLeaseAlive() throws Exception
+    @ParameterizedTest(name = "remote={0} checksum threads={1}")
+    @CsvSource({"false,0", "false,2", "true,0", "true,2"})
+    void shouldKeepEveryReservationOfABatchLongerThanTheLeaseAlive(final boolean remote, final int helpers)
+        throws Exception
     {
+        // Mapped: six slices, each written 250 ms late; remote: a slice of 16 blocks and one of 4, each 400 ms late.
+        final int blocks = remote ? 20 : 6;
+        final long lateMs = remote ? 400 : 250;
         final Path directory = Files.createTempDirectory(Path.of("/dev/shm"), "kvpool-lease-");
         final ManagerContext context = new ManagerContext().pool(new PoolContext()
-                .regionFile(directory.resolve("region")).regionSizeBytes(32L << 20).slabSizeBytes(8L << 20)
+                .regionFile(directory.resolve("region")).regionSizeBytes(64L << 20).slabSizeBytes(8L << 20)
                 .prefault(false).reservationLeaseNs(Duration.ofMillis(600).toNanos()))
             .embeddedAeronDir(directory.resolve("aeron")).metricsPort(-1).adminToken("admin")
             .addNamespace(new ManagerContext.NamespaceSpec("lease", BLOCK, 0, 0, "lease-token"));
@@ -47,27 +56,33 @@ class LeasedWriterTest
                 .aeronDir(directory.resolve("aeron")).namespace("lease").token("lease-token")
                 .connectTimeout(Duration.ofSeconds(20)));
             MappedBlockTransport mapped = new MappedBlockTransport(
-                Region.map(new RegionSource.SharedFile(directory.resolve("region"), 32L << 20, false)), true);
-            Arena arena = Arena.ofConfined())
+                Region.map(new RegionSource.SharedFile(directory.resolve("region"), 64L << 20, false)), true);
+            Arena arena = Arena.ofShared();
+            SourceChecksums checksums = new SourceChecksums(helpers))
         {
             final BlockBatch batch = new BlockBatch();
-            for (int i = 0; i < BLOCKS; i++)
+            for (int i = 0; i < blocks; i++)
             {
                 final byte[] key = new byte[BlockBatch.KEY_BYTES];
                 key[0] = (byte)(i + 1);
                 batch.addKey(key);
             }
-            assertEquals(BLOCKS, control.reserve(batch));
-            final TransferBatch transfers = new TransferBatch(BLOCKS);
-            for (int i = 0; i < BLOCKS; i++)
+            assertEquals(blocks, control.reserve(batch));
+            final TransferBatch transfers = new TransferBatch(blocks);
+            for (int i = 0; i < blocks; i++)
             {
                 final MemorySegment source = arena.allocate(BLOCK);
                 Payloads.fill(source, i);
                 transfers.add(batch.blockIndex(i), batch.generation(i), batch.offset(i), BLOCK, source);
             }
-            // One block a slice (1 MiB), each written 250 ms late: 1.5 s of copying under a 600 ms lease.
+            final AtomicInteger writes = new AtomicInteger();
             final BlockTransport slow = new BlockTransport()
             {
+                public MemorySegment mappedRegion()
+                {
+                    return remote ? null : mapped.mappedRegion();
+                }
+
                 public String name()
                 {
                     return "slow-" + mapped.name();
@@ -78,29 +93,33 @@ class LeasedWriterTest
                     return mapped.read(reads);
                 }
 
-                public CompletableFuture<TransferBatch> write(final TransferBatch writes)
+                public CompletableFuture<TransferBatch> write(final TransferBatch slice)
                 {
+                    writes.incrementAndGet();
                     try
                     {
-                        Thread.sleep(250);
+                        Thread.sleep(lateMs);
                     }
                     catch (final InterruptedException ex)
                     {
                         Thread.currentThread().interrupt();
                     }
-                    return mapped.write(writes);
+                    return mapped.write(slice);
                 }
 
                 public void close()
                 {
                 }
             };
-            new LeasedWriter(control, slow, new SourceChecksums(0), System::nanoTime).write(batch, transfers);
-            for (int i = 0; i < BLOCKS; i++)
+            new LeasedWriter(control, slow, checksums, System::nanoTime).write(batch, transfers);
+            assertEquals(remote ? 2 : blocks, writes.get(), "slices written");
+            for (int i = 0; i < blocks; i++)
             {
                 assertEquals(Status.OK, transfers.status(i), "block " + i + " written");
+                assertEquals(BLOCK, batch.length(i));
+                assertEquals(Checksums.crc32c(transfers.segment(i)), batch.checksum(i), "block " + i + "'s CRC32C");
             }
-            assertEquals(BLOCKS, control.commit(batch), "every reservation outlived the copies of the others");
+            assertEquals(blocks, control.commit(batch), "every reservation outlived the copies of the others");
         }
         finally
         {

@@ -14,11 +14,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A pass of CRC32C over memory runs at about the speed of a copy, so a put that checksummed every source before its
  * copy took about twice a copy; with the checksums beside the copy it takes about one.
  * <p>
- * A job cuts the sources into pieces of at most {@link #PIECE_BYTES}. Helpers claim pieces in order while the caller
- * copies; once its copy is done the caller claims what is left (the pieces it copied last, still in its cache) and
- * waits for those in a helper's hands; the pieces of a block are folded into its CRC with
- * {@link Checksums#crc32cCombine}. The caller never depends on a helper: with every helper busy elsewhere it
- * computes them all itself, as a pool with no helpers does. Small puts, and sources no other thread may read
+ * A job cuts the sources into pieces of at most {@link #PIECE_BYTES}. Helpers claim pieces in order from the first;
+ * the caller, before it copies a slice of the put, claims the slice's pieces no helper has taken ({@link
+ * Job#computeUpTo}), so that it copies them from its cache, and after its copy waits for those in a helper's hands;
+ * the pieces of a block are folded into its CRC with {@link Checksums#crc32cCombine}. The caller never depends on
+ * a helper: with every helper late or busy elsewhere it computes each piece itself just before copying it, as a pool
+ * with no helpers does. Small puts, and sources no other thread may read
  * (memory of a confined arena), are the caller's alone.
  * <p>
  * Thread-safe: one instance serves every put of a pool; each job belongs to one put.
@@ -110,6 +111,8 @@ public final class SourceChecksums implements AutoCloseable
         private final TransferBatch transfers;
         private final int pieces;
         private final int[] pieceEntry;
+        /** Per transfer, its first piece. */
+        private final int[] firstPiece;
         private final long[] pieceOffset;
         private final int[] pieceCrc;
         private final boolean[] pieceFailed;
@@ -131,9 +134,11 @@ public final class SourceChecksums implements AutoCloseable
             this.pieceCrc = new int[count];
             this.pieceFailed = new boolean[count];
             this.entryCrc = new int[transfers.size()];
+            this.firstPiece = new int[transfers.size()];
             int p = 0;
             for (int t = 0; t < transfers.size(); t++)
             {
+                firstPiece[t] = p;
                 for (int k = 0; k < piecesOf(transfers.length(t)); k++, p++)
                 {
                     pieceEntry[p] = t;
@@ -170,17 +175,32 @@ public final class SourceChecksums implements AutoCloseable
         }
 
         /**
-         * The caller's part, after its copy: computes the pieces no helper claimed, waits for those claimed, and
+         * The caller's part before it copies the transfers up to {@code end}: computes each of their pieces no
+         * helper has claimed.
+         *
+         * @param end the transfer after the last one the caller is about to copy.
+         */
+        public void computeUpTo(final int end)
+        {
+            final int limit = end < firstPiece.length ? firstPiece[end] : pieces;
+            int p;
+            while ((p = next.get()) < limit)
+            {
+                if (next.compareAndSet(p, p + 1))
+                {
+                    pieceCrc[p] = crcOf(p);
+                    done.incrementAndGet();
+                }
+            }
+        }
+
+        /**
+         * The caller's part after its copy: computes the pieces no helper claimed, waits for those claimed, and
          * folds each entry's pieces into its CRC.
          */
         public void finish()
         {
-            int p;
-            while ((p = next.getAndIncrement()) < pieces)
-            {
-                pieceCrc[p] = crcOf(p);
-                done.incrementAndGet();
-            }
+            computeUpTo(firstPiece.length);
             awaitDone(pieces);
             for (int q = 0; q < pieces; q++)
             {
