@@ -129,13 +129,10 @@ public final class BlockIndex implements AutoCloseable
         final int namespaceId, final byte[] keys, final int keyOffset, final long blockIndex, final long generation)
     {
         fillKey(namespaceId, keys, keyOffset);
-        if (map.getUsing(key, value) == null || valueView.getLong(0) != blockIndex ||
-            valueView.getLong(8) != generation)
-        {
-            return false;
-        }
-        map.remove(key);
-        return true;
+        valueView.putLong(0, blockIndex);
+        valueView.putLong(8, generation);
+        // One lookup: Chronicle Map compares the entry's value bytes with these under the segment's lock.
+        return map.remove(key, value);
     }
 
     /**
