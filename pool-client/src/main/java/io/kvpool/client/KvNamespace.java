@@ -53,7 +53,8 @@ public final class KvNamespace
         this.locator = region == null ? null :
             new Locator(region, geometry, control.session().namespaceId(), cache, control);
         this.remote = new RemotePath(control, transport, cache, context.verifyChecksums());
-        this.puts = new PutPath(control, new LeasedWriter(control, transport, pool.checksums(), System::nanoTime), remote, cache);
+        this.puts = new PutPath(control, new LeasedWriter(control, transport, pool.checksums(), System::nanoTime),
+            remote, cache);
         this.devicePath = region == null ? null : new DevicePath(region, geometry, control);
     }
 

@@ -7,8 +7,8 @@ import java.util.concurrent.ExecutorService;
 
 /**
  * What a pool's namespace handles share with it, so that they need no reference to the {@link KvPool} itself: the
- * async threads, the threads that checksum puts, whether the pool is closed, and the GPU the region is registered with. Thread-safe: the flag and
- * the registration are published whole (volatile).
+ * async threads, the threads that checksum puts, whether the pool is closed, and the GPU the region is registered
+ * with. Thread-safe: the flag and the registration are published whole (volatile).
  */
 final class PoolState
 {

@@ -54,7 +54,8 @@ class StreamControlTest
         manager = PoolManager.launch(new ManagerContext().pool(new PoolContext()
                 .regionFile(directory.resolve("region")).regionSizeBytes(32L << 20).slabSizeBytes(2L << 20)
                 .prefault(false))
-            .embeddedAeronDir(directory.resolve("aeron")).metricsPort(-1).adminToken("admin").controlEndpoint("127.0.0.1:0").maxSessions(40)
+            .embeddedAeronDir(directory.resolve("aeron")).metricsPort(-1).adminToken("admin")
+            .controlEndpoint("127.0.0.1:0").maxSessions(40)
             .addNamespace(new ManagerContext.NamespaceSpec("stream", 64 * 1024, 0, 0, "stream-token")));
     }
 

@@ -19,8 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Job#computeUpTo}), so that it copies them from its cache, and after its copy waits for those in a helper's hands;
  * the pieces of a block are folded into its CRC with {@link Checksums#crc32cCombine}. The caller never depends on
  * a helper: with every helper late or busy elsewhere it computes each piece itself just before copying it, as a pool
- * with no helpers does. Small puts, and sources no other thread may read
- * (memory of a confined arena), are the caller's alone.
+ * with no helpers does. Small puts, and sources no other thread may read (memory of a confined arena), are the
+ * caller's alone.
  * <p>
  * Thread-safe: one instance serves every put of a pool; each job belongs to one put.
  */
@@ -188,8 +188,15 @@ public final class SourceChecksums implements AutoCloseable
             {
                 if (next.compareAndSet(p, p + 1))
                 {
-                    pieceCrc[p] = crcOf(p);
-                    done.incrementAndGet();
+                    try
+                    {
+                        pieceCrc[p] = crcOf(p);
+                    }
+                    finally
+                    {
+                        // Counted even when it throws (a source freed under the put): close() must not wait for it.
+                        done.incrementAndGet();
+                    }
                 }
             }
         }

@@ -10,6 +10,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.time.Duration;
 import java.util.SplittableRandom;
 import java.util.stream.LongStream;
 
@@ -17,6 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 class SourceChecksumsTest
 {
@@ -107,6 +109,21 @@ class SourceChecksumsTest
                 // No helper holds the memory now: a shared arena refuses to close while another thread reads it.
                 arena.close();
             }
+        }
+    }
+
+    @Test
+    void shouldNotHangAPutWhoseSourceWasFreedUnderIt()
+    {
+        // One piece: no helper is asked for, so only the caller reads the source, after its arena closed.
+        try (SourceChecksums checksums = new SourceChecksums(2))
+        {
+            final Arena arena = Arena.ofShared();
+            final SourceChecksums.Job job = checksums.start(batch(arena.allocate(SourceChecksums.PIECE_BYTES)));
+            assertNotNull(job);
+            arena.close();
+            assertThrows(IllegalStateException.class, job::finish);
+            assertTimeoutPreemptively(Duration.ofSeconds(10), job::close, "close waits for no piece");
         }
     }
 
