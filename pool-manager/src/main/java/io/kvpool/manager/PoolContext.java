@@ -327,7 +327,8 @@ public final class PoolContext
         }
         if (regionSource == null)
         {
-            if (regionIsDevice && !regionPath.getFileName().toString().matches("dax\\d+\\.\\d+"))
+            final Path name = regionPath.getFileName();
+            if (regionIsDevice && (name == null || !name.toString().matches("dax\\d+\\.\\d+")))
             {
                 throw invalid("region=" + regionPath + " is not a devdax device (/dev/daxX.Y); use region-file for " +
                     "a file");
@@ -348,7 +349,7 @@ public final class PoolContext
         }
         if (pinCapacity < 1)
         {
-            throw invalid("pin-capacity=" + pinCapacity + " must be at least 1");
+            throw invalid("pinCapacity=" + pinCapacity + " must be at least 1");
         }
         if (nanoClock == null)
         {

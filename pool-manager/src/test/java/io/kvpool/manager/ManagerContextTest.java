@@ -160,6 +160,7 @@ class ManagerContextTest
         assertInvalid("region-file: /dev/shm/x\nslab-size: 3m\n", "slab-size=3145728 must be a multiple of 2m");
         assertInvalid("region-file: /dev/shm/x\nlease: 0s\n", "lease=0ns pin-lease=10000000000ns must be positive");
         assertInvalid("region: /dev/dax0.1x\n", "region=/dev/dax0.1x is not a devdax device");
+        assertInvalid("region: /\n", "region=/ is not a devdax device");
         final PoolException none = assertThrows(PoolException.class, () -> new PoolContext().conclude());
         assertTrue(none.getMessage().contains("no region is set"), none.getMessage());
     }
