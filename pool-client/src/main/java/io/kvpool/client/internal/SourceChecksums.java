@@ -7,7 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * The CRC32C of a put's sources, computed by helper threads while the caller copies the same bytes into the pool.
@@ -108,6 +108,9 @@ public final class SourceChecksums implements AutoCloseable
      */
     public static final class Job implements AutoCloseable
     {
+        private static final int NEXT = 0;
+        private static final int DONE = 16;
+
         private final TransferBatch transfers;
         private final int pieces;
         private final int[] pieceEntry;
@@ -117,8 +120,12 @@ public final class SourceChecksums implements AutoCloseable
         private final int[] pieceCrc;
         private final boolean[] pieceFailed;
         private final int[] entryCrc;
-        private final AtomicInteger next = new AtomicInteger();
-        private final AtomicInteger done = new AtomicInteger();
+        /**
+         * The next piece to claim (at {@link #NEXT}) and the pieces finished (at {@link #DONE}): every claimer
+         * bumps the first and every finisher the second, on different threads, so they sit on cache lines of
+         * their own (64 bytes apart).
+         */
+        private final AtomicIntegerArray counters = new AtomicIntegerArray(DONE + 16);
 
         Job(final TransferBatch transfers)
         {
@@ -156,7 +163,7 @@ public final class SourceChecksums implements AutoCloseable
         void help()
         {
             int p;
-            while ((p = next.getAndIncrement()) < pieces)
+            while ((p = counters.getAndIncrement(NEXT)) < pieces)
             {
                 try
                 {
@@ -169,7 +176,7 @@ public final class SourceChecksums implements AutoCloseable
                 }
                 finally
                 {
-                    done.incrementAndGet();
+                    counters.incrementAndGet(DONE);
                 }
             }
         }
@@ -184,9 +191,9 @@ public final class SourceChecksums implements AutoCloseable
         {
             final int limit = end < firstPiece.length ? firstPiece[end] : pieces;
             int p;
-            while ((p = next.get()) < limit)
+            while ((p = counters.get(NEXT)) < limit)
             {
-                if (next.compareAndSet(p, p + 1))
+                if (counters.compareAndSet(NEXT, p, p + 1))
                 {
                     try
                     {
@@ -195,7 +202,7 @@ public final class SourceChecksums implements AutoCloseable
                     finally
                     {
                         // Counted even when it throws (a source freed under the put): close() must not wait for it.
-                        done.incrementAndGet();
+                        counters.incrementAndGet(DONE);
                     }
                 }
             }
@@ -237,13 +244,13 @@ public final class SourceChecksums implements AutoCloseable
         @Override
         public void close()
         {
-            awaitDone(Math.min(next.getAndSet(pieces), pieces));
+            awaitDone(Math.min(counters.getAndSet(NEXT, pieces), pieces));
         }
 
         private void awaitDone(final int claimed)
         {
             // At most one piece per helper is in flight: a quarter megabyte's CRC, some tens of microseconds.
-            while (done.get() < claimed)
+            while (counters.get(DONE) < claimed)
             {
                 Thread.onSpinWait();
                 Thread.yield();
