@@ -111,13 +111,13 @@ public final class AeronBlockTransport implements BlockTransport
     {
         return begin(batch, true, id ->
         {
-            DataEncoder.encodeReadHeader(request, id, openSessionId, batch.size());
+            final int length = DataEncoder.encodeReadHeader(request, id, openSessionId, batch.size());
             for (int i = 0; i < batch.size(); i++)
             {
                 DataEncoder.putReadEntry(request, i, batch.blockIndex(i), batch.generation(i),
                     batch.regionOffset(i), batch.length(i));
             }
-            send(request, 32 + batch.size() * DataEncoder.READ_ENTRY_LENGTH);
+            send(request, length);
         });
     }
 

@@ -11,13 +11,13 @@ import static io.kvpool.protocol.wire.DataEncoder.ENTRY_GENERATION_AT;
 import static io.kvpool.protocol.wire.DataEncoder.ENTRY_LENGTH_AT;
 import static io.kvpool.protocol.wire.DataEncoder.ENTRY_REGION_OFFSET_AT;
 import static io.kvpool.protocol.wire.DataEncoder.FIRST_OFFSET;
-import static io.kvpool.protocol.wire.DataEncoder.READ_ENTRY_LENGTH;
 import static io.kvpool.protocol.wire.DataEncoder.REST_OFFSET;
 import static io.kvpool.protocol.wire.DataEncoder.WRITE_BLOCK_OFFSET;
 import static io.kvpool.protocol.wire.DataEncoder.WRITE_ENTRY_OFFSET;
 import static io.kvpool.protocol.wire.DataEncoder.WRITE_GENERATION_OFFSET;
 import static io.kvpool.protocol.wire.DataEncoder.WRITE_LENGTH_OFFSET;
 import static io.kvpool.protocol.wire.DataEncoder.WRITE_REGION_OFFSET_OFFSET;
+import static io.kvpool.protocol.wire.DataEncoder.readEntryAt;
 
 /**
  * The data-path messages (Aeron stream 1002), for hosts that cannot map the region. Layouts after the 24-byte
@@ -69,29 +69,27 @@ public final class DataDecoder
         }
         final int count = buffer.getInt(offset + FIRST_OFFSET, MessageHeader.ORDER);
         return count >= 0 && count <= TransferBatch.MAX_ENTRIES &&
-            length == REST_OFFSET + count * READ_ENTRY_LENGTH ? count : -1;
+            length == readEntryAt(count) ? count : -1;
     }
 
     public static long readBlockIndex(final DirectBuffer buffer, final int offset, final int index)
     {
-        return buffer.getLong(offset + REST_OFFSET + index * READ_ENTRY_LENGTH + ENTRY_BLOCK_AT, MessageHeader.ORDER);
+        return buffer.getLong(offset + readEntryAt(index) + ENTRY_BLOCK_AT, MessageHeader.ORDER);
     }
 
     public static long readGeneration(final DirectBuffer buffer, final int offset, final int index)
     {
-        return buffer.getLong(offset + REST_OFFSET + index * READ_ENTRY_LENGTH + ENTRY_GENERATION_AT,
-            MessageHeader.ORDER);
+        return buffer.getLong(offset + readEntryAt(index) + ENTRY_GENERATION_AT, MessageHeader.ORDER);
     }
 
     public static long readRegionOffset(final DirectBuffer buffer, final int offset, final int index)
     {
-        return buffer.getLong(offset + REST_OFFSET + index * READ_ENTRY_LENGTH + ENTRY_REGION_OFFSET_AT,
-            MessageHeader.ORDER);
+        return buffer.getLong(offset + readEntryAt(index) + ENTRY_REGION_OFFSET_AT, MessageHeader.ORDER);
     }
 
     public static int readLength(final DirectBuffer buffer, final int offset, final int index)
     {
-        return buffer.getInt(offset + REST_OFFSET + index * READ_ENTRY_LENGTH + ENTRY_LENGTH_AT, MessageHeader.ORDER);
+        return buffer.getInt(offset + readEntryAt(index) + ENTRY_LENGTH_AT, MessageHeader.ORDER);
     }
 
     /**

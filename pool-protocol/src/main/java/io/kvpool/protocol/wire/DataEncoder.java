@@ -107,21 +107,32 @@ public final class DataEncoder
 
     /**
      * Writes a DATA_READ header; entries follow with {@link #putReadEntry}.
+     *
+     * @return the frame length, entries included.
      */
-    public static void encodeReadHeader(
+    public static int encodeReadHeader(
         final MutableDirectBuffer buffer, final long correlationId, final long sessionId, final int count)
     {
-        MessageHeader.write(buffer, 0, MessageType.DATA_READ, REST_OFFSET + count * READ_ENTRY_LENGTH, correlationId,
-            sessionId);
+        final int length = readEntryAt(count);
+        MessageHeader.write(buffer, 0, MessageType.DATA_READ, length, correlationId, sessionId);
         buffer.putInt(FIRST_OFFSET, count, MessageHeader.ORDER);
         buffer.putInt(PAD_OFFSET, 0, MessageHeader.ORDER);
+        return length;
+    }
+
+    /**
+     * @return where a DATA_READ's entry {@code index} starts, from the frame's start.
+     */
+    static int readEntryAt(final int index)
+    {
+        return REST_OFFSET + index * READ_ENTRY_LENGTH;
     }
 
     public static void putReadEntry(
         final MutableDirectBuffer buffer, final int index, final long blockIndex, final long generation,
         final long regionOffset, final int length)
     {
-        final int at = REST_OFFSET + index * READ_ENTRY_LENGTH;
+        final int at = readEntryAt(index);
         buffer.putLong(at + ENTRY_BLOCK_AT, blockIndex, MessageHeader.ORDER);
         buffer.putLong(at + ENTRY_GENERATION_AT, generation, MessageHeader.ORDER);
         buffer.putLong(at + ENTRY_REGION_OFFSET_AT, regionOffset, MessageHeader.ORDER);
