@@ -378,7 +378,8 @@ public final class BlockAllocator
             {
                 final boolean mustGrow = namespace.slabs.size() < Math.max(1, namespace.minSlabs);
                 final int ownVictim = mustGrow ? -1 : clockVictim(namespace);
-                if (ownVictim < 0 || slabHotTick[victimSlab] < lastAccess(ownVictim))
+                // The hand returned its victim because the table's tick equals the one it recorded: no re-read.
+                if (ownVictim < 0 || slabHotTick[victimSlab] < sweptTick[ownVictim])
                 {
                     reclaimSlab(victimSlab);
                     assign(victimSlab, namespace);
@@ -510,6 +511,9 @@ public final class BlockAllocator
         return true;
     }
 
+    /**
+     * Takes a slab from its owner, evicting its blocks; {@link #assign}, which always follows, rebuilds its free list.
+     */
     private void reclaimSlab(final int slab)
     {
         final NamespaceState owner = namespaces[slabOwner[slab]];
@@ -529,8 +533,6 @@ public final class BlockAllocator
             owner.handSlabPosition--;
         }
         owner.slabsSurrendered++;
-        slabFreeHead[slab] = -1;
-        slabFreeCount[slab] = 0;
     }
 
     private void assign(final int slab, final NamespaceState namespace)
@@ -594,10 +596,5 @@ public final class BlockAllocator
             slabPartialPosition[moved] = position;
         }
         slabPartialPosition[slab] = -1;
-    }
-
-    private long lastAccess(final int block)
-    {
-        return BlockTableDescriptor.lastAccessTick(region, geometry.blockEntryOffset(block));
     }
 }
