@@ -163,8 +163,7 @@ public final class KvNamespace
      */
     public BatchResult put(final BlockKeys keys, final MemorySegment[] sources)
     {
-        final BlockBatch batch = reserveAndCopy(keys, sources);
-        return puts.commit(keys, batch);
+        return puts.finish(start(keys, sources));
     }
 
     /**
@@ -175,8 +174,8 @@ public final class KvNamespace
      */
     public CompletableFuture<BatchResult> putWriteBack(final BlockKeys keys, final MemorySegment[] sources)
     {
-        final BlockBatch batch = reserveAndCopy(keys, sources);
-        return CompletableFuture.supplyAsync(() -> puts.commit(keys, batch), pool.executor());
+        final PutPath.Started put = start(keys, sources);
+        return CompletableFuture.supplyAsync(() -> puts.finish(put), pool.executor());
     }
 
     /**
@@ -355,11 +354,11 @@ public final class KvNamespace
         control.close();
     }
 
-    private BlockBatch reserveAndCopy(final BlockKeys keys, final MemorySegment[] sources)
+    private PutPath.Started start(final BlockKeys keys, final MemorySegment[] sources)
     {
         checkKeys(keys);
         checkSegments(sources, keys.size(), false);
-        return puts.reserveAndCopy(keys, sources);
+        return puts.start(keys, sources);
     }
 
     private void checkKeys(final BlockKeys keys)

@@ -7,16 +7,19 @@ import io.kvpool.protocol.Status;
 import io.kvpool.protocol.transport.BlockTransport;
 import io.kvpool.protocol.transport.TransferBatch;
 
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.LongSupplier;
 
 /**
- * Writes a put's reserved blocks through the transport in slices, renewing every reservation of the batch (those
- * written wait for the commit after the last slice, the rest for their copy) whenever a third of the lease has
- * passed since the last renewal, so a healthy writer of a long batch never loses its reservations to the lease (a
- * writer that stops for longer — frozen, paused — does, and the write protocol keeps its late stores away from
- * blocks given to others: {@link io.kvpool.protocol.BlockProtocol}). Each block's CRC32C is recorded for its
- * commit: computed by the checksum threads while the slices are written ({@link SourceChecksums}), or, for small
- * puts and where there are none, slice by slice just before the slice is written.
+ * Writes a put's reserved blocks through the transport in slices, renewing every reservation the put holds (those
+ * written wait for their commit, the rest for their copy) whenever a third of the lease has passed since the last
+ * renewal ({@link Leases}), so a healthy writer of a long batch never loses its reservations to the lease (a writer
+ * that stops for longer — frozen, paused — does, and the write protocol keeps its late stores away from blocks given
+ * to others: {@link io.kvpool.protocol.BlockProtocol}). Each block's CRC32C is recorded for its commit: computed by
+ * the put's checksum job, whose helpers work beside the copy ({@link SourceChecksums}), or, for small puts and where
+ * there are none, slice by slice just before the slice is written.
  * <p>
  * Thread-safe: holds no state between calls.
  */
@@ -50,25 +53,50 @@ final class LeasedWriter
         this.nanoClock = nanoClock;
     }
 
+    /** @return whether the transport stores into a mapping of the region (no request per slice). */
+    boolean mapped()
+    {
+        return transport.mappedRegion() != null;
+    }
+
     /**
-     * @param reserved  the reservations, in the order of {@code transfers} (entries with status OK); each one's
-     *                  length and CRC32C are recorded here.
-     * @param transfers one entry per reservation with status OK.
+     * @param sources a put's sources, whole.
+     * @return their checksum job, its helpers started; {@code null} where the put checksums slice by slice.
+     */
+    SourceChecksums.Job startChecksums(final MemorySegment[] sources)
+    {
+        return checksums.start(sources);
+    }
+
+    /** @return the lease keeper of one put, its clock started now. */
+    Leases leases()
+    {
+        return new Leases();
+    }
+
+    /**
+     * Writes one run of a put.
+     *
+     * @param reserved    the run's reservations, in the order of {@code transfers} (entries with status OK); each
+     *                    one's length and CRC32C are recorded here.
+     * @param transfers   one entry per reservation with status OK.
+     * @param sums        the put's checksum job (by the put's source), or {@code null}.
+     * @param firstSource the put's source of {@code reserved}'s first entry.
+     * @param leases      the put's reservations, renewed as the lease asks (this run's among them).
      * @return {@code transfers}, statuses filled.
      */
-    TransferBatch write(final BlockBatch reserved, final TransferBatch transfers)
+    TransferBatch write(
+        final BlockBatch reserved, final TransferBatch transfers, final SourceChecksums.Job sums,
+        final int firstSource, final Leases leases)
     {
         final int[] reservation = reservationsOf(reserved, transfers.size());
-        try (SourceChecksums.Job sums = checksums.start(transfers))
+        writeSlices(reserved, transfers, reservation, sums, firstSource, leases);
+        if (sums != null)
         {
-            writeSlices(reserved, transfers, reservation, sums);
-            if (sums != null)
+            sums.finishUpTo(firstSource + reserved.size());
+            for (int t = 0; t < transfers.size(); t++)
             {
-                sums.finish();
-                for (int t = 0; t < transfers.size(); t++)
-                {
-                    reserved.checksum(reservation[t], sums.checksum(t));
-                }
+                reserved.checksum(reservation[t], sums.checksum(firstSource + reservation[t]));
             }
         }
         return transfers;
@@ -80,20 +108,13 @@ final class LeasedWriter
      */
     private void writeSlices(
         final BlockBatch reserved, final TransferBatch transfers, final int[] reservation,
-        final SourceChecksums.Job sums)
+        final SourceChecksums.Job sums, final int firstSource, final Leases leases)
     {
-        final long renewEveryNs = Math.max(1, control.session().reservationLeaseNs() / 3);
-        final long sliceBytes = transport.mappedRegion() != null ? SLICE_BYTES : REMOTE_SLICE_BYTES;
-        long renewedAtNs = nanoClock.getAsLong();
+        final long sliceBytes = mapped() ? SLICE_BYTES : REMOTE_SLICE_BYTES;
         int start = 0;
         while (start < transfers.size())
         {
-            final long nowNs = nanoClock.getAsLong();
-            if (nowNs - renewedAtNs >= renewEveryNs)
-            {
-                renew(reserved, reservation, transfers.size());
-                renewedAtNs = nowNs;
-            }
+            leases.renewIfDue();
             int end = start;
             long bytes = 0;
             while (end < transfers.size() && (end == start || bytes + transfers.length(end) <= sliceBytes))
@@ -111,7 +132,7 @@ final class LeasedWriter
             }
             if (sums != null)
             {
-                sums.computeUpTo(end);
+                sums.computeUpTo(firstSource + reservation[end - 1] + 1);
             }
             writeSlice(transfers, start, end);
             start = end;
@@ -138,20 +159,6 @@ final class LeasedWriter
         }
     }
 
-    private void renew(final BlockBatch reserved, final int[] reservation, final int count)
-    {
-        final BlockBatch renewals = new BlockBatch(count);
-        for (int t = 0; t < count; t++)
-        {
-            final int i = reservation[t];
-            final int r = renewals.addKey(reserved.keyArray(), i * BlockBatch.KEY_BYTES);
-            renewals.blockIndex(r, reserved.blockIndex(i));
-            renewals.generation(r, reserved.generation(i));
-        }
-        // A reservation that lapsed anyway is found by the write (nothing stored) and the commit (LEASE_EXPIRED).
-        control.renewReservations(renewals);
-    }
-
     /**
      * @return for each transfer, the index of its reservation in {@code reserved}.
      */
@@ -167,5 +174,77 @@ final class LeasedWriter
             }
         }
         return positions;
+    }
+
+    /**
+     * The reservations one put holds: each run's RESERVE is registered when sent ({@link #expect}) and its
+     * reservations are held from its answer on; all are renewed together whenever a third of the lease has passed
+     * since the last renewal — answers not collected yet are collected first, so a run reserved at the start and
+     * written last is renewed as much as the one being written. Those already committed stay on the list; their
+     * renewal is answered with a status that is ignored. Not thread-safe: the putting thread's.
+     */
+    final class Leases
+    {
+        private final List<ManagerClient.Pending> reserves = new ArrayList<>();
+        private final List<BlockBatch> batches = new ArrayList<>();
+        private final BlockBatch held = new BlockBatch();
+        private final long renewEveryNs = Math.max(1, control.session().reservationLeaseNs() / 3);
+        private long renewedAtNs = nanoClock.getAsLong();
+        private int collected;
+
+        /** Registers a run's RESERVE, sent; its answer is to land in {@code reserved}. */
+        void expect(final ManagerClient.Pending reserve, final BlockBatch reserved)
+        {
+            reserves.add(reserve);
+            batches.add(reserved);
+        }
+
+        /**
+         * Collects the answers of the RESERVEs registered up to {@code run} (in order), holding their reservations.
+         *
+         * @throws io.kvpool.protocol.PoolException as {@link ManagerClient#reserve}.
+         */
+        void awaitReserved(final int run)
+        {
+            while (collected <= run)
+            {
+                reserves.get(collected).join();
+                final BlockBatch reserved = batches.get(collected++);
+                for (int i = 0; i < reserved.size(); i++)
+                {
+                    if (reserved.status(i) == Status.OK)
+                    {
+                        final int r = held.addKey(reserved.keyArray(), i * BlockBatch.KEY_BYTES);
+                        held.blockIndex(r, reserved.blockIndex(i));
+                        held.generation(r, reserved.generation(i));
+                    }
+                }
+            }
+        }
+
+        /** Renews every reservation of the put when a third of the lease has passed since the last renewal. */
+        void renewIfDue()
+        {
+            final long nowNs = nanoClock.getAsLong();
+            if (nowNs - renewedAtNs < renewEveryNs)
+            {
+                return;
+            }
+            awaitReserved(reserves.size() - 1);
+            // A reservation that lapsed anyway is found by the write (nothing stored) and the commit
+            // (LEASE_EXPIRED). The batch is renewed as a copy: the answer overwrites its statuses.
+            final BlockBatch renewals = new BlockBatch(held.size());
+            for (int r = 0; r < held.size(); r++)
+            {
+                final int c = renewals.addKey(held.keyArray(), r * BlockBatch.KEY_BYTES);
+                renewals.blockIndex(c, held.blockIndex(r));
+                renewals.generation(c, held.generation(r));
+            }
+            if (renewals.size() > 0)
+            {
+                control.renewReservations(renewals);
+            }
+            renewedAtNs = nowNs;
+        }
     }
 }

@@ -23,6 +23,8 @@ import io.kvpool.protocol.wire.StatsSnapshot;
 import io.kvpool.protocol.wire.WireError;
 import org.agrona.MutableDirectBuffer;
 
+import java.util.concurrent.ArrayBlockingQueue;
+
 /**
  * The control-plane connection to a pool manager: opens a session (HELLO) for one namespace and sends batch
  * requests, each answered per key. Reconnects by itself when the manager restarts (a new HELLO, and a new Aeron
@@ -43,6 +45,11 @@ public final class ManagerClient implements AutoCloseable
     private final ControlChannel channel;
     private volatile SessionDescriptor session; // replaced by a reconnect, with sending held
     private volatile long reconnects;
+    /**
+     * Calls of joined {@link Pending} requests, for the next ones (a call's buffers take 128 KiB); shared, since a
+     * write-back put's commits are joined on another thread than the one that sent them.
+     */
+    private final ArrayBlockingQueue<ControlChannel.Call> spareCalls = new ArrayBlockingQueue<>(32);
 
     private ManagerClient(final ManagerClientContext context)
     {
@@ -217,8 +224,17 @@ public final class ManagerClient implements AutoCloseable
     private int batch(final int templateId, final int kind, final BlockBatch batch, final boolean safe)
     {
         final ControlChannel.Call call = channel.call();
-        final int length = exchange(call, (buffer, correlationId) -> BatchRequestEncoder.encode(
-            buffer, 0, templateId, kind, correlationId, sessionId(), batch), safe);
+        return decode(call, exchange(call, encoder(templateId, kind, batch), safe), batch);
+    }
+
+    private ControlChannel.Encoder encoder(final int templateId, final int kind, final BlockBatch batch)
+    {
+        return (buffer, correlationId) -> BatchRequestEncoder.encode(buffer, 0, templateId, kind, correlationId,
+            sessionId(), batch);
+    }
+
+    private static int decode(final ControlChannel.Call call, final int length, final BlockBatch batch)
+    {
         final int result = MessageHeader.templateId(call.response(), 0) == MessageType.BATCH_RESPONSE ?
             BatchResponseDecoder.decodeInto(call.response(), 0, length, batch) : Integer.MIN_VALUE;
         if (result == Integer.MIN_VALUE)
@@ -226,6 +242,96 @@ public final class ManagerClient implements AutoCloseable
             throw malformed(call);
         }
         return result;
+    }
+
+    /**
+     * {@link #reserve} without waiting for the answer, which {@link Pending#join} collects: a put keeps the
+     * reserves of its later runs in flight while it writes the first.
+     */
+    Pending reserveAsync(final BlockBatch batch)
+    {
+        return sendAsync(MessageType.RESERVE, batch);
+    }
+
+    /**
+     * {@link #commit} without waiting for the answer, which {@link Pending#join} collects: a put commits each run
+     * while it writes the next.
+     */
+    Pending commitAsync(final BlockBatch batch)
+    {
+        return sendAsync(MessageType.COMMIT, batch);
+    }
+
+    private Pending sendAsync(final int templateId, final BlockBatch batch)
+    {
+        channel.ensureOpen();
+        final long deadlineNs = System.nanoTime() + context.connectTimeout().toNanos();
+        final ControlChannel.Call spare = spareCalls.poll();
+        final ControlChannel.Call call = spare != null ? spare : channel.newCall();
+        return new Pending(call, batch, channel.send(call, encoder(templateId, 0, batch)), deadlineNs);
+    }
+
+    /**
+     * A batch request sent and not yet answered; one thread may keep several in flight. Each is joined exactly
+     * once, by any one thread (its answer is decoded into the batch then). Requests sent this way are
+     * reserves and commits, which are not repeated when no answer comes: {@link ErrorCode#OUTCOME_UNKNOWN}, as for
+     * {@link #reserve} and {@link #commit}.
+     */
+    final class Pending
+    {
+        private final ControlChannel.Call call;
+        private final BlockBatch batch;
+        private final boolean sent;
+        private final long deadlineNs;
+        private boolean joined;
+        private boolean answered;
+
+        private Pending(final ControlChannel.Call call, final BlockBatch batch, final boolean sent,
+            final long deadlineNs)
+        {
+            this.call = call;
+            this.batch = batch;
+            this.sent = sent;
+            this.deadlineNs = deadlineNs;
+        }
+
+        /** @return whether {@link #join} was called (whatever it came to). */
+        boolean joined()
+        {
+            return joined;
+        }
+
+        /** @return whether {@link #join} returned the answer (it did not throw). */
+        boolean answered()
+        {
+            return answered;
+        }
+
+        /**
+         * Waits for the answer and decodes it into the batch.
+         *
+         * @return as the synchronous request.
+         * @throws PoolException as the synchronous request.
+         */
+        int join()
+        {
+            if (joined)
+            {
+                throw new IllegalStateException("a pending request is joined once");
+            }
+            joined = true;
+            try
+            {
+                final int answer = sent ? channel.await(call) : ControlChannel.NO_ANSWER;
+                final int result = decode(call, settle(call, answer, deadlineNs, false), batch);
+                answered = true;
+                return result;
+            }
+            finally
+            {
+                spareCalls.offer(call);
+            }
+        }
     }
 
     /** Read while encoding, with sending held: a reconnect replaces the session only then. */
@@ -245,30 +351,44 @@ public final class ManagerClient implements AutoCloseable
     {
         channel.ensureOpen();
         final long deadlineNs = System.nanoTime() + context.connectTimeout().toNanos();
-        while (true)
+        int length;
+        while ((length = settle(call, channel.sendAndAwait(call, encoder), deadlineNs, safe)) == 0)
         {
-            final int answer = channel.sendAndAwait(call, encoder);
-            if (answer > 0 && MessageHeader.templateId(call.response(), 0) == MessageType.ERROR)
+            // No answer to a request safe to repeat, and the session is back: repeat it.
+        }
+        return length;
+    }
+
+    /**
+     * What a request's answer comes to: its length; or, where none came (or the manager is shutting down), the
+     * session re-established and 0 for a request safe to repeat.
+     *
+     * @throws PoolException an ERROR answer's; {@link ErrorCode#OUTCOME_UNKNOWN} for no answer to a request not
+     *                       safe to repeat.
+     */
+    private int settle(final ControlChannel.Call call, final int answer, final long deadlineNs, final boolean safe)
+    {
+        if (answer > 0 && MessageHeader.templateId(call.response(), 0) == MessageType.ERROR)
+        {
+            final ErrorFlyweight error = call.error();
+            error.wrap(call.response(), 0, answer);
+            if (error.code() != WireError.SHUTTING_DOWN)
             {
-                final ErrorFlyweight error = call.error();
-                error.wrap(call.response(), 0, answer);
-                if (error.code() != WireError.SHUTTING_DOWN)
-                {
-                    throw new PoolException(error.code(), error.message(), null);
-                }
-            }
-            else if (answer > 0)
-            {
-                return answer;
-            }
-            reconnect(deadlineNs, call.epoch());
-            if (!safe)
-            {
-                throw new PoolException(ErrorCode.OUTCOME_UNKNOWN, "the manager did not answer (it restarted or " +
-                    "was unreachable) while a request that is not safe to repeat was in flight; the session has " +
-                    "been re-established: redo the operation (look keys up to learn whether a commit landed)");
+                throw new PoolException(error.code(), error.message(), null);
             }
         }
+        else if (answer > 0)
+        {
+            return answer;
+        }
+        reconnect(deadlineNs, call.epoch());
+        if (!safe)
+        {
+            throw new PoolException(ErrorCode.OUTCOME_UNKNOWN, "the manager did not answer (it restarted or " +
+                "was unreachable) while a request that is not safe to repeat was in flight; the session has " +
+                "been re-established: redo the operation (look keys up to learn whether a commit landed)");
+        }
+        return 0;
     }
 
     /**

@@ -1,7 +1,9 @@
 package io.kvpool.client;
 
 import io.kvpool.client.internal.LocationCache;
+import io.kvpool.client.internal.SourceChecksums;
 import io.kvpool.protocol.BlockBatch;
+import io.kvpool.protocol.PoolException;
 import io.kvpool.protocol.Status;
 import io.kvpool.protocol.transport.TransferBatch;
 
@@ -10,10 +12,28 @@ import java.lang.foreign.MemorySegment;
 /**
  * A namespace handle's puts: RESERVE, the bytes written under the reservations' leases ({@link LeasedWriter}),
  * COMMIT; a failure before the commit aborts what was reserved. A committed block's location is remembered.
+ * <p>
+ * A mapped put of a batch goes in runs (up to {@link #MAX_RUNS}, each its own RESERVE and COMMIT), pipelined: every
+ * run's RESERVE is sent at once, the first run is written as soon as its answer is in while the manager reserves
+ * the next, and each run's COMMIT is sent as soon as it is written, the next run's copy hiding its round trip. Only
+ * the first (smaller) RESERVE and the last COMMIT are waited for; the sources' checksums start on the helpers
+ * before the first answer. Each run is a put of its own to the manager, so the guarantees are those of separate
+ * puts: a block is acknowledged only once its run's COMMIT is answered, and a client that dies leaves only
+ * reservations, which lapse. A put that fails part way has committed its earlier runs (their keys then answer
+ * ALREADY_EXISTS to a repeat) and aborted the rest.
+ * <p>
  * Thread-safe (each call works on its own batches).
  */
 final class PutPath
 {
+    /** The most runs one put is cut into. */
+    static final int MAX_RUNS = 4;
+    /**
+     * The least a run of a mapped put holds: its copy must outlast a round trip for the next run's answer to be in
+     * when it ends (a 256 KiB copy takes some tens of microseconds, a round trip about as long).
+     */
+    static final long MIN_RUN_BYTES = 256L << 10;
+
     private final ManagerClient control;
     private final LeasedWriter writer;
     private final RemotePath remote;
@@ -28,74 +48,258 @@ final class PutPath
     }
 
     /**
-     * Reserves the keys and writes each reserved block's bytes (the caller checked the arguments).
+     * Reserves the keys, writes each reserved block's bytes and sends the commits (the caller checked the
+     * arguments); {@link #finish} collects the commits' answers.
      *
-     * @return the reservations, each with the status its write left (OK to commit).
+     * @return the put, its bytes written (the caller may reuse its sources).
      */
-    BlockBatch reserveAndCopy(final BlockKeys keys, final MemorySegment[] sources)
+    Started start(final BlockKeys keys, final MemorySegment[] sources)
     {
-        final BlockBatch batch = new BlockBatch();
-        keys.addTo(batch);
-        control.reserve(batch);
+        final Run[] runs = cut(keys, sources);
+        final LeasedWriter.Leases leases = writer.leases();
         try
         {
-            final TransferBatch transfers = new TransferBatch(keys.size());
-            for (int i = 0; i < keys.size(); i++)
+            for (final Run run : runs)
             {
-                if (batch.status(i) == Status.OK)
-                {
-                    final MemorySegment source = sources[i];
-                    transfers.add(batch.blockIndex(i), batch.generation(i), batch.offset(i), (int)source.byteSize(),
-                        source);
-                }
+                run.reserve = control.reserveAsync(run.reserved);
+                leases.expect(run.reserve, run.reserved);
             }
-            if (transfers.size() > 0)
+            try (SourceChecksums.Job sums = writer.startChecksums(sources))
             {
-                remote.failWhereTransferFailed(batch, writer.write(batch, transfers));
+                for (int r = 0; r < runs.length; r++)
+                {
+                    leases.awaitReserved(r);
+                    write(runs[r], sources, sums, leases);
+                    runs[r].sendCommit(control);
+                }
             }
         }
         catch (final RuntimeException ex)
         {
-            control.abort(batch);
+            for (final Run run : runs)
+            {
+                settleQuietly(run, ex);
+            }
             throw ex;
         }
-        return batch;
+        return new Started(keys, runs);
     }
 
-    BatchResult commit(final BlockKeys keys, final BlockBatch reserved)
+    /**
+     * Waits for a started put's commits.
+     *
+     * @return per key, its status and length.
+     */
+    BatchResult finish(final Started put)
     {
-        final int[] statuses = new int[keys.size()];
-        final int[] lengths = new int[keys.size()];
-        final BlockBatch commits = new BlockBatch();
-        final int[] positions = new int[keys.size()];
-        for (int i = 0; i < keys.size(); i++)
+        final int[] statuses = new int[put.keys.size()];
+        final int[] lengths = new int[put.keys.size()];
+        RuntimeException failure = null;
+        for (final Run run : put.runs)
         {
-            statuses[i] = reserved.status(i);
-            if (reserved.status(i) == Status.OK)
+            if (failure == null)
             {
-                positions[commits.size()] = i;
-                final int c = commits.addKey(reserved.keyArray(), i * BlockKeys.KEY_BYTES);
-                commits.blockIndex(c, reserved.blockIndex(i));
-                commits.generation(c, reserved.generation(i));
-                commits.length(c, reserved.length(i));
-                commits.checksum(c, reserved.checksum(i));
+                try
+                {
+                    run.joinCommit();
+                    run.record(put.keys, statuses, lengths, cache);
+                }
+                catch (final RuntimeException ex)
+                {
+                    failure = ex;
+                }
+            }
+            else
+            {
+                run.joinCommitQuietly(failure);
             }
         }
-        if (commits.size() > 0)
+        if (failure != null)
         {
-            control.commit(commits);
-        }
-        for (int c = 0; c < commits.size(); c++)
-        {
-            final int i = positions[c];
-            statuses[i] = commits.status(c);
-            lengths[i] = commits.status(c) == Status.OK ? commits.length(c) : 0;
-            if (commits.status(c) == Status.OK)
-            {
-                cache.put(keys.packed(), i * BlockKeys.KEY_BYTES, new LocationCache.Location(commits.blockIndex(c),
-                    commits.generation(c), reserved.offset(i), commits.length(c), commits.checksum(c)));
-            }
+            throw failure;
         }
         return new BatchResult(statuses, lengths);
+    }
+
+    /**
+     * Commits blocks reserved and written elsewhere (the device path), as one run.
+     *
+     * @return per key, its status and length.
+     */
+    BatchResult commit(final BlockKeys keys, final BlockBatch reserved)
+    {
+        final Run run = new Run(0, reserved);
+        run.sendCommit(control);
+        return finish(new Started(keys, new Run[] {run}));
+    }
+
+    private void write(
+        final Run run, final MemorySegment[] sources, final SourceChecksums.Job sums, final LeasedWriter.Leases leases)
+    {
+        final BlockBatch batch = run.reserved;
+        final TransferBatch transfers = new TransferBatch(batch.size());
+        for (int j = 0; j < batch.size(); j++)
+        {
+            if (batch.status(j) == Status.OK)
+            {
+                final MemorySegment source = sources[run.from + j];
+                transfers.add(batch.blockIndex(j), batch.generation(j), batch.offset(j), (int)source.byteSize(),
+                    source);
+            }
+        }
+        if (transfers.size() > 0)
+        {
+            remote.failWhereTransferFailed(batch, writer.write(batch, transfers, sums, run.from, leases));
+        }
+    }
+
+    /**
+     * Cuts a put into runs of near-equal key counts: one for a single key, for a put smaller than two runs'
+     * {@link #MIN_RUN_BYTES} and on remote transports (where each run's bytes would cost a round trip of their
+     * own); else as many as the bytes allow, up to {@link #MAX_RUNS}.
+     */
+    private Run[] cut(final BlockKeys keys, final MemorySegment[] sources)
+    {
+        long bytes = 0;
+        for (final MemorySegment source : sources)
+        {
+            bytes += source.byteSize();
+        }
+        final int count = writer.mapped() ?
+            (int)Math.max(1, Math.min(Math.min(MAX_RUNS, keys.size()), bytes / MIN_RUN_BYTES)) : 1;
+        final Run[] runs = new Run[count];
+        for (int r = 0; r < count; r++)
+        {
+            final int from = (int)((long)keys.size() * r / count);
+            final int to = (int)((long)keys.size() * (r + 1) / count);
+            final BlockBatch reserved = new BlockBatch(to - from);
+            for (int i = from; i < to; i++)
+            {
+                reserved.addKey(keys.packed(), i * BlockKeys.KEY_BYTES);
+            }
+            runs[r] = new Run(from, reserved);
+        }
+        return runs;
+    }
+
+    /**
+     * After a failed put, leaves none of a run's reservations behind: a COMMIT sent is collected (its outcome
+     * stands), reservations not committed are given back (a RESERVE in flight is collected first). What fails here
+     * is added to {@code failure}, which the caller throws.
+     */
+    private void settleQuietly(final Run run, final RuntimeException failure)
+    {
+        try
+        {
+            if (run.commit != null)
+            {
+                run.joinCommit();
+                return;
+            }
+            if (run.reserve != null && !run.reserve.joined())
+            {
+                run.reserve.join();
+            }
+            if (run.reserve != null && run.reserve.answered())
+            {
+                control.abort(run.reserved);
+            }
+        }
+        catch (final PoolException ex)
+        {
+            failure.addSuppressed(ex);
+        }
+    }
+
+    /** A put whose bytes are written and whose commits are in flight. */
+    static final class Started
+    {
+        private final BlockKeys keys;
+        private final Run[] runs;
+
+        private Started(final BlockKeys keys, final Run[] runs)
+        {
+            this.keys = keys;
+            this.runs = runs;
+        }
+    }
+
+    /** One run of a put: the keys from {@code from} on, their reservations and their commit. */
+    private static final class Run
+    {
+        final int from;
+        final BlockBatch reserved;
+        private final BlockBatch commits = new BlockBatch();
+        private int[] positions;
+        private ManagerClient.Pending reserve;
+        private ManagerClient.Pending commit;
+
+        Run(final int from, final BlockBatch reserved)
+        {
+            this.from = from;
+            this.reserved = reserved;
+        }
+
+
+        /** Sends the COMMIT of the run's blocks that were reserved and written (nothing when there are none). */
+        void sendCommit(final ManagerClient control)
+        {
+            positions = new int[reserved.size()];
+            for (int j = 0; j < reserved.size(); j++)
+            {
+                if (reserved.status(j) == Status.OK)
+                {
+                    positions[commits.size()] = j;
+                    final int c = commits.addKey(reserved.keyArray(), j * BlockKeys.KEY_BYTES);
+                    commits.blockIndex(c, reserved.blockIndex(j));
+                    commits.generation(c, reserved.generation(j));
+                    commits.length(c, reserved.length(j));
+                    commits.checksum(c, reserved.checksum(j));
+                }
+            }
+            commit = commits.size() > 0 ? control.commitAsync(commits) : null;
+        }
+
+        void joinCommit()
+        {
+            if (commit != null && !commit.joined())
+            {
+                commit.join();
+            }
+        }
+
+        void joinCommitQuietly(final RuntimeException failure)
+        {
+            try
+            {
+                joinCommit();
+            }
+            catch (final PoolException ex)
+            {
+                failure.addSuppressed(ex);
+            }
+        }
+
+        /** Records each key's outcome (the commit joined) and remembers the committed blocks' locations. */
+        void record(final BlockKeys keys, final int[] statuses, final int[] lengths, final LocationCache cache)
+        {
+            for (int j = 0; j < reserved.size(); j++)
+            {
+                statuses[from + j] = reserved.status(j);
+            }
+            for (int c = 0; c < commits.size(); c++)
+            {
+                final int j = positions[c];
+                final int i = from + j;
+                statuses[i] = commits.status(c);
+                if (commits.status(c) == Status.OK)
+                {
+                    lengths[i] = commits.length(c);
+                    cache.put(keys.packed(), i * BlockKeys.KEY_BYTES, new LocationCache.Location(
+                        commits.blockIndex(c), commits.generation(c), reserved.offset(j), commits.length(c),
+                        commits.checksum(c)));
+                }
+            }
+        }
     }
 }

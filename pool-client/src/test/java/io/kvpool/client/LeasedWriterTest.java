@@ -1,5 +1,6 @@
 package io.kvpool.client;
 
+import io.kvpool.client.internal.LocationCache;
 import io.kvpool.client.internal.SourceChecksums;
 import io.kvpool.manager.ManagerContext;
 import io.kvpool.manager.PoolContext;
@@ -29,9 +30,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * A put whose copies take longer than the reservation lease: every reservation of the batch — those already written
- * and waiting for the commit as much as those still to write — stays alive, so every block commits. Through a
- * mapped transport (slices of 1 MiB) and a remote one (slices of 16 MiB, each a round trip), with checksums by the
- * putting thread and by helpers.
+ * and waiting for the commit as much as those still to write, in the runs reserved at the start and written last —
+ * stays alive, so every block commits with its CRC32C. Through a mapped transport (four runs, slices of 1 MiB) and a
+ * remote one (one run, slices of 16 MiB, each a round trip), with checksums by the putting thread and by helpers.
  */
 class LeasedWriterTest
 {
@@ -60,20 +61,14 @@ class LeasedWriterTest
             Arena arena = Arena.ofShared();
             SourceChecksums checksums = new SourceChecksums(helpers))
         {
-            final BlockBatch batch = new BlockBatch();
+            final byte[][] keys = new byte[blocks][];
+            final MemorySegment[] sources = new MemorySegment[blocks];
             for (int i = 0; i < blocks; i++)
             {
-                final byte[] key = new byte[BlockBatch.KEY_BYTES];
-                key[0] = (byte)(i + 1);
-                batch.addKey(key);
-            }
-            assertEquals(blocks, control.reserve(batch));
-            final TransferBatch transfers = new TransferBatch(blocks);
-            for (int i = 0; i < blocks; i++)
-            {
-                final MemorySegment source = arena.allocate(BLOCK);
-                Payloads.fill(source, i);
-                transfers.add(batch.blockIndex(i), batch.generation(i), batch.offset(i), BLOCK, source);
+                keys[i] = new byte[BlockBatch.KEY_BYTES];
+                keys[i][0] = (byte)(i + 1);
+                sources[i] = arena.allocate(BLOCK);
+                Payloads.fill(sources[i], i);
             }
             final AtomicInteger writes = new AtomicInteger();
             final BlockTransport slow = new BlockTransport()
@@ -111,15 +106,20 @@ class LeasedWriterTest
                 {
                 }
             };
-            new LeasedWriter(control, slow, checksums, System::nanoTime).write(batch, transfers);
+            final LocationCache cache = new LocationCache(64);
+            final PutPath puts = new PutPath(control, new LeasedWriter(control, slow, checksums, System::nanoTime),
+                new RemotePath(control, slow, cache, true), cache);
+            final BatchResult result = puts.finish(puts.start(BlockKeys.of(keys), sources));
             assertEquals(remote ? 2 : blocks, writes.get(), "slices written");
             for (int i = 0; i < blocks; i++)
             {
-                assertEquals(Status.OK, transfers.status(i), "block " + i + " written");
-                assertEquals(BLOCK, batch.length(i));
-                assertEquals(Checksums.crc32c(transfers.segment(i)), batch.checksum(i), "block " + i + "'s CRC32C");
+                assertEquals(Status.OK, result.status(i), "block " + i + " committed");
+                assertEquals(BLOCK, result.length(i));
+                final BlockBatch found = new BlockBatch();
+                found.addKey(keys[i]);
+                assertEquals(1, control.lookup(found));
+                assertEquals(Checksums.crc32c(sources[i]), found.checksum(0), "block " + i + "'s CRC32C");
             }
-            assertEquals(blocks, control.commit(batch), "every reservation outlived the copies of the others");
         }
         finally
         {

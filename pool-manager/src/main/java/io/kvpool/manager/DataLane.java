@@ -4,6 +4,7 @@ import io.aeron.Aeron;
 import io.aeron.driver.MediaDriver;
 import io.kvpool.manager.internal.DataAgent;
 import io.kvpool.protocol.RegionGeometry;
+import io.kvpool.protocol.wire.DataEncoder;
 import io.kvpool.protocol.wire.Streams;
 import org.agrona.CloseHelper;
 import org.agrona.ErrorHandler;
@@ -55,7 +56,7 @@ record DataLane(int port, MediaDriver driver, Aeron aeron, AgentRunner runner) i
             driver = AeronStart.launchDriver(dir, context, driverTimeoutMs);
             aeron = AeronStart.connectAeron(dir, driver, driverTimeoutMs);
             final DataAgent agent = new DataAgent(aeron, List.of(aeron.addSubscription("aeron:udp?endpoint=" +
-                udpEndpoint.substring(0, colon) + ":" + port, Streams.DATA_STREAM_ID)),
+                udpEndpoint.substring(0, colon) + ":" + port + DataEncoder.RECEIVE_PARAMS, Streams.DATA_STREAM_ID)),
                 region, geometry, liveSessions, context.dataLanes(), "kvpool-data-lane" + lane);
             final Agent work = context.threading() == ManagerContext.Threading.SHARED ?
                 new CompositeAgent(new AeronStart.InvokedDriver(driver.sharedAgentInvoker()), agent) : agent;

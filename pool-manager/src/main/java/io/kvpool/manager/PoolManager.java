@@ -15,6 +15,7 @@ import io.kvpool.manager.internal.StreamControlServer;
 import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
+import io.kvpool.protocol.wire.DataEncoder;
 import io.kvpool.protocol.wire.Streams;
 import io.kvpool.transport.rdma.RdmaResponder;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
@@ -116,7 +117,9 @@ public final class PoolManager implements AutoCloseable
             {
                 // One receive endpoint carries both streams, so both subscriptions name it identically; an ephemeral
                 // port is chosen here rather than by the driver so that the second subscription can name it too.
-                final String channel = "aeron:udp?endpoint=" + AeronStart.concretePort(context.endpoint());
+                // The data stream's window and socket buffer are the endpoint's (puts arrive on it).
+                final String channel = "aeron:udp?endpoint=" + AeronStart.concretePort(context.endpoint()) +
+                    DataEncoder.RECEIVE_PARAMS;
                 final Subscription udp = aeron.addSubscription(channel, context.requestStreamId());
                 subscriptions.add(udp);
                 dataSubscriptions.add(aeron.addSubscription(channel, DATA_STREAM_ID));

@@ -79,6 +79,8 @@ public final class ControlChannel implements AutoCloseable
         final ErrorFlyweight error = new ErrorFlyweight();
         Thread thread;
         long epoch;
+        long correlationId; // of the request in flight, set by send
+        long deadlineNs; // when its answer is given up on
         int responseLength; // written under the inFlight monitor by the poller, read by the owner after it
 
         /** @return the last answer's bytes (valid until this thread's next request). */
@@ -122,6 +124,12 @@ public final class ControlChannel implements AutoCloseable
         return calls.get();
     }
 
+    /** @return a call of the caller's own, for a request it keeps in flight beside others ({@link #send}). */
+    public Call newCall()
+    {
+        return new Call();
+    }
+
     /** @return the stream id the manager is to answer on (for HELLO). */
     public int responseStreamId()
     {
@@ -156,20 +164,34 @@ public final class ControlChannel implements AutoCloseable
      */
     public int sendAndAwait(final Call call, final Encoder encoder)
     {
+        return send(call, encoder) ? await(call) : NO_ANSWER;
+    }
+
+    /**
+     * Encodes and sends the call's request without waiting for its answer, which {@link #await} then collects: a
+     * thread may have several requests in flight, each in a call of its own ({@link #newCall}). Every call sent
+     * must be awaited (that also ends its wait for an answer).
+     *
+     * @return whether the request went out; false when the connection is gone or the publication did not take it
+     *         within the request timeout (nothing is then in flight).
+     */
+    public boolean send(final Call call, final Encoder encoder)
+    {
         final long deadlineNs = System.nanoTime() + context.requestTimeout().toNanos();
-        final long correlationId;
         sendLock.lock();
         try
         {
             final Aeron aeron = this.aeron;
             if (closed || aeron == null || aeron.isClosed())
             {
-                return NO_ANSWER;
+                return false;
             }
-            correlationId = nextCorrelationId++;
+            final long correlationId = nextCorrelationId++;
             final int length = encoder.encode(call.request, correlationId);
             call.epoch = epoch;
             call.thread = Thread.currentThread();
+            call.correlationId = correlationId;
+            call.deadlineNs = deadlineNs;
             synchronized (inFlight)
             {
                 call.responseLength = NO_ANSWER;
@@ -181,13 +203,13 @@ public final class ControlChannel implements AutoCloseable
                 final long result = publication.offer(call.request, 0, length);
                 if (result > 0)
                 {
-                    break;
+                    return true;
                 }
                 if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED ||
                     System.nanoTime() - deadlineNs > 0)
                 {
                     forget(correlationId);
-                    return NO_ANSWER;
+                    return false;
                 }
                 call.idle.idle();
             }
@@ -195,6 +217,20 @@ public final class ControlChannel implements AutoCloseable
         finally
         {
             sendLock.unlock();
+        }
+    }
+
+    /**
+     * Waits for the answer to the call's request, sent by {@link #send}, polling for every thread's answers while
+     * it holds the poll lock.
+     *
+     * @return as {@link #sendAndAwait}.
+     */
+    public int await(final Call call)
+    {
+        synchronized (inFlight)
+        {
+            call.thread = Thread.currentThread(); // the poller wakes whichever thread waits, the sender or another
         }
         try
         {
@@ -207,7 +243,7 @@ public final class ControlChannel implements AutoCloseable
                     return answer;
                 }
                 final Aeron aeron = this.aeron;
-                if (aeron == null || aeron.isClosed() || System.nanoTime() - deadlineNs > 0)
+                if (aeron == null || aeron.isClosed() || System.nanoTime() - call.deadlineNs > 0)
                 {
                     return NO_ANSWER;
                 }
@@ -229,7 +265,7 @@ public final class ControlChannel implements AutoCloseable
         }
         finally
         {
-            forget(correlationId);
+            forget(call.correlationId);
             wakeAnotherWaiter();
         }
     }

@@ -1,7 +1,6 @@
 package io.kvpool.client.internal;
 
 import io.kvpool.protocol.Checksums;
-import io.kvpool.protocol.transport.TransferBatch;
 
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.ExecutorService;
@@ -54,16 +53,16 @@ public final class SourceChecksums implements AutoCloseable
     /**
      * Starts checksumming a put's sources on the helpers, when that pays.
      *
-     * @param transfers the put's blocks (lengths and sources).
+     * @param sources the put's sources, whole.
      * @return the job, or {@code null} where the caller should checksum alone.
      */
-    public Job start(final TransferBatch transfers)
+    public Job start(final MemorySegment[] sources)
     {
-        if (helpers == null || !parallelizable(transfers))
+        if (helpers == null || !parallelizable(sources))
         {
             return null;
         }
-        final Job job = new Job(transfers);
+        final Job job = new Job(sources);
         final int wanted = Math.min(helperCount, job.pieces - 1);
         try
         {
@@ -79,16 +78,16 @@ public final class SourceChecksums implements AutoCloseable
         return job;
     }
 
-    private static boolean parallelizable(final TransferBatch transfers)
+    private static boolean parallelizable(final MemorySegment[] sources)
     {
         long bytes = 0;
-        for (int t = 0; t < transfers.size(); t++)
+        for (final MemorySegment source : sources)
         {
-            if (!transfers.segment(t).isAccessibleBy(NO_OWNER))
+            if (!source.isAccessibleBy(NO_OWNER))
             {
                 return false;
             }
-            bytes += transfers.length(t);
+            bytes += source.byteSize();
         }
         return bytes >= PARALLEL_MIN_BYTES;
     }
@@ -103,23 +102,28 @@ public final class SourceChecksums implements AutoCloseable
     }
 
     /**
-     * One put's checksums. The caller calls {@link #finish()} after its copy, then reads {@link #checksum(int)};
-     * on any path out of the put it calls {@link #close()}, which returns only once no helper reads the sources.
+     * One put's checksums. The caller calls {@link #finishUpTo} after copying sources (or {@link #finish()} after
+     * the last), then reads their {@link #checksum(int)}; on any path out of the put it calls {@link #close()}, which
+     * returns only once no helper reads the sources.
      */
     public static final class Job implements AutoCloseable
     {
         private static final int NEXT = 0;
         private static final int DONE = 16;
 
-        private final TransferBatch transfers;
+        private final MemorySegment[] sources;
         private final int pieces;
         private final int[] pieceEntry;
-        /** Per transfer, its first piece. */
+        /** Per source, its first piece. */
         private final int[] firstPiece;
         private final long[] pieceOffset;
         private final int[] pieceCrc;
         private final boolean[] pieceFailed;
+        /** Per piece, 1 once its CRC (or its failure) is written: set with release, read with acquire. */
+        private final AtomicIntegerArray pieceDone;
         private final int[] entryCrc;
+        /** The pieces folded into their entries' CRCs so far (the caller's). */
+        private int folded;
         /**
          * The next piece to claim (at {@link #NEXT}) and the pieces finished (at {@link #DONE}): every claimer
          * bumps the first and every finisher the second, on different threads, so they sit on cache lines of
@@ -127,26 +131,27 @@ public final class SourceChecksums implements AutoCloseable
          */
         private final AtomicIntegerArray counters = new AtomicIntegerArray(DONE + 16);
 
-        Job(final TransferBatch transfers)
+        Job(final MemorySegment[] sources)
         {
-            this.transfers = transfers;
+            this.sources = sources;
             int count = 0;
-            for (int t = 0; t < transfers.size(); t++)
+            for (final MemorySegment source : sources)
             {
-                count += piecesOf(transfers.length(t));
+                count += piecesOf(source.byteSize());
             }
             this.pieces = count;
             this.pieceEntry = new int[count];
             this.pieceOffset = new long[count];
             this.pieceCrc = new int[count];
             this.pieceFailed = new boolean[count];
-            this.entryCrc = new int[transfers.size()];
-            this.firstPiece = new int[transfers.size()];
+            this.pieceDone = new AtomicIntegerArray(count);
+            this.entryCrc = new int[sources.length];
+            this.firstPiece = new int[sources.length];
             int p = 0;
-            for (int t = 0; t < transfers.size(); t++)
+            for (int t = 0; t < sources.length; t++)
             {
                 firstPiece[t] = p;
-                for (int k = 0; k < piecesOf(transfers.length(t)); k++, p++)
+                for (int k = 0; k < piecesOf(sources[t].byteSize()); k++, p++)
                 {
                     pieceEntry[p] = t;
                     pieceOffset[p] = k * PIECE_BYTES;
@@ -154,7 +159,7 @@ public final class SourceChecksums implements AutoCloseable
             }
         }
 
-        private static int piecesOf(final int length)
+        private static int piecesOf(final long length)
         {
             return Math.max(1, (int)((length + PIECE_BYTES - 1) / PIECE_BYTES));
         }
@@ -176,16 +181,17 @@ public final class SourceChecksums implements AutoCloseable
                 }
                 finally
                 {
+                    pieceDone.setRelease(p, 1);
                     counters.incrementAndGet(DONE);
                 }
             }
         }
 
         /**
-         * The caller's part before it copies the transfers up to {@code end}: computes each of their pieces no
+         * The caller's part before it copies the sources up to {@code end}: computes each of their pieces no
          * helper has claimed.
          *
-         * @param end the transfer after the last one the caller is about to copy.
+         * @param end the source after the last one the caller is about to copy.
          */
         public void computeUpTo(final int end)
         {
@@ -202,6 +208,7 @@ public final class SourceChecksums implements AutoCloseable
                     finally
                     {
                         // Counted even when it throws (a source freed under the put): close() must not wait for it.
+                        pieceDone.setRelease(p, 1);
                         counters.incrementAndGet(DONE);
                     }
                 }
@@ -210,14 +217,31 @@ public final class SourceChecksums implements AutoCloseable
 
         /**
          * The caller's part after its copy: computes the pieces no helper claimed, waits for those claimed, and
-         * folds each entry's pieces into its CRC.
+         * folds each source's pieces into its CRC.
          */
         public void finish()
         {
-            computeUpTo(firstPiece.length);
-            awaitDone(pieces);
-            for (int q = 0; q < pieces; q++)
+            finishUpTo(firstPiece.length);
+        }
+
+        /**
+         * {@link #finish()} for the sources up to {@code end}: a put that commits in runs checksums each run's
+         * sources when it has copied them.
+         *
+         * @param end the source after the last one whose CRC32C is wanted now.
+         */
+        public void finishUpTo(final int end)
+        {
+            computeUpTo(end);
+            final int limit = end < firstPiece.length ? firstPiece[end] : pieces;
+            for (int q = folded; q < limit; q++)
             {
+                // At most one piece per helper is in flight: a quarter megabyte's CRC, some tens of microseconds.
+                while (pieceDone.getAcquire(q) == 0)
+                {
+                    Thread.onSpinWait();
+                    Thread.yield();
+                }
                 if (pieceFailed[q])
                 {
                     pieceCrc[q] = crcOf(q);
@@ -226,11 +250,12 @@ public final class SourceChecksums implements AutoCloseable
                 entryCrc[entry] = pieceOffset[q] == 0 ? pieceCrc[q] :
                     Checksums.crc32cCombine(entryCrc[entry], pieceCrc[q], pieceLength(q));
             }
+            folded = Math.max(folded, limit);
         }
 
         /**
-         * @param entry a transfer of the job.
-         * @return its source's CRC32C, once {@link #finish()} returned.
+         * @param entry a source of the job.
+         * @return its CRC32C, once {@link #finishUpTo} past it (or {@link #finish()}) returned.
          */
         public int checksum(final int entry)
         {
@@ -259,13 +284,13 @@ public final class SourceChecksums implements AutoCloseable
 
         private int crcOf(final int piece)
         {
-            final MemorySegment source = transfers.segment(pieceEntry[piece]);
+            final MemorySegment source = sources[pieceEntry[piece]];
             return Checksums.crc32c(source.asSlice(pieceOffset[piece], pieceLength(piece)));
         }
 
         private long pieceLength(final int piece)
         {
-            return Math.min(PIECE_BYTES, transfers.length(pieceEntry[piece]) - pieceOffset[piece]);
+            return Math.min(PIECE_BYTES, sources[pieceEntry[piece]].byteSize() - pieceOffset[piece]);
         }
     }
 }

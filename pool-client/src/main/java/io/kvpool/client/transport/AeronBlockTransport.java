@@ -380,7 +380,7 @@ public final class AeronBlockTransport implements BlockTransport
                 // Aeron's default handler exits the JVM when the driver goes away; here that only fails transfers.
                 .errorHandler(ex -> LOG.log(System.Logger.Level.DEBUG, "aeron: " + ex)));
             final String target = (context.managerEndpoint() == null ? "aeron:ipc?" :
-                "aeron:udp?endpoint=" + context.managerEndpoint() + "|") + "term-length=" +
+                "aeron:udp?endpoint=" + context.managerEndpoint() + DataEncoder.SEND_PARAMS + "|") + "term-length=" +
                 DataEncoder.termLength(context.session().dataLanePorts().size() + 1) +
                 "|mtu=" + DataEncoder.MTU;
             publication = aeron.addExclusivePublication(target, DATA_STREAM_ID);
@@ -400,7 +400,7 @@ public final class AeronBlockTransport implements BlockTransport
             CloseHelper.quietClose(subscription);
             // The whole window in flight, and a socket buffer that holds a 2 MiB block.
             subscription = aeron.addSubscription("aeron:udp?endpoint=" + context.responseHost() + ":0" +
-                "|rcv-wnd=" + DataEncoder.RECEIVE_WINDOW + "|so-rcvbuf=4m", streamId);
+                DataEncoder.RECEIVE_PARAMS, streamId);
             final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
             String resolved;
             while ((resolved = subscription.resolvedEndpoint()) == null)
@@ -411,7 +411,7 @@ public final class AeronBlockTransport implements BlockTransport
                 }
                 Thread.onSpinWait();
             }
-            channel = ChannelUri.parse("aeron:udp?endpoint=" + resolved + "|so-sndbuf=4m").toString();
+            channel = ChannelUri.parse("aeron:udp?endpoint=" + resolved + DataEncoder.SEND_PARAMS).toString();
         }
         openSessionId = sessionId;
         final long id = correlationId++;

@@ -1,7 +1,6 @@
 package io.kvpool.client.internal;
 
 import io.kvpool.protocol.Checksums;
-import io.kvpool.protocol.transport.TransferBatch;
 import io.kvpool.protocol.test.Seeds;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -11,6 +10,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.LongStream;
 
@@ -29,7 +30,7 @@ class SourceChecksumsTest
 
     @ParameterizedTest
     @MethodSource("seeds")
-    void shouldGiveEachSourceItsOwnCrcWhoeverComputesThePieces(final long seed)
+    void shouldGiveEachSourceItsOwnCrcWhoeverComputesThePiecesRunByRun(final long seed)
     {
         Seeds.run(seed, s ->
         {
@@ -37,7 +38,7 @@ class SourceChecksumsTest
             final int helpers = random.nextInt(1, 5);
             try (SourceChecksums checksums = new SourceChecksums(helpers); Arena arena = Arena.ofShared())
             {
-                final TransferBatch transfers = new TransferBatch(64);
+                final List<MemorySegment> list = new ArrayList<>();
                 final int count = random.nextInt(1, 40);
                 final int largest = random.nextBoolean() ? 3 << 20 : 80_000;
                 long total = 0;
@@ -55,17 +56,33 @@ class SourceChecksumsTest
                     {
                         source.set(ValueLayout.JAVA_LONG_UNALIGNED, at, random.nextLong());
                     }
-                    transfers.add(i, 1, 0, length, source);
+                    list.add(source);
                     total += length;
                 }
-                try (SourceChecksums.Job job = checksums.start(transfers))
+                final MemorySegment[] sources = list.toArray(MemorySegment[]::new);
+                try (SourceChecksums.Job job = checksums.start(sources))
                 {
                     assertNotNull(job, total + " bytes from a shared arena go to the helpers");
-                    job.finish();
-                    for (int t = 0; t < transfers.size(); t++)
+                    // As a put in runs asks: each run's sources copied (computeUpTo), then their checksums wanted.
+                    int end = 0;
+                    while (end < sources.length)
                     {
-                        assertEquals(Checksums.crc32c(transfers.segment(t).asSlice(0, transfers.length(t))),
-                            job.checksum(t), "transfer " + t + " of " + transfers.length(t) + " bytes");
+                        final int from = end;
+                        end = random.nextInt(4) == 0 ? sources.length : random.nextInt(end + 1, sources.length + 1);
+                        job.computeUpTo(random.nextInt(from, end + 1));
+                        if (end == sources.length && random.nextBoolean())
+                        {
+                            job.finish();
+                        }
+                        else
+                        {
+                            job.finishUpTo(end);
+                        }
+                        for (int t = from; t < end; t++)
+                        {
+                            assertEquals(Checksums.crc32c(sources[t]), job.checksum(t),
+                                "source " + t + " of " + sources[t].byteSize() + " bytes, run " + from + "-" + end);
+                        }
                     }
                 }
             }
@@ -100,12 +117,12 @@ class SourceChecksumsTest
             for (int round = 0; round < 50; round++)
             {
                 final Arena arena = Arena.ofShared();
-                final TransferBatch transfers = new TransferBatch(16);
+                final MemorySegment[] sources = new MemorySegment[16];
                 for (int i = 0; i < 16; i++)
                 {
-                    transfers.add(i, 1, 0, 1 << 20, arena.allocate(1 << 20));
+                    sources[i] = arena.allocate(1 << 20);
                 }
-                checksums.start(transfers).close();
+                checksums.start(sources).close();
                 // No helper holds the memory now: a shared arena refuses to close while another thread reads it.
                 arena.close();
             }
@@ -127,10 +144,8 @@ class SourceChecksumsTest
         }
     }
 
-    private static TransferBatch batch(final MemorySegment source)
+    private static MemorySegment[] batch(final MemorySegment source)
     {
-        final TransferBatch transfers = new TransferBatch(1);
-        transfers.add(0, 1, 0, (int)source.byteSize(), source);
-        return transfers;
+        return new MemorySegment[] {source};
     }
 }

@@ -50,6 +50,16 @@ public final class DataEncoder
      * 256 KiB; either way all of it is in flight.
      */
     public static final String RECEIVE_WINDOW = "512k";
+    /**
+     * URI parameters of every UDP channel that receives block bytes — the client's reply subscription and the
+     * manager's data subscriptions alike: {@link #RECEIVE_WINDOW}, and a socket buffer that holds it many times over.
+     * Without them a receiver gets Aeron's default window (128 KiB: two chunks in flight, then a status-message round
+     * trip) and the kernel's default buffer; the manager's side ran so, and network puts moved at about half the
+     * speed of gets (bench/RESULTS-shapes.txt, session 15).
+     */
+    public static final String RECEIVE_PARAMS = "|rcv-wnd=" + RECEIVE_WINDOW + "|so-rcvbuf=4m";
+    /** URI parameters of every UDP channel that sends block bytes: a socket buffer as large as the receivers'. */
+    public static final String SEND_PARAMS = "|so-sndbuf=4m";
     /** Largest data-path message. */
     public static final int MAX_FRAME_LENGTH = 64 * 1024;
     /** Bytes of a DATA_READ entry. */
