@@ -34,7 +34,8 @@ import java.util.concurrent.ArrayBlockingQueue;
  * manager are reclaimed; look keys up to learn whether a commit landed).
  * <p>
  * Thread-safe and pipelined: threads sharing a client each have a request in flight at the same time, answered by
- * correlation id in whatever order the answers come ({@link ControlChannel}). A reconnect (one thread does it)
+ * correlation id in whatever order the answers come ({@link ControlChannel}); a put keeps several of its own in
+ * flight ({@link Pending}: the RESERVEs and COMMITs of its runs). A reconnect (one thread does it)
  * fails every request still in flight on the old session, which each thread then repeats or reports as above.
  */
 public final class ManagerClient implements AutoCloseable

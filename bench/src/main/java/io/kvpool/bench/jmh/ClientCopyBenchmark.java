@@ -149,8 +149,9 @@ public class ClientCopyBenchmark
     }
 
     /**
-     * A batch put of 32 new blocks: reserve and commit at the manager, one copy and a CRC32C per block (beside the
-     * copy, on the checksum threads, unless there are none).
+     * A batch put of 32 new blocks: reserve and commit at the manager (in four runs of 8 blocks, pipelined:
+     * PutPath), one copy and a CRC32C per block (beside the copy, on the checksum threads, unless
+     * there are none).
      */
     @Benchmark
     @OperationsPerInvocation(BATCH)
