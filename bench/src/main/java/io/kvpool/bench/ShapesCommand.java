@@ -10,6 +10,7 @@ import io.kvpool.client.ManagerClientContext;
 import io.kvpool.manager.ManagerContext;
 import io.kvpool.manager.PoolContext;
 import io.kvpool.manager.PoolManager;
+import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.ByteSizes;
 import io.kvpool.protocol.FileTrees;
@@ -94,6 +95,12 @@ final class ShapesCommand implements Callable<Integer>
             "0: each put checksums its sources before copying them); default: the client's default only.")
     private List<Integer> checksumThreads = List.of();
 
+    @Option(names = "--manager-idle", defaultValue = "backoff", paramLabel = "backoff|spin|yield",
+        description = "How the manager's thread waits for work (ManagerContext.idle): backoff (the default: " +
+            "yields, then parks up to 200 us, so a request after a pause waits for its wake-up), spin or yield.")
+    private String managerIdle;
+    private AeronIdle managerIdleMode;
+
     @Option(names = "--seconds", defaultValue = "2", paramLabel = "N",
         description = "Measured seconds per row, after half a second of warm-up (a second and a half on a " +
             "handle's first row; default: ${DEFAULT-VALUE}).")
@@ -122,6 +129,14 @@ final class ShapesCommand implements Callable<Integer>
                 throw new IllegalArgumentException("--checksum-threads=" + count + ": expected 0 to 64");
             }
         }
+        try
+        {
+            managerIdleMode = AeronIdle.parse(managerIdle);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException("--manager-idle=" + managerIdle + ": " + ex.getMessage(), ex);
+        }
         for (final String path : paths)
         {
             if (!path.equals("mapped") && !path.equals("network"))
@@ -147,9 +162,9 @@ final class ShapesCommand implements Callable<Integer>
         final Path directory = Files.createTempDirectory(Path.of("/dev/shm"), "kvpool-shapes-");
         try (Setup setup = new Setup(directory, blockSizes))
         {
-            out.printf("kvpool bench shapes: %d cores, manager in this process (region %s in %s), %s s a row%n",
-                Runtime.getRuntime().availableProcessors(), ByteSizes.format(setup.regionBytes), directory,
-                seconds);
+            out.printf("kvpool bench shapes: %d cores, manager in this process (region %s in %s, idle %s), %s s a " +
+                "row%n", Runtime.getRuntime().availableProcessors(), ByteSizes.format(setup.regionBytes), directory,
+                managerIdle.toLowerCase(Locale.ROOT), seconds);
             out.printf("%-8s %-6s %5s %7s %-10s %10s %9s %10s %10s %9s %9s%n", "path", "size", "batch", "threads",
                 "op", "blocks/s", "GB/s", "p50 us", "p99 us", "vs copy", "vs cold");
             for (final String path : paths)
@@ -431,7 +446,8 @@ final class ShapesCommand implements Callable<Integer>
             manager = PoolManager.launch(new ManagerContext().pool(new PoolContext()
                     .regionFile(directory.resolve("region")).regionSizeBytes(regionBytes).slabSizeBytes(SLAB_BYTES)
                     .minBlockSizeBytes(4096))
-                .embeddedAeronDir(directory.resolve("aeron")).endpoint("127.0.0.1:0").metricsPort(-1));
+                .embeddedAeronDir(directory.resolve("aeron")).endpoint("127.0.0.1:0").metricsPort(-1)
+                .idle(managerIdleMode));
             try (ManagerClient admin = ManagerClient.connect(new ManagerClientContext().aeronDir(manager.aeronDir())
                 .connectTimeout(Duration.ofSeconds(20))))
             {
