@@ -7,7 +7,8 @@
 # keys, default the options' own) are run again with them first on the classpath, and with this build, two rounds
 # in the same call: a side-by-side of two builds on one machine. JMH_ARGS (e.g. "ClientCopyBenchmark -f 1 -p
 # checksumThreads=2") runs JMH the same way, this build and the other alternating, after the shapes. The first run,
-# of this build alone, takes FULL_ARGS instead of the options where given; SKIP_FULL=1 leaves it out. Results in $OUT/shapes.txt (and $OUT/jmh-*.txt).
+# of this build alone, takes FULL_ARGS instead of the options where given; SKIP_FULL=1 leaves it out. Results in
+# $OUT/shapes.txt (and $OUT/jmh-*.txt).
 #   run carry=["out/remote.tar.xz", "out/shapes-old"] command="bash bench/device/run-shapes.sh [SHAPES OPTIONS]"
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -52,8 +53,8 @@ if compgen -G 'out/shapes-old/*.jar' > /dev/null; then
                 echo "# JMH round $round, $build build" | tee -a "$OUT/jmh-$build.txt"
                 # shellcheck disable=SC2086
                 out/remote/runtime/bin/java "${OPTIONS[@]}" -cp "$cp" org.openjdk.jmh.Main $JMH_ARGS \
-                    -jvmArgsAppend "$(printf '%s ' "${OPTIONS[@]}")" 2>&1 | grep -E '^(Benchmark|[A-Z][A-Za-z]+Benchmark)' |
-                    tee -a "$OUT/jmh-$build.txt"
+                    -jvmArgsAppend "$(printf '%s ' "${OPTIONS[@]}")" 2>&1 |
+                    grep -E '^(Benchmark|[A-Z][A-Za-z]+Benchmark)' | tee -a "$OUT/jmh-$build.txt"
             done
         done
     fi
