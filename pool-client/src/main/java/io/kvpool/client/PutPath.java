@@ -17,10 +17,10 @@ import java.lang.foreign.MemorySegment;
  * run's RESERVE is sent at once, the first run is written as soon as its answer is in while the manager reserves
  * the next, and each run's COMMIT is sent as soon as it is written, the next run's copy hiding its round trip. Only
  * the first run's RESERVE (a quarter of the keys) and the last run's COMMIT are waited for; the sources' checksums
- * start on the helpers before the first answer. Each run is a put of its own to the manager, so the guarantees are those of separate
- * puts: a block is acknowledged only once its run's COMMIT is answered, and a client that dies leaves only
- * reservations, which lapse. A put that fails part way has committed its earlier runs (their keys then answer
- * ALREADY_EXISTS to a repeat) and aborted the rest.
+ * start on the helpers before the first answer. Each run is a put of its own to the manager, so the guarantees are
+ * those of separate puts: a block is acknowledged only once its run's COMMIT is answered, and a client that dies
+ * leaves only reservations, which lapse. A put that fails part way has committed its earlier runs (their keys then
+ * answer ALREADY_EXISTS to a repeat) and aborted the rest.
  * <p>
  * Thread-safe (each call works on its own batches).
  */
