@@ -18,7 +18,7 @@ fi
 OUT="${OUT:-out/shapes-results}"
 mkdir -p "$OUT"
 mapfile -t OPTIONS < <(grep -v -e '^#' -e '^$' -e 'SimpleFormatter' jvm.options)
-{ nproc; grep -m1 'model name' /proc/cpuinfo; uname -r; } | tee "$OUT/shapes.txt"
+{ nproc; grep -m1 'model name' /proc/cpuinfo; uname -r; } | tee -a "$OUT/shapes.txt"
 shapes() {
     out/remote/runtime/bin/java "${OPTIONS[@]}" -cp "$1" io.kvpool.bench.BenchCli shapes "${@:2}" 2>&1 |
         grep -v -e affinity -e Affinity | tee -a "$OUT/shapes.txt"
