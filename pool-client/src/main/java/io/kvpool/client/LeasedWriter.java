@@ -214,9 +214,7 @@ final class LeasedWriter
                 {
                     if (reserved.status(i) == Status.OK)
                     {
-                        final int r = held.addKey(reserved.keyArray(), i * BlockBatch.KEY_BYTES);
-                        held.blockIndex(r, reserved.blockIndex(i));
-                        held.generation(r, reserved.generation(i));
+                        held.addReservation(reserved, i);
                     }
                 }
             }
@@ -236,9 +234,7 @@ final class LeasedWriter
             final BlockBatch renewals = new BlockBatch(held.size());
             for (int r = 0; r < held.size(); r++)
             {
-                final int c = renewals.addKey(held.keyArray(), r * BlockBatch.KEY_BYTES);
-                renewals.blockIndex(c, held.blockIndex(r));
-                renewals.generation(c, held.generation(r));
+                renewals.addReservation(held, r);
             }
             if (renewals.size() > 0)
             {

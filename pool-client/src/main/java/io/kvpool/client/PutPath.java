@@ -240,7 +240,6 @@ final class PutPath
             this.reserved = reserved;
         }
 
-
         /** Sends the COMMIT of the run's blocks that were reserved and written (nothing when there are none). */
         void sendCommit(final ManagerClient control)
         {
@@ -250,9 +249,7 @@ final class PutPath
                 if (reserved.status(j) == Status.OK)
                 {
                     positions[commits.size()] = j;
-                    final int c = commits.addKey(reserved.keyArray(), j * BlockKeys.KEY_BYTES);
-                    commits.blockIndex(c, reserved.blockIndex(j));
-                    commits.generation(c, reserved.generation(j));
+                    final int c = commits.addReservation(reserved, j);
                     commits.length(c, reserved.length(j));
                     commits.checksum(c, reserved.checksum(j));
                 }

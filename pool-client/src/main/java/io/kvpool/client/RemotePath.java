@@ -48,9 +48,7 @@ final class RemotePath
             final int status = transfers.status(t++);
             if (status != Status.OK)
             {
-                final int f = failed.addKey(batch.keyArray(), i * BlockKeys.KEY_BYTES);
-                failed.blockIndex(f, batch.blockIndex(i));
-                failed.generation(f, batch.generation(i));
+                failed.addReservation(batch, i);
                 // A reservation the write found gone lapsed (or died with a manager): nothing was stored.
                 batch.status(i, status == Status.UNKNOWN_RESERVATION ? Status.LEASE_EXPIRED :
                     Status.TRANSPORT_FAILED);

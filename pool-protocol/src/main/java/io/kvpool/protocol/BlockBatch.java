@@ -101,6 +101,22 @@ public final class BlockBatch
     }
 
     /**
+     * Appends another batch's reservation: its key, block index and generation (what RENEW, COMMIT and ABORT name a
+     * reservation by).
+     *
+     * @param from  the batch holding the reservation.
+     * @param index its entry in {@code from}.
+     * @return index of the new entry.
+     */
+    public int addReservation(final BlockBatch from, final int index)
+    {
+        final int entry = addKey(from.keys, index * KEY_BYTES);
+        blockIndex(entry, from.blockIndex(index));
+        generation(entry, from.generation(index));
+        return entry;
+    }
+
+    /**
      * Appends a 32-byte key.
      *
      * @param key exactly {@link #KEY_BYTES} bytes.

@@ -18,6 +18,30 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 class BatchGrowthTest
 {
     @Test
+    void shouldCopyAReservationsKeyBlockAndGenerationAndNothingElse()
+    {
+        final BlockBatch from = new BlockBatch(2);
+        from.addKey(key(1));
+        from.addKey(key(2));
+        from.status(1, 3);
+        from.blockIndex(1, 77);
+        from.generation(1, 88);
+        from.offset(1, 99);
+        from.length(1, 111);
+        final BlockBatch to = new BlockBatch(1);
+        to.addKey(key(9));
+        assertEquals(1, to.addReservation(from, 1));
+        assertEquals(2, to.size());
+        assertArrayEquals(key(2), to.key(1));
+        assertEquals(77, to.blockIndex(1));
+        assertEquals(88, to.generation(1));
+        assertEquals(0, to.status(1), "a status is the answer's, not copied");
+        assertEquals(0, to.offset(1));
+        assertEquals(0, to.length(1));
+        assertArrayEquals(key(9), to.key(0));
+    }
+
+    @Test
     void shouldKeepEveryFieldOfABlockBatchAcrossGrowthUpToMaxKeys()
     {
         final BlockBatch batch = new BlockBatch(1);
