@@ -28,7 +28,6 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 
 /**
  * {@code ./kvpool bench remote}: GET throughput of the remote data path (kvpool's Aeron transport over UDP on
@@ -119,19 +118,19 @@ final class RemoteCommand implements Callable<Integer>
     public Integer call() throws Exception
     {
         final PrintWriter out = spec.commandLine().getOut();
-        mode = option("--threading", threading, ManagerContext.Threading::parse);
+        mode = Options.parsed("--threading", threading, ManagerContext.Threading::parse);
         lanes = lanesText.equals("auto") ? autoLanes(Runtime.getRuntime().availableProcessors(), threads) :
-            option("--lanes", lanesText, RemoteCommand::parseLanes);
+            Options.parsed("--lanes", lanesText, RemoteCommand::parseLanes);
         idleMode = idle.equals("auto") ? (lanes > 1 ? AeronIdle.SPIN : AeronIdle.BACKOFF) :
-            option("--idle", idle, AeronIdle::parse);
-        clientIdleMode = clientIdle == null ? idleMode : option("--client-idle", clientIdle, AeronIdle::parse);
+            Options.parsed("--idle", idle, AeronIdle::parse);
+        clientIdleMode = clientIdle == null ? idleMode : Options.parsed("--client-idle", clientIdle, AeronIdle::parse);
         requireAtLeastOne("--threads", threads);
         requireAtLeastOne("--seconds", seconds);
         requireAtLeastOne("--values", values);
         final int[] sizeBytes = new int[sizes.size()];
         for (int i = 0; i < sizeBytes.length; i++)
         {
-            sizeBytes[i] = option("--sizes", sizes.get(i), RemoteCommand::parseSize);
+            sizeBytes[i] = Options.parsed("--sizes", sizes.get(i), RemoteCommand::parseSize);
         }
         if (batch < 1 || batch > BlockBatch.MAX_KEYS || batch > values)
         {
@@ -139,7 +138,7 @@ final class RemoteCommand implements Callable<Integer>
                 values + ")");
         }
         clientDriversMode = clientDrivers.equals("auto") ? (lanes > 1 ? AeronLoopback.ClientDrivers.PROCESS :
-            AeronLoopback.ClientDrivers.SHARED) : option("--client-drivers", clientDrivers,
+            AeronLoopback.ClientDrivers.SHARED) : Options.parsed("--client-drivers", clientDrivers,
             AeronLoopback.ClientDrivers::parse);
         out.printf("kvpool: %d lane(s), threading %s, idle %s (client %s), client drivers %s; %d cores%n", lanes,
             threading, name(idleMode), name(clientIdleMode), name(clientDriversMode),
@@ -332,23 +331,6 @@ final class RemoteCommand implements Callable<Integer>
     private interface WorkerFactory
     {
         Worker create() throws Exception;
-    }
-
-    /**
-     * @return the option's parsed value.
-     * @throws IllegalArgumentException naming the option and its value when the parser refuses it.
-     */
-    private static <T> T option(
-        final String name, final String text, final Function<String, T> parse)
-    {
-        try
-        {
-            return parse.apply(text);
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw new IllegalArgumentException(name + "=" + text + ": " + ex.getMessage(), ex);
-        }
     }
 
     /**

@@ -129,14 +129,7 @@ final class ShapesCommand implements Callable<Integer>
                 throw new IllegalArgumentException("--checksum-threads=" + count + ": expected 0 to 64");
             }
         }
-        try
-        {
-            managerIdleMode = AeronIdle.parse(managerIdle);
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw new IllegalArgumentException("--manager-idle=" + managerIdle + ": " + ex.getMessage(), ex);
-        }
+        managerIdleMode = Options.parsed("--manager-idle", managerIdle, AeronIdle::parse);
         for (final String path : paths)
         {
             if (!path.equals("mapped") && !path.equals("network"))
@@ -542,15 +535,7 @@ final class ShapesCommand implements Callable<Integer>
         final long[] parsed = new long[sizes.size()];
         for (int i = 0; i < parsed.length; i++)
         {
-            final long size;
-            try
-            {
-                size = ByteSizes.parse(sizes.get(i));
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                throw new IllegalArgumentException("--sizes=" + sizes.get(i) + ": " + ex.getMessage(), ex);
-            }
+            final long size = Options.parsed("--sizes", sizes.get(i), ByteSizes::parse);
             if (size < 4096 || size > SLAB_BYTES || size % 64 != 0)
             {
                 throw new IllegalArgumentException("--sizes=" + sizes.get(i) + ": expected a multiple of 64 bytes " +
