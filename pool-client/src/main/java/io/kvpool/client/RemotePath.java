@@ -5,9 +5,11 @@ import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.Checksums;
 import io.kvpool.protocol.Status;
 import io.kvpool.protocol.transport.BlockTransport;
+import io.kvpool.protocol.transport.KeyedReads;
 import io.kvpool.protocol.transport.TransferBatch;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 /**
  * The parts of {@link KvNamespace} for hosts that cannot map the region: gets and put bytes through a remote
@@ -62,7 +64,9 @@ final class RemotePath
 
     /**
      * A get over a remote transport. Cached locations go straight to the transport, which checks the generation
-     * at the far side (one round trip); keys without one, or whose block changed, are looked up and read again.
+     * at the far side (one round trip); keys without one, or whose block changed, are read by key where the
+     * transport and manager offer it ({@link KeyedReads}: the far side looks them up, one exchange), else looked up
+     * and read again.
      */
     BatchResult getRemote(final BlockKeys keys, final MemorySegment[] destinations)
     {
@@ -88,6 +92,29 @@ final class RemotePath
         {
             return fromCache;
         }
+        final BatchResult looked = transport instanceof KeyedReads keyed && control.session().keyedReads() ?
+            readByKey(keyed, keys, fromCache, destinations) : lookUpAndRead(keys, fromCache, destinations);
+        if (fromCache == null)
+        {
+            return looked;
+        }
+        final int[] statuses = new int[keys.size()];
+        final int[] lengths = new int[keys.size()];
+        for (int i = 0; i < keys.size(); i++)
+        {
+            final BatchResult source = fromCache.status(i) == Status.OK ? fromCache : looked;
+            statuses[i] = source.status(i);
+            lengths[i] = source.length(i);
+        }
+        return new BatchResult(statuses, lengths);
+    }
+
+    /**
+     * The keys {@code fromCache} did not serve (all where it is null): looked up by the manager, then read.
+     */
+    private BatchResult lookUpAndRead(
+        final BlockKeys keys, final BatchResult fromCache, final MemorySegment[] destinations)
+    {
         final BlockBatch found = new BlockBatch(keys.size());
         keys.addTo(found);
         control.lookup(found);
@@ -102,18 +129,43 @@ final class RemotePath
                 cache.put(keys.packed(), i * BlockKeys.KEY_BYTES, LocationCache.Location.of(found, i));
             }
         }
-        final BatchResult looked = readLocated(keys, found, destinations);
-        if (fromCache == null)
-        {
-            return looked;
-        }
-        final int[] statuses = new int[keys.size()];
-        final int[] lengths = new int[keys.size()];
+        return readLocated(keys, found, destinations);
+    }
+
+    /**
+     * The keys {@code fromCache} did not serve (all where it is null), read by key in one exchange; each key read
+     * whole (and, when asked, matching its checksum) is remembered where it was found. Statuses and lengths are
+     * per key of {@code keys}; those served from the cache are left NOT_FOUND here.
+     */
+    private BatchResult readByKey(
+        final KeyedReads keyed, final BlockKeys keys, final BatchResult fromCache, final MemorySegment[] destinations)
+    {
+        final BlockBatch wanted = new BlockBatch(keys.size());
+        final int[] keyOf = new int[keys.size()];
+        final MemorySegment[] into = new MemorySegment[keys.size()];
         for (int i = 0; i < keys.size(); i++)
         {
-            final BatchResult source = fromCache.status(i) == Status.OK ? fromCache : looked;
-            statuses[i] = source.status(i);
-            lengths[i] = source.length(i);
+            if (fromCache == null || fromCache.status(i) != Status.OK)
+            {
+                final int j = wanted.addKey(keys.packed(), i * BlockKeys.KEY_BYTES);
+                keyOf[j] = i;
+                into[j] = destinations[i];
+            }
+        }
+        keyed.readKeys(wanted, Arrays.copyOf(into, wanted.size()));
+        final int[] statuses = new int[keys.size()];
+        final int[] lengths = new int[keys.size()];
+        Arrays.fill(statuses, Status.NOT_FOUND);
+        for (int j = 0; j < wanted.size(); j++)
+        {
+            final int i = keyOf[j];
+            if (wanted.status(j) == Status.OK && (!verifyChecksums ||
+                Checksums.crc32c(destinations[i].asSlice(0, wanted.length(j))) == wanted.checksum(j)))
+            {
+                statuses[i] = Status.OK;
+                lengths[i] = wanted.length(j);
+                cache.put(keys.packed(), i * BlockKeys.KEY_BYTES, LocationCache.Location.of(wanted, j));
+            }
         }
         return new BatchResult(statuses, lengths);
     }

@@ -3,7 +3,7 @@ package io.kvpool.manager;
 import io.aeron.Aeron;
 import io.aeron.driver.MediaDriver;
 import io.kvpool.manager.internal.DataAgent;
-import io.kvpool.protocol.RegionGeometry;
+import io.kvpool.manager.internal.KeyedReadNotices;
 import io.kvpool.protocol.wire.DataEncoder;
 import io.kvpool.protocol.wire.Streams;
 import org.agrona.CloseHelper;
@@ -12,7 +12,6 @@ import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentRunner;
 import org.agrona.concurrent.CompositeAgent;
 
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -37,8 +36,8 @@ record DataLane(int port, MediaDriver driver, Aeron aeron, AgentRunner runner) i
      * serves its lanes where clients already know them.
      */
     static DataLane start(
-        final ManagerContext context, final int lane, final String udpEndpoint, final MemorySegment region,
-        final RegionGeometry geometry, final Map<Long, Integer> liveSessions, final ErrorHandler errors)
+        final ManagerContext context, final int lane, final String udpEndpoint, final PoolCore pool,
+        final Map<Long, Integer> liveSessions, final KeyedReadNotices keyedReads, final ErrorHandler errors)
     {
         final int colon = udpEndpoint.lastIndexOf(':');
         final int port = Integer.parseInt(udpEndpoint.substring(colon + 1)) + lane;
@@ -57,7 +56,8 @@ record DataLane(int port, MediaDriver driver, Aeron aeron, AgentRunner runner) i
             aeron = AeronStart.connectAeron(dir, driver, driverTimeoutMs);
             final DataAgent agent = new DataAgent(aeron, List.of(aeron.addSubscription("aeron:udp?endpoint=" +
                 udpEndpoint.substring(0, colon) + ":" + port + DataEncoder.RECEIVE_PARAMS, Streams.DATA_STREAM_ID)),
-                region, geometry, liveSessions, context.dataLanes(), "kvpool-data-lane" + lane);
+                pool.region().segment(), pool.geometry(), liveSessions, pool.indexView(), keyedReads,
+                context.dataLanes(), "kvpool-data-lane" + lane);
             final Agent work = context.threading() == ManagerContext.Threading.SHARED ?
                 new CompositeAgent(new AeronStart.InvokedDriver(driver.sharedAgentInvoker()), agent) : agent;
             final AgentRunner runner = new AgentRunner(context.idleStrategy(), errors, null,

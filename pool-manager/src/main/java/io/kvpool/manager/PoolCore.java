@@ -163,6 +163,15 @@ public final class PoolCore implements AutoCloseable
     }
 
     /**
+     * @return a view of the index for one data agent's thread ({@link BlockIndex#view()}): it reads keys while this
+     *         core's thread changes them.
+     */
+    BlockIndex indexView()
+    {
+        return index.view();
+    }
+
+    /**
      * Finds keys and reports where their sealed blocks are: block index, generation, offset, payload length and
      * checksum. Each hit counts as an access for eviction.
      *
@@ -173,6 +182,23 @@ public final class PoolCore implements AutoCloseable
     public int lookup(final int namespaceId, final BlockBatch batch)
     {
         return reads.lookup(begin(namespaceId), batch);
+    }
+
+    /**
+     * Counts a read that a data agent served by key (DATA_READ_KEYS) as {@link #lookup} counts its keys: a hit
+     * touches its block for eviction, unless the block has changed since it was read (no longer sealed with
+     * {@code generation}); a miss counts as one. A namespace deleted since, or a closed pool, is ignored.
+     *
+     * @param block the block read, or -1 for a miss.
+     */
+    public void noteKeyedRead(final int namespaceId, final long block, final long generation)
+    {
+        final NamespaceState[] byId = namespaces.byId();
+        final NamespaceState namespace = namespaceId > 0 && namespaceId < byId.length ? byId[namespaceId] : null;
+        if (!closed && namespace != null)
+        {
+            reads.noteKeyedRead(namespace, block, generation);
+        }
     }
 
     /**

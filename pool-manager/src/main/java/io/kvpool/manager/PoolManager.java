@@ -6,6 +6,7 @@ import io.aeron.driver.MediaDriver;
 import io.kvpool.manager.internal.AeronResponseChannel;
 import io.kvpool.manager.internal.DataAgent;
 import io.kvpool.manager.internal.FileModes;
+import io.kvpool.manager.internal.KeyedReadNotices;
 import io.kvpool.manager.internal.ManagerAgent;
 import io.kvpool.manager.internal.ManagerMetrics;
 import io.kvpool.manager.internal.RdmaAcceptor;
@@ -141,14 +142,16 @@ public final class PoolManager implements AutoCloseable
                 context.controlEndpoint() == null ? null : StreamControlServer.open(dispatcher, sessions, metrics,
                 context.controlSocket(), poolContext.fileGroup(), context.controlEndpoint(),
                 context.sessionLimits().maxSessions());
+            final KeyedReadNotices keyedReads = new KeyedReadNotices();
             final ManagerAgent agent = new ManagerAgent(pool, subscriptions, dispatcher, sessions, metrics,
-                System::nanoTime, streamServer);
+                System::nanoTime, streamServer, keyedReads);
             final DataAgent dataAgent = new DataAgent(aeron, dataSubscriptions, pool.region().segment(),
-                pool.geometry(), sessions.published(), context.dataLanes(), "kvpool-data");
+                pool.geometry(), sessions.published(), pool.indexView(), keyedReads, context.dataLanes(),
+                "kvpool-data");
             for (int lane = 1; lane < context.dataLanes(); lane++)
             {
-                lanes.add(DataLane.start(context, lane, udpEndpoint, pool.region().segment(), pool.geometry(),
-                    sessions.published(), errorHandler(metrics, "data lane " + lane)));
+                lanes.add(DataLane.start(context, lane, udpEndpoint, pool, sessions.published(), keyedReads,
+                    errorHandler(metrics, "data lane " + lane)));
             }
             dispatcher.dataLanePorts(lanes.stream().map(DataLane::port).toList());
             final AgentRunner runner;

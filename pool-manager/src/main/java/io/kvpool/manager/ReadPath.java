@@ -47,6 +47,20 @@ final class ReadPath
         return serveHits(namespace, batch, false, 0);
     }
 
+    void noteKeyedRead(final NamespaceState namespace, final long block, final long generation)
+    {
+        if (block < 0)
+        {
+            namespace.recordMiss();
+        }
+        else if (block < geometry.blockTableEntries() && BlockTableDescriptor.stampAcquire(segment,
+            geometry.blockEntryOffset(block)) == BlockTableDescriptor.stamp(generation, BlockTableDescriptor.SEALED))
+        {
+            allocator.touch((int)block);
+            namespace.recordHit();
+        }
+    }
+
     int contains(final NamespaceState namespace, final BlockBatch batch)
     {
         final byte[] keys = batch.keyArray();

@@ -12,8 +12,10 @@ import io.aeron.logbuffer.Header;
 import io.kvpool.client.internal.EmbeddedDrivers;
 import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.AeronTimeouts;
+import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.Status;
 import io.kvpool.protocol.transport.BlockTransport;
+import io.kvpool.protocol.transport.KeyedReads;
 import io.kvpool.protocol.transport.TransferBatch;
 import io.kvpool.protocol.transport.TransportContext;
 import io.kvpool.protocol.wire.DataDecoder;
@@ -38,10 +40,11 @@ import java.util.function.LongConsumer;
  * The fallback data path: block bytes over Aeron (UDP between hosts, IPC on one) to and from the manager's data
  * agent, in chunks of one datagram (about 60 KiB), for hosts that can neither map the region nor use RDMA. Reads
  * are validated by the manager (sealed with the entry's generation before and after it sent the bytes); writes land
- * only in reserved blocks. A peer that goes silent fails the transfer with TRANSPORT_FAILED after the timeout; the
- * next transfer reconnects. Thread-safe: transfers are serialized.
+ * only in reserved blocks. Gets of keys whose locations the client does not know go as one DATA_READ_KEYS
+ * ({@link KeyedReads}): the data agent looks them up itself. A peer that goes silent fails the transfer with
+ * TRANSPORT_FAILED after the timeout; the next transfer reconnects. Thread-safe: transfers are serialized.
  */
-public final class AeronBlockTransport implements BlockTransport
+public final class AeronBlockTransport implements BlockTransport, KeyedReads
 {
     static final int DATA_STREAM_ID = Streams.DATA_STREAM_ID;
     private static final System.Logger LOG = System.getLogger("io.kvpool.client.aeron");
@@ -62,6 +65,7 @@ public final class AeronBlockTransport implements BlockTransport
     private long correlationId = 1;
     private long awaited;
     private TransferBatch reading;
+    private BlockBatch locating; // the keys of a DATA_READ_KEYS in flight, filled from its DATA_KEYS_DONE
     private TransferBatch inFlight;
     private long deadlineNs;
     private boolean done;
@@ -88,6 +92,45 @@ public final class AeronBlockTransport implements BlockTransport
             awaitTransfer();
         }
         return CompletableFuture.completedFuture(batch);
+    }
+
+    @Override
+    public synchronized void readKeys(final BlockBatch batch, final MemorySegment[] destinations)
+    {
+        final TransferBatch transfers = new TransferBatch(batch.size());
+        for (int i = 0; i < batch.size(); i++)
+        {
+            // The capacity bounds what a chunk may write (checked as for any read); the block is the far side's.
+            transfers.add(-1, 0, 0, (int)Math.min(destinations[i].byteSize(), Integer.MAX_VALUE), destinations[i]);
+        }
+        try
+        {
+            if (begin(transfers, true, id ->
+            {
+                locating = batch; // from here: the DATA_DONE of a (re)connection's DATA_OPEN is behind
+                final int length = DataEncoder.encodeReadKeysHeader(request, id, openSessionId, batch.size());
+                for (int i = 0; i < batch.size(); i++)
+                {
+                    DataEncoder.putReadKey(request, i, batch.keyArray(), i * BlockBatch.KEY_BYTES,
+                        transfers.length(i));
+                }
+                send(request, length);
+            }))
+            {
+                awaitTransfer();
+            }
+        }
+        finally
+        {
+            locating = null;
+        }
+        for (int i = 0; i < batch.size(); i++)
+        {
+            if (transfers.status(i) != Status.OK)
+            {
+                batch.status(i, transfers.status(i)); // the exchange failed: its DATA_KEYS_DONE never came
+            }
+        }
     }
 
     @Override
@@ -332,7 +375,11 @@ public final class AeronBlockTransport implements BlockTransport
                 }
             }
         }
-        else if (template == MessageType.DATA_DONE)
+        else if (template == MessageType.DATA_KEYS_DONE && locating != null)
+        {
+            onKeysDone(buffer, offset, length);
+        }
+        else if (template == MessageType.DATA_DONE && locating == null)
         {
             final int count = DataDecoder.doneCount(buffer, offset, length);
             for (int i = 0; i < Math.max(count, 0); i++)
@@ -341,6 +388,37 @@ public final class AeronBlockTransport implements BlockTransport
             }
             done = count >= 0;
         }
+    }
+
+    /**
+     * A DATA_KEYS_DONE: per key its status and location. A count that is not the request's is ignored (the read
+     * then times out, TRANSPORT_FAILED); a length beyond the key's destination is refused (INVALID_LENGTH) rather
+     * than believed.
+     */
+    private void onKeysDone(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final int count = DataDecoder.keysDoneCount(buffer, offset, length);
+        if (count != locating.size())
+        {
+            return;
+        }
+        for (int i = 0; i < count; i++)
+        {
+            final int bytes = DataDecoder.keysDoneLength(buffer, offset, i);
+            int status = DataDecoder.keysDoneStatus(buffer, offset, i);
+            if (status == Status.OK && (bytes < 0 || bytes > reading.length(i)))
+            {
+                status = Status.INVALID_LENGTH;
+            }
+            statuses[i] = status;
+            locating.status(i, status);
+            locating.blockIndex(i, DataDecoder.keysDoneBlockIndex(buffer, offset, i));
+            locating.generation(i, DataDecoder.keysDoneGeneration(buffer, offset, i));
+            locating.offset(i, DataDecoder.keysDoneRegionOffset(buffer, offset, i));
+            locating.length(i, status == Status.OK ? bytes : 0);
+            locating.checksum(i, DataDecoder.keysDoneChecksum(buffer, offset, i));
+        }
+        done = true;
     }
 
     /**

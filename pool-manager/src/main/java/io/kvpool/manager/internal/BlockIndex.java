@@ -20,8 +20,8 @@ import java.util.function.BiConsumer;
  * Key layout (36 bytes): namespace id (u32 LE), key (32 bytes). Value layout (16 bytes): block index (u64 LE),
  * generation (u64 LE). Specified in {@code docs/spec/region-format.md}.
  * <p>
- * Not thread-safe: owned by the manager's single thread. Reuses one key and one value buffer; no allocation per
- * operation beyond what Chronicle Map does.
+ * Not thread-safe: owned by the manager's single thread, and each {@link #view()} by one other thread. Reuses one key
+ * and one value buffer; no allocation per operation beyond what Chronicle Map does.
  */
 public final class BlockIndex implements AutoCloseable
 {
@@ -36,11 +36,23 @@ public final class BlockIndex implements AutoCloseable
     private final byte[] value = new byte[VALUE_BYTES];
     private final ByteBuffer keyView = ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN);
     private final ByteBuffer valueView = ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN);
+    private final boolean owner;
 
-    private BlockIndex(final ChronicleMap<byte[], byte[]> map, final File file)
+    private BlockIndex(final ChronicleMap<byte[], byte[]> map, final File file, final boolean owner)
     {
         this.map = map;
         this.file = file;
+        this.owner = owner;
+    }
+
+    /**
+     * @return a view of the same index for one other thread (a data agent's keyed reads): buffers of its own over the
+     *         same map, which Chronicle Map lets threads use side by side (a lock per segment). Closing the view
+     *         leaves the index open; it must not be used after the index is closed.
+     */
+    public BlockIndex view()
+    {
+        return new BlockIndex(map, file, false);
     }
 
     /**
@@ -65,7 +77,7 @@ public final class BlockIndex implements AutoCloseable
                 builder.recoverPersistedTo(file, false, corruption -> LOG.log(System.Logger.Level.WARNING,
                     "index " + file + " recovery: " + corruption.message())) :
                 builder.createPersistedTo(file);
-            return new BlockIndex(map, file);
+            return new BlockIndex(map, file, true);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -177,6 +189,9 @@ public final class BlockIndex implements AutoCloseable
     @Override
     public void close()
     {
-        map.close();
+        if (owner)
+        {
+            map.close();
+        }
     }
 }

@@ -7,8 +7,10 @@ import io.aeron.FragmentAssembler;
 import io.aeron.Publication;
 import io.aeron.Subscription;
 import io.aeron.logbuffer.Header;
+import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.BlockProtocol;
 import io.kvpool.protocol.BlockTableDescriptor;
+import io.kvpool.protocol.NamespaceTableDescriptor;
 import io.kvpool.protocol.RegionGeometry;
 import io.kvpool.protocol.Status;
 import io.kvpool.protocol.transport.TransferBatch;
@@ -33,8 +35,11 @@ import java.util.Map;
 /**
  * Serves block bytes over Aeron to hosts that cannot map the region (the fallback data path): streams reads of
  * sealed blocks in chunks straight from the region into the session's publication, and copies written chunks into
- * blocks the session has reserved. Runs on its own thread so that bulk transfers never stall the control agent; it
- * touches only region bytes and block-table stamps, never the pool's allocator state.
+ * blocks the session has reserved. A read by key (DATA_READ_KEYS) looks each key up in its own view of the index
+ * first, so that a client that knows no locations needs no lookup from the control agent. Runs on its own thread so
+ * that bulk transfers never stall the control agent; it touches only region bytes, block-table stamps and the
+ * index (reading), never the pool's allocator state: what keyed reads served goes to the control agent as
+ * {@link KeyedReadNotices}, for eviction and hit counts.
  * <p>
  * Flow control: a read that meets back pressure is resumed on the next duty cycle, one read in flight per session,
  * so memory stays bounded (no copy of the data is kept). Access control: a session may read only sealed blocks of
@@ -55,6 +60,9 @@ public final class DataAgent implements Agent
     private final MemorySegment region;
     private final RegionGeometry geometry;
     private final Map<Long, Integer> liveSessions;
+    private final BlockIndex index;
+    private final KeyedReadNotices notices;
+    private final byte[] key = new byte[BlockBatch.KEY_BYTES];
     private final Long2ObjectHashMap<DataSession> sessions = new Long2ObjectHashMap<>();
     private final FragmentAssembler assembler = new FragmentAssembler(this::onMessage, 1 << 20);
     private final UnsafeBuffer regionView = new UnsafeBuffer(0, 0);
@@ -67,15 +75,19 @@ public final class DataAgent implements Agent
     /**
      * @param subscriptions the data streams to serve (IPC, UDP).
      * @param liveSessions  the sessions the control agent has open, by id, with their namespace ids.
+     * @param index         this agent's own {@link BlockIndex#view()}, for reads by key.
+     * @param notices       where reads by key are reported to the control agent.
      * @param dataLanes     the data lanes the manager serves: they set the term length of the sessions'
      *                      publications ({@link DataEncoder#termLength}).
      * @param roleName      the agent's name (its thread's, when it has one).
      */
     public DataAgent(
         final Aeron aeron, final List<Subscription> subscriptions, final MemorySegment region,
-        final RegionGeometry geometry, final Map<Long, Integer> liveSessions, final int dataLanes,
-        final String roleName)
+        final RegionGeometry geometry, final Map<Long, Integer> liveSessions, final BlockIndex index,
+        final KeyedReadNotices notices, final int dataLanes, final String roleName)
     {
+        this.index = index;
+        this.notices = notices;
         this.roleName = roleName;
         this.termLength = DataEncoder.termLength(dataLanes);
         this.aeron = aeron;
@@ -93,6 +105,7 @@ public final class DataAgent implements Agent
         final int[] writeStatus = new int[TransferBatch.MAX_ENTRIES];
         int writesSeen;
         long readCorrelationId = -1;
+        boolean readKeyed; // a DATA_READ_KEYS: the entries' locations come from the index, lengths from the table
         int readCount;
         int readEntry;
         long readOffsetInEntry;
@@ -102,6 +115,8 @@ public final class DataAgent implements Agent
         final long[] readRegionOffset = new long[TransferBatch.MAX_ENTRIES];
         final int[] readLength = new int[TransferBatch.MAX_ENTRIES];
         final int[] readStatus = new int[TransferBatch.MAX_ENTRIES];
+        final int[] readCapacity = new int[TransferBatch.MAX_ENTRIES];
+        final int[] readChecksum = new int[TransferBatch.MAX_ENTRIES];
         byte[] pendingReply;
 
         DataSession(final ExclusivePublication publication, final int namespaceId)
@@ -158,6 +173,7 @@ public final class DataAgent implements Agent
         {
             case MessageType.DATA_OPEN -> open(buffer, offset, length, sessionId, namespaceId, correlationId);
             case MessageType.DATA_READ -> startRead(buffer, offset, length, sessionId, correlationId);
+            case MessageType.DATA_READ_KEYS -> startKeyedRead(buffer, offset, length, sessionId, correlationId);
             case MessageType.DATA_WRITE -> write(buffer, offset, length, sessionId);
             case MessageType.DATA_WRITE_END -> endWrites(buffer, offset, length, sessionId, correlationId);
             default ->
@@ -204,6 +220,7 @@ public final class DataAgent implements Agent
             return;
         }
         session.readCorrelationId = correlationId;
+        session.readKeyed = false;
         session.readCount = count;
         session.readEntry = -1;
         for (int i = 0; i < count; i++)
@@ -217,6 +234,40 @@ public final class DataAgent implements Agent
     }
 
     /**
+     * Starts a read by key: each key's block and generation from the index now (a miss is settled NOT_FOUND); its
+     * length and checksum are read from the block table under the read protocol when its turn comes.
+     */
+    private void startKeyedRead(
+        final DirectBuffer buffer, final int offset, final int length, final long sessionId, final long correlationId)
+    {
+        final DataSession session = sessions.get(sessionId);
+        final int count = DataDecoder.readKeysCount(buffer, offset, length);
+        if (session == null || count < 0 || session.readCorrelationId >= 0)
+        {
+            return;
+        }
+        final long blockSizeBytes = NamespaceTableDescriptor.blockSizeBytes(region,
+            geometry.namespaceEntryOffset(session.namespaceId));
+        session.readCorrelationId = correlationId;
+        session.readKeyed = true;
+        session.readCount = count;
+        session.readEntry = -1;
+        for (int i = 0; i < count; i++)
+        {
+            DataDecoder.readKey(buffer, offset, i, key, 0);
+            final long block = index.get(session.namespaceId, key, 0);
+            final boolean inTable = block >= 0 && block < geometry.blockTableEntries();
+            session.readBlock[i] = inTable ? block : -1;
+            session.readGeneration[i] = inTable ? index.lastGeneration() : 0;
+            session.readRegionOffset[i] = inTable ? geometry.blockDataOffset(block, blockSizeBytes) : 0;
+            session.readLength[i] = 0;
+            session.readChecksum[i] = 0;
+            session.readCapacity[i] = DataDecoder.readKeyCapacity(buffer, offset, i);
+        }
+        nextEntry(session);
+    }
+
+    /**
      * Moves to the next entry that can be sent, settling those that cannot.
      */
     private void nextEntry(final DataSession session)
@@ -224,10 +275,10 @@ public final class DataAgent implements Agent
         while (++session.readEntry < session.readCount)
         {
             final int i = session.readEntry;
-            if (!MappedBlockTransport.rangeInBlock(region, geometry, session.readBlock[i], session.readRegionOffset[i],
-                session.readLength[i]))
+            if (session.readKeyed ? session.readBlock[i] < 0 : !MappedBlockTransport.rangeInBlock(region, geometry,
+                session.readBlock[i], session.readRegionOffset[i], session.readLength[i]))
             {
-                session.readStatus[i] = Status.OUT_OF_RANGE;
+                session.readStatus[i] = session.readKeyed ? Status.NOT_FOUND : Status.OUT_OF_RANGE;
                 continue;
             }
             final long entry = geometry.blockEntryOffset(session.readBlock[i]);
@@ -237,10 +288,37 @@ public final class DataAgent implements Agent
                 session.readStatus[i] = Status.NOT_FOUND;
                 continue;
             }
+            if (session.readKeyed && !sizeKeyedEntry(session, i, entry))
+            {
+                continue;
+            }
             session.readStamp = stamp;
             session.readOffsetInEntry = 0;
             return;
         }
+    }
+
+    /**
+     * A keyed entry's length and checksum, read inside its read protocol's window (its end, after the bytes are sent,
+     * says whether they held): false, with the entry settled, where they do not fit the block or the reader.
+     */
+    private boolean sizeKeyedEntry(final DataSession session, final int i, final long entry)
+    {
+        final int length = BlockTableDescriptor.payloadLengthBytes(region, entry);
+        session.readChecksum[i] = BlockTableDescriptor.checksum(region, entry);
+        if (!MappedBlockTransport.rangeInBlock(region, geometry, session.readBlock[i], session.readRegionOffset[i],
+            length))
+        {
+            session.readStatus[i] = Status.NOT_FOUND; // a length read while the block changed
+            return false;
+        }
+        if (length > session.readCapacity[i])
+        {
+            session.readStatus[i] = Status.INVALID_LENGTH;
+            return false;
+        }
+        session.readLength[i] = length;
+        return true;
     }
 
     /**
@@ -284,14 +362,49 @@ public final class DataAgent implements Agent
                 nextEntry(session);
             }
         }
-        final int length = DataEncoder.encodeDone(reply, session.readCorrelationId, sessionId, session.readStatus,
-            session.readCount);
+        final int length = session.readKeyed ? encodeKeysDone(session, sessionId) :
+            DataEncoder.encodeDone(reply, session.readCorrelationId, sessionId, session.readStatus, session.readCount);
         if (session.publication.offer(reply, 0, length) > 0)
         {
             session.readCorrelationId = -1;
             sent++;
+            if (session.readKeyed)
+            {
+                notifyKeyedRead(session);
+            }
         }
         return sent;
+    }
+
+    private int encodeKeysDone(final DataSession session, final long sessionId)
+    {
+        final int length = DataEncoder.encodeKeysDoneHeader(reply, session.readCorrelationId, sessionId,
+            session.readCount);
+        for (int i = 0; i < session.readCount; i++)
+        {
+            final boolean ok = session.readStatus[i] == Status.OK;
+            DataEncoder.putKeysDoneEntry(reply, i, session.readStatus[i], ok ? session.readLength[i] : 0,
+                ok ? session.readBlock[i] : -1, ok ? session.readGeneration[i] : 0,
+                ok ? session.readRegionOffset[i] : 0, ok ? session.readChecksum[i] : 0);
+        }
+        return length;
+    }
+
+    /**
+     * Tells the control agent what a keyed read served, as a LOOKUP would have counted it: hits, and misses (keys
+     * not found, or found but changed before their bytes were sent). Too-small destinations count as neither.
+     */
+    private void notifyKeyedRead(final DataSession session)
+    {
+        for (int i = 0; i < session.readCount; i++)
+        {
+            final int status = session.readStatus[i];
+            if (status == Status.OK || status == Status.NOT_FOUND)
+            {
+                notices.offer(session.namespaceId, status == Status.OK ? session.readBlock[i] : -1,
+                    session.readGeneration[i]);
+            }
+        }
     }
 
     private void write(final DirectBuffer buffer, final int offset, final int length, final long sessionId)

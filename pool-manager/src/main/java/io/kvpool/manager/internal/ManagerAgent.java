@@ -11,7 +11,7 @@ import java.util.function.LongSupplier;
 
 /**
  * The manager's one duty cycle: poll requests from every subscription (IPC, UDP) and the stream control sockets,
- * and dispatch them, retry queued
+ * and dispatch them, count what the data agents served by key ({@link KeyedReadNotices}), retry queued
  * responses, and on a timer reclaim lapsed leases, close lost sessions and publish figures for the metrics
  * endpoint. Everything that touches the pool happens here, on one thread, without locks. Exceptions never escape:
  * the dispatcher answers them, and anything else goes to Aeron's error handler and counter.
@@ -30,14 +30,18 @@ public final class ManagerAgent implements Agent
     private final LongSupplier nanoClock;
     private final FragmentAssembler assembler;
     private final StreamControlServer streamServer;
+    private final KeyedReadNotices keyedReads;
+    private final KeyedReadNotices.Handler noteKeyedRead;
     private long nextHousekeepingNs;
     private long nextSnapshotNs;
 
     public ManagerAgent(
         final PoolCore pool, final List<Subscription> subscriptions, final RequestDispatcher dispatcher,
         final SessionRegistry sessions, final ManagerMetrics metrics, final LongSupplier nanoClock,
-        final StreamControlServer streamServer)
+        final StreamControlServer streamServer, final KeyedReadNotices keyedReads)
     {
+        this.keyedReads = keyedReads;
+        this.noteKeyedRead = pool::noteKeyedRead;
         this.streamServer = streamServer;
         this.pool = pool;
         this.subscriptions = subscriptions;
@@ -63,6 +67,7 @@ public final class ManagerAgent implements Agent
         {
             work += subscriptions.get(i).poll(assembler, FRAGMENT_LIMIT);
         }
+        work += keyedReads.drain(noteKeyedRead);
         final long nowNs = nanoClock.getAsLong();
         if (streamServer != null)
         {

@@ -333,7 +333,7 @@ public final class RequestDispatcher
         final SessionDescriptor descriptor = new SessionDescriptor(session.id, session.namespaceId,
             info == null ? 0 : info.blockSizeBytes(), info == null ? 0 : info.blocksPerSlab(),
             pool.recoveryReport().managerEpoch(), pool.regionUuid(), pathHint, pool.geometry(), reservationLeaseNs,
-            pinLeaseNs, dataLanePorts);
+            pinLeaseNs, dataLanePorts, SessionDescriptor.FEATURE_KEYED_READS);
         send(session, HelloOkEncoder.encode(out, 0, correlationId, descriptor));
     }
 

@@ -1,16 +1,27 @@
 package io.kvpool.protocol.wire;
 
+import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.transport.TransferBatch;
 import org.agrona.DirectBuffer;
 
 import static io.kvpool.protocol.wire.DataEncoder.CHUNK_AT_OFFSET;
 import static io.kvpool.protocol.wire.DataEncoder.CHUNK_ENTRY_OFFSET;
 import static io.kvpool.protocol.wire.DataEncoder.CHUNK_LENGTH_OFFSET;
+import static io.kvpool.protocol.wire.DataEncoder.DONE_BLOCK_AT;
+import static io.kvpool.protocol.wire.DataEncoder.DONE_CHECKSUM_AT;
+import static io.kvpool.protocol.wire.DataEncoder.DONE_GENERATION_AT;
+import static io.kvpool.protocol.wire.DataEncoder.DONE_LENGTH_AT;
+import static io.kvpool.protocol.wire.DataEncoder.DONE_REGION_OFFSET_AT;
+import static io.kvpool.protocol.wire.DataEncoder.DONE_STATUS_AT;
 import static io.kvpool.protocol.wire.DataEncoder.ENTRY_BLOCK_AT;
 import static io.kvpool.protocol.wire.DataEncoder.ENTRY_GENERATION_AT;
 import static io.kvpool.protocol.wire.DataEncoder.ENTRY_LENGTH_AT;
 import static io.kvpool.protocol.wire.DataEncoder.ENTRY_REGION_OFFSET_AT;
 import static io.kvpool.protocol.wire.DataEncoder.FIRST_OFFSET;
+import static io.kvpool.protocol.wire.DataEncoder.KEYS_DONE_ENTRY_LENGTH;
+import static io.kvpool.protocol.wire.DataEncoder.KEY_CAPACITY_AT;
+import static io.kvpool.protocol.wire.DataEncoder.KEY_ENTRY_LENGTH;
+import static io.kvpool.protocol.wire.DataEncoder.MAX_KEYED_ENTRIES;
 import static io.kvpool.protocol.wire.DataEncoder.REST_OFFSET;
 import static io.kvpool.protocol.wire.DataEncoder.WRITE_BLOCK_OFFSET;
 import static io.kvpool.protocol.wire.DataEncoder.WRITE_ENTRY_OFFSET;
@@ -20,21 +31,8 @@ import static io.kvpool.protocol.wire.DataEncoder.WRITE_REGION_OFFSET_OFFSET;
 import static io.kvpool.protocol.wire.DataEncoder.readEntryAt;
 
 /**
- * The data-path messages (Aeron stream 1002), for hosts that cannot map the region. Layouts after the 24-byte
- * header, little-endian:
- * <pre>
- *   DATA_OPEN       24 u32 responseStreamId, 28 u32 0, 32 text responseChannel
- *   DATA_READ       24 u32 count, 28 u32 0, 32 count x {u64 blockIndex, u64 generation, u64 regionOffset,
- *                   u32 length, u32 0}
- *   DATA_WRITE      24 u64 blockIndex, 32 u64 generation, 40 u64 regionOffset (of this chunk), 48 u32 entry,
- *                   52 u32 length, 56 bytes
- *   DATA_CHUNK      24 u32 entry, 28 u32 length, 32 u64 offset within the entry, 40 bytes
- *   DATA_DONE       24 u32 count, 28 u32 0, 32 count x i32 status
- *   DATA_WRITE_END  24 u32 count, 28 u32 0
- * </pre>
- * Chunks carry at most {@link #CHUNK_BYTES}; a read's chunks arrive in order, then its DATA_DONE. Stateless.
- * <p>
- * The reading side; the layout is {@link DataEncoder}'s.
+ * The reading side of the data-path messages (Aeron stream 1002): the layouts are listed in {@link DataEncoder}.
+ * Every count is checked against the frame's length before an entry is read. Stateless.
  */
 public final class DataDecoder
 {
@@ -109,6 +107,82 @@ public final class DataDecoder
     public static int doneStatus(final DirectBuffer buffer, final int offset, final int index)
     {
         return buffer.getInt(offset + REST_OFFSET + index * Integer.BYTES, MessageHeader.ORDER);
+    }
+
+    /**
+     * @return the key count of a DATA_READ_KEYS, or -1 when its length disagrees with it or it exceeds
+     *         {@link DataEncoder#MAX_KEYED_ENTRIES}.
+     */
+    public static int readKeysCount(final DirectBuffer buffer, final int offset, final int length)
+    {
+        return countedEntries(buffer, offset, length, KEY_ENTRY_LENGTH);
+    }
+
+    /** Copies key {@code index} of a DATA_READ_KEYS into {@code key} from {@code keyOffset}. */
+    public static void readKey(
+        final DirectBuffer buffer, final int offset, final int index, final byte[] key, final int keyOffset)
+    {
+        buffer.getBytes(offset + REST_OFFSET + index * KEY_ENTRY_LENGTH, key, keyOffset, BlockBatch.KEY_BYTES);
+    }
+
+    /** @return the reader's capacity for key {@code index} of a DATA_READ_KEYS (negative: malformed). */
+    public static int readKeyCapacity(final DirectBuffer buffer, final int offset, final int index)
+    {
+        return buffer.getInt(offset + REST_OFFSET + index * KEY_ENTRY_LENGTH + KEY_CAPACITY_AT, MessageHeader.ORDER);
+    }
+
+    /**
+     * @return the key count of a DATA_KEYS_DONE, or -1 when malformed.
+     */
+    public static int keysDoneCount(final DirectBuffer buffer, final int offset, final int length)
+    {
+        return countedEntries(buffer, offset, length, KEYS_DONE_ENTRY_LENGTH);
+    }
+
+    public static int keysDoneStatus(final DirectBuffer buffer, final int offset, final int index)
+    {
+        return buffer.getInt(keysDoneAt(offset, index) + DONE_STATUS_AT, MessageHeader.ORDER);
+    }
+
+    public static int keysDoneLength(final DirectBuffer buffer, final int offset, final int index)
+    {
+        return buffer.getInt(keysDoneAt(offset, index) + DONE_LENGTH_AT, MessageHeader.ORDER);
+    }
+
+    public static long keysDoneBlockIndex(final DirectBuffer buffer, final int offset, final int index)
+    {
+        return buffer.getLong(keysDoneAt(offset, index) + DONE_BLOCK_AT, MessageHeader.ORDER);
+    }
+
+    public static long keysDoneGeneration(final DirectBuffer buffer, final int offset, final int index)
+    {
+        return buffer.getLong(keysDoneAt(offset, index) + DONE_GENERATION_AT, MessageHeader.ORDER);
+    }
+
+    public static long keysDoneRegionOffset(final DirectBuffer buffer, final int offset, final int index)
+    {
+        return buffer.getLong(keysDoneAt(offset, index) + DONE_REGION_OFFSET_AT, MessageHeader.ORDER);
+    }
+
+    public static int keysDoneChecksum(final DirectBuffer buffer, final int offset, final int index)
+    {
+        return buffer.getInt(keysDoneAt(offset, index) + DONE_CHECKSUM_AT, MessageHeader.ORDER);
+    }
+
+    private static int keysDoneAt(final int offset, final int index)
+    {
+        return offset + REST_OFFSET + index * KEYS_DONE_ENTRY_LENGTH;
+    }
+
+    private static int countedEntries(
+        final DirectBuffer buffer, final int offset, final int length, final int entryLength)
+    {
+        if (length < REST_OFFSET)
+        {
+            return -1;
+        }
+        final int count = buffer.getInt(offset + FIRST_OFFSET, MessageHeader.ORDER);
+        return count >= 0 && count <= MAX_KEYED_ENTRIES && length == REST_OFFSET + count * entryLength ? count : -1;
     }
 
     /** @return a DATA_WRITE_END's count of the writes it closes. */

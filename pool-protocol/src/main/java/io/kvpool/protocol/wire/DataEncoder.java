@@ -1,5 +1,6 @@
 package io.kvpool.protocol.wire;
 
+import io.kvpool.protocol.BlockBatch;
 import org.agrona.MutableDirectBuffer;
 
 /**
@@ -14,8 +15,12 @@ import org.agrona.MutableDirectBuffer;
  *   DATA_CHUNK      24 u32 entry, 28 u32 length, 32 u64 offset within the entry, 40 bytes
  *   DATA_DONE       24 u32 count, 28 u32 0, 32 count x i32 status
  *   DATA_WRITE_END  24 u32 count, 28 u32 0
+ *   DATA_READ_KEYS  24 u32 count, 28 u32 0, 32 count x {32 bytes key, u32 capacity, u32 0}
+ *   DATA_KEYS_DONE  24 u32 count, 28 u32 0, 32 count x {i32 status, u32 length, u64 blockIndex, u64 generation,
+ *                   u64 regionOffset (of the block's bytes), u32 checksum, u32 0}
  * </pre>
- * Chunks carry at most {@link #CHUNK_BYTES}; a read's chunks arrive in order, then its DATA_DONE. Stateless.
+ * Chunks carry at most {@link #CHUNK_BYTES}; a read's chunks arrive in order, then its DATA_DONE (DATA_KEYS_DONE
+ * for a DATA_READ_KEYS, whose chunks' entry is the key's index). Stateless.
  * <p>
  * The writing side, and the layout both sides share; {@link DataDecoder} reads.
  */
@@ -68,6 +73,12 @@ public final class DataEncoder
     public static final int CHUNK_HEADER_LENGTH = 40;
     /** Length of a DATA_WRITE_END, and of the fixed part of DATA_READ and DATA_DONE. */
     public static final int COUNTED_HEADER_LENGTH = 32;
+    /** Bytes per key of a DATA_READ_KEYS: {@link #MAX_KEYED_ENTRIES} of them fit {@link #MAX_FRAME_LENGTH}. */
+    public static final int KEY_ENTRY_LENGTH = 40;
+    /** Bytes per key of a DATA_KEYS_DONE. */
+    public static final int KEYS_DONE_ENTRY_LENGTH = 40;
+    /** Most keys one DATA_READ_KEYS carries (the batch limit). */
+    public static final int MAX_KEYED_ENTRIES = BlockBatch.MAX_KEYS;
     // DATA_OPEN, DATA_READ, DATA_DONE, DATA_WRITE_END: a u32 (stream id or count), a u32 0, then the rest.
     static final int FIRST_OFFSET = MessageHeader.LENGTH;
     static final int PAD_OFFSET = 28;
@@ -78,6 +89,15 @@ public final class DataEncoder
     static final int ENTRY_REGION_OFFSET_AT = 16;
     static final int ENTRY_LENGTH_AT = 24;
     static final int ENTRY_PAD_AT = 28;
+    static final int KEY_CAPACITY_AT = BlockBatch.KEY_BYTES;
+    static final int KEY_PAD_AT = KEY_CAPACITY_AT + 4;
+    static final int DONE_STATUS_AT = 0;
+    static final int DONE_LENGTH_AT = 4;
+    static final int DONE_BLOCK_AT = 8;
+    static final int DONE_GENERATION_AT = 16;
+    static final int DONE_REGION_OFFSET_AT = 24;
+    static final int DONE_CHECKSUM_AT = 32;
+    static final int DONE_PAD_AT = 36;
     // DATA_WRITE:
     static final int WRITE_BLOCK_OFFSET = MessageHeader.LENGTH;
     static final int WRITE_GENERATION_OFFSET = 32;
@@ -197,6 +217,66 @@ public final class DataEncoder
             buffer.putInt(REST_OFFSET + i * Integer.BYTES, statuses[i], MessageHeader.ORDER);
         }
         return length;
+    }
+
+    /**
+     * Writes a DATA_READ_KEYS header; keys follow with {@link #putReadKey}.
+     *
+     * @return the frame length, keys included.
+     */
+    public static int encodeReadKeysHeader(
+        final MutableDirectBuffer buffer, final long correlationId, final long sessionId, final int count)
+    {
+        final int length = REST_OFFSET + count * KEY_ENTRY_LENGTH;
+        MessageHeader.write(buffer, 0, MessageType.DATA_READ_KEYS, length, correlationId, sessionId);
+        buffer.putInt(FIRST_OFFSET, count, MessageHeader.ORDER);
+        buffer.putInt(PAD_OFFSET, 0, MessageHeader.ORDER);
+        return length;
+    }
+
+    /**
+     * @param keys      array holding the key ({@link BlockBatch#KEY_BYTES} bytes).
+     * @param capacity  the most bytes the reader's destination for this key holds.
+     */
+    public static void putReadKey(
+        final MutableDirectBuffer buffer, final int index, final byte[] keys, final int keyOffset, final int capacity)
+    {
+        final int at = REST_OFFSET + index * KEY_ENTRY_LENGTH;
+        buffer.putBytes(at, keys, keyOffset, BlockBatch.KEY_BYTES);
+        buffer.putInt(at + KEY_CAPACITY_AT, capacity, MessageHeader.ORDER);
+        buffer.putInt(at + KEY_PAD_AT, 0, MessageHeader.ORDER);
+    }
+
+    /**
+     * Writes a DATA_KEYS_DONE header for {@code count} keys; entries follow with {@link #putKeysDoneEntry}.
+     *
+     * @return the frame length, entries included.
+     */
+    public static int encodeKeysDoneHeader(
+        final MutableDirectBuffer buffer, final long correlationId, final long sessionId, final int count)
+    {
+        final int length = REST_OFFSET + count * KEYS_DONE_ENTRY_LENGTH;
+        MessageHeader.write(buffer, 0, MessageType.DATA_KEYS_DONE, length, correlationId, sessionId);
+        buffer.putInt(FIRST_OFFSET, count, MessageHeader.ORDER);
+        buffer.putInt(PAD_OFFSET, 0, MessageHeader.ORDER);
+        return length;
+    }
+
+    /**
+     * One key's outcome: its status and, where OK, where its bytes live and what they sum to.
+     */
+    public static void putKeysDoneEntry(
+        final MutableDirectBuffer buffer, final int index, final int status, final int length, final long blockIndex,
+        final long generation, final long regionOffset, final int checksum)
+    {
+        final int at = REST_OFFSET + index * KEYS_DONE_ENTRY_LENGTH;
+        buffer.putInt(at + DONE_STATUS_AT, status, MessageHeader.ORDER);
+        buffer.putInt(at + DONE_LENGTH_AT, length, MessageHeader.ORDER);
+        buffer.putLong(at + DONE_BLOCK_AT, blockIndex, MessageHeader.ORDER);
+        buffer.putLong(at + DONE_GENERATION_AT, generation, MessageHeader.ORDER);
+        buffer.putLong(at + DONE_REGION_OFFSET_AT, regionOffset, MessageHeader.ORDER);
+        buffer.putInt(at + DONE_CHECKSUM_AT, checksum, MessageHeader.ORDER);
+        buffer.putInt(at + DONE_PAD_AT, 0, MessageHeader.ORDER);
     }
 
     public static int encodeWriteEnd(

@@ -10,6 +10,7 @@ import static io.kvpool.protocol.wire.HelloOkEncoder.BLOCKS_PER_SLAB_OFFSET;
 import static io.kvpool.protocol.wire.HelloOkEncoder.BLOCK_SIZE_OFFSET;
 import static io.kvpool.protocol.wire.HelloOkEncoder.BLOCK_TABLE_OFFSET_OFFSET;
 import static io.kvpool.protocol.wire.HelloOkEncoder.DATA_OFFSET_OFFSET;
+import static io.kvpool.protocol.wire.HelloOkEncoder.FEATURES_OFFSET;
 import static io.kvpool.protocol.wire.HelloOkEncoder.MANAGER_EPOCH_OFFSET;
 import static io.kvpool.protocol.wire.HelloOkEncoder.MAX_BLOCKS_PER_SLAB_OFFSET;
 import static io.kvpool.protocol.wire.HelloOkEncoder.MAX_LANES;
@@ -37,7 +38,7 @@ import static io.kvpool.protocol.wire.HelloOkEncoder.UUID_MSB_OFFSET;
  *   88  u32 slabCount          92  u32 maxBlocksPerSlab
  *   96  u64 blockTableOffset  104  u64 dataOffset
  *  112  u64 reservationLeaseNs 120 u64 pinLeaseNs
- *  128  u32 maxNamespaces      132 u32 0
+ *  128  u32 maxNamespaces      132 u32 features (bits: SessionDescriptor.FEATURE_*)
  *  136  u64 namespaceTableOffset 144 u64 slabTableOffset
  *  152  text pathHint
  *  then u32 laneCount (at most {@link #MAX_LANES}), laneCount x u32 port: the manager's further data lanes
@@ -97,6 +98,7 @@ public final class HelloOkDecoder
             geometry,
             buffer.getLong(offset + RESERVATION_LEASE_OFFSET, MessageHeader.ORDER),
             buffer.getLong(offset + PIN_LEASE_OFFSET, MessageHeader.ORDER),
-            lanes);
+            lanes,
+            buffer.getInt(offset + FEATURES_OFFSET, MessageHeader.ORDER));
     }
 }

@@ -14,7 +14,7 @@ import java.util.List;
  *   88  u32 slabCount          92  u32 maxBlocksPerSlab
  *   96  u64 blockTableOffset  104  u64 dataOffset
  *  112  u64 reservationLeaseNs 120 u64 pinLeaseNs
- *  128  u32 maxNamespaces      132 u32 0
+ *  128  u32 maxNamespaces      132 u32 features (bits: SessionDescriptor.FEATURE_*)
  *  136  u64 namespaceTableOffset 144 u64 slabTableOffset
  *  152  text pathHint
  *  then u32 laneCount (at most {@link #MAX_LANES}), laneCount x u32 port: the manager's further data lanes
@@ -42,7 +42,7 @@ public final class HelloOkEncoder
     static final int RESERVATION_LEASE_OFFSET = 112;
     static final int PIN_LEASE_OFFSET = 120;
     static final int MAX_NAMESPACES_OFFSET = 128;
-    static final int RESERVED_OFFSET = 132;
+    static final int FEATURES_OFFSET = 132;
     static final int NAMESPACE_TABLE_OFFSET_OFFSET = 136;
     static final int SLAB_TABLE_OFFSET_OFFSET = 144;
     static final int PATH_OFFSET = 152;
@@ -77,7 +77,7 @@ public final class HelloOkEncoder
         buffer.putLong(offset + RESERVATION_LEASE_OFFSET, session.reservationLeaseNs(), MessageHeader.ORDER);
         buffer.putLong(offset + PIN_LEASE_OFFSET, session.pinLeaseNs(), MessageHeader.ORDER);
         buffer.putInt(offset + MAX_NAMESPACES_OFFSET, geometry.maxNamespaces(), MessageHeader.ORDER);
-        buffer.putInt(offset + RESERVED_OFFSET, 0, MessageHeader.ORDER);
+        buffer.putInt(offset + FEATURES_OFFSET, session.features(), MessageHeader.ORDER);
         buffer.putLong(offset + NAMESPACE_TABLE_OFFSET_OFFSET, geometry.namespaceTableOffset(), MessageHeader.ORDER);
         buffer.putLong(offset + SLAB_TABLE_OFFSET_OFFSET, geometry.slabTableOffset(), MessageHeader.ORDER);
         int length = PATH_OFFSET + WireText.put(buffer, offset + PATH_OFFSET, session.pathHint());

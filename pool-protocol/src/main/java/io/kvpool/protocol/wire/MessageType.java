@@ -60,6 +60,13 @@ public final class MessageType
     public static final int DATA_DONE = 64;
     /** Data path: ends a sequence of DATA_WRITEs. Answered DATA_DONE. */
     public static final int DATA_WRITE_END = 65;
+    /**
+     * Data path: look keys up in the session's namespace and read their blocks, in one exchange. Answered by
+     * DATA_CHUNKs then DATA_KEYS_DONE.
+     */
+    public static final int DATA_READ_KEYS = 66;
+    /** Data path: per-key status and location of a DATA_READ_KEYS. */
+    public static final int DATA_KEYS_DONE = 67;
 
     /** Control: a client's RDMA endpoint (opaque to the protocol), asking the manager to connect a queue pair. */
     public static final int RDMA_CONNECT = 70;
@@ -80,7 +87,8 @@ public final class MessageType
         {
             case HELLO, HELLO_OK, ERROR, GOODBYE, LOOKUP, CONTAINS, LONGEST_PREFIX, RESERVE, PIN, REMOVE, COMMIT, ABORT, RENEW,
                  UNPIN, BATCH_RESPONSE, CREATE_NAMESPACE, NAMESPACE_OK, STATS, STATS_RESPONSE, DATA_OPEN, DATA_READ,
-                 DATA_WRITE, DATA_CHUNK, DATA_DONE, DATA_WRITE_END, RDMA_CONNECT, RDMA_ACCEPT -> true;
+                 DATA_WRITE, DATA_CHUNK, DATA_DONE, DATA_WRITE_END, DATA_READ_KEYS, DATA_KEYS_DONE, RDMA_CONNECT,
+                 RDMA_ACCEPT -> true;
             default -> false;
         };
     }
@@ -138,6 +146,8 @@ public final class MessageType
             case DATA_CHUNK -> "DATA_CHUNK";
             case DATA_DONE -> "DATA_DONE";
             case DATA_WRITE_END -> "DATA_WRITE_END";
+            case DATA_READ_KEYS -> "DATA_READ_KEYS";
+            case DATA_KEYS_DONE -> "DATA_KEYS_DONE";
             case RDMA_CONNECT -> "RDMA_CONNECT";
             case RDMA_ACCEPT -> "RDMA_ACCEPT";
             default -> "TEMPLATE(" + templateId + ")";

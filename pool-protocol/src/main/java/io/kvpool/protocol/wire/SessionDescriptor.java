@@ -20,6 +20,8 @@ import java.util.UUID;
  * @param pinLeaseNs         how long a pin lives without renewal.
  * @param dataLanePorts      UDP ports of the manager's further data lanes, on the host of the endpoint the client
  *                           reached (empty: the one data path beside the control endpoint).
+ * @param features           what the manager serves beyond this protocol version's base, as bits:
+ *                           {@link #FEATURE_KEYED_READS}. A manager from before a feature sends 0 for it.
  */
 public record SessionDescriptor(
     long sessionId,
@@ -32,8 +34,18 @@ public record SessionDescriptor(
     RegionGeometry geometry,
     long reservationLeaseNs,
     long pinLeaseNs,
-    List<Integer> dataLanePorts)
+    List<Integer> dataLanePorts,
+    int features)
 {
+    /** Its data agents serve DATA_READ_KEYS (a get by key in one exchange on the data path). */
+    public static final int FEATURE_KEYED_READS = 1;
+
+    /** @return whether the manager serves DATA_READ_KEYS. */
+    public boolean keyedReads()
+    {
+        return (features & FEATURE_KEYED_READS) != 0;
+    }
+
     public SessionDescriptor
     {
         dataLanePorts = List.copyOf(dataLanePorts);

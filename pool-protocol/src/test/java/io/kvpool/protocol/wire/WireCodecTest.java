@@ -64,7 +64,8 @@ class WireCodecTest
     {
         final RegionGeometry geometry = RegionGeometry.layout(64L << 20, 2L << 20, 4096, 8);
         final SessionDescriptor session = new SessionDescriptor(-5L, 3, 65536, 32, 7, UUID.randomUUID(),
-            "/dev/shm/pool", geometry, 10_000_000_000L, 5_000_000_000L, List.of(40_101, 65_535));
+            "/dev/shm/pool", geometry, 10_000_000_000L, 5_000_000_000L, List.of(40_101, 65_535),
+            SessionDescriptor.FEATURE_KEYED_READS);
         final int length = HelloOkEncoder.encode(buffer, 0, 9, session);
         final SessionDescriptor decoded = HelloOkDecoder.decode(buffer, 0, length);
         assertEquals(session.sessionId(), decoded.sessionId());
@@ -79,14 +80,16 @@ class WireCodecTest
         assertEquals(geometry.maxBlocksPerSlab(), decoded.geometry().maxBlocksPerSlab());
         assertEquals(session.pinLeaseNs(), decoded.pinLeaseNs());
         assertEquals(List.of(40_101, 65_535), decoded.dataLanePorts());
+        assertTrue(decoded.keyedReads());
         assertNull(HelloOkDecoder.decode(buffer, 0, length + 3));
         assertNull(HelloOkDecoder.decode(buffer, 0, length - 4), "a lane cut off");
         buffer.putInt(length - 4, 0, MessageHeader.ORDER);
         assertNull(HelloOkDecoder.decode(buffer, 0, length), "port 0");
         final SessionDescriptor oneLane = new SessionDescriptor(1L, 3, 65536, 32, 7, UUID.randomUUID(), "", geometry,
-            1, 1, List.of());
-        assertEquals(List.of(), HelloOkDecoder.decode(buffer, 0, HelloOkEncoder.encode(buffer, 0, 9, oneLane))
-            .dataLanePorts());
+            1, 1, List.of(), 0);
+        final SessionDescriptor older = HelloOkDecoder.decode(buffer, 0, HelloOkEncoder.encode(buffer, 0, 9, oneLane));
+        assertEquals(List.of(), older.dataLanePorts());
+        assertFalse(older.keyedReads(), "a manager from before keyed reads sends 0 there");
     }
 
     @Test
