@@ -135,7 +135,8 @@ final class RemotePath
     /**
      * The keys {@code fromCache} did not serve (all where it is null), read by key in one exchange; each key read
      * whole (and, when asked, matching its checksum) is remembered where it was found. Statuses and lengths are
-     * per key of {@code keys}; those served from the cache are left NOT_FOUND here.
+     * per key of {@code keys}; those served from the cache are left NOT_FOUND here. An exchange that failed is
+     * done again as a lookup and read.
      */
     private BatchResult readByKey(
         final KeyedReads keyed, final BlockKeys keys, final BatchResult fromCache, final MemorySegment[] destinations)
@@ -153,6 +154,12 @@ final class RemotePath
             }
         }
         keyed.readKeys(wanted, Arrays.copyOf(into, wanted.size()));
+        if (wanted.size() > 0 && wanted.status(0) == Status.TRANSPORT_FAILED)
+        {
+            // The exchange failed (it fails whole): the manager may be gone or restarted, with a session this
+            // client has not heard of yet. The lookup asks the control plane, which reconnects where it must.
+            return lookUpAndRead(keys, fromCache, destinations);
+        }
         final int[] statuses = new int[keys.size()];
         final int[] lengths = new int[keys.size()];
         Arrays.fill(statuses, Status.NOT_FOUND);

@@ -131,4 +131,42 @@ class KeyedReadsTest
             }
         }
     }
+
+    @Test
+    void shouldServeKeyedGetsAgainOnceARestartedManagerIsBack()
+    {
+        fixture.createNamespace("keyed-restart", BLOCK_BYTES, 0, "");
+        try (Arena arena = Arena.ofConfined();
+             KvPool remote = KvPool.connect(remoteContext()))
+        {
+            final MemorySegment[] sources = segments(arena, 8, BLOCK_BYTES);
+            for (int i = 0; i < sources.length; i++)
+            {
+                Payloads.fill(sources[i], 900 + i);
+            }
+            try (KvPool local = KvPool.connect(fixture.poolContext()))
+            {
+                assertEquals(8, local.namespace("keyed-restart", BLOCK_BYTES).put(keys(300, 8), sources).okCount());
+            }
+            final KvNamespace reader = remote.namespace("keyed-restart", BLOCK_BYTES);
+            final MemorySegment[] destinations = segments(arena, 8, BLOCK_BYTES);
+            assertEquals(8, reader.get(keys(300, 8), destinations).okCount(), "before the restart");
+
+            // The manager goes and comes back on the same region and endpoint: the data session this client had
+            // is gone, and the client learns of its new control session only by asking the control plane.
+            fixture.manager.close();
+            fixture.relaunch();
+            for (final MemorySegment destination : destinations)
+            {
+                destination.fill((byte)0);
+            }
+            final BatchResult got = reader.get(keys(300, 8), destinations);
+            assertEquals(8, got.okCount(), "after the restart: " + got);
+            for (int i = 0; i < 8; i++)
+            {
+                assertEquals(-1, destinations[i].mismatch(sources[i]), "block " + i);
+            }
+            assertEquals(8, reader.get(keys(300, 8), destinations).okCount(), "and by key again after that");
+        }
+    }
 }

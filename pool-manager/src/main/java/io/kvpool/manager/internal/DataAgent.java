@@ -246,8 +246,9 @@ public final class DataAgent implements Agent
         {
             return;
         }
-        final long blockSizeBytes = NamespaceTableDescriptor.blockSizeBytes(region,
-            geometry.namespaceEntryOffset(session.namespaceId));
+        // An admin session (namespace 0) has no blocks: every key misses.
+        final long blockSizeBytes = session.namespaceId < 1 || session.namespaceId > geometry.maxNamespaces() ? 0 :
+            NamespaceTableDescriptor.blockSizeBytes(region, geometry.namespaceEntryOffset(session.namespaceId));
         session.readCorrelationId = correlationId;
         session.readKeyed = true;
         session.readCount = count;
@@ -256,7 +257,7 @@ public final class DataAgent implements Agent
         {
             DataDecoder.readKey(buffer, offset, i, key, 0);
             final long block = index.get(session.namespaceId, key, 0);
-            final boolean inTable = block >= 0 && block < geometry.blockTableEntries();
+            final boolean inTable = blockSizeBytes > 0 && block >= 0 && block < geometry.blockTableEntries();
             session.readBlock[i] = inTable ? block : -1;
             session.readGeneration[i] = inTable ? index.lastGeneration() : 0;
             session.readRegionOffset[i] = inTable ? geometry.blockDataOffset(block, blockSizeBytes) : 0;
