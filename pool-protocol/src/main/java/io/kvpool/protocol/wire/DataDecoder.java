@@ -22,6 +22,7 @@ import static io.kvpool.protocol.wire.DataEncoder.KEYS_DONE_ENTRY_LENGTH;
 import static io.kvpool.protocol.wire.DataEncoder.KEY_CAPACITY_AT;
 import static io.kvpool.protocol.wire.DataEncoder.KEY_ENTRY_LENGTH;
 import static io.kvpool.protocol.wire.DataEncoder.MAX_KEYED_ENTRIES;
+import static io.kvpool.protocol.wire.DataEncoder.READ_ENTRY_LENGTH;
 import static io.kvpool.protocol.wire.DataEncoder.REST_OFFSET;
 import static io.kvpool.protocol.wire.DataEncoder.WRITE_BLOCK_OFFSET;
 import static io.kvpool.protocol.wire.DataEncoder.WRITE_ENTRY_OFFSET;
@@ -61,13 +62,7 @@ public final class DataDecoder
      */
     public static int readCount(final DirectBuffer buffer, final int offset, final int length)
     {
-        if (length < REST_OFFSET)
-        {
-            return -1;
-        }
-        final int count = buffer.getInt(offset + FIRST_OFFSET, MessageHeader.ORDER);
-        return count >= 0 && count <= TransferBatch.MAX_ENTRIES &&
-            length == readEntryAt(count) ? count : -1;
+        return countedEntries(buffer, offset, length, READ_ENTRY_LENGTH);
     }
 
     public static long readBlockIndex(final DirectBuffer buffer, final int offset, final int index)
@@ -95,13 +90,7 @@ public final class DataDecoder
      */
     public static int doneCount(final DirectBuffer buffer, final int offset, final int length)
     {
-        if (length < REST_OFFSET)
-        {
-            return -1;
-        }
-        final int count = buffer.getInt(offset + FIRST_OFFSET, MessageHeader.ORDER);
-        return count >= 0 && count <= TransferBatch.MAX_ENTRIES && length == REST_OFFSET + count * Integer.BYTES ?
-            count : -1;
+        return countedEntries(buffer, offset, length, Integer.BYTES);
     }
 
     public static int doneStatus(final DirectBuffer buffer, final int offset, final int index)
@@ -174,6 +163,11 @@ public final class DataDecoder
         return offset + REST_OFFSET + index * KEYS_DONE_ENTRY_LENGTH;
     }
 
+    /**
+     * @return the count of a message whose {@code count} entries of {@code entryLength} bytes follow
+     *         {@link DataEncoder#REST_OFFSET}, or -1 when its length disagrees with it or it exceeds
+     *         {@link DataEncoder#MAX_KEYED_ENTRIES} (= {@link TransferBatch#MAX_ENTRIES}, the batch limit).
+     */
     private static int countedEntries(
         final DirectBuffer buffer, final int offset, final int length, final int entryLength)
     {

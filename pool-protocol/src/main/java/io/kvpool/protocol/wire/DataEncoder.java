@@ -143,11 +143,7 @@ public final class DataEncoder
     public static int encodeReadHeader(
         final MutableDirectBuffer buffer, final long correlationId, final long sessionId, final int count)
     {
-        final int length = readEntryAt(count);
-        MessageHeader.write(buffer, 0, MessageType.DATA_READ, length, correlationId, sessionId);
-        buffer.putInt(FIRST_OFFSET, count, MessageHeader.ORDER);
-        buffer.putInt(PAD_OFFSET, 0, MessageHeader.ORDER);
-        return length;
+        return countedHeader(buffer, MessageType.DATA_READ, READ_ENTRY_LENGTH, count, correlationId, sessionId);
     }
 
     /**
@@ -227,11 +223,7 @@ public final class DataEncoder
     public static int encodeReadKeysHeader(
         final MutableDirectBuffer buffer, final long correlationId, final long sessionId, final int count)
     {
-        final int length = REST_OFFSET + count * KEY_ENTRY_LENGTH;
-        MessageHeader.write(buffer, 0, MessageType.DATA_READ_KEYS, length, correlationId, sessionId);
-        buffer.putInt(FIRST_OFFSET, count, MessageHeader.ORDER);
-        buffer.putInt(PAD_OFFSET, 0, MessageHeader.ORDER);
-        return length;
+        return countedHeader(buffer, MessageType.DATA_READ_KEYS, KEY_ENTRY_LENGTH, count, correlationId, sessionId);
     }
 
     /**
@@ -255,8 +247,22 @@ public final class DataEncoder
     public static int encodeKeysDoneHeader(
         final MutableDirectBuffer buffer, final long correlationId, final long sessionId, final int count)
     {
-        final int length = REST_OFFSET + count * KEYS_DONE_ENTRY_LENGTH;
-        MessageHeader.write(buffer, 0, MessageType.DATA_KEYS_DONE, length, correlationId, sessionId);
+        return countedHeader(buffer, MessageType.DATA_KEYS_DONE, KEYS_DONE_ENTRY_LENGTH, count, correlationId,
+            sessionId);
+    }
+
+    /**
+     * The header of a message of {@code count} entries of {@code entryLength} bytes each, from
+     * {@link #REST_OFFSET}.
+     *
+     * @return the frame length, entries included.
+     */
+    private static int countedHeader(
+        final MutableDirectBuffer buffer, final int templateId, final int entryLength, final int count,
+        final long correlationId, final long sessionId)
+    {
+        final int length = REST_OFFSET + count * entryLength;
+        MessageHeader.write(buffer, 0, templateId, length, correlationId, sessionId);
         buffer.putInt(FIRST_OFFSET, count, MessageHeader.ORDER);
         buffer.putInt(PAD_OFFSET, 0, MessageHeader.ORDER);
         return length;
