@@ -36,6 +36,7 @@ public final class KvNamespace
     private final Locator locator;
     private final RemotePath remote;
     private final PutPath puts;
+    private final GrantStock grants;
     private final DevicePath devicePath;
 
     KvNamespace(
@@ -53,8 +54,9 @@ public final class KvNamespace
         this.locator = region == null ? null :
             new Locator(region, geometry, control.session().namespaceId(), cache, control);
         this.remote = new RemotePath(control, transport, cache, context.verifyChecksums());
+        this.grants = new GrantStock(control, blockSizeBytes, System::nanoTime);
         this.puts = new PutPath(control, new LeasedWriter(control, transport, pool.checksums(), System::nanoTime),
-            remote, cache);
+            remote, cache, grants);
         this.devicePath = region == null ? null : new DevicePath(region, geometry, control);
     }
 
@@ -351,7 +353,14 @@ public final class KvNamespace
 
     void closeSession()
     {
-        control.close();
+        try
+        {
+            grants.close();
+        }
+        finally
+        {
+            control.close();
+        }
     }
 
     private PutPath.Started start(final BlockKeys keys, final MemorySegment[] sources)

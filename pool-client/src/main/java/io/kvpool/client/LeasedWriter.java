@@ -192,7 +192,10 @@ final class LeasedWriter
         private long renewedAtNs = nanoClock.getAsLong();
         private int collected;
 
-        /** Registers a run's RESERVE, sent; its answer is to land in {@code reserved}. */
+        /**
+         * Registers a run's RESERVE, sent; its answer is to land in {@code reserved}. A {@code null} RESERVE: the
+         * run's blocks are held already (granted ahead).
+         */
         void expect(final ManagerClient.Pending reserve, final BlockBatch reserved)
         {
             reserves.add(reserve);
@@ -208,7 +211,11 @@ final class LeasedWriter
         {
             while (collected <= run)
             {
-                reserves.get(collected).join();
+                final ManagerClient.Pending reserve = reserves.get(collected);
+                if (reserve != null)
+                {
+                    reserve.join();
+                }
                 final BlockBatch reserved = batches.get(collected++);
                 for (int i = 0; i < reserved.size(); i++)
                 {

@@ -251,7 +251,27 @@ public final class ManagerClient implements AutoCloseable
      */
     Pending reserveAsync(final BlockBatch batch)
     {
-        return sendAsync(MessageType.RESERVE, batch);
+        return sendAsync(MessageType.RESERVE, 0, batch);
+    }
+
+    /**
+     * Asks for one keyless block per entry of {@code batch} (keys ignored), granted ahead of a put's keys: each
+     * answered as a RESERVE is (status, block, generation, offset, length); only {@link #commitKeyedAsync} seals
+     * one. {@link Pending#join} collects the answer.
+     */
+    Pending grantAsync(final BlockBatch batch)
+    {
+        return sendAsync(MessageType.RESERVE, BatchRequestEncoder.GRANT, batch);
+    }
+
+    /**
+     * Commits granted blocks, each under the key of its entry (with its block, generation, length and checksum):
+     * per entry OK, ALREADY_EXISTS or WRITE_IN_PROGRESS (the key was there: the block is freed), LEASE_EXPIRED,
+     * UNKNOWN_RESERVATION or INVALID_LENGTH. {@link Pending#join} collects the answer.
+     */
+    Pending commitKeyedAsync(final BlockBatch batch)
+    {
+        return sendAsync(MessageType.COMMIT, BatchRequestEncoder.KEYED, batch);
     }
 
     /**
@@ -260,16 +280,16 @@ public final class ManagerClient implements AutoCloseable
      */
     Pending commitAsync(final BlockBatch batch)
     {
-        return sendAsync(MessageType.COMMIT, batch);
+        return sendAsync(MessageType.COMMIT, 0, batch);
     }
 
-    private Pending sendAsync(final int templateId, final BlockBatch batch)
+    private Pending sendAsync(final int templateId, final int kind, final BlockBatch batch)
     {
         channel.ensureOpen();
         final long deadlineNs = System.nanoTime() + context.connectTimeout().toNanos();
         final ControlChannel.Call spare = spareCalls.poll();
         final ControlChannel.Call call = spare != null ? spare : channel.newCall();
-        return new Pending(call, batch, channel.send(call, encoder(templateId, 0, batch)), deadlineNs);
+        return new Pending(call, batch, channel.send(call, encoder(templateId, kind, batch)), deadlineNs);
     }
 
     /**

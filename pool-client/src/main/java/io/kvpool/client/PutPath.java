@@ -22,6 +22,11 @@ import java.lang.foreign.MemorySegment;
  * leaves only reservations, which lapse. A put that fails part way has committed its earlier runs (their keys then
  * answer ALREADY_EXISTS to a repeat) and aborted the rest.
  * <p>
+ * Where the handle holds blocks granted ahead ({@link GrantStock}), a put needs no RESERVE: it copies into granted
+ * blocks at once, run by run as above, and each run sends a keyed COMMIT naming each block's key (a key already stored frees its block:
+ * ALREADY_EXISTS, as a RESERVE would have answered). Keys whose grant is refused at the commit (lapsed, or lost
+ * with a restarted manager) are put again the usual way, from the caller's sources, before the put returns.
+ * <p>
  * Thread-safe (each call works on its own batches).
  */
 final class PutPath
@@ -38,9 +43,13 @@ final class PutPath
     private final LeasedWriter writer;
     private final RemotePath remote;
     private final LocationCache cache;
+    private final GrantStock grants;
 
-    PutPath(final ManagerClient control, final LeasedWriter writer, final RemotePath remote, final LocationCache cache)
+    PutPath(
+        final ManagerClient control, final LeasedWriter writer, final RemotePath remote, final LocationCache cache,
+        final GrantStock grants)
     {
+        this.grants = grants;
         this.control = control;
         this.writer = writer;
         this.remote = remote;
@@ -55,13 +64,19 @@ final class PutPath
      */
     Started start(final BlockKeys keys, final MemorySegment[] sources)
     {
-        final Run[] runs = cut(keys, sources);
+        return start(keys, sources, true);
+    }
+
+    private Started start(final BlockKeys keys, final MemorySegment[] sources, final boolean mayUseGrants)
+    {
+        final BlockBatch granted = mayUseGrants ? grants.take(keys) : null;
+        final Run[] runs = cut(keys, sources, granted);
         final LeasedWriter.Leases leases = writer.leases();
         try
         {
             for (final Run run : runs)
             {
-                run.reserve = control.reserveAsync(run.reserved);
+                run.reserve = run.granted ? null : control.reserveAsync(run.reserved);
                 leases.expect(run.reserve, run.reserved);
             }
             try (SourceChecksums.Job sums = writer.startChecksums(sources))
@@ -82,7 +97,56 @@ final class PutPath
             }
             throw ex;
         }
-        return new Started(keys, runs);
+        return new Started(keys, runs, granted != null ? sources : null);
+    }
+
+    /**
+     * Waits for a started put's commits; keys whose grant its commit refused are put again the usual way.
+     *
+     * @return per key, its status and length.
+     */
+    BatchResult finish(final Started put)
+    {
+        final BatchResult result = finishRuns(put);
+        if (put.grantedSources == null)
+        {
+            return result;
+        }
+        final int[] again = new int[put.keys.size()];
+        int count = 0;
+        for (int i = 0; i < put.keys.size(); i++)
+        {
+            if (result.status(i) == Status.LEASE_EXPIRED || result.status(i) == Status.UNKNOWN_RESERVATION)
+            {
+                again[count++] = i;
+            }
+        }
+        if (count == 0)
+        {
+            return result;
+        }
+        grants.discard();
+        final byte[][] keys = new byte[count][];
+        final MemorySegment[] sources = new MemorySegment[count];
+        for (int n = 0; n < count; n++)
+        {
+            keys[n] = put.keys.key(again[n]);
+            sources[n] = put.grantedSources[again[n]];
+        }
+        final BatchResult retried = finish(start(BlockKeys.of(keys), sources, false));
+        final int[] statuses = new int[put.keys.size()];
+        final int[] lengths = new int[put.keys.size()];
+        for (int i = 0; i < put.keys.size(); i++)
+        {
+            statuses[i] = result.status(i);
+            lengths[i] = result.length(i);
+        }
+        for (int n = 0; n < count; n++)
+        {
+            statuses[again[n]] = retried.status(n);
+            lengths[again[n]] = retried.length(n);
+        }
+        return new BatchResult(statuses, lengths);
     }
 
     /**
@@ -90,7 +154,7 @@ final class PutPath
      *
      * @return per key, its status and length.
      */
-    BatchResult finish(final Started put)
+    private BatchResult finishRuns(final Started put)
     {
         final int[] statuses = new int[put.keys.size()];
         final int[] lengths = new int[put.keys.size()];
@@ -128,9 +192,9 @@ final class PutPath
      */
     BatchResult commit(final BlockKeys keys, final BlockBatch reserved)
     {
-        final Run run = new Run(0, reserved);
+        final Run run = new Run(0, reserved, false);
         run.sendCommit(control);
-        return finish(new Started(keys, new Run[] {run}));
+        return finish(new Started(keys, new Run[] {run}, null));
     }
 
     private void write(
@@ -156,9 +220,10 @@ final class PutPath
     /**
      * Cuts a put into runs of near-equal key counts: one for a single key, for a put smaller than two runs'
      * {@link #MIN_RUN_BYTES} and on remote transports (where each run's bytes would cost a round trip of their
-     * own); else as many as the bytes allow, up to {@link #MAX_RUNS}.
+     * own); else as many as the bytes allow, up to {@link #MAX_RUNS}. With {@code granted} (per key a granted
+     * block), each run's entries are those grants, already reserved.
      */
-    private Run[] cut(final BlockKeys keys, final MemorySegment[] sources)
+    private Run[] cut(final BlockKeys keys, final MemorySegment[] sources, final BlockBatch granted)
     {
         long bytes = 0;
         for (final MemorySegment source : sources)
@@ -175,9 +240,17 @@ final class PutPath
             final BlockBatch reserved = new BlockBatch(to - from);
             for (int i = from; i < to; i++)
             {
-                reserved.addKey(keys.packed(), i * BlockKeys.KEY_BYTES);
+                final int j = reserved.addKey(keys.packed(), i * BlockKeys.KEY_BYTES);
+                if (granted != null)
+                {
+                    reserved.status(j, Status.OK);
+                    reserved.blockIndex(j, granted.blockIndex(i));
+                    reserved.generation(j, granted.generation(i));
+                    reserved.offset(j, granted.offset(i));
+                    reserved.length(j, granted.length(i));
+                }
             }
-            runs[r] = new Run(from, reserved);
+            runs[r] = new Run(from, reserved, granted != null);
         }
         return runs;
     }
@@ -200,7 +273,7 @@ final class PutPath
             {
                 run.reserve.join();
             }
-            if (run.reserve != null && run.reserve.answered())
+            if (run.granted || (run.reserve != null && run.reserve.answered()))
             {
                 control.abort(run.reserved);
             }
@@ -216,11 +289,13 @@ final class PutPath
     {
         private final BlockKeys keys;
         private final Run[] runs;
+        private final MemorySegment[] grantedSources; // a put into granted blocks: its sources, for a retry
 
-        private Started(final BlockKeys keys, final Run[] runs)
+        private Started(final BlockKeys keys, final Run[] runs, final MemorySegment[] grantedSources)
         {
             this.keys = keys;
             this.runs = runs;
+            this.grantedSources = grantedSources;
         }
     }
 
@@ -229,15 +304,17 @@ final class PutPath
     {
         final int from;
         final BlockBatch reserved;
+        final boolean granted;
         private final BlockBatch commits = new BlockBatch();
         private int[] positions;
         private ManagerClient.Pending reserve;
         private ManagerClient.Pending commit;
 
-        Run(final int from, final BlockBatch reserved)
+        Run(final int from, final BlockBatch reserved, final boolean granted)
         {
             this.from = from;
             this.reserved = reserved;
+            this.granted = granted;
         }
 
         /** Sends the COMMIT of the run's blocks that were reserved and written (nothing when there are none). */
@@ -254,7 +331,10 @@ final class PutPath
                     commits.checksum(c, reserved.checksum(j));
                 }
             }
-            commit = commits.size() > 0 ? control.commitAsync(commits) : null;
+            if (commits.size() > 0)
+            {
+                commit = granted ? control.commitKeyedAsync(commits) : control.commitAsync(commits);
+            }
         }
 
         void joinCommit()

@@ -108,7 +108,7 @@ class LeasedWriterTest
             };
             final LocationCache cache = new LocationCache(64);
             final PutPath puts = new PutPath(control, new LeasedWriter(control, slow, checksums, System::nanoTime),
-                new RemotePath(control, slow, cache, true), cache);
+                new RemotePath(control, slow, cache, true), cache, GrantStock.none(control));
             final BatchResult result = puts.finish(puts.start(BlockKeys.of(keys), sources));
             assertEquals(remote ? 2 : blocks, writes.get(), "slices written");
             for (int i = 0; i < blocks; i++)

@@ -146,7 +146,7 @@ class PutRunsTest
     {
         final LocationCache cache = new LocationCache(64);
         return new PutPath(control, new LeasedWriter(control, transport, checksums, System::nanoTime),
-            new RemotePath(control, transport, cache, true), cache);
+            new RemotePath(control, transport, cache, true), cache, GrantStock.none(control));
     }
 
     private BlockBatch lookUp(final byte[] key)

@@ -274,11 +274,42 @@ public final class PoolCore implements AutoCloseable
     }
 
     /**
+     * Reserves blocks under no key, for a writer that copies a put's bytes before it has asked for anything (a
+     * grant ahead): each is written as a reservation is, renewed and aborted as one, and lapses as one; only
+     * {@link #commitKeyed} seals it.
+     *
+     * @param batch  one entry per block wanted (keys ignored); per entry {@link Status#OK} with block index,
+     *               generation, offset and length, or {@link Status#INSUFFICIENT_CAPACITY}.
+     * @param writer as {@link #reserve(int, BlockBatch, long)}; 0 for writers that announce their own stores.
+     * @return number of blocks granted.
+     */
+    public int grant(final int namespaceId, final BlockBatch batch, final long writer)
+    {
+        return writes.grant(begin(namespaceId), batch, writer);
+    }
+
+    /**
+     * Seals granted blocks, each under the key its entry names (and the length and CRC32C it gives).
+     *
+     * @param batch per entry a key, the block index and generation from {@link #grant}, the length and checksum;
+     *              per entry {@link Status#OK}, {@link Status#ALREADY_EXISTS} or {@link Status#WRITE_IN_PROGRESS}
+     *              (the key is there: the block is freed), {@link Status#LEASE_EXPIRED},
+     *              {@link Status#UNKNOWN_RESERVATION} (not a grant of this namespace with that generation) or
+     *              {@link Status#INVALID_LENGTH} (the grant stays open).
+     * @return number of blocks sealed.
+     */
+    public int commitKeyed(final int namespaceId, final BlockBatch batch)
+    {
+        return writes.commitKeyed(begin(namespaceId), batch);
+    }
+
+    /**
      * Second phase of a put: seals reserved blocks with the payload length and CRC32C the writer gives.
      *
      * @param namespaceId namespace of the reservations.
      * @param batch       per entry the block index and generation from reserve, and the length and checksum;
      *                    per entry {@link Status#OK}, {@link Status#LEASE_EXPIRED}, {@link Status#UNKNOWN_RESERVATION}
+     *                    (a granted block among them: those are sealed only with a key, {@link #commitKeyed})
      *                    or {@link Status#INVALID_LENGTH} (the reservation stays open).
      * @return number of blocks sealed.
      */

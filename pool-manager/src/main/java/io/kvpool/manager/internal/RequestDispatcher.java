@@ -333,7 +333,8 @@ public final class RequestDispatcher
         final SessionDescriptor descriptor = new SessionDescriptor(session.id, session.namespaceId,
             info == null ? 0 : info.blockSizeBytes(), info == null ? 0 : info.blocksPerSlab(),
             pool.recoveryReport().managerEpoch(), pool.regionUuid(), pathHint, pool.geometry(), reservationLeaseNs,
-            pinLeaseNs, dataLanePorts, SessionDescriptor.FEATURE_KEYED_READS);
+            pinLeaseNs, dataLanePorts,
+            SessionDescriptor.FEATURE_KEYED_READS | SessionDescriptor.FEATURE_GRANTS);
         send(session, HelloOkEncoder.encode(out, 0, correlationId, descriptor));
     }
 
@@ -401,17 +402,28 @@ public final class RequestDispatcher
             case MessageType.LOOKUP -> pool.lookup(ns, batch);
             case MessageType.CONTAINS -> pool.contains(ns, batch);
             case MessageType.LONGEST_PREFIX -> pool.longestPrefix(ns, batch);
-            case MessageType.RESERVE -> session.remoteWriter ? pool.reserve(ns, batch, session.id) :
-                pool.reserve(ns, batch);
+            case MessageType.RESERVE -> reserve(session, buffer, offset, ns);
             case MessageType.PIN -> pool.pin(ns, batch);
             case MessageType.REMOVE -> pool.remove(ns, batch);
-            case MessageType.COMMIT -> pool.commit(ns, batch);
+            case MessageType.COMMIT -> BatchRequestDecoder.kind(buffer, offset) == BatchRequestEncoder.KEYED ?
+                pool.commitKeyed(ns, batch) : pool.commit(ns, batch);
             case MessageType.ABORT -> pool.abort(ns, batch);
             case MessageType.UNPIN -> pool.unpin(ns, batch);
             default -> BatchRequestDecoder.kind(buffer, offset) == BatchRequestEncoder.RENEW_PINS ?
                 pool.renewPins(ns, batch) : pool.renewReservations(ns, batch);
         };
         send(session, BatchResponseEncoder.encode(out, 0, correlationId, session.id, result, batch));
+    }
+
+    private int reserve(
+        final SessionRegistry.Session session, final DirectBuffer buffer, final int offset, final int ns)
+    {
+        final long writer = session.remoteWriter ? session.id : 0;
+        if (BatchRequestDecoder.kind(buffer, offset) == BatchRequestEncoder.GRANT)
+        {
+            return pool.grant(ns, batch, writer);
+        }
+        return writer != 0 ? pool.reserve(ns, batch, writer) : pool.reserve(ns, batch);
     }
 
     private void onCreateNamespace(

@@ -7,16 +7,18 @@ import static io.kvpool.protocol.wire.BatchRequestEncoder.COUNT_OFFSET;
 import static io.kvpool.protocol.wire.BatchRequestEncoder.ENTRIES_OFFSET;
 import static io.kvpool.protocol.wire.BatchRequestEncoder.KIND_OFFSET;
 import static io.kvpool.protocol.wire.BatchRequestEncoder.RENEW_PINS;
-import static io.kvpool.protocol.wire.BatchRequestEncoder.RENEW_RESERVATIONS;
 
 /**
  * A batch request: LOOKUP, LONGEST_PREFIX, RESERVE, PIN, REMOVE (keys), COMMIT, ABORT, RENEW, UNPIN. Body after the
  * header:
  * <pre>
- *   u32 count (0..1024)   u32 kind (RENEW: 0 reservations, 1 pins; otherwise 0)
- *   count entries of a size fixed by the template:
+ *   u32 count (0..1024)   u32 kind (RENEW: 0 reservations, 1 pins; RESERVE: 0 keys, 1 {@link BatchRequestEncoder#GRANT};
+ *                                   COMMIT: 0 reserved blocks, 1 {@link BatchRequestEncoder#KEYED} granted blocks; otherwise 0)
+ *   count entries of a size fixed by the template and kind:
  *     key batches  32 B: key
+ *     RESERVE(grant)  0 B: count is the number of keyless blocks asked for
  *     COMMIT       24 B: u64 blockIndex, u64 generation, u32 length, u32 checksum
+ *     COMMIT(keyed)   56 B: 32 B key, u64 blockIndex, u64 generation, u32 length, u32 checksum
  *     ABORT, RENEW(reservations)  16 B: u64 blockIndex, u64 generation
  *     UNPIN, RENEW(pins)          16 B: u64 pinId, u64 reserved
  * </pre>
@@ -45,12 +47,14 @@ public final class BatchRequestDecoder
         final int templateId = MessageHeader.templateId(buffer, offset);
         final int count = buffer.getInt(offset + COUNT_OFFSET, MessageHeader.ORDER);
         final int kind = buffer.getInt(offset + KIND_OFFSET, MessageHeader.ORDER);
-        if (count < 0 || count > BlockBatch.MAX_KEYS ||
-            (templateId == MessageType.RENEW ? kind != RENEW_RESERVATIONS && kind != RENEW_PINS : kind != 0))
+        final boolean twoKinds = templateId == MessageType.RENEW || templateId == MessageType.RESERVE ||
+            templateId == MessageType.COMMIT;
+        if (count < 0 || count > BlockBatch.MAX_KEYS || (twoKinds ? kind != 0 && kind != 1 : kind != 0))
         {
             return WireError.OUT_OF_RANGE;
         }
-        return length == BatchRequestEncoder.frameLength(templateId, count) ? WireError.NONE : WireError.MALFORMED;
+        return length == BatchRequestEncoder.frameLength(templateId, kind, count) ? WireError.NONE :
+            WireError.MALFORMED;
     }
 
     public static int count(final DirectBuffer buffer, final int offset)
@@ -75,13 +79,25 @@ public final class BatchRequestDecoder
         int position = offset + ENTRIES_OFFSET;
         for (int i = 0; i < count; i++)
         {
-            if (MessageType.isKeyBatch(templateId))
+            if (templateId == MessageType.RESERVE && kind == BatchRequestEncoder.GRANT)
+            {
+                batch.addZeroKey();
+                continue;
+            }
+            if (MessageType.isKeyBatch(templateId) || (templateId == MessageType.COMMIT &&
+                kind == BatchRequestEncoder.KEYED))
             {
                 batch.addKey(buffer, position);
                 position += BlockBatch.KEY_BYTES;
-                continue;
+                if (MessageType.isKeyBatch(templateId))
+                {
+                    continue;
+                }
             }
-            batch.addZeroKey();
+            else
+            {
+                batch.addZeroKey();
+            }
             if (templateId == MessageType.UNPIN || (templateId == MessageType.RENEW && kind == RENEW_PINS))
             {
                 batch.pinId(i, buffer.getLong(position, MessageHeader.ORDER));

@@ -21,7 +21,8 @@ import java.util.UUID;
  * @param dataLanePorts      UDP ports of the manager's further data lanes, on the host of the endpoint the client
  *                           reached (empty: the one data path beside the control endpoint).
  * @param features           what the manager serves beyond this protocol version's base, as bits:
- *                           {@link #FEATURE_KEYED_READS}. A manager from before a feature sends 0 for it.
+ *                           {@link #FEATURE_KEYED_READS}, {@link #FEATURE_GRANTS}. A manager from before a feature
+ *                           sends 0 for it.
  */
 public record SessionDescriptor(
     long sessionId,
@@ -39,11 +40,19 @@ public record SessionDescriptor(
 {
     /** Its data agents serve DATA_READ_KEYS (a get by key in one exchange on the data path). */
     public static final int FEATURE_KEYED_READS = 1;
+    /** It grants blocks ahead of their keys (RESERVE of kind GRANT) and commits them with keys (COMMIT, KEYED). */
+    public static final int FEATURE_GRANTS = 2;
 
     /** @return whether the manager serves DATA_READ_KEYS. */
     public boolean keyedReads()
     {
         return (features & FEATURE_KEYED_READS) != 0;
+    }
+
+    /** @return whether the manager grants blocks ahead of their keys. */
+    public boolean grants()
+    {
+        return (features & FEATURE_GRANTS) != 0;
     }
 
     public SessionDescriptor

@@ -143,6 +143,52 @@ class WireCodecTest
     }
 
     @Test
+    void shouldRoundTripGrantsAndKeyedCommits()
+    {
+        final BlockBatch batch = new BlockBatch();
+        for (int i = 0; i < 40; i++)
+        {
+            final byte[] key = new byte[32];
+            key[0] = (byte)(i + 1);
+            key[31] = (byte)(7 * i);
+            batch.addKey(key);
+            batch.blockIndex(i, 500 + i);
+            batch.generation(i, 3L << 40 | i);
+            batch.length(i, 100 + i);
+            batch.checksum(i, 31 * i);
+        }
+        int length = BatchRequestEncoder.encode(buffer, 0, MessageType.RESERVE, BatchRequestEncoder.GRANT, 1, 2,
+            batch);
+        assertEquals(BatchRequestEncoder.BODY_HEADER_LENGTH + MessageHeader.LENGTH, length, "a grant sends a count");
+        assertEquals(WireError.NONE, BatchRequestDecoder.validate(buffer, 0, length));
+        final BlockBatch grants = new BlockBatch();
+        BatchRequestDecoder.decode(buffer, 0, grants);
+        assertEquals(40, grants.size());
+        assertArrayEquals(new byte[32], grants.key(39));
+
+        length = BatchRequestEncoder.encode(buffer, 0, MessageType.COMMIT, BatchRequestEncoder.KEYED, 1, 2, batch);
+        assertEquals(WireError.NONE, BatchRequestDecoder.validate(buffer, 0, length));
+        final BlockBatch keyed = new BlockBatch();
+        BatchRequestDecoder.decode(buffer, 0, keyed);
+        for (int i = 0; i < 40; i++)
+        {
+            assertArrayEquals(batch.key(i), keyed.key(i));
+            assertEquals(batch.blockIndex(i), keyed.blockIndex(i));
+            assertEquals(batch.generation(i), keyed.generation(i));
+            assertEquals(batch.length(i), keyed.length(i));
+            assertEquals(batch.checksum(i), keyed.checksum(i));
+        }
+        assertEquals(WireError.MALFORMED, BatchRequestDecoder.validate(buffer, 0, length - 24),
+            "a keyed commit's entries are 56 bytes");
+        buffer.putInt(MessageHeader.LENGTH + 4, 2, MessageHeader.ORDER);
+        assertEquals(WireError.OUT_OF_RANGE, BatchRequestDecoder.validate(buffer, 0, length), "no kind 2");
+        BatchRequestEncoder.encode(buffer, 0, MessageType.LOOKUP, 0, 1, 2, batch);
+        buffer.putInt(MessageHeader.LENGTH + 4, 1, MessageHeader.ORDER);
+        assertEquals(WireError.OUT_OF_RANGE, BatchRequestDecoder.validate(buffer, 0,
+            BatchRequestEncoder.frameLength(MessageType.LOOKUP, 0, 40)), "a lookup has one kind");
+    }
+
+    @Test
     void shouldRefuseBatchesWhoseCountOrLengthIsWrong()
     {
         final BlockBatch batch = new BlockBatch();
