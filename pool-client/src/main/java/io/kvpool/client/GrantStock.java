@@ -12,8 +12,8 @@ import java.util.function.LongSupplier;
  * at once and asks the manager only for its keyed COMMIT: one round trip per put instead of two. The stock is
  * refilled by a grant sent while a put is under way and collected by a later put; grants older than a third of
  * the reservation lease are given back rather than used (a put must finish well inside the lease its grants
- * began). A handle holds at most {@link #MAX_BYTES} of blocks this way, given back when it closes and lapsing
- * (freed by the manager) if its process dies.
+ * began). A handle holds at most {@link #MAX_BYTES} of blocks this way, given back when it closes (without
+ * waiting) and lapsing (freed by the manager) if its process dies or the ABORT does not arrive.
  * <p>
  * Thread-safe: puts of several threads take from it one at a time.
  */
@@ -21,6 +21,8 @@ final class GrantStock
 {
     /** The most bytes of blocks a handle keeps granted ahead. */
     static final long MAX_BYTES = 64L << 20;
+    /** How long a closing handle waits for a refill in flight, to give its grants back too. */
+    static final long CLOSE_WAIT_NS = 200_000_000L;
 
     private final ManagerClient control;
     private final LongSupplier nanoClock;
@@ -68,7 +70,7 @@ final class GrantStock
         {
             return null;
         }
-        collect();
+        collect(-1);
         giveBackOld();
         BlockBatch taken = null;
         if (stock.size() >= keys.size())
@@ -103,17 +105,38 @@ final class GrantStock
     }
 
     /**
-     * Gives back every grant held and the one in flight (the handle closes); grants it cannot give back lapse.
+     * Gives back every grant held (the handle closes), without waiting for the answer; a refill in flight is
+     * waited for {@link #CLOSE_WAIT_NS} at most, so that a close never hangs on a manager that is gone. Grants whose
+     * ABORT does not arrive lapse.
      */
     synchronized void close()
     {
+        if (closed)
+        {
+            return;
+        }
         closed = true;
-        collect();
-        giveBack(stock.size());
+        collect(CLOSE_WAIT_NS);
+        if (stock.isEmpty())
+        {
+            return;
+        }
+        try
+        {
+            control.abortAsync(drain(stock.size()));
+        }
+        catch (final PoolException ex)
+        {
+            // They lapse.
+        }
     }
 
-    /** Collects the refill in flight, if any: its grants join the stock. */
-    private void collect()
+    /**
+     * Collects the refill in flight, if any: its grants join the stock.
+     *
+     * @param withinNs the longest to wait for its answer, or -1 for the request's own timeout.
+     */
+    private void collect(final long withinNs)
     {
         if (refill == null)
         {
@@ -123,7 +146,14 @@ final class GrantStock
         refill = null;
         try
         {
-            pending.join();
+            if (withinNs < 0)
+            {
+                pending.join();
+            }
+            else
+            {
+                pending.join(withinNs);
+            }
         }
         catch (final PoolException ex)
         {
@@ -162,6 +192,19 @@ final class GrantStock
         {
             return;
         }
+        try
+        {
+            control.abort(drain(count));
+        }
+        catch (final PoolException ex)
+        {
+            // The manager frees them when their lease lapses.
+        }
+    }
+
+    /** @return the {@code count} oldest grants, taken out of the stock, as an ABORT batch. */
+    private BlockBatch drain(final int count)
+    {
         final BlockBatch grants = new BlockBatch(count);
         for (int i = 0; i < count; i++)
         {
@@ -170,14 +213,7 @@ final class GrantStock
             grants.blockIndex(i, grant.blockIndex());
             grants.generation(i, grant.generation());
         }
-        try
-        {
-            control.abort(grants);
-        }
-        catch (final PoolException ex)
-        {
-            // The manager frees them when their lease lapses.
-        }
+        return grants;
     }
 
     private void ask(final int count)

@@ -283,6 +283,15 @@ public final class ManagerClient implements AutoCloseable
         return sendAsync(MessageType.COMMIT, 0, batch);
     }
 
+    /**
+     * {@link #abort} without waiting for the answer: for reservations given back as a handle closes, where nothing
+     * waits for the outcome (those the manager does not get lapse).
+     */
+    Pending abortAsync(final BlockBatch batch)
+    {
+        return sendAsync(MessageType.ABORT, 0, batch);
+    }
+
     private Pending sendAsync(final int templateId, final int kind, final BlockBatch batch)
     {
         channel.ensureOpen();
@@ -334,6 +343,16 @@ public final class ManagerClient implements AutoCloseable
          * @return as the synchronous request.
          * @throws PoolException as the synchronous request.
          */
+        /**
+         * {@link #join}, giving up after {@code withinNs} at most (a request whose outcome matters little, collected
+         * as a handle closes).
+         */
+        int join(final long withinNs)
+        {
+            channel.giveUpBy(call, System.nanoTime() + withinNs);
+            return join();
+        }
+
         int join()
         {
             if (joined)

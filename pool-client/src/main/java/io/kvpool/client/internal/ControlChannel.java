@@ -226,6 +226,18 @@ public final class ControlChannel implements AutoCloseable
      *
      * @return as {@link #sendAndAwait}.
      */
+    /**
+     * Gives up on the call's answer by {@code deadlineNs} (System.nanoTime) if that is sooner than its own
+     * deadline. The thread that will {@link #await} the call calls it.
+     */
+    public void giveUpBy(final Call call, final long deadlineNs)
+    {
+        if (deadlineNs - call.deadlineNs < 0)
+        {
+            call.deadlineNs = deadlineNs;
+        }
+    }
+
     public int await(final Call call)
     {
         synchronized (inFlight)
