@@ -165,7 +165,7 @@ public final class KvNamespace
      */
     public BatchResult put(final BlockKeys keys, final MemorySegment[] sources)
     {
-        return puts.finish(start(keys, sources));
+        return puts.finish(start(keys, sources, true));
     }
 
     /**
@@ -176,7 +176,7 @@ public final class KvNamespace
      */
     public CompletableFuture<BatchResult> putWriteBack(final BlockKeys keys, final MemorySegment[] sources)
     {
-        final PutPath.Started put = start(keys, sources);
+        final PutPath.Started put = start(keys, sources, false);
         return CompletableFuture.supplyAsync(() -> puts.finish(put), pool.executor());
     }
 
@@ -363,11 +363,14 @@ public final class KvNamespace
         }
     }
 
-    private PutPath.Started start(final BlockKeys keys, final MemorySegment[] sources)
+    /**
+     * @param sourcesKept whether the caller's sources stay unchanged until the put's finish returns.
+     */
+    private PutPath.Started start(final BlockKeys keys, final MemorySegment[] sources, final boolean sourcesKept)
     {
         checkKeys(keys);
         checkSegments(sources, keys.size(), false);
-        return puts.start(keys, sources);
+        return puts.start(keys, sources, sourcesKept, true);
     }
 
     private void checkKeys(final BlockKeys keys)

@@ -23,9 +23,11 @@ import java.lang.foreign.MemorySegment;
  * answer ALREADY_EXISTS to a repeat) and aborted the rest.
  * <p>
  * Where the handle holds blocks granted ahead ({@link GrantStock}), a put needs no RESERVE: it copies into granted
- * blocks at once, run by run as above, and each run sends a keyed COMMIT naming each block's key (a key already stored frees its block:
- * ALREADY_EXISTS, as a RESERVE would have answered). Keys whose grant is refused at the commit (lapsed, or lost
- * with a restarted manager) are put again the usual way, from the caller's sources, before the put returns.
+ * blocks at once, run by run as above, and each run sends a keyed COMMIT naming each block's key (a key already
+ * stored frees its block: ALREADY_EXISTS, as a RESERVE would have answered). Keys whose grant is refused at the
+ * commit (lapsed, or lost with a restarted manager) are put again the usual way from the caller's sources before
+ * the put returns — where the caller keeps them until then (a write-back put does not: those keys answer
+ * LEASE_EXPIRED or UNKNOWN_RESERVATION).
  * <p>
  * Thread-safe (each call works on its own batches).
  */
@@ -64,10 +66,16 @@ final class PutPath
      */
     Started start(final BlockKeys keys, final MemorySegment[] sources)
     {
-        return start(keys, sources, true);
+        return start(keys, sources, true, true);
     }
 
-    private Started start(final BlockKeys keys, final MemorySegment[] sources, final boolean mayUseGrants)
+    /**
+     * @param sourcesKept  whether the caller leaves its sources unchanged until {@link #finish} returns (a
+     *                     synchronous put), so that keys whose grant was refused can be put again from them.
+     * @param mayUseGrants whether the put may write into granted blocks.
+     */
+    Started start(
+        final BlockKeys keys, final MemorySegment[] sources, final boolean sourcesKept, final boolean mayUseGrants)
     {
         final BlockBatch granted = mayUseGrants ? grants.take(keys) : null;
         final Run[] runs = cut(keys, sources, granted);
@@ -97,7 +105,7 @@ final class PutPath
             }
             throw ex;
         }
-        return new Started(keys, runs, granted != null ? sources : null);
+        return new Started(keys, runs, granted != null, sourcesKept ? sources : null);
     }
 
     /**
@@ -108,7 +116,7 @@ final class PutPath
     BatchResult finish(final Started put)
     {
         final BatchResult result = finishRuns(put);
-        if (put.grantedSources == null)
+        if (!put.granted)
         {
             return result;
         }
@@ -121,19 +129,22 @@ final class PutPath
                 again[count++] = i;
             }
         }
-        if (count == 0)
+        if (count > 0)
+        {
+            grants.discard(); // the others are suspect too
+        }
+        if (count == 0 || put.sources == null)
         {
             return result;
         }
-        grants.discard();
         final byte[][] keys = new byte[count][];
         final MemorySegment[] sources = new MemorySegment[count];
         for (int n = 0; n < count; n++)
         {
             keys[n] = put.keys.key(again[n]);
-            sources[n] = put.grantedSources[again[n]];
+            sources[n] = put.sources[again[n]];
         }
-        final BatchResult retried = finish(start(BlockKeys.of(keys), sources, false));
+        final BatchResult retried = finish(start(BlockKeys.of(keys), sources, true, false));
         final int[] statuses = new int[put.keys.size()];
         final int[] lengths = new int[put.keys.size()];
         for (int i = 0; i < put.keys.size(); i++)
@@ -194,7 +205,7 @@ final class PutPath
     {
         final Run run = new Run(0, reserved, false);
         run.sendCommit(control);
-        return finish(new Started(keys, new Run[] {run}, null));
+        return finish(new Started(keys, new Run[] {run}, false, null));
     }
 
     private void write(
@@ -289,13 +300,16 @@ final class PutPath
     {
         private final BlockKeys keys;
         private final Run[] runs;
-        private final MemorySegment[] grantedSources; // a put into granted blocks: its sources, for a retry
+        private final boolean granted; // into granted blocks
+        private final MemorySegment[] sources; // the caller's, kept until finish returns; else null
 
-        private Started(final BlockKeys keys, final Run[] runs, final MemorySegment[] grantedSources)
+        private Started(
+            final BlockKeys keys, final Run[] runs, final boolean granted, final MemorySegment[] sources)
         {
             this.keys = keys;
             this.runs = runs;
-            this.grantedSources = grantedSources;
+            this.granted = granted;
+            this.sources = sources;
         }
     }
 

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.ExecutionException;
 
 import static io.kvpool.client.ManagerFixture.keys;
 import static io.kvpool.client.ManagerFixture.segments;
@@ -120,6 +121,65 @@ class GrantedPutsTest
             for (int i = 0; i < KEYS; i++)
             {
                 assertEquals(-1, destinations[i].mismatch(sources[i]), "key " + i);
+            }
+        }
+    }
+
+    @Test
+    void shouldNeverReadAWriteBackPutsSourcesAfterItReturned() throws Exception
+    {
+        fixture.createNamespace("granted", BLOCK, 0, "");
+        try (Arena arena = Arena.ofShared(); // the background commit's thread could read it: it must not
+             KvPool pool = KvPool.connect(fixture.poolContext()))
+        {
+            final KvNamespace namespace = pool.namespace("granted", BLOCK);
+            final MemorySegment[] sources = segments(arena, KEYS, BLOCK);
+            fill(sources, 800);
+            assertEquals(KEYS, namespace.put(keys(800, KEYS), sources).okCount());
+            assertEquals(2 * KEYS, awaitWriting(2 * KEYS));
+            fixture.manager.close();
+            fixture.relaunch(); // the handle's grants are gone
+
+            BatchResult result = null;
+            for (int attempt = 0; attempt < 3 && result == null; attempt++)
+            {
+                fill(sources, 900);
+                try
+                {
+                    final var pending = namespace.putWriteBack(keys(900, KEYS), sources);
+                    for (final MemorySegment source : sources)
+                    {
+                        source.fill((byte)0x77); // the caller reuses its memory at once, as it may
+                    }
+                    result = pending.get();
+                }
+                catch (final PoolException ex)
+                {
+                    // OUTCOME_UNKNOWN on the old session, as for any put: tried again
+                }
+                catch (final ExecutionException ex)
+                {
+                    if (!(ex.getCause() instanceof PoolException))
+                    {
+                        throw ex;
+                    }
+                }
+            }
+            fill(sources, 900);
+            final MemorySegment[] destinations = segments(arena, KEYS, BLOCK);
+            final BatchResult got = namespace.get(keys(900, KEYS), destinations);
+            for (int i = 0; i < KEYS; i++)
+            {
+                if (result.status(i) == Status.OK)
+                {
+                    assertEquals(Status.OK, got.status(i), "key " + i);
+                    assertEquals(-1, destinations[i].mismatch(sources[i]), "key " + i + " holds what was put");
+                }
+                else
+                {
+                    assertEquals(Status.LEASE_EXPIRED, result.status(i), "key " + i + ": " + result);
+                    assertEquals(Status.NOT_FOUND, got.status(i), "key " + i + " was not put from reused memory");
+                }
             }
         }
     }
