@@ -65,16 +65,11 @@ final class WritePath
         for (int i = 0; i < batch.size(); i++)
         {
             final int keyOffset = i * BlockBatch.KEY_BYTES;
-            final long indexed = index.get(namespace.id(), keys, keyOffset);
-            if (indexed >= 0)
+            final int present = presence(namespace, keys, keyOffset);
+            if (present != Status.OK)
             {
-                final long stamp = BlockTableDescriptor.stampAcquire(segment, geometry.blockEntryOffset(indexed));
-                if (BlockTableDescriptor.generation(stamp) == index.lastGeneration())
-                {
-                    batch.status(i, BlockTableDescriptor.state(stamp) == BlockTableDescriptor.SEALED ?
-                        Status.ALREADY_EXISTS : Status.WRITE_IN_PROGRESS);
-                    continue;
-                }
+                batch.status(i, present);
+                continue;
             }
             final int block = reserveBlock(namespace, batch, i, keys, keyOffset, deadlineNs, writer);
             if (block >= 0)
@@ -181,20 +176,15 @@ final class WritePath
                 continue;
             }
             final int keyOffset = i * BlockBatch.KEY_BYTES;
-            final long indexed = index.get(namespace.id(), keys, keyOffset);
-            if (indexed >= 0)
+            final int present = presence(namespace, keys, keyOffset);
+            if (present != Status.OK)
             {
-                final long stamp = BlockTableDescriptor.stampAcquire(segment, geometry.blockEntryOffset(indexed));
-                if (BlockTableDescriptor.generation(stamp) == index.lastGeneration())
-                {
-                    batch.status(i, BlockTableDescriptor.state(stamp) == BlockTableDescriptor.SEALED ?
-                        Status.ALREADY_EXISTS : Status.WRITE_IN_PROGRESS);
-                    grantedGeneration[block] = 0;
-                    heldIntents.withdraw(block, generation);
-                    allocator.discard(block);
-                    leases.endReservation(block, -1);
-                    continue;
-                }
+                batch.status(i, present);
+                grantedGeneration[block] = 0;
+                heldIntents.withdraw(block, generation);
+                allocator.discard(block);
+                leases.endReservation(block, -1);
+                continue;
             }
             // The key goes into the table entry before the seal publishes the block: recovery rebuilds the index
             // from sealed blocks' keys, and eviction finds the index entry to remove by it.
@@ -212,6 +202,25 @@ final class WritePath
             }
         }
         return sealed;
+    }
+
+    /**
+     * @return {@link Status#OK} where no block holds the key now, else {@link Status#ALREADY_EXISTS} (sealed) or
+     *         {@link Status#WRITE_IN_PROGRESS} (reserved by a writer).
+     */
+    private int presence(final NamespaceState namespace, final byte[] keys, final int keyOffset)
+    {
+        final long indexed = index.get(namespace.id(), keys, keyOffset);
+        if (indexed >= 0)
+        {
+            final long stamp = BlockTableDescriptor.stampAcquire(segment, geometry.blockEntryOffset(indexed));
+            if (BlockTableDescriptor.generation(stamp) == index.lastGeneration())
+            {
+                return BlockTableDescriptor.state(stamp) == BlockTableDescriptor.SEALED ? Status.ALREADY_EXISTS :
+                    Status.WRITE_IN_PROGRESS;
+            }
+        }
+        return Status.OK;
     }
 
     /**
