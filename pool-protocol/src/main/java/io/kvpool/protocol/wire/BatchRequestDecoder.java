@@ -9,22 +9,9 @@ import static io.kvpool.protocol.wire.BatchRequestEncoder.KIND_OFFSET;
 import static io.kvpool.protocol.wire.BatchRequestEncoder.RENEW_PINS;
 
 /**
- * A batch request: LOOKUP, LONGEST_PREFIX, RESERVE, PIN, REMOVE (keys), COMMIT, ABORT, RENEW, UNPIN. Body after the
- * header:
- * <pre>
- *   u32 count (0..1024)   u32 kind (RENEW: 0 reservations, 1 pins; RESERVE: 0 keys, 1 {@link BatchRequestEncoder#GRANT};
- *                                   COMMIT: 0 reserved blocks, 1 {@link BatchRequestEncoder#KEYED} granted blocks; otherwise 0)
- *   count entries of a size fixed by the template and kind:
- *     key batches  32 B: key
- *     RESERVE(grant)  0 B: count is the number of keyless blocks asked for
- *     COMMIT       24 B: u64 blockIndex, u64 generation, u32 length, u32 checksum
- *     COMMIT(keyed)   56 B: 32 B key, u64 blockIndex, u64 generation, u32 length, u32 checksum
- *     ABORT, RENEW(reservations)  16 B: u64 blockIndex, u64 generation
- *     UNPIN, RENEW(pins)          16 B: u64 pinId, u64 reserved
- * </pre>
- * Encodes from and decodes into a {@link BlockBatch}; allocates nothing. Stateless.
- * <p>
- * The reading side; the layout is {@link BatchRequestEncoder}'s.
+ * The reading side of batch requests (LOOKUP, LONGEST_PREFIX, RESERVE, PIN, REMOVE, COMMIT, ABORT, RENEW, UNPIN):
+ * the layout, by template and kind, is {@link BatchRequestEncoder}'s. Decodes into a {@link BlockBatch}; allocates
+ * nothing. Stateless.
  */
 public final class BatchRequestDecoder
 {
