@@ -78,7 +78,7 @@ final class GrantStock
             taken = new BlockBatch(keys.size());
             for (int i = 0; i < keys.size(); i++)
             {
-                final Grant grant = stock.pollLast(); // the youngest first
+                final Grant grant = stock.pollFirst(); // the oldest (still young enough) first: none ages out
                 taken.addKey(keys.packed(), i * BlockKeys.KEY_BYTES);
                 taken.status(i, Status.OK);
                 taken.blockIndex(i, grant.blockIndex());
