@@ -123,7 +123,8 @@ final class RemoteCommand implements Callable<Integer>
             Options.parsed("--lanes", lanesText, RemoteCommand::parseLanes);
         idleMode = idle.equals("auto") ? (lanes > 1 ? AeronIdle.SPIN : AeronIdle.BACKOFF) :
             Options.parsed("--idle", idle, AeronIdle::parse);
-        clientIdleMode = clientIdle == null ? idleMode : Options.parsed("--client-idle", clientIdle, AeronIdle::parse);
+        clientIdleMode = clientIdle == null ? idleMode :
+            Options.parsed("--client-idle", clientIdle, AeronIdle::parse);
         requireAtLeastOne("--threads", threads);
         requireAtLeastOne("--seconds", seconds);
         requireAtLeastOne("--values", values);

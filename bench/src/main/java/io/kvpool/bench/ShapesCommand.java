@@ -157,7 +157,7 @@ final class ShapesCommand implements Callable<Integer>
         {
             out.printf("kvpool bench shapes: %d cores, manager in this process (region %s in %s, idle %s), %s s a " +
                 "row%n", Runtime.getRuntime().availableProcessors(), ByteSizes.format(setup.regionBytes), directory,
-                managerIdle.toLowerCase(Locale.ROOT), seconds);
+                managerIdleMode.text(), seconds);
             out.printf("%-8s %-6s %5s %7s %-10s %10s %9s %10s %10s %9s %9s%n", "path", "size", "batch", "threads",
                 "op", "blocks/s", "GB/s", "p50 us", "p99 us", "vs copy", "vs cold");
             for (final String path : paths)

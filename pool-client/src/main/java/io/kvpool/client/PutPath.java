@@ -251,15 +251,15 @@ final class PutPath
             final BlockBatch reserved = new BlockBatch(to - from);
             for (int i = from; i < to; i++)
             {
-                final int j = reserved.addKey(keys.packed(), i * BlockKeys.KEY_BYTES);
-                if (granted != null)
+                if (granted == null)
                 {
-                    reserved.status(j, Status.OK);
-                    reserved.blockIndex(j, granted.blockIndex(i));
-                    reserved.generation(j, granted.generation(i));
-                    reserved.offset(j, granted.offset(i));
-                    reserved.length(j, granted.length(i));
+                    reserved.addKey(keys.packed(), i * BlockKeys.KEY_BYTES);
+                    continue;
                 }
+                final int j = reserved.addReservation(granted, i); // the key and its granted block
+                reserved.status(j, Status.OK);
+                reserved.offset(j, granted.offset(i));
+                reserved.length(j, granted.length(i));
             }
             runs[r] = new Run(from, reserved, granted != null);
         }

@@ -53,8 +53,7 @@ final class ReadPath
         {
             namespace.recordMiss();
         }
-        else if (block < geometry.blockTableEntries() && BlockTableDescriptor.stampAcquire(segment,
-            geometry.blockEntryOffset(block)) == BlockTableDescriptor.stamp(generation, BlockTableDescriptor.SEALED))
+        else if (block < geometry.blockTableEntries() && sealedWith(block, generation))
         {
             allocator.touch((int)block);
             namespace.recordHit();
@@ -172,12 +171,14 @@ final class ReadPath
     private int sealedBlock(final NamespaceState namespace, final byte[] keys, final int i)
     {
         final long block = index.get(namespace.id(), keys, i * BlockBatch.KEY_BYTES);
-        if (block < 0 || BlockTableDescriptor.stampAcquire(segment, geometry.blockEntryOffset(block)) !=
-            BlockTableDescriptor.stamp(index.lastGeneration(), BlockTableDescriptor.SEALED))
-        {
-            return -1;
-        }
-        return (int)block;
+        return block >= 0 && sealedWith(block, index.lastGeneration()) ? (int)block : -1;
+    }
+
+    /** @return whether the block is SEALED with that generation now. */
+    private boolean sealedWith(final long block, final long generation)
+    {
+        return BlockTableDescriptor.stampAcquire(segment, geometry.blockEntryOffset(block)) ==
+            BlockTableDescriptor.stamp(generation, BlockTableDescriptor.SEALED);
     }
 
     private void fillLocation(

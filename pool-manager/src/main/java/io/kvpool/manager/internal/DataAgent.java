@@ -213,16 +213,12 @@ public final class DataAgent implements Agent
     private void startRead(
         final DirectBuffer buffer, final int offset, final int length, final long sessionId, final long correlationId)
     {
-        final DataSession session = sessions.get(sessionId);
         final int count = DataDecoder.readCount(buffer, offset, length);
-        if (session == null || count < 0 || session.readCorrelationId >= 0)
+        final DataSession session = beginRead(sessionId, correlationId, count, false);
+        if (session == null)
         {
             return;
         }
-        session.readCorrelationId = correlationId;
-        session.readKeyed = false;
-        session.readCount = count;
-        session.readEntry = -1;
         for (int i = 0; i < count; i++)
         {
             session.readBlock[i] = DataDecoder.readBlockIndex(buffer, offset, i);
@@ -234,25 +230,41 @@ public final class DataAgent implements Agent
     }
 
     /**
+     * Makes a session's next read the one asked for, unless the session is unknown, the request malformed
+     * ({@code count} -1) or a read of the session's is still in flight (one at a time): those are dropped.
+     *
+     * @return the session, its read begun (entries to be filled in), or {@code null}.
+     */
+    private DataSession beginRead(final long sessionId, final long correlationId, final int count, final boolean keyed)
+    {
+        final DataSession session = sessions.get(sessionId);
+        if (session == null || count < 0 || session.readCorrelationId >= 0)
+        {
+            return null;
+        }
+        session.readCorrelationId = correlationId;
+        session.readKeyed = keyed;
+        session.readCount = count;
+        session.readEntry = -1;
+        return session;
+    }
+
+    /**
      * Starts a read by key: each key's block and generation from the index now (a miss is settled NOT_FOUND); its
      * length and checksum are read from the block table under the read protocol when its turn comes.
      */
     private void startKeyedRead(
         final DirectBuffer buffer, final int offset, final int length, final long sessionId, final long correlationId)
     {
-        final DataSession session = sessions.get(sessionId);
         final int count = DataDecoder.readKeysCount(buffer, offset, length);
-        if (session == null || count < 0 || session.readCorrelationId >= 0)
+        final DataSession session = beginRead(sessionId, correlationId, count, true);
+        if (session == null)
         {
             return;
         }
         // An admin session (namespace 0) has no blocks: every key misses.
         final long blockSizeBytes = session.namespaceId < 1 || session.namespaceId > geometry.maxNamespaces() ? 0 :
             NamespaceTableDescriptor.blockSizeBytes(region, geometry.namespaceEntryOffset(session.namespaceId));
-        session.readCorrelationId = correlationId;
-        session.readKeyed = true;
-        session.readCount = count;
-        session.readEntry = -1;
         for (int i = 0; i < count; i++)
         {
             DataDecoder.readKey(buffer, offset, i, key, 0);
