@@ -52,7 +52,7 @@ public final class KvNamespace
         this.blockSizeBytes = blockSizeBytes;
         this.cache = new LocationCache((int)Math.min(context.locationCacheEntries(), geometry.blockTableEntries()));
         this.locator = region == null ? null :
-            new Locator(region, geometry, control.session().namespaceId(), cache, control);
+            new Locator(region, geometry, control.session().namespaceId(), blockSizeBytes, cache, control);
         this.remote = new RemotePath(control, transport, cache, context.verifyChecksums());
         this.grants = new GrantStock(control, blockSizeBytes, System::nanoTime);
         this.puts = new PutPath(control, new LeasedWriter(control, transport, pool.checksums(), System::nanoTime),

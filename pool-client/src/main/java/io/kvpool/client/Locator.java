@@ -4,6 +4,7 @@ import io.kvpool.client.internal.LocationCache;
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.BlockProtocol;
 import io.kvpool.protocol.BlockTableDescriptor;
+import io.kvpool.protocol.KeyDirectory;
 import io.kvpool.protocol.RegionGeometry;
 import io.kvpool.protocol.Status;
 import io.kvpool.protocol.SuperblockDescriptor;
@@ -12,34 +13,41 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Where a namespace's keys are, for the load/store path: a remembered location checked against the shared block
- * table (no request), else one LOOKUP for every key not remembered. A remembered hit is recorded in the block's
- * access tick, since the manager never saw it. Thread-safe (the cache is; the region is read and the tick written
- * with plain accesses, as region-format.md allows for hints).
+ * table, else the region's key directory (the manager's hint of the key's block, checked the same way), else one
+ * LOOKUP for every key found neither way. A hit without a LOOKUP is recorded in the block's access tick, since the
+ * manager never saw it. Thread-safe (the cache is; the region is read and the tick written with plain accesses, as
+ * region-format.md allows for hints).
  */
 final class Locator
 {
     private final MemorySegment region;
     private final RegionGeometry geometry;
     private final int namespaceId;
+    private final long blockSizeBytes;
     private final LocationCache cache;
     private final ManagerClient control;
+    /** {@code null} where the region keeps none (format before 1.2, or no room). */
+    private final KeyDirectory directory;
 
     /**
      * @param region      the mapped region.
      * @param geometry    its layout.
-     * @param namespaceId the namespace whose blocks a remembered location must name.
-     * @param cache       the namespace handle's remembered locations.
-     * @param control     the handle's manager session, for LOOKUPs.
+     * @param namespaceId    the namespace whose blocks a remembered location must name.
+     * @param blockSizeBytes the namespace's block size.
+     * @param cache          the namespace handle's remembered locations.
+     * @param control        the handle's manager session, for LOOKUPs.
      */
     Locator(
-        final MemorySegment region, final RegionGeometry geometry, final int namespaceId, final LocationCache cache,
-        final ManagerClient control)
+        final MemorySegment region, final RegionGeometry geometry, final int namespaceId, final long blockSizeBytes,
+        final LocationCache cache, final ManagerClient control)
     {
         this.region = region;
         this.geometry = geometry;
         this.namespaceId = namespaceId;
+        this.blockSizeBytes = blockSizeBytes;
         this.cache = cache;
         this.control = control;
+        this.directory = KeyDirectory.attach(region, geometry);
     }
 
     /**
@@ -80,31 +88,35 @@ final class Locator
     }
 
     /**
-     * @return the cached location of key {@code i} if the block table still says it is that key's sealed block (a
-     *         cheap check before any copy; the transfer validates the copy itself).
+     * @return key {@code i}'s location if the block table says it is that key's sealed block, found without a
+     *         request: remembered, else through the key directory (then remembered). A cheap check before any copy;
+     *         the transfer validates the copy itself.
      */
     LocationCache.Location validLocation(final BlockKeys keys, final int i)
     {
-        final LocationCache.Location location = cache.get(keys.packed(), i * BlockKeys.KEY_BYTES);
-        if (location == null)
+        final int keyOffset = i * BlockKeys.KEY_BYTES;
+        final LocationCache.Location location = cache.get(keys.packed(), keyOffset);
+        if (location != null)
+        {
+            final long entry = geometry.blockEntryOffset(location.blockIndex());
+            if (BlockProtocol.beginRead(region, entry, location.generation()) != -1 &&
+                BlockTableDescriptor.namespaceId(region, entry) == namespaceId &&
+                BlockTableDescriptor.hasKey(region, entry, MemorySegment.ofArray(keys.packed()), keyOffset))
+            {
+                return location;
+            }
+            cache.remove(keys.packed(), keyOffset);
+        }
+        final KeyDirectory.Hit hit =
+            directory == null ? null : directory.find(namespaceId, MemorySegment.ofArray(keys.packed()), keyOffset);
+        if (hit == null)
         {
             return null;
         }
-        final long entry = geometry.blockEntryOffset(location.blockIndex());
-        if (BlockProtocol.beginRead(region, entry, location.generation()) == -1 ||
-            BlockTableDescriptor.namespaceId(region, entry) != namespaceId || !sameKey(keys, i, entry))
-        {
-            cache.remove(keys.packed(), i * BlockKeys.KEY_BYTES);
-            return null;
-        }
-        return location;
-    }
-
-    private boolean sameKey(final BlockKeys keys, final int i, final long entry)
-    {
-        return MemorySegment.mismatch(region, entry + BlockTableDescriptor.KEY_OFFSET,
-            entry + BlockTableDescriptor.KEY_OFFSET + BlockKeys.KEY_BYTES, MemorySegment.ofArray(keys.packed()),
-            (long)i * BlockKeys.KEY_BYTES, (long)(i + 1) * BlockKeys.KEY_BYTES) == -1;
+        final LocationCache.Location found = new LocationCache.Location(hit.blockIndex(), hit.generation(),
+            geometry.blockDataOffset(hit.blockIndex(), blockSizeBytes), hit.payloadLengthBytes(), hit.checksum());
+        cache.put(keys.packed(), keyOffset, found);
+        return found;
     }
 
     /**

@@ -7,6 +7,7 @@ import io.kvpool.manager.internal.NamespaceState;
 import io.kvpool.manager.internal.Recovery;
 import io.kvpool.protocol.BlockTableDescriptor;
 import io.kvpool.protocol.ErrorCode;
+import io.kvpool.protocol.KeyDirectory;
 import io.kvpool.protocol.PoolException;
 import io.kvpool.protocol.RegionGeometry;
 import io.kvpool.protocol.SuperblockDescriptor;
@@ -98,6 +99,7 @@ final class PoolCoreLoader
                 allocator.attachSlab(slab, slabOwners[slab]);
             }
             allocator.tick(Math.max(allocator.tick(), SuperblockDescriptor.accessTick(segment)));
+            rebuildDirectory(segment, geometry);
 
             final RecoveryReport report = new RecoveryReport(format, clean, epoch, recovery.sealedBlocks,
                 recovery.reclaimedWritingBlocks, recovery.clearedPins, recovery.restoredIndexEntries,
@@ -124,7 +126,8 @@ final class PoolCoreLoader
 
     /**
      * 1.0 -> 1.1: the block entry's 64-bit access tick became a 32-bit tick and the writer intent word. Clients of
-     * 1.0 never wrote intents, so none is held: the high halves of the old ticks are cleared.
+     * 1.0 never wrote intents, so none is held: the high halves of the old ticks are cleared. The new minor version
+     * is stored by {@link #rebuildDirectory}, later in the same attach.
      */
     private static void upgradeToWriterIntents(final MemorySegment segment, final RegionGeometry geometry)
     {
@@ -133,9 +136,25 @@ final class PoolCoreLoader
             segment.set(ValueLayout.JAVA_INT,
                 geometry.blockEntryOffset(block) + BlockTableDescriptor.WRITER_INTENT_OFFSET, 0);
         }
-        SuperblockDescriptor.upgradeMinorVersion(segment);
-        LOG.log(System.Logger.Level.INFO, "upgraded the region's format to " + SuperblockDescriptor.MAJOR_VERSION +
-            "." + SuperblockDescriptor.MINOR_VERSION + " (writer intents in the block table)");
+        LOG.log(System.Logger.Level.INFO, "upgrading the region's format 1.0: writer intents in the block table");
+    }
+
+    /**
+     * Fills the key directory from the block table, whatever it held (a manager of format 1.1 attached since
+     * would not have kept it), then marks the region 1.2 so that clients read it.
+     */
+    private static void rebuildDirectory(final MemorySegment segment, final RegionGeometry geometry)
+    {
+        final KeyDirectory directory = KeyDirectory.of(segment, geometry);
+        final long entered = directory == null ? 0 : directory.rebuild();
+        if (SuperblockDescriptor.minorVersion(segment) < SuperblockDescriptor.MINOR_VERSION)
+        {
+            SuperblockDescriptor.upgradeMinorVersion(segment);
+            LOG.log(System.Logger.Level.INFO, "upgraded the region's format to " + SuperblockDescriptor.MAJOR_VERSION +
+                "." + SuperblockDescriptor.MINOR_VERSION + " (key directory)");
+        }
+        LOG.log(System.Logger.Level.DEBUG, directory == null ? "no key directory: the region's tail is too short" :
+            "key directory: " + directory.buckets() + " buckets, " + entered + " sealed blocks entered");
     }
 
     /**

@@ -8,6 +8,7 @@ import io.kvpool.manager.internal.NamespaceState;
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.BlockTableDescriptor;
 import io.kvpool.protocol.Checksums;
+import io.kvpool.protocol.KeyDirectory;
 import io.kvpool.protocol.RegionGeometry;
 import io.kvpool.protocol.Status;
 
@@ -33,6 +34,7 @@ final class WritePath
     private final LeaseTable leases;
     private final LeaseKeeper leaseKeeper;
     private final HeldIntents heldIntents;
+    private final KeyDirectory directory;
     /** Per block, the generation it was granted with (keyless); any other value: not a grant. */
     private final long[] grantedGeneration;
     private final byte[] noKey = new byte[BlockBatch.KEY_BYTES];
@@ -51,6 +53,7 @@ final class WritePath
         this.leases = leases;
         this.leaseKeeper = leaseKeeper;
         this.grantedGeneration = new long[(int)geometry.blockTableEntries()];
+        this.directory = KeyDirectory.of(segment, geometry);
     }
 
     /**
@@ -263,6 +266,10 @@ final class WritePath
         batch.checksum(i, checksum);
         heldIntents.withdraw(block, batch.generation(i));
         allocator.seal(block, length, checksum);
+        if (directory != null)
+        {
+            directory.sealed(block);
+        }
         leases.endReservation(block, -1);
         batch.status(i, Status.OK);
         batch.offset(i, geometry.blockDataOffset(block, namespace.blockSizeBytes()));

@@ -251,6 +251,20 @@ public final class BlockTableDescriptor
     }
 
     /**
+     * @param region      mapped region.
+     * @param entryOffset offset of the block's entry.
+     * @param keys        memory holding a 32-byte key.
+     * @param keyOffset   the key's offset in {@code keys}.
+     * @return whether the entry holds that key (plain loads: check the stamp around it).
+     */
+    public static boolean hasKey(
+        final MemorySegment region, final long entryOffset, final MemorySegment keys, final long keyOffset)
+    {
+        return MemorySegment.mismatch(region, entryOffset + KEY_OFFSET, entryOffset + KEY_OFFSET + KEY_LENGTH,
+            keys, keyOffset, keyOffset + KEY_LENGTH) == -1;
+    }
+
+    /**
      * Writes the fields a writer owns while a block is not published; the manager only.
      *
      * @param region      mapped region.

@@ -52,7 +52,7 @@ public final class SuperblockDescriptor
     /** Incompatible changes increment it; a different major version is refused on attach. */
     public static final int MAJOR_VERSION = 1;
     /** Compatible additions increment it; any minor version is accepted. */
-    public static final int MINOR_VERSION = 1;
+    public static final int MINOR_VERSION = 2;
     /** The superblock occupies one 4 KiB page. */
     public static final int LENGTH_BYTES = 4096;
 
@@ -341,6 +341,8 @@ public final class SuperblockDescriptor
     public static void upgradeMinorVersion(final MemorySegment region)
     {
         region.set(U32, MINOR_VERSION_OFFSET, MINOR_VERSION);
+        // The minor version is among the bytes the geometry checksum covers.
+        region.set(U32, GEOMETRY_CHECKSUM_OFFSET, geometryChecksum(region));
     }
 
     static int geometryChecksum(final MemorySegment region)
