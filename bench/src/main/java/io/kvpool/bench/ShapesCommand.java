@@ -46,9 +46,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * {@code ./kvpool bench shapes}: the client's data paths in every shape an engine uses them, beside a plain copy of
  * the same bytes, in one run: mapped (load/store on the region, control over IPC) and network (Aeron UDP on
- * loopback); first gets (the handle remembers no locations, so every get asks the manager) and repeat gets (the
- * locations remembered, checked against the shared block table); puts of new keys; batches of 1 and 32 keys;
- * 1 and 4 threads sharing one handle. Every get is checked (each block's first and last 8 bytes per get, every
+ * loopback); first gets (the handle remembers no locations: a mapped get finds its block in the region's key
+ * directory, a network get asks the manager) and repeat gets (the locations remembered, checked against the shared
+ * block table); puts of new keys; batches of 1 and 32 keys; 1 and 4 threads sharing one handle. Every get is checked (each block's first and last 8 bytes per get, every
  * byte of the last batch at the end).
  */
 @Command(
@@ -58,7 +58,8 @@ import java.util.concurrent.atomic.AtomicLong;
     description = "Get (first, repeat) and put throughput of the mapped and network paths, by block size, batch " +
         "and threads sharing one handle, beside a plain copy of the same bytes, with a manager in this process " +
         "(region in /dev/shm, UDP on 127.0.0.1). First gets come from a handle that remembers no locations " +
-        "(every get asks the manager); repeat gets from one that does.")
+        "(mapped: found in the region's key directory; network: asked of the manager); repeat gets from one " +
+        "that does.")
 final class ShapesCommand implements Callable<Integer>
 {
     private static final long SLAB_BYTES = 64L << 20;

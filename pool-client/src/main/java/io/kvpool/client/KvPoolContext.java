@@ -115,7 +115,8 @@ public final class KvPoolContext
     /**
      * @param entries how many blocks' locations each namespace handle remembers (default 1,048,576, at most one
      *                per block of the region): a get of a remembered key checks the shared block table and asks the
-     *                manager nothing. 0 remembers none: every get asks the manager (a first get each time).
+     *                manager nothing. 0 remembers none: every get is a first get (its block found in the region's
+     *                key directory, else asked of the manager; over the network, always asked).
      * @return this.
      */
     public KvPoolContext locationCacheEntries(final int entries)

@@ -153,7 +153,7 @@ final class PoolCoreLoader
             LOG.log(System.Logger.Level.INFO, "upgraded the region's format to " + SuperblockDescriptor.MAJOR_VERSION +
                 "." + SuperblockDescriptor.MINOR_VERSION + " (key directory)");
         }
-        LOG.log(System.Logger.Level.DEBUG, directory == null ? "no key directory: the region's tail is too short" :
+        LOG.log(System.Logger.Level.INFO, directory == null ? "no key directory: the region's tail is too short" :
             "key directory: " + directory.buckets() + " buckets, " + entered + " sealed blocks entered");
     }
 
