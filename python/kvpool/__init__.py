@@ -188,8 +188,8 @@ class Pool:
 class Namespace:
     """One namespace (a model's KV layout) of the pool: batch exists, contains, get, put and remove on 32-byte keys.
 
-    Repeat hits are served from locations cached here and validated against the shared block table, with no
-    request to the manager."""
+    Repeat hits are served from locations cached here and validated against the shared block table, first hits
+    from the region's key directory (checked the same way), with no request to the manager."""
 
     def __init__(self, pool: Pool, control: ControlConnection, region: Region):
         self._pool = pool
@@ -204,12 +204,16 @@ class Namespace:
     # -- probes ------------------------------------------------------------------------------------------------------
 
     def exists(self, keys: Sequence[bytes]) -> int:
-        """How many leading keys the pool holds (touches nothing)."""
+        """How many leading keys the pool holds (touches nothing). Keys the region's key directory names are counted
+        without a request; the manager is asked about the rest."""
         keys = _check_keys(keys)
-        if not keys:
-            return 0
-        answer = self._control.request(lambda c, s: _wire.encode_keys(_wire.LONGEST_PREFIX, c, s, keys), True)
-        return _wire.decode_batch_response(answer)[0]
+        found = self._region.find(self._namespace_id, keys)
+        held = next((i for i, location in enumerate(found) if location is None), len(keys))
+        if held == len(keys):
+            return held
+        rest = keys[held:]
+        answer = self._control.request(lambda c, s: _wire.encode_keys(_wire.LONGEST_PREFIX, c, s, rest), True)
+        return held + _wire.decode_batch_response(answer)[0]
 
     def contains(self, keys: Sequence[bytes]) -> list[bool]:
         """Per key whether the pool holds it (touches nothing)."""
@@ -369,14 +373,22 @@ class Namespace:
         return statuses
 
     def _lookup(self, keys: list[bytes]) -> list[Optional[tuple[int, int, int, int]]]:
-        """One LOOKUP; the locations found are cached."""
-        answer = self._control.request(lambda c, s: _wire.encode_keys(_wire.LOOKUP, c, s, keys), True)
-        locations: list[Optional[tuple]] = []
-        for key, entry in zip(keys, _wire.decode_batch_response(answer)[1]):
-            location = (entry.block, entry.generation, entry.offset, entry.length) if entry.status == _wire.OK else None
-            locations.append(location)
-            if location is not None:
-                with self._locations_lock:
+        """Locations from the region's key directory, and one LOOKUP for the keys it does not name; the locations
+        found are cached."""
+        geometry = self._region.geometry
+        locations: list[Optional[tuple]] = [
+            None if hit is None else (hit[0], hit[1], geometry.block_data_offset(hit[0], self.block_bytes), hit[2])
+            for hit in self._region.find(self._namespace_id, keys)]
+        asked = [i for i, location in enumerate(locations) if location is None]
+        if asked:
+            missing = [keys[i] for i in asked]
+            answer = self._control.request(lambda c, s: _wire.encode_keys(_wire.LOOKUP, c, s, missing), True)
+            for i, entry in zip(asked, _wire.decode_batch_response(answer)[1]):
+                if entry.status == _wire.OK:
+                    locations[i] = (entry.block, entry.generation, entry.offset, entry.length)
+        with self._locations_lock:
+            for key, location in zip(keys, locations):
+                if location is not None:
                     self._locations[key] = location
         return locations
 

@@ -22,13 +22,17 @@ import platform
 import struct
 import uuid
 
+from typing import Optional, Sequence
+
 import numpy as np
 
 from ._wire import ENTRY_BYTES, Geometry
 
 MAGIC = 0x47524C4F4F50564B
 MAJOR_VERSION = 1
+DIRECTORY_SINCE_MINOR = 2  # region-format.md §9: regions of format 1.2 keep a key directory in their tail
 FREE, WRITING, SEALED = 0, 1, 2
+NAMESPACE_ID_OFFSET = 8
 CHECKSUM_OFFSET = 16
 LAST_ACCESS_TICK_OFFSET = 24
 WRITER_INTENT_OFFSET = 28
@@ -56,6 +60,39 @@ _FETCH_ADD = _atomic_add()
 
 def stamp(generation: int, state: int) -> int:
     return (generation << 8) | state
+
+
+def directory_layout(geometry: Geometry) -> tuple[int, int]:
+    """Where a region of this geometry keeps its key directory and how many 64-byte buckets (region-format.md §9);
+    0 buckets: none."""
+    entries = geometry.slab_count * geometry.max_blocks_per_slab
+    offset = -(-(geometry.data_offset + geometry.slab_count * geometry.slab_size) // 4096) * 4096
+    if entries > 0xFFFFFFFF:
+        return offset, 0
+    buckets = 1 << (max(64, -(-entries // 8)) - 1).bit_length()
+    room = max(0, (geometry.region_length - offset) // 64)
+    while buckets > room:
+        buckets >>= 1
+    return offset, buckets if buckets >= 64 else 0
+
+
+_FMIX = (np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53))
+_SHIFT = np.uint64(33)
+
+
+def directory_hash(namespace_id: int, keys: Sequence[bytes]) -> np.ndarray:
+    """The key directory's hash of each key (region-format.md §9), all keys at once: h = namespace id, then per
+    little-endian 64-bit word of the key h = fmix64(h ^ word)."""
+    words = np.frombuffer(b"".join(keys), dtype="<u8").reshape(len(keys), 4)
+    h = np.full(len(keys), namespace_id, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for w in range(4):
+            h ^= words[:, w]
+            for multiplier in _FMIX:
+                h ^= h >> _SHIFT
+                h *= multiplier
+            h ^= h >> _SHIFT
+    return h
 
 
 class Region:
@@ -92,6 +129,7 @@ class Region:
         # several times cheaper than numpy's vector operations, whose fixed cost per call dominates at that size.
         self._u64 = memoryview(self._map).cast("Q")
         self._u32 = memoryview(self._map).cast("I")
+        self._directory = None
         self._base = ctypes.addressof(ctypes.c_char.from_buffer(self._map))
         magic, major = struct.unpack_from("<QI", self._map, 0)
         msb, lsb = struct.unpack_from("<QQ", self._map, 16)
@@ -104,13 +142,18 @@ class Region:
             self.close()
             raise RegionError(f"{path} is region {found}, not the manager's {region_uuid}: pass region=PATH where "
                               f"this host sees the manager's region")
+        (minor,) = struct.unpack_from("<I", self._map, 12)
+        offset, buckets = directory_layout(geometry)
+        # Buckets of eight slots, loaded a batch's buckets at once; None where the region keeps no directory.
+        self._directory = None if minor < DIRECTORY_SINCE_MINOR or buckets == 0 else np.frombuffer(
+            self._map, dtype="<u8", count=buckets * 8, offset=offset).reshape(buckets, 8)
 
     def close(self):
         # Views keep the mapping alive; drop them before closing it.
         for view in (self._u64, self._u32):
             if view is not None:
                 view.release()
-        self.bytes = self._u64 = self._u32 = None
+        self.bytes = self._u64 = self._u32 = self._directory = None
         try:
             self._map.close()
         except BufferError:
@@ -125,6 +168,41 @@ class Region:
     def _add_intent(self, block: int, delta: int) -> int:
         address = self._base + self.geometry.block_entry_offset(block) + WRITER_INTENT_OFFSET
         return _FETCH_ADD(address, delta & 0xFFFFFFFF, _SEQ_CST)
+
+    # -- the key directory -------------------------------------------------------------------------------------------
+
+    def find(self, namespace_id: int, keys: Sequence[bytes]) -> list[Optional[tuple[int, int, int, int]]]:
+        """Each key's sealed block as the region's key directory names it (region-format.md §9): per key (block,
+        generation, length, checksum), or None (not there, or no directory: ask the manager). A slot is only a hint:
+        the block counts only if its entry is SEALED in this namespace with this key, read between two equal stamps
+        with no writer intent held."""
+        found: list[Optional[tuple[int, int, int, int]]] = [None] * len(keys)
+        directory = self._directory
+        if directory is None or not keys:
+            return found
+        hashes = directory_hash(namespace_id, keys)
+        slots = directory[(hashes & np.uint64(len(directory) - 1)).astype(np.int64)]
+        tags = (hashes >> np.uint64(32)) | np.uint64(1)
+        matches = (slots >> np.uint64(32)) == tags[:, None]
+        words, halves = self._u64, self._u32
+        entries = self.geometry.slab_count * self.geometry.max_blocks_per_slab
+        table = self.geometry.block_table_offset
+        for i in np.flatnonzero(matches.any(axis=1)).tolist():
+            for block in (slots[i][matches[i]] & np.uint64(0xFFFFFFFF)).tolist():
+                if block >= entries:
+                    continue
+                entry = table + block * ENTRY_BYTES
+                before = words[entry >> 3]
+                if (before & 0xFF != SEALED or halves[(entry + NAMESPACE_ID_OFFSET) >> 2] != namespace_id
+                        or self._map[entry + 32:entry + 64] != keys[i]):
+                    continue
+                length = halves[(entry + 12) >> 2]
+                checksum = halves[(entry + CHECKSUM_OFFSET) >> 2]
+                # x86-64 keeps these loads after the ones above (the load-load fence of the read protocol).
+                if halves[(entry + WRITER_INTENT_OFFSET) >> 2] == 0 and words[entry >> 3] == before:
+                    found[i] = (block, before >> 8, length, checksum)
+                    break
+        return found
 
     # -- the read protocol -------------------------------------------------------------------------------------------
 

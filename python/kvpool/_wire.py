@@ -151,6 +151,11 @@ class Geometry:
     def block_entry_offset(self, block: int) -> int:
         return self.block_table_offset + block * ENTRY_BYTES
 
+    def block_data_offset(self, block: int, block_bytes: int) -> int:
+        """Where a block of a namespace of ``block_bytes`` blocks begins (region-format.md §6)."""
+        slab, slot = divmod(block, self.max_blocks_per_slab)
+        return self.data_offset + slab * self.slab_size + slot * block_bytes
+
 
 @dataclass(frozen=True)
 class Session:

@@ -26,9 +26,13 @@ def kvpool_command() -> list[str]:
 
 
 class Manager:
-    def __init__(self, directory: Path, extra: list[str]):
+    """size: the region's; the default is a mebibyte past its 2 MiB slabs, so that its tail holds the key directory
+    (region-format.md §9) that clients find keys through."""
+
+    def __init__(self, directory: Path, extra: list[str], size: str = "97m"):
         self.directory = directory
         self.extra = extra
+        self.size = size
         self.process = None
         self.log = directory / "manager.log"
 
@@ -41,7 +45,7 @@ class Manager:
         return str(self.directory / "aeron")
 
     def start(self):
-        command = [*kvpool_command(), "manager", "--region-file", str(self.directory / "region"), "--size", "96m",
+        command = [*kvpool_command(), "manager", "--region-file", str(self.directory / "region"), "--size", self.size,
                    "--slab-size", "2m", "--min-block-size", "16k", "--embedded-aeron-dir", self.aeron_dir,
                    "--metrics-port", "-1", "--admin-token", "admin", "--no-prefault", *self.extra]
         with open(self.log, "ab") as log:

@@ -359,3 +359,61 @@ def test_hits_served_from_cached_locations_are_seen_by_eviction(pool):
     before = int(region._u32[tick_offset])
     assert ns.get(keys, out) == [True], "a repeat hit, from the cached location: no request to the manager"
     assert int(region._u32[tick_offset]) > before, "the hit is recorded in the block table's access tick"
+
+
+def test_first_gets_find_blocks_through_the_key_directory(manager, pool, monkeypatch):
+    """Keys another client put are found by a fresh namespace handle in the region's key directory: every byte
+    right, and a LOOKUP (or LONGEST_PREFIX) sent only for keys the directory does not name — absent, removed."""
+    writer = pool.namespace("py", BLOCK, "py-token")
+    keys = kvpool.chain_keys(range(60_000, 60_000 + 16 * 12), 16)
+    pages = [payload(300 + i, BLOCK - 64 * i) for i in range(12)]
+    assert writer.put(keys[:10], pages[:10]) == [kvpool.STORED] * 10
+    assert writer.remove(keys[3:4]) == [True]
+    with kvpool.connect(manager.control) as other:
+        reader = other.namespace("py", BLOCK, "py-token")
+        assert reader._region._directory is not None, "the test manager's region keeps a directory"
+        sent = []
+        request = reader._control.request
+
+        def counting(encode, *args):
+            frame = encode(0, 0)
+            sent.append((_wire.decode_header(frame)[0], struct.unpack_from("<I", frame, _wire.HEADER_LENGTH)[0]))
+            return request(encode, *args)
+
+        monkeypatch.setattr(reader._control, "request", counting)
+        out = [np.zeros(BLOCK, dtype=np.uint8) for _ in keys]
+        assert reader.get(keys, out) == [i < 10 and i != 3 for i in range(12)]
+        for i in (0, 1, 2, 4, 5, 6, 7, 8, 9):
+            assert np.array_equal(out[i][:BLOCK - 64 * i], pages[i]), f"key {i}"
+        assert sent == [(_wire.LOOKUP, 3)], "only keys 3, 10 and 11 were asked about"
+        sent.clear()
+        assert reader.exists(keys) == 3
+        assert reader.exists(keys[:3]) == 3
+        assert sent == [(_wire.LONGEST_PREFIX, 9)], "from key 3 on; keys 0-2 were counted without a request"
+
+
+def test_a_region_without_a_directory_asks_the_manager(launcher):
+    """A region whose slabs fill it to the last byte keeps no key directory: gets and probes ask the manager."""
+    from conftest import Manager
+    import shutil
+    import tempfile
+    directory = Path(tempfile.mkdtemp(prefix="kvpool-py-", dir="/dev/shm"))
+    manager = Manager(directory, [], size="96m")
+    try:
+        manager.start()
+        with kvpool.connect(manager.control) as pool:
+            pool.create_namespace("py", BLOCK, "py-token", admin_token="admin")
+            ns = pool.namespace("py", BLOCK, "py-token")
+            assert ns._region._directory is None
+            keys = kvpool.chain_keys(range(16 * 3), 16)
+            assert ns.put(keys[:2], [payload(1, BLOCK), payload(2, BLOCK)]) == [kvpool.STORED] * 2
+        with kvpool.connect(manager.control) as pool:
+            ns = pool.namespace("py", BLOCK, "py-token")
+            out = [np.zeros(BLOCK, dtype=np.uint8) for _ in keys]
+            assert ns.get(keys, out) == [True, True, False]
+            assert np.array_equal(out[1], payload(2, BLOCK))
+            assert ns.exists(keys) == 2
+    finally:
+        manager.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+
