@@ -15,6 +15,7 @@ import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.ByteSizes;
 import io.kvpool.protocol.FileTrees;
 import io.kvpool.protocol.Payloads;
+import io.kvpool.protocol.wire.HelloOkEncoder;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -102,6 +103,12 @@ final class ShapesCommand implements Callable<Integer>
     private String managerIdle;
     private AeronIdle managerIdleMode;
 
+    @Option(names = "--data-lanes", defaultValue = "1", paramLabel = "N",
+        description = "UDP data lanes the manager serves (ManagerContext.dataLanes; network clients split every " +
+            "transfer across them, each lane with its own media drivers): 1 (the default) to " +
+            (HelloOkEncoder.MAX_LANES + 1) + ". For hosts with cores to spare.")
+    private int dataLanes;
+
     @Option(names = "--seconds", defaultValue = "2", paramLabel = "N",
         description = "Measured seconds per row, after half a second of warm-up (a second and a half on a " +
             "handle's first row; default: ${DEFAULT-VALUE}).")
@@ -131,6 +138,11 @@ final class ShapesCommand implements Callable<Integer>
             }
         }
         managerIdleMode = Options.parsed("--manager-idle", managerIdle, AeronIdle::parse);
+        if (dataLanes < 1 || dataLanes > HelloOkEncoder.MAX_LANES + 1)
+        {
+            throw new IllegalArgumentException("--data-lanes=" + dataLanes + ": expected 1 to " +
+                (HelloOkEncoder.MAX_LANES + 1));
+        }
         for (final String path : paths)
         {
             if (!path.equals("mapped") && !path.equals("network"))
@@ -156,9 +168,9 @@ final class ShapesCommand implements Callable<Integer>
         final Path directory = Files.createTempDirectory(Path.of("/dev/shm"), "kvpool-shapes-");
         try (Setup setup = new Setup(directory, blockSizes))
         {
-            out.printf("kvpool bench shapes: %d cores, manager in this process (region %s in %s, idle %s), %s s a " +
-                "row%n", Runtime.getRuntime().availableProcessors(), ByteSizes.format(setup.regionBytes), directory,
-                managerIdleMode.text(), seconds);
+            out.printf("kvpool bench shapes: %d cores, manager in this process (region %s in %s, idle %s, %d data " +
+                "lane%s), %s s a row%n", Runtime.getRuntime().availableProcessors(), ByteSizes.format(setup.regionBytes),
+                directory, managerIdleMode.text(), dataLanes, dataLanes == 1 ? "" : "s", seconds);
             out.printf("%-8s %-6s %5s %7s %-10s %10s %9s %10s %10s %9s %9s%n", "path", "size", "batch", "threads",
                 "op", "blocks/s", "GB/s", "p50 us", "p99 us", "vs copy", "vs cold");
             for (final String path : paths)
@@ -441,7 +453,7 @@ final class ShapesCommand implements Callable<Integer>
                     .regionFile(directory.resolve("region")).regionSizeBytes(regionBytes).slabSizeBytes(SLAB_BYTES)
                     .minBlockSizeBytes(4096))
                 .embeddedAeronDir(directory.resolve("aeron")).endpoint("127.0.0.1:0").metricsPort(-1)
-                .idle(managerIdleMode));
+                .idle(managerIdleMode).dataLanes(dataLanes));
             try (ManagerClient admin = ManagerClient.connect(new ManagerClientContext().aeronDir(manager.aeronDir())
                 .connectTimeout(Duration.ofSeconds(20))))
             {

@@ -25,9 +25,9 @@ class ShapesCommandTest
         final CommandLine command = new CommandLine(new ShapesCommand()).setOut(new PrintWriter(out))
             .setErr(new PrintWriter(err));
         assertEquals(0, command.execute("--paths", "mapped,network", "--sizes", "64k", "--batches", "1,4",
-            "--threads", "2", "--seconds", "0.2", "--checksum-threads", "0,1", "--manager-idle", "yield"),
-            err.toString());
-        assertTrue(out.toString().contains("idle yield"), out.toString());
+            "--threads", "2", "--seconds", "0.2", "--checksum-threads", "0,1", "--manager-idle", "yield",
+            "--data-lanes", "2"), err.toString());
+        assertTrue(out.toString().contains("idle yield, 2 data lanes"), out.toString());
         final List<String[]> rows = Arrays.stream(out.toString().split("\n"))
             .filter(line -> line.startsWith("mapped") || line.startsWith("network"))
             .map(line -> line.trim().split("\\s+")).toList();
@@ -59,6 +59,8 @@ class ShapesCommandTest
         assertRefused("--threads=0: expected 1 to 256", "--threads", "1,0");
         assertRefused("--seconds=0.0: expected more than 0", "--seconds", "0");
         assertRefused("--manager-idle=nap: expected backoff, spin or yield", "--manager-idle", "nap");
+        assertRefused("--data-lanes=0: expected 1 to 17", "--data-lanes", "0");
+        assertRefused("--data-lanes=18: expected 1 to 17", "--data-lanes", "18");
         assertRefused("--sizes=100: expected a multiple of 64 bytes from 4k to 64m", "--sizes", "100");
         assertRefused("--sizes=lots: size='lots' is not a size", "--sizes", "lots");
     }
