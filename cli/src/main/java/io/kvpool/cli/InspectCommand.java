@@ -2,6 +2,7 @@ package io.kvpool.cli;
 
 import io.kvpool.protocol.BlockTableDescriptor;
 import io.kvpool.protocol.ByteSizes;
+import io.kvpool.protocol.KeyDirectory;
 import io.kvpool.protocol.NamespaceTableDescriptor;
 import io.kvpool.protocol.RegionGeometry;
 import io.kvpool.protocol.SlabTableDescriptor;
@@ -60,6 +61,11 @@ final class InspectCommand implements Callable<Integer>
                 geometry.slabCount(), ByteSizes.format(geometry.slabSizeBytes()),
                 ByteSizes.format(geometry.minBlockSizeBytes()), geometry.maxBlocksPerSlab(),
                 ByteSizes.format(geometry.dataOffset()));
+            final KeyDirectory directory = KeyDirectory.attach(segment, geometry);
+            out.printf("directory   %s%n", directory == null ? "none (" + (SuperblockDescriptor.minorVersion(segment) <
+                KeyDirectory.SINCE_MINOR_VERSION ? "format before 1.2" : "no room past the slabs") +
+                "): first gets ask the manager" : directory.buckets() + " buckets at " +
+                ByteSizes.format(KeyDirectory.offset(geometry)) + ", " + directory.slotsInUse() + " slots in use");
             int freeSlabs = 0;
             for (int slab = 0; slab < geometry.slabCount(); slab++)
             {

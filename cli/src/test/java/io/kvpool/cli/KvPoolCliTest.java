@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -73,6 +75,18 @@ class KvPoolCliTest
         assertTrue(inspect.out().contains("shut down cleanly"), inspect.out());
         assertTrue(inspect.out().contains("llama-3-8b"), inspect.out());
         assertTrue(inspect.out().contains("mistral-7b"), inspect.out());
+        // 31 slabs of 2 MiB and their tables fill the 64 MiB to the last byte: no tail for a key directory.
+        assertTrue(inspect.out().contains("directory   none (no room past the slabs): first gets ask the manager"),
+            inspect.out());
+
+        final Path spacious = directory.resolve("spacious");
+        assertEquals(0, run("selfcheck", "--region-file", spacious.toString(), "--size", "65m", "--slab-size", "2m",
+            "--block-size", "64k", "--blocks", "100").exitCode());
+        final CommandRun withDirectory = run("inspect", spacious.toString());
+        final Matcher line = Pattern.compile("directory   512 buckets at 64 MiB, (\\d+) slots in use")
+            .matcher(withDirectory.out());
+        assertTrue(line.find(), withDirectory.out());
+        assertTrue(Long.parseLong(line.group(1)) >= 100, "every block the self-check left sealed: " + line.group());
     }
 
     @Test

@@ -141,6 +141,19 @@ public final class KeyDirectory
     }
 
     /**
+     * @return slots that name a block (current or stale: a reader checks them), for inspection.
+     */
+    public long slotsInUse()
+    {
+        long used = 0;
+        for (long at = offset; at < offset + buckets() * BUCKET_BYTES; at += Long.BYTES)
+        {
+            used += (long)SLOT.getAcquire(region, at) != 0 ? 1 : 0;
+        }
+        return used;
+    }
+
+    /**
      * Looks a key up (a reader): every slot of its bucket whose tag matches is checked against the block table.
      *
      * @param namespaceId the reader's namespace.
