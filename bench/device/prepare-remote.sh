@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds what `bench remote` needs on the device machine (16 cores, no Java, no network): a jlink'd Java 25 runtime
-# (the manager runs in the benchmark's JVM, and Chronicle Map compiles code at run time: jdk.compiler), the jars,
+# (the manager runs in the benchmark's JVM, and Chronicle Map compiles code at run time: jdk.compiler; jdk.jfr, so
+# that -XX:StartFlightRecording=filename=$OUT/x.jfr profiles a run there, read back here with `jfr print`), the jars,
 # and Debian's redis-server with the libraries it links (the device runs another distribution), packed into one
 # archive under the 64 MiB a call carries (a machine goes cold 30 s after a call, so two carries do not add up):
 #   run carry=["out/remote.tar.xz"]  command="bash bench/device/run-remote.sh [CONFIG ...]"
@@ -11,7 +12,7 @@ cd "$ROOT"
 JDK="$(./kvpool jdk | cut -d' ' -f1)"
 rm -rf out/remote && mkdir -p out/remote/lib/jars out/remote/lib/redis
 "$JDK/bin/jlink" \
-    --add-modules java.base,java.logging,java.management,jdk.unsupported,java.sql,java.naming,jdk.compiler,jdk.httpserver \
+    --add-modules java.base,java.logging,java.management,jdk.unsupported,java.sql,java.naming,jdk.compiler,jdk.httpserver,jdk.jfr \
     --compress zip-9 --strip-debug --no-header-files --no-man-pages --output out/remote/runtime
 for jar in bench/target/lib/*.jar; do
     case "$(basename "$jar")" in
