@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
+import static io.kvpool.client.ManagerFixture.filled;
 import static io.kvpool.client.ManagerFixture.keys;
 import static io.kvpool.client.ManagerFixture.segments;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -64,11 +65,7 @@ class KeyDirectoryGetsTest
              KvPool writing = KvPool.connect(fixture.poolContext());
              KvPool reading = KvPool.connect(forgetfulContext()))
         {
-            final MemorySegment[] sources = segments(arena, 24, BLOCK_BYTES);
-            for (int i = 0; i < sources.length; i++)
-            {
-                Payloads.fill(sources[i], 500 + i);
-            }
+            final MemorySegment[] sources = filled(arena, 24, BLOCK_BYTES, 500);
             final KvNamespace writer = writing.namespace("directory", BLOCK_BYTES);
             assertEquals(24, writer.put(keys(1, 24), sources).okCount());
             assertEquals(3, writer.remove(keys(5, 3)).okCount(), "keys 5, 6 and 7 go");
@@ -111,11 +108,7 @@ class KeyDirectoryGetsTest
         fixture.createNamespace("directory-restart", BLOCK_BYTES, 0, "");
         try (Arena arena = Arena.ofConfined())
         {
-            final MemorySegment[] sources = segments(arena, 8, BLOCK_BYTES);
-            for (int i = 0; i < sources.length; i++)
-            {
-                Payloads.fill(sources[i], 800 + i);
-            }
+            final MemorySegment[] sources = filled(arena, 8, BLOCK_BYTES, 800);
             try (KvPool writing = KvPool.connect(fixture.poolContext()))
             {
                 assertEquals(8, writing.namespace("directory-restart", BLOCK_BYTES).put(keys(400, 8), sources)

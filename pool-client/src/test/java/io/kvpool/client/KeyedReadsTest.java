@@ -11,6 +11,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
+import static io.kvpool.client.ManagerFixture.filled;
 import static io.kvpool.client.ManagerFixture.keys;
 import static io.kvpool.client.ManagerFixture.segments;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -58,11 +59,7 @@ class KeyedReadsTest
              KvPool local = KvPool.connect(fixture.poolContext());
              KvPool remote = KvPool.connect(remoteContext()))
         {
-            final MemorySegment[] sources = segments(arena, 24, BLOCK_BYTES);
-            for (int i = 0; i < sources.length; i++)
-            {
-                Payloads.fill(sources[i], 700 + i);
-            }
+            final MemorySegment[] sources = filled(arena, 24, BLOCK_BYTES, 700);
             final KvNamespace writer = local.namespace("keyed", BLOCK_BYTES);
             assertEquals(24, writer.put(keys(1, 24), sources).okCount());
             assertEquals(3, writer.remove(keys(5, 3)).okCount(), "keys 5, 6 and 7 go");
@@ -139,11 +136,7 @@ class KeyedReadsTest
         try (Arena arena = Arena.ofConfined();
              KvPool remote = KvPool.connect(remoteContext()))
         {
-            final MemorySegment[] sources = segments(arena, 8, BLOCK_BYTES);
-            for (int i = 0; i < sources.length; i++)
-            {
-                Payloads.fill(sources[i], 900 + i);
-            }
+            final MemorySegment[] sources = filled(arena, 8, BLOCK_BYTES, 900);
             try (KvPool local = KvPool.connect(fixture.poolContext()))
             {
                 assertEquals(8, local.namespace("keyed-restart", BLOCK_BYTES).put(keys(300, 8), sources).okCount());

@@ -170,6 +170,20 @@ final class ManagerFixture implements AutoCloseable
         return segments;
     }
 
+    /**
+     * @return {@code count} segments of {@code bytes}, segment i filled by {@link Payloads#fill} from seed
+     *         {@code firstSeed + i}.
+     */
+    static MemorySegment[] filled(final Arena arena, final int count, final long bytes, final long firstSeed)
+    {
+        final MemorySegment[] segments = segments(arena, count, bytes);
+        for (int i = 0; i < count; i++)
+        {
+            Payloads.fill(segments[i], firstSeed + i);
+        }
+        return segments;
+    }
+
     static BlockKeys keys(final long first, final int count)
     {
         final byte[][] keys = new byte[count][];

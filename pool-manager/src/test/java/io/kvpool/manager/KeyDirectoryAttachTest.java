@@ -48,14 +48,9 @@ class KeyDirectoryAttachTest
     @Test
     void shouldEnterEverySealedBlockAndRebuildTheDirectoryOnAttach() throws IOException
     {
-        final int ns;
-        try (PoolCore pool = PoolCore.open(fixture.context(REGION_BYTES)))
+        final int ns = formatWithKeys1To20();
+        try (PoolCore pool = PoolCore.open(fixture.context(0)))
         {
-            ns = pool.createNamespace("m", BLOCK_BYTES, 0, 4).id();
-            for (long value = 1; value <= 20; value++)
-            {
-                PoolFixture.put(pool, ns, value, 1000 + (int)value);
-            }
             final BlockBatch grant = new BlockBatch();
             grant.addZeroKey();
             assertEquals(1, pool.grant(ns, grant, 0));
@@ -94,15 +89,7 @@ class KeyDirectoryAttachTest
     @Test
     void shouldUpgradeRegionsOfFormats10And11AndAttachThemAgain() throws IOException
     {
-        final int ns;
-        try (PoolCore pool = PoolCore.open(fixture.context(REGION_BYTES)))
-        {
-            ns = pool.createNamespace("m", BLOCK_BYTES, 0, 4).id();
-            for (long value = 1; value <= 20; value++)
-            {
-                PoolFixture.put(pool, ns, value, 1000);
-            }
-        }
+        final int ns = formatWithKeys1To20();
         for (final int minor : new int[] {1, 0})
         {
             try (Arena arena = Arena.ofConfined())
@@ -126,6 +113,24 @@ class KeyDirectoryAttachTest
             {
                 assertEquals(20, pool.stats().indexEntries(), "attached again after the upgrade");
             }
+        }
+    }
+
+    /**
+     * Formats the region, creates a namespace and puts keys 1..20 (key v with 1000 + v bytes).
+     *
+     * @return the namespace's id.
+     */
+    private int formatWithKeys1To20()
+    {
+        try (PoolCore pool = PoolCore.open(fixture.context(REGION_BYTES)))
+        {
+            final int ns = pool.createNamespace("m", BLOCK_BYTES, 0, 4).id();
+            for (long value = 1; value <= 20; value++)
+            {
+                PoolFixture.put(pool, ns, value, 1000 + (int)value);
+            }
+            return ns;
         }
     }
 
