@@ -30,8 +30,8 @@ final class Locator
     private final KeyDirectory directory;
 
     /**
-     * @param region      the mapped region.
-     * @param geometry    its layout.
+     * @param region         the mapped region.
+     * @param geometry       its layout.
      * @param namespaceId    the namespace whose blocks a remembered location must name.
      * @param blockSizeBytes the namespace's block size.
      * @param cache          the namespace handle's remembered locations.

@@ -6,7 +6,7 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
- * The key directory (region-format.md §7, format 1.2): a table in the region's unused tail that says which block
+ * The key directory (region-format.md §9, format 1.2): a table in the region's unused tail that says which block
  * holds a key, so that a load/store client finds a key's block itself — no LOOKUP, no manager thread woken — the
  * first time it reads the key as well as every later time.
  * <p>
