@@ -67,6 +67,12 @@ public final class AeronBlockTransport implements BlockTransport, KeyedReads
     private TransferBatch reading;
     private BlockBatch locating; // the keys of a DATA_READ_KEYS in flight, filled from its DATA_KEYS_DONE
     private TransferBatch inFlight;
+    /** A write begun in steps ({@link #beginWriteInSteps}) whose chunks or end are not all offered yet. */
+    private TransferBatch sending;
+    private long sendId;
+    private int sendEntry;
+    private long sendAt;
+    private long sendDeadlineNs;
     private long deadlineNs;
     private boolean done;
     private int[] statuses = new int[TransferBatch.MAX_ENTRIES];
@@ -187,6 +193,96 @@ public final class AeronBlockTransport implements BlockTransport, KeyedReads
     }
 
     /**
+     * Begins a write whose chunks go out as the publication takes them, {@link #sendSome} offering as many as it can
+     * without waiting; the caller then calls {@link #sendSome} while {@link #sending} and {@link #pollTransfer} until
+     * {@link #inFlight()} is false. For {@link AeronLanesTransport}, which so keeps every lane's window filled at once
+     * instead of filling one lane's (waiting for its receiver) before the next lane's first byte goes out.
+     *
+     * @return as {@link #beginRead}.
+     */
+    boolean beginWriteInSteps(final TransferBatch batch)
+    {
+        return begin(batch, false, id ->
+        {
+            sending = batch;
+            sendId = id;
+            sendEntry = 0;
+            sendAt = 0;
+            sendDeadlineNs = System.nanoTime() + TIMEOUT_NS;
+        });
+    }
+
+    /**
+     * @return whether a write begun in steps has chunks (or its end) not yet offered.
+     */
+    boolean sending()
+    {
+        return sending != null;
+    }
+
+    /**
+     * Offers the next chunks of the write begun in steps, and its end after the last, until the publication pushes
+     * back; the reply's timeout then runs from the end. A publication that takes nothing for the transfer timeout, or
+     * a closed one, fails the transfer (TRANSPORT_FAILED) as {@link #pollTransfer} would.
+     *
+     * @return messages offered (for the caller's idle strategy).
+     */
+    int sendSome()
+    {
+        int offered = 0;
+        try
+        {
+            while (sending != null)
+            {
+                while (sendEntry < sending.size() && sendAt >= sending.length(sendEntry))
+                {
+                    sendEntry++;
+                    sendAt = 0;
+                }
+                final long result;
+                if (sendEntry < sending.size())
+                {
+                    final int length = (int)Math.min(DataEncoder.CHUNK_BYTES, sending.length(sendEntry) - sendAt);
+                    DataEncoder.encodeWriteHeader(request, sendId, openSessionId, sending.blockIndex(sendEntry),
+                        sending.generation(sendEntry), sending.regionOffset(sendEntry) + sendAt, sendEntry, length);
+                    result = publication.offer(request, 0, DataEncoder.WRITE_HEADER_LENGTH,
+                        payload(sending.segment(sendEntry), sendAt, length), 0, length);
+                    if (result >= 0)
+                    {
+                        sendAt += length;
+                    }
+                }
+                else
+                {
+                    result = publication.offer(request, 0,
+                        DataEncoder.encodeWriteEnd(request, sendId, openSessionId, sending.size()));
+                    if (result >= 0)
+                    {
+                        sending = null;
+                        expect(sendId);
+                    }
+                }
+                if (result < 0)
+                {
+                    failIfDead(result, sendDeadlineNs);
+                    subscription.poll(assembler, 4);
+                    return offered;
+                }
+                sendDeadlineNs = System.nanoTime() + TIMEOUT_NS;
+                offered++;
+            }
+            return offered;
+        }
+        catch (final TransferFailed ex)
+        {
+            final TransferBatch failed = inFlight;
+            fail();
+            failed.statusAll(Status.TRANSPORT_FAILED);
+            return offered;
+        }
+    }
+
+    /**
      * Starts one request/response exchange for a batch: connects if needed and sends the request under a fresh
      * correlation id. A lost peer fails the whole batch (TRANSPORT_FAILED) and drops the connection so that the
      * next call starts afresh.
@@ -269,23 +365,29 @@ public final class AeronBlockTransport implements BlockTransport, KeyedReads
     {
         inFlight = null;
         reading = null;
+        sending = null;
         disconnect();
+    }
+
+    /**
+     * @return {@code length} bytes of {@code source} from {@code at}, as Aeron takes them: a view of native memory,
+     *         a copy of heap memory.
+     */
+    private DirectBuffer payload(final MemorySegment source, final long at, final int length)
+    {
+        if (source.isNative())
+        {
+            segmentView.wrap(source.address() + at, length);
+            return segmentView;
+        }
+        final byte[] copy = new byte[length];
+        MemorySegment.copy(source, ValueLayout.JAVA_BYTE, at, copy, 0, length);
+        return new UnsafeBuffer(copy);
     }
 
     private void sendWithPayload(final MemorySegment source, final long at, final int length)
     {
-        final DirectBuffer payload;
-        if (source.isNative())
-        {
-            segmentView.wrap(source.address() + at, length);
-            payload = segmentView;
-        }
-        else
-        {
-            final byte[] copy = new byte[length];
-            MemorySegment.copy(source, ValueLayout.JAVA_BYTE, at, copy, 0, length);
-            payload = new UnsafeBuffer(copy);
-        }
+        final DirectBuffer payload = payload(source, at, length);
         final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
         idle.reset();
         long result;

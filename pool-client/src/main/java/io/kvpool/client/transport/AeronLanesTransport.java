@@ -24,7 +24,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Each transfer starts dealing one lane further on than the one before it in this process, so that transfers with
  * fewer chunks than there are lanes (a 16 KiB block has one) spread over all of them instead of queueing on one.
  * (Dealing a transfer over only a share of the lanes when others are in flight, to save each lane's request, reply
- * and wake-ups, was slower: bench/RESULTS-remote.txt.)
+ * and wake-ups, was slower: bench/RESULTS-remote.txt.) A write's chunks are offered lane after lane as each lane's
+ * publication takes them, so every lane's window fills at once (offering one lane's whole span before the next
+ * lane's first chunk kept 256 KiB puts at one lane's speed: bench/RESULTS-shapes.txt, session 17).
  * Thread-safe: transfers are serialized; the lanes' requests of one transfer are in flight together.
  */
 final class AeronLanesTransport implements BlockTransport
@@ -96,7 +98,7 @@ final class AeronLanesTransport implements BlockTransport
                 }
                 else
                 {
-                    lanes[k].beginWrite(parts[k]);
+                    lanes[k].beginWriteInSteps(parts[k]);
                 }
             }
         }
@@ -108,7 +110,13 @@ final class AeronLanesTransport implements BlockTransport
             int work = 0;
             for (final AeronBlockTransport lane : lanes)
             {
-                if (lane.inFlight())
+                // A write's chunks go out lane by lane as each lane's window takes them: every lane busy at once.
+                if (lane.sending())
+                {
+                    work += lane.sendSome();
+                    pending |= lane.inFlight();
+                }
+                else if (lane.inFlight())
                 {
                     work += lane.pollTransfer();
                     pending |= lane.inFlight();
