@@ -38,19 +38,41 @@ final class LeasedWriter
      */
     static final long REMOTE_SLICE_BYTES = 16L << 20;
 
+    /**
+     * Hosts with at least this many cores checksum a remote put beside its send (the helpers have cores of their
+     * own); smaller ones before it. Measured: 32 x 256 KiB network puts 1.2-1.3x faster beside the send on a
+     * 16-core host, 0.85x on a 2-core one, where the helpers took the cores the sending threads needed
+     * (bench/RESULTS-shapes.txt, session 17).
+     */
+    static final int CORES_TO_CHECKSUM_BESIDE_SENDS = 8;
+
     private final ManagerClient control;
     private final BlockTransport transport;
     private final SourceChecksums checksums;
     private final LongSupplier nanoClock;
+    private final boolean checksumBesideSends;
 
     LeasedWriter(
         final ManagerClient control, final BlockTransport transport, final SourceChecksums checksums,
         final LongSupplier nanoClock)
     {
+        this(control, transport, checksums, nanoClock,
+            Runtime.getRuntime().availableProcessors() >= CORES_TO_CHECKSUM_BESIDE_SENDS);
+    }
+
+    /**
+     * @param checksumBesideSends whether a remote put's slices go out before their checksums (the helpers then
+     *                            work beside the send), rather than after them.
+     */
+    LeasedWriter(
+        final ManagerClient control, final BlockTransport transport, final SourceChecksums checksums,
+        final LongSupplier nanoClock, final boolean checksumBesideSends)
+    {
         this.control = control;
         this.transport = transport;
         this.checksums = checksums;
         this.nanoClock = nanoClock;
+        this.checksumBesideSends = checksumBesideSends;
     }
 
     /** @return whether the transport stores into a mapping of the region (no request per slice). */
@@ -130,8 +152,11 @@ final class LeasedWriter
                         transfers.length(t))));
                 }
             }
-            if (sums != null)
+            if (sums != null && (mapped() || !checksumBesideSends))
             {
+                // Checksummed just before its copy, which then reads the sources from cache. Where the host has
+                // cores to spare, a remote slice goes out at once and the helpers checksum beside it: its commit
+                // needs the CRCs, its bytes do not (write() finishes what they have not).
                 sums.computeUpTo(firstSource + reservation[end - 1] + 1);
             }
             writeSlice(transfers, start, end);

@@ -32,16 +32,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * A put whose copies take longer than the reservation lease: every reservation of the batch — those already written
  * and waiting for the commit as much as those still to write, in the runs reserved at the start and written last —
  * stays alive, so every block commits with its CRC32C. Through a mapped transport (four runs, slices of 1 MiB) and a
- * remote one (one run, slices of 16 MiB, each a round trip), with checksums by the putting thread and by helpers.
+ * remote one (one run, slices of 16 MiB, each a round trip), with checksums by the putting thread and by helpers
+ * (on a remote put, before each slice is sent or beside the sends).
  */
 class LeasedWriterTest
 {
     private static final int BLOCK = 1 << 20;
 
-    @ParameterizedTest(name = "remote={0} checksum threads={1}")
-    @CsvSource({"false,0", "false,2", "true,0", "true,2"})
-    void shouldKeepEveryReservationOfABatchLongerThanTheLeaseAlive(final boolean remote, final int helpers)
-        throws Exception
+    @ParameterizedTest(name = "remote={0} checksum threads={1} beside sends={2}")
+    @CsvSource({"false,0,false", "false,2,false", "true,0,false", "true,2,false", "true,2,true"})
+    void shouldKeepEveryReservationOfABatchLongerThanTheLeaseAlive(
+        final boolean remote, final int helpers, final boolean besideSends) throws Exception
     {
         // Mapped: six slices, each written 250 ms late; remote: a slice of 16 blocks and one of 4, each 400 ms late.
         final int blocks = remote ? 20 : 6;
@@ -107,7 +108,8 @@ class LeasedWriterTest
                 }
             };
             final LocationCache cache = new LocationCache(64);
-            final PutPath puts = new PutPath(control, new LeasedWriter(control, slow, checksums, System::nanoTime),
+            final PutPath puts = new PutPath(control, new LeasedWriter(control, slow, checksums, System::nanoTime,
+                besideSends),
                 new RemotePath(control, slow, cache, true), cache, GrantStock.none(control));
             final BatchResult result = puts.finish(puts.start(BlockKeys.of(keys), sources));
             assertEquals(remote ? 2 : blocks, writes.get(), "slices written");

@@ -16,9 +16,11 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * A job cuts the sources into pieces of at most {@link #PIECE_BYTES}. Helpers claim pieces in order from the first;
  * the caller, before it copies a slice of the put, claims the slice's pieces no helper has taken ({@link
  * Job#computeUpTo}), so that it copies them from its cache, and after its copy waits for those in a helper's hands;
- * the pieces of a block are folded into its CRC with {@link Checksums#crc32cCombine}. The caller never depends on
- * a helper: with every helper late or busy elsewhere it computes each piece itself just before copying it, as a pool
- * with no helpers does. Small puts, and sources no other thread may read (memory of a confined arena), are the
+ * the pieces of a block are folded into its CRC with {@link Checksums#crc32cCombine}. (A put over the network, on a
+ * host with cores to spare, sends at once and claims nothing before: its bytes need no CRC, only its commit does, so
+ * the helpers work beside the send and the caller finishes what they have not, {@link Job#finishUpTo}.) The caller
+ * never depends on a helper:
+ * with every helper late or busy elsewhere it computes each piece itself, as a pool with no helpers does. Small puts, and sources no other thread may read (memory of a confined arena), are the
  * caller's alone.
  * <p>
  * Thread-safe: one instance serves every put of a pool; each job belongs to one put.
