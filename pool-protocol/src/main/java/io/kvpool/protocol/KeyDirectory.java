@@ -75,12 +75,14 @@ public final class KeyDirectory
     /**
      * For the manager: the directory this geometry has room for, whatever the region's format says.
      *
-     * @return the directory, or {@code null} when the tail holds none.
+     * @return the directory, or {@code null} when the tail holds none (or the mapping ends before it: a region
+     *         file cut short under its readers).
      */
     public static KeyDirectory of(final MemorySegment region, final RegionGeometry geometry)
     {
         final long buckets = buckets(geometry);
-        return buckets == 0 ? null : new KeyDirectory(region, geometry, buckets);
+        return buckets == 0 || region.byteSize() < offset(geometry) + buckets * BUCKET_BYTES ? null :
+            new KeyDirectory(region, geometry, buckets);
     }
 
     /**

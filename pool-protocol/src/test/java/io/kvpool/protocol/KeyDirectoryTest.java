@@ -39,6 +39,7 @@ class KeyDirectoryTest
         assertEquals(512, directory.buckets());
 
         assertNull(KeyDirectory.of(region, RegionGeometry.layout(16 * MIB, 2 * MIB, 4096, 8)), "no tail");
+        assertNull(KeyDirectory.of(region.asSlice(0, 16 * MIB + 4096), geometry), "a mapping that ends before it");
         final RegionGeometry shortTail = RegionGeometry.layout(16 * MIB + 8192, 2 * MIB, 4096, 8);
         assertEquals(128, KeyDirectory.buckets(shortTail), "halved to the 8 KiB there is");
         final RegionGeometry tooShort = RegionGeometry.layout(16 * MIB + 4032, 2 * MIB, 4096, 8);
