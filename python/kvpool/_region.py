@@ -21,7 +21,6 @@ import os
 import platform
 import struct
 import uuid
-
 from typing import Optional, Sequence
 
 import numpy as np
