@@ -9,6 +9,7 @@ import io.kvpool.protocol.Payloads;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -17,7 +18,8 @@ import java.time.Duration;
  * batches of {@code count} blocks on the mapped path, round after round with fresh keys ({@code round * count}
  * onwards), each block's bytes derived from its key ({@link Payloads#fill}); prints "round R stored N" after each.
  * A failed put (the manager restarting under it) is printed and the next round goes on. Arguments: aeronDir namespace
- * token count blockSizeBytes rounds.
+ * token count blockSizeBytes rounds [holdFile]: while the hold file exists, no round begins after the one that
+ * ended (the test then reads what this writer's last round left, with no next round evicting it meanwhile).
  */
 public final class LateWriter
 {
@@ -31,6 +33,7 @@ public final class LateWriter
         final int count = Integer.parseInt(args[3]);
         final long blockSizeBytes = Long.parseLong(args[4]);
         final int rounds = Integer.parseInt(args[5]);
+        final Path hold = args.length > 6 ? Path.of(args[6]) : null;
         try (KvPool pool = KvPool.connect(new KvPoolContext().aeronDir(aeronDir)
                  .connectTimeout(Duration.ofSeconds(30)));
              Arena arena = Arena.ofShared())
@@ -57,10 +60,27 @@ public final class LateWriter
                 {
                     System.out.println("round " + round + " failed: " + ex.getMessage());
                 }
+                while (hold != null && Files.exists(hold))
+                {
+                    sleep();
+                }
             }
         }
         System.out.println("done");
         System.exit(0);
+    }
+
+    private static void sleep()
+    {
+        try
+        {
+            Thread.sleep(5);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while held", ex);
+        }
     }
 
     static BlockKeys keys(final long first, final int count)

@@ -127,7 +127,7 @@ class LateWriterTest
     {
         final Process writer = new ProcessBuilder(javaCommand(LateWriter.class.getName(),
             ManagerProcess.aeronDir(directory).toString(), NAMESPACE, TOKEN, Integer.toString(BLOCKS),
-            Long.toString(BLOCK_BYTES), "50")).redirectErrorStream(true)
+            Long.toString(BLOCK_BYTES), "50", directory.resolve("hold").toString())).redirectErrorStream(true)
             .redirectOutput(directory.resolve("writer.log").toFile()).start();
         processes.add(writer);
         final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -186,6 +186,9 @@ class LateWriterTest
             assertTrue(stored.okCount() >= BLOCKS - 1, "the second writer's put: " + stored.okCount());
             assertEquals(stored.okCount(), read(ns, keys, pages, arena).exact, "read back at once");
 
+            // The writer finishes its frozen round and then waits: a next round of its own would evict the keys
+            // read below (the namespace holds BLOCKS blocks), racing the test to stop it.
+            Files.writeString(directory.resolve("hold"), "hold");
             signal(writer, "CONT");
             if (killLateWriter)
             {

@@ -53,7 +53,6 @@ public final class AeronBlockTransport implements BlockTransport, KeyedReads
     private final TransportContext context;
     private final SecureRandom random = new SecureRandom();
     private final ExpandableArrayBuffer request = new ExpandableArrayBuffer(64 * 1024);
-    private final UnsafeBuffer segmentView = new UnsafeBuffer(0, 0);
     private final UnsafeBuffer chunkView = new UnsafeBuffer(0, 0);
     private final IdleStrategy idle;
     private final FragmentAssembler assembler = new FragmentAssembler(this::onFragment, 1 << 20);
@@ -68,10 +67,7 @@ public final class AeronBlockTransport implements BlockTransport, KeyedReads
     private BlockBatch locating; // the keys of a DATA_READ_KEYS in flight, filled from its DATA_KEYS_DONE
     private TransferBatch inFlight;
     /** A write begun in steps ({@link #beginWriteInSteps}) whose chunks or end are not all offered yet. */
-    private TransferBatch sending;
-    private long sendId;
-    private int sendEntry;
-    private long sendAt;
+    private final WriteCursor sending = new WriteCursor();
     private long sendDeadlineNs;
     private long deadlineNs;
     private boolean done;
@@ -142,9 +138,17 @@ public final class AeronBlockTransport implements BlockTransport, KeyedReads
     @Override
     public synchronized CompletableFuture<TransferBatch> write(final TransferBatch batch)
     {
-        if (beginWrite(batch))
+        if (beginWriteInSteps(batch))
         {
-            awaitTransfer();
+            idle.reset();
+            while (sending.active())
+            {
+                idle.idle(sendSome());
+            }
+            if (inFlight != null)
+            {
+                awaitTransfer();
+            }
         }
         return CompletableFuture.completedFuture(batch);
     }
@@ -171,32 +175,9 @@ public final class AeronBlockTransport implements BlockTransport, KeyedReads
     }
 
     /**
-     * Sends a batch's bytes and its end-of-writes; then as {@link #beginRead}.
-     */
-    boolean beginWrite(final TransferBatch batch)
-    {
-        return begin(batch, false, id ->
-        {
-            for (int i = 0; i < batch.size(); i++)
-            {
-                final MemorySegment source = batch.segment(i);
-                for (long at = 0; at < batch.length(i); at += DataEncoder.CHUNK_BYTES)
-                {
-                    final int length = (int)Math.min(DataEncoder.CHUNK_BYTES, batch.length(i) - at);
-                    DataEncoder.encodeWriteHeader(request, id, openSessionId, batch.blockIndex(i),
-                        batch.generation(i), batch.regionOffset(i) + at, i, length);
-                    sendWithPayload(source, at, length);
-                }
-            }
-            send(request, DataEncoder.encodeWriteEnd(request, id, openSessionId, batch.size()));
-        });
-    }
-
-    /**
-     * Begins a write whose chunks go out as the publication takes them, {@link #sendSome} offering as many as it can
-     * without waiting; the caller then calls {@link #sendSome} while {@link #sending} and {@link #pollTransfer} until
-     * {@link #inFlight()} is false. For {@link AeronLanesTransport}, which so keeps every lane's window filled at once
-     * instead of filling one lane's (waiting for its receiver) before the next lane's first byte goes out.
+     * Begins a write whose chunks go out as the publication takes them: the caller calls {@link #sendSome} while
+     * {@link #sending}, then {@link #pollTransfer} until {@link #inFlight()} is false. {@link AeronLanesTransport}
+     * so keeps every lane's window filled at once, rather than one lane's after another.
      *
      * @return as {@link #beginRead}.
      */
@@ -204,10 +185,7 @@ public final class AeronBlockTransport implements BlockTransport, KeyedReads
     {
         return begin(batch, false, id ->
         {
-            sending = batch;
-            sendId = id;
-            sendEntry = 0;
-            sendAt = 0;
+            sending.start(batch, id);
             sendDeadlineNs = System.nanoTime() + TIMEOUT_NS;
         });
     }
@@ -217,7 +195,7 @@ public final class AeronBlockTransport implements BlockTransport, KeyedReads
      */
     boolean sending()
     {
-        return sending != null;
+        return sending.active();
     }
 
     /**
@@ -232,34 +210,27 @@ public final class AeronBlockTransport implements BlockTransport, KeyedReads
         int offered = 0;
         try
         {
-            while (sending != null)
+            while (sending.active())
             {
-                while (sendEntry < sending.size() && sendAt >= sending.length(sendEntry))
-                {
-                    sendEntry++;
-                    sendAt = 0;
-                }
                 final long result;
-                if (sendEntry < sending.size())
+                if (sending.hasChunk())
                 {
-                    final int length = (int)Math.min(DataEncoder.CHUNK_BYTES, sending.length(sendEntry) - sendAt);
-                    DataEncoder.encodeWriteHeader(request, sendId, openSessionId, sending.blockIndex(sendEntry),
-                        sending.generation(sendEntry), sending.regionOffset(sendEntry) + sendAt, sendEntry, length);
-                    result = publication.offer(request, 0, DataEncoder.WRITE_HEADER_LENGTH,
-                        payload(sending.segment(sendEntry), sendAt, length), 0, length);
+                    final int length = sending.encodeChunk(request, openSessionId);
+                    result = publication.offer(request, 0, DataEncoder.WRITE_HEADER_LENGTH, sending.payload(length),
+                        0, length);
                     if (result >= 0)
                     {
-                        sendAt += length;
+                        sending.advance(length);
                     }
                 }
                 else
                 {
                     result = publication.offer(request, 0,
-                        DataEncoder.encodeWriteEnd(request, sendId, openSessionId, sending.size()));
+                        DataEncoder.encodeWriteEnd(request, sending.id(), openSessionId, sending.entries()));
                     if (result >= 0)
                     {
-                        sending = null;
-                        expect(sendId);
+                        expect(sending.id());
+                        sending.clear();
                     }
                 }
                 if (result < 0)
@@ -345,7 +316,7 @@ public final class AeronBlockTransport implements BlockTransport, KeyedReads
     }
 
     /**
-     * @return whether a transfer begun by {@link #beginRead} or {@link #beginWrite} has not ended yet.
+     * @return whether a transfer begun by {@link #beginRead} or {@link #beginWriteInSteps} has not ended yet.
      */
     boolean inFlight()
     {
@@ -365,38 +336,8 @@ public final class AeronBlockTransport implements BlockTransport, KeyedReads
     {
         inFlight = null;
         reading = null;
-        sending = null;
+        sending.clear();
         disconnect();
-    }
-
-    /**
-     * @return {@code length} bytes of {@code source} from {@code at}, as Aeron takes them: a view of native memory,
-     *         a copy of heap memory.
-     */
-    private DirectBuffer payload(final MemorySegment source, final long at, final int length)
-    {
-        if (source.isNative())
-        {
-            segmentView.wrap(source.address() + at, length);
-            return segmentView;
-        }
-        final byte[] copy = new byte[length];
-        MemorySegment.copy(source, ValueLayout.JAVA_BYTE, at, copy, 0, length);
-        return new UnsafeBuffer(copy);
-    }
-
-    private void sendWithPayload(final MemorySegment source, final long at, final int length)
-    {
-        final DirectBuffer payload = payload(source, at, length);
-        final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
-        idle.reset();
-        long result;
-        while ((result = publication.offer(request, 0, DataEncoder.WRITE_HEADER_LENGTH, payload, 0, length)) < 0)
-        {
-            failIfDead(result, deadlineNs);
-            subscription.poll(assembler, 4);
-            idle.idle();
-        }
     }
 
     private void send(final DirectBuffer buffer, final int length)
