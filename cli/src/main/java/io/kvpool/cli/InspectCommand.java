@@ -61,11 +61,7 @@ final class InspectCommand implements Callable<Integer>
                 geometry.slabCount(), ByteSizes.format(geometry.slabSizeBytes()),
                 ByteSizes.format(geometry.minBlockSizeBytes()), geometry.maxBlocksPerSlab(),
                 ByteSizes.format(geometry.dataOffset()));
-            final KeyDirectory directory = KeyDirectory.attach(segment, geometry);
-            out.printf("directory   %s%n", directory == null ? "none (" + (SuperblockDescriptor.minorVersion(segment) <
-                KeyDirectory.SINCE_MINOR_VERSION ? "format before 1.2" : "no room past the slabs") +
-                "): first gets ask the manager" : directory.buckets() + " buckets at " +
-                ByteSizes.format(KeyDirectory.offset(geometry)) + ", " + directory.slotsInUse() + " slots in use");
+            out.printf("directory   %s%n", directoryLine(segment, geometry));
             int freeSlabs = 0;
             for (int slab = 0; slab < geometry.slabCount(); slab++)
             {
@@ -104,5 +100,22 @@ final class InspectCommand implements Callable<Integer>
             }
         }
         return 0;
+    }
+
+    /**
+     * @return what the region's key directory is: its buckets, where and how many slots name a block; or why it
+     *         has none.
+     */
+    private static String directoryLine(final MemorySegment segment, final RegionGeometry geometry)
+    {
+        final KeyDirectory directory = KeyDirectory.attach(segment, geometry);
+        if (directory != null)
+        {
+            return directory.buckets() + " buckets at " + ByteSizes.format(KeyDirectory.offset(geometry)) + ", " +
+                directory.slotsInUse() + " slots in use";
+        }
+        final String why = SuperblockDescriptor.minorVersion(segment) < KeyDirectory.SINCE_MINOR_VERSION ?
+            "format before 1.2" : "no room past the slabs";
+        return "none (" + why + "): first gets ask the manager";
     }
 }

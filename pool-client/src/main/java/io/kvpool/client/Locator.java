@@ -95,20 +95,20 @@ final class Locator
     LocationCache.Location validLocation(final BlockKeys keys, final int i)
     {
         final int keyOffset = i * BlockKeys.KEY_BYTES;
+        final MemorySegment packed = MemorySegment.ofArray(keys.packed());
         final LocationCache.Location location = cache.get(keys.packed(), keyOffset);
         if (location != null)
         {
             final long entry = geometry.blockEntryOffset(location.blockIndex());
             if (BlockProtocol.beginRead(region, entry, location.generation()) != -1 &&
                 BlockTableDescriptor.namespaceId(region, entry) == namespaceId &&
-                BlockTableDescriptor.hasKey(region, entry, MemorySegment.ofArray(keys.packed()), keyOffset))
+                BlockTableDescriptor.hasKey(region, entry, packed, keyOffset))
             {
                 return location;
             }
             cache.remove(keys.packed(), keyOffset);
         }
-        final KeyDirectory.Hit hit =
-            directory == null ? null : directory.find(namespaceId, MemorySegment.ofArray(keys.packed()), keyOffset);
+        final KeyDirectory.Hit hit = directory == null ? null : directory.find(namespaceId, packed, keyOffset);
         if (hit == null)
         {
             return null;
