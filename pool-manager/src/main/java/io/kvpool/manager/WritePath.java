@@ -179,30 +179,37 @@ final class WritePath
                 continue;
             }
             final int keyOffset = i * BlockBatch.KEY_BYTES;
-            final int present = presence(namespace, keys, keyOffset);
-            if (present != Status.OK)
+            final int present;
+            try (BlockIndex.Entry entry = index.entry(namespace.id(), keys, keyOffset))
             {
-                batch.status(i, present);
-                grantedGeneration[block] = 0;
-                heldIntents.withdraw(block, generation);
-                allocator.discard(block);
-                leases.endReservation(block, -1);
-                continue;
+                // One lookup for the check and the update; nothing in between touches the index.
+                present = presence(entry);
+                if (present == Status.OK)
+                {
+                    // The key goes into the table entry before the seal publishes the block: recovery rebuilds the
+                    // index from sealed blocks' keys, and eviction finds the index entry to remove by it.
+                    BlockTableDescriptor.owner(segment, geometry.blockEntryOffset(block), namespace.id(), keys,
+                        keyOffset);
+                    if (seal(namespace, batch, i) == 1)
+                    {
+                        grantedGeneration[block] = 0;
+                        entry.set(block, generation);
+                        sealed++;
+                    }
+                    else
+                    {
+                        // INVALID_LENGTH: the grant stays open, keyless, for a commit that gets the length right.
+                        BlockTableDescriptor.owner(segment, geometry.blockEntryOffset(block), namespace.id(), noKey,
+                            0);
+                    }
+                    continue;
+                }
             }
-            // The key goes into the table entry before the seal publishes the block: recovery rebuilds the index
-            // from sealed blocks' keys, and eviction finds the index entry to remove by it.
-            BlockTableDescriptor.owner(segment, geometry.blockEntryOffset(block), namespace.id(), keys, keyOffset);
-            if (seal(namespace, batch, i) == 1)
-            {
-                grantedGeneration[block] = 0;
-                index.put(namespace.id(), keys, keyOffset, block, generation);
-                sealed++;
-            }
-            else
-            {
-                // INVALID_LENGTH: the grant stays open, keyless, for a commit that gets the length right.
-                BlockTableDescriptor.owner(segment, geometry.blockEntryOffset(block), namespace.id(), noKey, 0);
-            }
+            batch.status(i, present);
+            grantedGeneration[block] = 0;
+            heldIntents.withdraw(block, generation);
+            allocator.discard(block); // may evict: after the entry is closed
+            leases.endReservation(block, -1);
         }
         return sealed;
     }
@@ -213,11 +220,20 @@ final class WritePath
      */
     private int presence(final NamespaceState namespace, final byte[] keys, final int keyOffset)
     {
-        final long indexed = index.get(namespace.id(), keys, keyOffset);
+        try (BlockIndex.Entry entry = index.entry(namespace.id(), keys, keyOffset))
+        {
+            return presence(entry);
+        }
+    }
+
+    /** {@link #presence(NamespaceState, byte[], int)} of a key whose index entry is open. */
+    private int presence(final BlockIndex.Entry entry)
+    {
+        final long indexed = entry.block();
         if (indexed >= 0)
         {
             final long stamp = BlockTableDescriptor.stampAcquire(segment, geometry.blockEntryOffset(indexed));
-            if (BlockTableDescriptor.generation(stamp) == index.lastGeneration())
+            if (BlockTableDescriptor.generation(stamp) == entry.generation())
             {
                 return BlockTableDescriptor.state(stamp) == BlockTableDescriptor.SEALED ? Status.ALREADY_EXISTS :
                     Status.WRITE_IN_PROGRESS;

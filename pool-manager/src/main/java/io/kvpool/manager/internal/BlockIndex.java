@@ -3,8 +3,12 @@ package io.kvpool.manager.internal;
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
+import net.openhft.chronicle.bytes.BytesStore;
+import net.openhft.chronicle.hash.Data;
 import net.openhft.chronicle.map.ChronicleMap;
 import net.openhft.chronicle.map.ChronicleMapBuilder;
+import net.openhft.chronicle.map.ExternalMapQueryContext;
+import net.openhft.chronicle.map.MapEntry;
 
 import java.io.File;
 import java.io.IOException;
@@ -20,8 +24,9 @@ import java.util.function.BiConsumer;
  * Key layout (36 bytes): namespace id (u32 LE), key (32 bytes). Value layout (16 bytes): block index (u64 LE),
  * generation (u64 LE). Specified in {@code docs/spec/region-format.md}.
  * <p>
- * Not thread-safe: owned by the manager's single thread, and each {@link #view()} by one other thread. Reuses one key
- * and one value buffer; no allocation per operation beyond what Chronicle Map does.
+ * Not thread-safe: owned by the manager's single thread, and each {@link #view()} by one other thread. Every
+ * operation goes through one {@link Entry} over one buffer (key, then value) wrapped for Chronicle Map once, so an
+ * operation allocates nothing and hashes its key once.
  */
 public final class BlockIndex implements AutoCloseable
 {
@@ -32,11 +37,12 @@ public final class BlockIndex implements AutoCloseable
 
     private final ChronicleMap<byte[], byte[]> map;
     private final File file;
-    private final byte[] key = new byte[KEY_BYTES];
-    private final byte[] value = new byte[VALUE_BYTES];
-    private final ByteBuffer keyView = ByteBuffer.wrap(key).order(ByteOrder.LITTLE_ENDIAN);
-    private final ByteBuffer valueView = ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN);
     private final boolean owner;
+    /** The key (36 bytes) then the value (16 bytes) of the entry at hand, wrapped once for Chronicle Map. */
+    private final byte[] entryBytes = new byte[KEY_BYTES + VALUE_BYTES];
+    private final ByteBuffer entryView = ByteBuffer.wrap(entryBytes).order(ByteOrder.LITTLE_ENDIAN);
+    private final BytesStore<?, byte[]> entryStore = BytesStore.wrap(entryBytes);
+    private final Entry entry = new Entry();
 
     private BlockIndex(final ChronicleMap<byte[], byte[]> map, final File file, final boolean owner)
     {
@@ -104,12 +110,10 @@ public final class BlockIndex implements AutoCloseable
      */
     public long get(final int namespaceId, final byte[] keys, final int keyOffset)
     {
-        fillKey(namespaceId, keys, keyOffset);
-        if (map.getUsing(key, value) == null)
+        try (Entry found = entry(namespaceId, keys, keyOffset, false))
         {
-            return -1;
+            return found.block();
         }
-        return valueView.getLong(0);
     }
 
     /**
@@ -117,7 +121,7 @@ public final class BlockIndex implements AutoCloseable
      */
     public long lastGeneration()
     {
-        return valueView.getLong(8);
+        return entry.generation();
     }
 
     /**
@@ -126,10 +130,108 @@ public final class BlockIndex implements AutoCloseable
     public void put(
         final int namespaceId, final byte[] keys, final int keyOffset, final long blockIndex, final long generation)
     {
-        fillKey(namespaceId, keys, keyOffset);
-        valueView.putLong(0, blockIndex);
-        valueView.putLong(8, generation);
-        map.put(key, value);
+        try (Entry found = entry(namespaceId, keys, keyOffset))
+        {
+            found.set(blockIndex, generation);
+        }
+    }
+
+    /**
+     * Opens a key's entry for one read and one update under a single lookup (a reservation's or a keyed commit's
+     * check that the key is free, then its new location): half the work of {@link #get} then {@link #put}. The
+     * entry's segment stays locked until {@link Entry#close()}; one entry is open at a time.
+     *
+     * @return the key's entry, open.
+     */
+    public Entry entry(final int namespaceId, final byte[] keys, final int keyOffset)
+    {
+        return entry(namespaceId, keys, keyOffset, true);
+    }
+
+    private Entry entry(final int namespaceId, final byte[] keys, final int keyOffset, final boolean update)
+    {
+        entryView.putInt(0, namespaceId);
+        System.arraycopy(keys, keyOffset, entryBytes, 4, BlockBatch.KEY_BYTES);
+        entry.open(map.queryContext(entryStore, 0, KEY_BYTES), update);
+        return entry;
+    }
+
+    /**
+     * One key's entry, open for update ({@link #entry}): what it names now, and the location to store.
+     * Reused; not thread-safe.
+     */
+    public final class Entry implements AutoCloseable
+    {
+        private ExternalMapQueryContext<byte[], byte[], ?> context;
+        private MapEntry<byte[], byte[]> present;
+
+        private Entry()
+        {
+        }
+
+        private void open(final ExternalMapQueryContext<byte[], byte[], ?> opened, final boolean update)
+        {
+            context = opened;
+            try
+            {
+                (update ? context.updateLock() : context.readLock()).lock();
+                present = context.entry();
+                if (present != null)
+                {
+                    final Data<byte[]> data = present.value();
+                    data.bytes().read(data.offset(), entryBytes, KEY_BYTES, VALUE_BYTES);
+                }
+            }
+            catch (final RuntimeException ex)
+            {
+                close(); // no segment left locked behind a failed lookup
+                throw ex;
+            }
+        }
+
+        /** @return the block the key names, or -1 where it names none. */
+        public long block()
+        {
+            return present == null ? -1 : entryView.getLong(KEY_BYTES);
+        }
+
+        /** @return the generation the key names, where {@link #block()} is not -1. */
+        public long generation()
+        {
+            return entryView.getLong(KEY_BYTES + 8);
+        }
+
+        /** Makes the key name this block incarnation (inserted, or in place of what it named). */
+        public void set(final long blockIndex, final long generation)
+        {
+            entryView.putLong(KEY_BYTES, blockIndex);
+            entryView.putLong(KEY_BYTES + 8, generation);
+            final Data<byte[]> value = context.wrapValueBytesAsData(entryStore, KEY_BYTES, VALUE_BYTES);
+            if (present == null)
+            {
+                context.insert(context.absentEntry(), value);
+                present = context.entry();
+            }
+            else
+            {
+                context.replaceValue(present, value);
+            }
+        }
+
+        /** Removes the key (present: {@link #block()} is not -1). */
+        void remove()
+        {
+            context.remove(present);
+            present = null;
+        }
+
+        /** Unlocks the entry's segment. */
+        @Override
+        public void close()
+        {
+            present = null;
+            context.close();
+        }
     }
 
     /**
@@ -140,11 +242,15 @@ public final class BlockIndex implements AutoCloseable
     public boolean remove(
         final int namespaceId, final byte[] keys, final int keyOffset, final long blockIndex, final long generation)
     {
-        fillKey(namespaceId, keys, keyOffset);
-        valueView.putLong(0, blockIndex);
-        valueView.putLong(8, generation);
-        // One lookup: Chronicle Map compares the entry's value bytes with these under the segment's lock.
-        return map.remove(key, value);
+        try (Entry found = entry(namespaceId, keys, keyOffset))
+        {
+            if (found.block() != blockIndex || found.generation() != generation)
+            {
+                return false;
+            }
+            found.remove();
+            return true;
+        }
     }
 
     /**
@@ -178,12 +284,6 @@ public final class BlockIndex implements AutoCloseable
     public void clear()
     {
         map.clear();
-    }
-
-    private void fillKey(final int namespaceId, final byte[] keys, final int keyOffset)
-    {
-        keyView.putInt(0, namespaceId);
-        System.arraycopy(keys, keyOffset, key, 4, BlockBatch.KEY_BYTES);
     }
 
     @Override
