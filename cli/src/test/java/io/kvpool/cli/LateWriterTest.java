@@ -62,6 +62,9 @@ class LateWriterTest
         {
             signal(process, "CONT");
             process.destroyForcibly();
+            // Gone before the directory is: a writer still running could create files under the deletion (a
+            // run left one such directory, 326 MiB, in /dev/shm).
+            process.waitFor(30, TimeUnit.SECONDS);
         }
         FileTrees.delete(directory);
     }
