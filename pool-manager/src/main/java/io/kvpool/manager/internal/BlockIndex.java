@@ -138,7 +138,7 @@ public final class BlockIndex implements AutoCloseable
 
     /**
      * Opens a key's entry for one read and one update under a single lookup (a reservation's or a keyed commit's
-     * check that the key is free, then its new location): half the work of {@link #get} then {@link #put}. The
+     * check that the key is free, then its new location), where {@link #get} then {@link #put} take two. The
      * entry's segment stays locked until {@link Entry#close()}; one entry is open at a time.
      *
      * @return the key's entry, open.
