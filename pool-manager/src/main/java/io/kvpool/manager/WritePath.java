@@ -208,7 +208,7 @@ final class WritePath
             batch.status(i, present);
             grantedGeneration[block] = 0;
             heldIntents.withdraw(block, generation);
-            allocator.discard(block); // may evict: after the entry is closed
+            allocator.discard(block); // removes the block's own index entry: after the key's is closed
             leases.endReservation(block, -1);
         }
         return sealed;
