@@ -214,10 +214,31 @@ class LateWriterTest
         while (Files.readString(log).lines().filter(line -> line.startsWith("round ")).count() == before)
         {
             assertTrue(writer.isAlive(), "writer died: " + Files.readString(log));
-            assertTrue(System.nanoTime() < deadlineNs, "the writer's frozen batch never finished");
+            if (System.nanoTime() >= deadlineNs)
+            {
+                fail("the writer's frozen batch never finished; its log:\n" + Files.readString(log) +
+                    "\nits threads:\n" + threadsOf(writer));
+            }
             Thread.sleep(10);
         }
         signal(writer, "STOP");
+    }
+
+    /** @return the process's thread dump (jcmd), for a failure's message. */
+    private static String threadsOf(final Process process)
+    {
+        try
+        {
+            final Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(process.pid()), "Thread.print").redirectErrorStream(true).start();
+            final String dump = new String(jcmd.getInputStream().readAllBytes());
+            jcmd.waitFor(30, TimeUnit.SECONDS);
+            return dump;
+        }
+        catch (final IOException | InterruptedException ex)
+        {
+            return "no thread dump: " + ex;
+        }
     }
 
     private static Verdict read(final KvNamespace ns, final BlockKeys keys, final MemorySegment[] expected,
