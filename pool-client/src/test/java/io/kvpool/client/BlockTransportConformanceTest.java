@@ -296,7 +296,7 @@ abstract class BlockTransportConformanceTest
         assertThrows(IllegalStateException.class, () -> transport.write(batch));
     }
 
-    private BlockBatch reserve(final int count)
+    BlockBatch reserve(final int count)
     {
         final BlockBatch batch = new BlockBatch();
         for (int i = 0; i < count; i++)
@@ -310,7 +310,7 @@ abstract class BlockTransportConformanceTest
         return batch;
     }
 
-    private void commit(final BlockBatch reserved, final MemorySegment[] sources)
+    void commit(final BlockBatch reserved, final MemorySegment[] sources)
     {
         for (int i = 0; i < reserved.size(); i++)
         {
@@ -320,7 +320,7 @@ abstract class BlockTransportConformanceTest
         assertEquals(reserved.size(), control.commit(reserved));
     }
 
-    private TransferBatch readBack(final BlockBatch reserved, final int[] sizes)
+    TransferBatch readBack(final BlockBatch reserved, final int[] sizes)
     {
         final TransferBatch reads = new TransferBatch();
         for (int i = 0; i < reserved.size(); i++)

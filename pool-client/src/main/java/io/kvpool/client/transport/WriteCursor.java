@@ -16,6 +16,9 @@ import java.lang.foreign.ValueLayout;
 final class WriteCursor
 {
     private final UnsafeBuffer view = new UnsafeBuffer(0, 0);
+    /** The current chunk's bytes where its source is heap memory, copied once however often it is offered. */
+    private byte[] heapChunk;
+    private boolean heapChunkCopied;
     private TransferBatch batch;
     private long id;
     private int entry;
@@ -31,6 +34,7 @@ final class WriteCursor
         this.id = id;
         entry = 0;
         at = 0;
+        heapChunkCopied = false;
     }
 
     void clear()
@@ -79,7 +83,8 @@ final class WriteCursor
     }
 
     /**
-     * @return the next chunk's bytes as Aeron takes them: a view of native memory, a copy of heap memory.
+     * @return the next chunk's bytes as Aeron takes them: a view of native memory, else a copy of the heap memory
+     *         (made at the chunk's first offer; a publication that pushes back is offered the same copy again).
      */
     DirectBuffer payload(final int length)
     {
@@ -89,13 +94,22 @@ final class WriteCursor
             view.wrap(source.address() + at, length);
             return view;
         }
-        final byte[] copy = new byte[length];
-        MemorySegment.copy(source, ValueLayout.JAVA_BYTE, at, copy, 0, length);
-        return new UnsafeBuffer(copy);
+        if (!heapChunkCopied)
+        {
+            if (heapChunk == null)
+            {
+                heapChunk = new byte[DataEncoder.CHUNK_BYTES];
+            }
+            MemorySegment.copy(source, ValueLayout.JAVA_BYTE, at, heapChunk, 0, length);
+            heapChunkCopied = true;
+        }
+        view.wrap(heapChunk, 0, length);
+        return view;
     }
 
     void advance(final int length)
     {
         at += length;
+        heapChunkCopied = false;
     }
 }
