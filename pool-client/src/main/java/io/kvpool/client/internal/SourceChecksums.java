@@ -19,9 +19,9 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * the pieces of a block are folded into its CRC with {@link Checksums#crc32cCombine}. (A put over the network, on a
  * host with cores to spare, sends at once and claims nothing before: its bytes need no CRC, only its commit does, so
  * the helpers work beside the send and the caller finishes what they have not, {@link Job#finishUpTo}.) The caller
- * never depends on a helper:
- * with every helper late or busy elsewhere it computes each piece itself, as a pool with no helpers does. Small puts, and sources no other thread may read (memory of a confined arena), are the
- * caller's alone.
+ * never depends on a helper: with every helper late or busy elsewhere it computes each piece itself, as a pool with
+ * no helpers does. Small puts, and sources no other thread may read (memory of a confined arena), are the caller's
+ * alone.
  * <p>
  * Thread-safe: one instance serves every put of a pool; each job belongs to one put.
  */
