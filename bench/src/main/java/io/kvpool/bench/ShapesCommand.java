@@ -49,8 +49,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * the same bytes, in one run: mapped (load/store on the region, control over IPC) and network (Aeron UDP on
  * loopback); first gets (the handle remembers no locations: a mapped get finds its block in the region's key
  * directory, a network get asks the manager) and repeat gets (the locations remembered, checked against the shared
- * block table); puts of new keys; batches of 1 and 32 keys; 1 and 4 threads sharing one handle. Every get is checked (each block's first and last 8 bytes per get, every
- * byte of the last batch at the end).
+ * block table); puts of new keys; batches of 1 and 32 keys; 1 and 4 threads sharing one handle. Every get is
+ * checked (each block's first and last 8 bytes per get, every byte of the last batch at the end).
  */
 @Command(
     name = "shapes",
@@ -169,8 +169,9 @@ final class ShapesCommand implements Callable<Integer>
         try (Setup setup = new Setup(directory, blockSizes))
         {
             out.printf("kvpool bench shapes: %d cores, manager in this process (region %s in %s, idle %s, %d data " +
-                "lane%s), %s s a row%n", Runtime.getRuntime().availableProcessors(), ByteSizes.format(setup.regionBytes),
-                directory, managerIdleMode.text(), dataLanes, dataLanes == 1 ? "" : "s", seconds);
+                "lane%s), %s s a row%n", Runtime.getRuntime().availableProcessors(),
+                ByteSizes.format(setup.regionBytes), directory, managerIdleMode.text(), dataLanes,
+                dataLanes == 1 ? "" : "s", seconds);
             out.printf("%-8s %-6s %5s %7s %-10s %10s %9s %10s %10s %9s %9s%n", "path", "size", "batch", "threads",
                 "op", "blocks/s", "GB/s", "p50 us", "p99 us", "vs copy", "vs cold");
             for (final String path : paths)
