@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -205,6 +206,83 @@ abstract class BlockTransportConformanceTest
         for (final CompletableFuture<Integer> caller : callers)
         {
             assertEquals(10, caller.get(60, TimeUnit.SECONDS));
+        }
+    }
+
+    /**
+     * A transport that serializes transfers serves them in the order their threads asked: a thread that waits for
+     * it is served before a thread transferring back to back gets it twice more (under a monitor the busy thread took
+     * it back again and again, and a waiter's p99 grew to many transfers). Transports that need no turn (a mapping)
+     * never make the caller wait, and the bound is then not in question.
+     */
+    @Test
+    void shouldServeAWaitingCallerBeforeABusyOneAgain() throws Exception
+    {
+        final int size = (int)BLOCK;
+        final BlockBatch reserved = reserve(1);
+        final MemorySegment source = arena.allocate(size);
+        Payloads.fill(source, 4242);
+        final TransferBatch writes = new TransferBatch();
+        writes.add(reserved.blockIndex(0), reserved.generation(0), reserved.offset(0), size, source);
+        transport.write(writes).join();
+        assertEquals(Status.OK, writes.status(0));
+        commit(reserved, new MemorySegment[]{source});
+
+        final AtomicLong busyReads = new AtomicLong();
+        final AtomicBoolean stop = new AtomicBoolean();
+        final TransferBatch busyRead = new TransferBatch();
+        busyRead.add(reserved.blockIndex(0), reserved.generation(0), reserved.offset(0), size, arena.allocate(size));
+        final CompletableFuture<Void> busy = CompletableFuture.runAsync(() ->
+        {
+            while (!stop.get())
+            {
+                // Asks again at once, as a busy engine thread does.
+                assertEquals(Status.OK, transport.read(busyRead).join().status(0), "busy caller's read");
+                busyReads.incrementAndGet();
+            }
+        });
+        try
+        {
+            while (busyReads.get() < 10)
+            {
+                assertTrue(!busy.isDone(), "busy caller ended early");
+                Thread.onSpinWait();
+            }
+            for (int attempt = 0; attempt < 20; attempt++)
+            {
+                final long[] busyWhenServed = new long[1];
+                final TransferBatch[] served = new TransferBatch[1];
+                final Thread waiter = Thread.ofPlatform().start(() ->
+                {
+                    served[0] = readBack(reserved, new int[]{size});
+                    busyWhenServed[0] = busyReads.get();
+                });
+                long busyWhenWaiting = -1;
+                while (waiter.isAlive() && busyWhenWaiting < 0)
+                {
+                    final Thread.State state = waiter.getState();
+                    if (state == Thread.State.WAITING || state == Thread.State.BLOCKED)
+                    {
+                        busyWhenWaiting = busyReads.get();
+                    }
+                }
+                waiter.join(timeout().toMillis());
+                assertTrue(!waiter.isAlive(), "the waiting caller was never served");
+                assertEquals(Status.OK, served[0].status(0));
+                assertEquals(-1, served[0].segment(0).asSlice(0, size).mismatch(source));
+                if (busyWhenWaiting >= 0)
+                {
+                    // The busy thread's transfer under way when the waiter queued, and at most one more begun
+                    // before the waiter noted its count.
+                    assertTrue(busyWhenServed[0] - busyWhenWaiting <= 3, "the busy caller was served " +
+                        (busyWhenServed[0] - busyWhenWaiting) + " times while another waited");
+                }
+            }
+        }
+        finally
+        {
+            stop.set(true);
+            busy.get(timeout().toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 

@@ -34,6 +34,7 @@ import java.lang.foreign.ValueLayout;
 import java.security.SecureRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
 
 /**
@@ -42,7 +43,10 @@ import java.util.function.LongConsumer;
  * are validated by the manager (sealed with the entry's generation before and after it sent the bytes); writes land
  * only in reserved blocks. Gets of keys whose locations the client does not know go as one DATA_READ_KEYS
  * ({@link KeyedReads}): the data agent looks them up itself. A peer that goes silent fails the transfer with
- * TRANSPORT_FAILED after the timeout; the next transfer reconnects. Thread-safe: transfers are serialized.
+ * TRANSPORT_FAILED after the timeout; the next transfer reconnects. Thread-safe: transfers are serialized, in the
+ * order their threads asked (a fair lock: with a monitor, a thread that asked again at once took the transport
+ * back before a woken waiter could, and four threads of 32 x 2 MiB gets waited up to 0.7 s at p99 for ~40 ms
+ * transfers).
  */
 public final class AeronBlockTransport implements BlockTransport, KeyedReads
 {
@@ -55,6 +59,7 @@ public final class AeronBlockTransport implements BlockTransport, KeyedReads
     private final ExpandableArrayBuffer request = new ExpandableArrayBuffer(64 * 1024);
     private final UnsafeBuffer chunkView = new UnsafeBuffer(0, 0);
     private final IdleStrategy idle;
+    private final ReentrantLock lock = new ReentrantLock(true);
     private final FragmentAssembler assembler = new FragmentAssembler(this::onFragment, 1 << 20);
     private EmbeddedDrivers.Lease driver;
     private Aeron aeron;
@@ -87,17 +92,38 @@ public final class AeronBlockTransport implements BlockTransport, KeyedReads
     }
 
     @Override
-    public synchronized CompletableFuture<TransferBatch> read(final TransferBatch batch)
+    public CompletableFuture<TransferBatch> read(final TransferBatch batch)
     {
-        if (beginRead(batch))
+        lock.lock();
+        try
         {
-            awaitTransfer();
+            if (beginRead(batch))
+            {
+                awaitTransfer();
+            }
+            return CompletableFuture.completedFuture(batch);
         }
-        return CompletableFuture.completedFuture(batch);
+        finally
+        {
+            lock.unlock();
+        }
     }
 
     @Override
-    public synchronized void readKeys(final BlockBatch batch, final MemorySegment[] destinations)
+    public void readKeys(final BlockBatch batch, final MemorySegment[] destinations)
+    {
+        lock.lock();
+        try
+        {
+            readKeysLocked(batch, destinations);
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    private void readKeysLocked(final BlockBatch batch, final MemorySegment[] destinations)
     {
         final TransferBatch transfers = new TransferBatch(batch.size());
         for (int i = 0; i < batch.size(); i++)
@@ -136,21 +162,29 @@ public final class AeronBlockTransport implements BlockTransport, KeyedReads
     }
 
     @Override
-    public synchronized CompletableFuture<TransferBatch> write(final TransferBatch batch)
+    public CompletableFuture<TransferBatch> write(final TransferBatch batch)
     {
-        if (beginWriteInSteps(batch))
+        lock.lock();
+        try
         {
-            idle.reset();
-            while (sending.active())
+            if (beginWriteInSteps(batch))
             {
-                idle.idle(sendSome());
+                idle.reset();
+                while (sending.active())
+                {
+                    idle.idle(sendSome());
+                }
+                if (inFlight != null)
+                {
+                    awaitTransfer();
+                }
             }
-            if (inFlight != null)
-            {
-                awaitTransfer();
-            }
+            return CompletableFuture.completedFuture(batch);
         }
-        return CompletableFuture.completedFuture(batch);
+        finally
+        {
+            lock.unlock();
+        }
     }
 
     /**
@@ -563,13 +597,21 @@ public final class AeronBlockTransport implements BlockTransport, KeyedReads
     }
 
     @Override
-    public synchronized void close()
+    public void close()
     {
-        if (!closed)
+        lock.lock();
+        try
         {
-            closed = true;
-            disconnect();
-            CloseHelper.quietClose(driver);
+            if (!closed)
+            {
+                closed = true;
+                disconnect();
+                CloseHelper.quietClose(driver);
+            }
+        }
+        finally
+        {
+            lock.unlock();
         }
     }
 

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The Aeron data path over several lanes, for managers that serve more than one ({@code data-lanes}): one
@@ -27,7 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and wake-ups, was slower: bench/RESULTS-remote.txt.) A write's chunks are offered lane after lane as each lane's
  * publication takes them, so every lane's window fills at once (offering one lane's whole span before the next
  * lane's first chunk kept 256 KiB puts at one lane's speed: bench/RESULTS-shapes.txt, session 17).
- * Thread-safe: transfers are serialized; the lanes' requests of one transfer are in flight together.
+ * Thread-safe: transfers are serialized, in the order their threads asked (a fair lock, as
+ * {@link AeronBlockTransport}'s); the lanes' requests of one transfer are in flight together.
  */
 final class AeronLanesTransport implements BlockTransport
 {
@@ -38,6 +40,7 @@ final class AeronLanesTransport implements BlockTransport
     private final TransferBatch[] parts;
     private final int[][] partEntry;
     private final IdleStrategy idle;
+    private final ReentrantLock lock = new ReentrantLock(true);
 
     /**
      * @param context the session's context; its manager endpoint is lane 0, and the session's data lane ports
@@ -74,18 +77,31 @@ final class AeronLanesTransport implements BlockTransport
     }
 
     @Override
-    public synchronized CompletableFuture<TransferBatch> read(final TransferBatch batch)
+    public CompletableFuture<TransferBatch> read(final TransferBatch batch)
     {
         return transfer(batch, true);
     }
 
     @Override
-    public synchronized CompletableFuture<TransferBatch> write(final TransferBatch batch)
+    public CompletableFuture<TransferBatch> write(final TransferBatch batch)
     {
         return transfer(batch, false);
     }
 
     private CompletableFuture<TransferBatch> transfer(final TransferBatch batch, final boolean read)
+    {
+        lock.lock();
+        try
+        {
+            return transferLocked(batch, read);
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    private CompletableFuture<TransferBatch> transferLocked(final TransferBatch batch, final boolean read)
     {
         split(batch, parts, partEntry, Math.floorMod(NEXT_LANE.getAndIncrement(), lanes.length));
         for (int k = 0; k < lanes.length; k++)
@@ -195,8 +211,16 @@ final class AeronLanesTransport implements BlockTransport
     }
 
     @Override
-    public synchronized void close()
+    public void close()
     {
-        CloseHelper.quietCloseAll(lanes);
+        lock.lock();
+        try
+        {
+            CloseHelper.quietCloseAll(lanes);
+        }
+        finally
+        {
+            lock.unlock();
+        }
     }
 }

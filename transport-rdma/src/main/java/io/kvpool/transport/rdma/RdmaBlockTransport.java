@@ -18,13 +18,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The one-sided RDMA data path of a client: RDMA READ for gets, RDMA WRITE for puts, straight between the client's
  * memory and the manager's registered region, the manager's CPU not involved. A read of a block is a chain of three
  * READs on one reliable-connected queue pair, executed in order: the block's table words (stamp to writer intent),
  * the bytes, the table words again; the copy is good only if both stamps are SEALED with the expected generation and
- * no writer intent is held after ({@link BlockProtocol}'s read protocol, across the wire). A write first reads the stamp and writes only into a block reserved with the entry's generation.
+ * no writer intent is held after ({@link BlockProtocol}'s read protocol, across the wire). A write first reads the
+ * stamp and writes only into a block reserved with the entry's generation.
  * Client memory is registered on first use and the registration kept (engines reuse their KV buffers).
  * <p>
  * A queue pair that fails (an error completion puts it in the ERROR state; a chain that does not complete in time
@@ -32,7 +34,8 @@ import java.util.concurrent.TimeUnit;
  * queue pair, connected through the control plane again (the manager replaces the session's). Where the manager
  * cannot be reached, that transfer fails too and the next one tries again.
  * <p>
- * Thread-safe: transfers are serialized on the queue pair.
+ * Thread-safe: transfers are serialized on the queue pair, in the order their threads asked (a fair lock, as the
+ * Aeron transports').
  */
 public final class RdmaBlockTransport implements BlockTransport
 {
@@ -57,6 +60,7 @@ public final class RdmaBlockTransport implements BlockTransport
     private final MemorySegment stamps;
     private final MemorySegment stampsMr;
     private final Map<Long, MemorySegment> registrations = new LinkedHashMap<>();
+    private final ReentrantLock lock = new ReentrantLock(true);
     private boolean closed;
 
     RdmaBlockTransport(final Verbs verbs, final TransportContext context)
@@ -142,7 +146,20 @@ public final class RdmaBlockTransport implements BlockTransport
     }
 
     @Override
-    public synchronized CompletableFuture<TransferBatch> read(final TransferBatch batch)
+    public CompletableFuture<TransferBatch> read(final TransferBatch batch)
+    {
+        lock.lock();
+        try
+        {
+            return readLocked(batch);
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    private CompletableFuture<TransferBatch> readLocked(final TransferBatch batch)
     {
         ensureOpen();
         if (!ensureConnected())
@@ -199,7 +216,20 @@ public final class RdmaBlockTransport implements BlockTransport
     }
 
     @Override
-    public synchronized CompletableFuture<TransferBatch> write(final TransferBatch batch)
+    public CompletableFuture<TransferBatch> write(final TransferBatch batch)
+    {
+        lock.lock();
+        try
+        {
+            return writeLocked(batch);
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    private CompletableFuture<TransferBatch> writeLocked(final TransferBatch batch)
     {
         ensureOpen();
         if (!ensureConnected())
@@ -294,7 +324,20 @@ public final class RdmaBlockTransport implements BlockTransport
     }
 
     @Override
-    public synchronized void close()
+    public void close()
+    {
+        lock.lock();
+        try
+        {
+            closeLocked();
+        }
+        finally
+        {
+            lock.unlock();
+        }
+    }
+
+    private void closeLocked()
     {
         if (!closed)
         {
