@@ -153,9 +153,11 @@ public final class KvPoolContext
     }
 
     /**
-     * @param threads threads that compute a put's CRC32C checksums while the putting thread copies the same bytes
-     *                (puts of 256 KiB and more); 0 leaves each put's checksums to its own thread, a pass over the
-     *                sources before their copy. Default: 2, or one fewer than the host's cores when that is less.
+     * @param threads helper threads of a put of 256 KiB and more: on a mapped region they store blocks beside the
+     *                putting thread, each checksumming and storing its own blocks a piece at a time (runs of 1 MiB
+     *                and more); over the network they compute the CRC32C checksums while the putting thread sends.
+     *                0 leaves each put to its own thread. Default: 2, or one fewer than the host's cores when that
+     *                is less.
      */
     public KvPoolContext checksumThreads(final int threads)
     {

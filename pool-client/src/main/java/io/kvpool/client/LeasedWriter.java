@@ -1,5 +1,6 @@
 package io.kvpool.client;
 
+import io.kvpool.client.internal.SharedWrite;
 import io.kvpool.client.internal.SourceChecksums;
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.Checksums;
@@ -17,9 +18,11 @@ import java.util.function.LongSupplier;
  * written wait for their commit, the rest for their copy) whenever a third of the lease has passed since the last
  * renewal ({@link Leases}), so a healthy writer of a long batch never loses its reservations to the lease (a writer
  * that stops for longer — frozen, paused — does, and the write protocol keeps its late stores away from blocks given
- * to others: {@link io.kvpool.protocol.BlockProtocol}). Each block's CRC32C is recorded for its commit: computed by
- * the put's checksum job, whose helpers work beside the copy ({@link SourceChecksums}), or, for small puts and where
- * there are none, slice by slice just before the slice is written.
+ * to others: {@link io.kvpool.protocol.BlockProtocol}). Each block's CRC32C is recorded for its commit. A mapped
+ * put of {@link SourceChecksums#PARALLEL_MIN_BYTES} or more, where there are helpers, is stored by this thread and
+ * the helpers together, each checksumming and storing whole blocks piece by piece ({@link SharedWrite}); a remote
+ * put's checksums are computed by its checksum job, whose helpers work beside the send ({@link SourceChecksums});
+ * small puts, and all where there are no helpers, are checksummed slice by slice just before the slice is written.
  * <p>
  * Thread-safe: holds no state between calls.
  */
@@ -37,7 +40,6 @@ final class LeasedWriter
      * milliseconds, far under a lease.
      */
     static final long REMOTE_SLICE_BYTES = 16L << 20;
-
     /**
      * Hosts with at least this many cores checksum a remote put beside its send (the helpers have cores of their
      * own); smaller ones before it. Measured: 32 x 256 KiB network puts 1.2-1.3x faster beside the send on a
@@ -87,7 +89,8 @@ final class LeasedWriter
      */
     SourceChecksums.Job startChecksums(final MemorySegment[] sources)
     {
-        return checksums.start(sources);
+        // A mapped put's slices are checksummed as they are stored, by the threads that store them (SharedWrite).
+        return mapped() ? null : checksums.start(sources);
     }
 
     /** @return the lease keeper of one put, its clock started now. */
@@ -112,6 +115,11 @@ final class LeasedWriter
         final int firstSource, final Leases leases)
     {
         final int[] reservation = reservationsOf(reserved, transfers.size());
+        if (sums == null && mapped() && checksums.shareable(transfers))
+        {
+            writeShared(reserved, transfers, reservation, leases);
+            return transfers;
+        }
         writeSlices(reserved, transfers, reservation, sums, firstSource, leases);
         if (sums != null)
         {
@@ -137,12 +145,7 @@ final class LeasedWriter
         while (start < transfers.size())
         {
             leases.renewIfDue();
-            int end = start;
-            long bytes = 0;
-            while (end < transfers.size() && (end == start || bytes + transfers.length(end) <= sliceBytes))
-            {
-                bytes += transfers.length(end++);
-            }
+            final int end = sliceEnd(transfers, start, sliceBytes);
             for (int t = start; t < end; t++)
             {
                 reserved.length(reservation[t], transfers.length(t));
@@ -164,6 +167,46 @@ final class LeasedWriter
         }
     }
 
+    /**
+     * Writes the transfers of a mapped put, shared between this thread and the helpers ({@link SharedWrite}: every
+     * block checksummed and stored piece by piece by the thread that claimed it); this thread renews the
+     * reservations as the lease asks before each piece it stores and while it waits for the helpers.
+     */
+    private void writeShared(
+        final BlockBatch reserved, final TransferBatch transfers, final int[] reservation, final Leases leases)
+    {
+        final int[] crcs = new int[transfers.size()];
+        SharedWrite.write(transport, transfers, checksums, crcs, leases::renewIfDue);
+        for (int t = 0; t < transfers.size(); t++)
+        {
+            reserved.length(reservation[t], transfers.length(t));
+            reserved.checksum(reservation[t], crcs[t]);
+        }
+    }
+
+    /** @return the end of the slice from {@code start}: at least one transfer, else at most {@code bytes}. */
+    private static int sliceEnd(final TransferBatch transfers, final int start, final long sliceBytes)
+    {
+        int end = start;
+        long bytes = 0;
+        while (end < transfers.size() && (end == start || bytes + transfers.length(end) <= sliceBytes))
+        {
+            bytes += transfers.length(end++);
+        }
+        return end;
+    }
+
+    private static TransferBatch slice(final TransferBatch transfers, final int start, final int end)
+    {
+        final TransferBatch slice = new TransferBatch(end - start);
+        for (int t = start; t < end; t++)
+        {
+            slice.add(transfers.blockIndex(t), transfers.generation(t), transfers.regionOffset(t),
+                transfers.length(t), transfers.segment(t));
+        }
+        return slice;
+    }
+
     private void writeSlice(final TransferBatch transfers, final int start, final int end)
     {
         if (start == 0 && end == transfers.size())
@@ -171,12 +214,7 @@ final class LeasedWriter
             transport.write(transfers).join();
             return;
         }
-        final TransferBatch slice = new TransferBatch(end - start);
-        for (int t = start; t < end; t++)
-        {
-            slice.add(transfers.blockIndex(t), transfers.generation(t), transfers.regionOffset(t),
-                transfers.length(t), transfers.segment(t));
-        }
+        final TransferBatch slice = slice(transfers, start, end);
         transport.write(slice).join();
         for (int t = start; t < end; t++)
         {

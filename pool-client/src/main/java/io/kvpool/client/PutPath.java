@@ -16,10 +16,11 @@ import java.lang.foreign.MemorySegment;
  * A mapped put of a batch goes in runs (up to {@link #MAX_RUNS}, each its own RESERVE and COMMIT), pipelined: every
  * run's RESERVE is sent at once, the first run is written as soon as its answer is in while the manager reserves
  * the next, and each run's COMMIT is sent as soon as it is written, the next run's copy hiding its round trip. Only
- * the first run's RESERVE (a quarter of the keys) and the last run's COMMIT are waited for; the sources' checksums
- * start on the helpers before the first answer. Each run is a put of its own to the manager, so the guarantees are
- * those of separate puts: a block is acknowledged only once its run's COMMIT is answered, and a client that dies
- * leaves only reservations, which lapse. A put that fails part way has committed its earlier runs (their keys then
+ * the first run's RESERVE (a quarter of the keys) and the last run's COMMIT are waited for. Each block is
+ * checksummed as it is stored, a piece at a time, by the thread that stores it: the putting thread, and the checksum
+ * helpers where a run is large enough to share ({@link LeasedWriter}). Each run is a put of its own to the manager,
+ * so the guarantees are those of separate puts: a block is acknowledged only once its run's COMMIT is answered, and
+ * a client that dies leaves only reservations, which lapse. A put that fails part way has committed its earlier runs (their keys then
  * answer ALREADY_EXISTS to a repeat) and aborted the rest.
  * <p>
  * Where the handle holds blocks granted ahead ({@link GrantStock}), a put needs no RESERVE: it copies into granted

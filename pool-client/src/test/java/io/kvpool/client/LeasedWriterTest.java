@@ -31,9 +31,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * A put whose copies take longer than the reservation lease: every reservation of the batch — those already written
  * and waiting for the commit as much as those still to write, in the runs reserved at the start and written last —
- * stays alive, so every block commits with its CRC32C. Through a mapped transport (four runs, slices of 1 MiB) and a
- * remote one (one run, slices of 16 MiB, each a round trip), with checksums by the putting thread and by helpers
- * (on a remote put, before each slice is sent or beside the sends).
+ * stays alive, so every block commits with its CRC32C. Through a mapped transport (four runs, slices of 1 MiB, or,
+ * with helpers, blocks shared between the threads and stored 256 KiB at a time) and a remote one (one run, slices
+ * of 16 MiB, each a round trip), with checksums by the putting thread and by helpers (on a remote put, before each
+ * slice is sent or beside the sends).
  */
 class LeasedWriterTest
 {
@@ -44,7 +45,8 @@ class LeasedWriterTest
     void shouldKeepEveryReservationOfABatchLongerThanTheLeaseAlive(
         final boolean remote, final int helpers, final boolean besideSends) throws Exception
     {
-        // Mapped: six slices, each written 250 ms late; remote: a slice of 16 blocks and one of 4, each 400 ms late.
+        // Mapped: six slices (24 pieces with helpers), each stored 250 ms late; remote: a slice of 16 blocks and
+        // one of 4, each 400 ms late.
         final int blocks = remote ? 20 : 6;
         final long lateMs = remote ? 400 : 250;
         final Path directory = Files.createTempDirectory(Path.of("/dev/shm"), "kvpool-lease-");
@@ -112,7 +114,10 @@ class LeasedWriterTest
                 besideSends),
                 new RemotePath(control, slow, cache, true), cache, GrantStock.none(control));
             final BatchResult result = puts.finish(puts.start(BlockKeys.of(keys), sources));
-            assertEquals(remote ? 2 : blocks, writes.get(), "slices written");
+            // Remote: two slices; mapped: six slices of a block each, or, shared with helpers, each block's four
+            // pieces stored on their own (SharedWrite), so the put lasts twice to four times the lease.
+            assertEquals(remote ? 2 : helpers > 0 ? blocks * (int)(BLOCK / SourceChecksums.PIECE_BYTES) : blocks,
+                writes.get(), "stores");
             for (int i = 0; i < blocks; i++)
             {
                 assertEquals(Status.OK, result.status(i), "block " + i + " committed");

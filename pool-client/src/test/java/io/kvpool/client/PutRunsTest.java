@@ -118,7 +118,9 @@ class PutRunsTest
             @Override
             public CompletableFuture<TransferBatch> write(final TransferBatch batch)
             {
-                if (writes.incrementAndGet() == 3)
+                // Each block is stored on its own (a run under SharedWrite's 1 MiB is the putting thread's alone,
+                // in order): the 17th store is the third run's first block.
+                if (writes.incrementAndGet() == 17)
                 {
                     throw broken;
                 }
@@ -128,7 +130,7 @@ class PutRunsTest
         final byte[][] keys = keys(100);
         assertSame(broken, assertThrows(IllegalStateException.class,
             () -> puts.start(BlockKeys.of(keys), sources)));
-        assertEquals(3, writes.get(), "runs of 8 keys (512 KiB each), the third failing");
+        assertEquals(17, writes.get(), "runs of 8 keys (512 KiB each), the third's first store failing");
         for (int i = 0; i < KEYS; i++)
         {
             // Runs 0 and 1 committed; runs 2 and 3 aborted: their keys are free to reserve at once.

@@ -1,6 +1,7 @@
 package io.kvpool.client.internal;
 
 import io.kvpool.protocol.Checksums;
+import io.kvpool.protocol.transport.TransferBatch;
 
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.ExecutorService;
@@ -65,19 +66,49 @@ public final class SourceChecksums implements AutoCloseable
             return null;
         }
         final Job job = new Job(sources);
-        final int wanted = Math.min(helperCount, job.pieces - 1);
+        lend(job::help, job.pieces - 1);
+        return job;
+    }
+
+    /**
+     * @return whether helpers could share work on these transfers: there are helpers, the transfers' bytes reach
+     *         {@link #PARALLEL_MIN_BYTES}, and every source may be read by other threads.
+     */
+    public boolean shareable(final TransferBatch transfers)
+    {
+        if (helpers == null)
+        {
+            return false;
+        }
+        final MemorySegment[] sources = new MemorySegment[transfers.size()];
+        for (int t = 0; t < sources.length; t++)
+        {
+            sources[t] = transfers.segment(t).asSlice(0, transfers.length(t));
+        }
+        return parallelizable(sources);
+    }
+
+    /**
+     * Hands a task to up to {@code wanted} helpers (each runs it once); none where there are no helpers or they
+     * are closed. The task must leave the work it does not get to for the caller.
+     */
+    public void lend(final Runnable task, final int wanted)
+    {
+        if (helpers == null)
+        {
+            return;
+        }
         try
         {
-            for (int h = 0; h < wanted; h++)
+            for (int h = 0; h < Math.min(helperCount, wanted); h++)
             {
-                helpers.execute(job::help);
+                helpers.execute(task);
             }
         }
         catch (final RejectedExecutionException ex)
         {
-            // Closed pool: the caller computes what no helper took.
+            // Closed pool: the caller does what no helper took.
         }
-        return job;
     }
 
     private static boolean parallelizable(final MemorySegment[] sources)
