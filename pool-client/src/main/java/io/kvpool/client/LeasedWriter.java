@@ -53,6 +53,7 @@ final class LeasedWriter
     private final SourceChecksums checksums;
     private final LongSupplier nanoClock;
     private final boolean checksumBesideSends;
+    private final long shareMinBytes;
 
     LeasedWriter(
         final ManagerClient control, final BlockTransport transport, final SourceChecksums checksums,
@@ -75,6 +76,9 @@ final class LeasedWriter
         this.checksums = checksums;
         this.nanoClock = nanoClock;
         this.checksumBesideSends = checksumBesideSends;
+        // Where the helpers have cores of their own (as for checksums beside sends), they share a mapped put's runs
+        // of any size; on smaller hosts only runs of SharedWrite.SHARE_MIN_BYTES and more.
+        this.shareMinBytes = checksumBesideSends ? SourceChecksums.PARALLEL_MIN_BYTES : SharedWrite.SHARE_MIN_BYTES;
     }
 
     /** @return whether the transport stores into a mapping of the region (no request per slice). */
@@ -176,7 +180,7 @@ final class LeasedWriter
         final BlockBatch reserved, final TransferBatch transfers, final int[] reservation, final Leases leases)
     {
         final int[] crcs = new int[transfers.size()];
-        SharedWrite.write(transport, transfers, checksums, crcs, leases::renewIfDue);
+        SharedWrite.write(transport, transfers, checksums, crcs, leases::renewIfDue, shareMinBytes);
         for (int t = 0; t < transfers.size(); t++)
         {
             reserved.length(reservation[t], transfers.length(t));

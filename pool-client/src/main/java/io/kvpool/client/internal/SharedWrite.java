@@ -27,12 +27,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class SharedWrite
 {
     /**
-     * The least a slice holds for helpers to share it; a smaller one is written by the caller alone, piece by piece
-     * all the same. Measured on a 2-core VM, 32 x 64 KiB mapped puts (runs of 512 KiB): shared, 0.21-0.27x of a
-     * copy; the caller alone, 0.22-0.33x (the helper's wake-up, four times a put, and the manager want the other
-     * core).
+     * The least a slice holds for helpers to share it on a host without cores to spare; a smaller one is written by
+     * the caller alone, piece by piece all the same. Measured on a 2-core VM, 32 x 64 KiB mapped puts (runs of
+     * 512 KiB): shared, 0.21-0.27x of a copy; the caller alone, 0.22-0.33x (the helper's wake-up, four times a put,
+     * and the manager want the other core).
      */
-    static final long SHARE_MIN_BYTES = 1L << 20;
+    public static final long SHARE_MIN_BYTES = 1L << 20;
 
     private final BlockTransport transport;
     private final TransferBatch transfers;
@@ -54,7 +54,7 @@ public final class SharedWrite
 
     /**
      * Writes every transfer, sharing the blocks with up to {@code helpers}' threads (none where they cannot read
-     * the sources, {@link SourceChecksums#shareable}, nor for slices under {@link #SHARE_MIN_BYTES}).
+     * the sources, {@link SourceChecksums#shareable}, nor for slices under {@code shareMinBytes}).
      *
      * @param transport where the blocks are stored (a mapped region's: stores need no request of their own).
      * @param transfers the blocks; each one's status is set.
@@ -62,13 +62,15 @@ public final class SharedWrite
      * @param checksums filled with each transfer's CRC32C (of its {@code length} bytes).
      * @param between   what the caller does before each piece it stores and while it waits for the helpers (the
      *                  put renews its reservations there when the lease asks).
+     * @param shareMinBytes the least the transfers hold for the helpers to share them ({@link #SHARE_MIN_BYTES} on
+     *                      hosts without cores to spare).
      */
     public static void write(
         final BlockTransport transport, final TransferBatch transfers, final SourceChecksums helpers,
-        final int[] checksums, final Runnable between)
+        final int[] checksums, final Runnable between, final long shareMinBytes)
     {
         final SharedWrite job = new SharedWrite(transport, transfers, checksums, between);
-        if (transfers.size() > 1 && helpers.shareable(transfers) && bytesOf(transfers) >= SHARE_MIN_BYTES)
+        if (transfers.size() > 1 && helpers.shareable(transfers) && bytesOf(transfers) >= shareMinBytes)
         {
             helpers.lend(job::help, transfers.size() - 1);
         }

@@ -72,7 +72,13 @@ class SharedWriteTest
                 }
                 final int[] crcs = new int[count];
                 final AtomicInteger between = new AtomicInteger();
-                SharedWrite.write(region, transfers, helpers, crcs, between::incrementAndGet);
+                final long shareMinBytes = random.nextBoolean() ? 0 : SharedWrite.SHARE_MIN_BYTES;
+                SharedWrite.write(region, transfers, helpers, crcs, between::incrementAndGet, shareMinBytes);
+                long total = 0;
+                for (int t = 0; t < count; t++)
+                {
+                    total += transfers.length(t);
+                }
                 int callerPieces = 0;
                 for (int t = 0; t < count; t++)
                 {
@@ -83,6 +89,10 @@ class SharedWriteTest
                     final Stores stores = region.stores.get((long)t);
                     assertEquals(1, stores.threads.size(), "block " + t + " stored by one thread: " + stores.threads);
                     assertEquals(pieces(source.byteSize()), stores.pieces.get(), "block " + t + "'s pieces");
+                    if (total < shareMinBytes)
+                    {
+                        assertEquals(Set.of(Thread.currentThread()), stores.threads, "too little to share");
+                    }
                     if (stores.threads.contains(Thread.currentThread()))
                     {
                         callerPieces += stores.pieces.get();
@@ -104,7 +114,7 @@ class SharedWriteTest
             final TransferBatch transfers = new TransferBatch(1);
             final long length = 3 * SourceChecksums.PIECE_BYTES;
             transfers.add(0, 1, 0, (int)length, arena.allocate(length));
-            SharedWrite.write(region, transfers, helpers, new int[1], () -> { });
+            SharedWrite.write(region, transfers, helpers, new int[1], () -> { }, 0);
             assertEquals(Status.LEASE_EXPIRED, transfers.status(0));
             assertEquals(2, region.stores.get(0L).pieces.get(), "the third piece never stored");
         }
@@ -135,7 +145,7 @@ class SharedWriteTest
                 transfers.add(t, 1, t * BLOCK_SPACE, (int)source.byteSize(), source);
             }
             final int[] crcs = new int[8];
-            SharedWrite.write(region, transfers, helpers, crcs, () -> { });
+            SharedWrite.write(region, transfers, helpers, crcs, () -> { }, 0);
             assertEquals(0, helperTried.getCount(), "a helper tried a block");
             for (int t = 0; t < 8; t++)
             {
@@ -173,7 +183,7 @@ class SharedWriteTest
                     arena.allocate(SourceChecksums.PIECE_BYTES));
             }
             assertSame(broken, assertThrows(IllegalStateException.class,
-                () -> SharedWrite.write(region, transfers, helpers, new int[16], () -> { })));
+                () -> SharedWrite.write(region, transfers, helpers, new int[16], () -> { }, 0)));
             assertEquals(0, region.storing.get(), "a helper still storing after the put's failure was thrown");
         }
     }
