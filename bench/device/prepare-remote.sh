@@ -20,11 +20,15 @@ for jar in bench/target/lib/*.jar; do
         *) cp "$jar" out/remote/lib/jars/ ;;
     esac
 done
-REDIS="$(command -v redis-server)"
-cp "$REDIS" out/remote/lib/redis/
-# Every library it links but the C runtime itself (the device's glibc is newer, hence compatible).
-ldd "$REDIS" | awk '/=> \// {print $3}' | grep -v -e '/libc\.so' -e '/libm\.so' -e 'ld-linux' |
-    xargs -I{} cp -L {} out/remote/lib/redis/
+if REDIS="$(command -v redis-server)"; then
+    cp "$REDIS" out/remote/lib/redis/
+    # Every library it links but the C runtime itself (the device's glibc is newer, hence compatible).
+    ldd "$REDIS" | awk '/=> \// {print $3}' | grep -v -e '/libc\.so' -e '/libm\.so' -e 'ld-linux' |
+        xargs -I{} cp -L {} out/remote/lib/redis/
+else
+    echo "prepare-remote: no redis-server here (apt-get install redis-server): this archive serves bench" \
+        "shapes; bench remote (run-remote.sh) needs Redis and will not start without it" >&2
+fi
 # javac's symbol tables (--release) are not used at run time; the JVM's symbols are not needed either.
 rm -f out/remote/runtime/lib/ct.sym
 strip --strip-unneeded out/remote/runtime/lib/server/libjvm.so
