@@ -45,6 +45,12 @@ class LateWriterTest
     private static final String[] MANAGER = {"--size", "320m", "--lease", "3s"};
     private static final String NAMESPACE = "late";
     private static final String TOKEN = "late-token";
+    /**
+     * The most blocks a frozen or killed writer can hold intents on: one per thread that stores a mapped put's
+     * blocks, the putting thread and its pool's checksum helpers ({@link KvPoolContext#checksumThreads}, the
+     * writer's default on this host), each storing one block at a time.
+     */
+    private static final int STORING_THREADS = 1 + new KvPoolContext().checksumThreads();
 
     private Path directory;
     private final List<Process> processes = new ArrayList<>();
@@ -78,7 +84,8 @@ class LateWriterTest
             awaitNoOpenReservations(manager);
             final Verdict verdict = secondWriterThenRelease(manager, writer, false);
             verdict.assertNoneWrong();
-            assertTrue(verdict.exact >= BLOCKS - 1, "at most the block being copied stays quarantined: " + verdict);
+            assertTrue(verdict.exact >= BLOCKS - STORING_THREADS,
+                "at most the blocks being copied stay quarantined: " + verdict);
         }
     }
 
@@ -106,8 +113,9 @@ class LateWriterTest
             awaitNoOpenReservations(manager);
             final Verdict verdict = secondWriterThenRelease(manager, writer, true);
             verdict.assertNoneWrong();
-            // A writer killed while it held an intent leaves that one block quarantined, never reused.
-            assertTrue(stats(manager).quarantinedBlocks() <= 1, "quarantined: " + stats(manager));
+            // A writer killed while it held intents leaves those blocks quarantined, never reused: one per
+            // storing thread at most.
+            assertTrue(stats(manager).quarantinedBlocks() <= STORING_THREADS, "quarantined: " + stats(manager));
         }
     }
 
@@ -186,7 +194,7 @@ class LateWriterTest
                 Payloads.fill(pages[i], 1 + i);
             }
             final BatchResult stored = ns.put(keys, pages);
-            assertTrue(stored.okCount() >= BLOCKS - 1, "the second writer's put: " + stored.okCount());
+            assertTrue(stored.okCount() >= BLOCKS - STORING_THREADS, "the second writer's put: " + stored.okCount());
             assertEquals(stored.okCount(), read(ns, keys, pages, arena).exact, "read back at once");
 
             // The writer finishes its frozen round and then waits: a next round of its own would evict the keys
