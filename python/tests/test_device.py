@@ -100,6 +100,7 @@ def test_a_block_corrupted_in_the_pool_is_caught_by_verify_not_used(namespace):
     """Bytes of a sealed block changed behind the manager's back (a bit flip, a rogue writer): the read protocol
     cannot see it, its checksum can. verify=True checksums the bytes as they landed (CRC32C, the one the manager
     recorded at commit), so the block is a miss; the others are served."""
+    pytest.importorskip("torch", reason="verify=True checksums the landed bytes with torch (python3-torch)")
     pool, ns = namespace
     pool.device(copier=host_copier)
     keys = kvpool.chain_keys(range(16 * 30, 16 * 34), 16)
