@@ -132,13 +132,15 @@ class LateWriterTest
 
     /**
      * Starts the first writer and freezes it while one of its batches has reservations open (its copy or its
-     * checksums in progress); retries a few times if the freeze lands between batches.
+     * checksums in progress); retries a few times if the freeze lands between batches. The writer has rounds
+     * enough to outlast the search (a round of 256 MiB takes a few tenths of a second; 50 rounds were over before a
+     * freeze once landed mid-batch).
      */
     private Process freezeMidBatch(final ManagerProcess manager) throws Exception
     {
         final Process writer = new ProcessBuilder(javaCommand(LateWriter.class.getName(),
             ManagerProcess.aeronDir(directory).toString(), NAMESPACE, TOKEN, Integer.toString(BLOCKS),
-            Long.toString(BLOCK_BYTES), "50", directory.resolve("hold").toString())).redirectErrorStream(true)
+            Long.toString(BLOCK_BYTES), "500", directory.resolve("hold").toString())).redirectErrorStream(true)
             .redirectOutput(directory.resolve("writer.log").toFile()).start();
         processes.add(writer);
         final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
