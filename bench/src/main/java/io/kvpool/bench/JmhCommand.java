@@ -79,8 +79,11 @@ final class JmhCommand implements Callable<Integer>
                 continue;
             }
             final double gbPerSecond = opsPerSecond * Long.parseLong(block) / 1e9;
+            // The baseline of the same class (each class has its own copyBaseline) and block size.
+            final String benchmark = result.getParams().getBenchmark();
+            final String baselineName = benchmark.substring(0, benchmark.lastIndexOf('.') + 1) + "copyBaseline";
             final double baseline = results.stream()
-                .filter(r -> r.getParams().getBenchmark().endsWith("copyBaseline") &&
+                .filter(r -> r.getParams().getBenchmark().equals(baselineName) &&
                     block.equals(r.getParams().getParam("blockSizeBytes")))
                 .mapToDouble(r -> r.getPrimaryResult().getScore()).findFirst().orElse(Double.NaN);
             writer.printf(Locale.ROOT, "%-36s %10s %10.2f %9.1f%%%n", name, block, gbPerSecond,

@@ -150,8 +150,8 @@ public class ClientCopyBenchmark
 
     /**
      * A batch put of 32 new blocks: reserve and commit at the manager (in four runs of 8 blocks, pipelined:
-     * PutPath), one copy and a CRC32C per block (beside the copy, on the checksum threads, unless
-     * there are none).
+     * PutPath), one copy and a CRC32C per block (each block checksummed and copied a piece at a time by the thread
+     * that claims it: the putting thread, and the checksum threads where a run is large enough to share them).
      */
     @Benchmark
     @OperationsPerInvocation(BATCH)
