@@ -79,9 +79,7 @@ final class JmhCommand implements Callable<Integer>
                 continue;
             }
             final double gbPerSecond = opsPerSecond * Long.parseLong(block) / 1e9;
-            // The baseline of the same class (each class has its own copyBaseline) and block size.
-            final String benchmark = result.getParams().getBenchmark();
-            final String baselineName = benchmark.substring(0, benchmark.lastIndexOf('.') + 1) + "copyBaseline";
+            final String baselineName = baselineOf(result.getParams().getBenchmark());
             final double baseline = results.stream()
                 .filter(r -> r.getParams().getBenchmark().equals(baselineName) &&
                     block.equals(r.getParams().getParam("blockSizeBytes")))
@@ -91,6 +89,16 @@ final class JmhCommand implements Callable<Integer>
         }
         writer.println("results: " + json.toAbsolutePath());
         return 0;
+    }
+
+    /**
+     * @param benchmark a benchmark's full name (package, class, method).
+     * @return the full name of its class's {@code copyBaseline}, against which its 'vs copy' is reckoned (each
+     *         class copies its own bytes: one class's baseline is not another's).
+     */
+    static String baselineOf(final String benchmark)
+    {
+        return benchmark.substring(0, benchmark.lastIndexOf('.') + 1) + "copyBaseline";
     }
 
     /**
