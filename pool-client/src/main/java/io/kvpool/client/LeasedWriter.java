@@ -40,6 +40,7 @@ final class LeasedWriter
      * milliseconds, far under a lease.
      */
     static final long REMOTE_SLICE_BYTES = 16L << 20;
+
     /**
      * Hosts with at least this many cores checksum a remote put beside its send (the helpers have cores of their
      * own); smaller ones before it. Measured: 32 x 256 KiB network puts 1.2-1.3x faster beside the send on a

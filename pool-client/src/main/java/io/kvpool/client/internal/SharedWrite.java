@@ -78,9 +78,15 @@ public final class SharedWrite
         {
             job.claimUntilNoneLeft(true);
         }
-        finally
+        catch (final RuntimeException | Error ex)
         {
-            job.close();
+            job.close(false); // the put has failed: nothing of the caller's runs meanwhile
+            throw ex;
+        }
+        final RuntimeException late = job.close(true);
+        if (late != null)
+        {
+            throw late;
         }
         for (int t = 0; t < transfers.size(); t++)
         {
@@ -131,16 +137,33 @@ public final class SharedWrite
         }
     }
 
-    /** Stops further claims and waits for the blocks helpers hold (a piece or a few: microseconds). */
-    private void close()
+    /**
+     * Stops further claims and waits for the blocks helpers hold (a piece or a few: microseconds).
+     *
+     * @param runBetween whether to run the caller's {@code between} meanwhile (until it fails).
+     * @return what {@code between} threw, for the caller to throw once no helper holds a block; else null.
+     */
+    private RuntimeException close(final boolean runBetween)
     {
         final int claimed = Math.min(next.getAndSet(transfers.size()), transfers.size());
+        RuntimeException failure = null;
         while (done.get() < claimed)
         {
-            between.run();
+            if (runBetween && failure == null)
+            {
+                try
+                {
+                    between.run();
+                }
+                catch (final RuntimeException ex)
+                {
+                    failure = ex;
+                }
+            }
             Thread.onSpinWait();
             Thread.yield();
         }
+        return failure;
     }
 
     /**

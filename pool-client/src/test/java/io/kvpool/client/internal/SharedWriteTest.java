@@ -32,7 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@link SharedWrite} against a region in memory (a transport that stores each piece where its entry says and
  * remembers which thread stored which block's pieces): every block lands whole, with the CRC32C of its source,
  * whichever thread claimed it; a block's pieces come from one thread, in order; a refused piece stops its block;
- * a block a helper cannot store is stored by the caller; the caller's own failure leaves no helper storing.
+ * a block a helper cannot store is stored by the caller; the caller's own failure, or its hook's (a lease renewal
+ * that fails, while the caller stores or while it waits), is thrown only once no helper stores.
  */
 class SharedWriteTest
 {
@@ -185,6 +186,83 @@ class SharedWriteTest
             assertSame(broken, assertThrows(IllegalStateException.class,
                 () -> SharedWrite.write(region, transfers, helpers, new int[16], () -> { }, 0)));
             assertEquals(0, region.storing.get(), "a helper still storing after the put's failure was thrown");
+        }
+    }
+
+    @Test
+    void shouldThrowWhatTheCallersHookThrowsOnlyOnceNoHelperStores()
+    {
+        try (SourceChecksums helpers = new SourceChecksums(2); Arena arena = Arena.ofShared())
+        {
+            final HeapRegion region = new HeapRegion(arena, 16);
+            final Thread caller = Thread.currentThread();
+            region.beforeStore = () ->
+            {
+                if (Thread.currentThread() != caller)
+                {
+                    sleep();
+                }
+            };
+            final TransferBatch transfers = new TransferBatch(16);
+            for (int t = 0; t < 16; t++)
+            {
+                transfers.add(t, 1, t * BLOCK_SPACE, (int)SourceChecksums.PIECE_BYTES,
+                    arena.allocate(SourceChecksums.PIECE_BYTES));
+            }
+            final IllegalStateException renewalFailed = new IllegalStateException("the lease renewal failed");
+            final AtomicInteger calls = new AtomicInteger();
+            final Runnable between = () ->
+            {
+                if (calls.incrementAndGet() >= 3)
+                {
+                    throw renewalFailed;
+                }
+            };
+            assertSame(renewalFailed, assertThrows(IllegalStateException.class,
+                () -> SharedWrite.write(region, transfers, helpers, new int[16], between, 0)));
+            assertEquals(0, region.storing.get(), "a helper still storing after the put's failure was thrown");
+        }
+    }
+
+    @Test
+    void shouldThrowWhatTheHookThrowsWhileTheCallerWaitsOnlyOnceTheHelperIsDone()
+    {
+        try (SourceChecksums helpers = new SourceChecksums(1); Arena arena = Arena.ofShared())
+        {
+            final HeapRegion region = new HeapRegion(arena, 2);
+            final Thread caller = Thread.currentThread();
+            final CountDownLatch helperStoring = new CountDownLatch(1);
+            region.beforeStore = () ->
+            {
+                if (Thread.currentThread() != caller)
+                {
+                    helperStoring.countDown();
+                    sleep(); // the caller, its own block stored, waits for this one
+                    return;
+                }
+                await(helperStoring); // block 1 is the helper's
+            };
+            final TransferBatch transfers = new TransferBatch(2);
+            for (int t = 0; t < 2; t++)
+            {
+                transfers.add(t, 1, t * BLOCK_SPACE, (int)SharedWrite.SHARE_MIN_BYTES,
+                    arena.allocate(SharedWrite.SHARE_MIN_BYTES));
+            }
+            final IllegalStateException renewalFailed = new IllegalStateException("the lease renewal failed");
+            final AtomicInteger calls = new AtomicInteger();
+            final Runnable between = () ->
+            {
+                // Before each of the caller's four pieces of block 0, then while it waits for the helper.
+                if (calls.incrementAndGet() == 5)
+                {
+                    throw renewalFailed;
+                }
+            };
+            assertSame(renewalFailed, assertThrows(IllegalStateException.class,
+                () -> SharedWrite.write(region, transfers, helpers, new int[2], between, 0)));
+            assertEquals(0, region.storing.get(), "the helper still storing after the put's failure was thrown");
+            assertEquals(Set.of(caller), region.stores.get(0L).threads, "block 0 the caller's");
+            assertTrue(!region.stores.get(1L).threads.contains(caller), "block 1 the helper's");
         }
     }
 
