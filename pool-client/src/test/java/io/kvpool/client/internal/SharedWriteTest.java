@@ -139,12 +139,7 @@ class SharedWriteTest
                 // The caller's first store waits for the helper's first, so that the helper has claimed a block.
                 await(helperTried);
             };
-            final TransferBatch transfers = new TransferBatch(8);
-            for (int t = 0; t < 8; t++)
-            {
-                final MemorySegment source = arena.allocate(SourceChecksums.PIECE_BYTES).fill((byte)(t + 1));
-                transfers.add(t, 1, t * BLOCK_SPACE, (int)source.byteSize(), source);
-            }
+            final TransferBatch transfers = blocks(arena, 8, SourceChecksums.PIECE_BYTES);
             final int[] crcs = new int[8];
             SharedWrite.write(region, transfers, helpers, crcs, () -> { }, 0);
             assertEquals(0, helperTried.getCount(), "a helper tried a block");
@@ -177,12 +172,7 @@ class SharedWriteTest
                     throw broken;
                 }
             };
-            final TransferBatch transfers = new TransferBatch(16);
-            for (int t = 0; t < 16; t++)
-            {
-                transfers.add(t, 1, t * BLOCK_SPACE, (int)SourceChecksums.PIECE_BYTES,
-                    arena.allocate(SourceChecksums.PIECE_BYTES));
-            }
+            final TransferBatch transfers = blocks(arena, 16, SourceChecksums.PIECE_BYTES);
             assertSame(broken, assertThrows(IllegalStateException.class,
                 () -> SharedWrite.write(region, transfers, helpers, new int[16], () -> { }, 0)));
             assertEquals(0, region.storing.get(), "a helper still storing after the put's failure was thrown");
@@ -203,12 +193,7 @@ class SharedWriteTest
                     sleep();
                 }
             };
-            final TransferBatch transfers = new TransferBatch(16);
-            for (int t = 0; t < 16; t++)
-            {
-                transfers.add(t, 1, t * BLOCK_SPACE, (int)SourceChecksums.PIECE_BYTES,
-                    arena.allocate(SourceChecksums.PIECE_BYTES));
-            }
+            final TransferBatch transfers = blocks(arena, 16, SourceChecksums.PIECE_BYTES);
             final IllegalStateException renewalFailed = new IllegalStateException("the lease renewal failed");
             final AtomicInteger calls = new AtomicInteger();
             final Runnable between = () ->
@@ -242,12 +227,7 @@ class SharedWriteTest
                 }
                 await(helperStoring); // block 1 is the helper's
             };
-            final TransferBatch transfers = new TransferBatch(2);
-            for (int t = 0; t < 2; t++)
-            {
-                transfers.add(t, 1, t * BLOCK_SPACE, (int)SharedWrite.SHARE_MIN_BYTES,
-                    arena.allocate(SharedWrite.SHARE_MIN_BYTES));
-            }
+            final TransferBatch transfers = blocks(arena, 2, SharedWrite.SHARE_MIN_BYTES);
             final IllegalStateException renewalFailed = new IllegalStateException("the lease renewal failed");
             final AtomicInteger calls = new AtomicInteger();
             final Runnable between = () ->
@@ -264,6 +244,17 @@ class SharedWriteTest
             assertEquals(Set.of(caller), region.stores.get(0L).threads, "block 0 the caller's");
             assertTrue(!region.stores.get(1L).threads.contains(caller), "block 1 the helper's");
         }
+    }
+
+    /** @return {@code count} blocks of {@code length} bytes, block t's bytes all t + 1, at block t's place. */
+    private static TransferBatch blocks(final Arena arena, final int count, final long length)
+    {
+        final TransferBatch transfers = new TransferBatch(count);
+        for (int t = 0; t < count; t++)
+        {
+            transfers.add(t, 1, t * BLOCK_SPACE, (int)length, arena.allocate(length).fill((byte)(t + 1)));
+        }
+        return transfers;
     }
 
     private static long pieces(final long length)

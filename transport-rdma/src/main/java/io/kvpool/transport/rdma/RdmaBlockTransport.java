@@ -148,10 +148,16 @@ public final class RdmaBlockTransport implements BlockTransport
     @Override
     public CompletableFuture<TransferBatch> read(final TransferBatch batch)
     {
+        return inTurn(batch, true);
+    }
+
+    /** A read or a write, once the threads that asked before this one have had theirs. */
+    private CompletableFuture<TransferBatch> inTurn(final TransferBatch batch, final boolean read)
+    {
         lock.lock();
         try
         {
-            return readLocked(batch);
+            return read ? readLocked(batch) : writeLocked(batch);
         }
         finally
         {
@@ -218,15 +224,7 @@ public final class RdmaBlockTransport implements BlockTransport
     @Override
     public CompletableFuture<TransferBatch> write(final TransferBatch batch)
     {
-        lock.lock();
-        try
-        {
-            return writeLocked(batch);
-        }
-        finally
-        {
-            lock.unlock();
-        }
+        return inTurn(batch, false);
     }
 
     private CompletableFuture<TransferBatch> writeLocked(final TransferBatch batch)
