@@ -6,12 +6,9 @@ import io.aeron.ExclusivePublication;
 import io.aeron.FragmentAssembler;
 import io.aeron.Publication;
 import io.aeron.Subscription;
-import io.aeron.driver.MediaDriver;
-import io.aeron.driver.ThreadingMode;
 import io.aeron.logbuffer.Header;
 import io.kvpool.client.internal.EmbeddedDrivers;
 import io.kvpool.protocol.AeronIdle;
-import io.kvpool.protocol.AeronTimeouts;
 import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.Status;
 import io.kvpool.protocol.transport.BlockTransport;
@@ -51,7 +48,6 @@ import java.util.function.LongConsumer;
 public final class AeronBlockTransport implements BlockTransport, KeyedReads
 {
     static final int DATA_STREAM_ID = Streams.DATA_STREAM_ID;
-    private static final System.Logger LOG = System.getLogger("io.kvpool.client.aeron");
     private static final long TIMEOUT_NS = TimeUnit.SECONDS.toNanos(5);
 
     private final TransportContext context;
@@ -112,25 +108,13 @@ public final class AeronBlockTransport implements BlockTransport, KeyedReads
     @Override
     public void readKeys(final BlockBatch batch, final MemorySegment[] destinations)
     {
-        lock.lock();
-        try
-        {
-            readKeysLocked(batch, destinations);
-        }
-        finally
-        {
-            lock.unlock();
-        }
-    }
-
-    private void readKeysLocked(final BlockBatch batch, final MemorySegment[] destinations)
-    {
         final TransferBatch transfers = new TransferBatch(batch.size());
         for (int i = 0; i < batch.size(); i++)
         {
             // The capacity bounds what a chunk may write (checked as for any read); the block is the far side's.
             transfers.add(-1, 0, 0, (int)Math.min(destinations[i].byteSize(), Integer.MAX_VALUE), destinations[i]);
         }
+        lock.lock();
         try
         {
             if (begin(transfers, true, id ->
@@ -151,6 +135,7 @@ public final class AeronBlockTransport implements BlockTransport, KeyedReads
         finally
         {
             locating = null;
+            lock.unlock();
         }
         for (int i = 0; i < batch.size(); i++)
         {
@@ -512,33 +497,12 @@ public final class AeronBlockTransport implements BlockTransport, KeyedReads
         if (aeron == null || aeron.isClosed())
         {
             disconnect();
-            final long driverTimeoutMs = AeronTimeouts.driverTimeoutMs();
             if (context.embeddedDriverDir() != null && driver == null)
             {
-                final long livenessNs = AeronTimeouts.clientLivenessTimeoutNs(driverTimeoutMs,
-                    AeronTimeouts.AERON_DEFAULT_CLIENT_LIVENESS_NS);
-                // Shared with every transport of this process that names the directory (EmbeddedDrivers).
-                driver = EmbeddedDrivers.acquire(context.embeddedDriverDir().resolveSibling(
-                    context.embeddedDriverDir().getFileName() + "-data"), () -> new MediaDriver.Context()
-                    .clientLivenessTimeoutNs(livenessNs)
-                    .publicationUnblockTimeoutNs(AeronTimeouts.publicationUnblockTimeoutNs(livenessNs))
-                    .dirDeleteOnStart(true).dirDeleteOnShutdown(true)
-                    // One thread (spinning, if asked): a client may run one of these per data lane, and spinning
-                    // threads beyond the host's cores starve the ones with work.
-                    .threadingMode(ThreadingMode.SHARED)
-                    .sharedIdleStrategy(context.aeronIdle().strategy(20_000))
-                    .termBufferSparseFile(true));
+                driver = DataAeron.embeddedDriver(context);
             }
-            aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver != null ?
-                driver.aeronDirectoryName() : context.aeronDir().toString())
-                .driverTimeoutMs(Math.max(5_000, driverTimeoutMs))
-                // Aeron's default handler exits the JVM when the driver goes away; here that only fails transfers.
-                .errorHandler(ex -> LOG.log(System.Logger.Level.DEBUG, "aeron: " + ex)));
-            final String target = (context.managerEndpoint() == null ? "aeron:ipc?" :
-                "aeron:udp?endpoint=" + context.managerEndpoint() + DataEncoder.SEND_PARAMS + "|") + "term-length=" +
-                DataEncoder.termLength(context.session().dataLanePorts().size() + 1) +
-                "|mtu=" + DataEncoder.MTU;
-            publication = aeron.addExclusivePublication(target, DATA_STREAM_ID);
+            aeron = DataAeron.connect(context, driver);
+            publication = aeron.addExclusivePublication(DataAeron.publicationChannel(context), DATA_STREAM_ID);
         }
         final int streamId;
         final String channel;
