@@ -23,6 +23,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -116,14 +117,23 @@ abstract class BlockTransportConformanceTest
     @Test
     void shouldMoveEverySizeFromOneByteToFourMebibytes()
     {
-        final int[] sizes = {1, 7, 4096, 65_539, 1 << 20, (int)BLOCK};
+        moveAndCheck(new int[]{1, 7, 4096, 65_539, 1 << 20, (int)BLOCK}, size -> arena.allocate(size), 31);
+    }
+
+    /**
+     * Writes a batch of one source per size ({@code allocate}d, filled from {@code seedStep} times its index plus
+     * its size), commits it, reads it back into poisoned buffers one byte longer, and checks each entry: written
+     * and read OK, every byte equal, nothing written past its range.
+     */
+    void moveAndCheck(final int[] sizes, final IntFunction<MemorySegment> allocate, final long seedStep)
+    {
         final BlockBatch reserved = reserve(sizes.length);
         final TransferBatch writes = new TransferBatch();
         final MemorySegment[] sources = new MemorySegment[sizes.length];
         for (int i = 0; i < sizes.length; i++)
         {
-            sources[i] = arena.allocate(sizes[i]);
-            Payloads.fill(sources[i], 31L * i + sizes[i]);
+            sources[i] = allocate.apply(sizes[i]);
+            Payloads.fill(sources[i], seedStep * i + sizes[i]);
             writes.add(reserved.blockIndex(i), reserved.generation(i), reserved.offset(i), sizes[i], sources[i]);
         }
         transport.write(writes).join();

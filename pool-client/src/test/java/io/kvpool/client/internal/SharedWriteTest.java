@@ -155,38 +155,33 @@ class SharedWriteTest
     @Test
     void shouldLeaveNoHelperStoringOnceTheCallersFailureIsThrown()
     {
-        try (SourceChecksums helpers = new SourceChecksums(2); Arena arena = Arena.ofShared())
-        {
-            final HeapRegion region = new HeapRegion(arena, 16);
-            final Thread caller = Thread.currentThread();
-            final IllegalStateException broken = new IllegalStateException("the caller's store fails");
-            final CountDownLatch helperStoring = new CountDownLatch(1);
-            region.beforeStore = () ->
-            {
-                if (Thread.currentThread() != caller)
-                {
-                    helperStoring.countDown();
-                    sleep(); // a slow helper: still storing when the caller fails, unless the caller waits for it
-                    return;
-                }
-                await(helperStoring); // the caller's first store fails while a helper stores
-                throw broken;
-            };
-            final TransferBatch transfers = blocks(arena, 16, SourceChecksums.PIECE_BYTES);
-            assertSame(broken, assertThrows(IllegalStateException.class,
-                () -> SharedWrite.write(region, transfers, helpers, new int[16], () -> { }, 0)));
-            assertEquals(0, region.storing.get(), "a helper still storing after the put's failure was thrown");
-        }
+        assertThrownOnlyOnceNoHelperStores(false);
     }
 
     @Test
     void shouldThrowWhatTheCallersHookThrowsOnlyOnceNoHelperStores()
     {
+        assertThrownOnlyOnceNoHelperStores(true);
+    }
+
+    /**
+     * The caller fails (its first store, or its hook before that store, {@code inHook}) while a slow helper stores
+     * (still storing then, unless the caller waits for it): the failure is thrown, and no helper stores any more.
+     */
+    private static void assertThrownOnlyOnceNoHelperStores(final boolean inHook)
+    {
         try (SourceChecksums helpers = new SourceChecksums(2); Arena arena = Arena.ofShared())
         {
             final HeapRegion region = new HeapRegion(arena, 16);
             final Thread caller = Thread.currentThread();
+            final IllegalStateException failure = new IllegalStateException(
+                inHook ? "the lease renewal failed" : "the caller's store fails");
             final CountDownLatch helperStoring = new CountDownLatch(1);
+            final Runnable failOnceAHelperStores = () ->
+            {
+                await(helperStoring);
+                throw failure;
+            };
             region.beforeStore = () ->
             {
                 if (Thread.currentThread() != caller)
@@ -194,15 +189,14 @@ class SharedWriteTest
                     helperStoring.countDown();
                     sleep();
                 }
+                else if (!inHook)
+                {
+                    failOnceAHelperStores.run();
+                }
             };
             final TransferBatch transfers = blocks(arena, 16, SourceChecksums.PIECE_BYTES);
-            final IllegalStateException renewalFailed = new IllegalStateException("the lease renewal failed");
-            final Runnable between = () ->
-            {
-                await(helperStoring); // before the caller's first piece, while a helper stores
-                throw renewalFailed;
-            };
-            assertSame(renewalFailed, assertThrows(IllegalStateException.class,
+            final Runnable between = inHook ? failOnceAHelperStores : () -> { };
+            assertSame(failure, assertThrows(IllegalStateException.class,
                 () -> SharedWrite.write(region, transfers, helpers, new int[16], between, 0)));
             assertEquals(0, region.storing.get(), "a helper still storing after the put's failure was thrown");
         }
