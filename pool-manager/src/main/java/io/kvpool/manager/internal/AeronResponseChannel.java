@@ -11,7 +11,9 @@ import java.util.ArrayDeque;
 /**
  * A session's responses over an Aeron exclusive publication to the channel and stream the client named. A message
  * that cannot be offered now (not yet connected, back pressure) is copied into a bounded queue and retried from the
- * duty cycle; the agent never waits on a slow client. Not thread-safe: the manager's thread.
+ * duty cycle; the agent never waits on a slow client. An offer that meets the end of a term (Aeron answers
+ * ADMIN_ACTION: the term was rotated, retry) is made again at once: queued, the answer waited for the next flush,
+ * and a client waiting on it with it. Not thread-safe: the manager's thread.
  */
 public final class AeronResponseChannel implements ResponseChannel
 {
@@ -40,7 +42,7 @@ public final class AeronResponseChannel implements ResponseChannel
     @Override
     public void send(final DirectBuffer buffer, final int offset, final int length)
     {
-        if (pending.isEmpty() && publication.offer(buffer, offset, length) > 0)
+        if (pending.isEmpty() && offer(buffer, offset, length) > 0)
         {
             return;
         }
@@ -62,7 +64,7 @@ public final class AeronResponseChannel implements ResponseChannel
         {
             final byte[] message = pending.peekFirst();
             scratch.wrap(message);
-            final long result = publication.offer(scratch, 0, message.length);
+            final long result = offer(scratch, 0, message.length);
             if (result < 0)
             {
                 if (result == Publication.CLOSED || result == Publication.MAX_POSITION_EXCEEDED)
@@ -75,6 +77,15 @@ public final class AeronResponseChannel implements ResponseChannel
             sent++;
         }
         return sent;
+    }
+
+    /**
+     * @return Aeron's answer to the offer, made a second time when the first rotated the term.
+     */
+    private long offer(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final long result = publication.offer(buffer, offset, length);
+        return result == Publication.ADMIN_ACTION ? publication.offer(buffer, offset, length) : result;
     }
 
     @Override

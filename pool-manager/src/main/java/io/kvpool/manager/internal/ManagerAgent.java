@@ -11,10 +11,10 @@ import java.util.function.LongSupplier;
 
 /**
  * The manager's one duty cycle: poll requests from every subscription (IPC, UDP) and the stream control sockets,
- * and dispatch them, count what the data agents served by key ({@link KeyedReadNotices}), retry queued
- * responses, and on a timer reclaim lapsed leases, close lost sessions and publish figures for the metrics
- * endpoint. Everything that touches the pool happens here, on one thread, without locks. Exceptions never escape:
- * the dispatcher answers them, and anything else goes to Aeron's error handler and counter.
+ * and dispatch them, retry responses a session's channel had to queue, count what the data agents served by key
+ * ({@link KeyedReadNotices}), and on a timer reclaim lapsed leases, close lost sessions and publish figures for the
+ * metrics endpoint. Everything that touches the pool happens here, on one thread, without locks. Exceptions never
+ * escape: the dispatcher answers them, and anything else goes to Aeron's error handler and counter.
  */
 public final class ManagerAgent implements Agent
 {
@@ -67,6 +67,7 @@ public final class ManagerAgent implements Agent
         {
             work += subscriptions.get(i).poll(assembler, FRAGMENT_LIMIT);
         }
+        work += sessions.flushQueued();
         work += keyedReads.drain(noteKeyedRead);
         final long nowNs = nanoClock.getAsLong();
         if (streamServer != null)

@@ -495,6 +495,7 @@ public final class RequestDispatcher
     private void send(final SessionRegistry.Session session, final int length)
     {
         session.channel.send(out, 0, length);
+        sessions.sent(session);
     }
 
     /**

@@ -20,6 +20,8 @@ public final class SessionRegistry
     private final SecureRandom random = new SecureRandom();
     private final long timeoutNs;
     private final List<Session> scratch = new ArrayList<>();
+    /** Sessions whose channel holds responses it could not send at once: retried every duty cycle. */
+    private final List<Session> queued = new ArrayList<>();
     /** Live namespace sessions, for the data agent's thread: session id -> namespace id. */
     private final ConcurrentHashMap<Long, Integer> published =
         new ConcurrentHashMap<>();
@@ -42,6 +44,8 @@ public final class SessionRegistry
         String peer = "ipc";
         /** Opened on a stream connection: only that connection speaks for it. */
         boolean streamed;
+        /** Listed in {@link #queued}. */
+        boolean queued;
 
         Session(
             final long id, final int namespaceId, final boolean admin, final String clientName,
@@ -208,6 +212,46 @@ public final class SessionRegistry
             count += session.closeWhenFlushed ? 0 : 1;
         }
         return count;
+    }
+
+    /**
+     * Notes that a response was just sent to a session: one its channel had to queue (back pressure, not yet
+     * connected) is retried from every duty cycle from now on ({@link #flushQueued}), not only from {@link #poll}'s.
+     */
+    public void sent(final Session session)
+    {
+        if (!session.queued && session.channel.pending() > 0)
+        {
+            session.queued = true;
+            queued.add(session);
+        }
+    }
+
+    /**
+     * Retries the responses of the sessions {@link #sent} noted, until each is drained or closed. For every duty
+     * cycle: costs nothing while none waits. A client waits for its answer for as long as the answer is queued.
+     *
+     * @return messages sent.
+     */
+    public int flushQueued()
+    {
+        int sent = 0;
+        for (int i = queued.size() - 1; i >= 0; i--)
+        {
+            final Session session = queued.get(i);
+            final boolean open = sessions.get(session.id) == session;
+            if (open)
+            {
+                sent += session.channel.flush();
+            }
+            if (!open || session.channel.pending() == 0)
+            {
+                session.queued = false;
+                queued.set(i, queued.getLast());
+                queued.removeLast();
+            }
+        }
+        return sent;
     }
 
     /**

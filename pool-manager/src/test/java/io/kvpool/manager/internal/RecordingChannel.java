@@ -7,14 +7,18 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A response channel that keeps what the dispatcher sends, for tests of the dispatcher without Aeron.
+ * A response channel that keeps what the dispatcher sends, for tests of the dispatcher without Aeron. While
+ * {@link #pushingBack}, it queues what is sent (as a publication under back pressure) until a {@link #flush} after.
  */
 final class RecordingChannel implements ResponseChannel
 {
     final String channel;
     final int streamId;
     final List<UnsafeBuffer> messages = new ArrayList<>();
+    final List<UnsafeBuffer> queued = new ArrayList<>();
     boolean closed;
+    boolean pushingBack;
+    int flushes;
 
     RecordingChannel(final String channel, final int streamId)
     {
@@ -27,19 +31,27 @@ final class RecordingChannel implements ResponseChannel
     {
         final byte[] copy = new byte[length];
         buffer.getBytes(offset, copy);
-        messages.add(new UnsafeBuffer(copy));
+        (pushingBack || !queued.isEmpty() ? queued : messages).add(new UnsafeBuffer(copy));
     }
 
     @Override
     public int flush()
     {
-        return 0;
+        flushes++;
+        if (pushingBack || closed)
+        {
+            return 0;
+        }
+        final int sent = queued.size();
+        messages.addAll(queued);
+        queued.clear();
+        return sent;
     }
 
     @Override
     public int pending()
     {
-        return 0;
+        return queued.size();
     }
 
     @Override
@@ -52,6 +64,7 @@ final class RecordingChannel implements ResponseChannel
     public void close()
     {
         closed = true;
+        queued.clear();
     }
 
     UnsafeBuffer last()

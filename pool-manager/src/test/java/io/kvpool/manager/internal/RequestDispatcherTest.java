@@ -224,6 +224,50 @@ class RequestDispatcherTest
         assertEquals(WireError.SHUTTING_DOWN, errorCode(fixture.hello("alpha", "alpha-token").last()));
     }
 
+    @Test
+    void shouldRetryAnAnswerItsChannelQueuedFromEveryFlushOfQueuedSessions()
+    {
+        final long alpha = fixture.session("alpha", "alpha-token");
+        final long beta = fixture.session("beta", "beta-token");
+        final RecordingChannel pushingBack = fixture.channelOf(alpha);
+        final RecordingChannel other = fixture.channelOf(beta);
+        final int before = pushingBack.messages.size();
+        assertEquals(0, fixture.sessions.flushQueued(), "nothing queued yet");
+        assertEquals(0, pushingBack.flushes + other.flushes, "no channel is flushed while none queued");
+
+        pushingBack.pushingBack = true;
+        final long[] asked = new long[2];
+        for (int i = 0; i < asked.length; i++)
+        {
+            asked[i] = fixture.nextCorrelationId();
+            fixture.dispatcher.onMessage(fixture.request, 0, BatchRequestEncoder.encode(fixture.request, 0,
+                MessageType.LOOKUP, 0, asked[i], alpha, keys(i)));
+        }
+        assertEquals(2, pushingBack.pending());
+        assertEquals(0, fixture.sessions.flushQueued(), "still pushing back");
+        assertEquals(1, pushingBack.flushes);
+        pushingBack.pushingBack = false;
+        assertEquals(2, fixture.sessions.flushQueued(), "both answers go on the next flush, not the next poll");
+        assertEquals(before + 2, pushingBack.messages.size());
+        for (int i = 0; i < asked.length; i++)
+        {
+            final UnsafeBuffer answer = pushingBack.messages.get(before + i);
+            assertEquals(MessageType.BATCH_RESPONSE, MessageHeader.templateId(answer, 0));
+            assertEquals(asked[i], MessageHeader.correlationId(answer, 0), "answers in the order asked");
+        }
+        assertEquals(0, fixture.sessions.flushQueued());
+        assertEquals(2, pushingBack.flushes, "a drained session is flushed no more");
+        assertEquals(0, other.flushes, "a session that never queued is never flushed");
+
+        // A session closed with answers queued is dropped, not flushed.
+        pushingBack.pushingBack = true;
+        fixture.dispatcher.onMessage(fixture.request, 0, BatchRequestEncoder.encode(fixture.request, 0,
+            MessageType.LOOKUP, 0, fixture.nextCorrelationId(), alpha, keys(3)));
+        fixture.sessions.close(alpha);
+        assertEquals(0, fixture.sessions.flushQueued());
+        assertEquals(2, pushingBack.flushes);
+    }
+
     private UnsafeBuffer createNamespace(final long session, final String name)
     {
         final int length = CreateNamespaceFlyweight.encode(fixture.request, 0, fixture.nextCorrelationId(), session,
