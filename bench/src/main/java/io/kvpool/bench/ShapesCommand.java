@@ -111,7 +111,8 @@ final class ShapesCommand implements Callable<Integer>
 
     @Option(names = "--seconds", defaultValue = "2", paramLabel = "N",
         description = "Measured seconds per row, after half a second of warm-up (a second and a half on a " +
-            "handle's first row; default: ${DEFAULT-VALUE}).")
+            "handle's first row), prolonged while the JIT still compiles by up to twice the row's time (10 s at " +
+            "most; default: ${DEFAULT-VALUE}).")
     private double seconds;
 
     private int maxThreads;
@@ -227,8 +228,10 @@ final class ShapesCommand implements Callable<Integer>
             case "put" -> setup.handle(path, true, "put", size, helpers);
             default -> null;
         };
-        // A handle's first row warms it up longer: its first puts claim slabs and the code they run is compiled.
-        final long warmUpMs = handle != null && warmedUp.add(handle) ? 1_500 : 500;
+        // A handle's first row warms it up longer: its first puts claim slabs and the code they run is compiled. Any
+        // row goes on warming up while the JIT still compiles, by at most twice its measured time (10 s at most).
+        final RowWarmUp warmUp = new RowWarmUp(handle != null && warmedUp.add(handle) ? 1_500 : 500,
+            (long)Math.min(10_000, 2_000 * seconds), seconds);
         final CyclicBarrier start = new CyclicBarrier(count);
         final List<Thread> running = new ArrayList<>();
         final List<Throwable> failures = Collections.synchronizedList(new ArrayList<>());
@@ -244,12 +247,15 @@ final class ShapesCommand implements Callable<Integer>
                 {
                     final Worker worker = new Worker(handle, op, size, batch, thread, arena);
                     start.await();
-                    final long warmEndNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(warmUpMs);
-                    while (System.nanoTime() - warmEndNs < 0)
+                    if (thread == 0)
                     {
-                        worker.once();
+                        warmUp.lead(worker::once);
                     }
-                    final long endNs = System.nanoTime() + (long)(seconds * 1e9);
+                    else
+                    {
+                        warmUp.follow(worker::once);
+                    }
+                    final long endNs = warmUp.measureUntilNs();
                     long done = 0;
                     long now;
                     while ((now = System.nanoTime()) - endNs < 0)
@@ -265,6 +271,10 @@ final class ShapesCommand implements Callable<Integer>
                 {
                     failures.add(ex);
                     start.reset(); // a thread that failed before the start: the others stop waiting for it
+                    if (thread == 0)
+                    {
+                        warmUp.abandon(); // nor do they wait for its warm-up
+                    }
                 }
             }));
         }
