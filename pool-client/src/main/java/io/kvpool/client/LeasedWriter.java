@@ -248,14 +248,15 @@ final class LeasedWriter
      * The reservations one put holds: each run's RESERVE is registered when sent ({@link #expect}) and its
      * reservations are held from its answer on; all are renewed together whenever a third of the lease has passed
      * since the last renewal — answers not collected yet are collected first, so a run reserved at the start and
-     * written last is renewed as much as the one being written. Those already committed stay on the list; their
-     * renewal is answered with a status that is ignored. Not thread-safe: the putting thread's.
+     * written last is renewed as much as the one being written. The renewal is gathered from the runs' batches when
+     * it is due (every entry still OK there: one whose store failed is left to lapse), not copied as each answer
+     * comes: most puts end before a third of a lease. Those already committed are renewed too; that renewal is
+     * answered with a status that is ignored. Not thread-safe: the putting thread's.
      */
     final class Leases
     {
         private final List<ManagerClient.Pending> reserves = new ArrayList<>();
         private final List<BlockBatch> batches = new ArrayList<>();
-        private final BlockBatch held = new BlockBatch();
         private final long renewEveryNs = Math.max(1, control.session().reservationLeaseNs() / 3);
         private long renewedAtNs = nanoClock.getAsLong();
         private int collected;
@@ -271,7 +272,7 @@ final class LeasedWriter
         }
 
         /**
-         * Collects the answers of the RESERVEs registered up to {@code run} (in order), holding their reservations.
+         * Collects the answers of the RESERVEs registered up to {@code run} (in order).
          *
          * @throws io.kvpool.protocol.PoolException as {@link ManagerClient#reserve}.
          */
@@ -284,14 +285,7 @@ final class LeasedWriter
                 {
                     reserve.join();
                 }
-                final BlockBatch reserved = batches.get(collected++);
-                for (int i = 0; i < reserved.size(); i++)
-                {
-                    if (reserved.status(i) == Status.OK)
-                    {
-                        held.addReservation(reserved, i);
-                    }
-                }
+                collected++;
             }
         }
 
@@ -306,10 +300,16 @@ final class LeasedWriter
             awaitReserved(reserves.size() - 1);
             // A reservation that lapsed anyway is found by the write (nothing stored) and the commit
             // (LEASE_EXPIRED). The batch is renewed as a copy: the answer overwrites its statuses.
-            final BlockBatch renewals = new BlockBatch(held.size());
-            for (int r = 0; r < held.size(); r++)
+            final BlockBatch renewals = new BlockBatch();
+            for (final BlockBatch reserved : batches)
             {
-                renewals.addReservation(held, r);
+                for (int i = 0; i < reserved.size(); i++)
+                {
+                    if (reserved.status(i) == Status.OK)
+                    {
+                        renewals.addReservation(reserved, i);
+                    }
+                }
             }
             if (renewals.size() > 0)
             {

@@ -320,7 +320,7 @@ final class PutPath
         final int from;
         final BlockBatch reserved;
         final boolean granted;
-        private final BlockBatch commits = new BlockBatch();
+        private final BlockBatch commits;
         private int[] positions;
         private ManagerClient.Pending reserve;
         private ManagerClient.Pending commit;
@@ -330,6 +330,7 @@ final class PutPath
             this.from = from;
             this.reserved = reserved;
             this.granted = granted;
+            this.commits = new BlockBatch(reserved.size());
         }
 
         /** Sends the COMMIT of the run's blocks that were reserved and written (nothing when there are none). */

@@ -88,11 +88,12 @@ public final class SharedWrite
         {
             throw late;
         }
+        final TransferBatch piece = new TransferBatch(1);
         for (int t = 0; t < transfers.size(); t++)
         {
             if (job.failed[t])
             {
-                writeBlock(transport, transfers, t, checksums, between);
+                writeBlock(transport, transfers, t, checksums, between, piece);
             }
         }
     }
@@ -115,12 +116,13 @@ public final class SharedWrite
 
     private void claimUntilNoneLeft(final boolean caller)
     {
+        final TransferBatch piece = new TransferBatch(1);
         int t;
         while ((t = next.getAndIncrement()) < transfers.size())
         {
             try
             {
-                writeBlock(transport, transfers, t, checksums, caller ? between : null);
+                writeBlock(transport, transfers, t, checksums, caller ? between : null, piece);
             }
             catch (final RuntimeException | Error ex)
             {
@@ -171,14 +173,14 @@ public final class SharedWrite
      * its last) and its CRC32C.
      *
      * @param between run before each piece; {@code null} on a helper.
+     * @param piece   the calling thread's batch of one, reused for each piece.
      */
     private static void writeBlock(
         final BlockTransport transport, final TransferBatch transfers, final int t, final int[] checksums,
-        final Runnable between)
+        final Runnable between, final TransferBatch piece)
     {
         final MemorySegment source = transfers.segment(t);
         final int length = transfers.length(t);
-        final TransferBatch piece = new TransferBatch(1);
         int crc = 0;
         long offset = 0;
         do
