@@ -39,7 +39,7 @@ final class RemotePath
      */
     void failWhereTransferFailed(final BlockBatch batch, final TransferBatch transfers)
     {
-        final BlockBatch failed = new BlockBatch();
+        BlockBatch failed = null; // made only when a transfer failed: this runs after every run of every put
         int t = 0;
         for (int i = 0; i < batch.size(); i++)
         {
@@ -50,13 +50,14 @@ final class RemotePath
             final int status = transfers.status(t++);
             if (status != Status.OK)
             {
+                failed = failed == null ? new BlockBatch() : failed;
                 failed.addReservation(batch, i);
                 // A reservation the write found gone lapsed (or died with a manager): nothing was stored.
                 batch.status(i, status == Status.UNKNOWN_RESERVATION ? Status.LEASE_EXPIRED :
                     Status.TRANSPORT_FAILED);
             }
         }
-        if (failed.size() > 0)
+        if (failed != null)
         {
             control.abort(failed);
         }
