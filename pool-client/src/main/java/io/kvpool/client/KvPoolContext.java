@@ -116,9 +116,9 @@ public final class KvPoolContext
      * @param entries how many blocks' locations each namespace handle remembers (default 1,048,576, at most one
      *                per block of the region; rounded up to a power of two): a get of a remembered key checks the
      *                shared block table and asks the manager nothing. The handle sets aside a slot table of 8 bytes
-     *                per entry when it opens (8 MiB by default). 0 remembers none: every get is a first get (its
-     *                block found in the region's key directory, else asked of the manager; over the network, always
-     *                asked).
+     *                per entry when it opens (12 on heaps without compressed pointers; 8 MiB by default). 0 remembers
+     *                none: every get is a first get (its block found in the region's key directory, else asked of the
+     *                manager; over the network, always asked).
      * @return this.
      */
     public KvPoolContext locationCacheEntries(final int entries)
