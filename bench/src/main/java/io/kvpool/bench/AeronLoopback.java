@@ -41,6 +41,7 @@ public final class AeronLoopback implements AutoCloseable
     private final MediaDriver clientDriver;
     private final long blockSizeBytes;
     private final AeronIdle clientIdle;
+    private final int dataLanes;
     private final AtomicInteger clients = new AtomicInteger();
 
     /**
@@ -69,6 +70,7 @@ public final class AeronLoopback implements AutoCloseable
     {
         this.blockSizeBytes = blockSizeBytes;
         this.clientIdle = clientIdle;
+        this.dataLanes = dataLanes;
         try
         {
             directory = Files.createTempDirectory(Path.of("/dev/shm"), "kvpool-loopback-");
@@ -123,7 +125,7 @@ public final class AeronLoopback implements AutoCloseable
     {
         final KvPoolContext context = new KvPoolContext().transport("aeron").managerEndpoint(manager.udpEndpoint())
             .responseHost("127.0.0.1").aeronDir(Path.of(clientDriver.aeronDirectoryName())).aeronIdle(clientIdle)
-            .connectTimeout(Duration.ofSeconds(20));
+            .dataLanes(dataLanes).connectTimeout(Duration.ofSeconds(20));
         switch (drivers)
         {
             case OWN -> context.embeddedDriverDir(directory.resolve("client-" + clients.incrementAndGet()));

@@ -103,10 +103,13 @@ final class ShapesCommand implements Callable<Integer>
     private String managerIdle;
     private AeronIdle managerIdleMode;
 
-    @Option(names = "--data-lanes", defaultValue = "1", paramLabel = "N",
-        description = "UDP data lanes the manager serves (ManagerContext.dataLanes; network clients split every " +
-            "transfer across them, each lane with its own media drivers): 1 (the default) to " +
-            (HelloOkEncoder.MAX_LANES + 1) + ". For hosts with cores to spare.")
+    @Option(names = "--data-lanes", defaultValue = "auto", paramLabel = "N|auto",
+        description = "UDP data lanes the manager serves and the network clients open (ManagerContext.dataLanes, " +
+            "KvPoolContext.dataLanes; clients split every transfer across them, each lane with its own media " +
+            "drivers): 1 to " + (HelloOkEncoder.MAX_LANES + 1) + ", or auto (the default of both: one per four " +
+            "cores, 1 to 4).")
+    private String dataLanesText;
+    /** The lanes asked for, or 0 for auto. */
     private int dataLanes;
 
     @Option(names = "--seconds", defaultValue = "2", paramLabel = "N",
@@ -139,10 +142,12 @@ final class ShapesCommand implements Callable<Integer>
             }
         }
         managerIdleMode = Options.parsed("--manager-idle", managerIdle, AeronIdle::parse);
-        if (dataLanes < 1 || dataLanes > HelloOkEncoder.MAX_LANES + 1)
+        final boolean autoLanes = dataLanesText.equals("auto");
+        dataLanes = autoLanes || !dataLanesText.matches("\\d{1,3}") ? 0 : Integer.parseInt(dataLanesText);
+        if (!autoLanes && (dataLanes < 1 || dataLanes > HelloOkEncoder.MAX_LANES + 1))
         {
-            throw new IllegalArgumentException("--data-lanes=" + dataLanes + ": expected 1 to " +
-                (HelloOkEncoder.MAX_LANES + 1));
+            throw new IllegalArgumentException("--data-lanes=" + dataLanesText + ": expected 1 to " +
+                (HelloOkEncoder.MAX_LANES + 1) + " or auto");
         }
         for (final String path : paths)
         {
@@ -171,8 +176,8 @@ final class ShapesCommand implements Callable<Integer>
         {
             out.printf("kvpool bench shapes: %d cores, manager in this process (region %s in %s, idle %s, %d data " +
                 "lane%s), %s s a row%n", Runtime.getRuntime().availableProcessors(),
-                ByteSizes.format(setup.regionBytes), directory, managerIdleMode.text(), dataLanes,
-                dataLanes == 1 ? "" : "s", seconds);
+                ByteSizes.format(setup.regionBytes), directory, managerIdleMode.text(), setup.manager.dataLanes(),
+                setup.manager.dataLanes() == 1 ? "" : "s", seconds);
             out.printf("%-8s %-6s %5s %7s %-10s %10s %9s %10s %10s %9s %9s%n", "path", "size", "batch", "threads",
                 "op", "blocks/s", "GB/s", "p50 us", "p99 us", "vs copy", "vs cold");
             for (final String path : paths)
@@ -460,11 +465,12 @@ final class ShapesCommand implements Callable<Integer>
                 slabs += getSlabs(size, values) + putSlabs(size);
             }
             regionBytes = slabs * SLAB_BYTES;
-            manager = PoolManager.launch(new ManagerContext().pool(new PoolContext()
+            final ManagerContext managerContext = new ManagerContext().pool(new PoolContext()
                     .regionFile(directory.resolve("region")).regionSizeBytes(regionBytes).slabSizeBytes(SLAB_BYTES)
                     .minBlockSizeBytes(4096))
                 .embeddedAeronDir(directory.resolve("aeron")).endpoint("127.0.0.1:0").metricsPort(-1)
-                .idle(managerIdleMode).dataLanes(dataLanes));
+                .idle(managerIdleMode);
+            manager = PoolManager.launch(dataLanes == 0 ? managerContext : managerContext.dataLanes(dataLanes));
             try (ManagerClient admin = ManagerClient.connect(new ManagerClientContext().aeronDir(manager.aeronDir())
                 .connectTimeout(Duration.ofSeconds(20))))
             {
@@ -514,6 +520,10 @@ final class ShapesCommand implements Callable<Integer>
             if (helpers >= 0)
             {
                 context.checksumThreads(helpers);
+            }
+            if (dataLanes != 0)
+            {
+                context.dataLanes(dataLanes);
             }
             if (path.equals("network"))
             {

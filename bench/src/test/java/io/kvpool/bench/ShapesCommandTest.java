@@ -59,8 +59,9 @@ class ShapesCommandTest
         assertRefused("--threads=0: expected 1 to 256", "--threads", "1,0");
         assertRefused("--seconds=0.0: expected more than 0", "--seconds", "0");
         assertRefused("--manager-idle=nap: expected backoff, spin or yield", "--manager-idle", "nap");
-        assertRefused("--data-lanes=0: expected 1 to 17", "--data-lanes", "0");
-        assertRefused("--data-lanes=18: expected 1 to 17", "--data-lanes", "18");
+        assertRefused("--data-lanes=0: expected 1 to 17 or auto", "--data-lanes", "0");
+        assertRefused("--data-lanes=18: expected 1 to 17 or auto", "--data-lanes", "18");
+        assertRefused("--data-lanes=many: expected 1 to 17 or auto", "--data-lanes", "many");
         assertRefused("--sizes=100: expected a multiple of 64 bytes from 4k to 64m", "--sizes", "100");
         assertRefused("--sizes=lots: size='lots' is not a size", "--sizes", "lots");
     }

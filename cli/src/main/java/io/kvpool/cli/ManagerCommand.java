@@ -107,10 +107,11 @@ final class ManagerCommand implements Callable<Integer>
             "are emulated or oversubscribed.")
     private String idlePark;
 
-    @Option(names = "--data-lanes", paramLabel = "N",
-        description = "Aeron data lanes for remote clients (default 1): each a media driver, UDP port (the " +
-            "endpoint's + k) and data agent of its own; clients split every transfer across them.")
-    private Integer dataLanes;
+    @Option(names = "--data-lanes", paramLabel = "N|auto",
+        description = "Aeron data lanes for remote clients: each a media driver, UDP port (the endpoint's + k) " +
+            "and data agent of its own; clients split every transfer across them. Default auto: one per four " +
+            "cores of this host, 1 to 4 (a lane whose port is taken is then left out).")
+    private String dataLanes;
 
     @Option(names = "--max-sessions", paramLabel = "N",
         description = "Client sessions served at once, all hosts (default 4096); a HELLO beyond is refused.")

@@ -19,7 +19,9 @@ import java.util.TreeSet;
  * {@code token}, {@code manager-endpoint} (host:port of the manager's UDP endpoint; absent: the manager on this
  * host over IPC), {@code response-host}, {@code aeron-dir}, {@code transport} (auto, cxl, rdma or aeron),
  * {@code client-name}, {@code connect-timeout}, {@code request-timeout}, {@code verify-checksums}, {@code region},
- * {@code aeron-idle} (backoff, spin or yield: how the Aeron data path waits; see {@link AeronIdle}).
+ * {@code aeron-idle} (backoff, spin or yield: how the Aeron data path waits; see {@link AeronIdle}), {@code
+ * data-lanes} (the most data lanes opened to a manager that serves several, or auto: see
+ * {@link KvPoolContext#dataLanes(int)}).
  *
  * <pre>{@code
  * ClientConfig config = ClientConfig.load(Path.of("/opt/kvpool/etc/client.properties"));
@@ -37,7 +39,7 @@ public record ClientConfig(KvPoolContext context, String namespace, long blockSi
 {
     private static final Set<String> KEYS = new TreeSet<>(Set.of("namespace", "block-size", "token",
         "manager-endpoint", "response-host", "aeron-dir", "transport", "client-name", "connect-timeout",
-        "request-timeout", "verify-checksums", "region", "aeron-idle"));
+        "request-timeout", "verify-checksums", "region", "aeron-idle", "data-lanes"));
 
     /**
      * @throws IllegalArgumentException naming the file and the key when a key is unknown, a value is malformed or
@@ -81,6 +83,7 @@ public record ClientConfig(KvPoolContext context, String namespace, long blockSi
                     case "verify-checksums" -> context.verifyChecksums(bool(value));
                     case "region" -> context.regionPath(Path.of(value));
                     case "aeron-idle" -> context.aeronIdle(AeronIdle.parse(value));
+                    case "data-lanes" -> lanes(context, value);
                     default ->
                     {
                         // namespace, block-size and token: below.
@@ -95,6 +98,24 @@ public record ClientConfig(KvPoolContext context, String namespace, long blockSi
         catch (final IllegalArgumentException ex)
         {
             throw new IllegalArgumentException(file + ": key '" + current + "': " + ex.getMessage(), ex);
+        }
+    }
+
+    /** {@code data-lanes}: a count, or {@code auto}. */
+    private static void lanes(final KvPoolContext context, final String value)
+    {
+        if (value.equals("auto"))
+        {
+            context.dataLanesAuto();
+            return;
+        }
+        try
+        {
+            context.dataLanes(Integer.parseInt(value));
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException("expected a number of lanes or auto");
         }
     }
 
@@ -116,7 +137,8 @@ public record ClientConfig(KvPoolContext context, String namespace, long blockSi
             "this host, IPC through " + context.aeronDirectory() : "UDP " + context.managerEndpoint() +
             " (responses to " + context.responseHost() + ")") + "\ntransport: " +
             (context.transport() == null ? "auto" : context.transport()) + "\naeron idle: " +
-            context.aeronIdle().text();
+            context.aeronIdle().text() + "\ndata lanes: at most " + context.dataLanes() +
+            (context.dataLanesAutomatic() ? " (auto: this host's cores)" : "");
     }
 
     private static String required(final Properties properties, final String key, final Path file)

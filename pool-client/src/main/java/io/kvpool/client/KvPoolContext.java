@@ -3,6 +3,8 @@ package io.kvpool.client;
 import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.PoolException;
 import io.kvpool.protocol.ErrorCode;
+import io.kvpool.protocol.transport.DataLanes;
+import io.kvpool.protocol.wire.HelloOkEncoder;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,6 +30,8 @@ public final class KvPoolContext
     private boolean prefault = true;
     private String transport;
     private AeronIdle aeronIdle = AeronIdle.BACKOFF;
+    private int dataLanes;
+    private boolean dataLanesAuto = true;
 
     /**
      * @param aeronDir the media driver directory on this host (the manager's embedded one by default).
@@ -238,6 +242,49 @@ public final class KvPoolContext
     }
 
     /**
+     * @param lanes the most Aeron data lanes this client opens to a manager that serves several over UDP ({@code
+     *              data-lanes} on the manager), 1 to {@link HelloOkEncoder#MAX_LANES} + 1: each transfer is split
+     *              across them, each lane through a media driver of its own where the client embeds them (a thread).
+     *              Default: {@link #dataLanesAuto()}.
+     */
+    public KvPoolContext dataLanes(final int lanes)
+    {
+        if (lanes < 1 || lanes > HelloOkEncoder.MAX_LANES + 1)
+        {
+            throw new IllegalArgumentException("dataLanes=" + lanes + " must be 1.." + (HelloOkEncoder.MAX_LANES + 1));
+        }
+        this.dataLanes = lanes;
+        this.dataLanesAuto = false;
+        return this;
+    }
+
+    /**
+     * Data lanes fitted to this host (the default): at most {@link DataLanes#forThisHost()}, one per four cores, 1
+     * to 4, of those the manager serves; a host of two cores opens one.
+     */
+    public KvPoolContext dataLanesAuto()
+    {
+        this.dataLanesAuto = true;
+        return this;
+    }
+
+    /**
+     * @return whether the data lanes are fitted to the host ({@link #dataLanesAuto()}) rather than set.
+     */
+    public boolean dataLanesAutomatic()
+    {
+        return dataLanesAuto;
+    }
+
+    /**
+     * @return the most data lanes this client opens: those set, or those {@link #dataLanesAuto()} fits to this host.
+     */
+    public int dataLanes()
+    {
+        return dataLanesAuto ? DataLanes.forThisHost() : dataLanes;
+    }
+
+    /**
      * @return the manager endpoint ({@code null} for IPC).
      */
     String managerEndpoint()
@@ -261,9 +308,6 @@ public final class KvPoolContext
     }
 
     /**
-     * @return a manager-client configuration for one namespace.
-     */
-    /**
      * Validates the configuration once, before anything connects (the control sessions' settings as
      * {@link ManagerClientContext#conclude()} checks them, and the transport's name).
      *
@@ -281,6 +325,9 @@ public final class KvPoolContext
         return this;
     }
 
+    /**
+     * @return a manager-client configuration for one namespace.
+     */
     ManagerClientContext managerClientContext(final String namespace, final String token)
     {
         final ManagerClientContext context = new ManagerClientContext().aeronDir(aeronDir)

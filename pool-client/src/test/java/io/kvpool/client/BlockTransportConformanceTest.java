@@ -8,6 +8,7 @@ import io.kvpool.protocol.Payloads;
 import io.kvpool.protocol.transport.BlockTransport;
 import io.kvpool.protocol.transport.TransferBatch;
 import io.kvpool.protocol.transport.TransportContext;
+import io.kvpool.protocol.wire.HelloOkEncoder;
 import org.agrona.CloseHelper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,6 +40,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 abstract class BlockTransportConformanceTest
 {
     static final long BLOCK = 4L << 20;
+    /** Every data lane a manager serves is opened, whatever this host's cores (KvPoolContext.dataLanes). */
+    static final int EVERY_LANE = HelloOkEncoder.MAX_LANES + 1;
 
     ManagerFixture fixture;
     RemoteManager remote;
@@ -95,7 +98,7 @@ abstract class BlockTransportConformanceTest
             control = ManagerClient.connect(remote.clientContext("conformance", ""));
             transport = open(new TransportContext(control.session(), () -> control.session().sessionId(),
                 remote.endpoint, remote.responseHost, null, remote.nextDriverDir(), null, control::rdmaConnect,
-                AeronIdle.BACKOFF));
+                AeronIdle.BACKOFF, EVERY_LANE));
             return;
         }
         fixture = newFixture();
@@ -105,7 +108,7 @@ abstract class BlockTransportConformanceTest
         transport = open(new TransportContext(control.session(), () -> control.session().sessionId(), endpoint,
             "127.0.0.1", fixture.directory.resolve("aeron"),
             endpoint == null ? null : fixture.directory.resolve("client-driver"), null, control::rdmaConnect,
-            AeronIdle.BACKOFF));
+            AeronIdle.BACKOFF, EVERY_LANE));
     }
 
     @AfterEach

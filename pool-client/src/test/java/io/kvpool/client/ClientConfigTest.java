@@ -3,6 +3,7 @@ package io.kvpool.client;
 import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
+import io.kvpool.protocol.transport.DataLanes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,6 +36,7 @@ class ClientConfigTest
             token=secret
             connect-timeout=20s
             aeron-idle=spin
+            data-lanes=3
             """));
         assertEquals("llama-3-8b", config.namespace());
         assertEquals(2L << 20, config.blockSizeBytes());
@@ -44,6 +46,8 @@ class ClientConfigTest
         assertEquals(Path.of("/dev/shm/kvpool-aeron"), config.context().aeronDirectory());
         assertEquals("aeron", config.context().transport());
         assertEquals(AeronIdle.SPIN, config.context().aeronIdle());
+        assertEquals(3, config.context().dataLanes());
+        assertTrue(config.describe().endsWith("\ndata lanes: at most 3"), config.describe());
         assertEquals(Duration.ofSeconds(20), config.context().managerClientContext("x", "").connectTimeout());
         assertTrue(config.describe().contains("manager: UDP 10.0.0.10:40100 (responses to 10.0.0.21)"),
             config.describe());
@@ -58,7 +62,14 @@ class ClientConfigTest
         assertNull(config.context().managerEndpoint());
         assertEquals("", config.token());
         assertEquals(AeronIdle.BACKOFF, config.context().aeronIdle());
-        assertTrue(config.describe().endsWith("\naeron idle: backoff"), config.describe());
+        assertTrue(config.describe().contains("\naeron idle: backoff\n"), config.describe());
+        assertTrue(config.context().dataLanesAutomatic());
+        assertTrue(config.describe().endsWith("\ndata lanes: at most " + DataLanes.forThisHost() +
+            " (auto: this host's cores)"), config.describe());
+        assertEquals(1, ClientConfig.load(write("namespace=a\nblock-size=64k\ndata-lanes=1\n")).context()
+            .dataLanes());
+        assertTrue(ClientConfig.load(write("namespace=a\nblock-size=64k\ndata-lanes=2\ndata-lanes=auto\n"))
+            .context().dataLanesAutomatic(), "the last value of a key wins, as Properties reads them");
     }
 
     @Test
@@ -72,6 +83,9 @@ class ClientConfigTest
         assertProblem("namespace=a\nblock-size=64k\nverify-checksums=yes\n", "expected true or false");
         assertProblem("namespace=a\nblock-size=64k\naeron-idle=nap\n",
             "key 'aeron-idle': expected backoff, spin or yield");
+        assertProblem("namespace=a\nblock-size=64k\ndata-lanes=all\n", "key 'data-lanes': expected a number of " +
+            "lanes or auto");
+        assertProblem("namespace=a\nblock-size=64k\ndata-lanes=0\n", "key 'data-lanes': dataLanes=0 must be 1..17");
         final IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
             () -> ClientConfig.load(directory.resolve("absent.properties")));
         assertEquals("cannot read client configuration " + directory.resolve("absent.properties") +

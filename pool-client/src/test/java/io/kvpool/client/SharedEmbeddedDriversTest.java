@@ -63,7 +63,7 @@ class SharedEmbeddedDriversTest
     private static KvPoolContext remote(final ManagerFixture fixture, final Path drivers)
     {
         return fixture.poolContext().transport("aeron").managerEndpoint(fixture.manager.udpEndpoint())
-            .responseHost("127.0.0.1").embeddedDriverDir(drivers);
+            .responseHost("127.0.0.1").embeddedDriverDir(drivers).dataLanes(2);
     }
 
     private static void assertGets(final KvPool pool, final Arena arena, final MemorySegment[] sources)

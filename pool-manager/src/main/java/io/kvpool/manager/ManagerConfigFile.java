@@ -58,7 +58,7 @@ final class ManagerConfigFile
         Map.entry("threading", (c, v) -> c.threading(ManagerContext.Threading.parse(text(v)))),
         Map.entry("idle", (c, v) -> c.idle(AeronIdle.parse(text(v)))),
         Map.entry("idle-park", (c, v) -> c.idlePark(duration(v))),
-        Map.entry("data-lanes", (c, v) -> c.dataLanes(Integer.parseInt(text(v)))),
+        Map.entry("data-lanes", (c, v) -> lanes(c, text(v))),
         Map.entry("max-sessions", (c, v) -> c.maxSessions(Integer.parseInt(text(v)))),
         Map.entry("group", (c, v) -> c.pool().fileGroup(text(v))),
         Map.entry("control-socket", (c, v) -> c.controlSocket(text(v))),
@@ -121,6 +121,24 @@ final class ManagerConfigFile
         catch (final IllegalArgumentException ex)
         {
             throw ManagerContext.invalid(source + ": key '" + key + "' has value '" + value + "': " + ex.getMessage());
+        }
+    }
+
+    /** {@code data-lanes}: a count, or {@code auto}. */
+    private static void lanes(final ManagerContext context, final String value)
+    {
+        if (value.equals("auto"))
+        {
+            context.dataLanesAuto();
+            return;
+        }
+        try
+        {
+            context.dataLanes(Integer.parseInt(value));
+        }
+        catch (final NumberFormatException ex)
+        {
+            throw new IllegalArgumentException("expected a number of lanes or auto");
         }
     }
 

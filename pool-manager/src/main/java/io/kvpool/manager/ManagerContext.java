@@ -7,6 +7,7 @@ import io.kvpool.manager.internal.SessionLimits;
 import io.kvpool.protocol.Durations;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
+import io.kvpool.protocol.transport.DataLanes;
 import io.kvpool.protocol.wire.HelloOkEncoder;
 import io.kvpool.protocol.wire.Streams;
 import org.agrona.concurrent.IdleStrategy;
@@ -48,6 +49,8 @@ public final class ManagerContext
     private AeronIdle idle = AeronIdle.BACKOFF;
     private Duration idlePark = Duration.ofNanos(DEFAULT_IDLE_PARK_NS);
     private int dataLanes = 1;
+    private boolean dataLanesAuto = true;
+    private int autoLaneCores = Runtime.getRuntime().availableProcessors();
     private int maxSessions = SessionLimits.DEFAULTS.maxSessions();
     private String controlSocket = "default";
     private String controlEndpoint;
@@ -323,21 +326,64 @@ public final class ManagerContext
     }
 
     /**
-     * @param lanes independent Aeron data paths served over UDP (default 1), each with its own media driver, UDP
-     *              port and data agent: remote clients split every transfer across them, so that no one driver's
-     *              sender or receiver thread carries every byte. Lane k (from 1) listens on the UDP endpoint's
-     *              port (as bound, when 0 was asked) plus k. At most
-     *              {@link HelloOkEncoder#MAX_LANES} + 1; more than 1 needs a UDP endpoint and the embedded driver.
+     * @param lanes independent Aeron data paths served over UDP, each with its own media driver, UDP port and data
+     *              agent: remote clients split every transfer across them, so that no one driver's sender or
+     *              receiver thread carries every byte. Lane k (from 1) listens on the UDP endpoint's port (as bound,
+     *              when 0 was asked) plus k. At most {@link HelloOkEncoder#MAX_LANES} + 1; more than 1 needs a UDP
+     *              endpoint and the embedded driver. Default: {@link #dataLanesAuto()}.
+     * @return this.
      */
     public ManagerContext dataLanes(final int lanes)
     {
         this.dataLanes = lanes;
+        this.dataLanesAuto = false;
         return this;
     }
 
+    /**
+     * Data lanes fitted to this host (the default, {@code data-lanes: auto}): {@link DataLanes#forThisHost()} (one
+     * per four cores, at most four) where the manager has a UDP endpoint and its embedded media driver, else 1. A
+     * lane that cannot start (its port taken) is then left out, with the ones after it, and logged, rather than
+     * failing the start: the port of lane k is the endpoint's plus k, which nobody chose on purpose.
+     *
+     * @return this.
+     */
+    public ManagerContext dataLanesAuto()
+    {
+        return dataLanesAuto(Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * Data lanes fitted as {@link #dataLanesAuto()} fits them, to a host of {@code cores} cores: where the manager
+     * may use only some of its host's (and for tests of hosts other than the one they run on).
+     *
+     * @return this.
+     */
+    public ManagerContext dataLanesAuto(final int cores)
+    {
+        this.dataLanesAuto = true;
+        this.autoLaneCores = cores;
+        return this;
+    }
+
+    /**
+     * @return whether the data lanes are fitted to the host ({@link #dataLanesAuto()}) rather than set.
+     */
+    public boolean dataLanesAutomatic()
+    {
+        return dataLanesAuto;
+    }
+
+    /**
+     * @return the data lanes to serve: those set, or those {@link #dataLanesAuto()} fits to this host.
+     */
     public int dataLanes()
     {
-        return dataLanes;
+        if (!dataLanesAuto)
+        {
+            return dataLanes;
+        }
+        return endpoint == null || externalAeronDir != null ? 1 : DataLanes.forCores(autoLaneCores);
     }
 
     /**
@@ -498,11 +544,11 @@ public final class ManagerContext
             throw invalid("max-sessions=" + maxSessions + " and max-sessions-per-host=" + maxSessionsPerHost +
                 " must each be at least 1");
         }
-        if (dataLanes < 1 || dataLanes > HelloOkEncoder.MAX_LANES + 1)
+        if (!dataLanesAuto && (dataLanes < 1 || dataLanes > HelloOkEncoder.MAX_LANES + 1))
         {
             throw invalid("data-lanes=" + dataLanes + " must be 1.." + (HelloOkEncoder.MAX_LANES + 1));
         }
-        if (dataLanes > 1 && (endpoint == null || externalAeronDir != null))
+        if (!dataLanesAuto && dataLanes > 1 && (endpoint == null || externalAeronDir != null))
         {
             throw invalid("data-lanes=" + dataLanes + " needs a UDP endpoint and the embedded media driver (lanes " +
                 "are for remote clients, and each runs a driver of its own)");

@@ -148,11 +148,7 @@ public final class PoolManager implements AutoCloseable
             final DataAgent dataAgent = new DataAgent(aeron, dataSubscriptions, pool.region().segment(),
                 pool.geometry(), sessions.published(), pool.indexView(), keyedReads, context.dataLanes(),
                 "kvpool-data");
-            for (int lane = 1; lane < context.dataLanes(); lane++)
-            {
-                lanes.add(DataLane.start(context, lane, udpEndpoint, pool, sessions.published(), keyedReads,
-                    errorHandler(metrics, "data lane " + lane)));
-            }
+            startLanes(context, udpEndpoint, pool, sessions, keyedReads, metrics, lanes);
             dispatcher.dataLanePorts(lanes.stream().map(DataLane::port).toList());
             final AgentRunner runner;
             final AgentRunner dataRunner;
@@ -263,6 +259,35 @@ public final class PoolManager implements AutoCloseable
     }
 
     /**
+     * Starts the data lanes beyond the first into {@code lanes}. Where they are fitted to the host
+     * ({@link ManagerContext#dataLanesAuto()}), a lane that cannot start ends the list there, logged: its port (the
+     * endpoint's plus k) was nobody's choice. Lanes that were asked for fail the start instead.
+     */
+    private static void startLanes(
+        final ManagerContext context, final String udpEndpoint, final PoolCore pool, final SessionRegistry sessions,
+        final KeyedReadNotices keyedReads, final ManagerMetrics metrics, final List<DataLane> lanes)
+    {
+        for (int lane = 1; lane < context.dataLanes(); lane++)
+        {
+            try
+            {
+                lanes.add(DataLane.start(context, lane, udpEndpoint, pool, sessions.published(), keyedReads,
+                    errorHandler(metrics, "data lane " + lane)));
+            }
+            catch (final RuntimeException ex)
+            {
+                if (!context.dataLanesAutomatic())
+                {
+                    throw ex;
+                }
+                LOG.log(System.Logger.Level.WARNING, "data-lanes auto: serving " + lane + " of " +
+                    context.dataLanes() + " lanes; lane " + lane + " did not start: " + ex.getMessage());
+                return;
+            }
+        }
+    }
+
+    /**
      * An agent's error handler: logs the error and counts it in {@code kvpool_agent_errors}. It needs nothing but
      * the metrics, which exist before any agent starts (a data lane starts before the manager is built, and its
      * errors in that window were once an NPE in the handler).
@@ -283,6 +308,15 @@ public final class PoolManager implements AutoCloseable
     public String udpEndpoint()
     {
         return udpEndpoint;
+    }
+
+    /**
+     * @return the Aeron data lanes served: the endpoint's, and one per further lane started
+     *         ({@link ManagerContext#dataLanes()} of them, or fewer where fitted lanes could not all start).
+     */
+    public int dataLanes()
+    {
+        return lanes.size() + 1;
     }
 
     /**

@@ -3,6 +3,7 @@ package io.kvpool.manager;
 import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
+import io.kvpool.protocol.transport.DataLanes;
 import io.kvpool.transport.cxl.RegionSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,6 +16,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -75,6 +77,7 @@ class ManagerContextTest
         assertInvalid("region-file: /dev/shm/x\nendpoint: 0.0.0.0:0\ndata-lanes: 0\n", "data-lanes=0 must be 1..17");
         assertInvalid("region-file: /dev/shm/x\nendpoint: 0.0.0.0:0\ndata-lanes: 18\n", "data-lanes=18 must be 1..17");
         assertInvalid("region-file: /dev/shm/x\ndata-lanes: 2\n", "data-lanes=2 needs a UDP endpoint");
+        assertInvalid("data-lanes: many\n", "key 'data-lanes' has value 'many': expected a number of lanes or auto");
         assertInvalid("region-file: /dev/shm/x\nendpoint: 0.0.0.0:0\naeron-dir: /dev/shm/d\ndata-lanes: 2\n",
             "needs a UDP endpoint and the embedded media driver");
         final Path absent = directory.resolve("absent.yaml");
@@ -104,8 +107,15 @@ class ManagerContextTest
         assertEquals(Duration.ofMillis(5), ManagerContext.fromYaml(write("idle-park: 5ms\n")).idlePark());
         assertTrue(ManagerContext.fromYaml(write("idle-park: 5ms\n")).idleStrategy().toString()
             .contains("maxParkPeriodNs=5000000"));
-        assertEquals(1, new ManagerContext().dataLanes());
+        assertEquals(1, new ManagerContext().dataLanes(), "no UDP endpoint: one lane, whatever the cores");
+        assertTrue(new ManagerContext().dataLanesAutomatic());
         assertEquals(4, ManagerContext.fromYaml(write("data-lanes: 4\n")).dataLanes());
+        assertFalse(ManagerContext.fromYaml(write("data-lanes: 4\n")).dataLanesAutomatic());
+        final ManagerContext fitted = ManagerContext.fromYaml(write("endpoint: 0.0.0.0:0\ndata-lanes: 4\n"))
+            .override(Map.of("data-lanes", "auto"));
+        assertTrue(fitted.dataLanesAutomatic());
+        assertEquals(DataLanes.forThisHost(), fitted.dataLanes());
+        assertEquals(2, fitted.dataLanesAuto(8).dataLanes());
     }
 
     @Test

@@ -44,14 +44,14 @@ final class AeronLanesTransport implements BlockTransport
 
     /**
      * @param context the session's context; its manager endpoint is lane 0, and the session's data lane ports
-     *                on the same host are the others.
+     *                on the same host are the others, as many as {@link TransportContext#dataLanes()} allows.
      */
     AeronLanesTransport(final TransportContext context)
     {
         final List<Integer> ports = context.session().dataLanePorts();
         final String endpoint = context.managerEndpoint();
         final String host = endpoint.substring(0, endpoint.lastIndexOf(':'));
-        lanes = new AeronBlockTransport[ports.size() + 1];
+        lanes = new AeronBlockTransport[context.dataLanes()];
         parts = new TransferBatch[lanes.length];
         partEntry = new int[lanes.length][TransferBatch.MAX_ENTRIES];
         lanes[0] = new AeronBlockTransport(context);
@@ -61,7 +61,7 @@ final class AeronLanesTransport implements BlockTransport
             lanes[k] = new AeronBlockTransport(new TransportContext(context.session(), context.sessionId(),
                 host + ":" + ports.get(k - 1), context.responseHost(), context.aeronDir(),
                 driverDir == null ? null : driverDir.resolveSibling(driverDir.getFileName() + "-lane" + k),
-                context.regionPath(), context.rdmaConnect(), context.aeronIdle()));
+                context.regionPath(), context.rdmaConnect(), context.aeronIdle(), context.maxDataLanes()));
         }
         for (int k = 0; k < lanes.length; k++)
         {

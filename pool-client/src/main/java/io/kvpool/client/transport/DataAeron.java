@@ -58,6 +58,6 @@ final class DataAeron
     {
         return (context.managerEndpoint() == null ? "aeron:ipc?" :
             "aeron:udp?endpoint=" + context.managerEndpoint() + DataEncoder.SEND_PARAMS + "|") + "term-length=" +
-            DataEncoder.termLength(context.session().dataLanePorts().size() + 1) + "|mtu=" + DataEncoder.MTU;
+            DataEncoder.termLength(context.dataLanes()) + "|mtu=" + DataEncoder.MTU;
     }
 }

@@ -21,6 +21,8 @@ import java.util.function.UnaryOperator;
  * @param rdmaConnect      sends an RDMA endpoint (opaque bytes) to the manager over the control plane and returns
  *                         the manager's; throws where the manager has no RDMA.
  * @param aeronIdle        how Aeron-based transports (and their embedded drivers) wait for the manager.
+ * @param maxDataLanes     the most Aeron data lanes this client opens where the manager serves several ({@link
+ *                         #dataLanes()}).
  */
 public record TransportContext(
     SessionDescriptor session,
@@ -31,6 +33,15 @@ public record TransportContext(
     Path embeddedDriverDir,
     Path regionPath,
     UnaryOperator<byte[]> rdmaConnect,
-    AeronIdle aeronIdle)
+    AeronIdle aeronIdle,
+    int maxDataLanes)
 {
+    /**
+     * @return the Aeron data lanes this client opens to the manager: 1 over IPC, else as many of the manager's
+     *         lanes (its endpoint's, then {@link SessionDescriptor#dataLanePorts()}) as {@link #maxDataLanes} allows.
+     */
+    public int dataLanes()
+    {
+        return managerEndpoint == null ? 1 : Math.clamp(session.dataLanePorts().size() + 1, 1, maxDataLanes);
+    }
 }

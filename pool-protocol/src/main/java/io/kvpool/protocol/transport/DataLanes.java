@@ -1,0 +1,37 @@
+package io.kvpool.protocol.transport;
+
+/**
+ * How many Aeron data lanes a host affords when none is configured ({@code data-lanes: auto}, the default of the
+ * manager and of the client): one per {@link #CORES_PER_LANE} cores, 1 to {@link #MAX_AUTO}. A lane costs a polling
+ * thread on each side (the manager's lane agent with its driver, the client's driver) and carries a few GB/s. On two
+ * cores a second lane's threads only take the core from the first's; on a 16-core host four lanes moved 32 x 256 KiB
+ * network puts 3-4x faster than one (bench/RESULTS-shapes.txt, sessions 17 and 22).
+ */
+public final class DataLanes
+{
+    /** Cores of the host per lane chosen by {@link #forCores}. */
+    public static final int CORES_PER_LANE = 4;
+    /** The most lanes {@link #forCores} chooses. */
+    public static final int MAX_AUTO = 4;
+
+    private DataLanes()
+    {
+    }
+
+    /**
+     * @param cores the host's cores (as {@link Runtime#availableProcessors()} counts them).
+     * @return the lanes a host of that many cores affords: {@code cores / 4}, 1 to 4.
+     */
+    public static int forCores(final int cores)
+    {
+        return Math.clamp(cores / CORES_PER_LANE, 1, MAX_AUTO);
+    }
+
+    /**
+     * @return {@link #forCores} of this host.
+     */
+    public static int forThisHost()
+    {
+        return forCores(Runtime.getRuntime().availableProcessors());
+    }
+}
