@@ -37,6 +37,8 @@ class ManagerContextTest
         assertEquals(64L << 20, pool.slabSizeBytes());
         assertEquals("0.0.0.0:40100", context.endpoint());
         assertEquals(ManagerContext.Threading.SHARED, context.threading());
+        assertTrue(context.dataLanesAutomatic());
+        assertEquals(DataLanes.forThisHost(), context.dataLanes());
         assertEquals(Duration.ofSeconds(10).toNanos(), pool.pinLeaseNs());
         assertEquals(1, context.namespaces().size());
         assertEquals(new ManagerContext.NamespaceSpec("llama-3-8b", 2L << 20, 1, 0, "llama-token"),
