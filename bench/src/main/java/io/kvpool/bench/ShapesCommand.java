@@ -15,6 +15,7 @@ import io.kvpool.protocol.BlockBatch;
 import io.kvpool.protocol.ByteSizes;
 import io.kvpool.protocol.FileTrees;
 import io.kvpool.protocol.Payloads;
+import io.kvpool.protocol.transport.DataLanes;
 import io.kvpool.protocol.wire.HelloOkEncoder;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
@@ -109,7 +110,7 @@ final class ShapesCommand implements Callable<Integer>
             "drivers): 1 to " + (HelloOkEncoder.MAX_LANES + 1) + ", or auto (the default of both: one per four " +
             "cores, 1 to 4).")
     private String dataLanesText;
-    /** The lanes asked for, or 0 for auto. */
+    /** The lanes asked for, or {@link DataLanes#AUTO}. */
     private int dataLanes;
 
     @Option(names = "--seconds", defaultValue = "2", paramLabel = "N",
@@ -143,7 +144,8 @@ final class ShapesCommand implements Callable<Integer>
         }
         managerIdleMode = Options.parsed("--manager-idle", managerIdle, AeronIdle::parse);
         final boolean autoLanes = dataLanesText.equals("auto");
-        dataLanes = autoLanes || !dataLanesText.matches("\\d{1,3}") ? 0 : Integer.parseInt(dataLanesText);
+        dataLanes = autoLanes || !dataLanesText.matches("\\d{1,3}") ? DataLanes.AUTO :
+            Integer.parseInt(dataLanesText);
         if (!autoLanes && (dataLanes < 1 || dataLanes > HelloOkEncoder.MAX_LANES + 1))
         {
             throw new IllegalArgumentException("--data-lanes=" + dataLanesText + ": expected 1 to " +
@@ -470,7 +472,8 @@ final class ShapesCommand implements Callable<Integer>
                     .minBlockSizeBytes(4096))
                 .embeddedAeronDir(directory.resolve("aeron")).endpoint("127.0.0.1:0").metricsPort(-1)
                 .idle(managerIdleMode);
-            manager = PoolManager.launch(dataLanes == 0 ? managerContext : managerContext.dataLanes(dataLanes));
+            manager = PoolManager.launch(dataLanes == DataLanes.AUTO ? managerContext :
+                managerContext.dataLanes(dataLanes));
             try (ManagerClient admin = ManagerClient.connect(new ManagerClientContext().aeronDir(manager.aeronDir())
                 .connectTimeout(Duration.ofSeconds(20))))
             {
@@ -521,7 +524,7 @@ final class ShapesCommand implements Callable<Integer>
             {
                 context.checksumThreads(helpers);
             }
-            if (dataLanes != 0)
+            if (dataLanes != DataLanes.AUTO)
             {
                 context.dataLanes(dataLanes);
             }

@@ -4,6 +4,7 @@ import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.ByteSizes;
 import io.kvpool.protocol.Durations;
 import io.kvpool.protocol.FileTrees;
+import io.kvpool.protocol.transport.DataLanes;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -104,18 +105,14 @@ public record ClientConfig(KvPoolContext context, String namespace, long blockSi
     /** {@code data-lanes}: a count, or {@code auto}. */
     private static void lanes(final KvPoolContext context, final String value)
     {
-        if (value.equals("auto"))
+        final int lanes = DataLanes.parse(value);
+        if (lanes == DataLanes.AUTO)
         {
             context.dataLanesAuto();
-            return;
         }
-        try
+        else
         {
-            context.dataLanes(Integer.parseInt(value));
-        }
-        catch (final NumberFormatException ex)
-        {
-            throw new IllegalArgumentException("expected a number of lanes or auto");
+            context.dataLanes(lanes);
         }
     }
 

@@ -4,6 +4,7 @@ import io.kvpool.manager.ManagerContext;
 import io.kvpool.manager.PoolContext;
 import io.kvpool.manager.PoolManager;
 import io.kvpool.protocol.AeronIdle;
+import io.kvpool.protocol.Status;
 import io.kvpool.protocol.transport.DataLanes;
 import io.kvpool.protocol.transport.TransportContext;
 import org.junit.jupiter.api.Test;
@@ -51,6 +52,13 @@ class DataLanesFitTest
         assertEquals(5, new KvPoolContext().dataLanes(5).dataLanes());
         assertThrows(IllegalArgumentException.class, () -> new KvPoolContext().dataLanes(0));
         assertThrows(IllegalArgumentException.class, () -> new KvPoolContext().dataLanes(18));
+        assertEquals(List.of(DataLanes.AUTO, 3, 0, 99), List.of("auto", "3", "0", "99").stream()
+            .map(DataLanes::parse).toList(), "the setters check the range");
+        for (final String bad : List.of("", "many", "Auto", "-1", "12345678901", "2.5"))
+        {
+            assertEquals("expected a number of lanes or auto", assertThrows(IllegalArgumentException.class,
+                () -> DataLanes.parse(bad)).getMessage(), bad);
+        }
     }
 
     @Test
@@ -131,11 +139,13 @@ class DataLanesFitTest
              KvPool reader = KvPool.connect(udpClient(manager, maxLanes, "reader-" + firstKey)))
         {
             final MemorySegment[] sources = ManagerFixture.filled(arena, blocks, BLOCK, firstKey);
-            assertEquals(blocks, writer.namespace("lanes", BLOCK).put(ManagerFixture.keys(firstKey, blocks), sources)
-                .okCount());
+            final BatchResult put = writer.namespace("lanes", BLOCK).put(ManagerFixture.keys(firstKey, blocks),
+                sources);
+            assertEquals(blocks, put.okCount(), "first status " + Status.name(put.status(0)));
             final MemorySegment[] destinations = ManagerFixture.segments(arena, blocks, BLOCK);
-            assertEquals(blocks, reader.namespace("lanes", BLOCK).get(ManagerFixture.keys(firstKey, blocks),
-                destinations).okCount());
+            final BatchResult got = reader.namespace("lanes", BLOCK).get(ManagerFixture.keys(firstKey, blocks),
+                destinations);
+            assertEquals(blocks, got.okCount(), "first status " + Status.name(got.status(0)));
             for (int i = 0; i < blocks; i++)
             {
                 assertEquals(-1, destinations[i].mismatch(sources[i]), "block " + i);

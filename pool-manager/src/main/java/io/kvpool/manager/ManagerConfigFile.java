@@ -6,6 +6,7 @@ import io.kvpool.protocol.Durations;
 import io.kvpool.protocol.FileTrees;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
+import io.kvpool.protocol.transport.DataLanes;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -127,18 +128,14 @@ final class ManagerConfigFile
     /** {@code data-lanes}: a count, or {@code auto}. */
     private static void lanes(final ManagerContext context, final String value)
     {
-        if (value.equals("auto"))
+        final int lanes = DataLanes.parse(value);
+        if (lanes == DataLanes.AUTO)
         {
             context.dataLanesAuto();
-            return;
         }
-        try
+        else
         {
-            context.dataLanes(Integer.parseInt(value));
-        }
-        catch (final NumberFormatException ex)
-        {
-            throw new IllegalArgumentException("expected a number of lanes or auto");
+            context.dataLanes(lanes);
         }
     }
 

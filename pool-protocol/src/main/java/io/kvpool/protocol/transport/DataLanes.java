@@ -13,6 +13,8 @@ public final class DataLanes
     public static final int CORES_PER_LANE = 4;
     /** The most lanes {@link #forCores} chooses. */
     public static final int MAX_AUTO = 4;
+    /** What {@link #parse} answers for {@code auto} (no count it reads is negative). */
+    public static final int AUTO = -1;
 
     private DataLanes()
     {
@@ -25,6 +27,26 @@ public final class DataLanes
     public static int forCores(final int cores)
     {
         return Math.clamp(cores / CORES_PER_LANE, 1, MAX_AUTO);
+    }
+
+    /**
+     * Reads a configured lane count (the manager's {@code data-lanes}, the client's): {@code auto} or a number, whose
+     * range the setter checks.
+     *
+     * @return the number, or {@link #AUTO}.
+     * @throws IllegalArgumentException when the text is neither.
+     */
+    public static int parse(final String text)
+    {
+        if (text.equals("auto"))
+        {
+            return AUTO;
+        }
+        if (!text.matches("\\d{1,9}"))
+        {
+            throw new IllegalArgumentException("expected a number of lanes or auto");
+        }
+        return Integer.parseInt(text);
     }
 
     /**
