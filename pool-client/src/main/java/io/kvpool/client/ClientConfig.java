@@ -84,7 +84,7 @@ public record ClientConfig(KvPoolContext context, String namespace, long blockSi
                     case "verify-checksums" -> context.verifyChecksums(bool(value));
                     case "region" -> context.regionPath(Path.of(value));
                     case "aeron-idle" -> context.aeronIdle(AeronIdle.parse(value));
-                    case "data-lanes" -> lanes(context, value);
+                    case "data-lanes" -> DataLanes.set(value, context::dataLanes, context::dataLanesAuto);
                     default ->
                     {
                         // namespace, block-size and token: below.
@@ -99,20 +99,6 @@ public record ClientConfig(KvPoolContext context, String namespace, long blockSi
         catch (final IllegalArgumentException ex)
         {
             throw new IllegalArgumentException(file + ": key '" + current + "': " + ex.getMessage(), ex);
-        }
-    }
-
-    /** {@code data-lanes}: a count, or {@code auto}. */
-    private static void lanes(final KvPoolContext context, final String value)
-    {
-        final int lanes = DataLanes.parse(value);
-        if (lanes == DataLanes.AUTO)
-        {
-            context.dataLanesAuto();
-        }
-        else
-        {
-            context.dataLanes(lanes);
         }
     }
 

@@ -59,7 +59,7 @@ final class ManagerConfigFile
         Map.entry("threading", (c, v) -> c.threading(ManagerContext.Threading.parse(text(v)))),
         Map.entry("idle", (c, v) -> c.idle(AeronIdle.parse(text(v)))),
         Map.entry("idle-park", (c, v) -> c.idlePark(duration(v))),
-        Map.entry("data-lanes", (c, v) -> lanes(c, text(v))),
+        Map.entry("data-lanes", (c, v) -> DataLanes.set(text(v), c::dataLanes, c::dataLanesAuto)),
         Map.entry("max-sessions", (c, v) -> c.maxSessions(Integer.parseInt(text(v)))),
         Map.entry("group", (c, v) -> c.pool().fileGroup(text(v))),
         Map.entry("control-socket", (c, v) -> c.controlSocket(text(v))),
@@ -122,20 +122,6 @@ final class ManagerConfigFile
         catch (final IllegalArgumentException ex)
         {
             throw ManagerContext.invalid(source + ": key '" + key + "' has value '" + value + "': " + ex.getMessage());
-        }
-    }
-
-    /** {@code data-lanes}: a count, or {@code auto}. */
-    private static void lanes(final ManagerContext context, final String value)
-    {
-        final int lanes = DataLanes.parse(value);
-        if (lanes == DataLanes.AUTO)
-        {
-            context.dataLanesAuto();
-        }
-        else
-        {
-            context.dataLanes(lanes);
         }
     }
 

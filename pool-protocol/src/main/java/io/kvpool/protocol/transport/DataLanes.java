@@ -1,5 +1,7 @@
 package io.kvpool.protocol.transport;
 
+import java.util.function.IntConsumer;
+
 /**
  * How many Aeron data lanes a host affords when none is configured ({@code data-lanes: auto}, the default of the
  * manager and of the client): one per {@link #CORES_PER_LANE} cores, 1 to {@link #MAX_AUTO}. A lane costs a polling
@@ -47,6 +49,27 @@ public final class DataLanes
             throw new IllegalArgumentException("expected a number of lanes or auto");
         }
         return Integer.parseInt(text);
+    }
+
+    /**
+     * Sets a configured lane count read by {@link #parse}.
+     *
+     * @param text  {@code auto} or a number.
+     * @param count sets a number (and checks its range).
+     * @param auto  sets auto.
+     * @throws IllegalArgumentException when the text is neither, or the number is out of range.
+     */
+    public static void set(final String text, final IntConsumer count, final Runnable auto)
+    {
+        final int lanes = parse(text);
+        if (lanes == AUTO)
+        {
+            auto.run();
+        }
+        else
+        {
+            count.accept(lanes);
+        }
     }
 
     /**
