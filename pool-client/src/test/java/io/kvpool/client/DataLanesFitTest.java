@@ -78,6 +78,7 @@ class DataLanesFitTest
                 final String endpoint = manager.udpEndpoint();
                 assertEquals(2, transportContext(control, endpoint, 4).dataLanes());
                 assertEquals(1, transportContext(control, endpoint, 1).dataLanes());
+                assertEquals(1, transportContext(control, endpoint, 0).dataLanes(), "never fewer than one");
                 assertEquals(1, transportContext(control, null, 4).dataLanes(), "IPC has one path");
             }
             assertPutAndGetOverUdp(manager, 4, 1);

@@ -261,7 +261,8 @@ public final class PoolManager implements AutoCloseable
     /**
      * Starts the data lanes beyond the first into {@code lanes}. Where they are fitted to the host
      * ({@link ManagerContext#dataLanesAuto()}), a lane that cannot start ends the list there, logged: its port (the
-     * endpoint's plus k) was nobody's choice. Lanes that were asked for fail the start instead.
+     * endpoint's plus k) was nobody's choice. Lanes that were asked for fail the start instead. (The data channels'
+     * terms stay sized for the lanes fitted: {@link DataEncoder#termLength}.)
      */
     private static void startLanes(
         final ManagerContext context, final String udpEndpoint, final PoolCore pool, final SessionRegistry sessions,

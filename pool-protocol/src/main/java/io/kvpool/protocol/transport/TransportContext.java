@@ -42,6 +42,6 @@ public record TransportContext(
      */
     public int dataLanes()
     {
-        return managerEndpoint == null ? 1 : Math.clamp(session.dataLanePorts().size() + 1, 1, maxDataLanes);
+        return managerEndpoint == null ? 1 : Math.max(1, Math.min(session.dataLanePorts().size() + 1, maxDataLanes));
     }
 }
