@@ -143,10 +143,15 @@ final class ShapesCommand implements Callable<Integer>
             }
         }
         managerIdleMode = Options.parsed("--manager-idle", managerIdle, AeronIdle::parse);
-        final boolean autoLanes = dataLanesText.equals("auto");
-        dataLanes = autoLanes || !dataLanesText.matches("\\d{1,3}") ? DataLanes.AUTO :
-            Integer.parseInt(dataLanesText);
-        if (!autoLanes && (dataLanes < 1 || dataLanes > HelloOkEncoder.MAX_LANES + 1))
+        try
+        {
+            dataLanes = DataLanes.parse(dataLanesText);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            dataLanes = 0; // refused below, with the range
+        }
+        if (dataLanes != DataLanes.AUTO && (dataLanes < 1 || dataLanes > HelloOkEncoder.MAX_LANES + 1))
         {
             throw new IllegalArgumentException("--data-lanes=" + dataLanesText + ": expected 1 to " +
                 (HelloOkEncoder.MAX_LANES + 1) + " or auto");

@@ -30,8 +30,7 @@ public final class KvPoolContext
     private boolean prefault = true;
     private String transport;
     private AeronIdle aeronIdle = AeronIdle.BACKOFF;
-    private int dataLanes;
-    private boolean dataLanesAuto = true;
+    private int dataLanes = DataLanes.AUTO;
 
     /**
      * @param aeronDir the media driver directory on this host (the manager's embedded one by default).
@@ -254,7 +253,6 @@ public final class KvPoolContext
             throw new IllegalArgumentException("dataLanes=" + lanes + " must be 1.." + (HelloOkEncoder.MAX_LANES + 1));
         }
         this.dataLanes = lanes;
-        this.dataLanesAuto = false;
         return this;
     }
 
@@ -264,7 +262,7 @@ public final class KvPoolContext
      */
     public KvPoolContext dataLanesAuto()
     {
-        this.dataLanesAuto = true;
+        this.dataLanes = DataLanes.AUTO;
         return this;
     }
 
@@ -273,7 +271,7 @@ public final class KvPoolContext
      */
     public boolean dataLanesAutomatic()
     {
-        return dataLanesAuto;
+        return dataLanes == DataLanes.AUTO;
     }
 
     /**
@@ -281,7 +279,7 @@ public final class KvPoolContext
      */
     public int dataLanes()
     {
-        return dataLanesAuto ? DataLanes.forThisHost() : dataLanes;
+        return dataLanes == DataLanes.AUTO ? DataLanes.forThisHost() : dataLanes;
     }
 
     /**

@@ -88,11 +88,12 @@ public final class SharedWrite
         {
             throw late;
         }
-        final TransferBatch piece = new TransferBatch(1);
+        TransferBatch piece = null; // made only for a block a helper failed on: this runs after every shared run
         for (int t = 0; t < transfers.size(); t++)
         {
             if (job.failed[t])
             {
+                piece = piece == null ? new TransferBatch(1) : piece;
                 writeBlock(transport, transfers, t, checksums, between, piece);
             }
         }
