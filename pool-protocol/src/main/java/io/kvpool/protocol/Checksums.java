@@ -43,9 +43,10 @@ public final class Checksums
 
     /**
      * Bytes {@link #copy} checksums and stores at a time. Measured on a 2-core AMD EPYC VM (64 KiB sources in cache,
-     * destinations not): a 64 KiB block checksummed whole and then copied, 0.78x of the copy alone; checksummed and
-     * copied 2 KiB at a time, 1.0-1.2x (the smaller copies run faster there, and the checksum's instructions run
-     * while the stores before them drain); 4 KiB at a time, 0.75x (bench/RESULTS-shapes.txt, session 23).
+     * destinations not): a 64 KiB block checksummed whole and then copied, 0.78x of the copy alone ({@code bench jmh
+     * CopyChecksumBenchmark}); checksummed and copied 2 KiB at a time, 0.98x (the checksum's instructions run while
+     * the stores before them drain); in a plain loop 4 KiB at a time ran at ~0.75x of the copy, 8 KiB at ~1.0x,
+     * 16 KiB and more at 0.85-0.9x (bench/RESULTS-shapes.txt, session 23).
      */
     public static final int COPY_CHUNK_BYTES = 2048;
 
