@@ -18,10 +18,10 @@ import java.util.function.LongSupplier;
  * renewal ({@link Leases}), so a healthy writer of a long batch never loses its reservations to the lease (a writer
  * that stops for longer — frozen, paused — does, and the write protocol keeps its late stores away from blocks given
  * to others: {@link io.kvpool.protocol.BlockProtocol}). Each block's CRC32C is recorded for its commit. A mapped
- * put of {@link SourceChecksums#PARALLEL_MIN_BYTES} or more, where there are helpers, is stored by this thread and
- * the helpers together, each checksumming and storing whole blocks piece by piece ({@link SharedWrite}); a remote
- * put's checksums are computed by its checksum job, whose helpers work beside the send ({@link SourceChecksums});
- * small puts, and all where there are no helpers, are checksummed slice by slice just before the slice is written.
+ * put's blocks are checksummed as they are copied ({@link BlockTransport#writeChecksummed}): by this thread, and by
+ * the helpers with it where a run is large enough to share ({@link SharedWrite}); a remote put's checksums are
+ * computed by its checksum job, whose helpers work beside the send ({@link SourceChecksums}); remote puts without
+ * one (small, or no helpers) are checksummed by the transport just before each slice is sent.
  * <p>
  * Thread-safe: holds no state between calls.
  */
