@@ -2,7 +2,6 @@ package io.kvpool.protocol;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
-import java.util.zip.CRC32C;
 
 /**
  * The read and write protocols of a block (region-format.md §5), written once: every data path — the client's
@@ -137,20 +136,6 @@ public final class BlockProtocol
         final MemorySegment region, final long entryOffset, final long generation, final MemorySegment source,
         final long dataOffset)
     {
-        return write(region, entryOffset, generation, source, dataOffset, null);
-    }
-
-    /**
-     * A whole write by load/store, checksumming the payload as it is copied ({@link Checksums#copy}).
-     *
-     * @param checksum updated with the payload's bytes as they are stored; untouched when nothing is stored;
-     *                 {@code null} for a plain copy.
-     * @return as {@link #write(MemorySegment, long, long, MemorySegment, long)}.
-     */
-    public static int write(
-        final MemorySegment region, final long entryOffset, final long generation, final MemorySegment source,
-        final long dataOffset, final CRC32C checksum)
-    {
         final int status = beginWrite(region, entryOffset, generation);
         if (status != Status.OK)
         {
@@ -158,14 +143,7 @@ public final class BlockProtocol
         }
         try
         {
-            if (checksum == null)
-            {
-                MemorySegment.copy(source, 0, region, dataOffset, source.byteSize());
-            }
-            else
-            {
-                Checksums.copy(source, region, dataOffset, checksum);
-            }
+            MemorySegment.copy(source, 0, region, dataOffset, source.byteSize());
         }
         finally
         {

@@ -1,7 +1,6 @@
 package io.kvpool.protocol;
 
 import java.lang.foreign.MemorySegment;
-import java.util.Objects;
 import java.util.zip.CRC32C;
 
 /**
@@ -39,39 +38,6 @@ public final class Checksums
         final CRC32C crc = new CRC32C();
         crc.update(payload.asByteBuffer());
         return (int)crc.getValue();
-    }
-
-    /**
-     * Bytes {@link #copy} checksums and stores at a time. Measured on a 2-core AMD EPYC VM (64 KiB sources in cache,
-     * destinations not): a 64 KiB block checksummed whole and then copied, 0.78x of the copy alone ({@code bench jmh
-     * CopyChecksumBenchmark}); checksummed and copied 2 KiB at a time, 0.98x (the checksum's instructions run while
-     * the stores before them drain); in a plain loop 4 KiB at a time ran at ~0.75x of the copy, 8 KiB at ~1.0x,
-     * 16 KiB and more at 0.85-0.9x (bench/RESULTS-shapes.txt, session 23).
-     */
-    public static final int COPY_CHUNK_BYTES = 2048;
-
-    /**
-     * Copies a payload into memory and adds it to a running CRC32C in one pass: a chunk ({@link #COPY_CHUNK_BYTES})
-     * at a time, each checksummed from the source and then stored, so the source is read from memory once and the
-     * checksum costs little beside the stores. The checksum is of the source's bytes, as they were read.
-     *
-     * @param source            the payload.
-     * @param destination       where it goes.
-     * @param destinationOffset its first byte there.
-     * @param crc               updated with the source's bytes, in order.
-     * @throws IndexOutOfBoundsException when the payload does not fit at the offset (nothing stored).
-     */
-    public static void copy(
-        final MemorySegment source, final MemorySegment destination, final long destinationOffset, final CRC32C crc)
-    {
-        final long length = source.byteSize();
-        Objects.checkFromIndexSize(destinationOffset, length, destination.byteSize());
-        for (long offset = 0; offset < length; offset += COPY_CHUNK_BYTES)
-        {
-            final long bytes = Math.min(COPY_CHUNK_BYTES, length - offset);
-            crc.update(source.asSlice(offset, bytes).asByteBuffer());
-            MemorySegment.copy(source, offset, destination, destinationOffset + offset, bytes);
-        }
     }
 
     /**

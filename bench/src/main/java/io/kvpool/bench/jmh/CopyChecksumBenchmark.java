@@ -21,16 +21,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.zip.CRC32C;
 
 /**
  * What a mapped put's bytes cost without the pool: 32 blocks copied into memory not in cache (a put's new blocks),
- * alone and with the CRC32C every put records, done four ways. One thread checksumming each block then copying it;
+ * alone and with the CRC32C every put records, done three ways. One thread checksumming each block then copying it;
  * one thread copying while a helper checksums the same blocks ahead (mapped puts until session 19); two threads
  * claiming whole blocks, each checksumming and copying its blocks 256 KiB at a time (the copy reads what the
- * checksum just brought into cache: {@code io.kvpool.client.internal.SharedWrite}, mapped puts until session 22);
- * one thread checksumming and copying each block 2 KiB at a time ({@link Checksums#copy}, what each thread storing
- * a mapped put's blocks does now). One block = one operation.
+ * checksum just brought into cache: {@code io.kvpool.client.internal.SharedWrite}, what puts do now). One block =
+ * one operation.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -94,21 +92,6 @@ public class CopyChecksumBenchmark
         {
             sink ^= Checksums.crc32c(sources[i]);
             MemorySegment.copy(sources[i], 0, to, (long)i * blockSizeBytes, blockSizeBytes);
-        }
-        return sink;
-    }
-
-    /** One thread: each block checksummed as it is copied, {@link Checksums#COPY_CHUNK_BYTES} at a time. */
-    @Benchmark
-    @OperationsPerInvocation(BATCH)
-    public int checksumWhileCopying()
-    {
-        final MemorySegment to = nextDestination();
-        for (int i = 0; i < BATCH; i++)
-        {
-            final CRC32C crc = new CRC32C();
-            Checksums.copy(sources[i], to, (long)i * blockSizeBytes, crc);
-            sink ^= (int)crc.getValue();
         }
         return sink;
     }

@@ -11,7 +11,6 @@ import io.kvpool.protocol.transport.TransferBatch;
 
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletableFuture;
-import java.util.zip.CRC32C;
 
 /**
  * The CXL transport: block bytes move by plain load/store on this process's mapping of the region (a CXL device,
@@ -79,21 +78,7 @@ public final class MappedBlockTransport implements BlockTransport
         ensureOpen();
         for (int i = 0; i < batch.size(); i++)
         {
-            batch.status(i, writeOne(batch, i, null));
-        }
-        return CompletableFuture.completedFuture(batch);
-    }
-
-    /** Stores each entry as {@link #write} does, checksumming its bytes as it copies them. */
-    @Override
-    public CompletableFuture<TransferBatch> writeChecksummed(final TransferBatch batch)
-    {
-        ensureOpen();
-        for (int i = 0; i < batch.size(); i++)
-        {
-            final CRC32C checksum = new CRC32C();
-            batch.status(i, writeOne(batch, i, checksum));
-            batch.checksum(i, (int)checksum.getValue());
+            batch.status(i, writeOne(batch, i));
         }
         return CompletableFuture.completedFuture(batch);
     }
@@ -108,15 +93,14 @@ public final class MappedBlockTransport implements BlockTransport
             batch.regionOffset(i), batch.segment(i), batch.length(i));
     }
 
-    /** @param checksum updated with the bytes as they are stored; {@code null} for none. */
-    private int writeOne(final TransferBatch batch, final int i, final CRC32C checksum)
+    private int writeOne(final TransferBatch batch, final int i)
     {
         if (!inBlock(batch, i))
         {
             return Status.OUT_OF_RANGE;
         }
         return BlockProtocol.write(segment, geometry.blockEntryOffset(batch.blockIndex(i)), batch.generation(i),
-            batch.segment(i).asSlice(0, batch.length(i)), batch.regionOffset(i), checksum);
+            batch.segment(i).asSlice(0, batch.length(i)), batch.regionOffset(i));
     }
 
     /**
