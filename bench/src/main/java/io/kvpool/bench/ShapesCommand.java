@@ -109,9 +109,7 @@ final class ShapesCommand implements Callable<Integer>
             "KvPoolContext.dataLanes; clients split every transfer across them, each lane with its own media " +
             "drivers): 1 to " + (HelloOkEncoder.MAX_LANES + 1) + ", or auto (the default of both: one per four " +
             "cores, 1 to 4).")
-    private String dataLanesText;
-    /** The lanes asked for, or {@link DataLanes#AUTO}. */
-    private int dataLanes;
+    private String dataLanes;
 
     @Option(names = "--seconds", defaultValue = "2", paramLabel = "N",
         description = "Measured seconds per row, after half a second of warm-up (a second and a half on a " +
@@ -143,17 +141,18 @@ final class ShapesCommand implements Callable<Integer>
             }
         }
         managerIdleMode = Options.parsed("--manager-idle", managerIdle, AeronIdle::parse);
+        int lanes;
         try
         {
-            dataLanes = DataLanes.parse(dataLanesText);
+            lanes = DataLanes.parse(dataLanes);
         }
         catch (final IllegalArgumentException ex)
         {
-            dataLanes = 0; // refused below, with the range
+            lanes = 0; // refused below, with the range
         }
-        if (dataLanes != DataLanes.AUTO && (dataLanes < 1 || dataLanes > HelloOkEncoder.MAX_LANES + 1))
+        if (lanes != DataLanes.AUTO && (lanes < 1 || lanes > HelloOkEncoder.MAX_LANES + 1))
         {
-            throw new IllegalArgumentException("--data-lanes=" + dataLanesText + ": expected 1 to " +
+            throw new IllegalArgumentException("--data-lanes=" + dataLanes + ": expected 1 to " +
                 (HelloOkEncoder.MAX_LANES + 1) + " or auto");
         }
         for (final String path : paths)
@@ -477,8 +476,8 @@ final class ShapesCommand implements Callable<Integer>
                     .minBlockSizeBytes(4096))
                 .embeddedAeronDir(directory.resolve("aeron")).endpoint("127.0.0.1:0").metricsPort(-1)
                 .idle(managerIdleMode);
-            manager = PoolManager.launch(dataLanes == DataLanes.AUTO ? managerContext :
-                managerContext.dataLanes(dataLanes));
+            DataLanes.set(dataLanes, managerContext::dataLanes, managerContext::dataLanesAuto);
+            manager = PoolManager.launch(managerContext);
             try (ManagerClient admin = ManagerClient.connect(new ManagerClientContext().aeronDir(manager.aeronDir())
                 .connectTimeout(Duration.ofSeconds(20))))
             {
@@ -529,10 +528,7 @@ final class ShapesCommand implements Callable<Integer>
             {
                 context.checksumThreads(helpers);
             }
-            if (dataLanes != DataLanes.AUTO)
-            {
-                context.dataLanes(dataLanes);
-            }
+            DataLanes.set(dataLanes, context::dataLanes, context::dataLanesAuto);
             if (path.equals("network"))
             {
                 context.transport("aeron").managerEndpoint(manager.udpEndpoint()).responseHost("127.0.0.1")
