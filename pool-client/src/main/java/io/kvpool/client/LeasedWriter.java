@@ -3,7 +3,6 @@ package io.kvpool.client;
 import io.kvpool.client.internal.SharedWrite;
 import io.kvpool.client.internal.SourceChecksums;
 import io.kvpool.protocol.BlockBatch;
-import io.kvpool.protocol.Checksums;
 import io.kvpool.protocol.Status;
 import io.kvpool.protocol.transport.BlockTransport;
 import io.kvpool.protocol.transport.TransferBatch;
@@ -19,10 +18,10 @@ import java.util.function.LongSupplier;
  * renewal ({@link Leases}), so a healthy writer of a long batch never loses its reservations to the lease (a writer
  * that stops for longer — frozen, paused — does, and the write protocol keeps its late stores away from blocks given
  * to others: {@link io.kvpool.protocol.BlockProtocol}). Each block's CRC32C is recorded for its commit. A mapped
- * put of {@link SourceChecksums#PARALLEL_MIN_BYTES} or more, where there are helpers, is stored by this thread and
- * the helpers together, each checksumming and storing whole blocks piece by piece ({@link SharedWrite}); a remote
- * put's checksums are computed by its checksum job, whose helpers work beside the send ({@link SourceChecksums});
- * small puts, and all where there are no helpers, are checksummed slice by slice just before the slice is written.
+ * put's blocks are checksummed as they are copied ({@link BlockTransport#writeChecksummed}): by this thread, and by
+ * the helpers with it where a run is large enough to share ({@link SharedWrite}); a remote put's checksums are
+ * computed by its checksum job, whose helpers work beside the send ({@link SourceChecksums}); remote puts without
+ * one (small, or no helpers) are checksummed by the transport just before each slice is sent.
  * <p>
  * Thread-safe: holds no state between calls.
  */
@@ -139,7 +138,7 @@ final class LeasedWriter
 
     /**
      * Writes the transfers slice by slice, renewing the reservations as the lease asks, and records each block's
-     * length (and its CRC32C, when {@code sums} is {@code null}) before its slice is written.
+     * length (and, when {@code sums} is {@code null}, its CRC32C, which the transport computes as it writes).
      */
     private void writeSlices(
         final BlockBatch reserved, final TransferBatch transfers, final int[] reservation,
@@ -154,11 +153,6 @@ final class LeasedWriter
             for (int t = start; t < end; t++)
             {
                 reserved.length(reservation[t], transfers.length(t));
-                if (sums == null)
-                {
-                    reserved.checksum(reservation[t], Checksums.crc32c(transfers.segment(t).asSlice(0,
-                        transfers.length(t))));
-                }
             }
             if (sums != null && (mapped() || !checksumBesideSends))
             {
@@ -167,7 +161,11 @@ final class LeasedWriter
                 // needs the CRCs, its bytes do not (write() finishes what they have not).
                 sums.computeUpTo(firstSource + reservation[end - 1] + 1);
             }
-            writeSlice(transfers, start, end);
+            writeSlice(transfers, start, end, sums == null);
+            for (int t = start; sums == null && t < end; t++)
+            {
+                reserved.checksum(reservation[t], transfers.checksum(t));
+            }
             start = end;
         }
     }
@@ -212,18 +210,15 @@ final class LeasedWriter
         return slice;
     }
 
-    private void writeSlice(final TransferBatch transfers, final int start, final int end)
+    /** @param checksummed whether the transport sets each entry's CRC32C as it writes it. */
+    private void writeSlice(final TransferBatch transfers, final int start, final int end, final boolean checksummed)
     {
-        if (start == 0 && end == transfers.size())
-        {
-            transport.write(transfers).join();
-            return;
-        }
-        final TransferBatch slice = slice(transfers, start, end);
-        transport.write(slice).join();
-        for (int t = start; t < end; t++)
+        final TransferBatch slice = start == 0 && end == transfers.size() ? transfers : slice(transfers, start, end);
+        (checksummed ? transport.writeChecksummed(slice) : transport.write(slice)).join();
+        for (int t = start; slice != transfers && t < end; t++)
         {
             transfers.status(t, slice.status(t - start));
+            transfers.checksum(t, slice.checksum(t - start));
         }
     }
 

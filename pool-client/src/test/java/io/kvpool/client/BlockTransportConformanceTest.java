@@ -145,14 +145,7 @@ abstract class BlockTransportConformanceTest
             assertEquals(Status.OK, writes.status(i), "write of " + sizes[i] + " bytes");
         }
         commit(reserved, sources);
-        final TransferBatch reads = readBack(reserved, sizes);
-        for (int i = 0; i < sizes.length; i++)
-        {
-            assertEquals(Status.OK, reads.status(i), "read of " + sizes[i] + " bytes");
-            assertEquals(-1, reads.segment(i).asSlice(0, sizes[i]).mismatch(sources[i]), sizes[i] + " bytes");
-            assertEquals((byte)0x5A, reads.segment(i).get(ValueLayout.JAVA_BYTE, sizes[i]),
-                "nothing written past the range");
-        }
+        checkReadBack(reserved, sizes, sources);
     }
 
     @Test
@@ -172,12 +165,7 @@ abstract class BlockTransportConformanceTest
         }
         transport.write(writes).join();
         commit(reserved, sources);
-        final TransferBatch reads = readBack(reserved, sizes);
-        for (int i = 0; i < count; i++)
-        {
-            assertEquals(Status.OK, reads.status(i));
-            assertEquals(-1, reads.segment(i).asSlice(0, sizes[i]).mismatch(sources[i]), "entry " + i);
-        }
+        checkReadBack(reserved, sizes, sources);
     }
 
     @Test
@@ -335,6 +323,39 @@ abstract class BlockTransportConformanceTest
         assertEquals(-1, reads.segment(3).asSlice(0, 5000).mismatch(sources[2]));
     }
 
+    /**
+     * writeChecksummed: each entry stored as write stores it, and its checksum that of its {@code length} source
+     * bytes (sources one byte longer than written, sizes on both sides of Checksums.COPY_CHUNK_BYTES); an entry
+     * refused keeps its status and the others are stored.
+     */
+    @Test
+    void shouldChecksumWhatItWrites()
+    {
+        final int chunk = Checksums.COPY_CHUNK_BYTES;
+        final int[] sizes = {1, chunk - 1, chunk, chunk + 1, 65_539, (1 << 20) + 3};
+        final BlockBatch reserved = reserve(sizes.length);
+        final MemorySegment[] sources = new MemorySegment[sizes.length];
+        final TransferBatch writes = new TransferBatch(1);
+        for (int i = 0; i < sizes.length; i++)
+        {
+            sources[i] = arena.allocate(sizes[i] + 1);
+            Payloads.fill(sources[i], 41 * i + sizes[i]);
+            writes.add(reserved.blockIndex(i), reserved.generation(i), reserved.offset(i), sizes[i], sources[i]);
+        }
+        final BlockBatch other = reserve(1);
+        writes.add(other.blockIndex(0), other.generation(0) + 1, other.offset(0), 100, sources[4]); // never reserved
+        transport.writeChecksummed(writes).join();
+        for (int i = 0; i < sizes.length; i++)
+        {
+            assertEquals(Status.OK, writes.status(i), "write of " + sizes[i] + " bytes");
+            sources[i] = sources[i].asSlice(0, sizes[i]);
+            assertEquals(Checksums.crc32c(sources[i]), writes.checksum(i), "checksum of " + sizes[i] + " bytes");
+        }
+        assertEquals(Status.UNKNOWN_RESERVATION, writes.status(sizes.length));
+        commit(reserved, sources);
+        checkReadBack(reserved, sizes, sources);
+    }
+
     @Test
     void shouldNeitherHangNorLieWhenThePeerDisappearsAndServeAgainWhenItReturns()
     {
@@ -411,6 +432,19 @@ abstract class BlockTransportConformanceTest
             reserved.checksum(i, Checksums.crc32c(sources[i]));
         }
         assertEquals(reserved.size(), control.commit(reserved));
+    }
+
+    /** Reads every block back into poisoned buffers one byte longer: each OK, equal, nothing past its range. */
+    void checkReadBack(final BlockBatch reserved, final int[] sizes, final MemorySegment[] sources)
+    {
+        final TransferBatch reads = readBack(reserved, sizes);
+        for (int i = 0; i < sizes.length; i++)
+        {
+            assertEquals(Status.OK, reads.status(i), "read of " + sizes[i] + " bytes");
+            assertEquals(-1, reads.segment(i).asSlice(0, sizes[i]).mismatch(sources[i]), sizes[i] + " bytes");
+            assertEquals((byte)0x5A, reads.segment(i).get(ValueLayout.JAVA_BYTE, sizes[i]),
+                "nothing written past the range");
+        }
     }
 
     TransferBatch readBack(final BlockBatch reserved, final int[] sizes)

@@ -2,6 +2,7 @@ package io.kvpool.protocol;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
+import java.util.zip.CRC32C;
 
 /**
  * The read and write protocols of a block (region-format.md §5), written once: every data path — the client's
@@ -136,6 +137,22 @@ public final class BlockProtocol
         final MemorySegment region, final long entryOffset, final long generation, final MemorySegment source,
         final long dataOffset)
     {
+        return write(region, entryOffset, generation, source, dataOffset, null, null);
+    }
+
+    /**
+     * A whole write by load/store, checksumming the payload as it is stored ({@link Checksums#copy}).
+     *
+     * @param readBack the region's memory as the checksum reads it back ({@link Checksums#copy}); {@code null}
+     *                 with {@code checksum}.
+     * @param checksum updated with the payload's bytes as they are stored; untouched when nothing is stored;
+     *                 {@code null} for a plain copy.
+     * @return as {@link #write(MemorySegment, long, long, MemorySegment, long)}.
+     */
+    public static int write(
+        final MemorySegment region, final long entryOffset, final long generation, final MemorySegment source,
+        final long dataOffset, final MemorySegment readBack, final CRC32C checksum)
+    {
         final int status = beginWrite(region, entryOffset, generation);
         if (status != Status.OK)
         {
@@ -143,7 +160,14 @@ public final class BlockProtocol
         }
         try
         {
-            MemorySegment.copy(source, 0, region, dataOffset, source.byteSize());
+            if (checksum == null)
+            {
+                MemorySegment.copy(source, 0, region, dataOffset, source.byteSize());
+            }
+            else
+            {
+                Checksums.copy(source, region, dataOffset, readBack, checksum);
+            }
         }
         finally
         {

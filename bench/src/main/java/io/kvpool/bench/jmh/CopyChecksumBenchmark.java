@@ -21,14 +21,17 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.CRC32C;
 
 /**
  * What a mapped put's bytes cost without the pool: 32 blocks copied into memory not in cache (a put's new blocks),
- * alone and with the CRC32C every put records, done three ways. One thread checksumming each block then copying it;
+ * alone and with the CRC32C every put records, done four ways. One thread checksumming each block then copying it;
  * one thread copying while a helper checksums the same blocks ahead (mapped puts until session 19); two threads
  * claiming whole blocks, each checksumming and copying its blocks 256 KiB at a time (the copy reads what the
- * checksum just brought into cache: {@code io.kvpool.client.internal.SharedWrite}, what puts do now). One block =
- * one operation.
+ * checksum just brought into cache: {@code io.kvpool.client.internal.SharedWrite}, mapped puts until session 22);
+ * one thread copying each block a few KiB at a time, each chunk read back for the checksum while in cache
+ * ({@link Checksums#copy} through a view of the destination in no arena, as {@code Region.view()}: what each thread
+ * storing a mapped put's blocks does now). One block = one operation.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -46,6 +49,8 @@ public class CopyChecksumBenchmark
     private Arena arena;
     private MemorySegment[] sources;
     private MemorySegment cold;
+    /** {@code cold} in no arena (valid while {@code arena} is open), read back by {@link #checksumWhileCopying}. */
+    private MemorySegment coldView;
     private long coldOffset;
     private ExecutorService helper;
     private int sink;
@@ -60,6 +65,7 @@ public class CopyChecksumBenchmark
             sources[i] = arena.allocate(blockSizeBytes, 4096).fill((byte)(i + 1));
         }
         cold = arena.allocate(Math.max(COLD_BYTES, 8L * BATCH * blockSizeBytes), 4096).fill((byte)0);
+        coldView = MemorySegment.ofAddress(cold.address()).reinterpret(cold.byteSize());
         helper = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon(true).factory());
     }
 
@@ -92,6 +98,22 @@ public class CopyChecksumBenchmark
         {
             sink ^= Checksums.crc32c(sources[i]);
             MemorySegment.copy(sources[i], 0, to, (long)i * blockSizeBytes, blockSizeBytes);
+        }
+        return sink;
+    }
+
+    /** One thread: each block checksummed as it is stored, {@link Checksums#COPY_CHUNK_BYTES} at a time. */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public int checksumWhileCopying()
+    {
+        final MemorySegment to = nextDestination();
+        final MemorySegment readBack = coldView.asSlice(to.address() - cold.address(), to.byteSize());
+        for (int i = 0; i < BATCH; i++)
+        {
+            final CRC32C crc = new CRC32C();
+            Checksums.copy(sources[i], to, (long)i * blockSizeBytes, readBack, crc);
+            sink ^= (int)crc.getValue();
         }
         return sink;
     }

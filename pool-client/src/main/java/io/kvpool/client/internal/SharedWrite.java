@@ -10,9 +10,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A slice of a mapped put written by the putting thread and the checksum helpers together. Each thread claims whole
- * blocks in order and writes each a piece ({@link SourceChecksums#PIECE_BYTES}) at a time: the piece's CRC32C, then
- * its store through the transport (the store reads the source from the cache the checksum has just filled). So every
- * source byte is read from memory once, and the copy and the checksums are spread over every thread that helps.
+ * blocks in order and writes each a piece ({@link SourceChecksums#PIECE_BYTES}) at a time, through the transport's
+ * {@link BlockTransport#writeChecksummed}: the mapped transport checksums each piece as it copies it, a few
+ * kilobytes at a time. So every source byte is read from memory once, and the copy and the checksums are spread over
+ * every thread that helps.
  * <p>
  * Measured on a 2-core VM, 32 blocks of 2 MiB out of a put's path (one thread copying while a helper checksummed
  * the same sources ahead, as puts did before): 0.68-0.74x of a plain copy; two threads each checksumming and copying
@@ -191,12 +192,10 @@ public final class SharedWrite
                 between.run();
             }
             final long bytes = Math.min(SourceChecksums.PIECE_BYTES, length - offset);
-            final MemorySegment part = source.asSlice(offset, bytes);
-            final int partCrc = Checksums.crc32c(part);
-            crc = offset == 0 ? partCrc : Checksums.crc32cCombine(crc, partCrc, bytes);
             piece.clear().add(transfers.blockIndex(t), transfers.generation(t), transfers.regionOffset(t) + offset,
-                (int)bytes, part);
-            transport.write(piece).join();
+                (int)bytes, source.asSlice(offset, bytes));
+            transport.writeChecksummed(piece).join();
+            crc = offset == 0 ? piece.checksum(0) : Checksums.crc32cCombine(crc, piece.checksum(0), bytes);
             transfers.status(t, piece.status(0));
             offset += bytes;
         }

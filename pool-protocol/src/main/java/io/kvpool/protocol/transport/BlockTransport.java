@@ -1,5 +1,7 @@
 package io.kvpool.protocol.transport;
 
+import io.kvpool.protocol.Checksums;
+
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletableFuture;
 
@@ -40,6 +42,24 @@ public interface BlockTransport extends AutoCloseable
      * @return completes with the same batch, statuses filled.
      */
     CompletableFuture<TransferBatch> write(TransferBatch batch);
+
+    /**
+     * Writes as {@link #write} does and sets each entry's {@link TransferBatch#checksum}: the CRC32C of its
+     * {@code length} bytes, which the writer's commit records. This default checksums each entry's source before
+     * the write; a transport that stores the bytes itself checksums them as it stores them (the mapped one: {@link
+     * io.kvpool.protocol.Checksums#copy}, each chunk read back while in cache), reading each source once.
+     *
+     * @param batch the transfers; not to be touched until the future completes.
+     * @return completes with the same batch, statuses and checksums filled.
+     */
+    default CompletableFuture<TransferBatch> writeChecksummed(final TransferBatch batch)
+    {
+        for (int i = 0; i < batch.size(); i++)
+        {
+            batch.checksum(i, Checksums.crc32c(batch.segment(i).asSlice(0, batch.length(i))));
+        }
+        return write(batch);
+    }
 
     /**
      * @return this process's mapping of the region when the transport moves bytes by load/store on it (so a client

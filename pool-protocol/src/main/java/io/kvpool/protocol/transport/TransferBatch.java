@@ -8,7 +8,8 @@ import java.util.Arrays;
 /**
  * A reusable batch of block transfers between client memory and the pool region: per entry the block incarnation
  * (index and generation, so the far side can check it is still the block the manager named), the range in the
- * region, the client segment, and, after the transfer, a {@link io.kvpool.protocol.Status}.
+ * region, the client segment, and, after the transfer, a {@link io.kvpool.protocol.Status} (and, after
+ * {@link BlockTransport#writeChecksummed}, the CRC32C of what was written).
  * <p>
  * Not thread-safe: one batch belongs to one caller until its transfer completes.
  */
@@ -22,6 +23,7 @@ public final class TransferBatch
     private long[] regionOffset;
     private int[] length;
     private int[] status;
+    private int[] checksum;
     private MemorySegment[] segment;
     private int size;
 
@@ -45,6 +47,7 @@ public final class TransferBatch
         regionOffset = new long[capacity];
         length = new int[capacity];
         status = new int[capacity];
+        checksum = new int[capacity];
         segment = new MemorySegment[capacity];
     }
 
@@ -83,6 +86,7 @@ public final class TransferBatch
         this.length[size] = length;
         this.segment[size] = segment;
         this.status[size] = 0;
+        this.checksum[size] = 0;
         return size++;
     }
 
@@ -137,6 +141,20 @@ public final class TransferBatch
     }
 
     /**
+     * @return the CRC32C of the entry's {@link #length} bytes, set by {@link BlockTransport#writeChecksummed}
+     *         (meaningful where the entry's status is OK); else 0.
+     */
+    public int checksum(final int i)
+    {
+        return checksum[check(i)];
+    }
+
+    public void checksum(final int i, final int value)
+    {
+        checksum[check(i)] = value;
+    }
+
+    /**
      * Sets every entry's status.
      */
     public void statusAll(final int value)
@@ -151,6 +169,7 @@ public final class TransferBatch
         regionOffset = Arrays.copyOf(regionOffset, capacity);
         length = Arrays.copyOf(length, capacity);
         status = Arrays.copyOf(status, capacity);
+        checksum = Arrays.copyOf(checksum, capacity);
         segment = Arrays.copyOf(segment, capacity);
     }
 

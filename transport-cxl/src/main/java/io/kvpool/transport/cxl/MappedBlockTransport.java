@@ -11,6 +11,7 @@ import io.kvpool.protocol.transport.TransferBatch;
 
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.CompletableFuture;
+import java.util.zip.CRC32C;
 
 /**
  * The CXL transport: block bytes move by plain load/store on this process's mapping of the region (a CXL device,
@@ -26,6 +27,7 @@ public final class MappedBlockTransport implements BlockTransport
     private final Region region;
     private final MemorySegment segment;
     private final RegionGeometry geometry;
+    private final MemorySegment view;
     private final boolean ownsRegion;
     private volatile boolean closed;
 
@@ -37,6 +39,7 @@ public final class MappedBlockTransport implements BlockTransport
     {
         this.region = region;
         this.segment = region.segment();
+        this.view = region.view();
         this.geometry = SuperblockDescriptor.read(segment);
         this.ownsRegion = ownsRegion;
     }
@@ -78,7 +81,32 @@ public final class MappedBlockTransport implements BlockTransport
         ensureOpen();
         for (int i = 0; i < batch.size(); i++)
         {
-            batch.status(i, writeOne(batch, i));
+            batch.status(i, writeOne(batch, i, null));
+        }
+        return CompletableFuture.completedFuture(batch);
+    }
+
+    /**
+     * Stores each entry as {@link #write} does, checksumming its bytes as it stores them: each chunk read back from
+     * the region's {@link Region#view()} (no arena acquire per chunk) while it is still in cache.
+     */
+    @Override
+    public CompletableFuture<TransferBatch> writeChecksummed(final TransferBatch batch)
+    {
+        ensureOpen();
+        region.enterView();
+        try
+        {
+            for (int i = 0; i < batch.size(); i++)
+            {
+                final CRC32C checksum = new CRC32C();
+                batch.status(i, writeOne(batch, i, checksum));
+                batch.checksum(i, (int)checksum.getValue());
+            }
+        }
+        finally
+        {
+            region.exitView();
         }
         return CompletableFuture.completedFuture(batch);
     }
@@ -93,14 +121,16 @@ public final class MappedBlockTransport implements BlockTransport
             batch.regionOffset(i), batch.segment(i), batch.length(i));
     }
 
-    private int writeOne(final TransferBatch batch, final int i)
+    /** @param checksum updated with the bytes as they are stored; {@code null} for none. */
+    private int writeOne(final TransferBatch batch, final int i, final CRC32C checksum)
     {
         if (!inBlock(batch, i))
         {
             return Status.OUT_OF_RANGE;
         }
         return BlockProtocol.write(segment, geometry.blockEntryOffset(batch.blockIndex(i)), batch.generation(i),
-            batch.segment(i).asSlice(0, batch.length(i)), batch.regionOffset(i));
+            batch.segment(i).asSlice(0, batch.length(i)), batch.regionOffset(i), checksum == null ? null : view,
+            checksum);
     }
 
     /**

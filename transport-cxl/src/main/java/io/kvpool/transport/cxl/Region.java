@@ -5,6 +5,7 @@ import io.kvpool.protocol.PoolException;
 import io.kvpool.transport.cxl.internal.DaxSysfs;
 import io.kvpool.transport.cxl.internal.Mounts;
 import io.kvpool.transport.cxl.internal.Posix;
+import io.kvpool.transport.cxl.internal.ViewUsers;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -33,6 +34,9 @@ public final class Region implements AutoCloseable
     private final long address;
     private final Arena arena;
     private final MemorySegment segment;
+    /** The same mapping, in no arena: read only between {@link #enterView} and {@link #exitView}. */
+    private final MemorySegment view;
+    private final ViewUsers viewUsers = new ViewUsers();
     private final boolean created;
     private long prefaultNanos = -1;
     private String prefaultMethod = "none";
@@ -50,6 +54,7 @@ public final class Region implements AutoCloseable
         this.created = created;
         this.arena = Arena.ofShared();
         this.segment = MemorySegment.ofAddress(address).reinterpret(lengthBytes, arena, null);
+        this.view = MemorySegment.ofAddress(address).reinterpret(lengthBytes);
     }
 
     /**
@@ -256,6 +261,38 @@ public final class Region implements AutoCloseable
     }
 
     /**
+     * The mapping as a segment of no arena, for reads whose every call would otherwise acquire the segment's arena
+     * (the JDK's CRC32C over native memory does: an atomic operation per call, which the threads of a shared arena
+     * contend on). Read through it only between {@link #enterView} and {@link #exitView}: {@link #close()} waits
+     * for the threads inside before it unmaps, where an access after the unmap would crash the process rather than
+     * throw.
+     *
+     * @return the same bytes as {@link #segment()}, at the same offsets.
+     */
+    public MemorySegment view()
+    {
+        return view;
+    }
+
+    /**
+     * Lets the calling thread read through {@link #view()} until its {@link #exitView()}.
+     *
+     * @throws IllegalStateException when the region is closed or closing.
+     */
+    public void enterView()
+    {
+        viewUsers.enter();
+    }
+
+    /**
+     * Ends the calling thread's reads through {@link #view()}, begun by its {@link #enterView()}.
+     */
+    public void exitView()
+    {
+        viewUsers.exit();
+    }
+
+    /**
      * @return length of the mapping in bytes.
      */
     public long lengthBytes()
@@ -370,13 +407,14 @@ public final class Region implements AutoCloseable
     }
 
     /**
-     * Unmaps the region. Idempotent.
+     * Unmaps the region, once the threads reading through {@link #view()} have left it. Idempotent.
      */
     @Override
     public void close()
     {
         if (arena.scope().isAlive())
         {
+            viewUsers.close();
             arena.close();
             final Posix.Result result = Posix.munmap(address, lengthBytes);
             if (result.value() != 0)

@@ -7,6 +7,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -153,5 +155,79 @@ abstract class RegionContractTest
         mapped.close();
         assertFalse(segment.scope().isAlive());
         assertThrows(IllegalStateException.class, () -> segment.get(ValueLayout.JAVA_LONG, 0));
+    }
+
+    @Test
+    void shouldShowTheSameBytesThroughItsView()
+    {
+        final Region mapped = region();
+        final long last = mapped.lengthBytes() - 8;
+        mapped.segment().set(ValueLayout.JAVA_LONG, last, 0x0A0B0C0D01020304L);
+        mapped.enterView();
+        try
+        {
+            assertEquals(mapped.lengthBytes(), mapped.view().byteSize());
+            assertEquals(0x0A0B0C0D01020304L, mapped.view().get(ValueLayout.JAVA_LONG, last));
+            mapped.view().set(ValueLayout.JAVA_LONG, 4096, 77L);
+        }
+        finally
+        {
+            mapped.exitView();
+        }
+        assertEquals(77L, mapped.segment().get(ValueLayout.JAVA_LONG, 4096));
+    }
+
+    /**
+     * close() waits for a thread reading through the view: once the close has begun (entries refused), the reader
+     * still reads the mapping's bytes, and the close returns (unmapped) only after the reader's exit.
+     */
+    @Test
+    void shouldUnmapOnlyAfterTheViewsReadersLeave() throws Exception
+    {
+        final Region mapped = Region.map(source());
+        mapped.segment().set(ValueLayout.JAVA_LONG, 8, 4242L);
+        final CountDownLatch inside = new CountDownLatch(1);
+        final CountDownLatch closing = new CountDownLatch(1);
+        final AtomicLong read = new AtomicLong();
+        final Thread reader = Thread.ofPlatform().start(() ->
+        {
+            mapped.enterView();
+            try
+            {
+                inside.countDown();
+                closing.await();
+                read.set(mapped.view().get(ValueLayout.JAVA_LONG, 8));
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+            }
+            finally
+            {
+                mapped.exitView();
+            }
+        });
+        inside.await();
+        final Thread closer = Thread.ofPlatform().start(mapped::close);
+        while (true)
+        {
+            try
+            {
+                mapped.enterView(); // succeeds until the close has begun
+                mapped.exitView();
+                Thread.onSpinWait();
+            }
+            catch (final IllegalStateException ex)
+            {
+                break;
+            }
+        }
+        assertTrue(mapped.segment().scope().isAlive(), "not unmapped while a reader is inside");
+        closing.countDown();
+        reader.join();
+        closer.join();
+        assertEquals(4242L, read.get(), "the reader read the mapping after the close began");
+        assertFalse(mapped.segment().scope().isAlive());
+        assertThrows(IllegalStateException.class, mapped::enterView);
     }
 }
