@@ -50,6 +50,12 @@ final class Locator
         this.directory = KeyDirectory.attach(region, geometry);
     }
 
+    /** @return whether the region keeps a key directory, where every key committed is found. */
+    boolean hasDirectory()
+    {
+        return directory != null;
+    }
+
     /**
      * Locations of every key: validated cached ones, the rest from one LOOKUP.
      */

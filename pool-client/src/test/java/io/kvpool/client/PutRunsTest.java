@@ -32,8 +32,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
- * A mapped put cut into runs (PutPath): four runs of eight 64 KiB blocks, each its own RESERVE and COMMIT, in flight
- * together. Every key's outcome is its own (committed, already there, reserved twice in one batch), and a put whose
+ * A mapped put cut into runs (PutPath): four runs of 10, 10, 10 and 2 64 KiB blocks, each its own RESERVE and
+ * COMMIT, in flight together. Every key's outcome is its own (committed, already there, reserved twice in one batch), and a put whose
  * third run fails to write has committed the two before it and left no reservation of the others behind.
  */
 class PutRunsTest
@@ -89,7 +89,7 @@ class PutRunsTest
         final PutPath puts = puts(mapped);
         final byte[][] keys = keys(0);
         assertEquals(1, puts.finish(puts.start(BlockKeys.of(keys[20]), new MemorySegment[] {sources[20]})).okCount());
-        keys[27] = keys[3]; // the same key in runs 0 and 3: the second finds it WRITING
+        keys[27] = keys[3]; // the same key in runs 0 and 2: the second finds it WRITING
         final BatchResult result = puts.finish(puts.start(BlockKeys.of(keys), sources));
         for (int i = 0; i < KEYS; i++)
         {
@@ -119,8 +119,8 @@ class PutRunsTest
             public CompletableFuture<TransferBatch> write(final TransferBatch batch)
             {
                 // Each block is stored on its own (a run under SharedWrite's 1 MiB is the putting thread's alone,
-                // in order): the 17th store is the third run's first block.
-                if (writes.incrementAndGet() == 17)
+                // in order): the 21st store is the third run's first block.
+                if (writes.incrementAndGet() == 21)
                 {
                     throw broken;
                 }
@@ -130,18 +130,28 @@ class PutRunsTest
         final byte[][] keys = keys(100);
         assertSame(broken, assertThrows(IllegalStateException.class,
             () -> puts.start(BlockKeys.of(keys), sources)));
-        assertEquals(17, writes.get(), "runs of 8 keys (512 KiB each), the third's first store failing");
+        assertEquals(21, writes.get(), "runs of 10 keys (640 KiB each), the third's first store failing");
         for (int i = 0; i < KEYS; i++)
         {
             // Runs 0 and 1 committed; runs 2 and 3 aborted: their keys are free to reserve at once.
-            assertEquals(i < 16 ? Status.OK : Status.NOT_FOUND, lookUp(keys[i]).status(0), "key " + i);
+            assertEquals(i < 20 ? Status.OK : Status.NOT_FOUND, lookUp(keys[i]).status(0), "key " + i);
         }
         final PutPath healthy = puts(mapped);
         final BatchResult again = healthy.finish(healthy.start(BlockKeys.of(keys), sources));
         for (int i = 0; i < KEYS; i++)
         {
-            assertEquals(i < 16 ? Status.ALREADY_EXISTS : Status.OK, again.status(i), "key " + i + " put again");
+            assertEquals(i < 20 ? Status.ALREADY_EXISTS : Status.OK, again.status(i), "key " + i + " put again");
         }
+    }
+
+    @Test
+    void shouldCutTheLastRunShort()
+    {
+        assertEquals(2, PutPath.lastRunKeys(32, 4), "32 keys: runs of 10, 10, 10 and 2");
+        assertEquals(1, PutPath.lastRunKeys(8, 2), "8 keys in two runs: 7 and 1");
+        assertEquals(1, PutPath.lastRunKeys(3, 3));
+        assertEquals(6, PutPath.lastRunKeys(100, 4));
+        assertEquals(64, PutPath.lastRunKeys(1024, 4));
     }
 
     private PutPath puts(final BlockTransport transport)

@@ -80,12 +80,16 @@ public final class SourceChecksums implements AutoCloseable
         {
             return false;
         }
-        final MemorySegment[] sources = new MemorySegment[transfers.size()];
-        for (int t = 0; t < sources.length; t++)
+        long bytes = 0;
+        for (int t = 0; t < transfers.size(); t++)
         {
-            sources[t] = transfers.segment(t).asSlice(0, transfers.length(t));
+            if (!transfers.segment(t).isAccessibleBy(NO_OWNER))
+            {
+                return false;
+            }
+            bytes += transfers.length(t);
         }
-        return parallelizable(sources);
+        return bytes >= PARALLEL_MIN_BYTES;
     }
 
     /**
