@@ -102,6 +102,37 @@ class KeyDirectoryGetsTest
         }
     }
 
+    /**
+     * A mapped put does not remember its keys' locations (the directory holds them, PutPath): the handle that put
+     * them reads them back without a LOOKUP all the same, and from then on from what it remembered.
+     */
+    @Test
+    void shouldGetItsOwnPutsBackWithoutAskingTheManager()
+    {
+        fixture.createNamespace("directory-own", BLOCK_BYTES, 0, "");
+        try (Arena arena = Arena.ofConfined();
+             KvPool pool = KvPool.connect(fixture.poolContext()))
+        {
+            final KvNamespace handle = pool.namespace("directory-own", BLOCK_BYTES);
+            final MemorySegment[] sources = filled(arena, 16, BLOCK_BYTES, 900);
+            assertEquals(16, handle.put(keys(700, 16), sources).okCount());
+            final MemorySegment[] destinations = segments(arena, 16, BLOCK_BYTES);
+            for (int round = 0; round < 2; round++)
+            {
+                final PoolStats.Namespace before = figures("directory-own");
+                final BatchResult got = handle.get(keys(700, 16), destinations);
+                assertEquals(16, got.okCount(), got.toString());
+                for (int i = 0; i < 16; i++)
+                {
+                    assertEquals(-1, destinations[i].mismatch(sources[i]), "key " + i + ", round " + round);
+                }
+                final PoolStats.Namespace after = figures("directory-own");
+                assertEquals(before.hits() + before.misses(), after.hits() + after.misses(),
+                    "no LOOKUP, round " + round);
+            }
+        }
+    }
+
     @Test
     void shouldFindKeysThroughTheDirectoryARestartedManagerRebuilt()
     {
