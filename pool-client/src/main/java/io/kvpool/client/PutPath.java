@@ -11,7 +11,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * A namespace handle's puts: RESERVE, the bytes written under the reservations' leases ({@link LeasedWriter}),
- * COMMIT; a failure before the commit aborts what was reserved. A committed block's location is remembered.
+ * COMMIT; a failure before the commit aborts what was reserved. A committed block's location is remembered in
+ * the cache the handle gives (one that remembers nothing where the region's key directory finds the keys).
  * <p>
  * A mapped put of a batch goes in runs (up to {@link #MAX_RUNS}, each its own RESERVE and COMMIT), pipelined: every
  * run's RESERVE is sent at once, the first run is written as soon as its answer is in while the manager reserves
