@@ -19,10 +19,10 @@ import java.lang.foreign.MemorySegment;
  * the next, and each run's COMMIT is sent as soon as it is written, the next run's copy hiding its round trip. Only
  * the first run's RESERVE (about a third of the keys) and the last run's COMMIT (a short run) are waited for. Each
  * block is checksummed as it is stored, a piece at a time, by the thread that stores it: the putting thread, and the
- * checksum helpers where a run is large enough to share ({@link LeasedWriter}). Each run is a put of its own to the manager,
- * so the guarantees are those of separate puts: a block is acknowledged only once its run's COMMIT is answered, and
- * a client that dies leaves only reservations, which lapse. A put that fails part way has committed its earlier
- * runs (their keys then answer ALREADY_EXISTS to a repeat) and aborted the rest.
+ * checksum helpers where a run is large enough to share ({@link LeasedWriter}). Each run is a put of its own to the
+ * manager, so the guarantees are those of separate puts: a block is acknowledged only once its run's COMMIT is
+ * answered, and a client that dies leaves only reservations, which lapse. A put that fails part way has committed its
+ * earlier runs (their keys then answer ALREADY_EXISTS to a repeat) and aborted the rest.
  * <p>
  * Where the handle holds blocks granted ahead ({@link GrantStock}), a put needs no RESERVE: it copies into granted
  * blocks at once, run by run as above, and each run sends a keyed COMMIT naming each block's key (a key already

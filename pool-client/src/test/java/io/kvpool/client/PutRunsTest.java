@@ -33,8 +33,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * A mapped put cut into runs (PutPath): four runs of 10, 10, 10 and 2 64 KiB blocks, each its own RESERVE and
- * COMMIT, in flight together. Every key's outcome is its own (committed, already there, reserved twice in one batch), and a put whose
- * third run fails to write has committed the two before it and left no reservation of the others behind.
+ * COMMIT, in flight together. Every key's outcome is its own (committed, already there, reserved twice in one batch),
+ * and a put whose third run fails to write has committed the two before it and left no reservation of the others
+ * behind.
  */
 class PutRunsTest
 {

@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A slice of a mapped put written by the putting thread and the checksum helpers together. Each thread claims whole
  * blocks in order and writes each a piece ({@link SourceChecksums#PIECE_BYTES}) at a time, through the transport's
- * {@link BlockTransport#writeChecksummed}: the mapped transport checksums each piece as it copies it, a few
+ * {@link BlockTransport#writeChecksummed}: the mapped transport checksums each piece as it stores it, a few
  * kilobytes at a time. So every source byte is read from memory once, and the copy and the checksums are spread over
  * every thread that helps.
  * <p>

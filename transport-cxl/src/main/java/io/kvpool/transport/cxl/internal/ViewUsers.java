@@ -61,17 +61,6 @@ public final class ViewUsers
         }
     }
 
-    /** @return how many threads are inside now (for tests). */
-    public long inside()
-    {
-        long n = 0;
-        for (int i = 0; i < counts.length(); i += SPACING)
-        {
-            n += counts.get(i);
-        }
-        return n;
-    }
-
     private static int stripe()
     {
         return (int)(Thread.currentThread().threadId() & (STRIPES - 1)) * SPACING;
