@@ -153,6 +153,7 @@ class PutRunsTest
         assertEquals(1, PutPath.lastRunKeys(3, 3));
         assertEquals(6, PutPath.lastRunKeys(100, 4));
         assertEquals(64, PutPath.lastRunKeys(1024, 4));
+        assertEquals(5, PutPath.lastRunKeys(5, 1), "a put of one run: every key");
     }
 
     private PutPath puts(final BlockTransport transport)

@@ -143,8 +143,8 @@ public final class BlockProtocol
     /**
      * A whole write by load/store, checksumming the payload as it is stored ({@link Checksums#copy}).
      *
-     * @param readBack the region's memory as the checksum reads it back ({@link Checksums#copy}); {@code null}
-     *                 where {@code checksum} is.
+     * @param readBack the region's memory as the checksum reads it back ({@link Checksums#copy}); unused (may be
+     *                 {@code null}) without {@code checksum}.
      * @param checksum updated with the payload's bytes as they are stored; untouched when nothing is stored;
      *                 {@code null} for a plain copy.
      * @return as {@link #write(MemorySegment, long, long, MemorySegment, long)}.

@@ -8,6 +8,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.function.IntFunction;
+import java.util.function.IntToLongFunction;
 
 /**
  * The CRC32C of a put's sources, computed by helper threads while the caller copies the same bytes into the pool.
@@ -61,7 +63,7 @@ public final class SourceChecksums implements AutoCloseable
      */
     public Job start(final MemorySegment[] sources)
     {
-        if (helpers == null || !parallelizable(sources))
+        if (helpers == null || !parallelizable(sources.length, i -> sources[i], i -> sources[i].byteSize()))
         {
             return null;
         }
@@ -76,20 +78,7 @@ public final class SourceChecksums implements AutoCloseable
      */
     public boolean shareable(final TransferBatch transfers)
     {
-        if (helpers == null)
-        {
-            return false;
-        }
-        long bytes = 0;
-        for (int t = 0; t < transfers.size(); t++)
-        {
-            if (!transfers.segment(t).isAccessibleBy(NO_OWNER))
-            {
-                return false;
-            }
-            bytes += transfers.length(t);
-        }
-        return bytes >= PARALLEL_MIN_BYTES;
+        return helpers != null && parallelizable(transfers.size(), transfers::segment, transfers::length);
     }
 
     /**
@@ -115,18 +104,25 @@ public final class SourceChecksums implements AutoCloseable
         }
     }
 
-    private static boolean parallelizable(final MemorySegment[] sources)
+    /**
+     * @param count   sources.
+     * @param segment each source's memory (or memory holding it).
+     * @param bytes   each source's bytes.
+     * @return whether every source may be read by other threads and they reach {@link #PARALLEL_MIN_BYTES}.
+     */
+    private static boolean parallelizable(
+        final int count, final IntFunction<MemorySegment> segment, final IntToLongFunction bytes)
     {
-        long bytes = 0;
-        for (final MemorySegment source : sources)
+        long total = 0;
+        for (int i = 0; i < count; i++)
         {
-            if (!source.isAccessibleBy(NO_OWNER))
+            if (!segment.apply(i).isAccessibleBy(NO_OWNER))
             {
                 return false;
             }
-            bytes += source.byteSize();
+            total += bytes.applyAsLong(i);
         }
-        return bytes >= PARALLEL_MIN_BYTES;
+        return total >= PARALLEL_MIN_BYTES;
     }
 
     @Override

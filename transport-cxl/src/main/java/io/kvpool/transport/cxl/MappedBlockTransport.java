@@ -129,8 +129,7 @@ public final class MappedBlockTransport implements BlockTransport
             return Status.OUT_OF_RANGE;
         }
         return BlockProtocol.write(segment, geometry.blockEntryOffset(batch.blockIndex(i)), batch.generation(i),
-            batch.segment(i).asSlice(0, batch.length(i)), batch.regionOffset(i), checksum == null ? null : view,
-            checksum);
+            batch.segment(i).asSlice(0, batch.length(i)), batch.regionOffset(i), view, checksum);
     }
 
     /**
