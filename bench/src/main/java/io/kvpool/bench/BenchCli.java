@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description = "Benchmarks of kvpool's data paths.",
     subcommands = {CharacterizeCommand.class, ReplayCommand.class, JmhCommand.class, RemoteCommand.class,
-        ShapesCommand.class, GpuCommand.class, PythonCommand.class,
+        ShapesCommand.class, LoopbackCommand.class, GpuCommand.class, PythonCommand.class,
         CommandLine.HelpCommand.class},
     footer = {"", "Exit status: 0 done, 1 failed while running (or a benchmark's check failed), 2 usage error."})
 public final class BenchCli
