@@ -87,6 +87,9 @@ public final class LoopbackCommand implements Callable<Integer>
         final PrintWriter out = spec.commandLine().getOut();
         java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.WARNING);
         final Path directory = Files.createTempDirectory(Path.of("/dev/shm"), "kvpool-loopback-");
+        // Interrupted (Ctrl-C), the ring's 256 MiB of tmpfs must not outlive the process.
+        final Thread cleanup = new Thread(() -> FileTrees.delete(directory), "loopback-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
         try (Arena arena = Arena.ofShared())
         {
             final MemorySegment ring = map(directory.resolve("ring"), arena);
@@ -115,6 +118,14 @@ public final class LoopbackCommand implements Callable<Integer>
         finally
         {
             FileTrees.delete(directory);
+            try
+            {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            }
+            catch (final IllegalStateException ex)
+            {
+                // The JVM is shutting down: the hook runs (and finds nothing left to delete).
+            }
         }
         return 0;
     }
