@@ -98,19 +98,23 @@ public final class LoopbackCommand implements Callable<Integer>
             out.printf("%-10s %-8s %10s %9s %10s%n", "stream", "size", "batches/s", "GB/s", "checked");
             for (final long size : blockSizes)
             {
-                final MemorySegment source = arena.allocate(size * BATCH, 4096);
-                for (long i = 0; i < source.byteSize(); i += Long.BYTES)
+                // Each size's sources are freed before the next size's (up to 256 MiB each).
+                try (Arena sources = Arena.ofShared())
                 {
-                    source.set(ValueLayout.JAVA_LONG_UNALIGNED, i, i * 0x9E3779B97F4A7C15L + size);
-                }
-                final int expected = Checksums.crc32c(source);
-                try (Stream tcp = new TcpLoopback(source, size, ring))
-                {
-                    row(out, "tcp", size, tcp, expected);
-                }
-                try (Stream aeron = new AeronStream(source, size, ring, directory.resolve("aeron")))
-                {
-                    row(out, "aeron-udp", size, aeron, expected);
+                    final MemorySegment source = sources.allocate(size * BATCH, 4096);
+                    for (long i = 0; i < source.byteSize(); i += Long.BYTES)
+                    {
+                        source.set(ValueLayout.JAVA_LONG_UNALIGNED, i, i * 0x9E3779B97F4A7C15L + size);
+                    }
+                    final int expected = Checksums.crc32c(source);
+                    try (Stream tcp = new TcpLoopback(source, size, ring))
+                    {
+                        row(out, "tcp", size, tcp, expected);
+                    }
+                    try (Stream aeron = new AeronStream(source, size, ring, directory.resolve("aeron")))
+                    {
+                        row(out, "aeron-udp", size, aeron, expected);
+                    }
                 }
                 out.flush();
             }
