@@ -94,6 +94,15 @@ public final class AeronResponseChannel implements ResponseChannel
         return pending.size();
     }
 
+    /**
+     * @return bytes the publication may take before back pressure: 0 until the driver has set its first limit, which
+     *     it may do a little after the publication connects.
+     */
+    long availableWindow()
+    {
+        return publication.availableWindow();
+    }
+
     @Override
     public boolean isConnected()
     {

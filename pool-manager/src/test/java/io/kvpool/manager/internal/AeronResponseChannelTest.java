@@ -42,14 +42,19 @@ class AeronResponseChannelTest
             // The publication starts three frames before its first term's end: the fourth answer meets it. All twelve
             // fit the publication's first window (half a term), so none waits for the driver to move it.
             final int termLength = 64 * 1024;
-            final ResponseChannel channel = AeronResponseChannel.factory(aeron).open("aeron:ipc?term-length=64k|" +
-                "sparse=true|init-term-id=7|term-id=7|term-offset=" + (termLength - 3 * FRAME), 7);
+            final String uri = "aeron:ipc?term-length=64k|sparse=true|init-term-id=7|term-id=7|term-offset=" +
+                (termLength - 3 * FRAME);
+            final AeronResponseChannel channel = (AeronResponseChannel)AeronResponseChannel.factory(aeron).open(uri, 7);
             final long deadlineNs = System.nanoTime() + 10_000_000_000L;
-            while (!channel.isConnected() && System.nanoTime() - deadlineNs < 0)
+            // Connected comes first; the driver's conductor sets the publication's limit on a later duty cycle, and
+            // until then every offer is back pressured (CI met that race once).
+            while ((!channel.isConnected() || channel.availableWindow() < MESSAGES * FRAME) &&
+                System.nanoTime() - deadlineNs < 0)
             {
                 Thread.onSpinWait();
             }
             assertTrue(channel.isConnected(), "the publication never connected");
+            assertTrue(channel.availableWindow() >= MESSAGES * FRAME, "the publication's window never opened");
             final List<Integer> received = new ArrayList<>();
             final List<Integer> terms = new ArrayList<>();
             final UnsafeBuffer message = new UnsafeBuffer(new byte[LENGTH]);
