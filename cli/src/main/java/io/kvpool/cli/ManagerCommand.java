@@ -113,6 +113,11 @@ final class ManagerCommand implements Callable<Integer>
             "cores of this host, 1 to 4 (a lane whose port is taken is then left out).")
     private String dataLanes;
 
+    @Option(names = "--no-data-tcp", negatable = false,
+        description = "Remote puts send their bytes over Aeron only; by default the manager also takes them over " +
+            "TCP on each data lane's port number, which clients use where the manager offers it.")
+    private boolean noDataTcp;
+
     @Option(names = "--max-sessions", paramLabel = "N",
         description = "Client sessions served at once, all hosts (default 4096); a HELLO beyond is refused.")
     private Integer maxSessions;
@@ -164,6 +169,7 @@ final class ManagerCommand implements Callable<Integer>
         flags.put("idle", idle);
         flags.put("idle-park", idlePark);
         flags.put("data-lanes", dataLanes);
+        flags.put("data-tcp", noDataTcp ? Boolean.FALSE : null);
         flags.put("max-sessions", maxSessions);
         flags.put("group", group);
         flags.put("control-socket", controlSocket);

@@ -60,6 +60,7 @@ final class ManagerConfigFile
         Map.entry("idle", (c, v) -> c.idle(AeronIdle.parse(text(v)))),
         Map.entry("idle-park", (c, v) -> c.idlePark(duration(v))),
         Map.entry("data-lanes", (c, v) -> DataLanes.set(text(v), c::dataLanes, c::dataLanesAuto)),
+        Map.entry("data-tcp", (c, v) -> c.dataTcp(bool(v))),
         Map.entry("max-sessions", (c, v) -> c.maxSessions(Integer.parseInt(text(v)))),
         Map.entry("group", (c, v) -> c.pool().fileGroup(text(v))),
         Map.entry("control-socket", (c, v) -> c.controlSocket(text(v))),

@@ -50,6 +50,7 @@ public final class ManagerContext
     private Duration idlePark = Duration.ofNanos(DEFAULT_IDLE_PARK_NS);
     private int dataLanes = 1;
     private boolean dataLanesAuto = true;
+    private boolean dataTcp = true;
     private int autoLaneCores = Runtime.getRuntime().availableProcessors();
     private int maxSessions = SessionLimits.DEFAULTS.maxSessions();
     private String controlSocket = "default";
@@ -384,6 +385,28 @@ public final class ManagerContext
             return dataLanes;
         }
         return endpoint == null || externalAeronDir != null ? 1 : DataLanes.forCores(autoLaneCores);
+    }
+
+    /**
+     * @param on whether the manager also takes the bytes of remote puts over TCP, on the TCP port of each data lane's
+     *           UDP port number ({@code data-tcp}, default true): a put's bytes then cross in one kernel copy, with a
+     *           thread each side, rather than through Aeron's publication, sender, receiver and image. Clients use
+     *           it where HELLO_OK says it is on; gets stay on Aeron. Needs a UDP endpoint; where a port is taken
+     *           by another TCP socket, puts stay on Aeron (logged).
+     * @return this.
+     */
+    public ManagerContext dataTcp(final boolean on)
+    {
+        this.dataTcp = on;
+        return this;
+    }
+
+    /**
+     * @return whether remote puts may send their bytes over TCP ({@link #dataTcp(boolean)}).
+     */
+    public boolean dataTcp()
+    {
+        return dataTcp;
     }
 
     /**

@@ -13,6 +13,7 @@ import io.kvpool.manager.internal.RdmaAcceptor;
 import io.kvpool.manager.internal.RequestDispatcher;
 import io.kvpool.manager.internal.SessionRegistry;
 import io.kvpool.manager.internal.StreamControlServer;
+import io.kvpool.manager.internal.StreamDataServer;
 import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
@@ -54,6 +55,7 @@ public final class PoolManager implements AutoCloseable
     private final AgentRunner runner;
     private final AgentRunner dataRunner;
     private final List<DataLane> lanes;
+    private final List<StreamDataServer> tcpData;
     private final HTTPServer metricsServer;
     private final String udpEndpoint;
     private final String rdmaState;
@@ -64,12 +66,13 @@ public final class PoolManager implements AutoCloseable
     private PoolManager(
         final ManagerContext context, final PoolCore pool, final MediaDriver driver, final Aeron aeron,
         final AgentRunner runner, final AgentRunner dataRunner, final List<DataLane> lanes,
-        final HTTPServer metricsServer, final String udpEndpoint, final String rdmaState,
+        final List<StreamDataServer> tcpData, final HTTPServer metricsServer, final String udpEndpoint, final String rdmaState,
         final StreamControlServer streamServer, final ManagerMetrics metrics)
     {
         this.metrics = metrics;
         this.streamServer = streamServer;
         this.lanes = lanes;
+        this.tcpData = tcpData;
         this.rdmaState = rdmaState;
         this.dataRunner = dataRunner;
         this.context = context;
@@ -96,6 +99,7 @@ public final class PoolManager implements AutoCloseable
         Aeron aeron = null;
         HTTPServer metricsServer = null;
         final List<DataLane> lanes = new ArrayList<>();
+        final List<StreamDataServer> tcpData = new ArrayList<>();
         try
         {
             createNamespaces(context, pool);
@@ -150,6 +154,8 @@ public final class PoolManager implements AutoCloseable
                 "kvpool-data");
             startLanes(context, udpEndpoint, pool, sessions, keyedReads, metrics, lanes);
             dispatcher.dataLanePorts(lanes.stream().map(DataLane::port).toList());
+            startTcpData(context, udpEndpoint, pool, sessions, lanes, tcpData);
+            dispatcher.tcpWrites(!tcpData.isEmpty());
             final AgentRunner runner;
             final AgentRunner dataRunner;
             if (shared)
@@ -166,7 +172,7 @@ public final class PoolManager implements AutoCloseable
                     null, dataAgent);
             }
             final PoolManager manager = new PoolManager(context, pool, driver, aeron, runner, dataRunner,
-                List.copyOf(lanes), metricsServer, udpEndpoint, rdmaState, streamServer, metrics);
+                List.copyOf(lanes), List.copyOf(tcpData), metricsServer, udpEndpoint, rdmaState, streamServer, metrics);
             if (dataRunner != null)
             {
                 AgentRunner.startOnThread(dataRunner);
@@ -176,6 +182,7 @@ public final class PoolManager implements AutoCloseable
         }
         catch (final IOException | RuntimeException ex)
         {
+            tcpData.forEach(CloseHelper::quietClose);
             lanes.forEach(CloseHelper::quietClose);
             CloseHelper.quietCloseAll(metricsServer == null ? null : (AutoCloseable)metricsServer::close, aeron,
                 driver);
@@ -289,6 +296,43 @@ public final class PoolManager implements AutoCloseable
     }
 
     /**
+     * Starts a TCP listener for the bytes of remote puts ({@link StreamDataServer}) on each Aeron data lane's port
+     * number, on the UDP endpoint's host, into {@code servers}; none where UDP or {@link ManagerContext#dataTcp} is
+     * off. All or none: where one cannot listen (its port taken by another TCP socket), none do, logged, and remote
+     * puts stay on Aeron (clients learn which from HELLO_OK).
+     */
+    private static void startTcpData(
+        final ManagerContext context, final String udpEndpoint, final PoolCore pool, final SessionRegistry sessions,
+        final List<DataLane> lanes, final List<StreamDataServer> servers)
+    {
+        if (udpEndpoint == null || !context.dataTcp())
+        {
+            return;
+        }
+        final int colon = udpEndpoint.lastIndexOf(':');
+        final List<Integer> ports = new ArrayList<>();
+        ports.add(Integer.parseInt(udpEndpoint.substring(colon + 1)));
+        lanes.forEach(lane -> ports.add(lane.port()));
+        for (int k = 0; k < ports.size(); k++)
+        {
+            try
+            {
+                servers.add(StreamDataServer.open(udpEndpoint.substring(0, colon), ports.get(k),
+                    pool.region().segment(), pool.geometry(), sessions.published(),
+                    context.sessionLimits().maxSessions(), "kvpool-data-tcp" + k));
+            }
+            catch (final IOException | RuntimeException ex)
+            {
+                LOG.log(System.Logger.Level.WARNING, "remote puts stay on Aeron: cannot listen on TCP port " +
+                    ports.get(k) + " (the data lane's UDP port number): " + ex);
+                servers.forEach(CloseHelper::quietClose);
+                servers.clear();
+                return;
+            }
+        }
+    }
+
+    /**
      * An agent's error handler: logs the error and counts it in {@code kvpool_agent_errors}. It needs nothing but
      * the metrics, which exist before any agent starts (a data lane starts before the manager is built, and its
      * errors in that window were once an NPE in the handler).
@@ -352,7 +396,8 @@ public final class PoolManager implements AutoCloseable
         return pool.region().description() + "; IPC stream " + context.requestStreamId() + " via " + aeronDir() +
             (udpEndpoint != null ? "; UDP " + udpEndpoint : "; UDP off") +
             (lanes.isEmpty() ? "" : " (further data lanes on ports " + lanes.stream().map(DataLane::port)
-            .map(String::valueOf).collect(Collectors.joining(",")) + ")") + "; " + rdmaState +
+            .map(String::valueOf).collect(Collectors.joining(",")) + ")") +
+            (tcpData.isEmpty() ? "; TCP puts off" : "; TCP puts on the lanes' port numbers") + "; " + rdmaState +
             (streamServer == null ? "; control socket off" : "; control socket " +
             (streamServer.socketPath() != null ? streamServer.socketPath() : "off") +
             (streamServer.tcpEndpoint() != null ? ", TCP " + streamServer.tcpEndpoint() : "")) +
@@ -399,6 +444,7 @@ public final class PoolManager implements AutoCloseable
         closed = true;
         // The data agent stops first: it reads the region, which the control agent unmaps when it closes the pool.
         CloseHelper.quietClose(dataRunner);
+        tcpData.forEach(CloseHelper::quietClose);
         lanes.forEach(CloseHelper::quietClose);
         runner.close();
         if (metricsServer != null)

@@ -74,11 +74,18 @@ public final class AeronBlockTransport implements BlockTransport, KeyedReads
     private boolean done;
     private int[] statuses = new int[TransferBatch.MAX_ENTRIES];
     private boolean closed;
+    /** Where puts send their bytes over TCP ({@link TcpWrites}), or {@code null}: over Aeron. */
+    private final TcpWrites tcpWrites;
 
-    AeronBlockTransport(final TransportContext context)
+    /**
+     * @param tcp whether puts may go over TCP where the manager takes them so (false for a lane of
+     *            {@link AeronLanesTransport}, which writes over TCP itself).
+     */
+    AeronBlockTransport(final TransportContext context, final boolean tcp)
     {
         this.context = context;
         this.idle = context.aeronIdle().strategy(50_000);
+        this.tcpWrites = tcp && TcpWrites.offered(context) ? new TcpWrites(context, 1) : null;
     }
 
     @Override
@@ -152,7 +159,12 @@ public final class AeronBlockTransport implements BlockTransport, KeyedReads
         lock.lock();
         try
         {
-            if (beginWriteInSteps(batch))
+            if (tcpWrites != null)
+            {
+                ensureOpen();
+                tcpWrites.write(batch);
+            }
+            else if (beginWriteInSteps(batch))
             {
                 idle.reset();
                 while (sending.active())
@@ -569,6 +581,7 @@ public final class AeronBlockTransport implements BlockTransport, KeyedReads
             if (!closed)
             {
                 closed = true;
+                CloseHelper.quietClose(tcpWrites);
                 disconnect();
                 CloseHelper.quietClose(driver);
             }

@@ -41,6 +41,8 @@ final class AeronLanesTransport implements BlockTransport
     private final int[][] partEntry;
     private final IdleStrategy idle;
     private final ReentrantLock lock = new ReentrantLock(true);
+    /** Where puts send their bytes over TCP ({@link TcpWrites}), or {@code null}: over Aeron. */
+    private final TcpWrites tcpWrites;
 
     /**
      * @param context the session's context; its manager endpoint is lane 0, and the session's data lane ports
@@ -54,20 +56,21 @@ final class AeronLanesTransport implements BlockTransport
         lanes = new AeronBlockTransport[context.dataLanes()];
         parts = new TransferBatch[lanes.length];
         partEntry = new int[lanes.length][TransferBatch.MAX_ENTRIES];
-        lanes[0] = new AeronBlockTransport(context);
+        lanes[0] = new AeronBlockTransport(context, false);
         for (int k = 1; k < lanes.length; k++)
         {
             final Path driverDir = context.embeddedDriverDir();
             lanes[k] = new AeronBlockTransport(new TransportContext(context.session(), context.sessionId(),
                 host + ":" + ports.get(k - 1), context.responseHost(), context.aeronDir(),
                 driverDir == null ? null : driverDir.resolveSibling(driverDir.getFileName() + "-lane" + k),
-                context.regionPath(), context.rdmaConnect(), context.aeronIdle(), context.maxDataLanes()));
+                context.regionPath(), context.rdmaConnect(), context.aeronIdle(), context.maxDataLanes()), false);
         }
         for (int k = 0; k < lanes.length; k++)
         {
             parts[k] = new TransferBatch();
         }
         idle = context.aeronIdle().strategy(50_000);
+        tcpWrites = TcpWrites.offered(context) ? new TcpWrites(context, lanes.length) : null;
     }
 
     @Override
@@ -103,6 +106,11 @@ final class AeronLanesTransport implements BlockTransport
 
     private CompletableFuture<TransferBatch> transferLocked(final TransferBatch batch, final boolean read)
     {
+        if (!read && tcpWrites != null)
+        {
+            tcpWrites.write(batch);
+            return CompletableFuture.completedFuture(batch);
+        }
         split(batch, parts, partEntry, Math.floorMod(NEXT_LANE.getAndIncrement(), lanes.length));
         for (int k = 0; k < lanes.length; k++)
         {
@@ -216,6 +224,7 @@ final class AeronLanesTransport implements BlockTransport
         lock.lock();
         try
         {
+            CloseHelper.quietClose(tcpWrites);
             CloseHelper.quietCloseAll(lanes);
         }
         finally

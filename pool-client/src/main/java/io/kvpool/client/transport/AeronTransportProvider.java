@@ -33,6 +33,6 @@ public final class AeronTransportProvider implements BlockTransportProvider
     public BlockTransport open(final TransportContext context)
     {
         // Lanes are UDP ports: a client on the manager's host (IPC) has one path, and needs no more.
-        return context.dataLanes() > 1 ? new AeronLanesTransport(context) : new AeronBlockTransport(context);
+        return context.dataLanes() > 1 ? new AeronLanesTransport(context) : new AeronBlockTransport(context, true);
     }
 }

@@ -441,25 +441,37 @@ public final class DataAgent implements Agent
         {
             return;
         }
-        final long tableEntry = blockIndex >= 0 && blockIndex < geometry.blockTableEntries() ?
-            geometry.blockEntryOffset(blockIndex) : -1;
-        if (!MappedBlockTransport.rangeInBlock(region, geometry, blockIndex, regionOffset, bytes))
-        {
-            session.writeStatus[entry] = Status.OUT_OF_RANGE;
-        }
-        else if (BlockTableDescriptor.namespaceId(region, tableEntry) != session.namespaceId ||
-            BlockProtocol.beginWrite(region, tableEntry, generation) != Status.OK)
-        {
-            session.writeStatus[entry] = Status.UNKNOWN_RESERVATION;
-        }
-        else
+        session.writeStatus[entry] = beginRemoteWrite(region, geometry, session.namespaceId, blockIndex, generation,
+            regionOffset, bytes);
+        if (session.writeStatus[entry] == Status.OK)
         {
             // This agent stores on the remote writer's behalf, under the same write protocol as a mapped client:
             // a pause of this thread (GC) between the check and the store cannot land the bytes in a reused block.
             regionView.wrap(region.address() + regionOffset, bytes);
             regionView.putBytes(0, buffer, offset + DataEncoder.WRITE_HEADER_LENGTH, bytes);
-            BlockProtocol.endWrite(region, tableEntry);
+            BlockProtocol.endWrite(region, geometry.blockEntryOffset(blockIndex));
         }
+    }
+
+    /**
+     * Begins storing a remote writer's bytes on its behalf: checks that the range lies in the block, that the block
+     * is the session's namespace's, and that it is reserved with that generation, and where all hold takes the write
+     * protocol's intent ({@link BlockProtocol#beginWrite}) for the caller to end with {@link BlockProtocol#endWrite}
+     * once the bytes are stored. Shared by the data agent and {@link StreamDataConnection}.
+     *
+     * @return {@link Status#OK} (intent taken), {@link Status#OUT_OF_RANGE} or {@link Status#UNKNOWN_RESERVATION}.
+     */
+    static int beginRemoteWrite(
+        final MemorySegment region, final RegionGeometry geometry, final int namespaceId, final long blockIndex,
+        final long generation, final long regionOffset, final long bytes)
+    {
+        if (!MappedBlockTransport.rangeInBlock(region, geometry, blockIndex, regionOffset, bytes))
+        {
+            return Status.OUT_OF_RANGE;
+        }
+        final long tableEntry = geometry.blockEntryOffset(blockIndex);
+        return BlockTableDescriptor.namespaceId(region, tableEntry) != namespaceId ? Status.UNKNOWN_RESERVATION :
+            BlockProtocol.beginWrite(region, tableEntry, generation);
     }
 
     private void endWrites(

@@ -62,6 +62,7 @@ public final class RequestDispatcher
     private ResponseChannel origin;
     private final CredentialCheck credentials = new CredentialCheck(System::currentTimeMillis);
     private List<Integer> dataLanePorts = List.of();
+    private int features = SessionDescriptor.FEATURE_KEYED_READS | SessionDescriptor.FEATURE_GRANTS;
 
     public RequestDispatcher(
         final PoolCore pool, final SessionRegistry sessions, final ResponseChannel.Factory channels,
@@ -86,6 +87,17 @@ public final class RequestDispatcher
     public void dataLanePorts(final List<Integer> ports)
     {
         this.dataLanePorts = List.copyOf(ports);
+    }
+
+    /**
+     * @param on whether the manager takes the bytes of remote puts over TCP on its data lanes' port numbers
+     *           ({@link SessionDescriptor#FEATURE_TCP_WRITES}, told to every session in HELLO_OK). Set before the
+     *           dispatcher serves.
+     */
+    public void tcpWrites(final boolean on)
+    {
+        features = on ? features | SessionDescriptor.FEATURE_TCP_WRITES :
+            features & ~SessionDescriptor.FEATURE_TCP_WRITES;
     }
 
     /**
@@ -333,8 +345,7 @@ public final class RequestDispatcher
         final SessionDescriptor descriptor = new SessionDescriptor(session.id, session.namespaceId,
             info == null ? 0 : info.blockSizeBytes(), info == null ? 0 : info.blocksPerSlab(),
             pool.recoveryReport().managerEpoch(), pool.regionUuid(), pathHint, pool.geometry(), reservationLeaseNs,
-            pinLeaseNs, dataLanePorts,
-            SessionDescriptor.FEATURE_KEYED_READS | SessionDescriptor.FEATURE_GRANTS);
+            pinLeaseNs, dataLanePorts, features);
         send(session, HelloOkEncoder.encode(out, 0, correlationId, descriptor));
     }
 

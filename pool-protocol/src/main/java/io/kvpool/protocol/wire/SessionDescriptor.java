@@ -21,7 +21,8 @@ import java.util.UUID;
  * @param dataLanePorts      UDP ports of the manager's further data lanes, on the host of the endpoint the client
  *                           reached (empty: the one data path beside the control endpoint).
  * @param features           what the manager serves beyond this protocol version's base, as bits:
- *                           {@link #FEATURE_KEYED_READS}, {@link #FEATURE_GRANTS}. A manager from before a feature
+ *                           {@link #FEATURE_KEYED_READS}, {@link #FEATURE_GRANTS},
+ *                           {@link #FEATURE_TCP_WRITES}. A manager from before a feature
  *                           sends 0 for it.
  */
 public record SessionDescriptor(
@@ -42,6 +43,11 @@ public record SessionDescriptor(
     public static final int FEATURE_KEYED_READS = 1;
     /** It grants blocks ahead of their keys (RESERVE of kind GRANT) and commits them with keys (COMMIT, KEYED). */
     public static final int FEATURE_GRANTS = 2;
+    /**
+     * It takes the bytes of remote puts over TCP, on the TCP port of each data lane's UDP port number (the endpoint's
+     * and {@link #dataLanePorts}): wire-protocol.md, "Puts over TCP".
+     */
+    public static final int FEATURE_TCP_WRITES = 4;
 
     /** @return whether the manager serves DATA_READ_KEYS. */
     public boolean keyedReads()
@@ -53,6 +59,12 @@ public record SessionDescriptor(
     public boolean grants()
     {
         return (features & FEATURE_GRANTS) != 0;
+    }
+
+    /** @return whether the manager takes the bytes of remote puts over TCP. */
+    public boolean tcpWrites()
+    {
+        return (features & FEATURE_TCP_WRITES) != 0;
     }
 
     public SessionDescriptor
