@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The Aeron data path over UDP on loopback, through a media driver of the client's own (as a host off the CXL
- * fabric would run it).
+ * fabric would run it), its puts' bytes over TCP (the manager's default: {@link #tcpWrites}).
  */
 class AeronUdpTransportConformanceTest extends AeronIpcTransportConformanceTest
 {
@@ -21,6 +21,7 @@ class AeronUdpTransportConformanceTest extends AeronIpcTransportConformanceTest
         if (remote == null)
         {
             assertTrue(context.managerEndpoint().matches("127\\.0\\.0\\.1:[1-9][0-9]*"), context.managerEndpoint());
+            assertEquals(tcpWrites(), context.session().tcpWrites(), "puts' bytes over TCP");
         }
         else
         {
@@ -28,6 +29,14 @@ class AeronUdpTransportConformanceTest extends AeronIpcTransportConformanceTest
         }
         assertNotNull(context.embeddedDriverDir());
         return super.open(context);
+    }
+
+    /**
+     * @return whether the manager in this JVM takes puts' bytes over TCP, so that the suite's writes go that way.
+     */
+    boolean tcpWrites()
+    {
+        return true;
     }
 
     @Override

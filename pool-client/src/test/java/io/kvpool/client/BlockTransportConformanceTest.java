@@ -366,6 +366,7 @@ abstract class BlockTransportConformanceTest
         writes.add(reserved.blockIndex(0), reserved.generation(0), reserved.offset(0), 70_000, sources[0]);
         transport.write(writes).join();
         commit(reserved, sources);
+        final BlockBatch pending = reserve(1);
         if (remote != null)
         {
             remote.kill();
@@ -382,6 +383,12 @@ abstract class BlockTransportConformanceTest
         {
             assertEquals(-1, reads.segment(0).asSlice(0, 70_000).mismatch(sources[0]));
         }
+        final TransferBatch lateWrite = new TransferBatch();
+        lateWrite.add(pending.blockIndex(0), pending.generation(0), pending.offset(0), 70_000, sources[0]);
+        final long writeStart = System.nanoTime();
+        transport.write(lateWrite).join();
+        assertTrue(System.nanoTime() - writeStart < TimeUnit.SECONDS.toNanos(30), "a write completes in bounded time");
+        assertEquals(statusAfterPeerLoss(), lateWrite.status(0), "a write to a manager that is gone");
 
         // The manager comes back on the same region (the remote one is restarted by its supervisor and recovers
         // after the kill): once the control plane has a session again, the transport serves the block again.
@@ -397,6 +404,17 @@ abstract class BlockTransportConformanceTest
         transport.read(again).join();
         assertEquals(Status.OK, again.status(0), "served again once the manager is back");
         assertEquals(-1, again.segment(0).asSlice(0, 70_000).mismatch(sources[0]));
+
+        // And writes again, under the session the restarted manager opened.
+        final BlockBatch next = reserve(1);
+        final MemorySegment[] more = {arena.allocate(70_000)};
+        Payloads.fill(more[0], 100);
+        final TransferBatch write = new TransferBatch();
+        write.add(next.blockIndex(0), next.generation(0), next.offset(0), 70_000, more[0]);
+        transport.write(write).join();
+        assertEquals(Status.OK, write.status(0), "written again once the manager is back");
+        commit(next, more);
+        checkReadBack(next, new int[]{70_000}, more);
     }
 
     @Test

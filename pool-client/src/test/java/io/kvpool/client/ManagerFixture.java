@@ -29,6 +29,7 @@ final class ManagerFixture implements AutoCloseable
     private final ManagerContext.Threading threading;
     private final AeronIdle idle;
     private final int dataLanes;
+    private final boolean dataTcp;
     private final long regionBytes;
     private final long slabBytes;
     private final Duration aeronDriverTimeout;
@@ -69,6 +70,15 @@ final class ManagerFixture implements AutoCloseable
     ManagerFixture(final long regionBytes, final long slabBytes, final ManagerContext.Threading threading,
         final AeronIdle idle, final Duration aeronDriverTimeout, final int dataLanes)
     {
+        this(regionBytes, slabBytes, threading, idle, aeronDriverTimeout, dataLanes, true);
+    }
+
+    /**
+     * @param dataTcp whether the manager takes remote puts' bytes over TCP ({@link ManagerContext#dataTcp}).
+     */
+    ManagerFixture(final long regionBytes, final long slabBytes, final ManagerContext.Threading threading,
+        final AeronIdle idle, final Duration aeronDriverTimeout, final int dataLanes, final boolean dataTcp)
+    {
         try
         {
             directory = Files.createTempDirectory(Path.of("/dev/shm"), "kvpool-client-");
@@ -80,6 +90,7 @@ final class ManagerFixture implements AutoCloseable
         this.threading = threading;
         this.idle = idle;
         this.dataLanes = dataLanes;
+        this.dataTcp = dataTcp;
         this.regionBytes = regionBytes;
         this.slabBytes = slabBytes;
         this.aeronDriverTimeout = aeronDriverTimeout;
@@ -92,7 +103,7 @@ final class ManagerFixture implements AutoCloseable
                 .regionSizeBytes(regionBytes).slabSizeBytes(slabBytes).minBlockSizeBytes(4096).prefault(false))
             .endpoint("127.0.0.1:0").embeddedAeronDir(directory.resolve("aeron")).metricsPort(-1)
             .adminToken("admin").threading(threading).idle(idle)
-            .aeronDriverTimeout(aeronDriverTimeout).dataLanes(dataLanes);
+            .aeronDriverTimeout(aeronDriverTimeout).dataLanes(dataLanes).dataTcp(dataTcp);
     }
 
     /**

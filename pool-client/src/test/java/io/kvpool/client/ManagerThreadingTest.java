@@ -13,7 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * Every threading mode, with either way of waiting, serves the control plane (IPC) and the Aeron data path (UDP,
  * every byte compared), and runs the threads it promises: SHARED one thread for the embedded driver, control and
- * data agents; DEDICATED a thread each, the driver's conductor, sender and receiver included.
+ * data agents; DEDICATED a thread each, the driver's conductor, sender and receiver included. Either way the
+ * listener for puts over TCP has a thread of its own, which blocks rather than polls.
  */
 class ManagerThreadingTest
 {
@@ -28,12 +29,13 @@ class ManagerThreadingTest
                 .collect(Collectors.toSet());
             if (threading == ManagerContext.Threading.SHARED)
             {
-                assertEquals(Set.of("[media-driver,kvpool-data,kvpool-manager]"), agentThreads(threads));
+                assertEquals(Set.of("[media-driver,kvpool-data,kvpool-manager]", "kvpool-data-tcp0"),
+                    agentThreads(threads));
             }
             else
             {
-                assertEquals(Set.of("driver-conductor", "sender", "receiver", "kvpool-data", "kvpool-manager"),
-                    agentThreads(threads));
+                assertEquals(Set.of("driver-conductor", "sender", "receiver", "kvpool-data", "kvpool-manager",
+                    "kvpool-data-tcp0"), agentThreads(threads));
             }
             fixture.assertPutLocallyGetOverUdp("threads", 262_144, 3);
         }

@@ -66,7 +66,8 @@ public final class PoolManager implements AutoCloseable
     private PoolManager(
         final ManagerContext context, final PoolCore pool, final MediaDriver driver, final Aeron aeron,
         final AgentRunner runner, final AgentRunner dataRunner, final List<DataLane> lanes,
-        final List<StreamDataServer> tcpData, final HTTPServer metricsServer, final String udpEndpoint, final String rdmaState,
+        final List<StreamDataServer> tcpData, final HTTPServer metricsServer, final String udpEndpoint,
+        final String rdmaState,
         final StreamControlServer streamServer, final ManagerMetrics metrics)
     {
         this.metrics = metrics;
@@ -319,7 +320,8 @@ public final class PoolManager implements AutoCloseable
             {
                 servers.add(StreamDataServer.open(udpEndpoint.substring(0, colon), ports.get(k),
                     pool.region().segment(), pool.geometry(), sessions.published(),
-                    context.sessionLimits().maxSessions(), "kvpool-data-tcp" + k));
+                    context.sessionLimits().maxSessions(), StreamDataServer.STALL_TIMEOUT_NS,
+                    "kvpool-data-tcp" + k));
             }
             catch (final IOException | RuntimeException ex)
             {

@@ -25,7 +25,8 @@ import java.util.concurrent.TimeUnit;
  * image, with their threads polling for the same two cores.
  * <p>
  * A misbehaving peer costs a bounded amount: a connection that sends anything but the protocol's frames is closed;
- * one that opens no session within {@link #STALL_TIMEOUT_NS}, sends nothing for that long inside a frame, or whose
+ * one that opens no session within the stall timeout ({@link #STALL_TIMEOUT_NS}), sends nothing for that long
+ * inside a frame, or whose
  * session the control plane closed, is closed by this server's acceptor thread, which looks every
  * {@link #SWEEP_MS} ms (a connection's thread blocked in a read then ends, releasing the block it was writing);
  * beyond {@code maxConnections} new connections are closed at once.
@@ -35,10 +36,10 @@ import java.util.concurrent.TimeUnit;
  */
 public final class StreamDataServer implements AutoCloseable
 {
-    /** How long a connection may stay without a session, or stall inside a frame. */
-    static final long STALL_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
+    /** How long a connection may stay without a session, or stall inside a frame (the manager's setting). */
+    public static final long STALL_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
     /** How often the acceptor looks for stalled connections. */
-    static final int SWEEP_MS = 200;
+    private static final int SWEEP_MS = 100;
     private static final System.Logger LOG = System.getLogger("io.kvpool.manager.data");
     private static final int SOCKET_BUFFER_BYTES = 4 << 20;
 
@@ -48,6 +49,7 @@ public final class StreamDataServer implements AutoCloseable
     private final RegionGeometry geometry;
     private final Map<Long, Integer> liveSessions;
     private final int maxConnections;
+    private final long stallTimeoutNs;
     private final List<StreamDataConnection> connections = new CopyOnWriteArrayList<>();
     private final Thread acceptor;
     private volatile boolean closed;
@@ -55,8 +57,9 @@ public final class StreamDataServer implements AutoCloseable
     private StreamDataServer(
         final ServerSocketChannel server, final Selector selector, final MemorySegment region,
         final RegionGeometry geometry, final Map<Long, Integer> liveSessions, final int maxConnections,
-        final String name)
+        final long stallTimeoutNs, final String name)
     {
+        this.stallTimeoutNs = stallTimeoutNs;
         this.server = server;
         this.selector = selector;
         this.region = region;
@@ -71,12 +74,15 @@ public final class StreamDataServer implements AutoCloseable
      *
      * @param liveSessions   the sessions the control agent has open, by id, with their namespace ids.
      * @param maxConnections connections at once.
+     * @param stallTimeoutNs how long a connection may stay without a session or stall inside a frame
+     *                       ({@link #STALL_TIMEOUT_NS} for the manager).
      * @param name           the acceptor thread's name; connections' threads add their number.
      * @throws IOException when the port cannot be bound.
      */
     public static StreamDataServer open(
         final String host, final int port, final MemorySegment region, final RegionGeometry geometry,
-        final Map<Long, Integer> liveSessions, final int maxConnections, final String name) throws IOException
+        final Map<Long, Integer> liveSessions, final int maxConnections, final long stallTimeoutNs,
+        final String name) throws IOException
     {
         final ServerSocketChannel server = ServerSocketChannel.open();
         Selector selector = null;
@@ -89,7 +95,7 @@ public final class StreamDataServer implements AutoCloseable
             selector = Selector.open();
             server.register(selector, SelectionKey.OP_ACCEPT);
             final StreamDataServer data = new StreamDataServer(server, selector, region, geometry, liveSessions,
-                maxConnections, name);
+                maxConnections, stallTimeoutNs, name);
             data.acceptor.start();
             return data;
         }
@@ -165,7 +171,7 @@ public final class StreamDataServer implements AutoCloseable
     {
         for (final StreamDataConnection connection : connections)
         {
-            if (connection.stalled(nowNs, STALL_TIMEOUT_NS))
+            if (connection.stalled(nowNs, stallTimeoutNs))
             {
                 connection.close();
             }
