@@ -109,56 +109,70 @@ class StreamDataServerTest
     void shouldCloseConnectionsThatBreakTheProtocolAndServeTheOthers() throws IOException
     {
         final BlockBatch reserved = reserve(100, 1);
-        final ByteBuffer frame = ByteBuffer.allocate(256).order(ByteOrder.LITTLE_ENDIAN);
+        final ByteBuffer frame = ByteBuffer.allocate(2048).order(ByteOrder.LITTLE_ENDIAN);
         final UnsafeBuffer view = new UnsafeBuffer(frame);
         try (SocketChannel good = openSession())
         {
             final List<Hostile> hostile = List.of(
+                // Before a session: each is dropped by the acceptor, no thread ever made for it.
                 (c, b) -> sendRaw(c, new byte[]{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
                     20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32}),
                 (c, b) -> sendFrame(c, b, writeHeader(b, SESSION, reserved, 0, 16)), // a write before DATA_OPEN
                 (c, b) -> sendFrame(c, b, DataEncoder.encodeOpen(b, 1, SESSION + 1, 0, "tcp")), // unknown session
+                (c, b) -> sendFrame(c, b, DataEncoder.encodeOpen(b, 1, SESSION, 0, "x".repeat(1100))), // oversized
                 (c, b) ->
                 {
-                    sendFrame(c, b, DataEncoder.encodeOpen(b, 1, SESSION, 0, "tcp"));
+                    // A write sent before the DATA_OPEN's answer came.
+                    final int open = DataEncoder.encodeOpen(b, 1, SESSION, 0, "tcp");
+                    DataEncoder.encodeWriteEnd(new UnsafeBuffer(b, open, 32), 2, SESSION, 0);
+                    sendFrame(c, b, open + DataEncoder.COUNTED_HEADER_LENGTH);
+                },
+                // In a session: each is refused by the connection's thread.
+                (c, b) ->
+                {
+                    open(c, b);
                     sendFrame(c, b, DataEncoder.encodeWriteEnd(b, 2, SESSION + 1, 0)); // another session's frame
                 },
                 (c, b) ->
                 {
-                    sendFrame(c, b, DataEncoder.encodeOpen(b, 1, SESSION, 0, "tcp"));
+                    open(c, b);
+                    sendFrame(c, b, DataEncoder.encodeOpen(b, 2, SESSION, 0, "tcp")); // a second DATA_OPEN
+                },
+                (c, b) ->
+                {
+                    open(c, b);
                     final int length = writeHeader(b, SESSION, reserved, 0, 16);
                     b.putInt(52, 17, MessageHeader.ORDER); // length that is not the frame's
                     sendFrame(c, b, length);
                 },
                 (c, b) ->
                 {
-                    sendFrame(c, b, DataEncoder.encodeOpen(b, 1, SESSION, 0, "tcp"));
+                    open(c, b);
                     // More bytes than a slab holds: refused before a byte of them is read.
-                    final long bytes = pool.geometry().slabSizeBytes() + 1;
-                    writeHeader(b, SESSION, reserved, 0, (int)bytes);
+                    writeHeader(b, SESSION, reserved, 0, (int)(pool.geometry().slabSizeBytes() + 1));
                     sendFrame(c, b, DataEncoder.WRITE_HEADER_LENGTH);
                 },
                 (c, b) ->
                 {
-                    sendFrame(c, b, DataEncoder.encodeOpen(b, 1, SESSION, 0, "tcp"));
+                    open(c, b);
                     final int length = writeHeader(b, SESSION, reserved, 0, 16);
                     b.putInt(48, TransferBatch.MAX_ENTRIES, MessageHeader.ORDER); // entry out of range
                     sendFrame(c, b, length);
                 },
                 (c, b) ->
                 {
-                    sendFrame(c, b, DataEncoder.encodeOpen(b, 1, SESSION, 0, "tcp"));
+                    open(c, b);
                     sendFrame(c, b, DataEncoder.encodeReadHeader(b, 2, SESSION, 0)); // reads are Aeron's
                 },
                 (c, b) ->
                 {
-                    sendFrame(c, b, DataEncoder.encodeOpen(b, 1, SESSION, 0, "tcp"));
+                    open(c, b);
                     MessageHeader.write(b, 0, MessageType.DATA_WRITE_END, 40, 2, SESSION); // end of 40 bytes
                     sendFrame(c, b, 40);
                 },
                 (c, b) ->
                 {
-                    sendFrame(c, b, DataEncoder.encodeOpen(b, 1, SESSION, 0, "tcp"));
+                    open(c, b);
                     MessageHeader.write(b, 0, MessageType.DATA_WRITE, 8, 2, SESSION); // shorter than a header
                     sendFrame(c, b, MessageHeader.LENGTH);
                 });
@@ -293,13 +307,18 @@ class StreamDataServerTest
     private SocketChannel openSession() throws IOException
     {
         final SocketChannel channel = connect();
-        final UnsafeBuffer frame = new UnsafeBuffer(ByteBuffer.allocate(256));
+        open(channel, new UnsafeBuffer(ByteBuffer.allocate(256)));
+        return channel;
+    }
+
+    /** Sends a DATA_OPEN of the test's session and checks its answer. */
+    private static void open(final SocketChannel channel, final UnsafeBuffer frame) throws IOException
+    {
         sendFrame(channel, frame, DataEncoder.encodeOpen(frame, 9, SESSION, 0, "tcp"));
         final UnsafeBuffer done = receive(channel);
         assertEquals(MessageType.DATA_DONE, MessageHeader.templateId(done, 0));
         assertEquals(9, MessageHeader.correlationId(done, 0));
         assertEquals(0, DataDecoder.doneCount(done, 0, MessageHeader.frameLength(done, 0)));
-        return channel;
     }
 
     private static int writeHeader(

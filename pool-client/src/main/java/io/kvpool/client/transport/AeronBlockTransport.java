@@ -6,6 +6,7 @@ import io.aeron.ExclusivePublication;
 import io.aeron.FragmentAssembler;
 import io.aeron.Publication;
 import io.aeron.Subscription;
+import io.aeron.exceptions.AeronException;
 import io.aeron.logbuffer.Header;
 import io.kvpool.client.internal.EmbeddedDrivers;
 import io.kvpool.protocol.AeronIdle;
@@ -513,8 +514,17 @@ public final class AeronBlockTransport implements BlockTransport, KeyedReads
             {
                 driver = DataAeron.embeddedDriver(context);
             }
-            aeron = DataAeron.connect(context, driver);
-            publication = aeron.addExclusivePublication(DataAeron.publicationChannel(context), DATA_STREAM_ID);
+            try
+            {
+                aeron = DataAeron.connect(context, driver);
+                publication = aeron.addExclusivePublication(DataAeron.publicationChannel(context), DATA_STREAM_ID);
+            }
+            catch (final AeronException ex)
+            {
+                // No driver (the manager's, over IPC, gone with it) or one that refuses: this transfer fails, and the
+                // next one tries again.
+                throw new TransferFailed();
+            }
         }
         final int streamId;
         final String channel;

@@ -20,14 +20,14 @@ import java.util.Arrays;
 import java.util.Map;
 
 /**
- * One TCP connection of a {@link StreamDataServer}, served by a thread of its own with blocking reads. Its first
- * frame must be a DATA_OPEN naming a live session (answered DATA_DONE of 0): the connection then belongs to that
- * session, and every later frame must name it. A DATA_WRITE carries a whole block part in one frame (its length
+ * One TCP connection of a {@link StreamDataServer}, served by a thread of its own with blocking reads once its
+ * DATA_OPEN (read by the server) named a live session: its answer, DATA_DONE of 0, is the thread's first act; the
+ * connection belongs to that session, and every later frame must name it. A DATA_WRITE carries a whole block part in one frame (its length
  * bounded by a slab, not by {@link MessageHeader#MAX_FRAME_LENGTH}): its bytes are read from the socket straight
  * into the block, between {@link DataAgent#beginRemoteWrite} and {@link BlockProtocol#endWrite}, or read and
  * dropped where the write is refused (the entry's status says why, as the data agent's would). A DATA_WRITE_END
- * is answered with the statuses of the entries since the last. Any other frame, or one that breaks these rules,
- * closes the connection (a stream cannot be resynchronized).
+ * is answered with the statuses of the entries since the last. Any other frame (a second DATA_OPEN too), or one
+ * that breaks these rules, closes the connection (a stream cannot be resynchronized).
  */
 final class StreamDataConnection
 {
@@ -38,7 +38,6 @@ final class StreamDataConnection
     private final MemorySegment region;
     private final RegionGeometry geometry;
     private final Map<Long, Integer> liveSessions;
-    private final long openedAtNs;
     private final ByteBuffer header = ByteBuffer.allocateDirect(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
     private final UnsafeBuffer headerView = new UnsafeBuffer(header);
     private final UnsafeBuffer reply = new UnsafeBuffer(ByteBuffer.allocateDirect(
@@ -46,34 +45,36 @@ final class StreamDataConnection
     private final int[] writeStatus = new int[TransferBatch.MAX_ENTRIES];
     private ByteBuffer discard;
     private int writesSeen;
-    /** The session the connection belongs to, 0 before its DATA_OPEN; read by the sweep. */
-    private volatile long sessionId;
-    private int namespaceId;
+    private final long sessionId;
+    private final int namespaceId;
     /** When the frame being read began (its first bytes), or 0 between frames: for the stall check. */
     private volatile long frameProgressNs;
     private volatile Thread thread;
 
     StreamDataConnection(
         final SocketChannel channel, final MemorySegment region, final RegionGeometry geometry,
-        final Map<Long, Integer> liveSessions, final long openedAtNs)
+        final Map<Long, Integer> liveSessions, final long sessionId, final int namespaceId)
     {
         this.channel = channel;
         this.region = region;
         this.geometry = geometry;
         this.liveSessions = liveSessions;
-        this.openedAtNs = openedAtNs;
+        this.sessionId = sessionId;
+        this.namespaceId = namespaceId;
         Arrays.fill(writeStatus, Status.OK);
     }
 
     /**
-     * Serves the connection on a thread of {@code builder}'s; {@code onEnd} runs when it ends.
+     * Serves the connection on a thread of {@code builder}'s, first answering its DATA_OPEN; {@code onEnd} runs when
+     * it ends.
      */
-    void start(final Thread.Builder builder, final Runnable onEnd)
+    void start(final Thread.Builder builder, final long openCorrelationId, final Runnable onEnd)
     {
         thread = builder.unstarted(() ->
         {
             try
             {
+                send(DataEncoder.encodeDone(reply, openCorrelationId, sessionId, writeStatus, 0));
                 serve();
             }
             catch (final IOException | RuntimeException ex)
@@ -95,16 +96,12 @@ final class StreamDataConnection
     }
 
     /**
-     * @return whether the connection should be closed: no session after {@code timeoutNs}, its session gone, or no
-     *         byte for {@code timeoutNs} inside a frame (or an answer the peer does not read).
+     * @return whether the connection should be closed: its session gone, or no byte for {@code timeoutNs} inside a
+     *         frame (or an answer the peer does not read).
      */
     boolean stalled(final long nowNs, final long timeoutNs)
     {
         final long progress = frameProgressNs;
-        if (sessionId == 0)
-        {
-            return nowNs - openedAtNs > timeoutNs;
-        }
         return !liveSessions.containsKey(sessionId) || progress != 0 && nowNs - progress > timeoutNs;
     }
 
@@ -128,21 +125,13 @@ final class StreamDataConnection
             final int frameLength = MessageHeader.frameLength(headerView, 0);
             final int template = MessageHeader.templateId(headerView, 0);
             if (MessageHeader.version(headerView, 0) != MessageHeader.PROTOCOL_VERSION ||
-                frameLength < MessageHeader.LENGTH || (sessionId == 0) != (template == MessageType.DATA_OPEN) ||
-                sessionId != 0 && MessageHeader.sessionId(headerView, 0) != sessionId)
+                frameLength < MessageHeader.LENGTH || MessageHeader.sessionId(headerView, 0) != sessionId)
             {
                 return;
             }
             final long correlationId = MessageHeader.correlationId(headerView, 0);
             switch (template)
             {
-                case MessageType.DATA_OPEN ->
-                {
-                    if (!open(frameLength, correlationId))
-                    {
-                        return;
-                    }
-                }
                 case MessageType.DATA_WRITE ->
                 {
                     if (!write(frameLength))
@@ -166,24 +155,6 @@ final class StreamDataConnection
             }
             frameProgressNs = 0;
         }
-    }
-
-    /**
-     * A DATA_OPEN: its body (the Aeron channel, unused here) is read past; the session must be live.
-     */
-    private boolean open(final int frameLength, final long correlationId) throws IOException
-    {
-        final long session = MessageHeader.sessionId(headerView, 0);
-        final Integer namespace = liveSessions.get(session);
-        if (frameLength > MessageHeader.MAX_FRAME_LENGTH || namespace == null)
-        {
-            return false;
-        }
-        skip(frameLength - MessageHeader.LENGTH);
-        sessionId = session;
-        namespaceId = namespace;
-        send(DataEncoder.encodeDone(reply, correlationId, sessionId, writeStatus, 0));
-        return true;
     }
 
     private boolean write(final int frameLength) throws IOException
