@@ -111,6 +111,10 @@ final class ShapesCommand implements Callable<Integer>
             "cores, 1 to 4).")
     private String dataLanes;
 
+    @Option(names = "--no-data-tcp", negatable = false,
+        description = "Network puts send their bytes over Aeron only (ManagerContext.dataTcp false); default: TCP.")
+    private boolean noDataTcp;
+
     @Option(names = "--seconds", defaultValue = "2", paramLabel = "N",
         description = "Measured seconds per row, after half a second of warm-up (a second and a half on a " +
             "handle's first row), prolonged while the JIT still compiles by up to twice the row's time (10 s at " +
@@ -133,12 +137,10 @@ final class ShapesCommand implements Callable<Integer>
         final long[] blockSizes = parseSizes();
         check(batches, "--batches", BlockBatch.MAX_KEYS);
         check(threads, "--threads", 256);
-        for (final int count : checksumThreads)
+        final int badCount = checksumThreads.stream().filter(count -> count < 0 || count > 64).findFirst().orElse(0);
+        if (badCount != 0)
         {
-            if (count < 0 || count > 64)
-            {
-                throw new IllegalArgumentException("--checksum-threads=" + count + ": expected 0 to 64");
-            }
+            throw new IllegalArgumentException("--checksum-threads=" + badCount + ": expected 0 to 64");
         }
         managerIdleMode = Options.parsed("--manager-idle", managerIdle, AeronIdle::parse);
         int lanes;
@@ -181,9 +183,9 @@ final class ShapesCommand implements Callable<Integer>
         try (Setup setup = new Setup(directory, blockSizes))
         {
             out.printf("kvpool bench shapes: %d cores, manager in this process (region %s in %s, idle %s, %d data " +
-                "lane%s), %s s a row%n", Runtime.getRuntime().availableProcessors(),
+                "lane%s, puts over %s), %s s a row%n", Runtime.getRuntime().availableProcessors(),
                 ByteSizes.format(setup.regionBytes), directory, managerIdleMode.text(), setup.manager.dataLanes(),
-                setup.manager.dataLanes() == 1 ? "" : "s", seconds);
+                setup.manager.dataLanes() == 1 ? "" : "s", noDataTcp ? "Aeron" : "TCP", seconds);
             out.printf("%-8s %-6s %5s %7s %-10s %10s %9s %10s %10s %9s %9s%n", "path", "size", "batch", "threads",
                 "op", "blocks/s", "GB/s", "p50 us", "p99 us", "vs copy", "vs cold");
             for (final String path : paths)
@@ -475,7 +477,7 @@ final class ShapesCommand implements Callable<Integer>
                     .regionFile(directory.resolve("region")).regionSizeBytes(regionBytes).slabSizeBytes(SLAB_BYTES)
                     .minBlockSizeBytes(4096))
                 .embeddedAeronDir(directory.resolve("aeron")).endpoint("127.0.0.1:0").metricsPort(-1)
-                .idle(managerIdleMode);
+                .idle(managerIdleMode).dataTcp(!noDataTcp);
             DataLanes.set(dataLanes, managerContext::dataLanes, managerContext::dataLanesAuto);
             manager = PoolManager.launch(managerContext);
             try (ManagerClient admin = ManagerClient.connect(new ManagerClientContext().aeronDir(manager.aeronDir())
