@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs on the device machine (16 cores, no Java): network puts over TCP (this build, the manager's default) beside the
+# same build's puts over Aeron (bench shapes --no-data-tcp) and, where its jars are carried in out/shapes-old/,
+# another build's (e.g. the one an issue was filed against), two alternating rounds: 32 x 64 KiB, 256 KiB and 2 MiB,
+# one and four threads sharing a handle. Then this build's whole `bench shapes` table and `bench loopback` (the
+# host's loopback ceilings without the pool), unless SKIP_FULL=1. Needs out/remote.tar.xz from prepare-remote.sh.
+# Results in $OUT/network-puts.txt.
+#   run carry=["out/remote.tar.xz", "out/shapes-old"] command="bash bench/device/network-puts.sh"
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+if [ -f out/remote.tar.xz ]; then
+    rm -rf out/remote && mkdir -p out/remote && xz -dc out/remote.tar.xz | tar -C out/remote -xf -
+fi
+OUT="${OUT:-out/shapes-results}"
+mkdir -p "$OUT"
+R="$OUT/network-puts.txt"
+mapfile -t OPTIONS < <(grep -v -e '^#' -e '^$' -e 'SimpleFormatter' jvm.options)
+J=out/remote/runtime/bin/java
+{ nproc; grep -m1 'model name' /proc/cpuinfo; } | tee -a "$R"
+new='out/remote/lib/jars/*'
+old=''
+if ls out/shapes-old/*.jar >/dev/null 2>&1; then
+    old="$(ls out/shapes-old/*.jar | paste -sd:):$new"
+fi
+run() {
+    timeout 200 "$J" "${OPTIONS[@]}" -cp "$2" io.kvpool.bench.BenchCli "${@:3}" 2>&1 |
+        grep -E '^(mapped|network|kvpool bench|tcp|aeron)' | sed "s/^/$1 /" | tee -a "$R"
+}
+puts=(shapes --paths network --ops put --sizes 64k,256k,2m --batches 32 --threads 1,4 --seconds 2)
+for round in 1 2; do
+    [ -n "$old" ] && run "r$round old" "$old" "${puts[@]}"
+    run "r$round tcp" "$new" "${puts[@]}"
+    run "r$round aeron" "$new" "${puts[@]}" --no-data-tcp
+done
+if [ -z "${SKIP_FULL:-}" ]; then
+    run full "$new" shapes --seconds 2
+    run loopback "$new" loopback
+fi
