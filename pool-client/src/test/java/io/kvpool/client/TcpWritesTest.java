@@ -1,9 +1,17 @@
 package io.kvpool.client;
 
+import io.kvpool.client.transport.AeronTransportProvider;
 import io.kvpool.manager.ManagerContext;
 import io.kvpool.protocol.AeronIdle;
+import io.kvpool.protocol.BlockBatch;
+import io.kvpool.protocol.Checksums;
 import io.kvpool.protocol.Payloads;
 import io.kvpool.protocol.Status;
+import io.kvpool.protocol.transport.BlockTransport;
+import io.kvpool.protocol.transport.TransferBatch;
+import io.kvpool.protocol.transport.TransportContext;
+import io.kvpool.protocol.wire.SessionDescriptor;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -21,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A client off the fabric puts through KvPool as an engine does, its bytes over TCP (the manager's default), to a
  * manager of one lane and of three: every byte of every length (one byte, a part of a chunk, whole blocks, heap
  * sources) is read back both by load/store on the mapped region and over the network, and the manager's TCP
- * connections are what carried them.
+ * connections are what carried them. Where the TCP port cannot be reached, puts go over Aeron.
  */
 class TcpWritesTest
 {
@@ -69,6 +77,60 @@ class TcpWritesTest
                 }
             }
         }
+    }
+
+    @Test
+    void shouldSendPutsOverAeronWhereTheTcpPortCannotBeReached()
+    {
+        // A manager that serves no TCP, and a client told it does (as behind a firewall that passes the UDP port and
+        // not its TCP twin): the put is not lost, it goes over Aeron.
+        try (ManagerFixture fixture = new ManagerFixture(64L << 20, 2L << 20, ManagerContext.Threading.SHARED,
+            AeronIdle.BACKOFF, new ManagerContext().aeronDriverTimeout(), 1, false);
+             Arena arena = Arena.ofConfined())
+        {
+            fixture.createNamespace("blocked", BLOCK_BYTES, 0, "");
+            try (ManagerClient control = ManagerClient.connect(fixture.clientContext("blocked", "")))
+            {
+                final SessionDescriptor told = withTcpWrites(control.session());
+                final TransportContext context = new TransportContext(told, () -> control.session().sessionId(),
+                    fixture.manager.udpEndpoint(), "127.0.0.1", fixture.directory.resolve("aeron"),
+                    fixture.directory.resolve("client-driver"), null, control::rdmaConnect, AeronIdle.BACKOFF, 1);
+                try (BlockTransport transport = new AeronTransportProvider().open(context))
+                {
+                    for (int round = 0; round < 2; round++)
+                    {
+                        // The first put finds the port closed; the second, inside the back-off, does not try it.
+                        final BlockBatch reserved = new BlockBatch();
+                        reserved.addKey(ManagerFixture.key(500 + round));
+                        assertEquals(1, control.reserve(reserved));
+                        final MemorySegment source = arena.allocate(BLOCK_BYTES);
+                        Payloads.fill(source, 500 + round);
+                        final TransferBatch write = new TransferBatch();
+                        write.add(reserved.blockIndex(0), reserved.generation(0), reserved.offset(0), BLOCK_BYTES,
+                            source);
+                        transport.write(write).join();
+                        assertEquals(Status.OK, write.status(0), "round " + round);
+                        reserved.length(0, BLOCK_BYTES);
+                        reserved.checksum(0, Checksums.crc32c(source));
+                        assertEquals(1, control.commit(reserved));
+                        final TransferBatch read = new TransferBatch();
+                        read.add(reserved.blockIndex(0), reserved.generation(0), reserved.offset(0), BLOCK_BYTES,
+                            arena.allocate(BLOCK_BYTES));
+                        transport.read(read).join();
+                        assertEquals(Status.OK, read.status(0));
+                        assertEquals(-1, read.segment(0).mismatch(source), "round " + round);
+                    }
+                }
+            }
+            assertEquals(0, tcpConnectionThreads());
+        }
+    }
+
+    private static SessionDescriptor withTcpWrites(final SessionDescriptor s)
+    {
+        return new SessionDescriptor(s.sessionId(), s.namespaceId(), s.blockSizeBytes(), s.blocksPerSlab(),
+            s.managerEpoch(), s.regionUuid(), s.pathHint(), s.geometry(), s.reservationLeaseNs(), s.pinLeaseNs(),
+            s.dataLanePorts(), s.features() | SessionDescriptor.FEATURE_TCP_WRITES);
     }
 
     /** @return the manager's TCP data connections' threads alive in this JVM (named for their listener). */

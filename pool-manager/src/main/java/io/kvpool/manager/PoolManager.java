@@ -67,8 +67,7 @@ public final class PoolManager implements AutoCloseable
         final ManagerContext context, final PoolCore pool, final MediaDriver driver, final Aeron aeron,
         final AgentRunner runner, final AgentRunner dataRunner, final List<DataLane> lanes,
         final List<StreamDataServer> tcpData, final HTTPServer metricsServer, final String udpEndpoint,
-        final String rdmaState,
-        final StreamControlServer streamServer, final ManagerMetrics metrics)
+        final String rdmaState, final StreamControlServer streamServer, final ManagerMetrics metrics)
     {
         this.metrics = metrics;
         this.streamServer = streamServer;
@@ -173,7 +172,8 @@ public final class PoolManager implements AutoCloseable
                     null, dataAgent);
             }
             final PoolManager manager = new PoolManager(context, pool, driver, aeron, runner, dataRunner,
-                List.copyOf(lanes), List.copyOf(tcpData), metricsServer, udpEndpoint, rdmaState, streamServer, metrics);
+                List.copyOf(lanes), List.copyOf(tcpData), metricsServer, udpEndpoint, rdmaState, streamServer,
+                metrics);
             if (dataRunner != null)
             {
                 AgentRunner.startOnThread(dataRunner);

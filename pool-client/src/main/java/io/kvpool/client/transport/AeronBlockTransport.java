@@ -160,12 +160,12 @@ public final class AeronBlockTransport implements BlockTransport, KeyedReads
         lock.lock();
         try
         {
-            if (tcpWrites != null)
+            ensureOpen();
+            if (tcpWrites != null && tcpWrites.write(batch))
             {
-                ensureOpen();
-                tcpWrites.write(batch);
+                return CompletableFuture.completedFuture(batch);
             }
-            else if (beginWriteInSteps(batch))
+            if (beginWriteInSteps(batch))
             {
                 idle.reset();
                 while (sending.active())

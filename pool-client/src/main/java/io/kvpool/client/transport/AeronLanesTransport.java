@@ -106,9 +106,8 @@ final class AeronLanesTransport implements BlockTransport
 
     private CompletableFuture<TransferBatch> transferLocked(final TransferBatch batch, final boolean read)
     {
-        if (!read && tcpWrites != null)
+        if (!read && tcpWrites != null && tcpWrites.write(batch))
         {
-            tcpWrites.write(batch);
             return CompletableFuture.completedFuture(batch);
         }
         split(batch, parts, partEntry, Math.floorMod(NEXT_LANE.getAndIncrement(), lanes.length));

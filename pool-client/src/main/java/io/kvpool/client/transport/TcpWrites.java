@@ -35,7 +35,11 @@ import java.util.concurrent.TimeUnit;
  */
 final class TcpWrites implements AutoCloseable
 {
+    private static final System.Logger LOG = System.getLogger("io.kvpool.client.transport");
     private static final long TIMEOUT_NS = TimeUnit.SECONDS.toNanos(5);
+    private static final int CONNECT_TIMEOUT_MS = 2_000;
+    private static final long BACKOFF_MIN_NS = TimeUnit.SECONDS.toNanos(1);
+    private static final long BACKOFF_MAX_NS = TimeUnit.MINUTES.toNanos(1);
     private static final int SOCKET_BUFFER_BYTES = 4 << 20;
     private static final int DONE_MAX = DataEncoder.COUNTED_HEADER_LENGTH + Integer.BYTES * TransferBatch.MAX_ENTRIES;
 
@@ -49,6 +53,10 @@ final class TcpWrites implements AutoCloseable
     private long correlationId = 1;
     private int nextLane;
     private boolean closed;
+    /** How long TCP is left alone after the last failed connect (0: it is not), and until when. */
+    private long backoffNs;
+    private long retryAtNs;
+    private boolean warned;
 
     /** One lane's connection and the exchange in flight on it. */
     private static final class Lane
@@ -113,9 +121,14 @@ final class TcpWrites implements AutoCloseable
     }
 
     /**
-     * Writes every entry of {@code batch}; each entry's status is set (OK, or why not).
+     * Writes every entry of {@code batch}, each entry's status set (OK, or why not), unless the manager cannot be
+     * reached over TCP: then nothing is sent, and for a while (1 s, doubling with each failure to a minute) every
+     * write is declined at once, so that the caller sends the bytes over Aeron instead (a firewall that passes the
+     * UDP ports and not their TCP twins costs one failed connect a while, not every put).
+     *
+     * @return false where the caller is to send the batch another way.
      */
-    void write(final TransferBatch batch)
+    boolean write(final TransferBatch batch)
     {
         if (closed)
         {
@@ -123,7 +136,11 @@ final class TcpWrites implements AutoCloseable
         }
         if (batch.size() == 0)
         {
-            return;
+            return true;
+        }
+        if (backoffNs > 0 && System.nanoTime() - retryAtNs < 0)
+        {
+            return false;
         }
         if (lanes.length == 1)
         {
@@ -144,9 +161,17 @@ final class TcpWrites implements AutoCloseable
         final long sessionId = context.sessionId().getAsLong();
         for (int k = 0; k < lanes.length; k++)
         {
+            if (parts[k].size() > 0 && !connected(k, sessionId))
+            {
+                return false;
+            }
+        }
+        backoffNs = 0;
+        for (int k = 0; k < lanes.length; k++)
+        {
             if (parts[k].size() > 0)
             {
-                begin(k, sessionId);
+                queue(k, sessionId);
             }
         }
         pump();
@@ -159,29 +184,52 @@ final class TcpWrites implements AutoCloseable
             }
         }
         AeronLanesTransport.merge(batch, parts, partEntry);
+        return true;
     }
 
     /**
-     * Connects lane {@code k} where it is not (or belongs to an older session), then queues its part's frames.
+     * Connects lane {@code k} where it is not (or belongs to an older session).
+     *
+     * @return false, every lane closed and the next tries put off, where it cannot be.
      */
-    private void begin(final int k, final long sessionId)
+    private boolean connected(final int k, final long sessionId)
     {
         final Lane lane = lanes[k];
-        lane.failed = false;
+        if (lane.channel != null && lane.sessionId == sessionId)
+        {
+            return true;
+        }
+        disconnect(lane);
         try
         {
-            if (lane.channel == null || lane.sessionId != sessionId)
-            {
-                disconnect(lane);
-                connect(lane, ports[k], sessionId);
-            }
+            connect(lane, ports[k], sessionId);
+            return true;
         }
         catch (final IOException ex)
         {
-            disconnect(lane);
-            lane.failed = true;
-            return;
+            for (final Lane each : lanes)
+            {
+                disconnect(each);
+            }
+            if (!warned)
+            {
+                warned = true;
+                LOG.log(System.Logger.Level.WARNING, "puts over TCP to " + host + ":" + ports[k] + " failed (" + ex +
+                    "): they go over Aeron while it does (is that TCP port open?)");
+            }
+            backoffNs = Math.min(Math.max(2 * backoffNs, BACKOFF_MIN_NS), BACKOFF_MAX_NS);
+            retryAtNs = System.nanoTime() + backoffNs;
+            return false;
         }
+    }
+
+    /**
+     * Queues lane {@code k}'s part (connected): a DATA_WRITE header and the bytes per entry, then the DATA_WRITE_END.
+     */
+    private void queue(final int k, final long sessionId)
+    {
+        final Lane lane = lanes[k];
+        lane.failed = false;
         final TransferBatch part = parts[k];
         final long id = correlationId++;
         lane.headers.clear();
@@ -218,7 +266,7 @@ final class TcpWrites implements AutoCloseable
         lane.channel = channel;
         channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
         channel.setOption(StandardSocketOptions.SO_SNDBUF, SOCKET_BUFFER_BYTES);
-        channel.socket().connect(new InetSocketAddress(host, port), (int)TimeUnit.NANOSECONDS.toMillis(TIMEOUT_NS));
+        channel.socket().connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT_MS);
         channel.configureBlocking(false);
         channel.register(selector, 0, lane);
         lane.sessionId = sessionId;

@@ -22,12 +22,13 @@ import java.util.Map;
 /**
  * One TCP connection of a {@link StreamDataServer}, served by a thread of its own with blocking reads once its
  * DATA_OPEN (read by the server) named a live session: its answer, DATA_DONE of 0, is the thread's first act; the
- * connection belongs to that session, and every later frame must name it. A DATA_WRITE carries a whole block part in one frame (its length
- * bounded by a slab, not by {@link MessageHeader#MAX_FRAME_LENGTH}): its bytes are read from the socket straight
- * into the block, between {@link DataAgent#beginRemoteWrite} and {@link BlockProtocol#endWrite}, or read and
- * dropped where the write is refused (the entry's status says why, as the data agent's would). A DATA_WRITE_END
- * is answered with the statuses of the entries since the last. Any other frame (a second DATA_OPEN too), or one
- * that breaks these rules, closes the connection (a stream cannot be resynchronized).
+ * connection belongs to that session, and every later frame must name it. A DATA_WRITE carries a whole part of an
+ * entry in one frame (its length bounded by a slab, not by {@link MessageHeader#MAX_FRAME_LENGTH}): its bytes are
+ * read from the socket straight into the block, between {@link DataAgent#beginRemoteWrite} and
+ * {@link BlockProtocol#endWrite}, or read and dropped where the write is refused (the entry's status says why, as
+ * the data agent's would). A DATA_WRITE_END is answered with the statuses of the entries since the last. Any other
+ * frame (a second DATA_OPEN too), or one that breaks these rules, closes the connection (a stream cannot be
+ * resynchronized).
  */
 final class StreamDataConnection
 {
