@@ -28,10 +28,11 @@ import java.util.concurrent.TimeUnit;
  * then a DATA_WRITE_END, answered with the parts' statuses. Every lane's socket is written as it takes bytes (non
  * blocking, one selector), so all lanes fill at once.
  * <p>
- * A lane that fails (connection refused or lost, no progress for {@link #TIMEOUT_NS}, an answer that is not the
+ * A lane that fails mid-write (connection lost, no progress for {@link #TIMEOUT_NS}, an answer that is not the
  * protocol's) fails the entries it carried with TRANSPORT_FAILED and is closed; the next write connects it again,
- * under the session current then (a manager restart changes it). Not thread-safe: its transport's lock serializes
- * writes.
+ * under the session current then (a manager restart changes it). Where a lane cannot connect at all, the write is
+ * declined before anything is sent (its transport sends it over Aeron) and TCP is left alone for a while
+ * ({@link #write}). Not thread-safe: its transport's lock serializes writes.
  */
 final class TcpWrites implements AutoCloseable
 {
