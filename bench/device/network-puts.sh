@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Runs on the device machine (16 cores, no Java): network puts over TCP (this build, the manager's default) beside the
-# same build's puts over Aeron (bench shapes --no-data-tcp) and, where its jars are carried in out/shapes-old/,
-# another build's (e.g. the one an issue was filed against), two alternating rounds: 32 x 64 KiB, 256 KiB and 2 MiB,
-# one and four threads sharing a handle. Then this build's whole `bench shapes` table and `bench loopback` (the
-# host's loopback ceilings without the pool), unless SKIP_FULL=1. Needs out/remote.tar.xz from prepare-remote.sh.
-# Results in $OUT/network-puts.txt.
+# Runs on the device machine (16 cores, no Java): network puts over TCP (this build, the manager's default) beside
+# the same build's puts over Aeron (bench shapes --no-data-tcp) and, where its jars are carried in out/shapes-old/
+# (or OLD_DIR), another build's (e.g. the one an issue was filed against), two alternating rounds: 32 x 64 KiB,
+# 256 KiB and 2 MiB, one and four threads sharing a handle. Then this build's whole `bench shapes` table and `bench
+# loopback` (the host's loopback ceilings without the pool), unless SKIP_FULL=1. Needs out/remote.tar.xz from
+# prepare-remote.sh. Results in $OUT/network-puts.txt. About 3 minutes with SKIP_FULL=1 on the 2-core VM; the full
+# table and loopback add about 5 (a call has 10).
 #   run carry=["out/remote.tar.xz", "out/shapes-old"] command="bash bench/device/network-puts.sh"
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -19,8 +20,9 @@ J=out/remote/runtime/bin/java
 { nproc; grep -m1 'model name' /proc/cpuinfo; } | tee -a "$R"
 new='out/remote/lib/jars/*'
 old=''
-if ls out/shapes-old/*.jar >/dev/null 2>&1; then
-    old="$(ls out/shapes-old/*.jar | paste -sd:):$new"
+OLD_DIR="${OLD_DIR:-out/shapes-old}"
+if ls "$OLD_DIR"/*.jar >/dev/null 2>&1; then
+    old="$(ls "$OLD_DIR"/*.jar | paste -sd:):$new"
 fi
 run() {
     timeout 200 "$J" "${OPTIONS[@]}" -cp "$2" io.kvpool.bench.BenchCli "${@:3}" 2>&1 |
