@@ -45,7 +45,7 @@ public record SessionDescriptor(
     public static final int FEATURE_GRANTS = 2;
     /**
      * It takes the bytes of remote puts over TCP, on the TCP port of each data lane's UDP port number (the endpoint's
-     * and {@link #dataLanePorts}): wire-protocol.md, "Puts over TCP".
+     * and {@link #dataLanePorts}): transports.md, "Puts over TCP".
      */
     public static final int FEATURE_TCP_WRITES = 4;
 
