@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The bytes of remote puts over TCP, to a manager that takes them so ({@link
- * io.kvpool.protocol.wire.SessionDescriptor#tcpWrites()}; wire-protocol.md, "Puts over TCP"): one connection per
+ * io.kvpool.protocol.wire.SessionDescriptor#tcpWrites()}; transports.md, "Puts over TCP"): one connection per
  * data lane, to the TCP port of the lane's UDP port number, each opened with the session's DATA_OPEN. A write's
  * entries are dealt out to the lanes as {@link AeronLanesTransport#split} deals chunks; each lane gets one
  * DATA_WRITE frame per part (its header, then the bytes straight from the caller's memory, in one gathering write),
