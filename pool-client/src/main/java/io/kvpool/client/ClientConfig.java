@@ -5,6 +5,7 @@ import io.kvpool.protocol.ByteSizes;
 import io.kvpool.protocol.Durations;
 import io.kvpool.protocol.FileTrees;
 import io.kvpool.protocol.transport.DataLanes;
+import io.kvpool.protocol.transport.TcpPuts;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -22,7 +23,7 @@ import java.util.TreeSet;
  * {@code client-name}, {@code connect-timeout}, {@code request-timeout}, {@code verify-checksums}, {@code region},
  * {@code aeron-idle} (backoff, spin or yield: how the Aeron data path waits; see {@link AeronIdle}), {@code
  * data-lanes} (the most data lanes opened to a manager that serves several, or auto: see
- * {@link KvPoolContext#dataLanes(int)}).
+ * {@link KvPoolContext#dataLanes(int)}), {@code tcp-puts} (auto, on or off: see {@link TcpPuts}).
  *
  * <pre>{@code
  * ClientConfig config = ClientConfig.load(Path.of("/opt/kvpool/etc/client.properties"));
@@ -40,7 +41,7 @@ public record ClientConfig(KvPoolContext context, String namespace, long blockSi
 {
     private static final Set<String> KEYS = new TreeSet<>(Set.of("namespace", "block-size", "token",
         "manager-endpoint", "response-host", "aeron-dir", "transport", "client-name", "connect-timeout",
-        "request-timeout", "verify-checksums", "region", "aeron-idle", "data-lanes"));
+        "request-timeout", "verify-checksums", "region", "aeron-idle", "data-lanes", "tcp-puts"));
 
     /**
      * @throws IllegalArgumentException naming the file and the key when a key is unknown, a value is malformed or
@@ -85,6 +86,7 @@ public record ClientConfig(KvPoolContext context, String namespace, long blockSi
                     case "region" -> context.regionPath(Path.of(value));
                     case "aeron-idle" -> context.aeronIdle(AeronIdle.parse(value));
                     case "data-lanes" -> DataLanes.set(value, context::dataLanes, context::dataLanesAuto);
+                    case "tcp-puts" -> context.tcpPuts(TcpPuts.parse(value));
                     default ->
                     {
                         // namespace, block-size and token: below.
@@ -121,7 +123,8 @@ public record ClientConfig(KvPoolContext context, String namespace, long blockSi
             " (responses to " + context.responseHost() + ")") + "\ntransport: " +
             (context.transport() == null ? "auto" : context.transport()) + "\naeron idle: " +
             context.aeronIdle().text() + "\ndata lanes: at most " + context.dataLanes() +
-            (context.dataLanesAutomatic() ? " (auto: this host's cores)" : "");
+            (context.dataLanesAutomatic() ? " (auto: this host's cores)" : "") + "\ntcp puts: " +
+            context.tcpPuts().name().toLowerCase(java.util.Locale.ROOT);
     }
 
     private static String required(final Properties properties, final String key, final Path file)

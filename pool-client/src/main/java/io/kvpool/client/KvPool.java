@@ -182,7 +182,7 @@ public final class KvPool implements AutoCloseable
             () -> control.session().sessionId(), context.managerEndpoint(), context.responseHost(),
             context.aeronDirectory(), context.embeddedDriverDirectory() == null ? null :
             context.embeddedDriverDirectory().resolve("transport"), context.regionPath(),
-            control::rdmaConnect, context.aeronIdle(), context.dataLanes());
+            control::rdmaConnect, context.aeronIdle(), context.dataLanes(), context.tcpPuts());
         final List<String> passedOver = new ArrayList<>();
         for (final BlockTransportProvider provider : BlockTransportProvider.all())
         {

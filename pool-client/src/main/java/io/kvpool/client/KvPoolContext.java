@@ -4,10 +4,12 @@ import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.PoolException;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.transport.DataLanes;
+import io.kvpool.protocol.transport.TcpPuts;
 import io.kvpool.protocol.wire.HelloOkEncoder;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Objects;
 
 /**
  * Configuration of a {@link KvPool}: how to reach the manager and how the client behaves. Set fluently before
@@ -30,6 +32,7 @@ public final class KvPoolContext
     private boolean prefault = true;
     private String transport;
     private AeronIdle aeronIdle = AeronIdle.BACKOFF;
+    private TcpPuts tcpPuts = TcpPuts.fromSystemProperty();
     private int dataLanes = DataLanes.AUTO;
 
     /**
@@ -238,6 +241,26 @@ public final class KvPoolContext
     public AeronIdle aeronIdle()
     {
         return aeronIdle;
+    }
+
+    /**
+     * @param tcpPuts where this client's puts send their bytes when the manager takes them over TCP as well as over
+     *                Aeron ({@code tcp-puts} in {@code client.properties}). Default {@link TcpPuts#AUTO} (TCP with
+     *                one data lane, Aeron with several), or what {@code -Dkvpool.tcpPuts} says.
+     * @return this.
+     */
+    public KvPoolContext tcpPuts(final TcpPuts tcpPuts)
+    {
+        this.tcpPuts = Objects.requireNonNull(tcpPuts, "tcpPuts");
+        return this;
+    }
+
+    /**
+     * @return where puts send their bytes when the manager takes them over TCP too ({@link #tcpPuts(TcpPuts)}).
+     */
+    public TcpPuts tcpPuts()
+    {
+        return tcpPuts;
     }
 
     /**

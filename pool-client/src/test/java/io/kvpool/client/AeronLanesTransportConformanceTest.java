@@ -3,6 +3,7 @@ package io.kvpool.client;
 import io.kvpool.manager.ManagerContext;
 import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.transport.BlockTransport;
+import io.kvpool.protocol.transport.TcpPuts;
 import io.kvpool.protocol.transport.TransportContext;
 
 import java.util.List;
@@ -11,8 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * The Aeron data path over UDP to a manager serving three data lanes: every transfer is split across them (each
- * lane through a media driver of the client's own), and the whole suite holds, the manager's restart included
- * (its lanes come back on the same ports).
+ * lane through a media driver of the client's own), puts' bytes over a TCP connection per lane ({@link TcpPuts#ON};
+ * by default a client with lanes sends them over Aeron, as {@link AeronLanesWritesConformanceTest} does), and the
+ * whole suite holds, the manager's restart included (its lanes come back on the same ports).
  */
 class AeronLanesTransportConformanceTest extends AeronUdpTransportConformanceTest
 {
@@ -21,6 +23,12 @@ class AeronLanesTransportConformanceTest extends AeronUdpTransportConformanceTes
     {
         return new ManagerFixture(160L << 20, 8L << 20, ManagerContext.Threading.SHARED, AeronIdle.BACKOFF,
             new ManagerContext().aeronDriverTimeout(), 3);
+    }
+
+    @Override
+    TcpPuts tcpPuts()
+    {
+        return TcpPuts.ON;
     }
 
     @Override

@@ -1,25 +1,28 @@
 package io.kvpool.client;
 
-import io.kvpool.manager.ManagerContext;
-import io.kvpool.protocol.AeronIdle;
+import io.kvpool.protocol.transport.BlockTransport;
+import io.kvpool.protocol.transport.TcpPuts;
+import io.kvpool.protocol.transport.TransportContext;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
- * The Aeron data path over three lanes to a manager that takes puts' bytes over Aeron only ({@code data-tcp:
- * false}): the suite's writes are split into chunks across the lanes' publications, each lane's window filled as
- * it takes them.
+ * The Aeron data path over three lanes to a manager that takes puts' bytes over TCP too, with the client's default
+ * ({@link TcpPuts#AUTO}): with several lanes the suite's writes go over Aeron, split into chunks across the lanes'
+ * publications, each lane's window filled as it takes them.
  */
 class AeronLanesWritesConformanceTest extends AeronLanesTransportConformanceTest
 {
     @Override
-    ManagerFixture newFixture()
+    TcpPuts tcpPuts()
     {
-        return new ManagerFixture(160L << 20, 8L << 20, ManagerContext.Threading.SHARED, AeronIdle.BACKOFF,
-            new ManagerContext().aeronDriverTimeout(), 3, false);
+        return TcpPuts.AUTO;
     }
 
     @Override
-    boolean tcpWrites()
+    BlockTransport open(final TransportContext context)
     {
-        return false;
+        assertFalse(context.tcpPutsOn(3), "three lanes: puts over Aeron");
+        return super.open(context);
     }
 }

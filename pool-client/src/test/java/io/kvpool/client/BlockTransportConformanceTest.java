@@ -6,6 +6,7 @@ import io.kvpool.protocol.Checksums;
 import io.kvpool.protocol.Status;
 import io.kvpool.protocol.Payloads;
 import io.kvpool.protocol.transport.BlockTransport;
+import io.kvpool.protocol.transport.TcpPuts;
 import io.kvpool.protocol.transport.TransferBatch;
 import io.kvpool.protocol.transport.TransportContext;
 import io.kvpool.protocol.wire.HelloOkEncoder;
@@ -78,6 +79,14 @@ abstract class BlockTransportConformanceTest
     }
 
     /**
+     * @return where the transport sends puts' bytes when the manager takes them over TCP too (the client's default).
+     */
+    TcpPuts tcpPuts()
+    {
+        return TcpPuts.AUTO;
+    }
+
+    /**
      * @return the manager in this JVM the suite runs against.
      */
     ManagerFixture newFixture()
@@ -98,7 +107,7 @@ abstract class BlockTransportConformanceTest
             control = ManagerClient.connect(remote.clientContext("conformance", ""));
             transport = open(new TransportContext(control.session(), () -> control.session().sessionId(),
                 remote.endpoint, remote.responseHost, null, remote.nextDriverDir(), null, control::rdmaConnect,
-                AeronIdle.BACKOFF, EVERY_LANE));
+                AeronIdle.BACKOFF, EVERY_LANE, tcpPuts()));
             return;
         }
         fixture = newFixture();
@@ -108,7 +117,7 @@ abstract class BlockTransportConformanceTest
         transport = open(new TransportContext(control.session(), () -> control.session().sessionId(), endpoint,
             "127.0.0.1", fixture.directory.resolve("aeron"),
             endpoint == null ? null : fixture.directory.resolve("client-driver"), null, control::rdmaConnect,
-            AeronIdle.BACKOFF, EVERY_LANE));
+            AeronIdle.BACKOFF, EVERY_LANE, tcpPuts()));
     }
 
     @AfterEach

@@ -1,6 +1,7 @@
 package io.kvpool.client;
 
 import io.kvpool.protocol.AeronIdle;
+import io.kvpool.protocol.transport.TcpPuts;
 import io.kvpool.protocol.ErrorCode;
 import io.kvpool.protocol.PoolException;
 import io.kvpool.protocol.transport.DataLanes;
@@ -37,6 +38,7 @@ class ClientConfigTest
             connect-timeout=20s
             aeron-idle=spin
             data-lanes=3
+            tcp-puts=on
             """));
         assertEquals("llama-3-8b", config.namespace());
         assertEquals(2L << 20, config.blockSizeBytes());
@@ -47,7 +49,8 @@ class ClientConfigTest
         assertEquals("aeron", config.context().transport());
         assertEquals(AeronIdle.SPIN, config.context().aeronIdle());
         assertEquals(3, config.context().dataLanes());
-        assertTrue(config.describe().endsWith("\ndata lanes: at most 3"), config.describe());
+        assertEquals(TcpPuts.ON, config.context().tcpPuts());
+        assertTrue(config.describe().endsWith("\ndata lanes: at most 3\ntcp puts: on"), config.describe());
         assertEquals(Duration.ofSeconds(20), config.context().managerClientContext("x", "").connectTimeout());
         assertTrue(config.describe().contains("manager: UDP 10.0.0.10:40100 (responses to 10.0.0.21)"),
             config.describe());
@@ -65,7 +68,7 @@ class ClientConfigTest
         assertTrue(config.describe().contains("\naeron idle: backoff\n"), config.describe());
         assertTrue(config.context().dataLanesAutomatic());
         assertTrue(config.describe().endsWith("\ndata lanes: at most " + DataLanes.forThisHost() +
-            " (auto: this host's cores)"), config.describe());
+            " (auto: this host's cores)\ntcp puts: auto"), config.describe());
         assertEquals(1, ClientConfig.load(write("namespace=a\nblock-size=64k\ndata-lanes=1\n")).context()
             .dataLanes());
         assertTrue(ClientConfig.load(write("namespace=a\nblock-size=64k\ndata-lanes=2\ndata-lanes=auto\n"))

@@ -4,6 +4,7 @@ import io.kvpool.manager.ManagerContext;
 import io.kvpool.manager.PoolContext;
 import io.kvpool.manager.PoolManager;
 import io.kvpool.protocol.AeronIdle;
+import io.kvpool.protocol.transport.TcpPuts;
 import io.kvpool.protocol.Status;
 import io.kvpool.protocol.transport.DataLanes;
 import io.kvpool.protocol.transport.TransportContext;
@@ -125,7 +126,7 @@ class DataLanesFitTest
         final ManagerClient control, final String endpoint, final int maxDataLanes)
     {
         return new TransportContext(control.session(), () -> control.session().sessionId(), endpoint, "127.0.0.1",
-            null, null, null, control::rdmaConnect, AeronIdle.BACKOFF, maxDataLanes);
+            null, null, null, control::rdmaConnect, AeronIdle.BACKOFF, maxDataLanes, TcpPuts.AUTO);
     }
 
     /**

@@ -8,12 +8,13 @@ import io.kvpool.protocol.Checksums;
 import io.kvpool.protocol.Payloads;
 import io.kvpool.protocol.Status;
 import io.kvpool.protocol.transport.BlockTransport;
+import io.kvpool.protocol.transport.TcpPuts;
 import io.kvpool.protocol.transport.TransferBatch;
 import io.kvpool.protocol.transport.TransportContext;
 import io.kvpool.protocol.wire.SessionDescriptor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -26,8 +27,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A client off the fabric puts through KvPool as an engine does, its bytes over TCP (the manager's default), to a
- * manager of one lane and of three: every byte of every length (one byte, a part of a chunk, whole blocks, heap
+ * A client off the fabric puts through KvPool as an engine does, to a manager that takes puts' bytes over TCP (its
+ * default): with one lane they go over TCP, with three over Aeron unless the client asks for TCP
+ * ({@link TcpPuts}). Every byte of every length (one byte, a part of a chunk, whole blocks, heap
  * sources) is read back both by load/store on the mapped region and over the network, and the manager's TCP
  * connections are what carried them. Where the TCP port cannot be reached, puts go over Aeron.
  */
@@ -37,8 +39,8 @@ class TcpWritesTest
     private static final int[] LENGTHS = {1, 4095, 61_313, 65_536, 200_000, BLOCK_BYTES, BLOCK_BYTES, 77};
 
     @ParameterizedTest
-    @ValueSource(ints = {1, 3})
-    void shouldPutEveryByteOverTcpAndGetItBackByEveryPath(final int lanes)
+    @CsvSource({"1, AUTO, true", "3, ON, true", "3, AUTO, false"})
+    void shouldPutEveryByteAndGetItBackByEveryPath(final int lanes, final TcpPuts mode, final boolean overTcp)
     {
         try (ManagerFixture fixture = new ManagerFixture(64L << 20, 2L << 20, ManagerContext.Threading.SHARED,
             AeronIdle.BACKOFF, new ManagerContext().aeronDriverTimeout(), lanes);
@@ -47,7 +49,7 @@ class TcpWritesTest
             fixture.createNamespace("tcp", BLOCK_BYTES, 0, "");
             try (KvPool local = KvPool.connect(fixture.poolContext());
                  KvPool remote = KvPool.connect(fixture.poolContext().transport("aeron")
-                     .managerEndpoint(fixture.manager.udpEndpoint()).responseHost("127.0.0.1").dataLanes(lanes)
+                     .managerEndpoint(fixture.manager.udpEndpoint()).responseHost("127.0.0.1").dataLanes(lanes).tcpPuts(mode)
                      .embeddedDriverDir(fixture.directory.resolve("remote-host"))))
             {
                 final MemorySegment[] sources = new MemorySegment[LENGTHS.length];
@@ -59,8 +61,15 @@ class TcpWritesTest
                 }
                 final KvNamespace writer = remote.namespace("tcp", BLOCK_BYTES);
                 assertEquals(LENGTHS.length, writer.put(keys(1, LENGTHS.length), sources).okCount());
-                assertTrue(tcpConnectionThreads() >= lanes, "the manager took the bytes on " + lanes +
-                    " TCP connection(s): " + tcpConnectionThreads());
+                if (overTcp)
+                {
+                    assertTrue(tcpConnectionThreads() >= lanes, "the manager took the bytes on " + lanes +
+                        " TCP connection(s): " + tcpConnectionThreads());
+                }
+                else
+                {
+                    assertEquals(0, tcpConnectionThreads(), "the bytes went over Aeron");
+                }
 
                 for (final KvNamespace reader : new KvNamespace[]{local.namespace("tcp", BLOCK_BYTES),
                     remote.namespace("tcp", BLOCK_BYTES)})
@@ -94,7 +103,8 @@ class TcpWritesTest
                 final SessionDescriptor told = withTcpWrites(control.session());
                 final TransportContext context = new TransportContext(told, () -> control.session().sessionId(),
                     fixture.manager.udpEndpoint(), "127.0.0.1", fixture.directory.resolve("aeron"),
-                    fixture.directory.resolve("client-driver"), null, control::rdmaConnect, AeronIdle.BACKOFF, 1);
+                    fixture.directory.resolve("client-driver"), null, control::rdmaConnect, AeronIdle.BACKOFF, 1,
+                    TcpPuts.AUTO);
                 try (BlockTransport transport = new AeronTransportProvider().open(context))
                 {
                     for (int round = 0; round < 2; round++)

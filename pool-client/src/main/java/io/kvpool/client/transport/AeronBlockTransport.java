@@ -86,7 +86,7 @@ public final class AeronBlockTransport implements BlockTransport, KeyedReads
     {
         this.context = context;
         this.idle = context.aeronIdle().strategy(50_000);
-        this.tcpWrites = tcp && TcpWrites.offered(context) ? new TcpWrites(context, 1) : null;
+        this.tcpWrites = tcp && context.tcpPutsOn(1) ? new TcpWrites(context, 1) : null;
     }
 
     @Override

@@ -63,14 +63,15 @@ final class AeronLanesTransport implements BlockTransport
             lanes[k] = new AeronBlockTransport(new TransportContext(context.session(), context.sessionId(),
                 host + ":" + ports.get(k - 1), context.responseHost(), context.aeronDir(),
                 driverDir == null ? null : driverDir.resolveSibling(driverDir.getFileName() + "-lane" + k),
-                context.regionPath(), context.rdmaConnect(), context.aeronIdle(), context.maxDataLanes()), false);
+                context.regionPath(), context.rdmaConnect(), context.aeronIdle(), context.maxDataLanes(),
+                context.tcpPuts()), false);
         }
         for (int k = 0; k < lanes.length; k++)
         {
             parts[k] = new TransferBatch();
         }
         idle = context.aeronIdle().strategy(50_000);
-        tcpWrites = TcpWrites.offered(context) ? new TcpWrites(context, lanes.length) : null;
+        tcpWrites = context.tcpPutsOn(lanes.length) ? new TcpWrites(context, lanes.length) : null;
     }
 
     @Override

@@ -114,14 +114,6 @@ final class TcpWrites implements AutoCloseable
     }
 
     /**
-     * @return whether the session's manager takes puts over TCP on this path (UDP, not IPC).
-     */
-    static boolean offered(final TransportContext context)
-    {
-        return context.managerEndpoint() != null && context.session().tcpWrites();
-    }
-
-    /**
      * Writes every entry of {@code batch}, each entry's status set (OK, or why not), unless the manager cannot be
      * reached over TCP: then nothing is sent, and for a while (1 s, doubling with each failure to a minute) every
      * write is declined at once, so that the caller sends the bytes over Aeron instead (a firewall that passes the

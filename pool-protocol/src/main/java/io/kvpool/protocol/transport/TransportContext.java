@@ -23,6 +23,7 @@ import java.util.function.UnaryOperator;
  * @param aeronIdle        how Aeron-based transports (and their embedded drivers) wait for the manager.
  * @param maxDataLanes     the most Aeron data lanes this client opens where the manager serves several ({@link
  *                         #dataLanes()}).
+ * @param tcpPuts          where puts' bytes go when the manager takes them over TCP too ({@link #tcpPutsOn}).
  */
 public record TransportContext(
     SessionDescriptor session,
@@ -34,7 +35,8 @@ public record TransportContext(
     Path regionPath,
     UnaryOperator<byte[]> rdmaConnect,
     AeronIdle aeronIdle,
-    int maxDataLanes)
+    int maxDataLanes,
+    TcpPuts tcpPuts)
 {
     /**
      * @return the Aeron data lanes this client opens to the manager: 1 over IPC, else as many of the manager's
@@ -43,5 +45,15 @@ public record TransportContext(
     public int dataLanes()
     {
         return managerEndpoint == null ? 1 : Math.max(1, Math.min(session.dataLanePorts().size() + 1, maxDataLanes));
+    }
+
+    /**
+     * @param lanes the data lanes the transport uses.
+     * @return whether puts send their bytes over TCP: over UDP (not IPC), to a manager that takes them so, where
+     *         {@link #tcpPuts} says so for that many lanes.
+     */
+    public boolean tcpPutsOn(final int lanes)
+    {
+        return managerEndpoint != null && session.tcpWrites() && tcpPuts.on(lanes);
     }
 }
