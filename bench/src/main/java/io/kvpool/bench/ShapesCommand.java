@@ -16,6 +16,7 @@ import io.kvpool.protocol.ByteSizes;
 import io.kvpool.protocol.FileTrees;
 import io.kvpool.protocol.Payloads;
 import io.kvpool.protocol.transport.DataLanes;
+import io.kvpool.protocol.transport.TcpPuts;
 import io.kvpool.protocol.wire.HelloOkEncoder;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
@@ -111,8 +112,7 @@ final class ShapesCommand implements Callable<Integer>
             "cores, 1 to 4).")
     private String dataLanes;
 
-    @Option(names = "--no-data-tcp", negatable = false,
-        description = "Network puts send their bytes over Aeron only (ManagerContext.dataTcp false); default: TCP.")
+    @Option(names = "--no-data-tcp", negatable = false, description = "Network puts' bytes over Aeron only.")
     private boolean noDataTcp;
 
     @Option(names = "--seconds", defaultValue = "2", paramLabel = "N",
@@ -183,9 +183,10 @@ final class ShapesCommand implements Callable<Integer>
         try (Setup setup = new Setup(directory, blockSizes))
         {
             out.printf("kvpool bench shapes: %d cores, manager in this process (region %s in %s, idle %s, %d data " +
-                "lane%s, puts over %s), %s s a row%n", Runtime.getRuntime().availableProcessors(),
+                "lane%s, network puts %s), %s s a row%n", Runtime.getRuntime().availableProcessors(),
                 ByteSizes.format(setup.regionBytes), directory, managerIdleMode.text(), setup.manager.dataLanes(),
-                setup.manager.dataLanes() == 1 ? "" : "s", noDataTcp ? "Aeron" : "TCP", seconds);
+                setup.manager.dataLanes() == 1 ? "" : "s", noDataTcp ? "over Aeron" : "tcp-puts " +
+                TcpPuts.fromSystemProperty(), seconds);
             out.printf("%-8s %-6s %5s %7s %-10s %10s %9s %10s %10s %9s %9s%n", "path", "size", "batch", "threads",
                 "op", "blocks/s", "GB/s", "p50 us", "p99 us", "vs copy", "vs cold");
             for (final String path : paths)
