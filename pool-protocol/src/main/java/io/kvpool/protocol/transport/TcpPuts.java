@@ -40,11 +40,19 @@ public enum TcpPuts
 
     /**
      * @return the default of this process: {@link #PROPERTY} where set, else {@link #AUTO}.
+     * @throws IllegalArgumentException where the property is set to anything else.
      */
     public static TcpPuts fromSystemProperty()
     {
         final String value = System.getProperty(PROPERTY);
-        return value == null ? AUTO : parse(value);
+        try
+        {
+            return value == null ? AUTO : parse(value);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException("-D" + PROPERTY + "=" + value + ": expected auto, on or off", ex);
+        }
     }
 
     /**
