@@ -73,7 +73,8 @@ final class TcpWrites implements AutoCloseable
         int next;
         int count;
         long awaited;
-        int entries;
+        /** The part whose statuses the awaited DATA_DONE brings, or {@code null} (a DATA_OPEN's brings none). */
+        TransferBatch part;
         boolean failed;
 
         boolean sending()
@@ -135,22 +136,9 @@ final class TcpWrites implements AutoCloseable
         {
             return false;
         }
-        if (lanes.length == 1)
-        {
-            // One lane takes whole entries, a frame each; several share 60 KiB pieces of them, as Aeron's lanes do.
-            parts[0].clear();
-            for (int i = 0; i < batch.size(); i++)
-            {
-                parts[0].add(batch.blockIndex(i), batch.generation(i), batch.regionOffset(i), batch.length(i),
-                    batch.segment(i));
-                partEntry[0][i] = i;
-            }
-        }
-        else
-        {
-            AeronLanesTransport.split(batch, parts, partEntry, nextLane);
-            nextLane = (nextLane + 1) % lanes.length;
-        }
+        // One lane gets whole entries, a frame each; several share 60 KiB pieces of them, as Aeron's lanes do.
+        AeronLanesTransport.split(batch, parts, partEntry, nextLane);
+        nextLane = (nextLane + 1) % lanes.length;
         final long sessionId = context.sessionId().getAsLong();
         for (int k = 0; k < lanes.length; k++)
         {
@@ -242,7 +230,7 @@ final class TcpWrites implements AutoCloseable
         DataEncoder.encodeWriteEnd(new UnsafeBuffer(end), id, sessionId, part.size());
         lane.out[lane.count++] = end;
         lane.awaited = id;
-        lane.entries = part.size();
+        lane.part = part;
         lane.in.clear();
     }
 
@@ -270,7 +258,7 @@ final class TcpWrites implements AutoCloseable
         lane.count = 1;
         lane.next = 0;
         lane.awaited = id;
-        lane.entries = 0;
+        lane.part = null;
         lane.in.clear();
         lane.failed = false;
         pump();
@@ -355,8 +343,9 @@ final class TcpWrites implements AutoCloseable
         {
             return read > 0;
         }
+        final int entries = lane.part == null ? 0 : lane.part.size();
         final int frameLength = MessageHeader.frameLength(lane.inView, 0);
-        if (frameLength != DataEncoder.COUNTED_HEADER_LENGTH + Integer.BYTES * lane.entries ||
+        if (frameLength != DataEncoder.COUNTED_HEADER_LENGTH + Integer.BYTES * entries ||
             MessageHeader.templateId(lane.inView, 0) != MessageType.DATA_DONE ||
             MessageHeader.correlationId(lane.inView, 0) != lane.awaited)
         {
@@ -366,28 +355,16 @@ final class TcpWrites implements AutoCloseable
         {
             return read > 0;
         }
-        if (DataDecoder.doneCount(lane.inView, 0, frameLength) != lane.entries)
+        if (DataDecoder.doneCount(lane.inView, 0, frameLength) != entries)
         {
             throw new IOException("unexpected answer on the TCP data connection");
         }
-        for (int j = 0; j < lane.entries; j++)
+        for (int j = 0; j < entries; j++)
         {
-            partOf(lane).status(j, DataDecoder.doneStatus(lane.inView, 0, j));
+            lane.part.status(j, DataDecoder.doneStatus(lane.inView, 0, j));
         }
         lane.awaited = 0;
         return true;
-    }
-
-    private TransferBatch partOf(final Lane lane)
-    {
-        for (int k = 0; k < lanes.length; k++)
-        {
-            if (lanes[k] == lane)
-            {
-                return parts[k];
-            }
-        }
-        throw new IllegalStateException("not a lane of this transport");
     }
 
     /** Waits until a lane's socket can take or give bytes, at most {@code nanos}. */

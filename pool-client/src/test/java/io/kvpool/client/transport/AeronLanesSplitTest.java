@@ -63,6 +63,28 @@ class AeronLanesSplitTest
     }
 
     @Test
+    void shouldGiveOneLaneEveryEntryWhole()
+    {
+        try (Arena arena = Arena.ofConfined())
+        {
+            // What puts over one TCP connection rely on: a frame per entry, however many chunks it spans.
+            final MemorySegment big = arena.allocate(4L * CHUNK + 7);
+            final TransferBatch batch = new TransferBatch();
+            batch.add(10, 100, 1_000, 1, arena.allocate(1));
+            batch.add(11, 101, 2_000_000, 4 * CHUNK + 7, big);
+            final TransferBatch[] parts = lanes(1);
+            final int[][] partEntry = new int[1][TransferBatch.MAX_ENTRIES];
+            AeronLanesTransport.split(batch, parts, partEntry, 0);
+            assertEquals(2, parts[0].size());
+            assertPart(parts[0], 0, 10, 100, 1_000, 1);
+            assertPart(parts[0], 1, 11, 101, 2_000_000, 4 * CHUNK + 7);
+            assertEquals(big.address(), parts[0].segment(1).address());
+            assertEquals(0, partEntry[0][0]);
+            assertEquals(1, partEntry[0][1]);
+        }
+    }
+
+    @Test
     void shouldGiveOneChunkToEachLaneFromTheFirstWhenThereAreFewerChunksThanLanes()
     {
         try (Arena arena = Arena.ofConfined())
