@@ -419,12 +419,8 @@ public final class ControlChannel implements AutoCloseable
             responseStreamId = 2001;
             subscription = aeron.addSubscription("aeron:udp?endpoint=" + context.responseHost() + ":0",
                 responseStreamId);
-            final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-            String resolved;
-            while ((resolved = subscription.resolvedEndpoint()) == null && System.nanoTime() - deadlineNs < 0)
-            {
-                sleep(5);
-            }
+            final String resolved = UdpEndpoints.awaitResolved(subscription, () -> sleep(5),
+                TimeUnit.SECONDS.toNanos(5));
             if (resolved == null)
             {
                 throw new PoolException(ErrorCode.MANAGER_UNREACHABLE, "could not bind a UDP response endpoint on " +

@@ -1,7 +1,6 @@
 package io.kvpool.client.transport;
 
 import io.aeron.Aeron;
-import io.aeron.ChannelUri;
 import io.aeron.ExclusivePublication;
 import io.aeron.FragmentAssembler;
 import io.aeron.Publication;
@@ -526,38 +525,18 @@ public final class AeronBlockTransport implements BlockTransport, KeyedReads
                 throw new TransferFailed();
             }
         }
-        final int streamId;
-        final String channel;
-        if (context.managerEndpoint() == null)
+        CloseHelper.quietClose(subscription);
+        subscription = null;
+        final DataAeron.Replies replies = DataAeron.subscribeReplies(aeron, context, random, TIMEOUT_NS);
+        if (replies == null)
         {
-            streamId = 100_000 + random.nextInt(1_000_000_000);
-            channel = "aeron:ipc";
-            CloseHelper.quietClose(subscription);
-            subscription = aeron.addSubscription("aeron:ipc", streamId);
+            throw new TransferFailed();
         }
-        else
-        {
-            streamId = 3001;
-            CloseHelper.quietClose(subscription);
-            // The whole window in flight, and a socket buffer that holds a 2 MiB block.
-            subscription = aeron.addSubscription("aeron:udp?endpoint=" + context.responseHost() + ":0" +
-                DataEncoder.RECEIVE_PARAMS, streamId);
-            final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
-            String resolved;
-            while ((resolved = subscription.resolvedEndpoint()) == null)
-            {
-                if (System.nanoTime() - deadlineNs > 0)
-                {
-                    throw new TransferFailed();
-                }
-                Thread.onSpinWait();
-            }
-            channel = ChannelUri.parse("aeron:udp?endpoint=" + resolved + DataEncoder.SEND_PARAMS).toString();
-        }
+        subscription = replies.subscription();
         openSessionId = sessionId;
         final long id = correlationId++;
         expect(id);
-        send(request, DataEncoder.encodeOpen(request, id, sessionId, streamId, channel));
+        send(request, DataEncoder.encodeOpen(request, id, sessionId, replies.streamId(), replies.channel()));
         idle.reset();
         while (!done)
         {

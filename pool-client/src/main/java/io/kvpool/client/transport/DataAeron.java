@@ -1,20 +1,28 @@
 package io.kvpool.client.transport;
 
 import io.aeron.Aeron;
+import io.aeron.ChannelUri;
+import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import io.kvpool.client.internal.EmbeddedDrivers;
+import io.kvpool.client.internal.UdpEndpoints;
 import io.kvpool.protocol.AeronTimeouts;
 import io.kvpool.protocol.transport.TransportContext;
 import io.kvpool.protocol.wire.DataEncoder;
 
+import java.util.Random;
+
 /**
  * Where an {@link AeronBlockTransport}'s Aeron comes from: the media driver it embeds (when the context names a
- * directory for one), its Aeron client, and the channel of its publication to the manager's data stream. Stateless.
+ * directory for one), its Aeron client, the channel of its publication to the manager's data stream, and the
+ * subscription the manager answers on. Stateless.
  */
 final class DataAeron
 {
     private static final System.Logger LOG = System.getLogger("io.kvpool.client.aeron");
+    /** The stream a data session's answers come on over UDP (each on a port of its own). */
+    private static final int UDP_REPLY_STREAM_ID = 3001;
 
     private DataAeron()
     {
@@ -59,5 +67,40 @@ final class DataAeron
         return (context.managerEndpoint() == null ? "aeron:ipc?" :
             "aeron:udp?endpoint=" + context.managerEndpoint() + DataEncoder.SEND_PARAMS + "|") + "term-length=" +
             DataEncoder.termLength(context.dataLanes()) + "|mtu=" + DataEncoder.MTU;
+    }
+
+    /**
+     * The subscription a data session's answers come on, and the stream and channel that DATA_OPEN names for them.
+     */
+    record Replies(Subscription subscription, int streamId, String channel)
+    {
+    }
+
+    /**
+     * Subscribes for a data session's answers: over IPC on a stream of this process's choosing, or over UDP on an
+     * ephemeral port of the response host (with the window and socket buffer of {@link DataEncoder#RECEIVE_PARAMS}:
+     * the whole window in flight, a 2 MiB block in the buffer), once the driver has bound it.
+     *
+     * @return the subscription, or {@code null} (none left open) where the UDP port was not bound within
+     *         {@code timeoutNs}.
+     */
+    static Replies subscribeReplies(
+        final Aeron aeron, final TransportContext context, final Random random, final long timeoutNs)
+    {
+        if (context.managerEndpoint() == null)
+        {
+            final int streamId = 100_000 + random.nextInt(1_000_000_000);
+            return new Replies(aeron.addSubscription("aeron:ipc", streamId), streamId, "aeron:ipc");
+        }
+        final Subscription subscription = aeron.addSubscription("aeron:udp?endpoint=" + context.responseHost() +
+            ":0" + DataEncoder.RECEIVE_PARAMS, UDP_REPLY_STREAM_ID);
+        final String resolved = UdpEndpoints.awaitResolved(subscription, Thread::onSpinWait, timeoutNs);
+        if (resolved == null)
+        {
+            subscription.close();
+            return null;
+        }
+        return new Replies(subscription, UDP_REPLY_STREAM_ID,
+            ChannelUri.parse("aeron:udp?endpoint=" + resolved + DataEncoder.SEND_PARAMS).toString());
     }
 }
