@@ -2,6 +2,10 @@ package io.kvpool.client;
 
 import io.kvpool.manager.ManagerContext;
 import io.kvpool.protocol.AeronIdle;
+import io.kvpool.protocol.transport.BlockTransport;
+import io.kvpool.protocol.transport.TransportContext;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
  * The Aeron data path over UDP to a manager that takes puts' bytes over Aeron only ({@code data-tcp: false}):
@@ -20,6 +24,13 @@ class AeronWritesConformanceTest extends AeronUdpTransportConformanceTest
     boolean tcpWrites()
     {
         return false;
+    }
+
+    @Override
+    BlockTransport open(final TransportContext context)
+    {
+        assertFalse(context.tcpPutsOn(1), "a manager without data-tcp: puts over Aeron");
+        return super.open(context);
     }
 
     @Override
