@@ -8,6 +8,7 @@ import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import io.aeron.logbuffer.FragmentHandler;
 import io.aeron.logbuffer.Header;
+import io.kvpool.client.internal.UdpEndpoints;
 import io.kvpool.protocol.AeronIdle;
 import io.kvpool.protocol.wire.DataEncoder;
 import org.agrona.CloseHelper;
@@ -193,13 +194,15 @@ final class AeronStream implements LoopbackCommand.Stream
 
     private static String resolved(final Subscription subscription, final AgentInvoker invoker)
     {
-        final long deadlineNs = System.nanoTime() + TIMEOUT_NS;
-        String endpoint;
-        while ((endpoint = subscription.resolvedEndpoint()) == null)
+        final String endpoint = UdpEndpoints.awaitResolved(subscription, () ->
         {
-            failAfter(deadlineNs, "a UDP endpoint did not bind");
-            invoker.invoke();
+            invoker.invoke(); // the receiving driver binds it on this thread's turns
             Thread.onSpinWait();
+        }, TIMEOUT_NS);
+        if (endpoint == null)
+        {
+            throw new IllegalStateException("a UDP endpoint did not bind within " +
+                TimeUnit.NANOSECONDS.toSeconds(TIMEOUT_NS) + " s");
         }
         return endpoint;
     }
